@@ -1,0 +1,137 @@
+/**
+ * The storage contract every backend implements.
+ *
+ * DuckDB runs bind, each sink connection, combine, each finalize stream and the
+ * destructor in possibly different worker processes, so anything a later phase needs
+ * lives here, scoped by execution (or by ATTACH). Backends are plain byte stores:
+ * namespaces, keys and values are `Uint8Array`; the typed, scope-bound view users
+ * receive is {@link BoundStorage}.
+ *
+ * Every method is atomic on its own. Backends that are shared across processes
+ * (SQLite, PostgreSQL) must keep that promise across processes too.
+ */
+
+/** Which family of data a scope holds: one query execution, or one ATTACH. */
+export type StorageScopeKind = 'execution' | 'attach';
+
+/** A storage scope: all data of one execution (or one attach) lives under it. */
+export interface StorageScope {
+  readonly kind: StorageScopeKind;
+  /** Opaque id: the execution id or the attach opaque data. */
+  readonly id: Uint8Array;
+}
+
+/** One key and its value, as returned by scans and drains. */
+export interface KeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** One entry of an append-only log. Ids are unique and strictly increasing per backend. */
+export interface LogEntry {
+  readonly id: bigint;
+  readonly value: Uint8Array;
+}
+
+/**
+ * A key range, compared bytewise (memcmp order). `start` is inclusive, `end` exclusive;
+ * either may be omitted for an open end.
+ */
+export interface KeyRange {
+  readonly start?: Uint8Array;
+  readonly end?: Uint8Array;
+}
+
+/** Options of an ordered scan. */
+export interface ScanOptions extends KeyRange {
+  /** Newest-key-first instead of ascending. */
+  readonly reverse?: boolean;
+  /** At most this many entries. */
+  readonly limit?: number;
+}
+
+/** Options of a log scan. */
+export interface LogScanOptions {
+  /** Only entries with `id > afterId`. Default: from the beginning. */
+  readonly afterId?: bigint;
+  /** At most this many entries. */
+  readonly limit?: number;
+}
+
+/** What a garbage collection removed. */
+export interface GarbageCollectionReport {
+  /** Scopes whose lease had expired and whose data was removed. */
+  readonly scopesCollected: number;
+}
+
+/** Summary of one scope, for inspection tools. */
+export interface ScopeInfo {
+  readonly scope: StorageScope;
+  /** Lease expiry in epoch milliseconds, or undefined when the scope has no lease. */
+  readonly leaseExpiresAt?: number;
+}
+
+/**
+ * The backend contract. Implemented by `MemoryStorage`, `SqliteStorage` and
+ * `PostgresStorage`; a custom backend proves itself with `describeStorageConformance`
+ * from `vgi-silo/testing`.
+ *
+ * @example
+ * ```ts
+ * const storage: FunctionStorage = new MemoryStorage();
+ * const scope = { kind: 'execution', id: executionId } as const;
+ * await storage.put(scope, bytes('buf'), bytes('k'), payload);
+ * ```
+ */
+export interface FunctionStorage {
+  /** A short backend name for diagnostics (`memory`, `sqlite`, `postgres`, ...). */
+  readonly backend: string;
+
+  get(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Values in the order of `keys`; `undefined` where absent. */
+  getMany(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
+  put(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<void>;
+  /** Writes all entries atomically (all or none). */
+  putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void>;
+  /** Ordered range scan over keys of one namespace. */
+  scan(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]>;
+  /** Atomically reads and deletes the entries a scan with the same options would return. */
+  drain(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]>;
+  /** Deletes the given keys; returns how many existed. */
+  delete(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<number>;
+  /** Deletes the keys in a range; returns how many were deleted. */
+  deleteRange(scope: StorageScope, ns: Uint8Array, range: KeyRange): Promise<number>;
+  /** Deletes every key of a namespace (key/value entries only, not logs, counters or queues). */
+  deleteAll(scope: StorageScope, ns: Uint8Array): Promise<number>;
+
+  /** Appends to the log `(ns, key)`; returns the new entry's id (strictly increasing per backend). */
+  append(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<bigint>;
+  /** Log entries in ascending id order. */
+  logScan(scope: StorageScope, ns: Uint8Array, key: Uint8Array, options?: LogScanOptions): Promise<LogEntry[]>;
+  /** Deletes a whole log; returns how many entries it held. */
+  logDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<number>;
+
+  /** Current value of a 64-bit counter (0n when absent). */
+  counterGet(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<bigint>;
+  /** Atomically adds `delta` and returns the new value. */
+  counterAdd(scope: StorageScope, ns: Uint8Array, key: Uint8Array, delta: bigint): Promise<bigint>;
+  counterDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<void>;
+
+  /** Pushes values to the tail of the FIFO queue `ns`, in order. */
+  queuePush(scope: StorageScope, ns: Uint8Array, values: readonly Uint8Array[]): Promise<void>;
+  /** Atomically pops up to `max` (default 1) values from the head. Empty array when empty. */
+  queuePop(scope: StorageScope, ns: Uint8Array, max?: number): Promise<Uint8Array[]>;
+  queueLength(scope: StorageScope, ns: Uint8Array): Promise<number>;
+
+  /** Removes everything stored under a scope (all namespaces, logs, counters, queues, lease). */
+  clearScope(scope: StorageScope): Promise<void>;
+  /** Sets or extends the scope's lease to `now + ttlMs`. */
+  renewLease(scope: StorageScope, ttlMs: number): Promise<void>;
+  /** Removes the data of every scope whose lease expired before `now` (epoch ms). */
+  collectGarbage(now?: number): Promise<GarbageCollectionReport>;
+  /** Scopes that currently hold data or a lease. */
+  listScopes(): Promise<ScopeInfo[]>;
+
+  /** Releases connections and timers. Safe to call twice. */
+  close(): Promise<void>;
+}
