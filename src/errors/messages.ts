@@ -1,0 +1,142 @@
+/**
+ * Every message Silo writes about definitions, resolution and the environment, in one
+ * place. Problems are phrased subject → rule → fix; the subject is added by the caller.
+ */
+import type { DefinitionProblem } from './silo.error';
+
+type Problem = DefinitionProblem;
+
+function problem(code: string, subject: string, rule: string, fix: string): Problem {
+  return { code, subject, rule, fix };
+}
+
+// --- SILO1xx: definitions ---------------------------------------------------------
+
+export const notDecorated = (cls: string): Problem =>
+  problem('SILO116', cls, 'is listed in a module\'s functions but has no @BufferingFunction() decorator.', 'Add @BufferingFunction({ name: ... }) to the class, or move it to providers if it is a service.');
+
+export const unknownOption = (subject: string, option: string, suggestion?: string): Problem =>
+  problem(
+    'SILO102',
+    subject,
+    `@BufferingFunction() has an unknown option "${option}".`,
+    suggestion ? `Did you mean "${suggestion}"? Rename or remove it.` : 'Remove it; see BufferingFunctionOptions for the supported options.',
+  );
+
+export const invalidOption = (subject: string, option: string, constraint: string): Problem =>
+  problem('SILO101', subject, `option "${option}" ${constraint}.`, `Fix the value of "${option}" in @BufferingFunction().`);
+
+export const exclusiveFlags = (subject: string): Problem =>
+  problem(
+    'SILO103',
+    subject,
+    '"sinkOrderDependent" and "requiresInputBatchIndex" cannot both be true: a single-threaded sink already orders input, the batch index only matters under parallel ingest.',
+    'Remove one of them.',
+  );
+
+export const filtersNeedPushdown = (subject: string): Problem =>
+  problem('SILO117', subject, '"autoApplyFilters" needs "filterPushdown": without it DuckDB sends no filters to apply.', 'Set filterPushdown: true, or remove autoApplyFilters.');
+
+export const missingHook = (subject: string, decorator: string, role: string): Problem =>
+  problem('SILO104', subject, `has no ${decorator} method; a buffering function needs exactly one (${role}).`, `Add ${decorator} to the method that ${role}.`);
+
+export const duplicateHook = (subject: string, decorator: string, members: readonly string[]): Problem =>
+  problem('SILO105', subject, `has ${members.length} ${decorator} methods (${members.join(', ')}); at most one is allowed.`, `Keep ${decorator} on one method and remove it from the others.`);
+
+export const hookNotMethod = (member: string, decorator: string): Problem =>
+  problem('SILO106', member, `is decorated with ${decorator} but is not a method.`, 'Put the decorator on a method (not a property, arrow function field or accessor).');
+
+export const invalidName = (subject: string, what: string, name: string): Problem =>
+  problem(
+    'SILO107',
+    subject,
+    `${what} "${name}" is not a SQL identifier.`,
+    'Use letters, digits and underscores only, starting with a letter or underscore (for example "top_k").',
+  );
+
+export const duplicateName = (name: string, schema: string, classes: readonly string[]): Problem =>
+  problem('SILO108', `"${schema}.${name}"`, `is declared by ${classes.length} classes (${classes.join(', ')}); names must be unique within a schema.`, 'Rename one of them or publish it in another schema with the "schema" option.');
+
+export const multipleTables = (subject: string, members: readonly string[]): Problem =>
+  problem('SILO109', subject, `declares ${members.length} TABLE inputs (${members.join(', ')}); a buffering function takes at most one.`, 'Keep @TableInput() on one property.');
+
+export const badPositions = (subject: string, found: readonly number[]): Problem =>
+  problem(
+    'SILO110',
+    subject,
+    `positional parameters must have the contiguous positions 0..${found.length - 1}, found [${found.join(', ')}].`,
+    'Number @Positional() (and @TableInput({ position })) from 0 without gaps or repeats.',
+  );
+
+export const tableNotLast = (subject: string): Problem =>
+  problem(
+    'SILO110',
+    subject,
+    'the TABLE input must come after every positional scalar parameter (DuckDB places it there on the wire).',
+    'Give @TableInput() the highest position, or drop its position option.',
+  );
+
+export const unknownType = (member: string, type: string, known: readonly string[]): Problem =>
+  problem('SILO111', member, `has unknown type ${type}.`, `Use one of ${known.map((k) => `'${k}'`).join(', ')}, or an apache-arrow DataType instance.`);
+
+export const unknownStateType = (member: string, type: string, known: readonly string[]): Problem =>
+  problem('SILO111', member, `has unknown type ${type}.`, `Use one of ${known.map((k) => `'${k}'`).join(', ')}.`);
+
+export const defaultDoesNotFit = (member: string, value: string, type: string): Problem =>
+  problem('SILO112', member, `has default ${value}, which is not a valid ${type} value.`, `Give a default of type ${type} (int64 takes a bigint such as 10n or a safe integer).`);
+
+export const defaultOnPositional = (member: string): Problem =>
+  problem('SILO112', member, 'is positional and has a default, but DuckDB requires every positional argument.', 'Make it @Named() to give it a default.');
+
+export const duplicateArgument = (member: string, decorators: readonly string[]): Problem =>
+  problem('SILO119', member, `is declared ${decorators.length} times (${decorators.join(', ')}).`, 'Keep one argument decorator on the property.');
+
+export const duplicateArgumentName = (subject: string, name: string): Problem =>
+  problem('SILO119', subject, `declares the argument name "${name}" twice.`, 'Give each argument a distinct name.');
+
+export const stateWithoutFields = (subject: string): Problem =>
+  problem('SILO113', subject, 'is a state class with no @StateField() properties, so nothing would survive between ticks.', 'Declare the cursor\'s fields with @StateField(type).');
+
+export const stateNotConstructible = (subject: string, error: string): Problem =>
+  problem('SILO113', subject, `could not be constructed without arguments (${error}).`, 'Give the state class a constructor without required parameters; field initializers are the defaults.');
+
+export const stateRoundTrip = (subject: string, detail: string): Problem =>
+  problem('SILO113', subject, `does not survive serialization: ${detail}.`, 'Initialize every @StateField() property with a value of its declared type (null is allowed).');
+
+export const notInjectable = (member: string, typeName: string): Problem =>
+  problem(
+    'SILO114',
+    member,
+    `has type ${typeName}, which has no runtime value (an interface, a type alias or a primitive), so it cannot be injected by type.`,
+    'Inject it by token: add @Inject(TOKEN) to the parameter (for example @Inject(EXECUTION_STORAGE)).',
+  );
+
+export const unregisteredDependency = (member: string, token: string): Problem =>
+  problem('SILO115', member, `needs ${token}, which no module provides.`, `Add ${token} to the providers of a module in the worker (defineModule({ providers: [...] })).`);
+
+export const missingParamTypes = (subject: string): Problem =>
+  problem(
+    'SILO302',
+    subject,
+    'has constructor parameters but no emitted parameter types, so nothing can be injected.',
+    'Enable "emitDecoratorMetadata": true (and "experimentalDecorators": true) in tsconfig.json compilerOptions; with swc or babel, enable decorator metadata in their config.',
+  );
+
+// --- SILO2xx: resolution and testing ------------------------------------------------
+
+export const overrideUnknownToken = (token: string, known: readonly string[]): string =>
+  `overrideProvider(${token}) names a token no module provides, so the override would have no effect. Provided tokens: ${known.join(', ') || 'none'}. Override one of them, or add ${token} to a module's providers.`;
+
+export const unknownFunction = (name: string, known: readonly string[]): string =>
+  `No buffering function named "${name}" is registered. Registered: ${known.join(', ') || 'none'}. Check the name, or add the module that declares it to the worker.`;
+
+export const chaosLeak = (name: string): string =>
+  `Running ${name} twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider's field). Keep everything later phases need in EXECUTION_STORAGE.`;
+
+// --- SILO3xx: environment ------------------------------------------------------------
+
+export const reflectMetadataMissing = (): string =>
+  'The Reflect metadata API is missing, so decorators cannot record anything. Add `import \'reflect-metadata\';` as the first line of your worker entry (and install it: npm install reflect-metadata).';
+
+export const standardDecorators = (decorator: string): string =>
+  `${decorator} was called as a standard (TC39) decorator. Silo needs legacy decorators: set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json compilerOptions.`;

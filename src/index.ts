@@ -1,0 +1,93 @@
+/**
+ * vgi-silo: write DuckDB VGI table-buffering (sink + source) functions as decorated
+ * classes, wire them with dependency injection, and serve them as workers.
+ */
+// Decorators record metadata through Reflect; load the polyfill before any of them runs.
+import 'reflect-metadata';
+
+export {
+  BufferingFunction,
+  Process,
+  Combine,
+  Finalize,
+  InitialFinalizeState,
+  OnCancel,
+  OnBind,
+  TableInput,
+  Positional,
+  Named,
+  StateField,
+  Inject,
+  Injectable,
+  type BufferingFunctionOptions,
+  type FunctionExample,
+  type RequiredSecret,
+  type FunctionStability,
+  type ArgumentOptions,
+  type NamedArgumentOptions,
+  type TableInputOptions,
+} from './decorators';
+export { type ValueTypeName, VALUE_TYPE_NAMES } from './metadata';
+export { defineModule, FunctionRegistry, InvalidArgumentsError, InvalidStateError, type SiloModule, type ModuleDefinition, type FunctionDefinition } from './registration';
+export {
+  STORAGE,
+  EXECUTION_STORAGE,
+  ATTACH_STORAGE,
+  LOGGER,
+  SECRETS,
+  SETTINGS,
+  CLOCK,
+  ABORT_SIGNAL,
+  EXECUTION,
+  SEALER,
+  createToken,
+  type Token,
+  type ExecutionInfo,
+  type Provider,
+  type ValueProvider,
+  type ClassProvider,
+  type FactoryProvider,
+} from './container';
+export {
+  type FunctionStorage,
+  type StorageScope,
+  type KeyValue,
+  type LogEntry,
+  type ScanOptions,
+  type LogScanOptions,
+  type KeyRange,
+  type GarbageCollectionReport,
+  type ScopeInfo,
+  BoundStorage,
+  MemoryStorage,
+  toBytes,
+  bytesToText,
+  type KeyLike,
+} from './providers/storage';
+export { type Logger, type LogLevel, type LogFields, StderrLogger, MemoryLogger } from './providers/logging';
+export { Secrets, type Secret, type Sealer } from './providers/secrets';
+export { AeadSealer } from './providers/secrets/aead-sealer';
+export { Settings } from './providers/settings';
+export { type Clock, SystemClock, FixedClock } from './providers/clock';
+export {
+  Dispatcher,
+  FinalizeStream,
+  InvalidOutputError,
+  batchFromColumns,
+  serializeBatch,
+  deserializeBatch,
+  deserializeBatches,
+  emptyBatch,
+  type SiloWorker,
+  type WorkerOptions,
+  type BindContext,
+  type BindResult,
+  type SinkContext,
+  type FinalizeContext,
+  type ExecutionContext,
+  type Output,
+  type SecretLookup,
+  type ColumnFilter,
+  type FilterOp,
+} from './worker';
+export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';

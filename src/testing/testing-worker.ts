@@ -1,0 +1,133 @@
+import type { Schema, Table } from 'apache-arrow';
+import { SiloError, messages } from '../errors';
+import type { DependencyContainer } from 'tsyringe';
+import type { Provider } from '../container/providers';
+import { STORAGE, type Token } from '../container/tokens';
+import type { FunctionStorage, ScopeInfo } from '../providers/storage';
+import { toHex } from '../providers/storage';
+import type { FunctionRegistry } from '../registration/function-registry';
+import type { SiloModule } from '../registration/module';
+import { type SiloWorker, assembleWorker } from '../worker/bootstrap';
+import type { ColumnFilter } from '../worker/filters';
+import { runLifecycle, type ClientLogRecord } from './lifecycle-run';
+
+/** Options of {@link TestingWorker.run}. */
+export interface RunOptions {
+  /** The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). */
+  readonly input: Table;
+  /** Arguments by SQL name: positional and named alike (`{ k: 3n, by: 'score' }`). */
+  readonly args?: Readonly<Record<string, unknown>>;
+  /** Sink connections (DuckDB threads), each given a share of the batches. Default 1. */
+  readonly sinkConnections?: number;
+  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
+  readonly batchSize?: number;
+  /**
+   * Every phase (each process call, combine, each finalize tick) runs in a fresh
+   * container, and the finalize state is serialized and read back between ticks, as if
+   * each ran in another process. The run is then repeated and must give the same
+   * output, which catches state kept in module variables. Pass `{ rerun: false }` for
+   * functions whose output legitimately changes between runs.
+   */
+  readonly chaos?: boolean | { readonly rerun?: boolean };
+  /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`). */
+  readonly cancelAfterTicks?: number;
+  /** Column names DuckDB reads (projection pushdown), in order. */
+  readonly projection?: readonly string[];
+  /** Pushed filters (used when the function declares `autoApplyFilters`). */
+  readonly filters?: readonly ColumnFilter[];
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly secrets?: ReadonlyArray<{ readonly name: string; readonly type?: string; readonly values: Readonly<Record<string, unknown>> }>;
+  readonly attachOpaqueData?: Uint8Array;
+}
+
+/** What one run produced. */
+export interface RunResult {
+  /** The output rows as DuckDB would read them (after projection). */
+  readonly output: Table;
+  /** The bound output schema (before projection). */
+  readonly outputSchema: Schema;
+  /** Client logs of every phase, in order. */
+  readonly logs: readonly ClientLogRecord[];
+  readonly executionId: Uint8Array;
+  readonly finalizeStateIds: readonly Uint8Array[];
+  /** Storage the execution still held after its destructor: empty when nothing leaked. */
+  readonly leaks: readonly ScopeInfo[];
+  /** Ticks run per finalize stream. */
+  readonly ticks: readonly number[];
+}
+
+/**
+ * An in-process worker for tests: `run()` drives a function's whole lifecycle through
+ * the real dispatcher the way DuckDB drives worker processes.
+ *
+ * @example
+ * ```ts
+ * const worker = await createTestingWorker({ modules: [SortModule] }).compile();
+ * const { output } = await worker.run('sort_all', { input: tableFromArrays({ x: [3, 1, 2] }), sinkConnections: 2 });
+ * expect(output.getChild('x')!.toArray()).toEqual(Float64Array.from([1, 2, 3]));
+ * ```
+ */
+export class TestingWorker {
+  private readonly main: SiloWorker;
+
+  constructor(
+    readonly catalog: string,
+    private readonly modules: readonly SiloModule[],
+    private readonly providers: readonly Provider[],
+  ) {
+    this.main = this.spawn();
+  }
+
+  /** A fresh worker sharing this one's provider values: what a new process would be. */
+  private spawn(): SiloWorker {
+    return assembleWorker({ catalog: this.catalog, modules: this.modules }, this.providers);
+  }
+
+  get registry(): FunctionRegistry {
+    return this.main.registry;
+  }
+
+  get container(): DependencyContainer {
+    return this.main.container;
+  }
+
+  /** The worker's dispatcher, for tests that call lifecycle methods directly. */
+  get dispatcher(): SiloWorker['dispatcher'] {
+    return this.main.dispatcher;
+  }
+
+  /** The storage backend every phase uses. */
+  get storage(): FunctionStorage {
+    return this.get(STORAGE);
+  }
+
+  /** Resolves a provider from the root container. */
+  get<T>(token: Token<T> | (new (...args: never[]) => T)): T {
+    return this.main.container.resolve<T>(token as never);
+  }
+
+  /** Runs one query: bind, sink over N connections, combine, finalize streams, destructor. */
+  async run(functionName: string, options: RunOptions): Promise<RunResult> {
+    const chaos = options.chaos === true || typeof options.chaos === 'object';
+    const rerun = chaos && !(typeof options.chaos === 'object' && options.chaos.rerun === false);
+    const workerFor = chaos ? () => this.spawn() : () => this.main;
+    const first = await runLifecycle(functionName, options, workerFor, chaos, this.storage);
+    if (rerun) {
+      const second = await runLifecycle(functionName, options, workerFor, chaos, this.storage);
+      assertSameOutput(functionName, first.output, second.output);
+    }
+    return first;
+  }
+
+  async close(): Promise<void> {
+    await this.main.close();
+  }
+}
+
+function assertSameOutput(functionName: string, a: Table, b: Table): void {
+  const rows = (t: Table) => JSON.stringify(t.toArray().map((r) => r?.toJSON()), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? toHex(v) : v));
+  if (a.numRows !== b.numRows || rows(a) !== rows(b)) {
+    throw new SiloError('SILO203', messages.chaosLeak(functionName));
+  }
+}
+

@@ -1,0 +1,108 @@
+import type { BufferingFunctionOptions } from '../decorators/buffering-function.options';
+import { BUFFERING_FUNCTION_OPTION_NAMES } from '../decorators/buffering-function.options';
+import { type DefinitionProblem, messages } from '../errors';
+import { type Constructor, type HookKind, metadataReader } from '../metadata';
+import { type FunctionDefinition, describeFunction, resolveOptions } from '../registration/function-definition';
+import { compileArguments } from './arguments.rules';
+import { checkInjection, type IsProvided } from './injection.rules';
+import { isSqlIdentifier, validateOptions } from './options.schema';
+import { compileState } from './state.rules';
+
+const REQUIRED_HOOKS: ReadonlyArray<[HookKind, string, string]> = [
+  ['process', '@Process()', 'receives each input batch'],
+  ['combine', '@Combine()', 'merges the sink results into finalize state ids'],
+  ['finalize', '@Finalize()', 'emits output one batch per tick'],
+];
+const OPTIONAL_HOOKS: ReadonlyArray<[HookKind, string]> = [
+  ['initialFinalizeState', '@InitialFinalizeState()'],
+  ['onCancel', '@OnCancel()'],
+  ['onBind', '@OnBind()'],
+];
+
+/** Closest known option name, for "did you mean" hints (edit distance ≤ 3). */
+function suggest(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const known of BUFFERING_FUNCTION_OPTION_NAMES) {
+    const d = distance(name.toLowerCase(), known.toLowerCase());
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.length];
+}
+
+function checkOptions(subject: string, options: Record<string, unknown>): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  for (const key of Object.keys(options)) {
+    if (!(BUFFERING_FUNCTION_OPTION_NAMES as readonly string[]).includes(key)) problems.push(messages.unknownOption(subject, key, suggest(key)));
+  }
+  for (const v of validateOptions(options)) problems.push(messages.invalidOption(subject, v.option, v.constraint));
+  if (typeof options.name === 'string' && !isSqlIdentifier(options.name)) problems.push(messages.invalidName(subject, 'function name', options.name));
+  if (typeof options.schema === 'string' && !isSqlIdentifier(options.schema)) problems.push(messages.invalidName(subject, 'schema name', options.schema));
+  if (options.sinkOrderDependent === true && options.requiresInputBatchIndex === true) problems.push(messages.exclusiveFlags(subject));
+  if (options.autoApplyFilters === true && options.filterPushdown !== true) problems.push(messages.filtersNeedPushdown(subject));
+  for (const key of ['args', 'state'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') problems.push(messages.invalidOption(subject, key, 'must be a class'));
+  }
+  return problems;
+}
+
+function checkHooks(target: Constructor, subject: string): { hooks: Partial<Record<HookKind, string | symbol>>; problems: DefinitionProblem[] } {
+  const problems: DefinitionProblem[] = [];
+  const hooks: Partial<Record<HookKind, string | symbol>> = {};
+  const effective = metadataReader.effectiveHooks(target);
+  const member = (key: string | symbol) => `${target.name}#${String(key)}`;
+  for (const h of effective) if (!h.isMethod) problems.push(messages.hookNotMethod(member(h.propertyKey), h.decorator));
+  const check = (kind: HookKind, decorator: string, role?: string) => {
+    const found = effective.filter((h) => h.kind === kind);
+    if (found.length === 0 && role) problems.push(messages.missingHook(subject, decorator, role));
+    if (found.length > 1) problems.push(messages.duplicateHook(subject, decorator, found.map((h) => member(h.propertyKey))));
+    if (found.length === 1) hooks[kind] = found[0].propertyKey;
+  };
+  for (const [kind, decorator, role] of REQUIRED_HOOKS) check(kind, decorator, role);
+  for (const [kind, decorator] of OPTIONAL_HOOKS) check(kind, decorator);
+  return { hooks, problems };
+}
+
+/**
+ * Checks one function class against every rule and, when all pass, compiles it.
+ * Never throws: the caller gathers the problems of every function into one error.
+ */
+export function checkFunction(target: Constructor, isProvided: IsProvided): { definition?: FunctionDefinition; problems: DefinitionProblem[] } {
+  const raw = metadataReader.functionOptions(target);
+  if (!raw) return { problems: [messages.notDecorated(target.name)] };
+  const subject = describeFunction(target, raw.name);
+  const options = checkOptions(subject, raw);
+  const hooks = checkHooks(target, subject);
+  const args = compileArguments(subject, raw.args as Constructor | undefined);
+  const state = compileState(raw.state as Constructor<object> | undefined);
+  const injection = checkInjection(target, isProvided);
+  const problems = [...options, ...hooks.problems, ...args.problems, ...state.problems, ...injection];
+  if (problems.length > 0 || !args.spec) return { problems };
+  return {
+    definition: {
+      target,
+      options: resolveOptions(raw as unknown as BufferingFunctionOptions),
+      hooks: hooks.hooks,
+      args: args.spec,
+      state: state.spec,
+    },
+    problems,
+  };
+}

@@ -1,0 +1,32 @@
+import { type DefinitionProblem, messages } from '../errors';
+import { type Constructor, VALUE_TYPE_NAMES, isValueTypeName, metadataReader, renderValue } from '../metadata';
+import { StateSpec, stateFieldSpec } from '../registration/state-spec';
+
+/**
+ * Compiles a finalize-state class: every field has a known type, and a default
+ * instance survives serialization unchanged and passes the class's own rules.
+ */
+export function compileState(cls: Constructor<object> | undefined): { spec?: StateSpec; problems: DefinitionProblem[] } {
+  if (!cls) return { problems: [] };
+  const problems: DefinitionProblem[] = [];
+  const declared = metadataReader.stateFields(cls);
+  if (declared.length === 0) return { problems: [messages.stateWithoutFields(cls.name)] };
+  for (const f of declared) {
+    if (!isValueTypeName(f.type)) problems.push(messages.unknownStateType(`${cls.name}.${f.propertyKey}`, renderValue(f.type), VALUE_TYPE_NAMES));
+  }
+  if (problems.length > 0) return { problems };
+  const spec = new StateSpec(cls, declared.map((f) => stateFieldSpec(f.propertyKey, f.type as never)));
+  let instance: object;
+  try {
+    instance = spec.create();
+  } catch (e) {
+    return { problems: [messages.stateNotConstructible(cls.name, (e as Error).message)] };
+  }
+  try {
+    const back = spec.deserialize(spec.serialize(instance));
+    if (!spec.equals(instance, back)) problems.push(messages.stateRoundTrip(cls.name, 'a default instance reads back with different values'));
+  } catch (e) {
+    problems.push(messages.stateRoundTrip(cls.name, (e as Error).message.replace(/^\[SILO\d+\] /, '')));
+  }
+  return problems.length > 0 ? { problems } : { spec, problems };
+}

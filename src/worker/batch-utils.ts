@@ -1,0 +1,98 @@
+import {
+  type Data,
+  type DataType,
+  RecordBatch,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  type Schema,
+  Struct,
+  makeData,
+  vectorFromArray,
+} from 'apache-arrow';
+
+/**
+ * Builds a batch on exactly `schema` (names, types and nullability kept) from a
+ * `Data` per field. apache-arrow's object constructor would mark every field nullable.
+ */
+export function batchFromData(schema: Schema, children: readonly Data[], length?: number): RecordBatch {
+  const rows = length ?? (children.length > 0 ? children[0].length : 0);
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [...children] }));
+}
+
+/** A batch with no rows on exactly `schema`. */
+export function emptyBatch(schema: Schema): RecordBatch {
+  return batchFromData(schema, schema.fields.map((f) => vectorFromArray([], f.type as DataType).data[0]), 0);
+}
+
+/**
+ * Builds a batch on `schema` from JavaScript arrays, one per field, converted with the
+ * field's declared type (int64 takes bigint, utf8 takes strings, ...).
+ *
+ * @example
+ * ```ts
+ * const schema = new Schema([new Field('n', new Int64(), true)]);
+ * out.emit(batchFromColumns(schema, { n: [0n, 1n, 2n] }));
+ * ```
+ */
+export function batchFromColumns(schema: Schema, columns: Readonly<Record<string, readonly unknown[]>>): RecordBatch {
+  const lengths = new Set(schema.fields.map((f) => columns[f.name]?.length ?? 0));
+  if (lengths.size > 1) throw new RangeError(`batchFromColumns: every column needs the same length, got ${[...lengths].join(', ')}`);
+  const children = schema.fields.map((f) => {
+    const values = columns[f.name];
+    if (!values) throw new RangeError(`batchFromColumns: no values for column "${f.name}". Pass one array per field of the schema.`);
+    return vectorFromArray(values as unknown[], f.type as DataType).data[0];
+  });
+  return batchFromData(schema, children, [...lengths][0] ?? 0);
+}
+
+/**
+ * Writes one batch as a complete Arrow IPC stream (schema + batch + end marker): the
+ * usual way to keep a batch in storage.
+ *
+ * @example
+ * ```ts
+ * await this.storage.append('buf', '', serializeBatch(batch));
+ * ```
+ */
+export function serializeBatch(batch: RecordBatch): Uint8Array {
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(undefined, batch.schema);
+  writer.write(batch);
+  writer.finish();
+  return writer.toUint8Array(true);
+}
+
+/**
+ * Reads the single batch written by {@link serializeBatch}. Zero-copy where possible.
+ *
+ * @example
+ * ```ts
+ * const [entry] = await this.storage.logScan('buf', '', { afterId, limit: 1 });
+ * out.emit(deserializeBatch(entry.value));
+ * ```
+ */
+export function deserializeBatch(bytes: Uint8Array): RecordBatch {
+  const reader = RecordBatchReader.from(bytes);
+  const batches = [...reader];
+  if (batches.length === 1) return batches[0];
+  if (batches.length === 0) return emptyBatch(reader.schema);
+  throw new RangeError(`deserializeBatch: expected one batch in the stream, found ${batches.length}. Use deserializeBatches() for several.`);
+}
+
+/** Reads every batch of an IPC stream. */
+export function deserializeBatches(bytes: Uint8Array): RecordBatch[] {
+  return [...RecordBatchReader.from(bytes)];
+}
+
+/**
+ * Keeps the rows at `indices` (in that order). Builds each column once from the
+ * selected values, with the column's own type.
+ */
+export function takeRows(batch: RecordBatch, indices: readonly number[]): RecordBatch {
+  if (indices.length === batch.numRows && indices.every((v, i) => v === i)) return batch;
+  const children = batch.schema.fields.map((f, c) => {
+    const column = batch.getChildAt(c)!;
+    return vectorFromArray(indices.map((i) => column.get(i)) as unknown[], f.type as DataType).data[0];
+  });
+  return batchFromData(batch.schema, children, indices.length);
+}

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto';
+import type { Schema } from 'apache-arrow';
+import type { DependencyContainer } from 'tsyringe';
+import { runInCall } from '../container/call-scope';
+import { createExecutionContainer } from '../container/execution-container';
+import type { ExecutionInfo } from '../container/execution-info';
+import { EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens';
+import { SiloError, UserCodeError } from '../errors';
+import type { HookKind } from '../metadata';
+import type { Logger } from '../providers/logging';
+import { Secrets, type Sealer } from '../providers/secrets';
+import { Settings } from '../providers/settings';
+import { BoundStorage, type FunctionStorage, toHex } from '../providers/storage';
+import type { FunctionDefinition } from '../registration/function-definition';
+import type { FunctionRegistry } from '../registration/function-registry';
+import type { BindCall, CallOptions, CombineCall, DestructorCall, FinalizeInitCall, FunctionRef, ProcessCall, SinkInitCall } from './calls';
+import type { BindContext, BindResult, ExecutionContext, FinalizeContext, SecretLookup, SinkContext } from './contexts';
+import { FinalizeStream } from './finalize-stream';
+import { type InitContext, decodeInitContext, encodeInitContext } from './init-context';
+import { projectSchema } from './output-collector';
+import { unavailableStorage } from './unavailable-storage';
+
+/** Tuning of a {@link Dispatcher}. */
+export interface DispatcherOptions {
+  /** How long an execution's data outlives its last activity before GC may remove it. Default 6 hours. */
+  readonly leaseTtlMs?: number;
+  /** Executions whose context and instance this process keeps in memory. Default 256. */
+  readonly maxCachedExecutions?: number;
+}
+
+/** What bind decided. */
+export interface BindOutcome {
+  readonly outputSchema: Schema;
+  readonly opaqueData?: Uint8Array;
+  /** Non-empty on a first pass that needs more secrets: DuckDB resolves them and binds again. */
+  readonly secretLookups: readonly SecretLookup[];
+}
+
+/** An execution as this process knows it: its context, and the function instance serving it. */
+interface LiveExecution {
+  readonly context: InitContext;
+  readonly definition: FunctionDefinition;
+  readonly base: ExecutionContext;
+  readonly instance: Record<string | symbol, unknown>;
+  readonly container: DependencyContainer;
+  readonly abort: AbortController;
+  leaseRenewedAt: number;
+}
+
+const FRAMEWORK_NS = 'init';
+const CONTEXT_KEY = 'context';
+
+/**
+ * The one implementation of the buffering lifecycle. Transports decode bytes into calls
+ * on it; the TestBed calls it directly. It keeps no state another process needs: the
+ * init context is persisted at sink init, and each later call finds it in this
+ * process's cache or, failing that, in storage.
+ *
+ * @example
+ * ```ts
+ * const worker = await bootstrapWorker({ catalog: 'example', modules: [AppModule] });
+ * const { outputSchema } = await worker.dispatcher.bind({ functionName: 'top_k', arguments, inputSchema });
+ * ```
+ */
+export class Dispatcher {
+  private readonly live = new Map<string, LiveExecution>();
+  private readonly leaseTtlMs: number;
+  private readonly maxCached: number;
+  private storageBackend?: FunctionStorage;
+
+  constructor(
+    readonly registry: FunctionRegistry,
+    private readonly root: DependencyContainer,
+    options: DispatcherOptions = {},
+  ) {
+    this.leaseTtlMs = options.leaseTtlMs ?? 6 * 60 * 60 * 1000;
+    this.maxCached = options.maxCachedExecutions ?? 256;
+  }
+
+  private get storage(): FunctionStorage {
+    this.storageBackend ??= this.root.resolve<FunctionStorage>(STORAGE);
+    return this.storageBackend;
+  }
+
+  private get log(): Logger {
+    return this.root.resolve<Logger>(LOGGER);
+  }
+
+  private definition(ref: FunctionRef): FunctionDefinition {
+    const schema = ref.schemaPath && ref.schemaPath.length > 0 ? ref.schemaPath[ref.schemaPath.length - 1] : undefined;
+    return this.registry.require(ref.functionName, schema);
+  }
+
+  private async call<T>(definition: FunctionDefinition, instance: Record<string | symbol, unknown>, hook: HookKind, args: unknown[], options?: CallOptions): Promise<T> {
+    const key = definition.hooks[hook]!;
+    const method = instance[key] as (...a: unknown[]) => unknown;
+    try {
+      return (await runInCall(options?.clientLog, () => method.apply(instance, args))) as T;
+    } catch (e) {
+      throw UserCodeError.wrap(`${definition.target.name}#${String(key)}`, e);
+    }
+  }
+
+  private resolveInstance(definition: FunctionDefinition, container: DependencyContainer): Record<string | symbol, unknown> {
+    try {
+      return container.resolve(definition.target) as Record<string | symbol, unknown>;
+    } catch (e) {
+      throw new SiloError('SILO204', `Could not build ${definition.target.name}: ${(e as Error).message}. Check the providers it injects (a factory that throws, a missing @Inject()). If this mentions "TypeInfo not known", two copies of tsyringe are installed: run npm ls tsyringe.`, { cause: e });
+    }
+  }
+
+  // --- bind -----------------------------------------------------------------------------
+
+  /** Plan time: validates arguments, runs `@OnBind()` (default: output = input schema). */
+  async bind(call: BindCall, options?: CallOptions): Promise<BindOutcome> {
+    const definition = this.definition(call);
+    const args = definition.args.bind(definition.options.name, call.arguments);
+    if (!definition.hooks.onBind) return { outputSchema: call.inputSchema, secretLookups: [] };
+    const secrets = new Secrets(call.secrets ?? []);
+    const settings = new Settings(call.settings ?? {});
+    const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, attachOpaqueData: call.attachOpaqueData };
+    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal });
+    container.register(EXECUTION_STORAGE, {
+      useValue: BoundStorage.forUser(unavailableStorage('EXECUTION_STORAGE is not available in @OnBind(): no execution exists while DuckDB plans the query. Use ATTACH_STORAGE for data that outlives a query.'), { kind: 'execution', id: new Uint8Array(0) }),
+    });
+    const instance = this.resolveInstance(definition, container);
+    const ctx: BindContext = { functionName: definition.options.name, args, inputSchema: call.inputSchema, settings, secrets, attachOpaqueData: call.attachOpaqueData, resolvedSecretsProvided: call.resolvedSecretsProvided ?? false };
+    const result = await this.call<Schema | BindResult>(definition, instance, 'onBind', [ctx], options);
+    const bound: BindResult = result && 'outputSchema' in result ? result : { outputSchema: result as Schema };
+    if (!bound.outputSchema || !Array.isArray(bound.outputSchema.fields)) {
+      throw new SiloError('SILO504', `${definition.target.name}#${String(definition.hooks.onBind)} must return an apache-arrow Schema or { outputSchema }, got ${typeof result}.`);
+    }
+    return {
+      outputSchema: bound.outputSchema,
+      opaqueData: bound.opaqueData,
+      // On the second pass DuckDB already resolved them; asking again would fail the query.
+      secretLookups: call.resolvedSecretsProvided ? [] : [...(bound.secretLookups ?? [])],
+    };
+  }
+
+  // --- sink -----------------------------------------------------------------------------
+
+  /** A sink connection starts: the first one mints the execution id and persists the init context. */
+  async initSink(call: SinkInitCall): Promise<{ executionId: Uint8Array }> {
+    const definition = this.definition(call.bind);
+    definition.args.bind(definition.options.name, call.bind.arguments);
+    const executionId = call.executionId ?? new Uint8Array(randomBytes(16));
+    if (call.executionId && (this.live.has(toHex(executionId)) || (await this.loadContext(executionId)))) return { executionId };
+    const context: InitContext = { executionId, bind: call.bind, outputSchema: call.outputSchema, bindOpaqueData: call.bindOpaqueData };
+    await this.persistContext(context);
+    this.remember(this.build(context));
+    return { executionId };
+  }
+
+  /** One input batch. Returns the state id. */
+  async process(call: ProcessCall, options?: CallOptions): Promise<Uint8Array> {
+    const live = await this.execution(call.executionId, call);
+    const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema, batchIndex: call.batchIndex };
+    const stateId = await this.call<unknown>(live.definition, live.instance, 'process', [call.batch, ctx], options);
+    return this.toId(live.definition, 'process', stateId);
+  }
+
+  /** After every sink connection finished: the finalize state ids. */
+  async combine(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
+    const live = await this.execution(call.executionId, call);
+    const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema };
+    const ids = await this.call<unknown>(live.definition, live.instance, 'combine', [[...call.stateIds], ctx], options);
+    if (!Array.isArray(ids)) {
+      throw new SiloError('SILO504', `${live.definition.target.name}#${String(live.definition.hooks.combine)} must return an array of finalize state ids (Uint8Array or string), got ${typeof ids}.`);
+    }
+    return ids.map((id) => this.toId(live.definition, 'combine', id));
+  }
+
+  private toId(definition: FunctionDefinition, hook: HookKind, value: unknown): Uint8Array {
+    if (value instanceof Uint8Array) return value;
+    if (typeof value === 'string') return new TextEncoder().encode(value);
+    throw new SiloError('SILO504', `${definition.target.name}#${String(definition.hooks[hook])} must return ${hook === 'process' ? 'a state id' : 'finalize state ids'} as Uint8Array or string, got ${value === null ? 'null' : typeof value}.`);
+  }
+
+  // --- finalize ---------------------------------------------------------------------------
+
+  /** Opens the finalize stream of one finalize state id (or resumes one from serialized state). */
+  async openFinalize(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
+    const live = await this.execution(call.executionId, call.bind, call);
+    const { definition } = live;
+    const full = live.context.outputSchema;
+    const projected = definition.options.projectionPushdown ? projectSchema(full, call.projectionIds) : full;
+    const abort = new AbortController();
+    const ctx: FinalizeContext = { ...live.base, finalizeStateId: call.finalizeStateId, outputSchema: projected, fullOutputSchema: full, signal: abort.signal };
+    let state: object | undefined;
+    if (call.resumeState && definition.state) state = definition.state.deserialize(call.resumeState);
+    else if (definition.hooks.initialFinalizeState) {
+      const made = await this.call<object | undefined>(definition, live.instance, 'initialFinalizeState', [call.finalizeStateId, ctx], options);
+      state = definition.state && made && !(made instanceof definition.state.stateClass) ? Object.assign(definition.state.create(), made) : made;
+    } else state = definition.state?.create();
+    const invoke = (hook: 'finalize' | 'onCancel', args: unknown[], o: CallOptions | undefined) => this.call(definition, live.instance, hook, args, o);
+    return new FinalizeStream(
+      invoke,
+      `${definition.target.name}#${String(definition.hooks.finalize)}`,
+      ctx,
+      state,
+      definition.state,
+      definition.options.autoApplyFilters ? (call.filters ?? []) : [],
+      abort,
+      this.log,
+      definition.hooks.onCancel !== undefined,
+    );
+  }
+
+  // --- destructor -------------------------------------------------------------------------
+
+  /** End of the query: clears the execution's storage. Never throws; unknown ids are fine. */
+  async destroy(call: DestructorCall): Promise<void> {
+    const key = toHex(call.executionId);
+    const live = this.live.get(key);
+    this.live.delete(key);
+    live?.abort.abort();
+    try {
+      await this.storage.clearScope({ kind: 'execution', id: call.executionId });
+    } catch (e) {
+      this.log.warn(`Destructor could not clear execution ${key}; GC removes it when its lease expires: ${(e as Error).message}`);
+    }
+  }
+
+  /** Aborts every execution this process serves (worker shutdown). */
+  close(): void {
+    for (const live of this.live.values()) live.abort.abort();
+    this.live.clear();
+  }
+
+  // --- executions -------------------------------------------------------------------------
+
+  private frameworkStorage(executionId: Uint8Array): BoundStorage {
+    return BoundStorage.forFramework(this.storage, { kind: 'execution', id: executionId });
+  }
+
+  private get sealer(): Sealer {
+    return this.root.resolve<Sealer>(SEALER);
+  }
+
+  private async persistContext(context: InitContext): Promise<void> {
+    await this.frameworkStorage(context.executionId).put(FRAMEWORK_NS, CONTEXT_KEY, encodeInitContext(context, this.sealer));
+    await this.storage.renewLease({ kind: 'execution', id: context.executionId }, this.leaseTtlMs);
+  }
+
+  private async loadContext(executionId: Uint8Array): Promise<InitContext | undefined> {
+    const bytes = await this.frameworkStorage(executionId).get(FRAMEWORK_NS, CONTEXT_KEY);
+    return bytes ? decodeInitContext(executionId, bytes, this.sealer) : undefined;
+  }
+
+  private build(context: InitContext): LiveExecution {
+    const definition = this.definition(context.bind);
+    const args = definition.args.bind(definition.options.name, context.bind.arguments);
+    const secrets = new Secrets(context.bind.secrets ?? []);
+    const settings = new Settings(context.bind.settings ?? {});
+    const abort = new AbortController();
+    const info: ExecutionInfo = { executionId: context.executionId, functionName: definition.options.name, schemaName: definition.options.schema, attachOpaqueData: context.bind.attachOpaqueData };
+    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: abort.signal });
+    const base: ExecutionContext = {
+      functionName: definition.options.name,
+      schemaName: definition.options.schema,
+      args,
+      executionId: context.executionId,
+      attachOpaqueData: context.bind.attachOpaqueData,
+      inputSchema: context.bind.inputSchema,
+      settings,
+      secrets,
+      bindOpaqueData: context.bindOpaqueData,
+    };
+    return { context, definition, base, instance: this.resolveInstance(definition, container), container, abort, leaseRenewedAt: Date.now() };
+  }
+
+  private remember(live: LiveExecution): void {
+    const key = toHex(live.context.executionId);
+    this.live.delete(key);
+    this.live.set(key, live);
+    while (this.live.size > this.maxCached) {
+      const oldest = this.live.keys().next().value as string;
+      this.live.delete(oldest);
+    }
+  }
+
+  /**
+   * The execution for a call: from this process's cache, else from storage, else from
+   * the context the call itself carries (a finalize init repeats the bind).
+   */
+  private async execution(executionId: Uint8Array, ref?: FunctionRef, fallback?: FinalizeInitCall): Promise<LiveExecution> {
+    const key = toHex(executionId);
+    let live = this.live.get(key);
+    if (!live) {
+      let context = await this.loadContext(executionId);
+      if (!context && fallback?.bind && fallback.outputSchema) {
+        context = { executionId, bind: fallback.bind, outputSchema: fallback.outputSchema };
+      }
+      if (!context) {
+        throw new SiloError(
+          'SILO503',
+          `Execution ${key} is unknown to this worker: storage (${this.storage.backend}) holds no init context for it. Every worker process must share one storage; with more than one process use SqliteStorage or PostgresStorage, not MemoryStorage.`,
+        );
+      }
+      live = this.build(context);
+      live.leaseRenewedAt = 0;
+      this.remember(live);
+    }
+    if (ref && ref.functionName !== live.definition.options.name) {
+      throw new SiloError('SILO503', `Execution ${key} belongs to ${live.definition.options.name}, but the call names ${ref.functionName}.`);
+    }
+    if (Date.now() - live.leaseRenewedAt > this.leaseTtlMs / 10) {
+      live.leaseRenewedAt = Date.now();
+      await this.storage.renewLease({ kind: 'execution', id: executionId }, this.leaseTtlMs);
+    }
+    return live;
+  }
+}

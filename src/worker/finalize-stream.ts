@@ -1,0 +1,72 @@
+import type { Schema } from 'apache-arrow';
+import { UserCodeError } from '../errors';
+import type { Logger } from '../providers/logging';
+import type { StateSpec } from '../registration/state-spec';
+import type { CallOptions } from './calls';
+import type { FinalizeContext } from './contexts';
+import type { ColumnFilter } from './filters';
+import { OutputCollector, type TickOutcome } from './output-collector';
+
+/** How a stream calls one of the function's hooks (bound to its instance, with client logs routed). */
+export type HookInvoker = (hook: 'finalize' | 'onCancel', args: unknown[], options: CallOptions | undefined) => Promise<unknown>;
+
+/**
+ * One finalize stream: the producer DuckDB drains tick by tick for one finalize state
+ * id. It holds the stream's cursor (`state`) between ticks; `serializeState()` turns it
+ * into bytes a continuation can carry to another process.
+ */
+export class FinalizeStream {
+  private finished = false;
+
+  constructor(
+    private readonly invoke: HookInvoker,
+    private readonly hookName: string,
+    readonly context: FinalizeContext,
+    /** The cursor: an instance of the function's state class (or undefined without one). */
+    public state: object | undefined,
+    private readonly stateSpec: StateSpec | undefined,
+    private readonly filters: readonly ColumnFilter[],
+    private readonly abort: AbortController,
+    private readonly log: Logger,
+    private readonly hasCancelHook: boolean,
+  ) {}
+
+  /** The schema of every batch this stream yields. */
+  get outputSchema(): Schema {
+    return this.context.outputSchema;
+  }
+
+  /** True once a tick finished the stream or it was cancelled. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Runs one tick: exactly one batch, or the end of the stream (or both). */
+  async tick(options?: CallOptions): Promise<TickOutcome> {
+    if (this.finished) return { finished: true };
+    const out = new OutputCollector(this.hookName, this.context.fullOutputSchema, this.context.outputSchema, this.filters);
+    await this.invoke('finalize', [this.context, this.context.finalizeStateId, this.state, out], options);
+    const outcome = out.collect();
+    if (outcome.finished) this.finished = true;
+    return outcome;
+  }
+
+  /** Tears the stream down early: aborts its signal and runs `@OnCancel()`, whose errors are logged, never thrown. */
+  async cancel(options?: CallOptions): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.abort.abort();
+    if (!this.hasCancelHook) return;
+    try {
+      await this.invoke('onCancel', [this.context, this.context.finalizeStateId, this.state], options);
+    } catch (e) {
+      const err = UserCodeError.wrap(`${this.hookName} cancel`, e);
+      this.log.warn(`@OnCancel() failed; the stream is cancelled anyway: ${err.message}`);
+    }
+  }
+
+  /** The cursor as bytes (an empty array for functions without a state class). */
+  serializeState(): Uint8Array {
+    return this.stateSpec && this.state ? this.stateSpec.serialize(this.state) : new Uint8Array(0);
+  }
+}

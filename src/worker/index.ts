@@ -1,0 +1,9 @@
+export { Dispatcher, type DispatcherOptions, type BindOutcome } from './dispatcher';
+export { FinalizeStream } from './finalize-stream';
+export { OutputCollector, InvalidOutputError, projectSchema, type TickOutcome } from './output-collector';
+export { assembleWorker, type WorkerOptions, type SiloWorker } from './bootstrap';
+export type * from './calls';
+export type * from './contexts';
+export { type ColumnFilter, type FilterOp, applyFilters } from './filters';
+export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows } from './batch-utils';
+export { schemaToBytes, schemaFromBytes } from './init-context';

@@ -1,0 +1,99 @@
+import { type Data, type RecordBatch, Schema, util } from 'apache-arrow';
+import { SiloError } from '../errors';
+import { batchFromData } from './batch-utils';
+import type { Output } from './contexts';
+import { type ColumnFilter, applyFilters } from './filters';
+
+/**
+ * The emitted batch does not fit the output schema.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof InvalidOutputError) console.error(e.message); }
+ * ```
+ */
+export class InvalidOutputError extends SiloError {
+  constructor(hook: string, detail: string) {
+    super('SILO504', `${hook}: ${detail}`);
+  }
+}
+
+/** What one finalize tick produced. */
+export interface TickOutcome {
+  /** The batch DuckDB reads (projected, filtered), when one was emitted. */
+  readonly batch?: RecordBatch;
+  /** True when the stream ended in this tick. */
+  readonly finished: boolean;
+}
+
+/**
+ * Collects one tick's output and shapes it for DuckDB: columns picked by name from the
+ * emitted batch, filters applied first (when the function asked the framework to),
+ * then narrowed and reordered to the projected schema, rebuilt on that exact schema so
+ * nullability matches field for field. Column data is reused, never copied row by row.
+ */
+export class OutputCollector implements Output {
+  private emitted?: RecordBatch;
+  private done = false;
+
+  constructor(
+    private readonly hook: string,
+    /** The full bound output schema. */
+    readonly schema: Schema,
+    /** What DuckDB reads: the projection of `schema`. */
+    private readonly projected: Schema,
+    private readonly filters: readonly ColumnFilter[],
+  ) {}
+
+  emit(batch: RecordBatch): void {
+    if (this.done) throw new InvalidOutputError(this.hook, 'emitted a batch after finish(); emit the last batch first, then call finish().');
+    if (this.emitted) throw new InvalidOutputError(this.hook, 'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).');
+    this.emitted = batch;
+  }
+
+  finish(): void {
+    this.done = true;
+  }
+
+  /** Ends the tick: returns what DuckDB receives, or throws if the tick produced nothing. */
+  collect(): TickOutcome {
+    if (!this.emitted && !this.done) {
+      throw new InvalidOutputError(this.hook, 'returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.');
+    }
+    return { batch: this.emitted ? this.shape(this.emitted) : undefined, finished: this.done };
+  }
+
+  private shape(batch: RecordBatch): RecordBatch {
+    const filtered = this.filters.length > 0 ? applyFilters(batch, this.filters) : batch;
+    const same: boolean = filtered.schema === this.projected || util.compareSchemas(filtered.schema, this.projected);
+    if (same) return filtered;
+    const children: Data[] = this.projected.fields.map((field) => {
+      const index = filtered.schema.fields.findIndex((f) => f.name === field.name);
+      if (index < 0) {
+        const have = filtered.schema.fields.map((f) => f.name).join(', ');
+        throw new InvalidOutputError(this.hook, `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`);
+      }
+      const got = filtered.schema.fields[index];
+      if (!util.compareTypes(got.type, field.type)) {
+        throw new InvalidOutputError(this.hook, `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}. Build the batch with the output schema's types.`);
+      }
+      const data = filtered.getChildAt(index)!.data;
+      if (data.length !== 1) throw new InvalidOutputError(this.hook, `column "${field.name}" has ${data.length} chunks; emit a single RecordBatch.`);
+      if (!field.nullable && data[0].nullCount > 0) {
+        throw new InvalidOutputError(this.hook, `column "${field.name}" is declared NOT NULL but the emitted batch has ${data[0].nullCount} null(s).`);
+      }
+      return data[0];
+    });
+    return batchFromData(this.projected, children, filtered.numRows);
+  }
+}
+
+/** The schema DuckDB reads: `schema` narrowed and reordered to `projectionIds`. */
+export function projectSchema(schema: Schema, projectionIds: readonly number[] | undefined): Schema {
+  if (!projectionIds) return schema;
+  const bad = projectionIds.filter((i) => i < 0 || i >= schema.fields.length);
+  if (bad.length > 0) {
+    throw new SiloError('SILO506', `projection ids [${bad.join(', ')}] are outside the output schema's ${schema.fields.length} columns.`);
+  }
+  return new Schema(projectionIds.map((i) => schema.fields[i]), schema.metadata);
+}
