@@ -20,5 +20,10 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Samples import the package by name, as users do; tests run them from source.
+  moduleNameMapper: {
+    '^vgi-silo$': '<rootDir>/src/index.ts',
+    '^vgi-silo/testing$': '<rootDir>/src/testing/index.ts',
+  },
   testTimeout: 30000,
 };

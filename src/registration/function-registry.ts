@@ -1,5 +1,5 @@
 import { DefinitionError, SiloError, messages } from '../errors';
-import type { Constructor } from '../metadata';
+import { type Constructor, metadataReader } from '../metadata';
 import { checkFunction } from '../validation/function.rules';
 import type { IsProvided } from '../validation/injection.rules';
 import type { FunctionDefinition } from './function-definition';
@@ -26,14 +26,18 @@ export class FunctionRegistry {
       problems.push(...result.problems);
       if (result.definition) definitions.push(result.definition);
     }
-    const byKey = new Map<string, FunctionDefinition[]>();
-    for (const d of definitions) {
-      const key = `${d.options.schema}.${d.options.name}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), d]);
+    // Names are compared on the raw options, so a clash is reported even beside other problems.
+    const byKey = new Map<string, { name: string; schema: string; classes: string[] }>();
+    for (const target of functions) {
+      const raw = metadataReader.functionOptions(target);
+      if (typeof raw?.name !== 'string') continue;
+      const schema = typeof raw.schema === 'string' ? raw.schema : 'main';
+      const key = `${schema}.${raw.name}`;
+      const entry = byKey.get(key) ?? { name: raw.name, schema, classes: [] };
+      entry.classes.push(target.name);
+      byKey.set(key, entry);
     }
-    for (const list of byKey.values()) {
-      if (list.length > 1) problems.push(messages.duplicateName(list[0].options.name, list[0].options.schema, list.map((d) => d.target.name)));
-    }
+    for (const e of byKey.values()) if (e.classes.length > 1) problems.push(messages.duplicateName(e.name, e.schema, e.classes));
     if (problems.length > 0) throw new DefinitionError(problems);
     return new FunctionRegistry(definitions);
   }

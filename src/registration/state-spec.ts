@@ -1,4 +1,5 @@
-import { Field, RecordBatch, Schema, Table, makeData, Struct, tableFromIPC, tableToIPC, util, vectorFromArray, type DataType } from 'apache-arrow';
+import { Field, RecordBatch, Schema, Table, makeData, Struct, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import { schemasEqual } from '../arrow/schema-compare';
 import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, arrowTypeOf, coerceValue } from '../metadata';
@@ -20,7 +21,12 @@ export interface StateFieldSpec {
  * ```
  */
 export class InvalidStateError extends SiloError {
-  constructor(stateClass: string, detail: string, cause?: unknown) {
+  constructor(
+    stateClass: string,
+    /** What was wrong, without the surrounding sentence. */
+    readonly detail: string,
+    cause?: unknown,
+  ) {
     super('SILO505', `Finalize state of class ${stateClass} is invalid: ${detail}. The state must hold exactly its @StateField() properties with their declared types.`, { cause });
   }
 }
@@ -72,7 +78,7 @@ export class StateSpec<S extends object = object> {
     } catch (e) {
       throw new InvalidStateError(this.stateClass.name, `the bytes are not an Arrow IPC stream (${(e as Error).message})`, e);
     }
-    const sameSchema: boolean = util.compareSchemas(table.schema, this.schema);
+    const sameSchema = schemasEqual(this.schema, table.schema);
     if (!sameSchema) {
       const got = table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
       const want = this.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');

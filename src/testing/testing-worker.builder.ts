@@ -65,9 +65,8 @@ export class TestingWorkerBuilder {
       const token = providerToken(o);
       if (!known.has(token)) throw new SiloError('SILO201', messages.overrideUnknownToken(tokenName(token), [...known].map(tokenName)));
     }
-    // Resolved once so every phase of every run, and every chaos container, shares them.
-    const fixed = [...defaults, ...providers, ...this.overrides];
-    return new TestingWorker(this.options.catalog ?? 'test', this.options.modules, fixed);
+    // Built once: every phase of every run, and every chaos container, shares these values.
+    return new TestingWorker(this.options.catalog ?? 'test', this.options.modules, defaults, [...this.overrides]);
   }
 }
 

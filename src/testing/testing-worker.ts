@@ -73,14 +73,15 @@ export class TestingWorker {
   constructor(
     readonly catalog: string,
     private readonly modules: readonly SiloModule[],
-    private readonly providers: readonly Provider[],
+    private readonly defaults: readonly Provider[],
+    private readonly overrides: readonly Provider[],
   ) {
     this.main = this.spawn();
   }
 
   /** A fresh worker sharing this one's provider values: what a new process would be. */
   private spawn(): SiloWorker {
-    return assembleWorker({ catalog: this.catalog, modules: this.modules }, this.providers);
+    return assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults);
   }
 
   get registry(): FunctionRegistry {

@@ -43,7 +43,7 @@ class BufferingFunctionOptionsSchema {
   @IsString() @MaxLength(255) name!: string;
   @IsOptional() @IsString() schema?: string;
   @IsOptional() @IsString() description?: string;
-  @IsOptional() @IsArray() @IsString({ each: true }) @ArrayUnique() categories?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) @ArrayUnique({ message: 'must not repeat a value' }) categories?: string[];
   @IsOptional() @IsObject() tags?: Record<string, string>;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) examples?: ExampleSchema[];
   @IsOptional() @IsBoolean() sinkOrderDependent?: boolean;

@@ -1,6 +1,6 @@
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, VALUE_TYPE_NAMES, isValueTypeName, metadataReader, renderValue } from '../metadata';
-import { StateSpec, stateFieldSpec } from '../registration/state-spec';
+import { InvalidStateError, StateSpec, stateFieldSpec } from '../registration/state-spec';
 
 /**
  * Compiles a finalize-state class: every field has a known type, and a default
@@ -26,7 +26,7 @@ export function compileState(cls: Constructor<object> | undefined): { spec?: Sta
     const back = spec.deserialize(spec.serialize(instance));
     if (!spec.equals(instance, back)) problems.push(messages.stateRoundTrip(cls.name, 'a default instance reads back with different values'));
   } catch (e) {
-    problems.push(messages.stateRoundTrip(cls.name, (e as Error).message.replace(/^\[SILO\d+\] /, '')));
+    problems.push(messages.stateRoundTrip(cls.name, e instanceof InvalidStateError ? e.detail : (e as Error).message));
   }
   return problems.length > 0 ? { problems } : { spec, problems };
 }

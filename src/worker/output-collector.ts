@@ -1,4 +1,5 @@
-import { type Data, type RecordBatch, Schema, util } from 'apache-arrow';
+import { type Data, type RecordBatch, Schema } from 'apache-arrow';
+import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
 import { SiloError } from '../errors';
 import { batchFromData } from './batch-utils';
 import type { Output } from './contexts';
@@ -65,7 +66,7 @@ export class OutputCollector implements Output {
 
   private shape(batch: RecordBatch): RecordBatch {
     const filtered = this.filters.length > 0 ? applyFilters(batch, this.filters) : batch;
-    const same: boolean = filtered.schema === this.projected || util.compareSchemas(filtered.schema, this.projected);
+    const same = filtered.schema === this.projected || schemasEqual(this.projected, filtered.schema);
     if (same) return filtered;
     const children: Data[] = this.projected.fields.map((field) => {
       const index = filtered.schema.fields.findIndex((f) => f.name === field.name);
@@ -74,7 +75,7 @@ export class OutputCollector implements Output {
         throw new InvalidOutputError(this.hook, `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`);
       }
       const got = filtered.schema.fields[index];
-      if (!util.compareTypes(got.type, field.type)) {
+      if (describeTypeDifference(field.type, got.type) !== null) {
         throw new InvalidOutputError(this.hook, `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}. Build the batch with the output schema's types.`);
       }
       const data = filtered.getChildAt(index)!.data;

@@ -6,6 +6,8 @@
  */
 'use strict';
 const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {
@@ -22,4 +24,15 @@ require.extensions['.ts'] = function compileTypeScript(module, filename) {
     sourceMaps: 'inline',
   });
   module._compile(code, filename);
+};
+
+// Samples import the package by name, as users do; map it to the sources.
+const root = path.resolve(__dirname, '..', '..');
+const aliases = {
+  'vgi-silo': path.join(root, 'src', 'index.ts'),
+  'vgi-silo/testing': path.join(root, 'src', 'testing', 'index.ts'),
+};
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function resolveWithAliases(request, ...rest) {
+  return resolveFilename.call(this, aliases[request] ?? request, ...rest);
 };

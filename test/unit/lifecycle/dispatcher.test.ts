@@ -1,0 +1,209 @@
+import { Field, Int64, type RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
+import { IsIn, Min } from 'class-validator';
+import {
+  type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject,
+  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
+  type SinkContext, SiloError, StateField, UserCodeError, batchFromColumns, defineModule, deserializeBatch, serializeBatch,
+} from '../../../src';
+import { createTestingWorker } from '../../../src/testing';
+
+class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+class EmitArgs {
+  @Positional(0, 'int64', { doc: 'rows to emit' }) @Min(0) rows!: bigint;
+  @Named('utf8', { default: 'n' }) @IsIn(['n', 'm']) column!: string;
+  @Named('bool') verbose!: boolean | null;
+}
+
+class Counter {
+  @StateField('int64') next = 0n;
+  @StateField('int64') end = 0n;
+}
+
+/** Emits `rows` numbers two per tick; records the ids combine saw and cancels it was told of. */
+@BufferingFunction({ name: 'emit_n', args: EmitArgs, state: Counter, projectionPushdown: true, filterPushdown: true, autoApplyFilters: true })
+class EmitN {
+  constructor(@Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage) {}
+  @OnBind() bind(ctx: BindContext<EmitArgs>) {
+    return new Schema([new Field(ctx.args.column, new Int64(), false), new Field('label', new Utf8(), true)]);
+  }
+  @Process() async process(batch: RecordBatch, ctx: SinkContext<EmitArgs>) {
+    await this.storage.append('batch_index', '', new TextEncoder().encode(String(ctx.batchIndex)));
+    return `conn-${batch.numRows}`;
+  }
+  @Combine() async combine(stateIds: Uint8Array[]) {
+    await this.storage.put('seen', 'ids', new TextEncoder().encode(stateIds.map((s) => new TextDecoder().decode(s)).join(',')));
+    return ['a', 'b'];
+  }
+  @InitialFinalizeState() start(fid: Uint8Array, ctx: FinalizeContext<EmitArgs>) {
+    const half = ctx.args.rows / 2n;
+    const first = new TextDecoder().decode(fid) === 'a';
+    return Object.assign(new Counter(), { next: first ? 0n : half, end: first ? half : ctx.args.rows });
+  }
+  @Finalize() finalize(ctx: FinalizeContext<EmitArgs>, _fid: Uint8Array, state: Counter, out: Output) {
+    if (state.next >= state.end) return out.finish();
+    const values: bigint[] = [];
+    for (let i = 0; i < 2 && state.next < state.end; i++) values.push(state.next++);
+    out.emit(batchFromColumns(ctx.fullOutputSchema, { [ctx.args.column]: values, label: values.map((v) => `#${v}`) }));
+  }
+  @OnCancel() async cancel(_ctx: FinalizeContext, fid: Uint8Array, state: Counter) {
+    await this.storage.append('cancelled', '', new TextEncoder().encode(`${new TextDecoder().decode(fid)}@${state.next}`));
+  }
+}
+
+/** Throws from a chosen phase. */
+@BufferingFunction({ name: 'thrower', requiresInputBatchIndex: true })
+class Thrower {
+  @Process() process(_b: RecordBatch, ctx: SinkContext) {
+    if (ctx.batchIndex === 1n) throw new ValueError('Intentional exception on batch 1');
+    return new Uint8Array([1]);
+  }
+  @Combine() combine() {
+    return [new Uint8Array([1])];
+  }
+  @Finalize() finalize() {
+    // Neither emits nor finishes: the framework must refuse the tick.
+  }
+}
+
+const modules = [defineModule({ functions: [EmitN, Thrower] })];
+const input = tableFromArrays({ x: Int32Array.from({ length: 10 }, (_, i) => i) });
+
+describe('Dispatcher lifecycle', () => {
+  it('should bind arguments with defaults, run @OnBind and drain every finalize id to the end', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const r = await worker.run('emit_n', { input, args: { rows: 5n }, chaos: true });
+    expect(r.outputSchema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual(['n:Int64:false', 'label:Utf8:true']);
+    expect([...r.output.getChild('n')!.toArray()]).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(r.finalizeStateIds.map((f) => new TextDecoder().decode(f))).toEqual(['a', 'b']);
+    expect(r.ticks).toEqual([2, 3]);
+    expect(r.leaks).toEqual([]);
+  });
+
+  it('should hand combine the last state id of each sink connection, duplicates kept', async () => {
+    const storage = new MemoryStorage();
+    const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    // 10 rows in batches of 3 over 3 connections: connection 0 gets batches 0 and 3 (3 and 1 rows).
+    const { executionId } = await worker.run('emit_n', { input, args: { rows: 0n }, sinkConnections: 3, batchSize: 3 });
+    expect(executionId.length).toBe(16);
+    // The destructor cleared the execution, so run the sink by hand to look at what combine saw.
+    const d = worker.dispatcher;
+    const bind = { functionName: 'emit_n', arguments: { positional: [1n], named: {} }, inputSchema: input.schema };
+    const { outputSchema } = await d.bind(bind);
+    const exec = (await d.initSink({ bind, outputSchema })).executionId;
+    const ids = [await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(0, 3) }), await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(3, 6) })];
+    await d.combine({ functionName: 'emit_n', executionId: exec, stateIds: ids });
+    const seen = await storage.get({ kind: 'execution', id: exec }, new TextEncoder().encode('seen'), new TextEncoder().encode('ids'));
+    expect(new TextDecoder().decode(seen)).toBe('conn-3,conn-3');
+  });
+
+  it('should report every argument problem, naming the argument (SILO502)', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const run = worker.run('emit_n', { input, args: { rows: -1n, column: 'z', extra: 1 } });
+    await expect(run).rejects.toBeInstanceOf(InvalidArgumentsError);
+    await expect(worker.run('emit_n', { input, args: { rows: -1n, column: 'z', extra: 1 } })).rejects.toThrow(
+      '[SILO502] Invalid arguments for emit_n(): unknown named argument "extra" (known: column, verbose)',
+    );
+    await expect(worker.run('emit_n', { input, args: { rows: -1n, column: 'z' } })).rejects.toThrow(
+      '[SILO502] Invalid arguments for emit_n(): rows must not be less than 0 (got -1); column must be one of the following values: n, m (got "z")',
+    );
+    await expect(worker.run('emit_n', { input, args: { rows: 'five' } })).rejects.toThrow('[SILO502] Invalid arguments for emit_n(): rows must be int64, got "five"');
+  });
+
+  it('should narrow output to the projection and apply pushed filters before narrowing', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const r = await worker.run('emit_n', { input, args: { rows: 6n }, projection: ['label'], filters: [{ column: 'n', op: 'ge', value: 3n }] });
+    expect(r.output.schema.fields.map((f) => f.name)).toEqual(['label']);
+    expect(r.output.toArray().map((row) => row!.label)).toEqual(['#3', '#4', '#5']);
+  });
+
+  it('should cancel a finalize stream early and run @OnCancel with its state', async () => {
+    const storage = new MemoryStorage();
+    const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const d = worker.dispatcher;
+    const bind = { functionName: 'emit_n', arguments: { positional: [10n], named: {} }, inputSchema: input.schema };
+    const { outputSchema } = await d.bind(bind);
+    const { executionId } = await d.initSink({ bind, outputSchema });
+    const stream = await d.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('a') });
+    expect((await stream.tick()).batch!.numRows).toBe(2);
+    await stream.cancel();
+    expect(stream.isFinished).toBe(true);
+    expect(stream.context.signal.aborted).toBe(true);
+    const [entry] = await storage.logScan({ kind: 'execution', id: executionId }, new TextEncoder().encode('cancelled'), new Uint8Array());
+    expect(new TextDecoder().decode(entry.value)).toBe('a@2');
+    expect(await stream.tick()).toEqual({ finished: true });
+  });
+
+  it('should pass DuckDB\'s batch index to process and carry user exceptions with type, message and stack', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const error = await worker.run('thrower', { input, batchSize: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserCodeError);
+    const u = error as UserCodeError;
+    expect([u.code, u.hook, u.exceptionType, u.exceptionMessage]).toEqual(['SILO501', 'Thrower#process', 'ValueError', 'Intentional exception on batch 1']);
+    expect(u.traceback).toContain('ValueError: Intentional exception on batch 1');
+    expect(u.message).toBe('[SILO501] Thrower#process threw ValueError: Intentional exception on batch 1');
+  });
+
+  it('should refuse a tick that neither emits nor finishes (SILO504)', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    await expect(worker.run('thrower', { input, batchSize: 100 })).rejects.toThrow(
+      '[SILO504] Thrower#finalize: returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.',
+    );
+  });
+
+  it('should find the init context in shared storage when another process serves a later phase', async () => {
+    const storage = new MemoryStorage();
+    const a = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: { column: 'm' } }, inputSchema: input.schema };
+    const { outputSchema } = await a.dispatcher.bind(bind);
+    const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
+    const stream = await b.dispatcher.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('b') });
+    expect(stream.context.args).toMatchObject({ rows: 4n, column: 'm', verbose: null });
+    expect((await stream.tick()).batch!.getChild('m')!.toArray()).toEqual(BigInt64Array.from([2n, 3n]));
+  });
+
+  it('should explain an execution no storage knows (SILO503), and never throw from the destructor', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const unknown = new Uint8Array(16).fill(7);
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId: unknown, batch: input.batches[0] })).rejects.toThrow(
+      '[SILO503] Execution 07070707070707070707070707070707 is unknown to this worker: storage (memory) holds no init context for it. Every worker process must share one storage; with more than one process use SqliteStorage or PostgresStorage, not MemoryStorage.',
+    );
+    await expect(worker.dispatcher.destroy({ executionId: unknown })).resolves.toBeUndefined();
+  });
+
+  it('should name registered functions when asked for an unknown one (SILO202)', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    await expect(worker.run('emit', { input })).rejects.toThrow(
+      new SiloError('SILO202', 'No buffering function named "emit" is registered. Registered: main.emit_n, main.thrower. Check the name, or add the module that declares it to the worker.'),
+    );
+  });
+
+  it('should run nothing for empty input, as DuckDB does', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const r = await worker.run('emit_n', { input: input.slice(0, 0), args: { rows: 3n } });
+    expect([r.output.numRows, r.finalizeStateIds.length, (await worker.storage.listScopes()).length]).toEqual([0, 0, 0]);
+  });
+
+  it('should keep secrets sealed in storage', async () => {
+    const storage = new MemoryStorage();
+    const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const bind = {
+      functionName: 'emit_n',
+      arguments: { positional: [1n], named: {} },
+      inputSchema: input.schema,
+      secrets: [{ name: 'prod', type: 's3', values: { secret: 'hunter2-very-secret' } }],
+    };
+    const { outputSchema } = await worker.dispatcher.bind(bind);
+    const { executionId } = await worker.dispatcher.initSink({ bind, outputSchema });
+    const stored = await storage.scan({ kind: 'execution', id: executionId }, new TextEncoder().encode('\u0000silo:init'));
+    expect(stored).toHaveLength(1);
+    expect(Buffer.from(stored[0].value).includes('hunter2')).toBe(false);
+    // ...and readable again by a worker with the same key.
+    const stream = await worker.dispatcher.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('b') });
+    expect(stream.context.secrets.require('prod').values.secret).toBe('hunter2-very-secret');
+    expect(deserializeBatch(serializeBatch((await stream.tick()).batch!)).getChild('label')!.get(0)).toBe('#0');
+  });
+});
