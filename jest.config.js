@@ -2,7 +2,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/samples'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [

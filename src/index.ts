@@ -60,24 +60,31 @@ export {
   type ScopeInfo,
   BoundStorage,
   MemoryStorage,
+  SqliteStorage,
+  PostgresStorage,
+  createStorageFromEnv,
+  GarbageCollector,
   toBytes,
   bytesToText,
   type KeyLike,
 } from './providers/storage';
 export { type Logger, type LogLevel, type LogFields, StderrLogger, MemoryLogger } from './providers/logging';
 export { Secrets, type Secret, type Sealer } from './providers/secrets';
-export { AeadSealer } from './providers/secrets/aead-sealer';
+export { SecretSealer } from './providers/secrets/secret-sealer';
 export { Settings } from './providers/settings';
 export { type Clock, SystemClock, FixedClock } from './providers/clock';
 export {
   Dispatcher,
   FinalizeStream,
+  bootstrapWorker,
   InvalidOutputError,
   batchFromColumns,
   serializeBatch,
   deserializeBatch,
   deserializeBatches,
   emptyBatch,
+  takeRows,
+  concatBatches,
   type SiloWorker,
   type WorkerOptions,
   type BindContext,

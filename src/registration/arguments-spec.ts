@@ -1,4 +1,4 @@
-import { DataType } from 'apache-arrow';
+import type { DataType } from 'apache-arrow';
 import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, coerceValue, isValueTypeName, renderValue } from '../metadata';

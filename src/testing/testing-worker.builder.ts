@@ -7,7 +7,7 @@ import { SiloError, messages } from '../errors';
 import type { Constructor } from '../metadata';
 import { SystemClock } from '../providers/clock';
 import { MemoryLogger } from '../providers/logging';
-import { AeadSealer } from '../providers/secrets/aead-sealer';
+import { SecretSealer } from '../providers/secrets/secret-sealer';
 import { MemoryStorage } from '../providers/storage';
 import { flattenModules, type SiloModule } from '../registration/module';
 import { TestingWorker } from './testing-worker';
@@ -76,7 +76,7 @@ function testingDefaults(): Provider[] {
     { provide: STORAGE, useValue: new MemoryStorage() },
     { provide: LOGGER, useValue: new MemoryLogger() },
     { provide: CLOCK, useValue: new SystemClock() },
-    { provide: SEALER, useValue: new AeadSealer(new Uint8Array(randomBytes(32))) },
+    { provide: SEALER, useValue: new SecretSealer(new Uint8Array(randomBytes(32)), 'the TestBed') },
   ];
 }
 

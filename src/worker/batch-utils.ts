@@ -85,6 +85,29 @@ export function deserializeBatches(bytes: Uint8Array): RecordBatch[] {
 }
 
 /**
+ * Joins batches of one schema into a single batch (copying values). Useful in combine,
+ * when candidates from many sink calls become one result.
+ *
+ * @example
+ * ```ts
+ * const all = concatBatches(ctx.inputSchema, candidates);
+ * ```
+ */
+export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
+  if (batches.length === 1) return batches[0];
+  const total = batches.reduce((n, b) => n + b.numRows, 0);
+  const children = schema.fields.map((f, c) => {
+    const values: unknown[] = [];
+    for (const b of batches) {
+      const column = b.getChildAt(c)!;
+      for (let i = 0; i < b.numRows; i++) values.push(column.get(i));
+    }
+    return vectorFromArray(values, f.type as DataType).data[0];
+  });
+  return batchFromData(schema, children, total);
+}
+
+/**
  * Keeps the rows at `indices` (in that order). Builds each column once from the
  * selected values, with the column's own type.
  */

@@ -1,0 +1,38 @@
+import type { Provider } from '../container/providers';
+import { CLOCK, LOGGER, SEALER, STORAGE } from '../container/tokens';
+import { SystemClock } from '../providers/clock';
+import { StderrLogger } from '../providers/logging';
+import { SecretSealer } from '../providers/secrets/secret-sealer';
+import { createStorageFromEnv } from '../providers/storage/storage-from-env';
+import { type SiloWorker, type WorkerOptions, assembleWorker } from './bootstrap';
+
+/**
+ * The defaults of a real worker: storage chosen by the environment (SQLite shared by
+ * every worker process of the host unless `SILO_STORAGE` says otherwise), JSON logs on
+ * stderr, the system clock, and the host's sealing key. Built lazily, on first use.
+ */
+export function workerDefaults(): Provider[] {
+  return [
+    { provide: STORAGE, useFactory: () => createStorageFromEnv() },
+    { provide: LOGGER, useFactory: () => new StderrLogger() },
+    { provide: CLOCK, useValue: new SystemClock() },
+    { provide: SEALER, useFactory: () => SecretSealer.fromEnvironment() },
+  ];
+}
+
+/**
+ * Builds a worker from explicit modules, validating every function (one error lists
+ * every problem). Override any default with `providers`.
+ *
+ * @example
+ * ```ts
+ * import 'reflect-metadata';
+ * import { bootstrapWorker } from 'vgi-silo';
+ * import { TopKModule } from './top-k.module';
+ *
+ * const worker = await bootstrapWorker({ catalog: 'example', modules: [TopKModule] });
+ * ```
+ */
+export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorker> {
+  return assembleWorker(options, workerDefaults());
+}
