@@ -11,6 +11,34 @@ import type {
   StorageScope,
 } from './function-storage';
 
+/**
+ * A FIFO with a moving head: popping from the front of a plain array (`splice`) copies
+ * the rest of it every time, which made draining a large queue quadratic.
+ */
+class Queue {
+  private items: Uint8Array[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(value: Uint8Array): void {
+    this.items.push(value);
+  }
+
+  take(max: number): Uint8Array[] {
+    const out = this.items.slice(this.head, this.head + max);
+    this.head += out.length;
+    // Drop the consumed prefix once it dominates, so memory follows the live length.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+}
+
 interface ScopeData {
   readonly scope: StorageScope;
   /** ns hex → key hex → entry */
@@ -18,7 +46,7 @@ interface ScopeData {
   /** ns hex + '/' + key hex → entries */
   readonly logs: Map<string, LogEntry[]>;
   readonly counters: Map<string, bigint>;
-  readonly queues: Map<string, Uint8Array[]>;
+  readonly queues: Map<string, Queue>;
   leaseExpiresAt?: number;
 }
 
@@ -26,6 +54,14 @@ function inRange(key: Uint8Array, range: KeyRange): boolean {
   if (range.start && compareBytes(key, range.start) < 0) return false;
   if (range.end && compareBytes(key, range.end) >= 0) return false;
   return true;
+}
+
+function holdsSomething(d: ScopeData): boolean {
+  if (d.leaseExpiresAt !== undefined || d.counters.size > 0) return true;
+  for (const m of d.kv.values()) if (m.size > 0) return true;
+  for (const log of d.logs.values()) if (log.length > 0) return true;
+  for (const q of d.queues.values()) if (q.length > 0) return true;
+  return false;
 }
 
 function copy(bytes: Uint8Array): Uint8Array {
@@ -199,7 +235,7 @@ export class MemoryStorage implements FunctionStorage {
     const k = toHex(ns);
     let q = d.queues.get(k);
     if (!q) {
-      q = [];
+      q = new Queue();
       d.queues.set(k, q);
     }
     for (const v of values) q.push(copy(v));
@@ -207,7 +243,7 @@ export class MemoryStorage implements FunctionStorage {
 
   async queuePop(scope: StorageScope, ns: Uint8Array, max = 1): Promise<Uint8Array[]> {
     const q = this.data(scope, false)?.queues.get(toHex(ns));
-    return q ? q.splice(0, Math.max(0, max)) : [];
+    return q ? q.take(Math.max(0, max)) : [];
   }
 
   async queueLength(scope: StorageScope, ns: Uint8Array): Promise<number> {
@@ -234,7 +270,9 @@ export class MemoryStorage implements FunctionStorage {
   }
 
   async listScopes(): Promise<ScopeInfo[]> {
-    return [...this.scopes.values()].map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt }));
+    // A scope whose every entry was deleted one by one holds nothing: report it as the
+    // SQL backends do, which only see rows that exist.
+    return [...this.scopes.values()].filter(holdsSomething).map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt }));
   }
 
   async close(): Promise<void> {

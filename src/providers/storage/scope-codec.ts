@@ -1,0 +1,82 @@
+/**
+ * Encodings shared by the SQL backends (SQLite, PostgreSQL): a scope as one byte string,
+ * limit normalisation, and last-write-wins de-duplication of batched puts.
+ */
+import { toHex } from './bytes';
+import type { KeyValue, StorageScope, StorageScopeKind } from './function-storage';
+
+const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02 };
+
+/**
+ * Encodes a scope as `[kind tag] ++ id`: one column in SQL tables, so every key is
+ * `(scope, ns, key)` and an execution and an attach with equal ids never collide.
+ *
+ * @example
+ * ```ts
+ * encodeScope({ kind: 'attach', id: new Uint8Array([7]) }); // Uint8Array [2, 7]
+ * ```
+ */
+export function encodeScope(scope: StorageScope): Uint8Array {
+  const tag = KIND_TO_TAG[scope.kind];
+  if (tag === undefined) {
+    throw new TypeError(`Storage scope kind "${String(scope.kind)}" is unknown. Use "execution" or "attach".`);
+  }
+  if (!(scope.id instanceof Uint8Array)) {
+    throw new TypeError(`Storage scope id must be a Uint8Array (got ${typeof scope.id}). Pass the execution id or attach data as bytes.`);
+  }
+  const out = new Uint8Array(scope.id.length + 1);
+  out[0] = tag;
+  out.set(scope.id, 1);
+  return out;
+}
+
+/**
+ * Inverse of {@link encodeScope}.
+ *
+ * @example
+ * ```ts
+ * decodeScope(new Uint8Array([1, 9])); // { kind: 'execution', id: Uint8Array [9] }
+ * ```
+ */
+export function decodeScope(encoded: Uint8Array): StorageScope {
+  const kind: StorageScopeKind | undefined = encoded[0] === 0x01 ? 'execution' : encoded[0] === 0x02 ? 'attach' : undefined;
+  if (kind === undefined) {
+    throw new RangeError(`Stored scope ${toHex(encoded)} has an unknown kind tag; the database was written by an incompatible version.`);
+  }
+  return { kind, id: encoded.slice(1) };
+}
+
+/**
+ * A scan or pop limit as a non-negative integer, or `undefined` for "no limit".
+ * Mirrors `MemoryStorage`: negative means zero, fractions are truncated.
+ *
+ * @example
+ * ```ts
+ * normalizeLimit(undefined); // undefined
+ * normalizeLimit(-3);        // 0
+ * ```
+ */
+export function normalizeLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined || limit === Number.POSITIVE_INFINITY) return undefined;
+  if (Number.isNaN(limit)) return 0;
+  return Math.max(0, Math.trunc(limit));
+}
+
+/**
+ * Keeps the last entry for each key, as applying the entries one after the other would.
+ * PostgreSQL refuses to upsert one key twice in one statement, so batches are folded first.
+ *
+ * @example
+ * ```ts
+ * lastWriteWins([{ key: k, value: a }, { key: k, value: b }]); // [{ key: k, value: b }]
+ * ```
+ */
+export function lastWriteWins(entries: readonly KeyValue[]): KeyValue[] {
+  const byKey = new Map<string, KeyValue>();
+  for (const entry of entries) {
+    const hex = toHex(entry.key);
+    byKey.delete(hex);
+    byKey.set(hex, entry);
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,524 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SiloError } from '../../errors/silo.error';
+import type {
+  FunctionStorage,
+  GarbageCollectionReport,
+  KeyRange,
+  KeyValue,
+  LogEntry,
+  LogScanOptions,
+  ScanOptions,
+  ScopeInfo,
+  StorageScope,
+} from './function-storage';
+import { compareBytes } from './bytes';
+import { decodeScope, encodeScope, normalizeLimit } from './scope-codec';
+
+/**
+ * Options of {@link SqliteStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteStorageOptions = { path: '/var/lib/silo/storage.db', busyTimeoutMs: 10_000 };
+ * ```
+ */
+export interface SqliteStorageOptions {
+  /**
+   * Database file. Default: `SILO_SQLITE_PATH`, else `$XDG_STATE_HOME/silo/storage.db`,
+   * else `~/.local/state/silo/storage.db`. The directory is created when missing.
+   */
+  readonly path?: string;
+  /** Environment used to resolve the default path (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long SQLite itself waits for another process's write lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+  /** Extra attempts after SQLite still reports SQLITE_BUSY (default 4). */
+  readonly busyRetries?: number;
+  /** Epoch-millisecond clock for leases (default `Date.now`). */
+  readonly clock?: () => number;
+}
+
+/** Schema version this build writes; stored in `PRAGMA user_version`. */
+const SCHEMA_VERSION = 1;
+
+// Key/value and queue rows may carry large values (serialized Arrow batches), so they
+// live in rowid tables; counters and leases are tiny and clustered by their key.
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS silo_kv (
+  scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+  PRIMARY KEY (scope, ns, key));
+CREATE TABLE IF NOT EXISTS silo_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS silo_log_by_key ON silo_log (scope, ns, key, id);
+CREATE TABLE IF NOT EXISTS silo_counter (
+  scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value INTEGER NOT NULL,
+  PRIMARY KEY (scope, ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS silo_queue (
+  seq INTEGER PRIMARY KEY, scope BLOB NOT NULL, ns BLOB NOT NULL, value BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS silo_queue_by_ns ON silo_queue (scope, ns, seq);
+CREATE TABLE IF NOT EXISTS silo_lease (
+  scope BLOB NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS silo_lease_by_expiry ON silo_lease (expires_at);
+`;
+
+const DATA_TABLES = ['silo_kv', 'silo_log', 'silo_counter', 'silo_queue'] as const;
+
+/** No LIMIT, in SQLite's spelling. */
+const NO_LIMIT = -1n;
+
+/**
+ * Resolves the SQLite file {@link SqliteStorage} opens: the explicit path, else
+ * `SILO_SQLITE_PATH`, else `$XDG_STATE_HOME/silo/storage.db`, else
+ * `~/.local/state/silo/storage.db`.
+ *
+ * @example
+ * ```ts
+ * resolveSqlitePath({ env: { XDG_STATE_HOME: '/var/lib/me' } }); // '/var/lib/me/silo/storage.db'
+ * ```
+ */
+export function resolveSqlitePath(options: { path?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  if (options.path) return options.path;
+  const env = options.env ?? process.env;
+  if (env.SILO_SQLITE_PATH) return env.SILO_SQLITE_PATH;
+  // The XDG spec says relative values are invalid and must be ignored.
+  const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
+  return join(stateHome, 'silo', 'storage.db');
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(250, 5 * 2 ** attempt) * (0.5 + Math.random());
+}
+
+/** Blocks the thread; only used while opening, where the API is synchronous. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+interface KeyValueRow {
+  key: Buffer;
+  value: Buffer;
+}
+
+/**
+ * The embedded default backend: one SQLite file shared by every worker process on the
+ * host. WAL journal with `synchronous=NORMAL`, one connection per instance, `BEGIN
+ * IMMEDIATE` for every read-then-write, single-statement `DELETE … RETURNING` for drains
+ * and queue pops, and a bounded retry when SQLite still reports SQLITE_BUSY after its
+ * own busy timeout. Log ids come from an AUTOINCREMENT key, so they never repeat, even
+ * after a log is deleted.
+ *
+ * better-sqlite3 is synchronous; every method still returns a promise so the backends
+ * are interchangeable.
+ *
+ * @example
+ * ```ts
+ * const storage = new SqliteStorage({ path: '/var/lib/silo/storage.db' });
+ * const scope = { kind: 'execution', id: executionId } as const;
+ * await storage.append(scope, toBytes('rows'), toBytes(''), payload);
+ * await storage.close();
+ * ```
+ */
+export class SqliteStorage implements FunctionStorage {
+  readonly backend = 'sqlite';
+  /** The database file in use. */
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly busyRetries: number;
+  private readonly clock: () => number;
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  constructor(options: SqliteStorageOptions = {}) {
+    this.path = resolveSqlitePath(options);
+    this.busyRetries = options.busyRetries ?? 4;
+    this.clock = options.clock ?? Date.now;
+    const inMemory = this.path === ':memory:' || this.path.startsWith('file:');
+    try {
+      if (!inMemory) mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (cause) {
+      throw new SiloError(
+        'SILO320',
+        `Could not open the SQLite storage file "${this.path}": ${(cause as Error).message}. Point SILO_SQLITE_PATH (or the "path" option) at a writable location.`,
+        { cause },
+      );
+    }
+    this.db.defaultSafeIntegers(true);
+    try {
+      this.retrySync(() => this.initialize());
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  private initialize(): void {
+    // Switching to WAL needs a moment of exclusive access, so only the first opener of a
+    // file does it; concurrent first opens retry on SQLITE_BUSY.
+    let mode = this.db.pragma('journal_mode', { simple: true });
+    if (mode !== 'wal' && mode !== 'memory') mode = this.db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal' && mode !== 'memory') {
+      throw new SiloError(
+        'SILO321',
+        `SQLite refused WAL mode for "${this.path}" (journal_mode is "${String(mode)}"); WAL is required to share the file between processes. Put the file on a local disk (not a network share).`,
+      );
+    }
+    this.db.pragma('synchronous = NORMAL');
+    // Reading the version first keeps opening an up-to-date file free of write locks.
+    if (this.schemaVersion() === SCHEMA_VERSION) return;
+    this.db
+      .transaction(() => {
+        const version = this.schemaVersion();
+        if (version < SCHEMA_VERSION) {
+          this.db.exec(SCHEMA_V1);
+          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }
+      })
+      .immediate();
+  }
+
+  private schemaVersion(): number {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new SiloError(
+        'SILO322',
+        `The SQLite storage "${this.path}" has schema version ${version}, newer than this vgi-silo understands (${SCHEMA_VERSION}). Upgrade vgi-silo on every worker, or point SILO_SQLITE_PATH at another file.`,
+      );
+    }
+    return version;
+  }
+
+  private retrySync<T>(op: () => T): T {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return op();
+      } catch (error) {
+        if (!isBusy(error) || attempt >= this.busyRetries) throw this.explain(error, attempt);
+        sleepSync(backoffMs(attempt));
+      }
+    }
+  }
+
+  /** Runs one synchronous unit of work, retrying a bounded number of times on SQLITE_BUSY. */
+  private async run<T>(op: () => T): Promise<T> {
+    if (this.closed) {
+      throw new SiloError('SILO323', `SqliteStorage("${this.path}") is closed. Create a new SqliteStorage instead of reusing a closed one.`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return op();
+      } catch (error) {
+        if (!isBusy(error) || attempt >= this.busyRetries) throw this.explain(error, attempt);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      }
+    }
+  }
+
+  private explain(error: unknown, attempt: number): unknown {
+    if (!isBusy(error)) return error;
+    return new SiloError(
+      'SILO324',
+      `The SQLite storage "${this.path}" stayed locked (${(error as { code: string }).code}) through ${attempt + 1} attempts: another process holds a long write transaction. Find the stuck process, or raise busyTimeoutMs.`,
+      { cause: error },
+    );
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** `AND key >= ? AND key < ?` for the bounds that are set, with their parameters. */
+  private static rangeSql(range: KeyRange): { sql: string; params: Uint8Array[] } {
+    let sql = '';
+    const params: Uint8Array[] = [];
+    if (range.start) {
+      sql += ' AND key >= ?';
+      params.push(range.start);
+    }
+    if (range.end) {
+      sql += ' AND key < ?';
+      params.push(range.end);
+    }
+    return { sql, params };
+  }
+
+  private static limitParam(limit: number | undefined): bigint {
+    const n = normalizeLimit(limit);
+    return n === undefined ? NO_LIMIT : BigInt(n);
+  }
+
+  async get(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const s = encodeScope(scope);
+    return this.run(() => {
+      const row = this.statement('SELECT value FROM silo_kv WHERE scope = ? AND ns = ? AND key = ?').get(s, ns, key) as { value: Buffer } | undefined;
+      return row ? bytes(row.value) : undefined;
+    });
+  }
+
+  async getMany(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const s = encodeScope(scope);
+    const select = this.statement('SELECT value FROM silo_kv WHERE scope = ? AND ns = ? AND key = ?');
+    // A deferred transaction gives every lookup the same snapshot.
+    return this.run(() =>
+      this.db.transaction(() =>
+        keys.map((key) => {
+          const row = select.get(s, ns, key) as { value: Buffer } | undefined;
+          return row ? bytes(row.value) : undefined;
+        }),
+      )(),
+    );
+  }
+
+  private upsert(): Database.Statement {
+    return this.statement(
+      'INSERT INTO silo_kv (scope, ns, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (scope, ns, key) DO UPDATE SET value = excluded.value',
+    );
+  }
+
+  async put(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const s = encodeScope(scope);
+    await this.run(() => this.upsert().run(s, ns, key, value));
+  }
+
+  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void> {
+    if (entries.length === 0) return;
+    const s = encodeScope(scope);
+    const upsert = this.upsert();
+    await this.run(() =>
+      this.db
+        .transaction(() => {
+          for (const e of entries) upsert.run(s, ns, e.key, e.value);
+        })
+        .immediate(),
+    );
+  }
+
+  async scan(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+    const s = encodeScope(scope);
+    const range = SqliteStorage.rangeSql(options);
+    const sql = `SELECT key, value FROM silo_kv WHERE scope = ? AND ns = ?${range.sql} ORDER BY key ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+    const limit = SqliteStorage.limitParam(options.limit);
+    return this.run(() =>
+      (this.statement(sql).all(s, ns, ...range.params, limit) as KeyValueRow[]).map((r) => ({ key: bytes(r.key), value: bytes(r.value) })),
+    );
+  }
+
+  async drain(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+    const s = encodeScope(scope);
+    const range = SqliteStorage.rangeSql(options);
+    const limit = normalizeLimit(options.limit);
+    if (limit === 0) return [];
+    // One statement: the selection and the deletion cannot interleave with another drain.
+    const sql =
+      limit === undefined
+        ? `DELETE FROM silo_kv WHERE scope = ? AND ns = ?${range.sql} RETURNING key, value`
+        : `DELETE FROM silo_kv WHERE rowid IN (SELECT rowid FROM silo_kv WHERE scope = ? AND ns = ?${range.sql} ORDER BY key ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?) RETURNING key, value`;
+    const params = limit === undefined ? [s, ns, ...range.params] : [s, ns, ...range.params, BigInt(limit)];
+    const rows = await this.run(() => this.statement(sql).all(...params) as KeyValueRow[]);
+    // RETURNING has no defined order.
+    const out = rows.map((r) => ({ key: bytes(r.key), value: bytes(r.value) }));
+    out.sort((a, b) => (options.reverse ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key)));
+    return out;
+  }
+
+  async delete(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const s = encodeScope(scope);
+    const remove = this.statement('DELETE FROM silo_kv WHERE scope = ? AND ns = ? AND key = ?');
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          let n = 0;
+          for (const key of keys) n += remove.run(s, ns, key).changes;
+          return n;
+        })
+        .immediate(),
+    );
+  }
+
+  async deleteRange(scope: StorageScope, ns: Uint8Array, keyRange: KeyRange): Promise<number> {
+    const s = encodeScope(scope);
+    const range = SqliteStorage.rangeSql(keyRange);
+    const sql = `DELETE FROM silo_kv WHERE scope = ? AND ns = ?${range.sql}`;
+    return this.run(() => this.statement(sql).run(s, ns, ...range.params).changes);
+  }
+
+  async deleteAll(scope: StorageScope, ns: Uint8Array): Promise<number> {
+    return this.deleteRange(scope, ns, {});
+  }
+
+  async append(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<bigint> {
+    const s = encodeScope(scope);
+    return this.run(
+      () => this.statement('INSERT INTO silo_log (scope, ns, key, value) VALUES (?, ?, ?, ?)').run(s, ns, key, value).lastInsertRowid as bigint,
+    );
+  }
+
+  async logScan(scope: StorageScope, ns: Uint8Array, key: Uint8Array, options: LogScanOptions = {}): Promise<LogEntry[]> {
+    const s = encodeScope(scope);
+    const limit = SqliteStorage.limitParam(options.limit);
+    const sql = 'SELECT id, value FROM silo_log WHERE scope = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?';
+    return this.run(() =>
+      (this.statement(sql).all(s, ns, key, options.afterId ?? 0n, limit) as { id: bigint; value: Buffer }[]).map((r) => ({
+        id: r.id,
+        value: bytes(r.value),
+      })),
+    );
+  }
+
+  async logDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<number> {
+    const s = encodeScope(scope);
+    return this.run(() => this.statement('DELETE FROM silo_log WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key).changes);
+  }
+
+  async counterGet(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<bigint> {
+    const s = encodeScope(scope);
+    return this.run(() => {
+      const row = this.statement('SELECT value FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').get(s, ns, key) as { value: bigint } | undefined;
+      return row?.value ?? 0n;
+    });
+  }
+
+  async counterAdd(scope: StorageScope, ns: Uint8Array, key: Uint8Array, delta: bigint): Promise<bigint> {
+    const s = encodeScope(scope);
+    const select = this.statement('SELECT value FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?');
+    const upsert = this.statement(
+      'INSERT INTO silo_counter (scope, ns, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (scope, ns, key) DO UPDATE SET value = excluded.value',
+    );
+    // SQLite turns an overflowing integer sum into a REAL; adding in JavaScript inside an
+    // IMMEDIATE transaction keeps int64 wraparound exact and the update atomic.
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const row = select.get(s, ns, key) as { value: bigint } | undefined;
+          const next = BigInt.asIntN(64, (row?.value ?? 0n) + delta);
+          upsert.run(s, ns, key, next);
+          return next;
+        })
+        .immediate(),
+    );
+  }
+
+  async counterDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<void> {
+    const s = encodeScope(scope);
+    await this.run(() => this.statement('DELETE FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key));
+  }
+
+  async queuePush(scope: StorageScope, ns: Uint8Array, values: readonly Uint8Array[]): Promise<void> {
+    if (values.length === 0) return;
+    const s = encodeScope(scope);
+    const insert = this.statement('INSERT INTO silo_queue (scope, ns, value) VALUES (?, ?, ?)');
+    await this.run(() =>
+      this.db
+        .transaction(() => {
+          for (const v of values) insert.run(s, ns, v);
+        })
+        .immediate(),
+    );
+  }
+
+  async queuePop(scope: StorageScope, ns: Uint8Array, max = 1): Promise<Uint8Array[]> {
+    const limit = normalizeLimit(max);
+    if (limit === 0) return [];
+    const s = encodeScope(scope);
+    const sql =
+      'DELETE FROM silo_queue WHERE seq IN (SELECT seq FROM silo_queue WHERE scope = ? AND ns = ? ORDER BY seq LIMIT ?) RETURNING seq, value';
+    const rows = await this.run(() => this.statement(sql).all(s, ns, limit === undefined ? NO_LIMIT : BigInt(limit)) as { seq: bigint; value: Buffer }[]);
+    rows.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    return rows.map((r) => bytes(r.value));
+  }
+
+  async queueLength(scope: StorageScope, ns: Uint8Array): Promise<number> {
+    const s = encodeScope(scope);
+    return this.run(() => Number((this.statement('SELECT count(*) AS n FROM silo_queue WHERE scope = ? AND ns = ?').get(s, ns) as { n: bigint }).n));
+  }
+
+  private deleteScopeData(s: Uint8Array): void {
+    for (const table of DATA_TABLES) this.statement(`DELETE FROM ${table} WHERE scope = ?`).run(s);
+  }
+
+  async clearScope(scope: StorageScope): Promise<void> {
+    const s = encodeScope(scope);
+    await this.run(() =>
+      this.db
+        .transaction(() => {
+          this.deleteScopeData(s);
+          this.statement('DELETE FROM silo_lease WHERE scope = ?').run(s);
+        })
+        .immediate(),
+    );
+  }
+
+  async renewLease(scope: StorageScope, ttlMs: number): Promise<void> {
+    const s = encodeScope(scope);
+    const expiresAt = BigInt(Math.round(this.clock() + ttlMs));
+    await this.run(() =>
+      this.statement(
+        'INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at',
+      ).run(s, expiresAt),
+    );
+  }
+
+  async collectGarbage(now: number = this.clock()): Promise<GarbageCollectionReport> {
+    const cutoff = BigInt(Math.round(now));
+    const claim = this.statement(
+      'DELETE FROM silo_lease WHERE scope = (SELECT scope FROM silo_lease WHERE expires_at < ? ORDER BY expires_at LIMIT 1) RETURNING scope',
+    );
+    let scopesCollected = 0;
+    // One scope per IMMEDIATE transaction: the lease check and the deletion are atomic
+    // (a renewal cannot slip in between), and other writers wait for one scope at most.
+    for (;;) {
+      const collected = await this.run(() =>
+        this.db
+          .transaction(() => {
+            const row = claim.get(cutoff) as { scope: Buffer } | undefined;
+            if (row) this.deleteScopeData(row.scope);
+            return row !== undefined;
+          })
+          .immediate(),
+      );
+      if (!collected) return { scopesCollected };
+      scopesCollected++;
+    }
+  }
+
+  async listScopes(): Promise<ScopeInfo[]> {
+    const sql = `SELECT scope, max(expires_at) AS expires_at FROM (
+        SELECT scope, NULL AS expires_at FROM silo_kv
+        UNION ALL SELECT scope, NULL FROM silo_log
+        UNION ALL SELECT scope, NULL FROM silo_counter
+        UNION ALL SELECT scope, NULL FROM silo_queue
+        UNION ALL SELECT scope, expires_at FROM silo_lease)
+      GROUP BY scope ORDER BY scope`;
+    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null }[])());
+    return rows.map((r) => ({
+      scope: decodeScope(bytes(r.scope)),
+      leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,104 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { toBytes } from '../../../src/providers/storage/bytes';
+import type { StorageScope } from '../../../src/providers/storage/function-storage';
+import { SqliteStorage, resolveSqlitePath } from '../../../src/providers/storage/sqlite-storage.provider';
+import { describeStorageConformance } from '../../../src/testing/storage-conformance';
+
+const dir = mkdtempSync(join(tmpdir(), 'silo-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// One file for the whole suite: every test opens its own connection, as worker processes do.
+describeStorageConformance('SqliteStorage', () => new SqliteStorage({ path: join(dir, 'conformance.db') }), { counterWraparound: true });
+
+describe('SqliteStorage', () => {
+  const scope: StorageScope = { kind: 'execution', id: toBytes('exec-1') };
+  const ns = toBytes('ns');
+
+  describe('resolveSqlitePath', () => {
+    it('should prefer the explicit path, then SILO_SQLITE_PATH, then XDG_STATE_HOME, then ~/.local/state', () => {
+      const env = { SILO_SQLITE_PATH: '/env/s.db', XDG_STATE_HOME: '/xdg', HOME: '/home/me' };
+      expect(resolveSqlitePath({ path: '/explicit.db', env })).toBe('/explicit.db');
+      expect(resolveSqlitePath({ env })).toBe('/env/s.db');
+      expect(resolveSqlitePath({ env: { XDG_STATE_HOME: '/xdg', HOME: '/home/me' } })).toBe('/xdg/silo/storage.db');
+      expect(resolveSqlitePath({ env: { HOME: '/home/me' } })).toBe('/home/me/.local/state/silo/storage.db');
+    });
+
+    it('should ignore a relative XDG_STATE_HOME, as the XDG spec requires', () => {
+      expect(resolveSqlitePath({ env: { XDG_STATE_HOME: 'relative', HOME: '/home/me' } })).toBe('/home/me/.local/state/silo/storage.db');
+    });
+  });
+
+  it('should create the directory and open the file in WAL mode with synchronous=NORMAL', async () => {
+    const storage = new SqliteStorage({ env: { XDG_STATE_HOME: join(dir, 'state') } });
+    expect(storage.path).toBe(join(dir, 'state', 'silo', 'storage.db'));
+    await storage.put(scope, ns, toBytes('k'), toBytes('v'));
+    expect(existsSync(storage.path)).toBe(true);
+    const raw = new Database(storage.path, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+    await storage.close();
+  });
+
+  it('should share data and one log id sequence between connections to the same file', async () => {
+    const path = join(dir, 'shared.db');
+    const a = new SqliteStorage({ path });
+    const b = new SqliteStorage({ path });
+    await a.put(scope, ns, toBytes('k'), toBytes('from a'));
+    expect(new TextDecoder().decode(await b.get(scope, ns, toBytes('k')))).toBe('from a');
+    const first = await a.append(scope, ns, toBytes('log'), toBytes('1'));
+    const second = await b.append(scope, ns, toBytes('log'), toBytes('2'));
+    expect(second).toBeGreaterThan(first);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('should refuse a database written by a newer schema version, saying how to fix it', () => {
+    const path = join(dir, 'future.db');
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteStorage({ path })).toThrow(/\[SILO322\].*schema version 99.*Upgrade vgi-silo/);
+  });
+
+  it('should reject calls after close with an explanation', async () => {
+    const storage = new SqliteStorage({ path: join(dir, 'closed.db') });
+    await storage.close();
+    await expect(storage.get(scope, ns, toBytes('k'))).rejects.toThrow(/\[SILO323\].*is closed/);
+  });
+
+  describe('when another process holds the write lock', () => {
+    let path: string;
+    let locker: Database.Database;
+
+    beforeEach(() => {
+      path = join(dir, `locked-${Math.random().toString(36).slice(2)}.db`);
+      new SqliteStorage({ path }).close();
+      locker = new Database(path);
+      locker.exec('BEGIN IMMEDIATE');
+    });
+
+    afterEach(() => {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+    });
+
+    it('should retry and succeed once the lock is released', async () => {
+      const storage = new SqliteStorage({ path, busyTimeoutMs: 20, busyRetries: 8 });
+      setTimeout(() => locker.exec('COMMIT'), 100);
+      await storage.put(scope, ns, toBytes('k'), toBytes('v'));
+      expect(new TextDecoder().decode(await storage.get(scope, ns, toBytes('k')))).toBe('v');
+      await storage.close();
+    });
+
+    it('should give up after the bounded retries with an error naming the file', async () => {
+      const storage = new SqliteStorage({ path, busyTimeoutMs: 10, busyRetries: 2 });
+      await expect(storage.counterAdd(scope, ns, toBytes('c'), 1n)).rejects.toThrow(/\[SILO324\].*stayed locked \(SQLITE_BUSY\) through 3 attempts/);
+      await storage.close();
+    });
+  });
+});
