@@ -1,14 +1,5 @@
-import {
-  type Data,
-  type DataType,
-  RecordBatch,
-  RecordBatchReader,
-  RecordBatchStreamWriter,
-  type Schema,
-  Struct,
-  makeData,
-  vectorFromArray,
-} from 'apache-arrow';
+import { type Data, type DataType, RecordBatch, type Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
+import { readIpcStream, serializeBatch as serializeOne } from '../arrow/ipc.codec';
 
 /**
  * Builds a batch on exactly `schema` (names, types and nullability kept) from a
@@ -55,11 +46,7 @@ export function batchFromColumns(schema: Schema, columns: Readonly<Record<string
  * ```
  */
 export function serializeBatch(batch: RecordBatch): Uint8Array {
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(undefined, batch.schema);
-  writer.write(batch);
-  writer.finish();
-  return writer.toUint8Array(true);
+  return serializeOne(batch);
 }
 
 /**
@@ -72,16 +59,15 @@ export function serializeBatch(batch: RecordBatch): Uint8Array {
  * ```
  */
 export function deserializeBatch(bytes: Uint8Array): RecordBatch {
-  const reader = RecordBatchReader.from(bytes);
-  const batches = [...reader];
+  const { schema, batches } = readIpcStream(bytes, 'stored batch');
   if (batches.length === 1) return batches[0];
-  if (batches.length === 0) return emptyBatch(reader.schema);
+  if (batches.length === 0) return emptyBatch(schema);
   throw new RangeError(`deserializeBatch: expected one batch in the stream, found ${batches.length}. Use deserializeBatches() for several.`);
 }
 
 /** Reads every batch of an IPC stream. */
 export function deserializeBatches(bytes: Uint8Array): RecordBatch[] {
-  return [...RecordBatchReader.from(bytes)];
+  return readIpcStream(bytes, 'stored batches').batches;
 }
 
 /**

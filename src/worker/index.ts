@@ -7,4 +7,3 @@ export type * from './calls';
 export type * from './contexts';
 export { type ColumnFilter, type FilterOp, applyFilters } from './filters';
 export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows, concatBatches } from './batch-utils';
-export { schemaToBytes, schemaFromBytes } from './init-context';

@@ -1,4 +1,5 @@
-import { RecordBatchReader, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
+import { deserializeSchema, serializeSchema } from '../arrow/ipc.codec';
 import { SiloError } from '../errors';
 import type { Sealer } from '../providers/secrets';
 import type { BindCall } from './calls';
@@ -17,21 +18,6 @@ export interface InitContext {
   readonly bindOpaqueData?: Uint8Array;
 }
 
-/** Writes a schema as schema message + end marker. */
-export function schemaToBytes(schema: Schema): Uint8Array {
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(undefined, schema);
-  writer.finish();
-  return writer.toUint8Array(true);
-}
-
-/** Reads a schema from a serialized schema (with or without batches). */
-export function schemaFromBytes(bytes: Uint8Array): Schema {
-  const reader = RecordBatchReader.from(bytes);
-  reader.open();
-  return reader.schema;
-}
-
 interface Persisted {
   v: 1;
   bind: Omit<BindCall, 'inputSchema' | 'secrets'> & { inputSchema: Uint8Array };
@@ -45,9 +31,9 @@ export function encodeInitContext(context: InitContext, sealer: Sealer): Uint8Ar
   const { inputSchema, secrets, ...bind } = context.bind;
   const persisted: Persisted = {
     v: 1,
-    bind: { ...bind, inputSchema: schemaToBytes(inputSchema) },
+    bind: { ...bind, inputSchema: serializeSchema(inputSchema) },
     sealedSecrets: secrets && secrets.length > 0 ? sealer.seal(toTaggedJson(secrets), context.executionId) : undefined,
-    outputSchema: schemaToBytes(context.outputSchema),
+    outputSchema: serializeSchema(context.outputSchema),
     bindOpaqueData: context.bindOpaqueData,
   };
   return toTaggedJson(persisted);
@@ -60,8 +46,8 @@ export function decodeInitContext(executionId: Uint8Array, bytes: Uint8Array, se
   const secrets = p.sealedSecrets ? (fromTaggedJson(sealer.open(p.sealedSecrets, executionId)) as BindCall['secrets']) : undefined;
   return {
     executionId,
-    bind: { ...p.bind, inputSchema: schemaFromBytes(p.bind.inputSchema), secrets },
-    outputSchema: schemaFromBytes(p.outputSchema),
+    bind: { ...p.bind, inputSchema: deserializeSchema(p.bind.inputSchema), secrets },
+    outputSchema: deserializeSchema(p.outputSchema),
     bindOpaqueData: p.bindOpaqueData,
   };
 }
