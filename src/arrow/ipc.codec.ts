@@ -1,0 +1,132 @@
+/**
+ * Whole-buffer IPC helpers: schemas and batches to and from complete IPC streams, as used
+ * for records nested in `binary` columns (vgi-wire §3.4).
+ */
+import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { EOS_BYTES } from './ipc-frame';
+import { IpcFramingError } from './ipc.error';
+import { IpcStreamWriter } from './ipc-stream-writer';
+import { withoutPlaceholders } from './ipc-stream-reader';
+
+/**
+ * A serialized schema: the schema message followed by EOS (the form Silo writes).
+ *
+ * @example
+ * ```ts
+ * const bytes = serializeSchema(outputSchema); // for BindResponse.output_schema
+ * ```
+ */
+export function serializeSchema(schema: Schema): Uint8Array {
+  const flat = Message.encode(Message.from(schema));
+  const padded = (flat.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded + EOS_BYTES.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xffffffff, true);
+  view.setInt32(4, padded, true);
+  out.set(flat, 8);
+  out.set(EOS_BYTES, 8 + padded);
+  return out;
+}
+
+/**
+ * Reads a serialized schema in any of the three forms of vgi-wire §3.4: a bare schema
+ * message, schema + EOS, or a full stream (only the first message matters).
+ *
+ * @example
+ * ```ts
+ * const inputSchema = deserializeSchema(bindRequest.input_schema);
+ * ```
+ */
+export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schema'): Schema {
+  const reader = openReader(bytes, subject);
+  const schema = reader.schema;
+  if (schema === undefined || schema === null) {
+    throw new IpcFramingError('bad-sequence', 0, `${subject}: the bytes hold no schema message.`);
+  }
+  return schema;
+}
+
+/**
+ * Reads a complete IPC stream held in memory: its schema and every batch.
+ *
+ * @example
+ * ```ts
+ * const { schema, batches } = readIpcStream(processRequest.input_batch);
+ * ```
+ */
+export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { schema: Schema; batches: RecordBatch[] } {
+  const reader = openReader(bytes, subject);
+  const schema = reader.schema;
+  try {
+    return { schema, batches: reader.readAll() };
+  } catch (cause) {
+    throw new IpcFramingError('bad-message', 0, `${subject}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Reads an IPC stream that must hold exactly one batch (nested records, request batches).
+ *
+ * @example
+ * ```ts
+ * const row = readRow(readSingleBatch(resultBytes, 'BindResponse'));
+ * ```
+ */
+export function readSingleBatch(bytes: Uint8Array, subject = 'IPC stream'): RecordBatch {
+  const { batches } = readIpcStream(bytes, subject);
+  if (batches.length !== 1) {
+    throw new IpcFramingError('bad-sequence', 0, `${subject}: expected exactly one record batch, found ${batches.length}.`);
+  }
+  return batches[0];
+}
+
+/**
+ * One batch as a complete IPC stream: schema, dictionaries, the batch, EOS.
+ *
+ * @example
+ * ```ts
+ * const nested = serializeBatch(makeRowsBatch(BIND_RESPONSE_SCHEMA, [row]));
+ * ```
+ */
+export function serializeBatch(batch: RecordBatch, schema: Schema = batch.schema): Uint8Array {
+  return serializeBatches(schema, [batch]);
+}
+
+/**
+ * Several batches (each with its own custom metadata) as one complete IPC stream on `schema`.
+ *
+ * @example
+ * ```ts
+ * const body = serializeBatches(resultSchema, [logBatch, resultBatch]);
+ * ```
+ */
+export function serializeBatches(schema: Schema, batches: readonly RecordBatch[], subject = 'IPC stream'): Uint8Array {
+  const writer = new IpcStreamWriter(schema, subject);
+  const parts = [writer.start(), ...batches.map((b) => writer.write(b)), writer.end()];
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readAll(): RecordBatch[] } {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 8) {
+    throw new IpcFramingError('truncated', 0, `${subject}: ${bytes?.length ?? 0} byte(s) cannot hold an IPC schema message.`);
+  }
+  // Typed-array views over the body need 8-byte alignment; binary cells are arbitrary views.
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  try {
+    const reader = RecordBatchReader.from(aligned);
+    reader.open();
+    // Read the schema now: the reader drops it once iteration reaches the end.
+    const schema = reader.schema;
+    return { schema, readAll: () => withoutPlaceholders(reader.readAll()) };
+  } catch (cause) {
+    throw new IpcFramingError('bad-message', 0, `${subject}: not a readable Arrow IPC stream (${(cause as Error).message}).`, { cause });
+  }
+}

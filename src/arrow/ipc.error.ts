@@ -1,0 +1,84 @@
+/**
+ * Errors of the Arrow IPC byte layer. They carry stable `SILO4xx` codes (wire and
+ * protocol range) and say what was wrong with the bytes and how to fix the sender.
+ */
+import { SiloError } from '../errors/silo.error';
+
+/** Why a byte channel could not be read as consecutive Arrow IPC streams. */
+export type IpcFramingFailure =
+  /** The channel ended inside a message or before a stream's end-of-stream marker. */
+  | 'truncated'
+  /** A length prefix is negative, or a continuation marker is malformed. */
+  | 'bad-prefix'
+  /** A length prefix is larger than the configured limit. */
+  | 'too-large'
+  /** The flatbuffer `Message` could not be decoded or is not a schema, dictionary or batch. */
+  | 'bad-message'
+  /** Messages arrived in an order a stream cannot have (e.g. a batch before the schema). */
+  | 'bad-sequence';
+
+/**
+ * The bytes on a channel are not a well-formed sequence of Arrow IPC streams.
+ *
+ * @example
+ * ```ts
+ * try { await framer.readStream(); }
+ * catch (e) { if (e instanceof IpcFramingError && e.failure === 'truncated') closeConnection(); }
+ * ```
+ */
+export class IpcFramingError extends SiloError {
+  constructor(
+    /** The kind of malformation, stable for matching. */
+    readonly failure: IpcFramingFailure,
+    /** Byte offset on the channel where the bad message starts. */
+    readonly offset: number,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SILO410', `Arrow IPC framing error at byte ${offset}: ${detail}`, options);
+  }
+}
+
+/**
+ * A record batch does not have the schema of the stream it is written to. The
+ * `apache-arrow` stream writer would silently close the stream here; Silo refuses loudly.
+ *
+ * @example
+ * ```ts
+ * try { writer.write(batch); }
+ * catch (e) { if (e instanceof IpcSchemaMismatchError) console.error(e.difference); }
+ * ```
+ */
+export class IpcSchemaMismatchError extends SiloError {
+  constructor(
+    /** Which stream or record the batch was meant for. */
+    readonly subject: string,
+    /** The first difference found, e.g. `field 1 "name": nullable differs (expected false, got true)`. */
+    readonly difference: string,
+  ) {
+    super(
+      'SILO411',
+      `${subject}: the record batch does not match the stream's schema (${difference}). ` +
+        'Build the batch on the stream schema object (makeRecordBatch(schema, ...)) or convert it with conformBatchToSchema().',
+    );
+  }
+}
+
+/**
+ * JS values cannot be encoded as an Arrow column of the requested type.
+ *
+ * @example
+ * ```ts
+ * try { buildColumn(new Int32(), ['x']); }
+ * catch (e) { if (e instanceof ArrowValueError) console.error(e.message); }
+ * ```
+ */
+export class ArrowValueError extends SiloError {
+  constructor(
+    /** Where the value was going, e.g. `column "k"` or `field "tags"`. */
+    readonly subject: string,
+    detail: string,
+  ) {
+    super('SILO412', `${subject}: ${detail}`);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The three buffering methods' records (vgi-wire §4.10–§4.12).
+ */
+import { type RecordBatch } from 'apache-arrow';
+import { readIpcStream, serializeBatch } from '../arrow';
+import {
+  COMBINE_REQUEST_SCHEMA,
+  COMBINE_RESPONSE_SCHEMA,
+  DESTRUCTOR_REQUEST_SCHEMA,
+  PROCESS_REQUEST_SCHEMA,
+  PROCESS_RESPONSE_SCHEMA,
+} from './lifecycle.schema';
+import { RequestFormatError } from './protocol.error';
+import { decodeRecord, encodeRecord, type PlainRecord } from './record.codec';
+import { type CombineRequest, type DestructorRequest, type ProcessRequest } from './records.types';
+
+/** Fields shared by the three buffering requests, as a client sends them (the destructor's whole input). */
+export interface BufferingRequestInput {
+  readonly functionName: string;
+  readonly executionId: Uint8Array;
+  readonly attachOpaqueData?: Uint8Array | null;
+  readonly transactionId?: Uint8Array | null;
+  readonly schemaPath?: readonly string[] | null;
+}
+
+/** TableBufferingProcessRequest as a client sends it. */
+export interface ProcessRequestInput extends BufferingRequestInput {
+  /** The input chunk, or its IPC stream bytes. */
+  readonly inputBatch: RecordBatch | Uint8Array;
+  readonly batchIndex?: bigint | null;
+}
+
+/** TableBufferingCombineRequest as a client sends it. */
+export interface CombineRequestInput extends BufferingRequestInput {
+  readonly stateIds: readonly Uint8Array[];
+}
+
+const optional = (input: BufferingRequestInput): PlainRecord => ({
+  attachOpaqueData: input.attachOpaqueData ?? null,
+  transactionId: input.transactionId ?? null,
+  schemaPath: input.schemaPath ?? null,
+});
+
+/**
+ * Decodes a process request; the input chunk is decoded to a `RecordBatch`.
+ *
+ * @example
+ * ```ts
+ * const { executionId, inputBatch } = decodeProcessRequest(requestBytes);
+ * ```
+ */
+export function decodeProcessRequest(bytes: Uint8Array): ProcessRequest {
+  const rec = decodeRecord(bytes, PROCESS_REQUEST_SCHEMA, 'TableBufferingProcessRequest');
+  const inputBatchBytes = rec.inputBatch as Uint8Array;
+  let stream: ReturnType<typeof readIpcStream>;
+  try {
+    stream = readIpcStream(inputBatchBytes, 'TableBufferingProcessRequest.input_batch');
+  } catch (cause) {
+    throw new RequestFormatError('TableBufferingProcessRequest.input_batch: the nested IPC bytes are not a readable Arrow stream.', { cause });
+  }
+  if (stream.batches.length !== 1) {
+    throw new RequestFormatError(`TableBufferingProcessRequest.input_batch: expected one input chunk, found ${stream.batches.length} batches.`);
+  }
+  return {
+    ...(rec as unknown as Omit<ProcessRequest, 'inputBatch' | 'inputSchema' | 'inputBatchBytes'>),
+    inputBatch: stream.batches[0],
+    inputSchema: stream.schema,
+    inputBatchBytes,
+  };
+}
+
+/**
+ * Nested process request bytes (client side).
+ *
+ * @example
+ * ```ts
+ * encodeProcessRequest({ functionName: 'sort_all', executionId, inputBatch: chunk });
+ * ```
+ */
+export function encodeProcessRequest(input: ProcessRequestInput): Uint8Array {
+  return encodeRecord(
+    PROCESS_REQUEST_SCHEMA,
+    {
+      functionName: input.functionName,
+      executionId: input.executionId,
+      inputBatch: input.inputBatch instanceof Uint8Array ? input.inputBatch : serializeBatch(input.inputBatch),
+      ...optional(input),
+      batchIndex: input.batchIndex ?? null,
+    },
+    'TableBufferingProcessRequest',
+  );
+}
+
+/**
+ * Decodes a combine request.
+ *
+ * @example
+ * ```ts
+ * decodeCombineRequest(requestBytes).stateIds.length;
+ * ```
+ */
+export function decodeCombineRequest(bytes: Uint8Array): CombineRequest {
+  const rec = decodeRecord(bytes, COMBINE_REQUEST_SCHEMA, 'TableBufferingCombineRequest');
+  // A null list element carries nothing to combine; DuckDB never sends one.
+  return { ...(rec as unknown as CombineRequest), stateIds: (rec.stateIds as (Uint8Array | null)[]).map((s) => s ?? new Uint8Array(0)) };
+}
+
+/**
+ * Nested combine request bytes (client side).
+ *
+ * @example
+ * ```ts
+ * encodeCombineRequest({ functionName: 'sort_all', executionId, stateIds: [a, b] });
+ * ```
+ */
+export function encodeCombineRequest(input: CombineRequestInput): Uint8Array {
+  return encodeRecord(
+    COMBINE_REQUEST_SCHEMA,
+    { functionName: input.functionName, executionId: input.executionId, stateIds: input.stateIds, ...optional(input) },
+    'TableBufferingCombineRequest',
+  );
+}
+
+/**
+ * Decodes a destructor request.
+ *
+ * @example
+ * ```ts
+ * const { executionId } = decodeDestructorRequest(requestBytes);
+ * ```
+ */
+export function decodeDestructorRequest(bytes: Uint8Array): DestructorRequest {
+  return decodeRecord(bytes, DESTRUCTOR_REQUEST_SCHEMA, 'TableBufferingDestructorRequest') as unknown as DestructorRequest;
+}
+
+/**
+ * Nested destructor request bytes (client side).
+ *
+ * @example
+ * ```ts
+ * encodeDestructorRequest({ functionName: 'sort_all', executionId });
+ * ```
+ */
+export function encodeDestructorRequest(input: BufferingRequestInput): Uint8Array {
+  return encodeRecord(
+    DESTRUCTOR_REQUEST_SCHEMA,
+    { functionName: input.functionName, executionId: input.executionId, ...optional(input) },
+    'TableBufferingDestructorRequest',
+  );
+}
+
+/**
+ * TableBufferingProcessResponse record bytes.
+ *
+ * @example
+ * ```ts
+ * encodeProcessResponse(executionId);
+ * ```
+ */
+export function encodeProcessResponse(stateId: Uint8Array): Uint8Array {
+  return encodeRecord(PROCESS_RESPONSE_SCHEMA, { stateId }, 'TableBufferingProcessResponse');
+}
+
+/**
+ * TableBufferingCombineResponse record bytes.
+ *
+ * @example
+ * ```ts
+ * encodeCombineResponse([executionId]);
+ * ```
+ */
+export function encodeCombineResponse(finalizeStateIds: readonly Uint8Array[]): Uint8Array {
+  return encodeRecord(COMBINE_RESPONSE_SCHEMA, { finalizeStateIds }, 'TableBufferingCombineResponse');
+}

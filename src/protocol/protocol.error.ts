@@ -1,0 +1,184 @@
+/**
+ * Errors of the vgi_rpc / vgi.v2 protocol layer. Each knows how it must appear in an
+ * error batch: `exceptionType` (the reference SDK's names, which peers display) and an
+ * optional `errorKind` token (vgi-wire §3.6).
+ */
+import { SiloError } from '../errors/silo.error';
+import { ErrorKind, type ErrorKindToken } from './wire.constants';
+
+/**
+ * Base of every protocol refusal or decoding failure.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof WireProtocolError) writeError(e.exceptionType, e.errorKind); }
+ * ```
+ */
+export class WireProtocolError extends SiloError {
+  constructor(
+    code: string,
+    /** The exception type name written to `exception_type` (e.g. `ProtocolError`). */
+    readonly exceptionType: string,
+    message: string,
+    /** The `vgi_rpc.error_kind` token, when the failure has one. */
+    readonly errorKind: ErrorKindToken | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A request or response batch is malformed: no batch, no method, wrong row count,
+ * parameter schema mismatch, undecodable nested record.
+ *
+ * @example
+ * ```ts
+ * throw new RequestFormatError('the request stream holds no record batch. Send exactly one 1-row batch.');
+ * ```
+ */
+export class RequestFormatError extends WireProtocolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SILO401', 'ProtocolError', message, null, options);
+  }
+}
+
+/**
+ * `vgi_rpc.request_version` is missing or is not the framing version `"1"`.
+ *
+ * @example
+ * ```ts
+ * throw new RequestVersionError('2');
+ * ```
+ */
+export class RequestVersionError extends WireProtocolError {
+  constructor(got: string | null) {
+    super(
+      'SILO402',
+      'VersionError',
+      got === null
+        ? "Request batch metadata has no 'vgi_rpc.request_version'. Set it to '1'."
+        : `Request framing version '${got}' is not supported. Set 'vgi_rpc.request_version' to '1'.`,
+    );
+  }
+}
+
+/**
+ * The request carries no `vgi_rpc.protocol` routing key (a generation-A or non-VGI client).
+ *
+ * @example
+ * ```ts
+ * throw new ProtocolNotSpecifiedError(['vgi.v2', 'vgi_rpc.Reflection.v1']);
+ * ```
+ */
+export class ProtocolNotSpecifiedError extends WireProtocolError {
+  constructor(hosted: readonly string[]) {
+    super(
+      'SILO403',
+      'ProtocolNotSpecifiedError',
+      "Request batch metadata has no 'vgi_rpc.protocol' routing key; this worker speaks " +
+        `[${hosted.join(', ')}]. The client is probably a protocol 1.x (generation A) VGI extension: ` +
+        'upgrade it to a vgi.v2 extension, or set vgi_rpc.protocol = "vgi.v2".',
+      ErrorKind.protocolNotSpecified,
+    );
+  }
+}
+
+/**
+ * The routing key names a protocol this worker does not host.
+ *
+ * @example
+ * ```ts
+ * throw new ProtocolNotSupportedError('vgi.v3', ['vgi.v2']);
+ * ```
+ */
+export class ProtocolNotSupportedError extends WireProtocolError {
+  constructor(protocol: string, hosted: readonly string[]) {
+    super(
+      'SILO404',
+      'ProtocolNotSupportedError',
+      `Protocol '${protocol}' is not hosted by this worker; it hosts [${hosted.join(', ')}]. ` +
+        'Connect with a client speaking one of those protocols.',
+      ErrorKind.protocolNotSupported,
+    );
+  }
+}
+
+/**
+ * The protocol has no such method.
+ *
+ * @example
+ * ```ts
+ * throw new MethodNotImplementedError("Protocol 'vgi.v2' has no method 'frobnicate'.");
+ * ```
+ */
+export class MethodNotImplementedError extends WireProtocolError {
+  constructor(message: string) {
+    super('SILO405', 'MethodNotImplementedError', message, ErrorKind.methodNotImplemented);
+  }
+}
+
+/**
+ * The client's `vgi_rpc.protocol_version` is not 2.0.x.
+ *
+ * @example
+ * ```ts
+ * throw new ProtocolVersionMismatchError('2.1.0', '2.0.0');
+ * ```
+ */
+export class ProtocolVersionMismatchError extends WireProtocolError {
+  constructor(
+    /** What the client sent (`null` = the key was missing). */
+    readonly clientVersion: string | null,
+    /** What this worker implements. */
+    readonly serverVersion: string,
+    direction: string,
+  ) {
+    super(
+      'SILO406',
+      'ProtocolVersionError',
+      'VGI client/worker protocol_version mismatch.\n' +
+        `  Client: ${clientVersion ?? '<not declared>'}\n` +
+        `  Server: ${serverVersion}\n` +
+        `  Direction: ${direction}`,
+      ErrorKind.protocolVersionMismatch,
+    );
+  }
+}
+
+/**
+ * A peer answered with an error batch (client side, vgi-wire §3.6).
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof RemoteError && e.errorKind === 'method_not_implemented') fallback(); }
+ * ```
+ */
+export class RemoteError extends WireProtocolError {
+  constructor(
+    exceptionType: string,
+    /** The remote exception's own message. */
+    readonly exceptionMessage: string,
+    /** The remote traceback (may be empty). */
+    readonly traceback: string,
+    errorKind: ErrorKindToken | null,
+    /** The batch's `vgi_rpc.log_message` (`"<type>: <message>"`). */
+    readonly logMessage: string,
+  ) {
+    super('SILO407', exceptionType, `The worker answered with ${logMessage}`, errorKind);
+  }
+}
+
+/**
+ * Values given to an encoder do not fit the record they must become.
+ *
+ * @example
+ * ```ts
+ * throw new RecordEncodeError('FunctionInfo "top_k"', 'supportsBatchIndex must equal requiresInputBatchIndex.');
+ * ```
+ */
+export class RecordEncodeError extends SiloError {
+  constructor(subject: string, detail: string, options?: { cause?: unknown }) {
+    super('SILO408', `${subject}: ${detail}`, options);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Generic codec between nested IPC records (1-row batches in `binary` cells, vgi-wire §3.4)
+ * and plain TypeScript objects: camelCase keys in TS, snake_case field names on the wire.
+ *
+ * Decoding is lenient the way the reference SDK is: fields are read by name, missing
+ * nullable fields read as `null`, unknown extra fields are ignored, and an enum sent as
+ * plain `utf8` is accepted. A missing non-nullable field or a different type is refused.
+ */
+import { type DataType, type Field, type RecordBatch, type Schema, Type } from 'apache-arrow';
+import {
+  describeTypeDifference,
+  IpcFramingError,
+  makeRowsBatch,
+  readIpcStream,
+  serializeBatch,
+  toPlainValue,
+} from '../arrow';
+import { RecordEncodeError, RequestFormatError } from './protocol.error';
+
+/** A decoded record: camelCase keys, plain JS values. */
+export type PlainRecord = Record<string, unknown>;
+
+/**
+ * `function_name` → `functionName`.
+ *
+ * @example
+ * ```ts
+ * camelCase('attach_opaque_data'); // 'attachOpaqueData'
+ * ```
+ */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Converts a camelCase object to the wire row of `schema` (struct fields recursively),
+ * taking a value by its camelCase name or, failing that, its wire name.
+ *
+ * @example
+ * ```ts
+ * toWireRow(BIND_RESPONSE_SCHEMA.fields, { outputSchema: bytes, lookupNames: [] });
+ * ```
+ */
+export function toWireRow(fields: readonly Field[], value: Readonly<PlainRecord>): PlainRecord {
+  const row: PlainRecord = {};
+  for (const f of fields) {
+    const camel = camelCase(f.name);
+    const v = camel in value ? value[camel] : value[f.name];
+    row[f.name] = toWireValue(v, f.type);
+  }
+  return row;
+}
+
+function toWireValue(value: unknown, type: DataType): unknown {
+  if (value === null || value === undefined) return null;
+  if (type.typeId === Type.Struct) return toWireRow(type.children, value as PlainRecord);
+  if (type.typeId === Type.List && Array.isArray(value)) {
+    const child = type.children[0].type;
+    return value.map((v) => toWireValue(v, child));
+  }
+  return value;
+}
+
+/**
+ * Converts a plain value read from the wire to its TS form: struct keys become camelCase,
+ * maps (always utf8-keyed in VGI) become plain objects with their keys unchanged.
+ *
+ * @example
+ * ```ts
+ * fromWireValue(new Map([['a', '1']]), wire.map(wire.utf8())); // { a: '1' }
+ * ```
+ */
+export function fromWireValue(value: unknown, type: DataType): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type.typeId) {
+    case Type.Struct: {
+      const out: PlainRecord = {};
+      for (const f of type.children) out[camelCase(f.name)] = fromWireValue((value as PlainRecord)[f.name], f.type);
+      return out;
+    }
+    case Type.List:
+    case Type.LargeList: {
+      const child = type.children[0].type;
+      return (value as unknown[]).map((v) => fromWireValue(v, child));
+    }
+    case Type.Map: {
+      const valueType = type.children[0].type.children[1].type;
+      const out: PlainRecord = {};
+      for (const [k, v] of value as Map<unknown, unknown>) out[String(k)] = fromWireValue(v, valueType);
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+/**
+ * Encodes one record as a complete IPC stream of a 1-row batch on `schema`.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeRecord(PROCESS_RESPONSE_SCHEMA, { stateId: Uint8Array.of(1) }, 'TableBufferingProcessResponse');
+ * ```
+ */
+export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subject: string): Uint8Array {
+  try {
+    return serializeBatch(makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)]));
+  } catch (cause) {
+    throw new RecordEncodeError(subject, (cause as Error).message, { cause });
+  }
+}
+
+/**
+ * Reads a 1-row batch as a camelCase record of `expected`, leniently (see file header).
+ * Errors are {@link RequestFormatError}s naming the record.
+ *
+ * @example
+ * ```ts
+ * const rec = readRecordBatch(batch, CATALOG_ATTACH_REQUEST_SCHEMA, 'CatalogAttachRequest');
+ * rec.name; // 'demo'
+ * ```
+ */
+export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: string): PlainRecord {
+  if (expected.fields.length > 0 && batch.numRows !== 1) {
+    throw new RequestFormatError(`${subject}: expected a 1-row batch, got ${batch.numRows} row(s). Send one row per record.`);
+  }
+  const out: PlainRecord = {};
+  for (const f of expected.fields) {
+    const index = batch.schema.fields.findIndex((a) => a.name === f.name);
+    if (index < 0) {
+      if (!f.nullable) {
+        throw new RequestFormatError(`${subject}: the required field "${f.name}" (${String(f.type)}) is missing. Send every non-nullable field of the record.`);
+      }
+      out[camelCase(f.name)] = null;
+      continue;
+    }
+    const actual = batch.schema.fields[index];
+    if (!typesCompatible(f.type, actual.type)) {
+      throw new RequestFormatError(
+        `${subject}: field "${f.name}" has type ${String(actual.type)}, expected ${String(f.type)}. Send the vgi.v2 2.0.0 record schema.`,
+      );
+    }
+    const value = toPlainValue(batch.getChildAt(index)!.get(0), actual.type);
+    if (!f.nullable && (value === null || value === undefined)) {
+      throw new RequestFormatError(`${subject}: the required field "${f.name}" is null. Send a value for it.`);
+    }
+    out[camelCase(f.name)] = fromWireValue(value, actual.type);
+  }
+  return out;
+}
+
+/**
+ * Decodes a nested record held in a `binary` cell (schema + batch + EOS).
+ *
+ * @example
+ * ```ts
+ * const bind = decodeRecord(requestBytes, BIND_REQUEST_SCHEMA, 'BindRequest');
+ * ```
+ */
+export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: string): PlainRecord {
+  let batches: RecordBatch[];
+  try {
+    batches = readIpcStream(bytes, subject).batches;
+  } catch (cause) {
+    if (!(cause instanceof IpcFramingError)) throw cause;
+    throw new RequestFormatError(`${subject}: the nested IPC bytes are not a readable Arrow stream (${cause.message}).`, { cause });
+  }
+  if (batches.length !== 1) {
+    if (batches.length === 0 && expected.fields.length === 0) return {};
+    throw new RequestFormatError(`${subject}: expected exactly one record batch in the nested IPC stream, found ${batches.length}.`);
+  }
+  return readRecordBatch(batches[0], expected, subject);
+}
+
+/**
+ * Whether `actual` can be read as `expected`: equal wire types, or an enum sent as plain utf8.
+ *
+ * @example
+ * ```ts
+ * typesCompatible(wire.dict(), wire.utf8()); // true (lenient enum)
+ * ```
+ */
+export function typesCompatible(expected: DataType, actual: DataType): boolean {
+  if (expected.typeId === Type.Dictionary && actual.typeId === Type.Utf8) return true;
+  return describeTypeDifference(expected, actual, { ignoreNullability: true }) === null;
+}

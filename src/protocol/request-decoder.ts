@@ -1,0 +1,213 @@
+/**
+ * Server side: one request stream → a typed, validated request, or a refusal to answer
+ * with an error stream. Validation follows the reference order (vgi-wire §3.2): no batch,
+ * method key, framing version, row count, routing key, method, parameter schema,
+ * protocol version gate, then the nested records.
+ */
+import { type RecordBatch, type Schema } from 'apache-arrow';
+import { EMPTY_SCHEMA, readIpcStream } from '../arrow';
+import { decodeBindRequest } from './bind.codec';
+import { decodeCombineRequest, decodeDestructorRequest, decodeProcessRequest } from './buffering.codec';
+import { decodeCatalogAttachRequest } from './catalog.codec';
+import { decodeInitRequest } from './init.codec';
+import { HOSTED_PROTOCOLS, type MethodName, type MethodSpec, outerResultSchema } from './method-table';
+import {
+  MethodNotImplementedError,
+  ProtocolNotSpecifiedError,
+  ProtocolNotSupportedError,
+  ProtocolVersionMismatchError,
+  RequestFormatError,
+  RequestVersionError,
+  WireProtocolError,
+} from './protocol.error';
+import { readRecordBatch, typesCompatible } from './record.codec';
+import { type DecodedRequest, type RequestDecodeResult, type RequestRefusal } from './request.types';
+import { MetadataKey, REQUEST_FRAMING_VERSION, RETIRED_DESCRIBE_METHOD } from './wire.constants';
+
+/** Where the request came from, when the transport itself names the route (HTTP paths). */
+export interface RequestDecodeOptions {
+  /** The `{protocol}` path segment: the routing key becomes optional but must agree. */
+  readonly routeProtocol?: string;
+  /** The `{method}` path segment: must agree with `vgi_rpc.method`. */
+  readonly routeMethod?: string;
+}
+
+/** Nested-record decoders of the methods whose params are `request: binary!`. */
+const NESTED: Partial<Record<MethodName, (bytes: Uint8Array) => unknown>> = {
+  catalog_attach: decodeCatalogAttachRequest,
+  bind: decodeBindRequest,
+  init: decodeInitRequest,
+  table_buffering_process: decodeProcessRequest,
+  table_buffering_combine: decodeCombineRequest,
+  table_buffering_destructor: decodeDestructorRequest,
+};
+
+const hosted = (): string[] => [...HOSTED_PROTOCOLS.keys()].sort();
+
+/**
+ * Decodes and validates one request stream.
+ *
+ * @example
+ * ```ts
+ * const frames = await framer.readStream();
+ * const result = decodeRequest(decodeFrames([frames.schema, ...frames.messages]));
+ * if (!result.ok) channel.write(encodeRefusal(result.refusal, serverId));
+ * else if (result.request.method === 'bind') handleBind(result.request.params);
+ * ```
+ */
+export function decodeRequest(
+  stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] },
+  options: RequestDecodeOptions = {},
+): RequestDecodeResult {
+  const batch = stream.batches[0];
+  if (batch === undefined) {
+    return refuse(new RequestFormatError('The request stream holds no record batch. Send exactly one request batch per stream.'));
+  }
+  const metadata = batch.metadata;
+  const requestId = metadata.get(MetadataKey.requestId) ?? null;
+  const methodName = metadata.get(MetadataKey.method);
+  if (methodName === undefined) {
+    return refuse(new RequestFormatError("Request batch metadata has no 'vgi_rpc.method'. Put the method name in the batch's custom metadata."), requestId);
+  }
+  const framing = metadata.get(MetadataKey.requestVersion) ?? null;
+  if (framing !== REQUEST_FRAMING_VERSION) return refuse(new RequestVersionError(framing), requestId, methodName);
+  if (stream.schema.fields.length > 0 && batch.numRows !== 1) {
+    return refuse(
+      new RequestFormatError(`Request batch of '${methodName}' has ${batch.numRows} rows. Each parameter is a column: send exactly 1 row.`),
+      requestId,
+      methodName,
+    );
+  }
+  if (options.routeMethod !== undefined && options.routeMethod !== methodName) {
+    return refuse(new RequestFormatError(`The request names method '${methodName}' but was sent to '${options.routeMethod}'. Make the path and 'vgi_rpc.method' agree.`), requestId, methodName);
+  }
+  if (methodName === RETIRED_DESCRIBE_METHOD) {
+    return refuse(
+      new MethodNotImplementedError("'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead."),
+      requestId,
+      methodName,
+    );
+  }
+  const routed = metadata.get(MetadataKey.protocol);
+  const protocolName = routed ?? options.routeProtocol;
+  if (protocolName === undefined) return refuse(new ProtocolNotSpecifiedError(hosted()), requestId, methodName);
+  if (options.routeProtocol !== undefined && routed !== undefined && routed !== options.routeProtocol) {
+    return refuse(new ProtocolNotSupportedError(routed, [options.routeProtocol]), requestId, methodName);
+  }
+  const protocol = HOSTED_PROTOCOLS.get(protocolName);
+  if (protocol === undefined) return refuse(new ProtocolNotSupportedError(protocolName, hosted()), requestId, methodName);
+  const spec = protocol.methods.get(methodName);
+  if (spec === undefined) {
+    const available = [...protocol.methods.keys()].sort().join(', ');
+    return refuse(new MethodNotImplementedError(`Protocol '${protocolName}' has no method '${methodName}'. Available: [${available}].`), requestId, methodName);
+  }
+  const schemaProblem = checkParamsSchema(spec, stream.schema);
+  if (schemaProblem !== null) return refuse(schemaProblem, requestId, methodName, spec);
+  const clientVersion = metadata.get(MetadataKey.protocolVersion) ?? null;
+  if (protocol.version !== '') {
+    const versionProblem = checkProtocolVersion(clientVersion, protocol.version);
+    if (versionProblem !== null) return refuse(versionProblem, requestId, methodName, spec);
+  }
+  let params: unknown;
+  try {
+    params = decodeParams(spec, batch);
+  } catch (error) {
+    const wrapped =
+      error instanceof WireProtocolError
+        ? error
+        : new RequestFormatError(`The '${methodName}' request could not be decoded: ${(error as Error).message}`, { cause: error });
+    return refuse(wrapped, requestId, methodName, spec);
+  }
+  const request = { protocol: protocol.name, method: spec.name, params, requestId, protocolVersion: clientVersion, metadata, spec };
+  return { ok: true, request: request as DecodedRequest };
+}
+
+/**
+ * Reads the first IPC stream of a byte buffer (an HTTP body) and decodes it as a request.
+ *
+ * @example
+ * ```ts
+ * const result = decodeRequestBytes(body, { routeProtocol: 'vgi.v2', routeMethod: 'bind' });
+ * ```
+ */
+export function decodeRequestBytes(bytes: Uint8Array, options: RequestDecodeOptions = {}): RequestDecodeResult {
+  let stream: ReturnType<typeof readIpcStream>;
+  try {
+    stream = readIpcStream(bytes, 'request body');
+  } catch (cause) {
+    return refuse(new RequestFormatError(`The request body is not an Arrow IPC stream: ${(cause as Error).message}`, { cause }));
+  }
+  return decodeRequest(stream, options);
+}
+
+function refuse(error: WireProtocolError, requestId: string | null = null, method: string | null = null, spec?: MethodSpec): { ok: false; refusal: RequestRefusal } {
+  // Before the method is resolved the reference answers on the empty schema; after, on the
+  // method's result schema (unary) or the empty schema (streams).
+  const responseSchema = spec === undefined ? EMPTY_SCHEMA : outerResultSchema(spec);
+  return { ok: false, refusal: { error, responseSchema, requestId, method, isStream: spec?.kind === 'stream' } };
+}
+
+/** Lenient parameter check: read by name, ignore extra nullable columns, never stricter than the reference. */
+function checkParamsSchema(spec: MethodSpec, actual: Schema): RequestFormatError | null {
+  const expectedNames = new Set(spec.params.fields.map((f) => f.name));
+  for (const f of actual.fields) {
+    if (!expectedNames.has(f.name) && !f.nullable) {
+      return paramsMismatch(spec, `unexpected non-nullable parameter '${f.name}'`);
+    }
+  }
+  for (const want of spec.params.fields) {
+    const got = actual.fields.find((f) => f.name === want.name);
+    if (got === undefined) {
+      if (!want.nullable) return paramsMismatch(spec, `missing parameter '${want.name}' (${String(want.type)})`);
+      continue;
+    }
+    if (!typesCompatible(want.type, got.type)) {
+      return paramsMismatch(spec, `parameter '${want.name}' has type ${String(got.type)}, expected ${String(want.type)}`);
+    }
+  }
+  return null;
+}
+
+function paramsMismatch(spec: MethodSpec, detail: string): RequestFormatError {
+  const expected = spec.params.fields.map((f) => `${f.name}: ${String(f.type)}${f.nullable ? '?' : '!'}`).join(', ');
+  return new RequestFormatError(`Parameter schema mismatch for method '${spec.name}': ${detail}. Expected (${expected}).`);
+}
+
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
+
+/**
+ * The protocol version gate: MAJOR.MINOR must equal the server's, PATCH is ignored.
+ *
+ * @example
+ * ```ts
+ * checkProtocolVersion('2.0.7', '2.0.0'); // null (accepted)
+ * ```
+ */
+export function checkProtocolVersion(client: string | null, server: string): ProtocolVersionMismatchError | null {
+  if (client === null) {
+    return new ProtocolVersionMismatchError(null, server, 'the client did not send vgi_rpc.protocol_version; it is not a vgi.v2 client. Upgrade the VGI extension.');
+  }
+  const c = SEMVER.exec(client);
+  const s = SEMVER.exec(server)!;
+  if (c === null) {
+    return new ProtocolVersionMismatchError(client, server, 'the client sent a malformed protocol_version; expected canonical semver MAJOR.MINOR.PATCH.');
+  }
+  const [cMajor, cMinor, sMajor, sMinor] = [c[1], c[2], s[1], s[2]].map(Number);
+  if (cMajor === sMajor && cMinor === sMinor) return null;
+  const clientOlder = cMajor < sMajor || (cMajor === sMajor && cMinor < sMinor);
+  return new ProtocolVersionMismatchError(
+    client,
+    server,
+    clientOlder
+      ? `client is too old; upgrade the VGI extension/client to a version supporting protocol_version ${server}.`
+      : `server is too old; upgrade the worker (vgi-silo) to a version supporting protocol_version ${client}.`,
+  );
+}
+
+function decodeParams(spec: MethodSpec, batch: RecordBatch): unknown {
+  const flat = readRecordBatch(batch, spec.params, `'${spec.name}' request`);
+  const nested = NESTED[spec.name];
+  if (spec.request !== null && nested !== undefined) return nested(flat.request as Uint8Array);
+  return flat;
+}
+
