@@ -24,6 +24,7 @@ module.exports = {
   moduleNameMapper: {
     '^vgi-silo$': '<rootDir>/src/index.ts',
     '^vgi-silo/testing$': '<rootDir>/src/testing/index.ts',
+    '^vgi-silo/testing/storage$': '<rootDir>/src/testing/storage-conformance.ts',
   },
   testTimeout: 30000,
 };

@@ -47,7 +47,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * @example
  * ```ts
- * import { describeStorageConformance } from 'vgi-silo/testing';
+ * import { describeStorageConformance } from 'vgi-silo/testing/storage';
  * import { RedisStorage } from '../src/redis-storage.provider';
  *
  * describeStorageConformance('RedisStorage', () => new RedisStorage({ url: process.env.REDIS_URL }));

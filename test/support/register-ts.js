@@ -31,6 +31,7 @@ const root = path.resolve(__dirname, '..', '..');
 const aliases = {
   'vgi-silo': path.join(root, 'src', 'index.ts'),
   'vgi-silo/testing': path.join(root, 'src', 'testing', 'index.ts'),
+  'vgi-silo/testing/storage': path.join(root, 'src', 'testing', 'storage-conformance.ts'),
 };
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveWithAliases(request, ...rest) {
