@@ -8,6 +8,7 @@
  * dictionary ids included (vgi-wire §7).
  */
 import { AsyncByteQueue, type RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
+import { concatBytes } from '../common/concat-bytes';
 import { conformBatchToSchema } from './schema-compare';
 
 /** Collects what the arrow writer emits, synchronously, so bytes can be handed out per write. */
@@ -22,22 +23,9 @@ class CapturingQueue extends AsyncByteQueue<Uint8Array> {
   takeBytes(): Uint8Array {
     const parts = this.captured;
     this.captured = [];
-    if (parts.length === 1) return copy(parts[0]);
-    let total = 0;
-    for (const p of parts) total += p.byteLength;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+    // The writer may hand out views of a batch's own buffers; concatBytes copies, so callers own the result.
+    return concatBytes(...parts);
   }
-}
-
-function copy(bytes: Uint8Array): Uint8Array {
-  // The writer may hand out views of a batch's own buffers; callers get bytes they own.
-  return bytes.slice();
 }
 
 /**
@@ -105,7 +93,7 @@ export class IpcStreamWriter {
       // A batch always yields a message; no bytes means the arrow writer dropped it.
       throw new Error(`${this.subject}: apache-arrow's stream writer dropped a record batch (it closes on a schema change).`);
     }
-    return head.length === 0 ? body : concat(head, body);
+    return head.length === 0 ? body : concatBytes(head, body);
   }
 
   /**
@@ -122,7 +110,7 @@ export class IpcStreamWriter {
     this.writer.close();
     this.ended = true;
     const tail = this.queue.takeBytes();
-    return head.length === 0 ? tail : concat(head, tail);
+    return head.length === 0 ? tail : concatBytes(head, tail);
   }
 
   private assertOpen(what: string): void {
@@ -130,9 +118,3 @@ export class IpcStreamWriter {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

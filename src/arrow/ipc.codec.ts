@@ -3,6 +3,7 @@
  * for records nested in `binary` columns (vgi-wire §3.4).
  */
 import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { concatBytes } from '../common/concat-bytes';
 import { EOS_BYTES } from './ipc-frame';
 import { IpcFramingError } from './ipc.error';
 import { IpcStreamWriter } from './ipc-stream-writer';
@@ -102,16 +103,7 @@ export function serializeBatch(batch: RecordBatch, schema: Schema = batch.schema
  */
 export function serializeBatches(schema: Schema, batches: readonly RecordBatch[], subject = 'IPC stream'): Uint8Array {
   const writer = new IpcStreamWriter(schema, subject);
-  const parts = [writer.start(), ...batches.map((b) => writer.write(b)), writer.end()];
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(writer.start(), ...batches.map((b) => writer.write(b)), writer.end());
 }
 
 function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readAll(): RecordBatch[] } {

@@ -1,5 +1,7 @@
 /** Byte helpers shared by every storage backend and by the bound view. */
 
+export { concatBytes } from '../../common/concat-bytes';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -34,19 +36,6 @@ export function toHex(value: Uint8Array): string {
 /** Bytes of a lower-case or upper-case hex string. */
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
-}
-
-/** Concatenates byte arrays. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A stable string for a scope, used as a map key and in diagnostics. */

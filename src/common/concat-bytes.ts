@@ -1,0 +1,15 @@
+/**
+ * Concatenates byte arrays into a new array (never aliasing the inputs). Shared by the
+ * arrow layer and the storage layer, which sit side by side and import nothing of each other.
+ */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
