@@ -76,12 +76,12 @@ export class TestingWorker {
     private readonly defaults: readonly Provider[],
     private readonly overrides: readonly Provider[],
   ) {
-    this.main = this.spawn();
+    this.main = assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults);
   }
 
-  /** A fresh worker sharing this one's provider values: what a new process would be. */
+  /** A fresh worker sharing this one's provider values and validated registry: what a new process would be. */
   private spawn(): SiloWorker {
-    return assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults);
+    return assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults, this.main.registry);
   }
 
   get registry(): FunctionRegistry {

@@ -31,12 +31,14 @@ export interface SiloWorker {
  * defaults, then module providers in module order, then `providers`), and a registry in
  * which every function passed every rule (or one error listing every problem).
  *
- * Used by worker entries and, with other defaults, by the TestBed.
+ * Used by worker entries and, with other defaults, by the TestBed, which passes the
+ * registry it validated once so each simulated process only gets a fresh container.
  */
-export function assembleWorker(options: WorkerOptions, defaults: readonly Provider[]): SiloWorker {
+export function assembleWorker(options: WorkerOptions, defaults: readonly Provider[], validated?: FunctionRegistry): SiloWorker {
   const { functions, providers } = flattenModules(options.modules);
   const container = createRootContainer([...defaults, ...providers, ...(options.providers ?? [])]);
-  const registry = FunctionRegistry.build(functions, (token) => isProvidedIn(container, token));
+  // A registry validated against the same modules and providers stays valid for a new container.
+  const registry = validated ?? FunctionRegistry.build(functions, (token) => isProvidedIn(container, token));
   const dispatcher = new Dispatcher(registry, container, options.dispatcher);
   return {
     catalog: options.catalog,
