@@ -105,8 +105,12 @@ export class UserCodeError extends SiloError {
   /** Wraps anything a hook threw. A Silo error passes through unchanged. */
   static wrap(hook: string, thrown: unknown): Error {
     if (isSiloError(thrown)) return thrown;
-    if (thrown instanceof Error) {
-      return new UserCodeError(hook, thrown.name || 'Error', thrown.message, thrown.stack ?? '', thrown);
+    // Checked by shape, not instanceof: errors from another realm (vm contexts, jest's
+    // sandbox, a worker's AbortError) are not instances of this realm's Error.
+    const e = thrown as { name?: unknown; message?: unknown; stack?: unknown } | null;
+    if (typeof e === 'object' && e !== null && typeof e.message === 'string') {
+      const name = typeof e.name === 'string' && e.name ? e.name : 'Error';
+      return new UserCodeError(hook, name, e.message, typeof e.stack === 'string' ? e.stack : '', thrown);
     }
     return new UserCodeError(hook, 'Error', String(thrown), '', thrown);
   }
