@@ -29,12 +29,11 @@ function split(input: Table, size: number): RecordBatch[] {
 
 /** Maps `{ name: value }` onto positional and named arguments by the function's declaration. */
 function rawArguments(definition: FunctionDefinition, args: Readonly<Record<string, unknown>>): RawArguments {
-  const positional = definition.args.positional.map((a) => args[a.name]);
-  const named: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(args)) {
-    if (!definition.args.positional.some((a) => a.name === name)) named[name] = value;
-  }
-  return { positional: positional.filter((_v, i) => definition.args.positional[i].name in args), named };
+  // A positional the caller left out is absent (not null), so the count check reports it.
+  const given = definition.args.positional.filter((a) => a.name in args);
+  const positionalNames = new Set(definition.args.positional.map((a) => a.name));
+  const named = Object.fromEntries(Object.entries(args).filter(([name]) => !positionalNames.has(name)));
+  return { positional: given.map((a) => args[a.name]), named };
 }
 
 /**
