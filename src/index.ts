@@ -98,3 +98,5 @@ export {
   type FilterOp,
 } from './worker';
 export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
+export * from './transport';
+export * from './client';

@@ -1,0 +1,2 @@
+// Filled in by the transport layer.
+export {};
