@@ -6,9 +6,8 @@ import { ValueError } from './python-errors';
  * carried it:
  * - apache-arrow 21 reads it as an Int32Array of 4 words: months, days, and the
  *   nanoseconds as a 64-bit integer split into its low and high 32-bit halves;
- * - after the framework persisted the bind arguments (every phase after the first sink
- *   init, in another process) the typed array comes back as a plain object with keys
- *   "0".."3";
+ * - the framework persists it with its type, so later phases in other processes get the
+ *   same Int32Array back; an object with keys "0".."3" (a JSON copy) is read the same way;
  * - code and tests may also pass apache-arrow's `{ months, days, nanoseconds }` object.
  */
 

@@ -5,11 +5,21 @@
 const BIGINT = '$bigint';
 const BYTES = '$bytes';
 const DATE = '$date';
+const TYPED = '$typed';
+
+/** Typed arrays Arrow hands out as values (INTERVAL is an Int32Array of 4 words, for example). */
+const TYPED_ARRAYS = {
+  Int8Array, Int16Array, Int32Array, Uint16Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+} as const;
+type TypedArrayName = keyof typeof TYPED_ARRAYS;
 
 function encode(value: unknown): unknown {
   if (typeof value === 'bigint') return { [BIGINT]: value.toString() };
   if (value instanceof Uint8Array) return { [BYTES]: Buffer.from(value).toString('base64') };
   if (value instanceof Date) return { [DATE]: value.toISOString() };
+  if (ArrayBuffer.isView(value) && value.constructor.name in TYPED_ARRAYS) {
+    return { [TYPED]: value.constructor.name, data: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  }
   if (Array.isArray(value)) return value.map(encode);
   if (value && typeof value === 'object') {
     // Arrow struct rows and maps arrive as proxies; copy their own enumerable fields.
@@ -27,6 +37,12 @@ function decode(value: unknown): unknown {
     if (typeof o[BIGINT] === 'string') return BigInt(o[BIGINT]);
     if (typeof o[BYTES] === 'string') return new Uint8Array(Buffer.from(o[BYTES], 'base64'));
     if (typeof o[DATE] === 'string') return new Date(o[DATE]);
+    if (typeof o[TYPED] === 'string' && typeof o.data === 'string' && o[TYPED] in TYPED_ARRAYS) {
+      const bytes = Buffer.from(o.data, 'base64');
+      // Copy into a fresh, aligned buffer: a Buffer's offset need not suit 4- or 8-byte elements.
+      const aligned = new Uint8Array(bytes).buffer;
+      return new TYPED_ARRAYS[o[TYPED] as TypedArrayName](aligned);
+    }
     if (Array.isArray(o.$map)) return new Map((o.$map as [unknown, unknown][]).map(([k, v]) => [decode(k), decode(v)]));
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, decode(v)]));
   }
