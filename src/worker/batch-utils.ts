@@ -5,9 +5,10 @@ import { readIpcStream, serializeBatch as serializeOne } from '../arrow/ipc.code
  * Builds a batch on exactly `schema` (names, types and nullability kept) from a
  * `Data` per field. apache-arrow's object constructor would mark every field nullable.
  */
-export function batchFromData(schema: Schema, children: readonly Data[], length?: number): RecordBatch {
+export function batchFromData(schema: Schema, children: readonly Data[], length?: number, metadata?: ReadonlyMap<string, string>): RecordBatch {
   const rows = length ?? (children.length > 0 ? children[0].length : 0);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [...children] }));
+  const data = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [...children] });
+  return new RecordBatch(schema, data, metadata ? new Map(metadata) : undefined);
 }
 
 /** A batch with no rows on exactly `schema`. */
@@ -103,5 +104,5 @@ export function takeRows(batch: RecordBatch, indices: readonly number[]): Record
     const column = batch.getChildAt(c)!;
     return vectorFromArray(indices.map((i) => column.get(i)) as unknown[], f.type as DataType).data[0];
   });
-  return batchFromData(batch.schema, children, indices.length);
+  return batchFromData(batch.schema, children, indices.length, batch.metadata);
 }

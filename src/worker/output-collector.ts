@@ -85,7 +85,8 @@ export class OutputCollector implements Output {
       }
       return data[0];
     });
-    return batchFromData(this.projected, children, filtered.numRows);
+    // Custom metadata (e.g. `vgi.cache.*`) belongs to the batch, not its shape: keep it.
+    return batchFromData(this.projected, children, filtered.numRows, filtered.metadata);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Field, Int64, type RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
+import { Field, Int64, RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
+import { OutputCollector } from '../../../src/worker/output-collector';
 import { IsIn, Min } from 'class-validator';
 import {
   type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject,
@@ -117,6 +118,22 @@ describe('Dispatcher lifecycle', () => {
     const r = await worker.run('emit_n', { input, args: { rows: 6n }, projection: ['label'], filters: [{ column: 'n', op: 'ge', value: 3n }] });
     expect(r.output.schema.fields.map((f) => f.name)).toEqual(['label']);
     expect(r.output.toArray().map((row) => row!.label)).toEqual(['#3', '#4', '#5']);
+  });
+
+  it('should keep an emitted batch\'s custom metadata through projection and filtering', async () => {
+    const worker = await createTestingWorker({ modules }).compile();
+    const d = worker.dispatcher;
+    const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: input.schema };
+    const { outputSchema } = await d.bind(bind);
+    const { executionId } = await d.initSink({ bind, outputSchema });
+    const stream = await d.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('a'), projectionIds: [1] });
+    const collector = new OutputCollector('test', outputSchema, stream.outputSchema, [{ column: 'n', op: 'ge', value: 1n }]);
+    const batch = batchFromColumns(outputSchema, { n: [0n, 1n], label: ['#0', '#1'] });
+    collector.emit(new RecordBatch(batch.schema, batch.data, new Map([['vgi.cache.ttl', '300']])));
+    const { batch: shaped } = collector.collect();
+    expect(shaped!.schema.fields.map((f) => f.name)).toEqual(['label']);
+    expect(shaped!.numRows).toBe(1);
+    expect(shaped!.metadata.get('vgi.cache.ttl')).toBe('300');
   });
 
   it('should cancel a finalize stream early and run @OnCancel with its state', async () => {
