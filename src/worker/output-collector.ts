@@ -1,4 +1,4 @@
-import { type Data, type RecordBatch, Schema } from 'apache-arrow';
+import { type Data, DataType, Precision, type RecordBatch, Schema, makeVector, vectorFromArray } from 'apache-arrow';
 import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
 import { SiloError } from '../errors';
 import { batchFromData } from './batch-utils';
@@ -75,19 +75,40 @@ export class OutputCollector implements Output {
         throw new InvalidOutputError(this.hook, `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`);
       }
       const got = filtered.schema.fields[index];
-      if (describeTypeDifference(field.type, got.type) !== null) {
-        throw new InvalidOutputError(this.hook, `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}. Build the batch with the output schema's types.`);
-      }
       const data = filtered.getChildAt(index)!.data;
       if (data.length !== 1) throw new InvalidOutputError(this.hook, `column "${field.name}" has ${data.length} chunks; emit a single RecordBatch.`);
       if (!field.nullable && data[0].nullCount > 0) {
         throw new InvalidOutputError(this.hook, `column "${field.name}" is declared NOT NULL but the emitted batch has ${data[0].nullCount} null(s).`);
       }
-      return data[0];
+      if (describeTypeDifference(field.type, got.type) === null) return data[0];
+      const cast = widen(data[0], got.type, field.type);
+      if (!cast) {
+        throw new InvalidOutputError(this.hook, `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}, and no lossless cast exists. Build the batch with the output schema's types.`);
+      }
+      return cast;
     });
     // Custom metadata (e.g. `vgi.cache.*`) belongs to the batch, not its shape: keep it.
     return batchFromData(this.projected, children, filtered.numRows, filtered.metadata);
   }
+}
+
+/**
+ * Casts a column to the declared type when no value can change: integers to int64
+ * (unsigned 64-bit ones only when every value fits), integers of up to 32 bits and
+ * float32 to float64. Anything else is the function's mistake and is reported, not guessed.
+ */
+function widen(data: Data, from: DataType, to: DataType): Data | undefined {
+  const column = makeVector(data);
+  const values = Array.from({ length: data.length }, (_, i) => column.get(i) as number | bigint | null);
+  if (DataType.isInt(to) && to.bitWidth === 64 && to.isSigned && DataType.isInt(from)) {
+    if (values.some((v) => v !== null && BigInt(v) > 2n ** 63n - 1n)) return undefined;
+    return vectorFromArray(values.map((v) => (v === null ? null : BigInt(v))), to).data[0];
+  }
+  const exactInDouble = (DataType.isInt(from) && from.bitWidth <= 32) || (DataType.isFloat(from) && from.precision !== Precision.DOUBLE);
+  if (DataType.isFloat(to) && to.precision === Precision.DOUBLE && exactInDouble) {
+    return vectorFromArray(values.map((v) => (v === null ? null : Number(v))), to).data[0];
+  }
+  return undefined;
 }
 
 /** The schema DuckDB reads: `schema` narrowed and reordered to `projectionIds`. */

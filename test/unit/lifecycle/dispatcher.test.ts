@@ -1,4 +1,4 @@
-import { Field, Int64, RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
+import { Field, Float64, Int32, Int64, RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
 import { OutputCollector } from '../../../src/worker/output-collector';
 import { IsIn, Min } from 'class-validator';
 import {
@@ -134,6 +134,24 @@ describe('Dispatcher lifecycle', () => {
     expect(shaped!.schema.fields.map((f) => f.name)).toEqual(['label']);
     expect(shaped!.numRows).toBe(1);
     expect(shaped!.metadata.get('vgi.cache.ttl')).toBe('300');
+  });
+
+  it('should cast emitted columns to the declared type only when no value can change', () => {
+    const declared = new Schema([new Field('n', new Int64(), true), new Field('x', new Float64(), true)]);
+    const collect = (emitted: Schema, columns: Record<string, unknown[]>) => {
+      const collector = new OutputCollector('F#finalize', declared, declared, []);
+      collector.emit(batchFromColumns(emitted, columns));
+      return collector.collect().batch!;
+    };
+    const narrow = new Schema([new Field('n', new Int32(), true), new Field('x', new Int32(), true)]);
+    const cast = collect(narrow, { n: [1, null, -3], x: [7, 8, null] });
+    expect(cast.schema.fields.map((f) => String(f.type))).toEqual(['Int64', 'Float64']);
+    expect([...cast.getChild('n')!].map((v) => v)).toEqual([1n, null, -3n]);
+    expect([...cast.getChild('x')!]).toEqual([7, 8, null]);
+    const lossy = new Schema([new Field('n', new Float64(), true), new Field('x', new Int64(), true)]);
+    expect(() => collect(lossy, { n: [1.5], x: [1n] })).toThrow(
+      '[SILO504] F#finalize: column "n" was emitted as Float64 but the output schema declares Int64, and no lossless cast exists. Build the batch with the output schema\'s types.',
+    );
   });
 
   it('should cancel a finalize stream early and run @OnCancel with its state', async () => {
