@@ -1,0 +1,114 @@
+/**
+ * The catalog a worker publishes (vgi-wire §4.1–§4.6, §4.13): one catalog, one schema per
+ * schema name in the registry, every function in the table-function namespace, and empty
+ * listings for every kind of object a buffering worker does not have.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type AttachParams,
+  type CatalogAttachRequest,
+  type CatalogAttachResultInput,
+  type CatalogInfoInput,
+  encodeFunctionInfo,
+  objectCounts,
+  type PathParams,
+  type SchemaInfoInput,
+  type TypedPathParams,
+} from '../protocol';
+import { SiloError } from '../errors';
+import type { FunctionRegistry } from '../registration/function-registry';
+import { toFunctionDescriptor } from './function-descriptor.mapper';
+
+/**
+ * The catalog version every ATTACH sees. Non-zero (0 makes DuckDB drop its catalog cache on
+ * every transaction) and constant: a worker's functions never change while it runs.
+ */
+export const CATALOG_VERSION = 1n;
+
+/** Bytes of the random per-ATTACH id at the front of `attach_opaque_data`. */
+const ATTACH_ID_BYTES = 16;
+
+/**
+ * Answers the catalog RPCs of one worker. FunctionInfo items are encoded once, when the
+ * service is built, so a function DuckDB would reject fails the worker at start-up rather
+ * than at the first ATTACH.
+ *
+ * @example
+ * ```ts
+ * const catalog = new CatalogService('example', worker.registry);
+ * catalog.functions({ attachOpaqueData, path: ['main'], type: 'TABLE_FUNCTION', transactionOpaqueData: null }).length;
+ * ```
+ */
+export class CatalogService {
+  private readonly functionInfos = new Map<string, Uint8Array[]>();
+
+  constructor(
+    readonly catalog: string,
+    private readonly registry: FunctionRegistry,
+  ) {
+    for (const schema of registry.schemas()) {
+      const items = registry
+        .all()
+        .filter((d) => d.options.schema === schema)
+        .map((d) => encodeFunctionInfo(toFunctionDescriptor(d)));
+      this.functionInfos.set(schema, items);
+    }
+  }
+
+  /** `catalog_catalogs`: this worker's one catalog. */
+  catalogs(): CatalogInfoInput[] {
+    return [{ name: this.catalog }];
+  }
+
+  /**
+   * `catalog_attach`: a fresh random id per ATTACH, followed by the catalog name. The id
+   * scopes attach-level storage (`ATTACH_STORAGE`), as the reference's uuid does.
+   */
+  attach(request: CatalogAttachRequest): CatalogAttachResultInput {
+    if (request.name !== this.catalog) {
+      throw new SiloError(
+        'SILO420',
+        `Catalog "${request.name}" is not served by this worker; it serves "${this.catalog}". ` +
+          `Attach it by that name: ATTACH '${this.catalog}' (TYPE vgi, LOCATION '<worker command>').`,
+      );
+    }
+    const attachOpaqueData = new Uint8Array(Buffer.concat([randomBytes(ATTACH_ID_BYTES), Buffer.from(this.catalog, 'utf8')]));
+    return {
+      attachOpaqueData,
+      catalogVersion: CATALOG_VERSION,
+      catalogVersionFrozen: true,
+      defaultSchema: this.registry.schemas()[0] ?? 'main',
+    };
+  }
+
+  /** `catalog_schemas`: every schema holding a function, with all seven object counts. */
+  schemas(params: AttachParams): SchemaInfoInput[] {
+    return this.registry.schemas().map((schema) => this.schemaInfo(schema, params.attachOpaqueData));
+  }
+
+  /** `catalog_schema_get`: the schema at `path`, or nothing. */
+  schemaGet(params: PathParams): SchemaInfoInput[] {
+    const schema = schemaName(params.path);
+    return schema !== undefined && this.functionInfos.has(schema) ? [this.schemaInfo(schema, params.attachOpaqueData)] : [];
+  }
+
+  /**
+   * `catalog_schema_contents_functions`: the schema's functions for a `TABLE_FUNCTION`
+   * listing; nothing for other kinds (DuckDB looks buffering functions up as table functions).
+   */
+  functions(params: TypedPathParams): Uint8Array[] {
+    if (params.type !== 'TABLE_FUNCTION') return [];
+    const schema = schemaName(params.path);
+    return (schema !== undefined ? this.functionInfos.get(schema) : undefined) ?? [];
+  }
+
+  private schemaInfo(schema: string, attachOpaqueData: Uint8Array): SchemaInfoInput {
+    const count = this.functionInfos.get(schema)?.length ?? 0;
+    return { path: [schema], attachOpaqueData, estimatedObjectCount: objectCounts({ table_function: count }) };
+  }
+}
+
+/** DuckDB sends a schema path (`["main"]`); the last element names the schema. */
+function schemaName(path: readonly string[]): string | undefined {
+  return path.length > 0 ? path[path.length - 1] : undefined;
+}

@@ -1,0 +1,227 @@
+/**
+ * The `init` stream method (vgi-wire §3.8, §4.9): the sink phase (header, then an empty
+ * exchange answered with `SCHEMA, EOS`) and the finalize phase (header, then a producer
+ * answering each tick with exactly one batch or the end of the stream).
+ */
+import type { Schema } from 'apache-arrow';
+import type { MessageFramer } from '../arrow';
+import { SiloError } from '../errors';
+import { MetadataKey, ResponseStreamEncoder, encodeInitError, encodeInitHeader, type InitRequest, type ResponseContext } from '../protocol';
+import type { Logger } from '../providers/logging';
+import type { FunctionDefinition } from '../registration/function-definition';
+import type { SiloWorker } from '../worker/bootstrap';
+import type { FunctionRef } from '../worker/calls';
+import type { FinalizeStream } from '../worker/finalize-stream';
+import { projectSchema } from '../worker/output-collector';
+import { toBindCall } from './bind-call.mapper';
+import { ClientLogBuffer } from './client-log.buffer';
+import type { Connection } from './connection';
+import { DEFAULT_MAX_WORKERS, advertisesFilterPushdown } from './function-descriptor.mapper';
+import { decodePushdownFilters } from './pushdown-filters.decoder';
+import { type ChannelEnd, openNext, readFailure } from './stream-intake';
+
+/** Where a stream call reads and writes. */
+export interface StreamIo {
+  readonly framer: MessageFramer;
+  readonly connection: Connection;
+  readonly ctx: ResponseContext;
+}
+
+/** How a stream call ended: served, refused before its header, or the channel ended under it. */
+export type StreamEnd = { readonly kind: 'done' } | { readonly kind: 'init-failed' } | ChannelEnd;
+
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+
+/** The function a call names, resolved the way the dispatcher resolves it. */
+function definitionOf(worker: SiloWorker, ref: FunctionRef): FunctionDefinition {
+  const schema = ref.schemaPath && ref.schemaPath.length > 0 ? ref.schemaPath[ref.schemaPath.length - 1] : undefined;
+  return worker.registry.require(ref.functionName, schema);
+}
+
+/** A null or empty `execution_id` both mean "none yet". */
+function presentId(id: Uint8Array | null): Uint8Array | undefined {
+  return id !== null && id.length > 0 ? id : undefined;
+}
+
+/**
+ * Runs `init` requests against a worker's dispatcher.
+ *
+ * @example
+ * ```ts
+ * const init = new InitStreamHandler(worker, logger);
+ * const end = await init.run(request.params, { framer, connection, ctx });
+ * ```
+ */
+export class InitStreamHandler {
+  constructor(
+    private readonly worker: SiloWorker,
+    private readonly log: Logger,
+  ) {}
+
+  /** Serves one `init` call, header to output EOS (input drained). */
+  async run(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
+    if (init.phase === 'TABLE_BUFFERING') return this.sink(init, io);
+    if (init.phase === 'TABLE_BUFFERING_FINALIZE') return this.finalize(init, io);
+    const error = new SiloError(
+      'SILO422',
+      `init phase ${init.phase ?? 'null'} is not served: this worker hosts table-buffering functions, whose init phases are TABLE_BUFFERING (sink) and TABLE_BUFFERING_FINALIZE (source). INPUT and FINALIZE belong to streaming table-in-out functions.`,
+    );
+    return this.refuse(init, io, error, []);
+  }
+
+  private async refuse(init: InitRequest, io: StreamIo, error: unknown, logs: ReturnType<ClientLogBuffer['take']>): Promise<StreamEnd> {
+    this.log.warn(`init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`);
+    await io.connection.write(encodeInitError(error, io.ctx, logs));
+    return { kind: 'init-failed' };
+  }
+
+  // --- sink -------------------------------------------------------------------------------
+
+  private async sink(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
+    let definition: FunctionDefinition;
+    let executionId: Uint8Array;
+    try {
+      const bind = toBindCall(init.bindCall);
+      definition = definitionOf(this.worker, bind);
+      ({ executionId } = await this.worker.dispatcher.initSink({
+        bind,
+        outputSchema: init.outputSchema,
+        bindOpaqueData: init.bindOpaqueData ?? undefined,
+        executionId: presentId(init.executionId),
+      }));
+    } catch (error) {
+      return this.refuse(init, io, error, []);
+    }
+    await io.connection.write(encodeInitHeader({ executionId, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS }, io.ctx));
+    const out = new ResponseStreamEncoder(this.sinkOutputSchema(definition, init), io.ctx, `sink init output of ${definition.options.name}`);
+    const opened = await openNext(io.framer);
+    if (!('reader' in opened)) return opened;
+    for (;;) {
+      let frame;
+      try {
+        frame = await opened.reader.nextFrame();
+      } catch (error) {
+        return readFailure(error);
+      }
+      if (frame === null) {
+        await io.connection.write(out.end());
+        return { kind: 'done' };
+      }
+      if (frame.kind !== 'record-batch') continue;
+      // DuckDB sends none; a client that does would wait forever for an exchange answer.
+      const error = new SiloError(
+        'SILO423',
+        `The sink init input stream of ${definition.options.name} carried a data batch. Close it with no batches and send each input chunk with table_buffering_process on this connection.`,
+      );
+      await io.connection.write(concat(out.error(error), out.end()));
+      try {
+        await opened.reader.drain();
+      } catch (e) {
+        return readFailure(e);
+      }
+      return { kind: 'done' };
+    }
+  }
+
+  /** The sink phase answers on the output schema, narrowed like the finalize output would be. */
+  private sinkOutputSchema(definition: FunctionDefinition, init: InitRequest): Schema {
+    if (!definition.options.projectionPushdown || init.projectionIds === null) return init.outputSchema;
+    try {
+      return projectSchema(init.outputSchema, init.projectionIds);
+    } catch {
+      // No data flows on this stream; an unusable projection is reported by the finalize init.
+      return init.outputSchema;
+    }
+  }
+
+  // --- finalize ---------------------------------------------------------------------------
+
+  private async finalize(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
+    const logs = new ClientLogBuffer();
+    let stream: FinalizeStream;
+    let definition: FunctionDefinition;
+    const executionId = presentId(init.executionId);
+    try {
+      if (executionId === undefined) {
+        throw new SiloError('SILO424', `The finalize init of ${init.bindCall.functionName} carries no execution_id. Send the id the sink init header returned.`);
+      }
+      const bind = toBindCall(init.bindCall);
+      definition = definitionOf(this.worker, bind);
+      const decoded = advertisesFilterPushdown(definition) ? decodePushdownFilters(init.pushdownFilters, init.outputSchema) : { filters: [], skipped: [] };
+      if (decoded.skipped.length > 0) this.log.debug(`Pushed filters left to DuckDB for ${definition.options.name}: ${decoded.skipped.join('; ')}`);
+      stream = await this.worker.dispatcher.openFinalize(
+        {
+          executionId,
+          finalizeStateId: init.finalizeStateId ?? new Uint8Array(0),
+          projectionIds: init.projectionIds ?? undefined,
+          filters: decoded.filters,
+          bind,
+          outputSchema: init.outputSchema,
+        },
+        logs.options,
+      );
+    } catch (error) {
+      return this.refuse(init, io, error, logs.take());
+    }
+    await io.connection.write(encodeInitHeader({ executionId, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS }, io.ctx, logs.take()));
+    return this.produce(stream, definition.options.name, io, logs);
+  }
+
+  /**
+   * The producer lockstep: per tick, logs then exactly one batch, or the output EOS. After
+   * the output EOS (finished, cancelled or failed) the remaining ticks are read and
+   * discarded up to the input EOS, so the next request starts on a clean boundary.
+   */
+  private async produce(stream: FinalizeStream, name: string, io: StreamIo, logs: ClientLogBuffer): Promise<StreamEnd> {
+    const opened = await openNext(io.framer);
+    if (!('reader' in opened)) {
+      await stream.cancel(logs.options);
+      return opened;
+    }
+    const out = new ResponseStreamEncoder(stream.outputSchema, io.ctx, `finalize output of ${name}`);
+    let ended = false;
+    for (;;) {
+      let frame;
+      try {
+        frame = await opened.reader.nextFrame();
+      } catch (error) {
+        if (!ended) await stream.cancel(logs.options);
+        return readFailure(error);
+      }
+      if (frame === null) {
+        if (ended) return { kind: 'done' };
+        // The client closed its ticks early: stop the producer and close our side too.
+        await stream.cancel(logs.options);
+        await io.connection.write(concat(out.start(), ...logs.take().map((l) => out.log(l)), out.end()));
+        return { kind: 'done' };
+      }
+      if (frame.kind !== 'record-batch' || ended) continue;
+      ended = await this.answerTick(stream, name, frame.customMetadata.has(MetadataKey.cancel), out, io, logs);
+    }
+  }
+
+  /** Answers one tick; true when the output stream ended with it. */
+  private async answerTick(stream: FinalizeStream, name: string, cancel: boolean, out: ResponseStreamEncoder, io: StreamIo, logs: ClientLogBuffer): Promise<boolean> {
+    if (cancel) {
+      await stream.cancel(logs.options);
+      await io.connection.write(concat(out.start(), ...logs.take().map((l) => out.log(l)), out.end()));
+      return true;
+    }
+    // Bytes must leave in the order the writer produced them: schema, this tick's logs, batch.
+    const parts = [out.start()];
+    let finished: boolean;
+    try {
+      const outcome = await stream.tick(logs.options);
+      parts.push(...logs.take().map((l) => out.log(l)));
+      if (outcome.batch) parts.push(out.data(outcome.batch));
+      finished = outcome.finished;
+      if (finished) parts.push(out.end());
+    } catch (error) {
+      this.log.warn(`finalize of ${name} failed: ${(error as Error).message}`);
+      parts.push(...logs.take().map((l) => out.log(l)), out.error(error), out.end());
+      finished = true;
+    }
+    await io.connection.write(concat(...parts));
+    return finished;
+  }
+}
