@@ -1,2 +1,27 @@
-// Filled in by the client layer.
-export {};
+/**
+ * Silo's own VGI client: connections to worker processes (stdio or unix socket), catalog
+ * discovery, and `runFunction`, which drives a buffering function's whole lifecycle over
+ * the wire the way the DuckDB extension does.
+ */
+export { WorkerConnection, type CallResult, type ConnectionOptions, type ReceivedLog, type UnaryMethodName } from './worker-connection';
+export { InitStream } from './init-stream';
+export { spawnWorkerChannel, connectUnixChannel, describeCommand, type WorkerChannel, type SpawnOptions } from './worker-channel';
+export { startUnixWorker, type UnixWorker } from './unix-worker';
+export { WorkerLauncher, type LauncherOptions, type WorkerRole } from './worker-launcher';
+export {
+  discoverCatalog,
+  listFunctions,
+  describeFunction,
+  findFunction,
+  qualifiedName,
+  signature,
+  type ArgumentInfo,
+  type CatalogDiscovery,
+  type DiscoveredFunction,
+} from './discovery';
+export { bindArgumentsByName } from './argument-binding';
+export { nullableSchema } from './bind-call';
+export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
+export { runFunction } from './run-function';
+export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunTimings, ClientSecret } from './run-function.types';
+export { WorkerExitedError, WorkerProtocolViolation, RunConfigurationError, RunCancelledError, WorkerStartError } from './client.error';

@@ -1,0 +1,97 @@
+/**
+ * `silo list <entry>`: starts the worker, discovers its catalog as DuckDB does at ATTACH,
+ * and prints every schema and function with arguments, flags and description.
+ */
+import { type CatalogDiscovery, type DiscoveredFunction, describeCommand, listFunctions, signature } from '../../client';
+import { resolveEntryCommand } from '../entry-command';
+
+/** Options of `silo list`. */
+export interface ListOptions {
+  readonly catalog?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * Runs `silo list` and returns the text to print.
+ *
+ * @example
+ * ```ts
+ * console.log(await listCommand('dist/samples/worker.js', {}));
+ * ```
+ */
+export async function listCommand(entry: string, options: ListOptions): Promise<string> {
+  const { command } = resolveEntryCommand(entry);
+  const discovery = await listFunctions(command, { catalog: options.catalog });
+  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, describeCommand(command));
+}
+
+/**
+ * The human-readable listing.
+ *
+ * @example
+ * ```ts
+ * formatDiscovery(discovery, 'node worker.js');
+ * ```
+ */
+export function formatDiscovery(d: CatalogDiscovery, worker: string): string {
+  const out: string[] = [];
+  const others = d.catalogs.filter((c) => c.name !== d.catalog).map((c) => c.name);
+  out.push(`catalog ${d.catalog}${others.length > 0 ? ` (also serves: ${others.join(', ')})` : ''} — ${worker}`);
+  for (const schema of d.schemas) {
+    const path = schema.path.join('.');
+    const functions = d.functions.filter((f) => f.schemaPath.join('.') === path);
+    out.push('', `schema ${path}${path === d.attach.defaultSchema ? ' (default)' : ''}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
+    for (const fn of functions) out.push('', ...formatFunction(fn).map((l) => `  ${l}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function formatFunction(fn: DiscoveredFunction): string[] {
+  const lines = [signature(fn)];
+  if (fn.info.description) lines.push(`  ${fn.info.description}`);
+  const flags = flagsOf(fn);
+  if (flags.length > 0) lines.push(`  flags: ${flags.join(', ')}`);
+  if (fn.info.categories.length > 0) lines.push(`  categories: ${fn.info.categories.join(', ')}`);
+  const width = Math.max(...fn.arguments.map((a) => a.name.length), 0);
+  for (const a of fn.arguments) {
+    const kind = a.kind === 'table' ? 'TABLE' : a.kind === 'named' ? `${a.typeName} (named)` : `${a.typeName} (positional)`;
+    const extras = [
+      a.defaultValue !== null ? `default ${a.defaultValue}` : null,
+      ...Object.entries(a.constraints).map(([k, v]) => `${k.replace(/^vgi_/, '')} ${v}`),
+    ].filter((x): x is string => x !== null);
+    const doc = a.doc ? ` — ${a.doc}` : '';
+    lines.push(`    ${a.name.padEnd(width)}  ${kind}${extras.length > 0 ? ` [${extras.join('; ')}]` : ''}${doc}`);
+  }
+  for (const e of fn.info.examples) lines.push(`  example: ${e.sql}${e.description ? `  -- ${e.description}` : ''}`);
+  return lines;
+}
+
+function flagsOf(fn: DiscoveredFunction): string[] {
+  const i = fn.info;
+  return [
+    i.sinkOrderDependent ? 'sink_order_dependent' : null,
+    i.sourceOrderDependent ? 'source_order_dependent' : null,
+    i.requiresInputBatchIndex ? 'requires_input_batch_index' : null,
+    i.projectionPushdown ? 'projection_pushdown' : null,
+    i.filterPushdown ? 'filter_pushdown' : null,
+    i.requiredSettings.length > 0 ? `settings: ${i.requiredSettings.join(', ')}` : null,
+    i.requiredSecrets.length > 0 ? `secrets: ${i.requiredSecrets.map((s) => s.secretType).join(', ')}` : null,
+  ].filter((x): x is string => x !== null);
+}
+
+function asJson(d: CatalogDiscovery): unknown {
+  return {
+    catalog: d.catalog,
+    catalogs: d.catalogs.map((c) => c.name),
+    defaultSchema: d.attach.defaultSchema,
+    schemas: d.schemas.map((s) => s.path.join('.')),
+    functions: d.functions.map((fn) => ({
+      name: fn.name,
+      schema: fn.schemaPath.join('.'),
+      signature: signature(fn),
+      description: fn.info.description,
+      flags: flagsOf(fn),
+      arguments: fn.arguments.map((a) => ({ name: a.name, kind: a.kind, type: a.typeName, doc: a.doc, default: a.defaultValue, ...a.constraints })),
+    })),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * `silo run <entry> <function> --input FILE`: runs a buffering function through real
+ * worker processes the way DuckDB would, with progress on stderr, and prints the result
+ * (or writes it with `--out`).
+ */
+import { describeCommand, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import { parseArgAssignments } from '../arg-values';
+import { CliError } from '../cli.error';
+import { resolveEntryCommand } from '../entry-command';
+import { createProgressReporter } from '../progress-reporter';
+import { readTableFile, writeTableFile } from '../table-files';
+import { formatTable } from '../table-printer';
+
+/** Options of `silo run` as commander hands them over (strings). */
+export interface RunCommandOptions {
+  readonly input?: string;
+  readonly arg?: readonly string[];
+  readonly workers?: string;
+  readonly batchSize?: string;
+  readonly out?: string;
+  readonly catalog?: string;
+  readonly limit?: string;
+  readonly rows?: string;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+}
+
+/** Where the command writes. */
+export interface CommandIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+/**
+ * Runs `silo run`.
+ *
+ * @example
+ * ```ts
+ * await runCommand('dist/samples/worker.js', 'top_k', { input: 'trips.csv', arg: ['k=5', 'by=fare'], workers: '4' }, process);
+ * ```
+ */
+export async function runCommand(entry: string, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
+  if (!options.input) throw new CliError('silo run needs --input FILE (.csv, .json, .ndjson or .arrow) with the rows to feed the function.');
+  const sinkWorkers = positiveInt('--workers', options.workers ?? '1', 1, 256);
+  const batchSize = positiveInt('--batch-size', options.batchSize ?? '2048', 1, 2048);
+  const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
+  const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
+  const { command } = resolveEntryCommand(entry);
+  const input = readTableFile(options.input);
+  const progress = createProgressReporter(io.stderr, { quiet: options.quiet });
+  const abort = new AbortController();
+  const interrupt = (): void => abort.abort('interrupted (Ctrl-C)');
+  process.once('SIGINT', interrupt);
+  let result: RunFunctionResult;
+  try {
+    result = await runFunction({
+      command,
+      catalog: options.catalog,
+      function: functionName,
+      input,
+      args: (fn) => parseArgAssignments(options.arg ?? [], fn),
+      sinkWorkers,
+      batchSize,
+      limit,
+      signal: abort.signal,
+      onProgress: (p) => progress.update(p),
+      onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} pid ${log.pid ?? '?'}] ${log.level} ${log.message}\n`) : undefined,
+      onStderr: options.verbose ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `)) : undefined,
+    });
+  } catch (error) {
+    if (error instanceof RunCancelledError) process.exitCode = 130;
+    throw error;
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', interrupt);
+  }
+  const { pids, timings } = result;
+  if (options.out) {
+    writeTableFile(options.out, result.output);
+  } else {
+    io.stdout.write(`${formatTable(result.output, shownRows)}\n`);
+  }
+  if (!options.quiet) {
+    io.stderr.write(
+      `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${options.out ? ` written to ${options.out}` : ''} in ${timings.totalMs} ms ` +
+        `(${describeCommand(command)}; sink pids ${pids.sink.join(',')}, combine ${pids.combine ?? '-'}, finalize ${pids.finalize.join(',') || '-'}, destructor ${pids.destructor ?? '-'})\n`,
+    );
+  }
+  return result;
+}
+
+/**
+ * Parses a whole number option within bounds.
+ *
+ * @example
+ * ```ts
+ * positiveInt('--workers', '4', 1, 256); // 4
+ * ```
+ */
+export function positiveInt(option: string, text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new CliError(`${option} must be a whole number ${range}, got "${text}".`);
+  }
+  return value;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

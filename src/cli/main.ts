@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The `silo` command:
+ *
+ *   silo serve <entry> [--unix PATH]        serve a worker (stdio by default)
+ *   silo list <entry>                       the catalog's functions, arguments and flags
+ *   silo run <entry> <function> --input F   run a function through real worker processes
+ *   silo storage inspect|gc                 the storage backend the workers share
+ *
+ * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in quotes.
+ */
+import { Command, CommanderError } from 'commander';
+import { RunConfigurationError } from '../client';
+import { isSiloError } from '../errors';
+import { CliError } from './cli.error';
+import { listCommand } from './commands/list.command';
+import { runCommand } from './commands/run.command';
+import { serveCommand } from './commands/serve.command';
+import { storageGcCommand, storageInspectCommand } from './commands/storage.command';
+
+/**
+ * Builds the `silo` program (exported so tests can drive it without a child process).
+ *
+ * @example
+ * ```ts
+ * await buildProgram().parseAsync(['node', 'silo', 'list', 'dist/samples/worker.js']);
+ * ```
+ */
+export function buildProgram(): Command {
+  const program = new Command('silo')
+    .description('Serve, inspect and run Silo VGI buffering functions without DuckDB.')
+    .showHelpAfterError('(run silo --help for usage)')
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('serve a worker entry over stdio, or a unix socket with --unix (extra flags go to the worker)')
+    .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
+    .argument('[workerArgs...]', 'more flags passed to the worker')
+    .option('--unix <path>', 'serve this unix socket instead of stdio')
+    .allowUnknownOption()
+    .action(async (entry: string, workerArgs: string[], opts: { unix?: string }) => {
+      process.exitCode = await serveCommand(entry, [...(opts.unix ? ['--unix', opts.unix] : []), ...workerArgs]);
+    });
+
+  program
+    .command('list')
+    .description("list the worker's catalog: schemas, functions, arguments, flags and descriptions")
+    .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
+    .option('--catalog <name>', 'the catalog to attach (default: the only one)')
+    .option('--json', 'print JSON instead of text')
+    .action(async (entry: string, opts: { catalog?: string; json?: boolean }) => {
+      process.stdout.write(await listCommand(entry, opts));
+    });
+
+  program
+    .command('run')
+    .description('run a function the way DuckDB would: N sink worker processes, combine, fresh finalize processes, destructor')
+    .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
+    .argument('<function>', 'the function: name or schema.name')
+    .requiredOption('--input <file>', 'input rows: .csv (header row), .json / .ndjson, or .arrow')
+    .option('--arg <name=value>', 'an argument, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--workers <n>', 'sink worker processes (DuckDB threads)', '1')
+    .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
+    .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')
+    .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
+    .option('--rows <n>', 'rows to print', '20')
+    .option('--catalog <name>', 'the catalog to attach (default: the only one)')
+    .option('-q, --quiet', 'no progress and no summary on stderr')
+    .option('-v, --verbose', "show the workers' log batches and stderr")
+    .action(async (entry: string, fn: string, opts: Parameters<typeof runCommand>[2]) => {
+      await runCommand(entry, fn, opts, { stdout: process.stdout, stderr: process.stderr });
+    });
+
+  const storage = program.command('storage').description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');
+  storage
+    .command('inspect')
+    .description('list scopes (executions, attaches) with their lease expiry')
+    .action(async () => {
+      process.stdout.write(await storageInspectCommand());
+    });
+  storage
+    .command('gc')
+    .description('remove the data of scopes whose lease expired')
+    .action(async () => {
+      process.stdout.write(await storageGcCommand());
+    });
+  return program;
+}
+
+/**
+ * Runs the program on `argv` and sets the exit code: 0, 1 for a failed run, 2 for a usage
+ * or input error.
+ *
+ * @example
+ * ```ts
+ * await main(process.argv);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the problem (or the help / version text).
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const usage = error instanceof CliError || error instanceof RunConfigurationError;
+    const message = isSiloError(error) || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`silo: ${message}\n`);
+    if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,292 @@
+/**
+ * `runFunction`: one query of a buffering function, driven over the wire exactly as the
+ * DuckDB extension drives it (vgi-wire §5.1, §8) — discovery and bind on a pooled
+ * connection, N sink worker processes, combine on one of them, a fresh process per
+ * finalize stream, the destructor on an idle process — then every process is closed.
+ */
+import { type RecordBatch, type Schema, Table } from 'apache-arrow';
+import { conformBatchToSchema } from '../arrow';
+import { bindArgumentsByName } from './argument-binding';
+import { bindFunction, nullableSchema } from './bind-call';
+import { RunCancelledError, RunConfigurationError } from './client.error';
+import { type DiscoveredFunction, discoverCatalog, findFunction } from './discovery';
+import { runFinalize } from './finalize-phase';
+import { type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunTimings } from './run-function.types';
+import { combineOn, runSink } from './sink-phase';
+import { type ReceivedLog, type WorkerConnection } from './worker-connection';
+import { WorkerLauncher, type WorkerRole } from './worker-launcher';
+
+const MAX_BATCH = 2048;
+
+/**
+ * Runs a buffering function through real worker processes.
+ *
+ * @example
+ * ```ts
+ * const { output, pids } = await runFunction({
+ *   command: [process.execPath, 'dist/samples/worker.js'],
+ *   env: { ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: '/tmp/silo.db' },
+ *   function: 'top_k',
+ *   input: trips,
+ *   args: { k: 5n, by: 'fare' },
+ *   sinkWorkers: 4,
+ * });
+ * ```
+ */
+export async function runFunction(options: RunFunctionOptions): Promise<RunFunctionResult> {
+  const started = Date.now();
+  const batchSize = options.batchSize ?? MAX_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
+    throw new RunConfigurationError(`batchSize must be an integer from 1 to ${MAX_BATCH} (DuckDB's vector size), got ${batchSize}.`);
+  }
+  const requestedSinks = options.sinkWorkers ?? 1;
+  if (!Number.isInteger(requestedSinks) || requestedSinks < 1) throw new RunConfigurationError(`sinkWorkers must be a positive integer, got ${requestedSinks}.`);
+  const logs: RunLog[] = [];
+  const onLog = (log: ReceivedLog, role: WorkerRole): void => {
+    const entry: RunLog = { level: log.level, message: log.message, extra: log.extra, pid: log.pid, phase: phaseOf(log.method, role) };
+    logs.push(entry);
+    options.onLog?.(entry);
+  };
+  const launcher = new WorkerLauncher({ command: options.command, env: options.env, cwd: options.cwd, onLog, onStderr: options.onStderr });
+  const run = new RunState(options, launcher);
+  try {
+    return await run.execute(batchSize, requestedSinks, logs, started);
+  } catch (error) {
+    // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
+    if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(String(options.signal.reason ?? 'aborted'));
+    throw error;
+  } finally {
+    run.detach();
+    await launcher.closeAll();
+  }
+}
+
+/** The mutable state of one run: progress counters, timings, the execution to destroy. */
+class RunState {
+  readonly progress: { -readonly [K in keyof RunProgress]: RunProgress[K] } = {
+    phase: 'discovery',
+    totalRows: 0,
+    totalBatches: 0,
+    rowsIn: 0,
+    batchesIn: 0,
+    streamsTotal: 0,
+    streamsDone: 0,
+    rowsOut: 0,
+  };
+  readonly timings: { -readonly [K in keyof RunTimings]: RunTimings[K] } = { discoveryMs: 0, bindMs: 0, sinkMs: 0, combineMs: 0, finalizeMs: 0, destructorMs: 0, totalMs: 0 };
+  private sinkConnections: WorkerConnection[] = [];
+  private readonly onAbort = (): void => {
+    // DuckDB abandons busy connections on an interrupt; their calls then fail. Finalize
+    // streams are cancelled between ticks instead.
+    if (['discovery', 'bind', 'sink', 'combine'].includes(this.progress.phase)) for (const c of this.sinkConnections) c.kill();
+  };
+
+  constructor(
+    private readonly options: RunFunctionOptions,
+    private readonly launcher: WorkerLauncher,
+  ) {
+    options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  detach(): void {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private enter(phase: RunProgress['phase']): number {
+    this.progress.phase = phase;
+    this.report();
+    return Date.now();
+  }
+
+  private report(): void {
+    this.options.onProgress?.({ ...this.progress });
+  }
+
+  private aborted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  async execute(batchSize: number, requestedSinks: number, logs: RunLog[], started: number): Promise<RunFunctionResult> {
+    const { options } = this;
+    // Every sink process starts now, so they boot while discovery and bind run. The first
+    // one serves discovery and bind, then becomes the primary sink connection (a pooled
+    // connection reused, as DuckDB's pool would).
+    const launched = Array.from({ length: requestedSinks }, () => this.launcher.start('sink'));
+    this.sinkConnections = launched;
+    // One process for the first finalize stream boots alongside (never a sink process).
+    this.launcher.prestart(1);
+    const first = launched[0];
+    let t = this.enter('discovery');
+    const discovery = await discoverCatalog(first, { catalog: options.catalog });
+    const fn = findFunction(discovery, options.schema ? `${options.schema}.${options.function}` : options.function);
+    const flags = fn.info;
+    // A sink-order-dependent function is fed by one connection, in input order.
+    const sinks = flags.sinkOrderDependent ? 1 : requestedSinks;
+    for (const extra of launched.slice(sinks)) this.launcher.release(extra);
+    this.sinkConnections = launched.slice(0, sinks);
+    this.timings.discoveryMs = Date.now() - t;
+
+    t = this.enter('bind');
+    const inputSchema = nullableSchema(options.input.schema);
+    const attachOpaqueData = discovery.attach.attachOpaqueData;
+    const bound = await bindFunction(first, { fn, arguments: bindArgumentsByName(fn, typeof options.args === 'function' ? options.args(fn) : (options.args ?? {})), inputSchema, attachOpaqueData, settings: options.settings, secrets: options.secrets });
+    const outputSchema = bound.response.outputSchema;
+    const projection = projectionOf(fn, outputSchema, options.projection);
+    this.timings.bindMs = Date.now() - t;
+    if (this.aborted()) throw new RunCancelledError('aborted before the sink');
+
+    const batches = splitInput(options.input, inputSchema, batchSize);
+    this.progress.totalRows = options.input.numRows;
+    this.progress.totalBatches = batches.length;
+    const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
+    const base = { outputSchema, functionName, logs };
+    // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
+    if (batches.length === 0) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
+
+    const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
+    let executionId: Uint8Array | null = null;
+    const pids: { -readonly [K in keyof RunPids]: RunPids[K] } = { sink: [], combine: null, finalize: [], destructor: null };
+    let idle: WorkerConnection | null = null;
+    try {
+      t = this.enter('sink');
+      const sink = await runSink({
+        ...ref,
+        bindCall: bound.bindCall,
+        outputSchema,
+        bindOpaqueData: bound.response.opaqueData,
+        inputSchema,
+        batches,
+        connections: this.sinkConnections,
+        batchesPerMorsel: Math.max(1, options.batchesPerMorsel ?? 2),
+        batchIndex: flags.requiresInputBatchIndex,
+        stopped: () => this.aborted(),
+        onMinted: (id) => (executionId = id),
+        onBatch: (rows) => {
+          this.progress.rowsIn += rows;
+          this.progress.batchesIn += 1;
+          this.report();
+        },
+      });
+      executionId = sink.executionId;
+      pids.sink = sink.used.map((c) => c.pid).filter((p): p is number => p !== null);
+      this.timings.sinkMs = Date.now() - t;
+      if (this.aborted()) throw new RunCancelledError('aborted during the sink');
+
+      t = this.enter('combine');
+      const finalizeStateIds = await combineOn(sink, ref);
+      pids.combine = sink.combiner.pid;
+      this.timings.combineMs = Date.now() - t;
+
+      this.progress.streamsTotal = finalizeStateIds.length;
+      t = this.enter('finalize');
+      const limit = options.limit ?? Infinity;
+      const source = await runFinalize({
+        bindCall: bound.bindCall,
+        outputSchema,
+        bindOpaqueData: bound.response.opaqueData,
+        executionId,
+        projectionIds: projection.pushed,
+        finalizeStateIds,
+        parallelism: flags.sourceOrderDependent ? 1 : Math.max(1, options.finalizeParallelism ?? sinks),
+        pooled: options.finalizeProcesses === 'pooled',
+        launcher: this.launcher,
+        stopped: () => this.aborted() || this.progress.rowsOut >= limit,
+        onBatch: (batch) => {
+          this.progress.rowsOut += batch.numRows;
+          this.report();
+        },
+        onStreamDone: () => {
+          this.progress.streamsDone += 1;
+          this.report();
+        },
+      });
+      pids.finalize = [...source.pids];
+      idle = source.idle;
+      this.timings.finalizeMs = Date.now() - t;
+      if (this.aborted()) throw new RunCancelledError('aborted during finalize');
+
+      const output = assembleOutput(source.batches.flat(), outputSchema, projection, limit);
+      t = this.enter('destructor');
+      pids.destructor = await this.destroy([idle, sink.combiner], { ...ref, executionId });
+      this.timings.destructorMs = Date.now() - t;
+      return this.finish(started, { ...base, output, executionId, finalizeStateIds, ticks: source.ticks, limited: source.stoppedEarly && !this.aborted(), pids });
+    } catch (error) {
+      // Best effort, as DuckDB's operator teardown: the destructor still runs, on any healthy process.
+      if (executionId !== null) await this.destroy([idle, ...this.sinkConnections], { ...ref, executionId });
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the destructor on the first usable connection among `candidates`, else on an
+   * unused or new process; returns its pid. Never raises: the extension swallows
+   * destructor errors.
+   */
+  private async destroy(candidates: readonly (WorkerConnection | null)[], request: { functionName: string; schemaPath: readonly string[]; attachOpaqueData: Uint8Array; executionId: Uint8Array }): Promise<number | null> {
+    // A process started ahead for a finalize stream that never ran serves as well as a new one.
+    const target = candidates.find((c): c is WorkerConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
+    try {
+      await target.call('table_buffering_destructor', request);
+    } catch {
+      // The extension swallows destructor errors (vgi-wire §4.12); the storage lease GC covers a lost one.
+    }
+    return target.pid;
+  }
+
+  private finish(started: number, result: Omit<RunFunctionResult, 'timings'>): RunFunctionResult {
+    this.timings.totalMs = Date.now() - started;
+    this.enter('done');
+    return { ...result, timings: { ...this.timings } };
+  }
+}
+
+function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {
+  if (method.startsWith('catalog_')) return 'discovery';
+  if (method === 'bind') return 'bind';
+  if (method === 'init') return role === 'finalize' ? 'finalize' : 'sink-init';
+  if (method === 'table_buffering_process') return 'process';
+  if (method === 'table_buffering_combine') return 'combine';
+  return 'destructor';
+}
+
+/** DuckDB's vectors: batches of at most `size` rows, each on the (all-nullable) input schema. */
+function splitInput(input: Table, schema: Schema, size: number): RecordBatch[] {
+  const out: RecordBatch[] = [];
+  for (const batch of input.batches) {
+    const bound = conformBatchToSchema(batch, schema, 'the run input');
+    for (let at = 0; at < bound.numRows; at += size) out.push(bound.slice(at, Math.min(bound.numRows, at + size)));
+  }
+  return out;
+}
+
+interface Projection {
+  /** projection_ids sent to the worker (projection pushdown), or null. */
+  readonly pushed: number[] | null;
+  /** Columns to select here when the function does not push projection down. */
+  readonly local: string[] | null;
+  /** The requested columns, or null for all. */
+  readonly columns: string[] | null;
+}
+
+function projectionOf(fn: DiscoveredFunction, outputSchema: Schema, columns: readonly string[] | undefined): Projection {
+  if (columns === undefined) return { pushed: null, local: null, columns: null };
+  const names = outputSchema.fields.map((f) => f.name);
+  const ids = columns.map((name) => {
+    const i = names.indexOf(name);
+    if (i < 0) throw new RunConfigurationError(`projection names column "${name}", which ${fn.name}'s output does not have; its columns: ${names.join(', ')}.`);
+    return i;
+  });
+  return fn.info.projectionPushdown === true ? { pushed: ids, local: null, columns: [...columns] } : { pushed: null, local: [...columns], columns: [...columns] };
+}
+
+function emptyOutput(schema: Schema, projection: Projection): Table {
+  const table = new Table(schema);
+  return projection.columns ? table.select(projection.columns) : table;
+}
+
+function assembleOutput(batches: RecordBatch[], schema: Schema, projection: Projection, limit: number): Table {
+  if (batches.length === 0) return emptyOutput(schema, projection);
+  let table = new Table(batches);
+  if (projection.local) table = table.select(projection.local);
+  return table.numRows > limit ? table.slice(0, limit) : table;
+}

@@ -1,0 +1,138 @@
+/**
+ * Options and results of `runFunction`: one query of a buffering function driven over
+ * the wire through real worker processes.
+ */
+import { type Schema, type Table } from 'apache-arrow';
+import { type LogRecord } from '../protocol';
+import { type DiscoveredFunction } from './discovery';
+
+/** A secret the run can hand to the function (DuckDB's secret manager, in miniature). */
+export interface ClientSecret {
+  /** The secret's name (the struct column it travels in). */
+  readonly name: string;
+  /** Its secret type, e.g. `s3`. */
+  readonly type: string;
+  readonly provider?: string;
+  /** Scope prefixes, e.g. `['s3://bucket/']`; none = matches every scope. */
+  readonly scope?: readonly string[];
+  /** Its key/value pairs. */
+  readonly values: Readonly<Record<string, string | number | bigint | boolean>>;
+}
+
+/** Where a run is. */
+export interface RunProgress {
+  readonly phase: 'discovery' | 'bind' | 'sink' | 'combine' | 'finalize' | 'destructor' | 'done';
+  readonly totalRows: number;
+  readonly totalBatches: number;
+  /** Rows and batches processed by the sink so far. */
+  readonly rowsIn: number;
+  readonly batchesIn: number;
+  /** Finalize streams: how many the combine returned, how many reached their end. */
+  readonly streamsTotal: number;
+  readonly streamsDone: number;
+  /** Output rows received so far. */
+  readonly rowsOut: number;
+}
+
+/** A log batch a worker sent during the run. */
+export interface RunLog extends LogRecord {
+  /** The lifecycle step that carried it. */
+  readonly phase: 'discovery' | 'bind' | 'sink-init' | 'process' | 'combine' | 'finalize' | 'destructor';
+  readonly pid: number | null;
+}
+
+/** Options of `runFunction`. */
+export interface RunFunctionOptions {
+  /** The worker command, e.g. `[process.execPath, 'dist/samples/worker.js']`. Every connection is a process of its own. */
+  readonly command: readonly string[];
+  /** The workers' environment (storage shared across processes: `SILO_STORAGE=sqlite`, `SILO_SQLITE_PATH`, `SILO_SECRET_KEY`). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** The catalog to attach; default the worker's only catalog. */
+  readonly catalog?: string;
+  /** The function: `name` or `schema.name`. */
+  readonly function: string;
+  /** The schema of the function (instead of `schema.name`). */
+  readonly schema?: string;
+  /** The TABLE input. An empty table runs nothing, as in DuckDB. */
+  readonly input: Table;
+  /**
+   * Arguments by parameter name, positional and named alike: `{ k: 5n, by: 'fare' }` — or
+   * a function of the discovered function returning them (to parse text against the
+   * declared types, as `silo run --arg` does).
+   */
+  readonly args?: Readonly<Record<string, unknown>> | ((fn: DiscoveredFunction) => Readonly<Record<string, unknown>>);
+  /** Sink connections (DuckDB threads), each its own worker process. Default 1; 1 when the function is sink-order-dependent. */
+  readonly sinkWorkers?: number;
+  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
+  readonly batchSize?: number;
+  /** Consecutive batches a sink connection takes at once, sharing one `batch_index` (DuckDB's morsel). Default 2. */
+  readonly batchesPerMorsel?: number;
+  /** Finalize streams running at once. Default: the number of sink workers (1 when source-order-dependent). */
+  readonly finalizeParallelism?: number;
+  /**
+   * `fresh` (default): every finalize stream runs on a new worker process, as DuckDB with
+   * `pool false` — the strictest check that state lives in shared storage. `pooled`: a
+   * process whose stream ended serves a later stream, as DuckDB's process pool does.
+   * Either way a finalize stream never runs on a sink process.
+   */
+  readonly finalizeProcesses?: 'fresh' | 'pooled';
+  /** Output columns to read, in order (projection pushdown when the function declares it, else projected here). */
+  readonly projection?: readonly string[];
+  /** Stop after this many output rows: live finalize streams are cancelled, queued ones never start (SQL `LIMIT`). */
+  readonly limit?: number;
+  /** DuckDB settings the function requires (`required_settings`), by name. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Secrets for `required_secrets` and the two-pass bind lookup. */
+  readonly secrets?: readonly ClientSecret[];
+  /** Cancels the run: live finalize streams get a cancel tick, busy sink workers are dropped, the destructor runs. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: RunProgress) => void;
+  /** Every worker log batch as it arrives (they are also returned). */
+  readonly onLog?: (log: RunLog) => void;
+  /** Worker stderr as it arrives (its tail is always kept for crash reports). */
+  readonly onStderr?: (pid: number | null, chunk: string) => void;
+}
+
+/** Process ids of each lifecycle step. */
+export interface RunPids {
+  /** One per sink connection that sank at least one batch, the primary first. */
+  readonly sink: number[];
+  /** The sink connection that ran combine (`null` without input). */
+  readonly combine: number | null;
+  /** One per finalize stream, in finalize-state-id order (repeats when `finalizeProcesses` is `pooled`). */
+  readonly finalize: number[];
+  /** The process that ran the destructor (`null` when no execution was minted). */
+  readonly destructor: number | null;
+}
+
+/** Milliseconds spent per step. */
+export interface RunTimings {
+  readonly discoveryMs: number;
+  readonly bindMs: number;
+  readonly sinkMs: number;
+  readonly combineMs: number;
+  readonly finalizeMs: number;
+  readonly destructorMs: number;
+  readonly totalMs: number;
+}
+
+/** What `runFunction` returns. */
+export interface RunFunctionResult {
+  /** The output rows: each finalize stream's batches, streams in finalize-state-id order. */
+  readonly output: Table;
+  /** The bound output schema (before projection). */
+  readonly outputSchema: Schema;
+  readonly logs: readonly RunLog[];
+  readonly pids: RunPids;
+  /** The minted execution id (empty without input). */
+  readonly executionId: Uint8Array;
+  readonly finalizeStateIds: readonly Uint8Array[];
+  /** Ticks sent per finalize stream (the extra tick after the end included). */
+  readonly ticks: readonly number[];
+  /** True when `limit` stopped the finalize streams early. */
+  readonly limited: boolean;
+  readonly timings: RunTimings;
+  /** The qualified function that ran, e.g. `example.main.buffer_input`. */
+  readonly functionName: string;
+}

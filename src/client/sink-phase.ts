@@ -1,0 +1,138 @@
+/**
+ * The sink as DuckDB runs it (vgi-wire §5.1 steps 4–7): the first connection's `init`
+ * mints the execution, every other connection joins it with its own `init` when it takes
+ * its first morsel, morsels of consecutive batches are pulled by whichever connection is
+ * free (process calls interleave across connections, strictly sequential within one),
+ * and combine runs once, on the connection that finished last, with each connection's
+ * last state id in completion order, duplicates kept.
+ */
+import { type RecordBatch, type Schema } from 'apache-arrow';
+import { type WorkerConnection } from './worker-connection';
+
+/** Everything the sink needs. */
+export interface SinkPlan {
+  readonly functionName: string;
+  readonly schemaPath: readonly string[];
+  readonly attachOpaqueData: Uint8Array;
+  /** The final BindRequest bytes. */
+  readonly bindCall: Uint8Array;
+  readonly outputSchema: Schema;
+  readonly bindOpaqueData: Uint8Array | null;
+  readonly inputSchema: Schema;
+  readonly batches: readonly RecordBatch[];
+  /** The sink connections; the first one is the primary. */
+  readonly connections: readonly WorkerConnection[];
+  readonly batchesPerMorsel: number;
+  /** Send each morsel's index as `batch_index` (requires_input_batch_index). */
+  readonly batchIndex: boolean;
+  /** Checked before each morsel: true stops taking work. */
+  readonly stopped: () => boolean;
+  /** Called after each process call with the batch's row count. */
+  readonly onBatch: (rows: number) => void;
+  /** Called once the primary init minted the execution, so a later failure can still destroy it. */
+  readonly onMinted: (executionId: Uint8Array) => void;
+}
+
+/** What the sink produced. */
+export interface SinkOutcome {
+  readonly executionId: Uint8Array;
+  /** Each connection's last state id, in completion order (what combine receives). */
+  readonly stateIds: readonly Uint8Array[];
+  /** Connections that sank at least one batch, the primary first. */
+  readonly used: readonly WorkerConnection[];
+  /** The connection that finished last: combine runs on it. */
+  readonly combiner: WorkerConnection;
+}
+
+/**
+ * Runs the sink over the plan's connections. Stops every connection at the first failure
+ * and raises it.
+ *
+ * @example
+ * ```ts
+ * const sink = await runSink(plan);
+ * const ids = await combineOn(sink, plan);
+ * ```
+ */
+export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
+  const morsels: { index: number; batches: readonly RecordBatch[] }[] = [];
+  for (let at = 0; at < plan.batches.length; at += plan.batchesPerMorsel) {
+    morsels.push({ index: morsels.length, batches: plan.batches.slice(at, at + plan.batchesPerMorsel) });
+  }
+  const ref = { functionName: plan.functionName, schemaPath: plan.schemaPath, attachOpaqueData: plan.attachOpaqueData };
+  const init = async (conn: WorkerConnection, executionId: Uint8Array | null): Promise<Uint8Array> => {
+    const stream = await conn.openInit({
+      bindCall: plan.bindCall,
+      outputSchema: plan.outputSchema,
+      bindOpaqueData: plan.bindOpaqueData,
+      phase: 'TABLE_BUFFERING',
+      executionId,
+    });
+    await stream.completeSinkInit(plan.inputSchema);
+    return stream.header.executionId;
+  };
+
+  const primary = plan.connections[0];
+  const executionId = await init(primary, null);
+  plan.onMinted(executionId);
+  // In join order; the primary joins synchronously with the first morsel, so it is first.
+  const used: WorkerConnection[] = [];
+  const finished: { conn: WorkerConnection; last: Uint8Array }[] = [];
+  let next = 0;
+  let failure: unknown = null;
+
+  const drive = async (conn: WorkerConnection): Promise<void> => {
+    let last: Uint8Array | undefined;
+    while (failure === null && !plan.stopped() && next < morsels.length) {
+      const morsel = morsels[next++];
+      if (!used.includes(conn)) {
+        // The primary's init already ran; every other connection joins on its first morsel.
+        if (conn !== primary) await init(conn, executionId);
+        used.push(conn);
+      }
+      for (const batch of morsel.batches) {
+        const { result } = await conn.call('table_buffering_process', {
+          ...ref,
+          executionId,
+          inputBatch: batch,
+          batchIndex: plan.batchIndex ? BigInt(morsel.index) : null,
+        });
+        last = result;
+        plan.onBatch(batch.numRows);
+      }
+    }
+    if (last !== undefined) finished.push({ conn, last });
+  };
+
+  // The primary's loop starts first, so it takes the first morsel before any await.
+  await Promise.allSettled(
+    plan.connections.map((conn) =>
+      drive(conn).catch((error: unknown) => {
+        failure ??= error;
+        throw error;
+      }),
+    ),
+  );
+  if (failure !== null) throw failure;
+  const combiner = finished[finished.length - 1]?.conn ?? primary;
+  return { executionId, stateIds: finished.map((f) => f.last), used, combiner };
+}
+
+/**
+ * Runs combine on the connection that finished the sink last.
+ *
+ * @example
+ * ```ts
+ * const finalizeStateIds = await combineOn(sink, plan);
+ * ```
+ */
+export async function combineOn(sink: SinkOutcome, plan: Pick<SinkPlan, 'functionName' | 'schemaPath' | 'attachOpaqueData'>): Promise<Uint8Array[]> {
+  const { result } = await sink.combiner.call('table_buffering_combine', {
+    functionName: plan.functionName,
+    schemaPath: plan.schemaPath,
+    attachOpaqueData: plan.attachOpaqueData,
+    executionId: sink.executionId,
+    stateIds: sink.stateIds,
+  });
+  return result;
+}
