@@ -29,9 +29,11 @@ export const CATALOG_VERSION = 1n;
 const ATTACH_ID_BYTES = 16;
 
 /**
- * Answers the catalog RPCs of one worker. FunctionInfo items are encoded once, when the
- * service is built, so a function DuckDB would reject fails the worker at start-up rather
- * than at the first ATTACH.
+ * Answers the catalog RPCs of one worker. FunctionInfo items are encoded on the first
+ * listing of their schema and kept: encoding costs hundreds of milliseconds for a large
+ * catalog, and DuckDB starts a process per sink thread and per finalize stream, most of
+ * which never list functions. (Registration already validated every function; the wire
+ * tests encode every conformance function.)
  *
  * @example
  * ```ts
@@ -45,14 +47,21 @@ export class CatalogService {
   constructor(
     readonly catalog: string,
     private readonly registry: FunctionRegistry,
-  ) {
-    for (const schema of registry.schemas()) {
-      const items = registry
-        .all()
-        .filter((d) => d.options.schema === schema)
-        .map((d) => encodeFunctionInfo(toFunctionDescriptor(d)));
+  ) {}
+
+  /** The definitions published in `schema`. */
+  private definitionsIn(schema: string) {
+    return this.registry.all().filter((d) => d.options.schema === schema);
+  }
+
+  /** Encoded FunctionInfo items of `schema`, built once. */
+  private encodedFunctions(schema: string): Uint8Array[] {
+    let items = this.functionInfos.get(schema);
+    if (!items) {
+      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(toFunctionDescriptor(d)));
       this.functionInfos.set(schema, items);
     }
+    return items;
   }
 
   /** `catalog_catalogs`: this worker's one catalog. */
@@ -89,7 +98,7 @@ export class CatalogService {
   /** `catalog_schema_get`: the schema at `path`, or nothing. */
   schemaGet(params: PathParams): SchemaInfoInput[] {
     const schema = schemaName(params.path);
-    return schema !== undefined && this.functionInfos.has(schema) ? [this.schemaInfo(schema, params.attachOpaqueData)] : [];
+    return schema !== undefined && this.registry.schemas().includes(schema) ? [this.schemaInfo(schema, params.attachOpaqueData)] : [];
   }
 
   /**
@@ -99,11 +108,11 @@ export class CatalogService {
   functions(params: TypedPathParams): Uint8Array[] {
     if (params.type !== 'TABLE_FUNCTION') return [];
     const schema = schemaName(params.path);
-    return (schema !== undefined ? this.functionInfos.get(schema) : undefined) ?? [];
+    return schema !== undefined && this.registry.schemas().includes(schema) ? this.encodedFunctions(schema) : [];
   }
 
   private schemaInfo(schema: string, attachOpaqueData: Uint8Array): SchemaInfoInput {
-    const count = this.functionInfos.get(schema)?.length ?? 0;
+    const count = this.definitionsIn(schema).length;
     return { path: [schema], attachOpaqueData, estimatedObjectCount: objectCounts({ table_function: count }) };
   }
 }
