@@ -34,6 +34,10 @@ function topIndices(batch: RecordBatch, column: string, k: number): number[] {
  * The `k` rows with the largest value of a column. Each sink call keeps only its batch's
  * own top `k` (so storage holds at most `k` rows per input batch), combine merges those
  * candidates into the global top `k`, and one finalize stream emits them.
+ *
+ * Like SQL's `ORDER BY ... LIMIT k`, rows tied at the k-th value are kept in the order
+ * combine reads them, which depends on which sink process stored them first: with ties,
+ * the set of rows returned may differ between runs; the values returned never do.
  */
 @BufferingFunction({
   name: 'top_k',
