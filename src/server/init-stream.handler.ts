@@ -10,7 +10,7 @@ import { MetadataKey, ResponseStreamEncoder, encodeInitError, encodeInitHeader, 
 import type { Logger } from '../providers/logging';
 import type { FunctionDefinition } from '../registration/function-definition';
 import type { SiloWorker } from '../worker/bootstrap';
-import type { FunctionRef } from '../worker/calls';
+import type { FinalizeInitCall, FunctionRef } from '../worker/calls';
 import type { FinalizeStream } from '../worker/finalize-stream';
 import { projectSchema } from '../worker/output-collector';
 import { toBindCall } from './bind-call.mapper';
@@ -30,6 +30,24 @@ export interface StreamIo {
 /** How a stream call ended: served, refused before its header, or the channel ended under it. */
 export type StreamEnd = { readonly kind: 'done' } | { readonly kind: 'init-failed' } | ChannelEnd;
 
+/** A sink init that succeeded: what its header and its (empty) output stream need. */
+export interface StartedSink {
+  readonly executionId: Uint8Array;
+  readonly definition: FunctionDefinition;
+  readonly maxWorkers: number;
+  /** The output stream's schema: the bound output schema, narrowed like the finalize output. */
+  readonly outputSchema: Schema;
+}
+
+/** A finalize init that succeeded: the open producer stream and the call that opened it. */
+export interface StartedFinalize {
+  readonly stream: FinalizeStream;
+  /** The dispatcher call (execution, finalize state id, projection, decoded filters). */
+  readonly call: FinalizeInitCall;
+  readonly definition: FunctionDefinition;
+  readonly maxWorkers: number;
+}
+
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** The function a call names, resolved the way the dispatcher resolves it. */
@@ -41,6 +59,21 @@ function definitionOf(worker: SiloWorker, ref: FunctionRef): FunctionDefinition 
 /** A null or empty `execution_id` both mean "none yet". */
 function presentId(id: Uint8Array | null): Uint8Array | undefined {
   return id !== null && id.length > 0 ? id : undefined;
+}
+
+/**
+ * The refusal of an `init` whose phase is not a buffering phase.
+ *
+ * @example
+ * ```ts
+ * if (init.phase !== 'TABLE_BUFFERING' && init.phase !== 'TABLE_BUFFERING_FINALIZE') throw unsupportedPhaseError(init);
+ * ```
+ */
+export function unsupportedPhaseError(init: InitRequest): SiloError {
+  return new SiloError(
+    'SILO422',
+    `init phase ${init.phase ?? 'null'} is not served: this worker hosts table-buffering functions, whose init phases are TABLE_BUFFERING (sink) and TABLE_BUFFERING_FINALIZE (source). INPUT and FINALIZE belong to streaming table-in-out functions.`,
+  );
 }
 
 /**
@@ -62,11 +95,7 @@ export class InitStreamHandler {
   async run(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
     if (init.phase === 'TABLE_BUFFERING') return this.sink(init, io);
     if (init.phase === 'TABLE_BUFFERING_FINALIZE') return this.finalize(init, io);
-    const error = new SiloError(
-      'SILO422',
-      `init phase ${init.phase ?? 'null'} is not served: this worker hosts table-buffering functions, whose init phases are TABLE_BUFFERING (sink) and TABLE_BUFFERING_FINALIZE (source). INPUT and FINALIZE belong to streaming table-in-out functions.`,
-    );
-    return this.refuse(init, io, error, []);
+    return this.refuse(init, io, unsupportedPhaseError(init), []);
   }
 
   private async refuse(init: InitRequest, io: StreamIo, error: unknown, logs: ReturnType<ClientLogBuffer['take']>): Promise<StreamEnd> {
@@ -77,23 +106,39 @@ export class InitStreamHandler {
 
   // --- sink -------------------------------------------------------------------------------
 
+  /**
+   * The sink phase's work before its header: the primary init mints the execution id and
+   * persists the init context, a secondary one echoes the id. Throws what the header's
+   * error stream must report. Shared by the byte-channel loop and the HTTP transport.
+   *
+   * @example
+   * ```ts
+   * const sink = await init.startSink(request.params);
+   * write(encodeInitHeader({ executionId: sink.executionId, maxWorkers: sink.maxWorkers }, ctx));
+   * ```
+   */
+  async startSink(init: InitRequest): Promise<StartedSink> {
+    const bind = toBindCall(init.bindCall);
+    const definition = definitionOf(this.worker, bind);
+    const { executionId } = await this.worker.dispatcher.initSink({
+      bind,
+      outputSchema: init.outputSchema,
+      bindOpaqueData: init.bindOpaqueData ?? undefined,
+      executionId: presentId(init.executionId),
+    });
+    return { executionId, definition, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS, outputSchema: this.sinkOutputSchema(definition, init) };
+  }
+
   private async sink(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
-    let definition: FunctionDefinition;
-    let executionId: Uint8Array;
+    let started: StartedSink;
     try {
-      const bind = toBindCall(init.bindCall);
-      definition = definitionOf(this.worker, bind);
-      ({ executionId } = await this.worker.dispatcher.initSink({
-        bind,
-        outputSchema: init.outputSchema,
-        bindOpaqueData: init.bindOpaqueData ?? undefined,
-        executionId: presentId(init.executionId),
-      }));
+      started = await this.startSink(init);
     } catch (error) {
       return this.refuse(init, io, error, []);
     }
-    await io.connection.write(encodeInitHeader({ executionId, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS }, io.ctx));
-    const out = new ResponseStreamEncoder(this.sinkOutputSchema(definition, init), io.ctx, `sink init output of ${definition.options.name}`);
+    const { definition, executionId } = started;
+    await io.connection.write(encodeInitHeader({ executionId, maxWorkers: started.maxWorkers }, io.ctx));
+    const out = new ResponseStreamEncoder(started.outputSchema, io.ctx, `sink init output of ${definition.options.name}`);
     const opened = await openNext(io.framer);
     if (!('reader' in opened)) return opened;
     for (;;) {
@@ -136,35 +181,49 @@ export class InitStreamHandler {
 
   // --- finalize ---------------------------------------------------------------------------
 
+  /**
+   * The finalize phase's work before its header: resolve the function, decode the pushed
+   * filters it can apply, and open its producer stream (running `@InitialFinalizeState()`,
+   * whose client logs land in `logs`). Throws what the header's error stream must report.
+   * Shared by the byte-channel loop and the HTTP transport.
+   *
+   * @example
+   * ```ts
+   * const finalize = await init.startFinalize(request.params, logs);
+   * const outcome = await finalize.stream.tick(logs.options);
+   * ```
+   */
+  async startFinalize(init: InitRequest, logs: ClientLogBuffer): Promise<StartedFinalize> {
+    const executionId = presentId(init.executionId);
+    if (executionId === undefined) {
+      throw new SiloError('SILO424', `The finalize init of ${init.bindCall.functionName} carries no execution_id. Send the id the sink init header returned.`);
+    }
+    const bind = toBindCall(init.bindCall);
+    const definition = definitionOf(this.worker, bind);
+    const decoded = advertisesFilterPushdown(definition) ? decodePushdownFilters(init.pushdownFilters, init.outputSchema) : { filters: [], skipped: [] };
+    if (decoded.skipped.length > 0) this.log.debug(`Pushed filters left to DuckDB for ${definition.options.name}: ${decoded.skipped.join('; ')}`);
+    const call: FinalizeInitCall = {
+      executionId,
+      finalizeStateId: init.finalizeStateId ?? new Uint8Array(0),
+      projectionIds: init.projectionIds ?? undefined,
+      filters: decoded.filters,
+      bind,
+      outputSchema: init.outputSchema,
+    };
+    const stream = await this.worker.dispatcher.openFinalize(call, logs.options);
+    return { stream, call, definition, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS };
+  }
+
   private async finalize(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
     const logs = new ClientLogBuffer();
-    let stream: FinalizeStream;
-    let definition: FunctionDefinition;
-    const executionId = presentId(init.executionId);
+    let started: StartedFinalize;
     try {
-      if (executionId === undefined) {
-        throw new SiloError('SILO424', `The finalize init of ${init.bindCall.functionName} carries no execution_id. Send the id the sink init header returned.`);
-      }
-      const bind = toBindCall(init.bindCall);
-      definition = definitionOf(this.worker, bind);
-      const decoded = advertisesFilterPushdown(definition) ? decodePushdownFilters(init.pushdownFilters, init.outputSchema) : { filters: [], skipped: [] };
-      if (decoded.skipped.length > 0) this.log.debug(`Pushed filters left to DuckDB for ${definition.options.name}: ${decoded.skipped.join('; ')}`);
-      stream = await this.worker.dispatcher.openFinalize(
-        {
-          executionId,
-          finalizeStateId: init.finalizeStateId ?? new Uint8Array(0),
-          projectionIds: init.projectionIds ?? undefined,
-          filters: decoded.filters,
-          bind,
-          outputSchema: init.outputSchema,
-        },
-        logs.options,
-      );
+      started = await this.startFinalize(init, logs);
     } catch (error) {
       return this.refuse(init, io, error, logs.take());
     }
-    await io.connection.write(encodeInitHeader({ executionId, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS }, io.ctx, logs.take()));
-    return this.produce(stream, definition.options.name, io, logs);
+    await io.connection.write(encodeInitHeader({ executionId: started.call.executionId, maxWorkers: started.maxWorkers }, io.ctx, logs.take()));
+    return this.produce(started.stream, started.definition.options.name, io, logs);
   }
 
   /**

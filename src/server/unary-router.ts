@@ -12,6 +12,12 @@ import { ClientLogBuffer } from './client-log.buffer';
 /** A unary request (anything but the `init` stream). */
 export type UnaryRequest = Exclude<DecodedRequest, { method: 'init' }>;
 
+/** A unary response stream, and whether it carries an error batch instead of a result. */
+export interface UnaryAnswer {
+  readonly bytes: Uint8Array;
+  readonly failed: boolean;
+}
+
 /** Who this worker is, as `list_protocols` reports it. */
 export interface ServerIdentity {
   readonly serverId: string;
@@ -38,12 +44,20 @@ export class UnaryRouter {
 
   /** The complete response stream of `request`. */
   async answer(request: UnaryRequest, ctx: ResponseContext): Promise<Uint8Array> {
+    return (await this.respond(request, ctx)).bytes;
+  }
+
+  /**
+   * The response stream of `request`, and whether it is an error stream: HTTP marks
+   * those with `X-VGI-RPC-Error` (vgi-wire §2.3), byte channels need not know.
+   */
+  async respond(request: UnaryRequest, ctx: ResponseContext): Promise<UnaryAnswer> {
     const logs = new ClientLogBuffer();
     try {
-      return await this.route(request, ctx, logs);
+      return { bytes: await this.route(request, ctx, logs), failed: false };
     } catch (error) {
       this.log.warn(`${request.method} failed: ${(error as Error).message}`);
-      return encodeErrorResponse(outerResultSchema(request.spec), error, ctx, logs.take());
+      return { bytes: encodeErrorResponse(outerResultSchema(request.spec), error, ctx, logs.take()), failed: true };
     }
   }
 

@@ -1,9 +1,22 @@
 /**
- * Transports: how a worker's requests arrive. stdio (DuckDB spawns the worker) and unix
- * sockets (DuckDB's `launch:` locations); `serveWorker` picks one from the command line.
+ * Transports: how a worker's requests arrive. stdio (DuckDB spawns the worker), unix
+ * sockets (DuckDB's `launch:` locations) and HTTP (fleets behind one URL); `serveWorker`
+ * picks one from the command line.
  */
 export { serveWorker, type ServeWorkerOptions } from './serve-worker';
-export { parseTransportArgs, TransportArgumentError, TRANSPORT_USAGE, type TransportOptions } from './transport-args';
+export { parseTransportArgs, TransportArgumentError, TRANSPORT_USAGE, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PREFIX, type TransportOptions } from './transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './stdio.transport';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './unix-socket.transport';
+export {
+  listenHttp,
+  HttpRpcHandler,
+  httpSettingsFromEnv,
+  StreamTokenSealer,
+  InvalidStreamTokenError,
+  BearerAuthenticator,
+  type HttpListenOptions,
+  type HttpWorkerServer,
+  type HttpRpcHandlerOptions,
+  type HttpSettings,
+} from './http';
 export { RequestHandler, PeerGoneError, streamConnection, type Connection, type ConnectionEnd, type RequestHandlerOptions, type ServerIdentity } from '../server';

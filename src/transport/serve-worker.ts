@@ -1,6 +1,6 @@
 /**
  * A worker process's entry point: choose the transport from the command line, serve,
- * and end the process the way DuckDB expects (vgi-wire §2.1, §2.2).
+ * and end the process the way DuckDB expects (vgi-wire §2.1–§2.3).
  */
 import type { Writable } from 'node:stream';
 import type { ByteSource } from '../arrow';
@@ -8,6 +8,8 @@ import { LOGGER } from '../container/tokens';
 import type { Logger } from '../providers/logging';
 import { type ConnectionEnd, RequestHandler } from '../server';
 import type { SiloWorker } from '../worker/bootstrap';
+import { listenHttp } from './http/http.transport';
+import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
 import { parseTransportArgs, type TransportOptions } from './transport-args';
 import { listenUnixSocket } from './unix-socket.transport';
@@ -24,15 +26,25 @@ export interface ServeWorkerOptions {
   readonly exitProcess?: boolean;
   /** The stdio streams; default `process.stdin` / `process.stdout`. */
   readonly stdio?: { readonly input: ByteSource; readonly output: Writable };
-  /** Where the unix transport announces its socket; default stdout. */
+  /** Where the unix and HTTP transports announce their address; default stdout. */
   readonly announce?: (line: string) => void;
+  /** The environment the HTTP transport reads its settings from; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Stops an HTTP server gracefully when aborted (with `exitProcess: false`; a process owner uses SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 /** Waits for shutdown work, but never longer than DuckDB's SIGKILL grace would allow. */
 const SHUTDOWN_GRACE_MS = 1000;
 
-function exitAfter(work: Promise<unknown>, code: number): Promise<never> {
-  const timer = setTimeout(() => process.exit(code), SHUTDOWN_GRACE_MS);
+/**
+ * An HTTP worker is stopped by its orchestrator, not by DuckDB: in-flight requests get
+ * longer to finish (a finalize turn, a combine) before the process exits anyway.
+ */
+const HTTP_SHUTDOWN_GRACE_MS = 10_000;
+
+function exitAfter(work: Promise<unknown>, code: number, graceMs = SHUTDOWN_GRACE_MS): Promise<never> {
+  const timer = setTimeout(() => process.exit(code), graceMs);
   timer.unref();
   return work.then(
     () => process.exit(code),
@@ -42,7 +54,9 @@ function exitAfter(work: Promise<unknown>, code: number): Promise<never> {
 
 /**
  * Serves `worker` on the transport `argv` names: no arguments or `--stdio` for stdin/stdout,
- * `--unix PATH [--idle-timeout SECONDS]` for a unix socket.
+ * `--unix PATH [--idle-timeout SECONDS]` for a unix socket, `--http PORT [--host ADDR]
+ * [--prefix PATH]` for HTTP (settings from `SILO_SIGNING_KEY`, `SILO_STREAM_TTL_SECONDS`,
+ * `SILO_AUTH_TOKENS`, `SILO_MAX_REQUEST_BYTES`; SIGTERM stops it gracefully, exit 0).
  *
  * @example
  * ```ts
@@ -79,6 +93,7 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
   }
 
   const announce = options.announce ?? ((line: string) => (protocolWrite ? protocolWrite(line, () => undefined) : process.stdout.write(line)));
+  if (transport.kind === 'http') return serveHttp(worker, transport, log, announce, options);
   const server = await listenUnixSocket(handler, {
     path: transport.path,
     idleTimeoutSeconds: transport.idleTimeoutSeconds,
@@ -94,11 +109,43 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
 }
 
 /** DuckDB ends pooled workers with SIGTERM (then SIGKILL after ~2 s): stop at once. */
-function onTermination(log: Logger, label: string, stop: () => Promise<unknown>): void {
+function onTermination(log: Logger, label: string, stop: () => Promise<unknown>, graceMs = SHUTDOWN_GRACE_MS): void {
   const handle = (signal: NodeJS.Signals): void => {
     log.debug(`${label}: ${signal} received; the worker stops`);
-    void exitAfter(stop(), 0);
+    void exitAfter(stop(), 0, graceMs);
   };
   process.once('SIGTERM', handle);
   process.once('SIGINT', handle);
+}
+
+/** The `--http` branch of {@link serveWorker}. */
+async function serveHttp(
+  worker: SiloWorker,
+  transport: Extract<TransportOptions, { kind: 'http' }>,
+  log: Logger,
+  announce: (line: string) => void,
+  options: ServeWorkerOptions,
+): Promise<void> {
+  const ownProcess = options.exitProcess ?? true;
+  const settings = httpSettingsFromEnv(options.env ?? process.env);
+  if (settings.ephemeralKey) {
+    log.warn(
+      'SILO_SIGNING_KEY is not set: HTTP stream continuations are sealed with a random key of this process, so they only work on this process and only until it restarts. ' +
+        'Behind a load balancer, set SILO_SIGNING_KEY (or SILO_SIGNING_KEY_FILE) to the same 32-byte key on every worker.',
+    );
+  }
+  const server = await listenHttp(worker, { port: transport.port, host: transport.host, prefix: transport.prefix, settings, announce });
+  log.info(`Serving catalog "${worker.catalog}" over HTTP at ${server.url}${settings.authTokens.length > 0 ? ' (bearer tokens required)' : ''}`);
+  if (ownProcess) {
+    const stop = async (): Promise<void> => {
+      await server.close();
+      await worker.close();
+    };
+    onTermination(log, server.url, stop, HTTP_SHUTDOWN_GRACE_MS);
+  }
+  options.signal?.addEventListener('abort', () => void server.close(), { once: true });
+  await server.closed;
+  log.info(`${server.url}: stopped`);
+  if (ownProcess) return exitAfter(worker.close(), 0);
+  await worker.close();
 }

@@ -1,4 +1,5 @@
 import type { Provider } from '../container/providers';
+import { SiloError } from '../errors';
 import { CLOCK, LOGGER, SEALER, STORAGE } from '../container/tokens';
 import { SystemClock } from '../providers/clock';
 import { StderrLogger } from '../providers/logging';
@@ -34,5 +35,26 @@ export function workerDefaults(): Provider[] {
  * ```
  */
 export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorker> {
-  return assembleWorker(options, workerDefaults());
+  const leaseTtlMs = options.dispatcher?.leaseTtlMs ?? leaseTtlFromEnv(process.env);
+  return assembleWorker({ ...options, dispatcher: { ...options.dispatcher, leaseTtlMs } }, workerDefaults());
+}
+
+/**
+ * `SILO_LEASE_TTL_MS`: how long an execution's data outlives its last activity before
+ * garbage collection may remove it (the dispatcher's default, 6 hours, when unset). A
+ * fleet that loses workers mid-query sets it shorter so orphans go sooner.
+ *
+ * @example
+ * ```ts
+ * leaseTtlFromEnv({ SILO_LEASE_TTL_MS: '60000' }); // 60000
+ * ```
+ */
+export function leaseTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.SILO_LEASE_TTL_MS?.trim();
+  if (!raw) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) {
+    throw new SiloError('SILO338', `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`);
+  }
+  return ms;
 }

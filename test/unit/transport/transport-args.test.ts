@@ -14,7 +14,7 @@ describe('parseTransportArgs', () => {
   });
 
   it.each([
-    [['--http', '8080'], /Unknown option "--http"/],
+    [['--tcp', '8080'], /Unknown option "--tcp"/],
     [['serve'], /Unexpected argument "serve": the worker takes options only/],
     [['--unix'], /--unix needs a value/],
     [['--unix', '--idle-timeout', '3'], /--unix needs a value/],

@@ -1,0 +1,40 @@
+/**
+ * The HTTP paths of a worker mounted at a prefix (vgi-wire §2.3): `{prefix}/health`,
+ * `{prefix}/{protocol}/{method}` for unary calls, and `{prefix}/{protocol}/{method}/init`
+ * and `…/exchange` for streams. Anything else is not ours (404, plain text).
+ */
+
+/** What a stream path asks for: open a stream, or continue (or cancel) one. */
+export type StreamAction = 'init' | 'exchange';
+
+/** A path this worker serves. */
+export type HttpRoute =
+  | { readonly kind: 'health' }
+  | { readonly kind: 'rpc'; readonly protocol: string; readonly method: string; readonly action: 'call' | StreamAction };
+
+/** One path segment of a protocol or method name: no empty segments, no percent-encoding games. */
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Resolves a request target (path and optional query) against the mount prefix.
+ * Repeated slashes collapse, as ordinary servers do: a client joining a base URL that
+ * ends in `/` with `/vgi.v2/bind` must still reach `bind`.
+ *
+ * @example
+ * ```ts
+ * parseRoute('/vgi/vgi.v2/init/exchange', '/vgi'); // { kind: 'rpc', protocol: 'vgi.v2', method: 'init', action: 'exchange' }
+ * parseRoute('/vgi/health?x=1', '/vgi');           // { kind: 'health' }
+ * parseRoute('/other', '/vgi');                    // null
+ * ```
+ */
+export function parseRoute(target: string, prefix: string): HttpRoute | null {
+  const path = target.split('?', 1)[0].replace(/\/{2,}/g, '/');
+  if (prefix !== '' && path !== prefix && !path.startsWith(`${prefix}/`)) return null;
+  const segments = path.slice(prefix.length).split('/').filter((s) => s !== '');
+  if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
+  if (segments.length < 2 || segments.length > 3 || !segments.every((s) => SEGMENT.test(s))) return null;
+  const [protocol, method, action] = segments;
+  if (action === undefined) return { kind: 'rpc', protocol, method, action: 'call' };
+  if (action === 'init' || action === 'exchange') return { kind: 'rpc', protocol, method, action };
+  return null;
+}
