@@ -37,6 +37,14 @@ export const exclusiveFlags = (subject: string): Problem =>
 export const filtersNeedPushdown = (subject: string): Problem =>
   problem('SILO117', subject, '"autoApplyFilters" needs "filterPushdown": without it DuckDB sends no filters to apply.', 'Set filterPushdown: true, or remove autoApplyFilters.');
 
+export const cursorWithoutState = (subject: string): Problem =>
+  problem(
+    'SILO118',
+    subject,
+    'has @InitialFinalizeState() but no "state" class, so the cursor it returns cannot travel between ticks (over HTTP each tick may run in another process).',
+    'Declare the cursor as a class of @StateField() properties and pass it as the "state" option.',
+  );
+
 export const missingHook = (subject: string, decorator: string, role: string): Problem =>
   problem('SILO104', subject, `has no ${decorator} method; a buffering function needs exactly one (${role}).`, `Add ${decorator} to the method that ${role}.`);
 

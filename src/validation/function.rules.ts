@@ -93,6 +93,7 @@ export function checkFunction(target: Constructor, isProvided: IsProvided): { de
   const args = compileArguments(subject, raw.args as Constructor | undefined);
   const state = compileState(raw.state as Constructor<object> | undefined);
   const injection = checkInjection(target, isProvided);
+  if (hooks.hooks.initialFinalizeState !== undefined && raw.state === undefined) hooks.problems.push(messages.cursorWithoutState(subject));
   const problems = [...options, ...hooks.problems, ...args.problems, ...state.problems, ...injection];
   if (problems.length > 0 || !args.spec) return { problems };
   return {

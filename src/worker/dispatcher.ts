@@ -188,7 +188,8 @@ export class Dispatcher {
     const abort = new AbortController();
     const ctx: FinalizeContext = { ...live.base, finalizeStateId: call.finalizeStateId, outputSchema: projected, fullOutputSchema: full, signal: abort.signal };
     let state: object | undefined;
-    if (call.resumeState && definition.state) state = definition.state.deserialize(call.resumeState);
+    // A continuation resumes the cursor it carries; @InitialFinalizeState() runs once per stream.
+    if (call.resumeState) state = definition.state?.deserialize(call.resumeState);
     else if (definition.hooks.initialFinalizeState) {
       const made = await this.call<object | undefined>(definition, live.instance, 'initialFinalizeState', [call.finalizeStateId, ctx], options);
       state = definition.state && made && !(made instanceof definition.state.stateClass) ? Object.assign(definition.state.create(), made) : made;

@@ -1,6 +1,6 @@
 import { IsIn, Min } from 'class-validator';
 import {
-  BufferingFunction, Combine, DefinitionError, Finalize, Inject, LOGGER, Named, OnBind, Positional, Process,
+  BufferingFunction, Combine, DefinitionError, Finalize, Inject, InitialFinalizeState, LOGGER, Named, OnBind, Positional, Process,
   StateField, TableInput, createToken, defineModule, isSiloError, type Logger,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
@@ -231,6 +231,18 @@ describe('Registration validation', () => {
     class AutoFilters extends Valid {}
     expect(lines(await problemsOf(AutoFilters))).toEqual([
       '[SILO117] "auto_filters" (AutoFilters): "autoApplyFilters" needs "filterPushdown": without it DuckDB sends no filters to apply. Set filterPushdown: true, or remove autoApplyFilters.',
+    ]);
+  });
+
+  it('should require a state class when @InitialFinalizeState returns a cursor (SILO118)', async () => {
+    @BufferingFunction({ name: 'loose_cursor' })
+    class LooseCursor extends Valid {
+      @InitialFinalizeState() start() {
+        return { at: 0 };
+      }
+    }
+    expect(lines(await problemsOf(LooseCursor))).toEqual([
+      '[SILO118] "loose_cursor" (LooseCursor): has @InitialFinalizeState() but no "state" class, so the cursor it returns cannot travel between ticks (over HTTP each tick may run in another process). Declare the cursor as a class of @StateField() properties and pass it as the "state" option.',
     ]);
   });
 
