@@ -1,0 +1,162 @@
+/**
+ * The compute of the benchmark functions on plain typed arrays, with no Arrow and no
+ * framework in sight. Silo's bench functions and the vendor-SDK worker
+ * (`bench/vendor-worker/`, which loads the compiled copy of this file) both call these,
+ * so the two sides of a workload differ only in what the frameworks do around them:
+ * wire, storage, serialization, dispatch.
+ */
+
+/** DuckDB's vector size: the rows of every batch the functions stage for finalize. */
+export const CHUNK_ROWS = 2048;
+
+/** Finalize streams `key_sum` fans out to (keys are partitioned by `key mod PARTITIONS`). */
+export const PARTITIONS = 4;
+
+/**
+ * The benchmark's three columns of one batch (`k int64, v float64, s utf8`), without
+ * nulls. `textOffsets` has `length + 1` entries indexing into `textData`.
+ */
+export interface BenchColumns {
+  readonly length: number;
+  readonly keys: BigInt64Array;
+  readonly values: Float64Array;
+  readonly textOffsets: Int32Array;
+  readonly textData: Uint8Array;
+}
+
+/** Per-key sums: parallel arrays, one entry per distinct key. */
+export interface KeySums {
+  readonly keys: BigInt64Array;
+  readonly sums: Float64Array;
+}
+
+/**
+ * A key as a JS number, so per-key maps hash doubles rather than bigints (several
+ * times faster). The benchmark's keys are far inside the exact range; a key outside it
+ * is refused rather than silently merged with a neighbour.
+ */
+function exactKey(key: bigint): number {
+  const n = Number(key);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`key ${key} does not fit a double exactly; the bench kernels only sum keys within ±2^53.`);
+  return n;
+}
+
+/** The partition a key belongs to: stable across processes, non-negative for negative keys. */
+export function partitionOf(key: number, partitions: number): number {
+  const p = key % partitions;
+  return p < 0 ? p + partitions : p;
+}
+
+/**
+ * Pre-aggregates one input batch: the sum of `values` per key, split by partition, so
+ * each finalize stream later merges only its own partials.
+ */
+export function partialSums(keys: BigInt64Array, values: Float64Array, partitions: number): KeySums[] {
+  const maps: Map<number, number>[] = Array.from({ length: partitions }, () => new Map());
+  for (let i = 0; i < keys.length; i++) {
+    const key = exactKey(keys[i]);
+    const map = maps[partitionOf(key, partitions)];
+    map.set(key, (map.get(key) ?? 0) + values[i]);
+  }
+  return maps.map(toKeySums);
+}
+
+/** Adds partial sums into a running total. */
+export function mergeSums(into: Map<number, number>, part: KeySums): void {
+  for (let i = 0; i < part.keys.length; i++) {
+    const key = exactKey(part.keys[i]);
+    into.set(key, (into.get(key) ?? 0) + part.sums[i]);
+  }
+}
+
+/** A running total as arrays ordered by key, so the output is deterministic. */
+export function sortedSums(totals: Map<number, number>): KeySums {
+  const ordered = Float64Array.from(totals.keys()).sort();
+  const keys = new BigInt64Array(ordered.length);
+  const sums = new Float64Array(ordered.length);
+  for (let i = 0; i < ordered.length; i++) {
+    keys[i] = BigInt(ordered[i]);
+    sums[i] = totals.get(ordered[i])!;
+  }
+  return { keys, sums };
+}
+
+/** Rows `[start, end)` of per-key sums (views, no copy). */
+export function sliceSums(sums: KeySums, start: number, end: number): KeySums {
+  return { keys: sums.keys.subarray(start, end), sums: sums.sums.subarray(start, end) };
+}
+
+function toKeySums(map: Map<number, number>): KeySums {
+  const keys = new BigInt64Array(map.size);
+  const sums = new Float64Array(map.size);
+  let i = 0;
+  for (const [key, sum] of map) {
+    keys[i] = BigInt(key);
+    sums[i++] = sum;
+  }
+  return { keys, sums };
+}
+
+/** Joins batches' columns into one set of arrays (copying: they come from separate IPC buffers). */
+export function concatColumns(parts: readonly BenchColumns[]): BenchColumns {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const textBytes = parts.reduce((n, p) => n + (p.textOffsets[p.length] - p.textOffsets[0]), 0);
+  const keys = new BigInt64Array(length);
+  const values = new Float64Array(length);
+  const textOffsets = new Int32Array(length + 1);
+  const textData = new Uint8Array(textBytes);
+  let row = 0;
+  let byte = 0;
+  for (const p of parts) {
+    keys.set(p.keys.subarray(0, p.length), row);
+    values.set(p.values.subarray(0, p.length), row);
+    const first = p.textOffsets[0];
+    const last = p.textOffsets[p.length];
+    textData.set(p.textData.subarray(first, last), byte);
+    for (let i = 0; i < p.length; i++) textOffsets[row + i] = byte + (p.textOffsets[i] - first);
+    row += p.length;
+    byte += last - first;
+  }
+  textOffsets[length] = byte;
+  return { length, keys, values, textOffsets, textData };
+}
+
+/**
+ * The row order that sorts `keys` ascending, ties kept in input order (stable). Keys
+ * that all fit a double exactly are compared as numbers, which V8 sorts several times
+ * faster than bigints; others fall back to bigint comparison.
+ */
+export function sortOrder(keys: BigInt64Array): Uint32Array {
+  const order = new Uint32Array(keys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  let exact = true;
+  for (let i = 0; i < keys.length && exact; i++) exact = keys[i] <= limit && keys[i] >= -limit;
+  if (exact) {
+    const asNumbers = Float64Array.from(keys, Number);
+    return order.sort((a, b) => asNumbers[a] - asNumbers[b] || a - b);
+  }
+  return order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+}
+
+/** The rows `order[start..end)` of `columns`, as new arrays. */
+export function gatherRows(columns: BenchColumns, order: Uint32Array, start: number, end: number): BenchColumns {
+  const length = end - start;
+  const keys = new BigInt64Array(length);
+  const values = new Float64Array(length);
+  const textOffsets = new Int32Array(length + 1);
+  let bytes = 0;
+  for (let i = 0; i < length; i++) {
+    const row = order[start + i];
+    keys[i] = columns.keys[row];
+    values[i] = columns.values[row];
+    bytes += columns.textOffsets[row + 1] - columns.textOffsets[row];
+    textOffsets[i + 1] = bytes;
+  }
+  const textData = new Uint8Array(bytes);
+  for (let i = 0; i < length; i++) {
+    const row = order[start + i];
+    textData.set(columns.textData.subarray(columns.textOffsets[row], columns.textOffsets[row + 1]), textOffsets[i]);
+  }
+  return { length, keys, values, textOffsets, textData };
+}
