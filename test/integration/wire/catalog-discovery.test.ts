@@ -7,6 +7,7 @@ import { type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { readIpcStream, readRow } from '../../../src/arrow';
 import { decodeFunctionInfo, type FunctionInfo } from '../../../src/protocol';
 import { renderField, specLines } from '../../unit/protocol/schema-notation';
+import { ATTACH_RESULT_SPEC, CATALOG_INFO_SPEC, FUNCTION_INFO_SPEC, SCHEMA_INFO_SPEC } from '../../unit/protocol/spec-tables';
 import { sharedEnvironment, type SharedEnvironment, WorkerProcess } from '../../fixtures/wire/wire-driver';
 
 const render = (schema: Schema): string[] => schema.fields.map((f: Field) => renderField(f).replace(/\s+/g, ''));
@@ -21,86 +22,13 @@ function nestedResult(batches: readonly RecordBatch[]): { schema: Schema; batche
 const RESULT_OUTER = ['result:binary!'];
 const ITEMS = ['items:list<binary>!'];
 
-const CATALOG_INFO = specLines(`
-  name: utf8!
-  implementation_version: utf8?
-  data_version_spec: utf8?
-  attach_option_specs: list<binary>!
-  releases: list<struct<version: utf8!, released_at: timestamp[us, UTC]?, summary: utf8!, notes_url: utf8?>>!
-  source_url: utf8?
-`);
+const CATALOG_INFO = specLines(CATALOG_INFO_SPEC);
 
-const ATTACH_RESULT = specLines(`
-  attach_opaque_data: binary!
-  supports_transactions: bool!
-  supports_time_travel: bool!
-  catalog_version_frozen: bool!
-  catalog_version: int64!
-  attach_opaque_data_required: bool!
-  default_schema: utf8!
-  settings: list<binary>!
-  secret_types: list<binary>!
-  attach_catalogs: list<binary>!
-  comment: utf8?
-  tags: map<utf8, utf8>!
-  supports_column_statistics: bool!
-  global_functions: list<binary>!
-  global_function_prefix: utf8!
-  resolved_data_version: utf8?
-  resolved_implementation_version: utf8?
-`);
+const ATTACH_RESULT = specLines(ATTACH_RESULT_SPEC);
 
-const SCHEMA_INFO = specLines(`
-  comment: utf8?
-  tags: map<utf8, utf8>!
-  attach_opaque_data: binary!
-  path: list<utf8>!
-  estimated_object_count: map<utf8, int64>?
-`);
+const SCHEMA_INFO = specLines(SCHEMA_INFO_SPEC);
 
-const FUNCTION_INFO = specLines(`
-  comment: utf8?
-  tags: map<utf8,utf8>!
-  name: utf8!
-  schema_path: list<utf8>!
-  function_type: dict!
-  arguments: binary!
-  output_schema: binary!
-  parameter_default_values: binary?
-  stability: dict?
-  null_handling: dict?
-  argument_monotonicity: list<utf8>?
-  description: utf8!
-  examples: list<struct<sql: utf8!, description: utf8!, expected_output: utf8?>>!
-  categories: list<utf8>!
-  projection_pushdown: bool?
-  filter_pushdown: bool?
-  sampling_pushdown: bool?
-  late_materialization: bool?
-  filter_semantic_profiles: list<utf8>!
-  additional_filter_functions: list<struct<namespace: utf8!, name: utf8!, version: uint64!>>!
-  runtime_filter_algorithms: list<struct<namespace: utf8!, name: utf8!, version: uint64!>>!
-  filter_evaluation_contexts: list<struct<profile: utf8!, provider_fingerprint: utf8?>>!
-  order_preservation: dict?
-  max_workers: int32?
-  supports_batch_index: bool!
-  supports_splits: bool!
-  filters_exactly_applied: bool!
-  supports_positions: bool!
-  split_token_ttl_seconds: int64?
-  partition_kind: dict!
-  order_dependent: dict!
-  distinct_dependent: dict!
-  supports_window: bool!
-  streaming_partitioned: bool!
-  has_finalize: bool!
-  source_order_dependent: bool!
-  sink_order_dependent: bool!
-  requires_input_batch_index: bool!
-  input_from_args: bool!
-  required_settings: list<utf8>!
-  required_secrets: list<struct<secret_type: utf8!, scope: utf8?, secret_name: utf8?>>!
-`);
+const FUNCTION_INFO = specLines(FUNCTION_INFO_SPEC);
 
 describe('catalog discovery over stdio', () => {
   let shared: SharedEnvironment;

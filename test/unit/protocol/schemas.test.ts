@@ -32,16 +32,11 @@ import {
   VGI_METHOD_NAMES,
 } from '../../../src/protocol';
 import { renderWireSchema, specLines } from './schema-notation';
+import { ATTACH_RESULT_SPEC, CATALOG_INFO_SPEC, FUNCTION_INFO_SPEC, SCHEMA_INFO_SPEC } from './spec-tables';
 
 /** The tables of vgi-wire.md §4 and §9, in its own notation. */
 const SPEC: [string, Schema, string][] = [
-  ['CatalogInfo (§4.1)', CATALOG_INFO_SCHEMA, `
-    name: utf8!
-    implementation_version: utf8?
-    data_version_spec: utf8?
-    attach_option_specs: list<binary>!
-    releases: list<struct<version: utf8!, released_at: timestamp[us, UTC]?, summary: utf8!, notes_url: utf8?>>!
-    source_url: utf8?`],
+  ['CatalogInfo (§4.1)', CATALOG_INFO_SCHEMA, CATALOG_INFO_SPEC],
   ['CatalogAttachRequest (§4.2)', CATALOG_ATTACH_REQUEST_SCHEMA, `
     name: utf8!
     options: binary?
@@ -54,24 +49,7 @@ const SPEC: [string, Schema, string][] = [
     catalogs: list<utf8>!
     can_stream: bool!
     filter_encodings: list<utf8>!`],
-  ['CatalogAttachResult (§4.2)', CATALOG_ATTACH_RESULT_SCHEMA, `
-    attach_opaque_data: binary!
-    supports_transactions: bool!
-    supports_time_travel: bool!
-    catalog_version_frozen: bool!
-    catalog_version: int64!
-    attach_opaque_data_required: bool!
-    default_schema: utf8!
-    settings: list<binary>!
-    secret_types: list<binary>!
-    attach_catalogs: list<binary>!
-    comment: utf8?
-    tags: map<utf8, utf8>!
-    supports_column_statistics: bool!
-    global_functions: list<binary>!
-    global_function_prefix: utf8!
-    resolved_data_version: utf8?
-    resolved_implementation_version: utf8?`],
+  ['CatalogAttachResult (§4.2)', CATALOG_ATTACH_RESULT_SCHEMA, ATTACH_RESULT_SPEC],
   ['setting spec (§4.2)', SETTING_SPEC_SCHEMA, 'name: utf8!\n description: utf8!\n type: binary!\n default_value: binary?'],
   ['secret-type spec (§4.2)', SECRET_TYPE_SPEC_SCHEMA, 'name: utf8!\n description: utf8!\n parameters_schema: binary!'],
   ['catalog_copy_from_formats / catalog_version / catalog_schemas params (§4.3–§4.5)', ATTACH_TRANSACTION_PARAMS_SCHEMA, `
@@ -81,59 +59,13 @@ const SPEC: [string, Schema, string][] = [
   ['catalog_transaction_commit / _rollback params (§4.4)', TRANSACTION_END_PARAMS_SCHEMA, `
     attach_opaque_data: binary!
     transaction_opaque_data: binary!`],
-  ['SchemaInfo (§4.5)', SCHEMA_INFO_SCHEMA, `
-    comment: utf8?
-    tags: map<utf8, utf8>!
-    attach_opaque_data: binary!
-    path: list<utf8>!
-    estimated_object_count: map<utf8, int64>?`],
+  ['SchemaInfo (§4.5)', SCHEMA_INFO_SCHEMA, SCHEMA_INFO_SPEC],
   ['catalog_schema_contents_functions params (§4.6)', TYPED_CONTENTS_PARAMS_SCHEMA, `
     attach_opaque_data: binary!
     path: list<utf8>!
     type: dict!
     transaction_opaque_data: binary?`],
-  ['FunctionInfo (§4.6)', FUNCTION_INFO_SCHEMA, `
-    comment: utf8?
-    tags: map<utf8,utf8>!
-    name: utf8!
-    schema_path: list<utf8>!
-    function_type: dict!
-    arguments: binary!
-    output_schema: binary!
-    parameter_default_values: binary?
-    stability: dict?
-    null_handling: dict?
-    argument_monotonicity: list<utf8>?
-    description: utf8!
-    examples: list<struct<sql: utf8!, description: utf8!, expected_output: utf8?>>!
-    categories: list<utf8>!
-    projection_pushdown: bool?
-    filter_pushdown: bool?
-    sampling_pushdown: bool?
-    late_materialization: bool?
-    filter_semantic_profiles: list<utf8>!
-    additional_filter_functions: list<struct<namespace: utf8!, name: utf8!, version: uint64!>>!
-    runtime_filter_algorithms: list<struct<namespace: utf8!, name: utf8!, version: uint64!>>!
-    filter_evaluation_contexts: list<struct<profile: utf8!, provider_fingerprint: utf8?>>!
-    order_preservation: dict?
-    max_workers: int32?
-    supports_batch_index: bool!
-    supports_splits: bool!
-    filters_exactly_applied: bool!
-    supports_positions: bool!
-    split_token_ttl_seconds: int64?
-    partition_kind: dict!
-    order_dependent: dict!
-    distinct_dependent: dict!
-    supports_window: bool!
-    streaming_partitioned: bool!
-    has_finalize: bool!
-    source_order_dependent: bool!
-    sink_order_dependent: bool!
-    requires_input_batch_index: bool!
-    input_from_args: bool!
-    required_settings: list<utf8>!
-    required_secrets: list<struct<secret_type: utf8!, scope: utf8?, secret_name: utf8?>>!`],
+  ['FunctionInfo (§4.6)', FUNCTION_INFO_SCHEMA, FUNCTION_INFO_SPEC],
   ['BindRequest (§4.8)', BIND_REQUEST_SCHEMA, `
     function_name: utf8!
     arguments: binary!
