@@ -5,6 +5,7 @@
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenServer } from './listen-server';
 import { resolve } from 'node:path';
 import { SiloError } from '../errors';
 import { type RequestHandler, streamConnection } from '../server';
@@ -41,21 +42,6 @@ export interface UnixSocketServer {
 /** How long a worker nobody connected to yet waits, at least, before its idle exit. */
 const DEFAULT_STARTUP_GRACE_SECONDS = 5;
 
-function listenOn(server: Server, path: string): Promise<void> {
-  return new Promise((done, fail) => {
-    const onError = (error: Error): void => {
-      server.off('listening', onListening);
-      fail(error);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      done();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(path);
-  });
-}
 
 /** Whether a server accepts connections on `path` (a socket file left by a dead process does not). */
 function isServed(path: string): Promise<boolean> {
@@ -88,7 +74,7 @@ function removeSocketFile(path: string): void {
 /** Binds `path`, replacing a stale socket file, but never a live server's socket or any other file. */
 async function bind(server: Server, path: string): Promise<void> {
   try {
-    await listenOn(server, path);
+    await listenServer(server, { path });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
       throw new SiloError('SILO426', `Could not listen on unix socket ${path}: ${(error as Error).message}. Check that the directory exists and is writable.`, { cause: error });
@@ -100,7 +86,7 @@ async function bind(server: Server, path: string): Promise<void> {
       throw new SiloError('SILO426', `Another process already serves unix socket ${path}. Stop it, or give this worker another --unix path.`, { cause: error });
     }
     removeSocketFile(path);
-    await listenOn(server, path);
+    await listenServer(server, { path });
   }
 }
 

@@ -4,7 +4,8 @@
  * launcher or a test that asked for port 0 learns the port), and stops gracefully: no new
  * connections, in-flight requests finish, idle keep-alive connections close.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import { listenServer } from '../listen-server';
 import type { AddressInfo } from 'node:net';
 import { SiloError } from '../../errors';
 import type { SiloWorker } from '../../worker/bootstrap';
@@ -36,21 +37,6 @@ export interface HttpWorkerServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((done, fail) => {
-    const onError = (error: Error): void => {
-      server.off('listening', onListening);
-      fail(error);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      done();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
 
 /** `host:port` as a URL authority (IPv6 addresses in brackets). */
 function authority(address: AddressInfo): string {
@@ -95,7 +81,7 @@ export async function listenHttp(worker: SiloWorker, options: HttpListenOptions)
   });
 
   try {
-    await listen(server, options.port, options.host);
+    await listenServer(server, { port: options.port, host: options.host });
   } catch (error) {
     throw new SiloError('SILO433', `Could not listen for HTTP on ${options.host}:${options.port}: ${(error as Error).message}. Choose another --http port (0 picks a free one) or --host address.`, { cause: error });
   }
