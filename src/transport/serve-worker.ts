@@ -101,9 +101,16 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     onBrokenConnection: (label) => log.warn(`${label}: connection closed after bytes that are not Arrow IPC`),
   });
   log.info(`Serving catalog "${worker.catalog}" on unix socket ${server.path}${transport.idleTimeoutSeconds ? ` (idle timeout ${transport.idleTimeoutSeconds}s)` : ''}`);
-  if (ownProcess) onTermination(log, `unix:${server.path}`, async () => Promise.all([server.close(), worker.close()]));
+  let terminated = false;
+  if (ownProcess) {
+    onTermination(log, `unix:${server.path}`, async () => {
+      terminated = true;
+      return Promise.all([server.close(), worker.close()]);
+    });
+  }
   await server.closed;
-  log.info(`unix:${server.path}: no client for ${transport.idleTimeoutSeconds}s; the worker stops`);
+  // The server also closes on SIGTERM; only an idle timeout deserves this line.
+  if (!terminated && transport.idleTimeoutSeconds) log.info(`unix:${server.path}: no client for ${transport.idleTimeoutSeconds}s; the worker stops`);
   if (ownProcess) return exitAfter(worker.close(), 0);
   await worker.close();
 }
