@@ -2,7 +2,8 @@
  * Incremental reading of one IPC stream opened by the {@link MessageFramer}: the schema
  * first, then one record batch per call, each decoded the moment its message is complete.
  */
-import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { canDecodeDirectly, loadRecordBatch } from './batch-message.codec';
 import { type IpcFrame, joinFrames } from './ipc-frame';
 import { IpcFramingError } from './ipc.error';
 
@@ -30,7 +31,7 @@ export class IpcBatchDecoder {
 
   /** The stream's schema, decoded from the schema frame on first use. */
   get schema(): Schema {
-    this.decodedSchema ??= decodeFrames([this.schemaFrame]).schema;
+    this.decodedSchema ??= decodeSchemaFrame(this.schemaFrame);
     return this.decodedSchema;
   }
 
@@ -53,6 +54,10 @@ export class IpcBatchDecoder {
     }
     if (frame.kind !== 'record-batch') {
       throw new IpcFramingError('bad-sequence', 0, `a ${frame.kind} message cannot follow the schema of an open stream.`);
+    }
+    if (this.dictionaries.size === 0) {
+      const direct = decodeBatchFrame(this.schema, frame);
+      if (direct !== null) return direct;
     }
     const frames: IpcFrame[] = [this.schemaFrame];
     for (const run of this.dictionaries.values()) frames.push(...run);
@@ -161,6 +166,8 @@ export class IpcStreamReader {
  * ```
  */
 export function decodeFrames(frames: readonly IpcFrame[]): { schema: Schema; batches: RecordBatch[] } {
+  const direct = decodeFramesDirectly(frames);
+  if (direct !== null) return direct;
   try {
     const reader = RecordBatchReader.from(joinFrames(frames, true));
     reader.open();
@@ -174,6 +181,54 @@ export function decodeFrames(frames: readonly IpcFrame[]): { schema: Schema; bat
       cause,
     });
   }
+}
+
+/** Schemas decoded from schema messages, by the message bytes: request schemas repeat call after call. */
+const schemaCache = new Map<string, Schema>();
+const SCHEMA_CACHE_SIZE = 256;
+
+/**
+ * The schema of a schema frame, decoded once per distinct message (schemas are immutable,
+ * so equal bytes can share one `Schema` object). Throws `IpcFramingError` when undecodable.
+ */
+function decodeSchemaFrame(frame: IpcFrame): Schema {
+  const key = Buffer.from(frame.metadata.buffer, frame.metadata.byteOffset, frame.metadata.byteLength).toString('latin1');
+  let schema = schemaCache.get(key);
+  if (schema === undefined) {
+    schema = decodeFrames([frame]).schema;
+    if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value as string);
+    schemaCache.set(key, schema);
+  }
+  return schema;
+}
+
+/** A record-batch frame loaded straight from its body, or null when the fast path does not apply. */
+function decodeBatchFrame(schema: Schema, frame: IpcFrame): RecordBatch | null {
+  if (frame.kind !== 'record-batch' || !canDecodeDirectly(schema)) return null;
+  try {
+    return loadRecordBatch(schema, Message.decode(frame.metadata), frame.body);
+  } catch {
+    // Left to apache-arrow's reader, whose error says what is wrong.
+    return null;
+  }
+}
+
+/** Schema + record batches without dictionaries, decoded without re-joining the frames; else null. */
+function decodeFramesDirectly(frames: readonly IpcFrame[]): { schema: Schema; batches: RecordBatch[] } | null {
+  if (frames.length < 2 || frames[0].kind !== 'schema') return null;
+  let schema: Schema;
+  try {
+    schema = decodeSchemaFrame(frames[0]);
+  } catch {
+    return null;
+  }
+  const batches: RecordBatch[] = [];
+  for (const frame of frames.slice(1)) {
+    const batch = decodeBatchFrame(schema, frame);
+    if (batch === null) return null;
+    batches.push(batch);
+  }
+  return { schema, batches };
 }
 
 /**

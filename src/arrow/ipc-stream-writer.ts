@@ -9,6 +9,7 @@
  */
 import { AsyncByteQueue, type RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
 import { concatBytes } from '../common/concat-bytes';
+import { canEncodeDirectly, encodeStream } from './batch-message.codec';
 import { conformBatchToSchema } from './schema-compare';
 
 /** Collects what the arrow writer emits, synchronously, so bytes can be handed out per write. */
@@ -44,13 +45,17 @@ export class IpcStreamWriter {
   private readonly writer = new RecordBatchStreamWriter({ autoDestroy: false });
   private started = false;
   private ended = false;
+  /** Without dictionaries, messages are encoded directly (one buffer each); else by apache-arrow's writer. */
+  private readonly direct: boolean;
 
   constructor(
     /** The stream's schema; every batch is re-bound onto this object. */
     readonly schema: Schema,
     /** Names the stream in errors, e.g. `result of bind`. */
     private readonly subject = 'IPC stream',
-  ) {}
+  ) {
+    this.direct = canEncodeDirectly(schema);
+  }
 
   /** True once {@link end} has been called. */
   get closed(): boolean {
@@ -69,6 +74,7 @@ export class IpcStreamWriter {
     this.assertOpen('start');
     if (this.started) return new Uint8Array(0);
     this.started = true;
+    if (this.direct) return encodeStream(this.schema, [], { withEos: false });
     this.writer.reset(this.queue as never, this.schema);
     return this.queue.takeBytes();
   }
@@ -86,6 +92,11 @@ export class IpcStreamWriter {
   write(batch: RecordBatch): Uint8Array {
     this.assertOpen('write');
     const bound = conformBatchToSchema(batch, this.schema, this.subject);
+    if (this.direct) {
+      const bytes = encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false });
+      this.started = true;
+      return bytes;
+    }
     const head = this.start();
     this.writer.write(bound);
     const body = this.queue.takeBytes();
@@ -106,6 +117,12 @@ export class IpcStreamWriter {
    */
   end(): Uint8Array {
     this.assertOpen('end');
+    if (this.direct) {
+      const bytes = encodeStream(this.schema, [], { withSchema: !this.started });
+      this.started = true;
+      this.ended = true;
+      return bytes;
+    }
     const head = this.start();
     this.writer.close();
     this.ended = true;

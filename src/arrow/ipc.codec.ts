@@ -2,12 +2,13 @@
  * Whole-buffer IPC helpers: schemas and batches to and from complete IPC streams, as used
  * for records nested in `binary` columns (vgi-wire §3.4).
  */
-import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { concatBytes } from '../common/concat-bytes';
-import { EOS_BYTES } from './ipc-frame';
+import { canEncodeDirectly, decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-message.codec';
 import { IpcFramingError } from './ipc.error';
 import { IpcStreamWriter } from './ipc-stream-writer';
 import { withoutPlaceholders } from './ipc-stream-reader';
+import { conformBatchToSchema } from './schema-compare';
 
 /**
  * A serialized schema: the schema message followed by EOS (the form Silo writes).
@@ -18,15 +19,8 @@ import { withoutPlaceholders } from './ipc-stream-reader';
  * ```
  */
 export function serializeSchema(schema: Schema): Uint8Array {
-  const flat = Message.encode(Message.from(schema));
-  const padded = (flat.length + 7) & ~7;
-  const out = new Uint8Array(8 + padded + EOS_BYTES.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0xffffffff, true);
-  view.setInt32(4, padded, true);
-  out.set(flat, 8);
-  out.set(EOS_BYTES, 8 + padded);
-  return out;
+  // No batches: the schema message (encoded once per schema object) and EOS.
+  return encodeStream(schema, []);
 }
 
 /**
@@ -56,6 +50,8 @@ export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schem
  * ```
  */
 export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { schema: Schema; batches: RecordBatch[] } {
+  const direct = bytes instanceof Uint8Array ? decodeStreamDirectly(bytes) : null;
+  if (direct !== null) return direct;
   const reader = openReader(bytes, subject);
   const schema = reader.schema;
   try {
@@ -102,6 +98,11 @@ export function serializeBatch(batch: RecordBatch, schema: Schema = batch.schema
  * ```
  */
 export function serializeBatches(schema: Schema, batches: readonly RecordBatch[], subject = 'IPC stream'): Uint8Array {
+  if (batches.length === 1) {
+    const known = sourceStreamOf(batches[0], schema);
+    if (known !== undefined) return known;
+  }
+  if (canEncodeDirectly(schema)) return encodeStream(schema, batches.map((b) => conformBatchToSchema(b, schema, subject)));
   const writer = new IpcStreamWriter(schema, subject);
   return concatBytes(writer.start(), ...batches.map((b) => writer.write(b)), writer.end());
 }

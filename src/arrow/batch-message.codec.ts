@@ -1,0 +1,253 @@
+/**
+ * The hot path of the byte layer: record batches to and from IPC messages without a
+ * stream writer or reader in between.
+ *
+ * `apache-arrow`'s stream writer re-encodes the schema for every stream and hands out
+ * each buffer separately, and its reader re-parses a whole stream (schema included) to
+ * decode one batch; on a worker that answers thousands of calls a second that
+ * bookkeeping costs more than moving the data. Here the schema message is encoded once
+ * per `Schema` object, a stream is written into one buffer sized up front (each column
+ * buffer copied exactly once), and a record-batch message is loaded straight from its
+ * body. Streams with dictionaries or compressed bodies are left to `apache-arrow`
+ * (callers fall back when {@link canEncodeDirectly} / {@link canDecodeDirectly} say no).
+ */
+import { makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct } from 'apache-arrow';
+import { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
+
+/** The framed schema message (prefix, flatbuffer, padding) of each schema object seen. */
+const schemaMessages = new WeakMap<Schema, Uint8Array>();
+
+/**
+ * True when `schema` can be written by {@link encodeStream}: no dictionary-encoded field
+ * anywhere (dictionary batches need the stream writer's bookkeeping).
+ *
+ * @example
+ * ```ts
+ * const bytes = canEncodeDirectly(schema) ? encodeStream(schema, batches) : slowPath();
+ * ```
+ */
+export function canEncodeDirectly(schema: Schema): boolean {
+  return schema.dictionaries.size === 0;
+}
+
+/**
+ * The schema message of `schema` in the modern framing, encoded once per schema object.
+ * The returned bytes are shared: do not modify them.
+ *
+ * @example
+ * ```ts
+ * socket.write(schemaMessage(outputSchema));
+ * ```
+ */
+export function schemaMessage(schema: Schema): Uint8Array {
+  let framed = schemaMessages.get(schema);
+  if (framed === undefined) {
+    framed = frameFlatbuffer(Message.encode(Message.from(schema)));
+    schemaMessages.set(schema, framed);
+  }
+  return framed;
+}
+
+/** A record batch laid out as one IPC message, ready to be copied into place. */
+interface PlannedBatch {
+  /** Prefix + flatbuffer + padding. */
+  readonly head: Uint8Array;
+  readonly buffers: readonly ArrayBufferView[];
+  /** Offset of each buffer within the body. */
+  readonly offsets: readonly number[];
+  readonly bodyLength: number;
+}
+
+function planBatch(batch: ArrowBatch): PlannedBatch {
+  const assembled = VectorAssembler.assemble(batch);
+  const header = new RecordBatchHeader(batch.numRows, assembled.nodes, assembled.bufferRegions, null, assembled.variadicBufferCounts, batch.metadata);
+  const head = frameFlatbuffer(Message.encode(Message.from(header, assembled.byteLength)));
+  return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };
+}
+
+/**
+ * Writes an IPC stream — the schema message (unless `withSchema` is false), one message
+ * per batch, the EOS marker (unless `withEos` is false) — into one new buffer. Every
+ * batch must already be on `schema` (see `conformBatchToSchema`), and the schema must
+ * pass {@link canEncodeDirectly}.
+ *
+ * @example
+ * ```ts
+ * const stream = encodeStream(schema, [batch]);                          // a complete stream
+ * const tick = encodeStream(schema, [batch], { withSchema: false, withEos: false }); // one message
+ * ```
+ */
+export function encodeStream(schema: Schema, batches: readonly ArrowBatch[], options: { readonly withSchema?: boolean; readonly withEos?: boolean } = {}): Uint8Array {
+  const head = options.withSchema === false ? null : schemaMessage(schema);
+  const planned = batches.map(planBatch);
+  let total = (head?.length ?? 0) + (options.withEos === false ? 0 : EOS_BYTES.length);
+  for (const p of planned) total += p.head.length + p.bodyLength;
+  // Zero-filled, so the padding between and after body buffers needs no writes.
+  const out = new Uint8Array(total);
+  let at = 0;
+  if (head !== null) {
+    out.set(head, 0);
+    at = head.length;
+  }
+  for (const p of planned) {
+    out.set(p.head, at);
+    at += p.head.length;
+    p.buffers.forEach((buffer, i) => {
+      out.set(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), at + p.offsets[i]);
+    });
+    at += p.bodyLength;
+  }
+  if (options.withEos !== false) out.set(EOS_BYTES, at);
+  return out;
+}
+
+/** Prefixes a flatbuffer with the continuation marker and its padded length; pads to 8 bytes. */
+function frameFlatbuffer(flatbuffer: Uint8Array): Uint8Array {
+  const padded = (flatbuffer.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, CONTINUATION_MARKER, true);
+  view.setInt32(4, padded, true);
+  out.set(flatbuffer, 8);
+  return out;
+}
+
+/**
+ * True when record batches of `schema` can be loaded by {@link loadRecordBatch}: no
+ * dictionary-encoded field (those need the dictionaries in force).
+ *
+ * @example
+ * ```ts
+ * if (canDecodeDirectly(schema)) batch = loadRecordBatch(schema, message, body);
+ * ```
+ */
+export function canDecodeDirectly(schema: Schema): boolean {
+  return schema.dictionaries.size === 0;
+}
+
+/**
+ * Loads one record-batch message's body as a `RecordBatch` on `schema`, sharing the
+ * body's memory (the body is copied only when it is not 8-byte aligned, as typed-array
+ * views require). Returns `null` for a compressed body, which the caller leaves to
+ * `apache-arrow`'s reader.
+ *
+ * @example
+ * ```ts
+ * const batch = loadRecordBatch(schema, Message.decode(frame.metadata), frame.body);
+ * ```
+ */
+export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array): ArrowBatch | null {
+  const header = message.header() as RecordBatchHeader;
+  if (header.compression != null) return null;
+  const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
+  const children = new VectorLoader(aligned, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(schema.fields);
+  const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
+  return new RecordBatch(schema, data, message.metadata);
+}
+
+/** One message of an in-memory stream: its decoded header and its body (a view). */
+export interface SplitMessage {
+  readonly message: Message;
+  readonly body: Uint8Array;
+}
+
+/**
+ * Splits a complete in-memory IPC stream into its messages without copying: the schema
+ * message first, then every dictionary and record-batch message, up to the EOS (or the
+ * end of the bytes). Returns `null` for anything irregular — a truncated message, an
+ * unknown header, a second schema — so the caller can hand the bytes to `apache-arrow`'s
+ * reader, which reports the problem in its own words.
+ *
+ * @example
+ * ```ts
+ * const messages = splitStream(nestedBatchBytes);
+ * ```
+ */
+export function splitStream(bytes: Uint8Array): { messages: SplitMessage[]; canonical: boolean } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: SplitMessage[] = [];
+  let at = 0;
+  // Canonical: every message in the modern framing, and the EOS marker ends the bytes.
+  let canonical = true;
+  try {
+    for (;;) {
+      if (at + 4 > bytes.length) {
+        canonical = false;
+        break;
+      }
+      let length = view.getInt32(at, true);
+      at += 4;
+      if (length === -1) {
+        if (at + 4 > bytes.length) return null;
+        length = view.getInt32(at, true);
+        at += 4;
+      } else {
+        canonical = false;
+      }
+      if (length === 0) {
+        canonical &&= at === bytes.length;
+        break;
+      }
+      if (length < 0 || at + length > bytes.length) return null;
+      const message = Message.decode(bytes.subarray(at, at + length));
+      at += length;
+      const bodyLength = Number(message.bodyLength);
+      if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || at + bodyLength > bytes.length) return null;
+      const isSchema = message.isSchema();
+      if (isSchema !== (out.length === 0) || !(isSchema || message.isRecordBatch() || message.isDictionaryBatch())) return null;
+      out.push({ message, body: bytes.subarray(at, at + bodyLength) });
+      at += bodyLength;
+    }
+  } catch {
+    return null;
+  }
+  return out.length === 0 ? null : { messages: out, canonical };
+}
+
+/** The canonical single-batch stream each directly decoded batch came from. */
+const sourceStreams = new WeakMap<ArrowBatch, Uint8Array>();
+
+/**
+ * The bytes `batch` was decoded from by {@link decodeStreamDirectly}, when they are a
+ * canonical stream of exactly that batch on `schema`: serializing such a batch again
+ * would reproduce them, so writers hand these out instead (e.g. a process hook staging
+ * its input batch stores the bytes the request carried). `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * const bytes = sourceStreamOf(batch, batch.schema) ?? encodeStream(batch.schema, [batch]);
+ * ```
+ */
+export function sourceStreamOf(batch: ArrowBatch, schema: Schema): Uint8Array | undefined {
+  return batch.schema === schema ? sourceStreams.get(batch) : undefined;
+}
+
+/**
+ * Decodes a complete in-memory stream whose schema has no dictionaries straight from its
+ * bytes (sharing them). `null` when the fast path does not apply; the caller then uses
+ * `apache-arrow`'s reader.
+ *
+ * @example
+ * ```ts
+ * const decoded = decodeStreamDirectly(bytes) ?? readWithApacheArrow(bytes);
+ * ```
+ */
+export function decodeStreamDirectly(bytes: Uint8Array): { schema: Schema; batches: ArrowBatch[] } | null {
+  const split = splitStream(bytes);
+  if (split === null) return null;
+  const { messages } = split;
+  const schema = messages[0].message.header() as Schema;
+  if (!canDecodeDirectly(schema)) return null;
+  const batches: ArrowBatch[] = [];
+  for (const { message, body } of messages.slice(1)) {
+    if (!message.isRecordBatch()) return null;
+    const batch = loadRecordBatch(schema, message, body);
+    if (batch === null) return null;
+    batches.push(batch);
+  }
+  if (split.canonical && batches.length === 1) sourceStreams.set(batches[0], bytes);
+  return { schema, batches };
+}
