@@ -74,6 +74,7 @@ export function buildUtf8Data(values: readonly (string | null | undefined)[], la
 
 /**
  * Builds a `Binary` column (or `LargeBinary` with `large`) from byte arrays; `null`/`undefined` are nulls.
+ * A column of exactly one value shares that value's memory rather than copying it.
  *
  * @example
  * ```ts
@@ -95,6 +96,13 @@ export function buildBinaryData(values: readonly (Uint8Array | null | undefined)
     total += v.byteLength;
   }
   checkInt32Offsets(total, large, 'binary column');
+  const only = values.length === 1 ? values[0] : null;
+  if (only instanceof Uint8Array && !large) {
+    // One value (a request's nested IPC stream, a state blob): the column shares its
+    // bytes instead of copying them. Columns are immutable, and the value is not ours to change.
+    const data = new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
+    return makeData({ type: new Binary(), length: 1, nullCount: 0, valueOffsets: Int32Array.of(0, only.byteLength), data });
+  }
   const data = new Uint8Array(total);
   const offsets = large ? new BigInt64Array(values.length + 1) : new Int32Array(values.length + 1);
   let at = 0;
