@@ -33,10 +33,13 @@ export interface SqliteStorageOptions {
   readonly path?: string;
   /** Environment used to resolve the default path (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
-  /** How long SQLite itself waits for another process's write lock (default 5000 ms). */
+  /**
+   * How long one operation waits for another process's write lock before it fails with
+   * SILO324 (default 5000 ms). The wait is spent in the event loop, not in SQLite's
+   * sleeping busy handler: the first retries come within microseconds, because the
+   * transactions that hold the lock here take well under a millisecond.
+   */
   readonly busyTimeoutMs?: number;
-  /** Extra attempts after SQLite still reports SQLITE_BUSY (default 4). */
-  readonly busyRetries?: number;
   /** Epoch-millisecond clock for leases (default `Date.now`). */
   readonly clock?: () => number;
 }
@@ -94,8 +97,22 @@ function isBusy(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
+/**
+ * How long to wait before retry `attempt` of a locked operation: the first ones only
+ * yield to the event loop (another process's append or counter update holds the lock
+ * for a fraction of a millisecond), later ones back off to at most 20 ms, jittered so
+ * contending processes do not retry in step.
+ */
 function backoffMs(attempt: number): number {
-  return Math.min(250, 5 * 2 ** attempt) * (0.5 + Math.random());
+  if (attempt < FAST_RETRIES) return 0;
+  return Math.min(20, 0.25 * 2 ** (attempt - FAST_RETRIES)) * (0.5 + Math.random());
+}
+
+/** Retries that only yield to the event loop before the backoff starts. */
+const FAST_RETRIES = 16;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
 }
 
 /** Blocks the thread; only used while opening, where the API is synchronous. */
@@ -136,19 +153,22 @@ export class SqliteStorage implements FunctionStorage {
   /** The database file in use. */
   readonly path: string;
   private readonly db: Database.Database;
-  private readonly busyRetries: number;
+  private readonly busyTimeoutMs: number;
   private readonly clock: () => number;
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
 
   constructor(options: SqliteStorageOptions = {}) {
     this.path = resolveSqlitePath(options);
-    this.busyRetries = options.busyRetries ?? 4;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.clock = options.clock ?? Date.now;
     const inMemory = this.path === ':memory:' || this.path.startsWith('file:');
     try {
       if (!inMemory) mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      // SQLite's own busy handler sleeps 1, 2, 5, 10… ms between attempts, which turns every
+      // collision of two processes' sub-millisecond appends into milliseconds: waits are
+      // handled by run() instead.
+      this.db = new Database(this.path, { timeout: 0 });
     } catch (cause) {
       throw new SiloError(
         'SILO320',
@@ -202,36 +222,41 @@ export class SqliteStorage implements FunctionStorage {
   }
 
   private retrySync<T>(op: () => T): T {
+    const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
         return op();
       } catch (error) {
-        if (!isBusy(error) || attempt >= this.busyRetries) throw this.explain(error, attempt);
-        sleepSync(backoffMs(attempt));
+        if (!isBusy(error) || performance.now() - started >= this.busyTimeoutMs) throw this.explain(error, attempt, started);
+        sleepSync(Math.max(0.1, backoffMs(attempt)));
       }
     }
   }
 
-  /** Runs one synchronous unit of work, retrying a bounded number of times on SQLITE_BUSY. */
+  /** Runs one synchronous unit of work, retrying on SQLITE_BUSY for up to busyTimeoutMs. */
   private async run<T>(op: () => T): Promise<T> {
     if (this.closed) {
       throw new SiloError('SILO323', `SqliteStorage("${this.path}") is closed. Create a new SqliteStorage instead of reusing a closed one.`);
     }
+    let started = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return op();
       } catch (error) {
-        if (!isBusy(error) || attempt >= this.busyRetries) throw this.explain(error, attempt);
-        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+        if (!isBusy(error)) throw error;
+        if (attempt === 0) started = performance.now();
+        else if (performance.now() - started >= this.busyTimeoutMs) throw this.explain(error, attempt, started);
+        await pause(backoffMs(attempt));
+        if (this.closed) throw new SiloError('SILO323', `SqliteStorage("${this.path}") was closed while an operation waited for its lock.`);
       }
     }
   }
 
-  private explain(error: unknown, attempt: number): unknown {
+  private explain(error: unknown, attempt: number, started: number): unknown {
     if (!isBusy(error)) return error;
     return new SiloError(
       'SILO324',
-      `The SQLite storage "${this.path}" stayed locked (${(error as { code: string }).code}) through ${attempt + 1} attempts: another process holds a long write transaction. Find the stuck process, or raise busyTimeoutMs.`,
+      `The SQLite storage "${this.path}" stayed locked (${(error as { code: string }).code}) for ${Math.round(performance.now() - started)} ms (${attempt + 1} attempts): another process holds a long write transaction. Find the stuck process, or raise busyTimeoutMs.`,
       { cause: error },
     );
   }
