@@ -97,28 +97,37 @@ function toKeySums(map: Map<number, number>): KeySums {
   return { keys, sums };
 }
 
-/** Joins batches' columns into one set of arrays (copying: they come from separate IPC buffers). */
-export function concatColumns(parts: readonly BenchColumns[]): BenchColumns {
+/**
+ * Batches' columns left where they are (in the batches read back from storage), plus
+ * what addressing them by global row number needs: every key in one array (to sort
+ * on), and each row's batch. Not concatenating the rest keeps the peak memory of a
+ * global sort near one copy of the input.
+ */
+export interface PartedColumns {
+  readonly length: number;
+  readonly parts: readonly BenchColumns[];
+  /** The first global row of each part. */
+  readonly starts: Int32Array;
+  /** The part each global row is in. */
+  readonly partOf: Uint16Array | Uint32Array;
+  /** Every key, in global row order. */
+  readonly keys: BigInt64Array;
+}
+
+/** Indexes `parts` for {@link sortOrder} and {@link gatherRows}, copying only the keys. */
+export function partedColumns(parts: readonly BenchColumns[]): PartedColumns {
   const length = parts.reduce((n, p) => n + p.length, 0);
-  const textBytes = parts.reduce((n, p) => n + (p.textOffsets[p.length] - p.textOffsets[0]), 0);
+  const starts = new Int32Array(parts.length);
+  const partOf = parts.length <= 0xffff ? new Uint16Array(length) : new Uint32Array(length);
   const keys = new BigInt64Array(length);
-  const values = new Float64Array(length);
-  const textOffsets = new Int32Array(length + 1);
-  const textData = new Uint8Array(textBytes);
   let row = 0;
-  let byte = 0;
-  for (const p of parts) {
+  parts.forEach((p, i) => {
+    starts[i] = row;
+    partOf.fill(i, row, row + p.length);
     keys.set(p.keys.subarray(0, p.length), row);
-    values.set(p.values.subarray(0, p.length), row);
-    const first = p.textOffsets[0];
-    const last = p.textOffsets[p.length];
-    textData.set(p.textData.subarray(first, last), byte);
-    for (let i = 0; i < p.length; i++) textOffsets[row + i] = byte + (p.textOffsets[i] - first);
     row += p.length;
-    byte += last - first;
-  }
-  textOffsets[length] = byte;
-  return { length, keys, values, textOffsets, textData };
+  });
+  return { length, parts, starts, partOf, keys };
 }
 
 /**
@@ -139,8 +148,8 @@ export function sortOrder(keys: BigInt64Array): Uint32Array {
   return order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
 }
 
-/** The rows `order[start..end)` of `columns`, as new arrays. */
-export function gatherRows(columns: BenchColumns, order: Uint32Array, start: number, end: number): BenchColumns {
+/** The global rows `order[start..end)` of `columns`, as new arrays. */
+export function gatherRows(columns: PartedColumns, order: Uint32Array, start: number, end: number): BenchColumns {
   const length = end - start;
   const keys = new BigInt64Array(length);
   const values = new Float64Array(length);
@@ -148,15 +157,21 @@ export function gatherRows(columns: BenchColumns, order: Uint32Array, start: num
   let bytes = 0;
   for (let i = 0; i < length; i++) {
     const row = order[start + i];
-    keys[i] = columns.keys[row];
-    values[i] = columns.values[row];
-    bytes += columns.textOffsets[row + 1] - columns.textOffsets[row];
+    const part = columns.partOf[row];
+    const p = columns.parts[part];
+    const at = row - columns.starts[part];
+    keys[i] = p.keys[at];
+    values[i] = p.values[at];
+    bytes += p.textOffsets[at + 1] - p.textOffsets[at];
     textOffsets[i + 1] = bytes;
   }
   const textData = new Uint8Array(bytes);
   for (let i = 0; i < length; i++) {
     const row = order[start + i];
-    textData.set(columns.textData.subarray(columns.textOffsets[row], columns.textOffsets[row + 1]), textOffsets[i]);
+    const part = columns.partOf[row];
+    const p = columns.parts[part];
+    const at = row - columns.starts[part];
+    textData.set(p.textData.subarray(p.textOffsets[at], p.textOffsets[at + 1]), textOffsets[i]);
   }
   return { length, keys, values, textOffsets, textData };
 }

@@ -17,7 +17,7 @@ import {
   serializeBatch,
 } from 'vgi-silo';
 import { KEY_COLUMN, TEXT_COLUMN, VALUE_COLUMN, assertBenchInput, batchOfColumns, columnsOf } from './arrow-columns';
-import { type BenchColumns, CHUNK_ROWS, concatColumns, gatherRows, sortOrder } from './kernels';
+import { type BenchColumns, CHUNK_ROWS, gatherRows, partedColumns, sortOrder } from './kernels';
 import { TableOnlyArgs } from './table-only.args';
 
 /** The last sorted chunk a `sort_by_key` finalize stream emitted. */
@@ -64,7 +64,7 @@ export class SortByKeyFunction {
   async combine(_stateIds: Uint8Array[], ctx: SinkContext): Promise<Uint8Array[]> {
     const parts: BenchColumns[] = [];
     for await (const entry of this.storage.logEntries('input', '')) parts.push(columnsOf(deserializeBatch(entry.value)));
-    const all = concatColumns(parts);
+    const all = partedColumns(parts);
     const order = sortOrder(all.keys);
     for (let at = 0; at < all.length; at += CHUNK_ROWS) {
       const chunk = gatherRows(all, order, at, Math.min(all.length, at + CHUNK_ROWS));

@@ -15,7 +15,7 @@ import { KEY_COLUMN, SUMS_SCHEMA, TEXT_COLUMN, VALUE_COLUMN, assertBenchInput, b
 import { BetterSqliteFunctionStorage } from './sqlite-storage.mjs';
 
 const require = createRequire(import.meta.url);
-const { CHUNK_ROWS, PARTITIONS, concatColumns, gatherRows, mergeSums, partialSums, sliceSums, sortOrder, sortedSums } = require('../../dist/bench/functions/kernels.js');
+const { CHUNK_ROWS, PARTITIONS, gatherRows, mergeSums, partedColumns, partialSums, sliceSums, sortOrder, sortedSums } = require('../../dist/bench/functions/kernels.js');
 
 const path = process.env.VENDOR_SQLITE_PATH;
 if (!path) {
@@ -109,7 +109,7 @@ const sortByKey = defineTableBufferingFunction({
   combine: async (_stateIds, params) => {
     const parts = [];
     for await (const [, value] of logEntries(params.storage, NS_INPUT, EMPTY)) parts.push(columnsOf(deserializeBatch(value)));
-    const all = concatColumns(parts);
+    const all = partedColumns(parts);
     const order = sortOrder(all.keys);
     for (let at = 0; at < all.length; at += CHUNK_ROWS) {
       const chunk = gatherRows(all, order, at, Math.min(all.length, at + CHUNK_ROWS));

@@ -1,0 +1,129 @@
+/**
+ * Call-path benchmark: the CPU cost of Silo's request path with processes and pipes taken
+ * out. One worker (the conformance catalog, `buffer_input`) and Silo's client run in
+ * this process, joined by in-memory streams; the run binds, opens a sink, sends every
+ * input batch as a `table_buffering_process` call, combines, and drains one finalize
+ * stream tick by tick. What it reports — µs per process call and per finalize tick, and
+ * rows/s of each phase — is the framework's own cost (client encode, worker decode, the
+ * function's storage append, response encode; and back), the floor under the wire
+ * benchmark's numbers.
+ *
+ *   npm run bench:call-path -- [--rows N] [--reps N] [--storage memory|sqlite] [--spawn]
+ *
+ * `--spawn` runs the worker as a real process (the built conformance worker) on stdio
+ * pipes, which adds what the process boundary costs. For profiles, run
+ * `node --cpu-prof dist/bench/call-path.bench.js …` (the client, and the worker unless
+ * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
+ */
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type RecordBatch } from 'apache-arrow';
+import { bindArgumentsByName } from '../src/client/argument-binding';
+import { bindFunction, nullableSchema } from '../src/client/bind-call';
+import { discoverCatalog, findFunction } from '../src/client/discovery';
+import { type WorkerChannel } from '../src/client/worker-channel';
+import { WorkerConnection } from '../src/client/worker-connection';
+import { STORAGE } from '../src/container/tokens';
+import { MemoryStorage } from '../src/providers/storage/memory-storage.provider';
+import { SqliteStorage } from '../src/providers/storage/sqlite-storage.provider';
+import { RequestHandler } from '../src/server/request-handler';
+import { streamConnection } from '../src/server/connection';
+import { bootstrapWorker } from '../src/worker/bootstrap-worker';
+import { CONFORMANCE_CATALOG, ConformanceModule } from '../samples/conformance/conformance.module';
+import { makeInput } from './wire/input-data';
+
+const BATCH_ROWS = 2048;
+
+/** The built conformance worker (`--spawn`), found from bench/ or dist/bench/. */
+const CONFORMANCE_WORKER = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ? ['..'] : ['..', 'dist']), 'samples', 'conformance', 'main.js');
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+}
+
+/** A client channel to an in-process request handler. */
+function inProcessChannel(handler: RequestHandler): WorkerChannel {
+  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
+  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
+  void handler.serve(streamConnection('in-process', toWorker, toClient));
+  return {
+    label: 'in-process worker',
+    pid: process.pid,
+    readable: toClient,
+    write: (bytes) => new Promise<void>((done, fail) => toWorker.write(bytes, (error) => (error ? fail(error) : done()))),
+    ended: new Promise<string>(() => undefined),
+    stderrTail: () => '',
+    close: async () => {
+      toWorker.end();
+    },
+    kill: () => toWorker.destroy(),
+  };
+}
+
+async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): Promise<{ processUs: number; tickUs: number; rowsOut: number }> {
+  const discovery = await discoverCatalog(conn, {});
+  const fn = findFunction(discovery, 'buffer_input');
+  const inputSchema = nullableSchema(batches[0].schema);
+  const attachOpaqueData = discovery.attach.attachOpaqueData;
+  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
+  const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
+  const init = { bindCall: bound.bindCall, outputSchema: bound.response.outputSchema, bindOpaqueData: bound.response.opaqueData };
+  const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
+  await sink.completeSinkInit(inputSchema);
+  const executionId = sink.header.executionId;
+  let t = process.hrtime.bigint();
+  let last = executionId;
+  for (const batch of batches) last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null })).result;
+  const processUs = Number(process.hrtime.bigint() - t) / 1000 / batches.length;
+  const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [last] });
+  let rowsOut = 0;
+  let ticks = 0;
+  t = process.hrtime.bigint();
+  for (const finalizeStateId of ids) {
+    const stream = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId });
+    for (let b = await stream.next(); b !== null; b = await stream.next()) rowsOut += b.numRows;
+    ticks += stream.ticks;
+  }
+  const tickUs = Number(process.hrtime.bigint() - t) / 1000 / ticks;
+  await conn.call('table_buffering_destructor', { ...ref, executionId });
+  return { processUs, tickUs, rowsOut };
+}
+
+async function main(): Promise<void> {
+  const rows = Number(option('--rows', '200000'));
+  const reps = Number(option('--reps', '3'));
+  const storageKind = option('--storage', 'sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'silo-call-path-'));
+  const storage = storageKind === 'memory' ? new MemoryStorage() : new SqliteStorage({ path: join(dir, 'bench.db') });
+  const spawned = process.argv.includes('--spawn');
+  const conn = spawned
+    ? WorkerConnection.spawn([process.execPath, ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), CONFORMANCE_WORKER], {
+        env: { ...process.env, SILO_STORAGE: storageKind, SILO_SQLITE_PATH: join(dir, 'bench.db') },
+      })
+    : new WorkerConnection(
+        inProcessChannel(new RequestHandler(await bootstrapWorker({ catalog: CONFORMANCE_CATALOG, modules: [ConformanceModule], providers: [{ provide: STORAGE, useValue: storage }] }))),
+      );
+  const input = makeInput(rows);
+  const batches: RecordBatch[] = [];
+  for (const b of input.batches) for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
+  console.log(`call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`);
+  for (let r = 0; r < reps; r++) {
+    const { processUs, tickUs, rowsOut } = await oneRun(conn, batches);
+    if (rowsOut !== rows) throw new Error(`buffer_input returned ${rowsOut} rows, expected ${rows}`);
+    const sinkRate = Math.round((BATCH_ROWS * 1e6) / processUs);
+    const sourceRate = Math.round((BATCH_ROWS * 1e6) / tickUs);
+    console.log(`rep ${r + 1}: process call ${processUs.toFixed(0)} µs (${sinkRate.toLocaleString('en-US')} rows/s), finalize tick ${tickUs.toFixed(0)} µs (${sourceRate.toLocaleString('en-US')} rows/s)`);
+  }
+  await conn.close();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
