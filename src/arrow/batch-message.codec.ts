@@ -11,7 +11,7 @@
  * body. Streams with dictionaries or compressed bodies are left to `apache-arrow`
  * (callers fall back when {@link canEncodeDirectly} / {@link canDecodeDirectly} say no).
  */
-import { makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct } from 'apache-arrow';
+import { type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct } from 'apache-arrow';
 import { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
@@ -43,12 +43,38 @@ export function canEncodeDirectly(schema: Schema): boolean {
  * ```
  */
 export function schemaMessage(schema: Schema): Uint8Array {
-  let framed = schemaMessages.get(schema);
+  let framed = schemaMessages.get(schema) ?? byFields(schema);
   if (framed === undefined) {
     framed = frameFlatbuffer(Message.encode(Message.from(schema)));
-    schemaMessages.set(schema, framed);
+    if (schema.fields.length > 0) {
+      const entries = schemaMessagesByFirstField.get(schema.fields[0]) ?? [];
+      entries.push({ schema, bytes: framed });
+      schemaMessagesByFirstField.set(schema.fields[0], entries.slice(-8));
+    }
   }
+  schemaMessages.set(schema, framed);
   return framed;
+}
+
+/**
+ * Every `new RecordBatch(schema, data)` gets a fresh `Schema` object holding the same
+ * `Field` objects, so batches built one after another (a function staging batches, a
+ * producer emitting them) are matched to an earlier schema by their fields' identity
+ * and equal metadata.
+ */
+const schemaMessagesByFirstField = new WeakMap<Field, { schema: Schema; bytes: Uint8Array }[]>();
+
+function byFields(schema: Schema): Uint8Array | undefined {
+  if (schema.fields.length === 0) return undefined;
+  const entries = schemaMessagesByFirstField.get(schema.fields[0]);
+  return entries?.find((e) => sameFields(e.schema, schema))?.bytes;
+}
+
+function sameFields(a: Schema, b: Schema): boolean {
+  if (a.fields.length !== b.fields.length || a.metadata.size !== b.metadata.size) return false;
+  for (let i = 0; i < a.fields.length; i++) if (a.fields[i] !== b.fields[i]) return false;
+  for (const [key, value] of a.metadata) if (b.metadata.get(key) !== value) return false;
+  return true;
 }
 
 /** A record batch laid out as one IPC message, ready to be copied into place. */
@@ -175,6 +201,8 @@ export function splitStream(bytes: Uint8Array): { messages: SplitMessage[]; cano
   try {
     for (;;) {
       if (at + 4 > bytes.length) {
+        // The bytes end between messages (no EOS), or inside a length prefix.
+        if (at < bytes.length) return null;
         canonical = false;
         break;
       }
