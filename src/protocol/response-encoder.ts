@@ -4,6 +4,7 @@
  * `vgi_rpc.server_id` and the echoed `vgi_rpc.request_id`.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
+import { concatBytes } from '../common/concat-bytes';
 import { EMPTY_SCHEMA, IpcStreamWriter, makeEmptyBatch, makeRowsBatch } from '../arrow';
 import { type LogRecord } from './batch-classifier';
 import { makeGlobalInitResponseBatch } from './init.codec';
@@ -185,8 +186,7 @@ export class ResponseStreamEncoder {
 
 function whole(schema: Schema, ctx: ResponseContext, logs: readonly LogRecord[], last: RecordBatch, subject: string): Uint8Array {
   const out = new ResponseStreamEncoder(schema, ctx, subject);
-  const parts = [out.start(), ...logs.map((l) => out.log(l)), out.data(last), out.end()];
-  return new Uint8Array(Buffer.concat(parts));
+  return concatBytes(out.start(), ...logs.map((l) => out.log(l)), out.data(last), out.end());
 }
 
 /**
