@@ -16,7 +16,7 @@
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -64,7 +64,36 @@ function inProcessChannel(handler: RequestHandler): WorkerChannel {
   };
 }
 
-async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): Promise<{ processUs: number; tickUs: number; rowsOut: number }> {
+/** CPU time (user + system) used so far by this process and by the worker process, in µs. */
+function cpuNow(workerPid: number | null): { client: number; worker: number } {
+  const own = process.cpuUsage();
+  let worker = 0;
+  if (workerPid !== null && workerPid !== process.pid) {
+    // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100 per second).
+    const fields = readFileSync(`/proc/${workerPid}/stat`, 'utf8').split(') ')[1].split(' ');
+    worker = (Number(fields[11]) + Number(fields[12])) * 10_000;
+  }
+  return { client: own.user + own.system, worker };
+}
+
+/** Per-call figures of one phase: wall µs, and CPU µs of the client and of the worker. */
+interface PhaseCost {
+  readonly wallUs: number;
+  readonly clientCpuUs: number;
+  readonly workerCpuUs: number;
+}
+
+function costSince(start: { t: bigint; cpu: { client: number; worker: number } }, calls: number, workerPid: number | null): PhaseCost {
+  const cpu = cpuNow(workerPid);
+  return {
+    wallUs: Number(process.hrtime.bigint() - start.t) / 1000 / calls,
+    clientCpuUs: (cpu.client - start.cpu.client) / calls,
+    workerCpuUs: (cpu.worker - start.cpu.worker) / calls,
+  };
+}
+
+async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): Promise<{ process: PhaseCost; tick: PhaseCost; rowsOut: number }> {
+  const pid = conn.pid;
   const discovery = await discoverCatalog(conn, {});
   const fn = findFunction(discovery, 'buffer_input');
   const inputSchema = nullableSchema(batches[0].schema);
@@ -75,22 +104,22 @@ async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): 
   const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
   await sink.completeSinkInit(inputSchema);
   const executionId = sink.header.executionId;
-  let t = process.hrtime.bigint();
+  let start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   let last = executionId;
   for (const batch of batches) last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null })).result;
-  const processUs = Number(process.hrtime.bigint() - t) / 1000 / batches.length;
+  const processCost = costSince(start, batches.length, pid);
   const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [last] });
   let rowsOut = 0;
   let ticks = 0;
-  t = process.hrtime.bigint();
+  start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   for (const finalizeStateId of ids) {
     const stream = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId });
     for (let b = await stream.next(); b !== null; b = await stream.next()) rowsOut += b.numRows;
     ticks += stream.ticks;
   }
-  const tickUs = Number(process.hrtime.bigint() - t) / 1000 / ticks;
+  const tickCost = costSince(start, ticks, pid);
   await conn.call('table_buffering_destructor', { ...ref, executionId });
-  return { processUs, tickUs, rowsOut };
+  return { process: processCost, tick: tickCost, rowsOut };
 }
 
 async function main(): Promise<void> {
@@ -112,11 +141,12 @@ async function main(): Promise<void> {
   for (const b of input.batches) for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
   console.log(`call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`);
   for (let r = 0; r < reps; r++) {
-    const { processUs, tickUs, rowsOut } = await oneRun(conn, batches);
-    if (rowsOut !== rows) throw new Error(`buffer_input returned ${rowsOut} rows, expected ${rows}`);
-    const sinkRate = Math.round((BATCH_ROWS * 1e6) / processUs);
-    const sourceRate = Math.round((BATCH_ROWS * 1e6) / tickUs);
-    console.log(`rep ${r + 1}: process call ${processUs.toFixed(0)} µs (${sinkRate.toLocaleString('en-US')} rows/s), finalize tick ${tickUs.toFixed(0)} µs (${sourceRate.toLocaleString('en-US')} rows/s)`);
+    const run = await oneRun(conn, batches);
+    if (run.rowsOut !== rows) throw new Error(`buffer_input returned ${run.rowsOut} rows, expected ${rows}`);
+    const show = (what: string, c: PhaseCost): string =>
+      `${what} ${c.wallUs.toFixed(0)} µs (${Math.round((BATCH_ROWS * 1e6) / c.wallUs).toLocaleString('en-US')} rows/s; CPU µs client ${c.clientCpuUs.toFixed(0)}` +
+      (spawned ? `, worker ${c.workerCpuUs.toFixed(0)})` : ', worker included)');
+    console.log(`rep ${r + 1}: ${show('process call', run.process)}; ${show('finalize tick', run.tick)}`);
   }
   await conn.close();
   await storage.close();

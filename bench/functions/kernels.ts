@@ -112,6 +112,8 @@ export interface PartedColumns {
   readonly partOf: Uint16Array | Uint32Array;
   /** Every key, in global row order. */
   readonly keys: BigInt64Array;
+  /** Each part's keys viewed as int32 pairs (low, high), to copy keys without creating BigInts. */
+  readonly keyHalves: readonly Int32Array[];
 }
 
 /** Indexes `parts` for {@link sortOrder} and {@link gatherRows}, copying only the keys. */
@@ -127,31 +129,54 @@ export function partedColumns(parts: readonly BenchColumns[]): PartedColumns {
     keys.set(p.keys.subarray(0, p.length), row);
     row += p.length;
   });
-  return { length, parts, starts, partOf, keys };
+  const keyHalves = parts.map((p) => new Int32Array(p.keys.buffer, p.keys.byteOffset, p.length * 2));
+  return { length, parts, starts, partOf, keys, keyHalves };
 }
 
 /**
- * The row order that sorts `keys` ascending, ties kept in input order (stable). Keys
- * that all fit a double exactly are compared as numbers, which V8 sorts several times
- * faster than bigints; others fall back to bigint comparison.
+ * The row order that sorts `keys` ascending, ties kept in input order: an LSD radix sort
+ * over the keys' eight bytes (sign bit flipped so negatives come first), skipping bytes
+ * every key shares. Linear time, and no memory beyond two index arrays — a comparison
+ * sort through `TypedArray.prototype.sort` copies the indices into a boxed work array
+ * and a merge buffer, which is what drives a global sort's peak memory. Reads the keys
+ * as int32 halves (little-endian, as Node's platforms are), so no BigInt is created.
  */
 export function sortOrder(keys: BigInt64Array): Uint32Array {
-  const order = new Uint32Array(keys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const limit = BigInt(Number.MAX_SAFE_INTEGER);
-  let exact = true;
-  for (let i = 0; i < keys.length && exact; i++) exact = keys[i] <= limit && keys[i] >= -limit;
-  if (exact) {
-    const asNumbers = Float64Array.from(keys, Number);
-    return order.sort((a, b) => asNumbers[a] - asNumbers[b] || a - b);
+  const n = keys.length;
+  const halves = new Int32Array(keys.buffer, keys.byteOffset, n * 2);
+  let order = new Uint32Array(n);
+  let spare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const counts = new Int32Array(256);
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass >> 2;
+    const shift = (pass & 3) * 8;
+    // The top byte of the high word carries the sign: flip it so the order is signed.
+    const flip = pass === 7 ? 0x80 : 0;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((halves[2 * i + word] >>> shift) & 0xff) ^ flip]++;
+    if (n === 0 || counts.includes(n)) continue;
+    let total = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b];
+      counts[b] = total;
+      total += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = order[i];
+      spare[counts[((halves[2 * row + word] >>> shift) & 0xff) ^ flip]++] = row;
+    }
+    [order, spare] = [spare, order];
   }
-  return order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+  return order;
 }
 
 /** The global rows `order[start..end)` of `columns`, as new arrays. */
 export function gatherRows(columns: PartedColumns, order: Uint32Array, start: number, end: number): BenchColumns {
   const length = end - start;
   const keys = new BigInt64Array(length);
+  // int64 keys copied as int32 halves: reading a BigInt64Array element allocates a BigInt.
+  const keyHalves = new Int32Array(keys.buffer);
   const values = new Float64Array(length);
   const textOffsets = new Int32Array(length + 1);
   let bytes = 0;
@@ -160,7 +185,9 @@ export function gatherRows(columns: PartedColumns, order: Uint32Array, start: nu
     const part = columns.partOf[row];
     const p = columns.parts[part];
     const at = row - columns.starts[part];
-    keys[i] = p.keys[at];
+    const from = columns.keyHalves[part];
+    keyHalves[2 * i] = from[2 * at];
+    keyHalves[2 * i + 1] = from[2 * at + 1];
     values[i] = p.values[at];
     bytes += p.textOffsets[at + 1] - p.textOffsets[at];
     textOffsets[i + 1] = bytes;
