@@ -10,7 +10,7 @@ import { RunConfigurationError } from './client.error';
 import { type DiscoveredFunction } from './discovery';
 import { type ClientSecret } from './run-function.types';
 import { coerceValue, typeOfValue } from './value-types';
-import { type WorkerConnection } from './worker-connection';
+import { type VgiConnection } from './vgi-connection';
 
 /** The final bind: its exact request bytes (InitRequest.bind_call) and the worker's answer. */
 export interface BoundCall {
@@ -36,7 +36,7 @@ export interface BindInput {
  * const { bindCall, response } = await bindFunction(conn, { fn, arguments: args, inputSchema, attachOpaqueData });
  * ```
  */
-export async function bindFunction(conn: WorkerConnection, input: BindInput): Promise<BoundCall> {
+export async function bindFunction(conn: VgiConnection, input: BindInput): Promise<BoundCall> {
   const { fn } = input;
   const available = input.secrets ?? [];
   const chosen: ClientSecret[] = fn.info.requiredSecrets.map((r) => requireSecret(fn.name, available, r));

@@ -15,6 +15,7 @@ import {
 import { RunConfigurationError } from './client.error';
 import { typeName } from './value-types';
 import { type SpawnOptions } from './worker-channel';
+import { type VgiConnection } from './vgi-connection';
 import { WorkerConnection } from './worker-connection';
 
 /** One parameter of a function, read from its FunctionInfo `arguments` schema (§4.7). */
@@ -66,7 +67,7 @@ const CONSTRAINT_KEYS = ['vgi_choices', 'vgi_range', 'vgi_pattern', 'vgi_varargs
  * functions.map((f) => f.name); // ['buffer_input', 'sum_all_columns', ...]
  * ```
  */
-export async function discoverCatalog(conn: WorkerConnection, options: { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
+export async function discoverCatalog(conn: VgiConnection, options: { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
   const { result: catalogs } = await conn.call('catalog_catalogs', {});
   const names = catalogs.map((c) => c.name);
   const catalog = options.catalog ?? (names.length === 1 ? names[0] : undefined);

@@ -7,8 +7,7 @@
  * started a little ahead so their start-up overlaps the streams still running.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { type WorkerConnection } from './worker-connection';
-import { type WorkerLauncher } from './worker-launcher';
+import { type ConnectionLauncher, type VgiConnection } from './vgi-connection';
 
 /** Everything the source needs. */
 export interface FinalizePlan {
@@ -23,7 +22,7 @@ export interface FinalizePlan {
   readonly parallelism: number;
   /** Reuse a process whose stream ended for a later stream (DuckDB's pool) instead of a fresh one each time. */
   readonly pooled: boolean;
-  readonly launcher: WorkerLauncher;
+  readonly launcher: ConnectionLauncher;
   /** Checked before each tick: true cancels live streams and starts no more. */
   readonly stopped: () => boolean;
   /** Called with each non-empty output batch. */
@@ -42,7 +41,7 @@ export interface FinalizeOutcome {
   /** True when a stream was cancelled or an id never started. */
   readonly stoppedEarly: boolean;
   /** The connection of the last stream to end normally, kept open (pooled) for the destructor. */
-  readonly idle: WorkerConnection | null;
+  readonly idle: VgiConnection | null;
 }
 
 /**
@@ -65,7 +64,7 @@ export async function runFinalize(plan: FinalizePlan): Promise<FinalizeOutcome> 
   let running = 0;
   let stoppedEarly = false;
   // Processes whose stream ended normally, most recent last: DuckDB's pool.
-  const idle: WorkerConnection[] = [];
+  const idle: VgiConnection[] = [];
   let failure: unknown = null;
 
   const warm = (): void => {

@@ -6,6 +6,7 @@
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { EMPTY_SCHEMA, type IpcStreamReader, IpcStreamWriter } from '../arrow';
 import { classifyBatch, type GlobalInitResponse, makeTickBatch } from '../protocol';
+import { type VgiInitStream } from './vgi-connection';
 import { type StreamIo } from './worker-connection';
 
 /**
@@ -19,7 +20,7 @@ import { type StreamIo } from './worker-connection';
  * for (let batch = await stream.next(); batch !== null; batch = await stream.next()) batches.push(batch);
  * ```
  */
-export class InitStream {
+export class InitStream implements VgiInitStream {
   private input: IpcStreamWriter | null = null;
   private output: IpcStreamReader | null = null;
   private done = false;

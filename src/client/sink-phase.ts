@@ -7,7 +7,7 @@
  * last state id in completion order, duplicates kept.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { type WorkerConnection } from './worker-connection';
+import { type VgiConnection } from './vgi-connection';
 
 /** Everything the sink needs. */
 export interface SinkPlan {
@@ -21,7 +21,7 @@ export interface SinkPlan {
   readonly inputSchema: Schema;
   readonly batches: readonly RecordBatch[];
   /** The sink connections; the first one is the primary. */
-  readonly connections: readonly WorkerConnection[];
+  readonly connections: readonly VgiConnection[];
   readonly batchesPerMorsel: number;
   /** Send each morsel's index as `batch_index` (requires_input_batch_index). */
   readonly batchIndex: boolean;
@@ -39,9 +39,9 @@ export interface SinkOutcome {
   /** Each connection's last state id, in completion order (what combine receives). */
   readonly stateIds: readonly Uint8Array[];
   /** Connections that sank at least one batch, the primary first. */
-  readonly used: readonly WorkerConnection[];
+  readonly used: readonly VgiConnection[];
   /** The connection that finished last: combine runs on it. */
-  readonly combiner: WorkerConnection;
+  readonly combiner: VgiConnection;
 }
 
 /**
@@ -60,7 +60,7 @@ export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
     morsels.push({ index: morsels.length, batches: plan.batches.slice(at, at + plan.batchesPerMorsel) });
   }
   const ref = { functionName: plan.functionName, schemaPath: plan.schemaPath, attachOpaqueData: plan.attachOpaqueData };
-  const init = async (conn: WorkerConnection, executionId: Uint8Array | null): Promise<Uint8Array> => {
+  const init = async (conn: VgiConnection, executionId: Uint8Array | null): Promise<Uint8Array> => {
     const stream = await conn.openInit({
       bindCall: plan.bindCall,
       outputSchema: plan.outputSchema,
@@ -76,12 +76,12 @@ export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
   const executionId = await init(primary, null);
   plan.onMinted(executionId);
   // In join order; the primary joins synchronously with the first morsel, so it is first.
-  const used: WorkerConnection[] = [];
-  const finished: { conn: WorkerConnection; last: Uint8Array }[] = [];
+  const used: VgiConnection[] = [];
+  const finished: { conn: VgiConnection; last: Uint8Array }[] = [];
   let next = 0;
   let failure: unknown = null;
 
-  const drive = async (conn: WorkerConnection): Promise<void> => {
+  const drive = async (conn: VgiConnection): Promise<void> => {
     let last: Uint8Array | undefined;
     while (failure === null && !plan.stopped() && next < morsels.length) {
       const morsel = morsels[next++];

@@ -24,14 +24,17 @@ import {
 } from '../protocol';
 import { WorkerExitedError, WorkerProtocolViolation } from './client.error';
 import { InitStream } from './init-stream';
+import { type VgiConnection } from './vgi-connection';
 import { connectUnixChannel, settlesWithin, type SpawnOptions, spawnWorkerChannel, type WorkerChannel } from './worker-channel';
 
 /** A log batch a worker sent, with where it came from. */
 export interface ReceivedLog extends LogRecord {
   /** The method whose response carried it. */
   readonly method: string;
-  /** The worker's pid (`null` over a socket). */
+  /** The worker's pid (`null` over a socket or HTTP). */
   readonly pid: number | null;
+  /** Over HTTP: the worker base URL that answered. */
+  readonly url?: string;
 }
 
 /** A decoded unary answer. */
@@ -71,7 +74,7 @@ export interface StreamIo {
  * await conn.close();
  * ```
  */
-export class WorkerConnection {
+export class WorkerConnection implements VgiConnection {
   private readonly framer: MessageFramer;
   private busyWith: string | null = null;
   private brokenBy: string | null = null;

@@ -4,10 +4,10 @@
  * started ahead of need so their start-up overlaps other work, and everything started is
  * closed (or killed) at the end.
  */
+import { type ConnectionLauncher, type WorkerRole } from './vgi-connection';
 import { type ReceivedLog, WorkerConnection } from './worker-connection';
 
-/** What each connection of a run is for. */
-export type WorkerRole = 'sink' | 'finalize' | 'destructor';
+export type { WorkerRole } from './vgi-connection';
 
 /** How to start the run's workers. */
 export interface LauncherOptions {
@@ -30,7 +30,7 @@ export interface LauncherOptions {
  * await launcher.closeAll();
  * ```
  */
-export class WorkerLauncher {
+export class WorkerLauncher implements ConnectionLauncher {
   private readonly all: WorkerConnection[] = [];
   private readonly spare: WorkerConnection[] = [];
   private readonly closing: Promise<void>[] = [];
