@@ -2,6 +2,7 @@
  * Errors of Silo's own VGI client (`SILO6xx`: the client and the `silo` command). A
  * worker's own error batches arrive as the protocol's `RemoteError` (`SILO407`) unchanged.
  */
+import { STATUS_CODES } from 'node:http';
 import { SiloError } from '../errors/silo.error';
 
 /**
@@ -47,11 +48,11 @@ export class WorkerExitedError extends SiloError {
  * ```
  */
 export class WorkerProtocolViolation extends SiloError {
-  constructor(worker: string, during: string, detail: string, stderrTail: string, options?: { cause?: unknown }) {
+  constructor(worker: string, during: string, detail: string, stderrTail: string, options?: { cause?: unknown; advice?: string }) {
     super(
       'SILO602',
       `The ${worker} answered ${during} with bytes that are not a vgi.v2 response: ${detail}. ` +
-        'A worker must write only protocol bytes to stdout (log to stderr or with the logger).' +
+        (options?.advice ?? 'A worker must write only protocol bytes to stdout (log to stderr or with the logger).') +
         (stderrTail ? ` Its stderr ended with:\n${indent(stderrTail)}` : ''),
       options,
     );
@@ -100,6 +101,106 @@ export class RunCancelledError extends SiloError {
 export class WorkerStartError extends SiloError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SILO605', message, options);
+  }
+}
+
+/**
+ * An HTTP worker could not be reached, or dropped the connection before it answered: the
+ * message names the URL, the request and the network error, and what to check.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof WorkerUnreachableError) console.error(`is ${e.url} up?`); }
+ * ```
+ */
+export class WorkerUnreachableError extends SiloError {
+  constructor(
+    /** The worker's base URL, e.g. `http://10.0.0.7:8080/vgi`. */
+    readonly url: string,
+    /** The request, e.g. `POST http://10.0.0.7:8080/vgi/vgi.v2/bind`. */
+    readonly request: string,
+    /** The call it carried, e.g. `table_buffering_process`. */
+    readonly during: string,
+    /** `connect`: no connection was made (refused, unknown host, unreachable); `response`: the connection dropped before the answer was complete. */
+    readonly stage: 'connect' | 'response',
+    /** The network error, e.g. `connect ECONNREFUSED 127.0.0.1:8080`. */
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'SILO606',
+      stage === 'connect'
+        ? `Could not reach the HTTP worker at ${url} for ${during}: ${request} failed (${detail}). ` +
+            'Check that the worker is running and serving this URL — `silo serve <entry> --http PORT` prints it as HTTP:<url>, mount prefix included — and that its host and port are reachable from here.'
+        : `The HTTP worker at ${url} dropped the connection before answering ${during} (${request}: ${detail}). ` +
+            'The worker process may have crashed or been stopped: check that it is still running, and look at its stderr.',
+      options,
+    );
+  }
+}
+
+/**
+ * An HTTP worker answered with a status other than 200 and no vgi.v2 error body (401,
+ * 413, 415, a plain-text 404, a proxy's 502, ...), or with a 200 that is not Arrow. The
+ * message carries the status, the body's text and how to fix the usual causes.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof WorkerHttpError && e.status === 401) console.error('pass --auth-token'); }
+ * ```
+ */
+export class WorkerHttpError extends SiloError {
+  constructor(
+    /** The worker's base URL. */
+    readonly url: string,
+    /** The request, e.g. `POST http://10.0.0.7:8080/vgi/vgi.v2/bind`. */
+    readonly request: string,
+    /** The call it carried. */
+    readonly during: string,
+    /** The HTTP status. */
+    readonly status: number,
+    /** What the body said (its text, or the `detail` of a JSON body), shortened. */
+    readonly body: string,
+    /** How to fix it, when the status says ('' otherwise). */
+    readonly advice: string,
+  ) {
+    const reason = STATUS_CODES[status];
+    super('SILO607', `The HTTP worker at ${url} answered ${during} (${request}) with HTTP ${status}${reason ? ` ${reason}` : ''}${body ? `: ${body}` : '.'}${advice ? `\n${advice}` : ''}`);
+  }
+}
+
+/**
+ * A request is larger than the HTTP worker accepts: it advertises its limit
+ * (`VGI-Max-Request-Bytes`, set by `SILO_MAX_REQUEST_BYTES`) on every answer, and a body
+ * over it would only be refused with 413 — or, when the worker closes the connection
+ * before reading it all, lost as a reset — so it is not sent.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof WorkerRequestTooLargeError) console.error(`use batches under ${e.limit} bytes`); }
+ * ```
+ */
+export class WorkerRequestTooLargeError extends SiloError {
+  constructor(
+    /** The worker's base URL. */
+    readonly url: string,
+    /** The call, e.g. `table_buffering_process`. */
+    readonly during: string,
+    /** The request body's size. */
+    readonly bytes: number,
+    /** The largest body the worker accepts. */
+    readonly limit: number,
+    /** `not sent`: refused here, from the limit the worker advertised; `dropped`: the worker closed the connection while it was sent. */
+    readonly outcome: 'not sent' | 'dropped',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'SILO608',
+      `The ${during} request to the HTTP worker at ${url} is ${bytes} bytes, more than the ${limit} bytes that worker accepts (its VGI-Max-Request-Bytes, set by SILO_MAX_REQUEST_BYTES), ` +
+        `${outcome === 'not sent' ? 'so it was not sent' : 'and the worker closed the connection while it was sent'}.\n` +
+        'Raise SILO_MAX_REQUEST_BYTES on the workers (default 64 MiB), or send smaller input batches (runFunction batchSize, silo run --batch-size).',
+      options,
+    );
   }
 }
 

@@ -1,13 +1,17 @@
 /**
- * Silo's own VGI client: connections to worker processes (stdio or unix socket), catalog
- * discovery, and `runFunction`, which drives a buffering function's whole lifecycle over
- * the wire the way the DuckDB extension does.
+ * Silo's own VGI client: connections to worker processes (stdio or unix socket) and to
+ * HTTP workers (one URL or a fleet), catalog discovery, and `runFunction`, which drives a
+ * buffering function's whole lifecycle over the wire the way the DuckDB extension does.
  */
 export { WorkerConnection, type CallResult, type ConnectionOptions, type ReceivedLog, type UnaryMethodName } from './worker-connection';
 export { InitStream } from './init-stream';
+export { type VgiConnection, type VgiInitStream, type ConnectionLauncher, type WorkerRole } from './vgi-connection';
+export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
+export { HttpInitStream } from './http-init-stream';
+export { HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http-fleet';
 export { spawnWorkerChannel, connectUnixChannel, describeCommand, type WorkerChannel, type SpawnOptions } from './worker-channel';
 export { startUnixWorker, type UnixWorker } from './unix-worker';
-export { WorkerLauncher, type LauncherOptions, type WorkerRole } from './worker-launcher';
+export { WorkerLauncher, type LauncherOptions } from './worker-launcher';
 export {
   discoverCatalog,
   listFunctions,
@@ -23,5 +27,14 @@ export { bindArgumentsByName } from './argument-binding';
 export { nullableSchema } from './bind-call';
 export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
 export { runFunction } from './run-function';
-export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunTimings, ClientSecret } from './run-function.types';
-export { WorkerExitedError, WorkerProtocolViolation, RunConfigurationError, RunCancelledError, WorkerStartError } from './client.error';
+export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunRequest, RunTimings, ClientSecret } from './run-function.types';
+export {
+  WorkerExitedError,
+  WorkerProtocolViolation,
+  RunConfigurationError,
+  RunCancelledError,
+  WorkerStartError,
+  WorkerUnreachableError,
+  WorkerHttpError,
+  WorkerRequestTooLargeError,
+} from './client.error';

@@ -3,6 +3,8 @@
  * DuckDB extension drives it (vgi-wire §5.1, §8) — discovery and bind on a pooled
  * connection, N sink worker processes, combine on one of them, a fresh process per
  * finalize stream, the destructor on an idle process — then every process is closed.
+ * Over HTTP (§2.3) the same lifecycle runs as independent requests, spread round robin
+ * over the given worker URLs.
  */
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { conformBatchToSchema } from '../arrow';
@@ -11,15 +13,19 @@ import { bindFunction, nullableSchema } from './bind-call';
 import { RunCancelledError, RunConfigurationError } from './client.error';
 import { type DiscoveredFunction, discoverCatalog, findFunction } from './discovery';
 import { runFinalize } from './finalize-phase';
-import { type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunTimings } from './run-function.types';
+import { type HttpRequestInfo } from './http-connection';
+import { HttpFleet } from './http-fleet';
+import { type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
 import { combineOn, runSink } from './sink-phase';
-import { type ReceivedLog, type WorkerConnection } from './worker-connection';
-import { WorkerLauncher, type WorkerRole } from './worker-launcher';
+import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
+import { type ReceivedLog } from './worker-connection';
+import { WorkerLauncher } from './worker-launcher';
 
 const MAX_BATCH = 2048;
 
 /**
- * Runs a buffering function through real worker processes.
+ * Runs a buffering function through real worker processes it starts (`command`), or
+ * through HTTP workers already serving (`urls`, each request to the next one).
  *
  * @example
  * ```ts
@@ -31,6 +37,16 @@ const MAX_BATCH = 2048;
  *   args: { k: 5n, by: 'fare' },
  *   sinkWorkers: 4,
  * });
+ *
+ * const overHttp = await runFunction({
+ *   urls: ['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'],
+ *   authToken: process.env.SILO_AUTH_TOKEN,
+ *   function: 'top_k',
+ *   input: trips,
+ *   args: { k: 5n, by: 'fare' },
+ *   sinkWorkers: 4,
+ * });
+ * overHttp.requests.map((r) => r.url); // alternating between the two workers
  * ```
  */
 export async function runFunction(options: RunFunctionOptions): Promise<RunFunctionResult> {
@@ -43,14 +59,21 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
   if (!Number.isInteger(requestedSinks) || requestedSinks < 1) throw new RunConfigurationError(`sinkWorkers must be a positive integer, got ${requestedSinks}.`);
   const logs: RunLog[] = [];
   const onLog = (log: ReceivedLog, role: WorkerRole): void => {
-    const entry: RunLog = { level: log.level, message: log.message, extra: log.extra, pid: log.pid, phase: phaseOf(log.method, role) };
+    const entry: RunLog = { level: log.level, message: log.message, extra: log.extra, pid: log.pid, phase: phaseOf(log.method, role), ...(log.url !== undefined ? { url: log.url } : {}) };
     logs.push(entry);
     options.onLog?.(entry);
   };
-  const launcher = new WorkerLauncher({ command: options.command, env: options.env, cwd: options.cwd, onLog, onStderr: options.onStderr });
+  const requests: RunRequest[] = [];
+  const onRequest = (request: HttpRequestInfo, role: WorkerRole): void => {
+    // A stream's /exchange turns and its cancel belong to the stream's phase, as its /init does.
+    const entry: RunRequest = { phase: phaseOf(request.call === 'exchange' || request.call === 'cancel' ? 'init' : request.call, role), call: request.call, url: request.url };
+    requests.push(entry);
+    options.onRequest?.(entry);
+  };
+  const launcher = launcherFor(options, onLog, onRequest);
   const run = new RunState(options, launcher);
   try {
-    return await run.execute(batchSize, requestedSinks, logs, started);
+    return await run.execute(batchSize, requestedSinks, { logs, requests }, started);
   } catch (error) {
     // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
     if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(String(options.signal.reason ?? 'aborted'));
@@ -74,7 +97,7 @@ class RunState {
     rowsOut: 0,
   };
   readonly timings: { -readonly [K in keyof RunTimings]: RunTimings[K] } = { discoveryMs: 0, bindMs: 0, sinkMs: 0, combineMs: 0, finalizeMs: 0, destructorMs: 0, totalMs: 0 };
-  private sinkConnections: WorkerConnection[] = [];
+  private sinkConnections: VgiConnection[] = [];
   private readonly onAbort = (): void => {
     // DuckDB abandons busy connections on an interrupt; their calls then fail. Finalize
     // streams are cancelled between ticks instead.
@@ -83,7 +106,7 @@ class RunState {
 
   constructor(
     private readonly options: RunFunctionOptions,
-    private readonly launcher: WorkerLauncher,
+    private readonly launcher: ConnectionLauncher,
   ) {
     options.signal?.addEventListener('abort', this.onAbort);
   }
@@ -106,7 +129,7 @@ class RunState {
     return this.options.signal?.aborted === true;
   }
 
-  async execute(batchSize: number, requestedSinks: number, logs: RunLog[], started: number): Promise<RunFunctionResult> {
+  async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests'>, started: number): Promise<RunFunctionResult> {
     const { options } = this;
     // Every sink process starts now, so they boot while discovery and bind run. The first
     // one serves discovery and bind, then becomes the primary sink connection (a pooled
@@ -139,14 +162,14 @@ class RunState {
     this.progress.totalRows = options.input.numRows;
     this.progress.totalBatches = batches.length;
     const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
-    const base = { outputSchema, functionName, logs };
+    const base = { outputSchema, functionName, ...records };
     // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
     if (batches.length === 0) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
 
     const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
     let executionId: Uint8Array | null = null;
     const pids: { -readonly [K in keyof RunPids]: RunPids[K] } = { sink: [], combine: null, finalize: [], destructor: null };
-    let idle: WorkerConnection | null = null;
+    let idle: VgiConnection | null = null;
     try {
       t = this.enter('sink');
       const sink = await runSink({
@@ -222,9 +245,9 @@ class RunState {
    * unused or new process; returns its pid. Never raises: the extension swallows
    * destructor errors.
    */
-  private async destroy(candidates: readonly (WorkerConnection | null)[], request: { functionName: string; schemaPath: readonly string[]; attachOpaqueData: Uint8Array; executionId: Uint8Array }): Promise<number | null> {
+  private async destroy(candidates: readonly (VgiConnection | null)[], request: { functionName: string; schemaPath: readonly string[]; attachOpaqueData: Uint8Array; executionId: Uint8Array }): Promise<number | null> {
     // A process started ahead for a finalize stream that never ran serves as well as a new one.
-    const target = candidates.find((c): c is WorkerConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
+    const target = candidates.find((c): c is VgiConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
     try {
       await target.call('table_buffering_destructor', request);
     } catch {
@@ -238,6 +261,38 @@ class RunState {
     this.enter('done');
     return { ...result, timings: { ...this.timings } };
   }
+}
+
+/**
+ * The launcher of the run's workers: processes from `command`, or a fleet of HTTP URLs.
+ * Exactly one of the two must be given; options that only apply to the other are refused
+ * rather than silently ignored.
+ */
+function launcherFor(
+  options: RunFunctionOptions,
+  onLog: (log: ReceivedLog, role: WorkerRole) => void,
+  onRequest: (request: HttpRequestInfo, role: WorkerRole) => void,
+): ConnectionLauncher {
+  const { command, urls } = options;
+  if (command !== undefined && urls !== undefined) {
+    throw new RunConfigurationError('Both command and urls are given. Give exactly one: command to start worker processes, or urls to use HTTP workers that are already serving.');
+  }
+  if (urls !== undefined) {
+    const processOnly = (['env', 'cwd'] as const).filter((key) => options[key] !== undefined);
+    if (processOnly.length > 0) {
+      throw new RunConfigurationError(
+        `${processOnly.join(' and ')} configure${processOnly.length === 1 ? 's' : ''} worker processes this run starts, but urls names HTTP workers that already run: set their environment where they are served (silo serve <entry> --http PORT), and remove ${processOnly.join(' and ')}.`,
+      );
+    }
+    return new HttpFleet(urls, { authToken: options.authToken, onLog, onRequest });
+  }
+  if (command === undefined) {
+    throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');
+  }
+  if (options.authToken !== undefined) {
+    throw new RunConfigurationError('authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.');
+  }
+  return new WorkerLauncher({ command, env: options.env, cwd: options.cwd, onLog, onStderr: options.onStderr });
 }
 
 function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {

@@ -38,15 +38,42 @@ export interface RunProgress {
 export interface RunLog extends LogRecord {
   /** The lifecycle step that carried it. */
   readonly phase: 'discovery' | 'bind' | 'sink-init' | 'process' | 'combine' | 'finalize' | 'destructor';
+  /** The worker process (`null` over HTTP). */
   readonly pid: number | null;
+  /** Over HTTP: the worker base URL whose answer carried it. */
+  readonly url?: string;
 }
 
-/** Options of `runFunction`. */
+/** One HTTP request of a run (runs on `urls`). */
+export interface RunRequest {
+  /** The lifecycle step it belongs to. */
+  readonly phase: RunLog['phase'];
+  /** What it asked: a unary method's name, `init` (a stream's `/init`), `exchange` (a finalize stream's next turn) or `cancel`. */
+  readonly call: string;
+  /** The worker base URL it went to. */
+  readonly url: string;
+}
+
+/**
+ * Options of `runFunction`. The workers are either processes this run starts (`command`)
+ * or HTTP workers already serving (`urls`); give exactly one of the two.
+ */
 export interface RunFunctionOptions {
   /** The worker command, e.g. `[process.execPath, 'dist/samples/worker.js']`. Every connection is a process of its own. */
-  readonly command: readonly string[];
-  /** The workers' environment (storage shared across processes: `SILO_STORAGE=sqlite`, `SILO_SQLITE_PATH`, `SILO_SECRET_KEY`). */
+  readonly command?: readonly string[];
+  /**
+   * HTTP workers instead of processes: base URLs as `silo serve <entry> --http PORT` prints
+   * them (e.g. `http://10.0.0.7:8080/vgi`). With several, every request — each sink init,
+   * process call, the combine, each finalize `/init` and `/exchange` turn, the destructor
+   * — goes to the next URL in turn: HTTP workers keep no per-query state in memory, they
+   * share storage and a token signing key (`SILO_SIGNING_KEY`).
+   */
+  readonly urls?: readonly string[];
+  /** Over HTTP: the bearer token sent with every request (one of the workers' `SILO_AUTH_TOKENS`). */
+  readonly authToken?: string;
+  /** The workers' environment (storage shared across processes: `SILO_STORAGE=sqlite`, `SILO_SQLITE_PATH`, `SILO_SECRET_KEY`). Processes only. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The workers' working directory. Processes only. */
   readonly cwd?: string;
   /** The catalog to attach; default the worker's only catalog. */
   readonly catalog?: string;
@@ -62,7 +89,7 @@ export interface RunFunctionOptions {
    * declared types, as `silo run --arg` does).
    */
   readonly args?: Readonly<Record<string, unknown>> | ((fn: DiscoveredFunction) => Readonly<Record<string, unknown>>);
-  /** Sink connections (DuckDB threads), each its own worker process. Default 1; 1 when the function is sink-order-dependent. */
+  /** Sink connections (DuckDB threads), each its own worker process (over HTTP: its own sequence of requests). Default 1; 1 when the function is sink-order-dependent. */
   readonly sinkWorkers?: number;
   /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
   readonly batchSize?: number;
@@ -74,7 +101,8 @@ export interface RunFunctionOptions {
    * `fresh` (default): every finalize stream runs on a new worker process, as DuckDB with
    * `pool false` — the strictest check that state lives in shared storage. `pooled`: a
    * process whose stream ended serves a later stream, as DuckDB's process pool does.
-   * Either way a finalize stream never runs on a sink process.
+   * Either way a finalize stream never runs on a sink process. Over HTTP there are no
+   * processes to choose: every turn goes to the next URL.
    */
   readonly finalizeProcesses?: 'fresh' | 'pooled';
   /** Output columns to read, in order (projection pushdown when the function declares it, else projected here). */
@@ -90,11 +118,13 @@ export interface RunFunctionOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Every worker log batch as it arrives (they are also returned). */
   readonly onLog?: (log: RunLog) => void;
-  /** Worker stderr as it arrives (its tail is always kept for crash reports). */
+  /** Worker stderr as it arrives (its tail is always kept for crash reports). Processes only. */
   readonly onStderr?: (pid: number | null, chunk: string) => void;
+  /** Over HTTP: every request as it is sent, with the URL it goes to (they are also returned). */
+  readonly onRequest?: (request: RunRequest) => void;
 }
 
-/** Process ids of each lifecycle step. */
+/** Process ids of each lifecycle step (empty and `null` over HTTP: see `RunFunctionResult.requests`). */
 export interface RunPids {
   /** One per sink connection that sank at least one batch, the primary first. */
   readonly sink: number[];
@@ -125,10 +155,12 @@ export interface RunFunctionResult {
   readonly outputSchema: Schema;
   readonly logs: readonly RunLog[];
   readonly pids: RunPids;
+  /** Over HTTP: every request in the order sent, with the URL that got it; empty for worker processes (see `pids`). */
+  readonly requests: readonly RunRequest[];
   /** The minted execution id (empty without input). */
   readonly executionId: Uint8Array;
   readonly finalizeStateIds: readonly Uint8Array[];
-  /** Ticks sent per finalize stream (the extra tick after the end included). */
+  /** Ticks sent per finalize stream (the extra tick after the end included); over HTTP, requests per stream (its `/init` and every `/exchange`). */
   readonly ticks: readonly number[];
   /** True when `limit` stopped the finalize streams early. */
   readonly limited: boolean;

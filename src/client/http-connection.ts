@@ -1,0 +1,300 @@
+/**
+ * A client connection to HTTP workers (vgi-wire §2.3–§2.5): the surface of
+ * {@link WorkerConnection}, with every request a POST of its own — a unary call to
+ * `{base}/vgi.v2/{method}`, a stream's `/init` and each of its `/exchange` turns — sent
+ * to the next URL of its {@link HttpFleet}. Log batches go to `onLog`, error batches
+ * (under `X-VGI-RPC-Error`, a 400/404 Arrow body, or inside an output stream) are raised
+ * as the protocol's `RemoteError`; refused connections, other statuses and non-Arrow
+ * bodies as errors naming the URL and what to check.
+ */
+import { randomBytes } from 'node:crypto';
+import { type RecordBatch } from 'apache-arrow';
+import { IpcFramingError } from '../arrow';
+import {
+  classifyBatch,
+  decodeInitHeader,
+  decodeUnaryResponse,
+  encodeContinuation,
+  encodeRequest,
+  type InitRequestInput,
+  type LogRecord,
+  methodSpec,
+  RemoteError,
+  type RequestEnvelope,
+  type RequestInputs,
+  type ResultOutputs,
+  WireProtocolError,
+} from '../protocol';
+import { WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from './client.error';
+import { HttpFleet } from './http-fleet';
+import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
+import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
+import { type VgiConnection } from './vgi-connection';
+import { type CallResult, type ConnectionOptions, type UnaryMethodName } from './worker-connection';
+
+/** One request as it was sent. */
+export interface HttpRequestInfo {
+  /** The worker base URL it went to. */
+  readonly url: string;
+  /** What it asked: a unary method's name, `init` (a stream's `/init`), `exchange` (a stream's next turn) or `cancel` (an `/exchange` cancelling the stream). */
+  readonly call: string;
+}
+
+/** Options of an {@link HttpConnection}. */
+export interface HttpConnectionOptions extends ConnectionOptions {
+  /** Called as each request is sent, with the URL it goes to. */
+  readonly onRequest?: (request: HttpRequestInfo) => void;
+}
+
+/** What one request is. */
+interface RequestKind {
+  /** Below the base URL: `vgi.v2/bind`, `vgi.v2/init/exchange`, ... */
+  readonly path: string;
+  /** For messages. */
+  readonly during: string;
+  /** For {@link HttpRequestInfo.call}. */
+  readonly call: string;
+  /** The vgi method whose logs the answer carries. */
+  readonly method: string;
+  /** Harmless to send twice (see `PostOptions.repeatable`). */
+  readonly repeatable: boolean;
+}
+
+/** An answer's IPC streams and the URL that gave them. */
+interface Answer {
+  readonly streams: AnswerStream[];
+  readonly url: string;
+}
+
+const STREAM_PATH = `${methodSpec('init').protocol}/init`;
+
+/**
+ * A connection to HTTP workers: one URL, or a fleet whose URLs take the requests in turn.
+ * As over stdio, one request (or one open stream) at a time.
+ *
+ * @example
+ * ```ts
+ * const conn = HttpConnection.open('http://127.0.0.1:8080/vgi', { authToken: process.env.SILO_AUTH_TOKEN });
+ * const { result: catalogs } = await conn.call('catalog_catalogs', {});
+ * const { result: attach } = await conn.call('catalog_attach', { name: catalogs[0].name });
+ * await conn.close();
+ * ```
+ */
+export class HttpConnection implements VgiConnection {
+  /** No process of this client is behind an HTTP connection. */
+  readonly pid = null;
+  private busyWith: string | null = null;
+  private ended: string | null = null;
+  private readonly abort = new AbortController();
+
+  /** @internal Created by {@link HttpFleet.start} or {@link HttpConnection.open}. */
+  constructor(
+    private readonly fleet: HttpFleet,
+    private readonly options: HttpConnectionOptions = {},
+    private readonly onClose: () => Promise<void> = async () => undefined,
+  ) {}
+
+  /**
+   * A connection of its own to one worker URL, or spreading its requests over several.
+   * `close()` closes its pooled sockets.
+   *
+   * @example
+   * ```ts
+   * const conn = HttpConnection.open(['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'], { onLog: (log) => console.error(log.message) });
+   * ```
+   */
+  static open(urls: string | readonly string[], options: HttpConnectionOptions & { readonly authToken?: string } = {}): HttpConnection {
+    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken: options.authToken });
+    return new HttpConnection(fleet, options, () => fleet.closeAll());
+  }
+
+  /** Names the worker(s) in messages. */
+  get label(): string {
+    return this.fleet.label;
+  }
+
+  /** True when a request could be sent now: not closed or killed, no call or stream in flight. A failed request leaves it usable: the next one is independent. */
+  get usable(): boolean {
+    return this.ended === null && this.busyWith === null;
+  }
+
+  /**
+   * One unary request: a POST to `{base}/vgi.v2/{method}` (reflection methods under
+   * `vgi_rpc.Reflection.v1`). A worker's error batch is raised as `RemoteError`.
+   *
+   * @example
+   * ```ts
+   * const { result } = await conn.call('catalog_schemas', { attachOpaqueData });
+   * ```
+   */
+  async call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Promise<CallResult<ResultOutputs[M]>> {
+    this.acquire(method);
+    try {
+      const body = encodeRequest(method, params, { requestId: newRequestId(), ...envelope });
+      // A process call appends input: it is never sent twice.
+      const kind: RequestKind = { path: `${methodSpec(method).protocol}/${method}`, during: method, call: method, method, repeatable: method !== 'table_buffering_process' };
+      const { streams, url } = await this.send(kind, body);
+      return this.decoding(url, kind, () => {
+        const logs = this.collect(method, streams[0].batches, url);
+        const decoded = decodeUnaryResponse(method, streams[0]);
+        return { result: decoded.result, logs, serverId: decoded.serverId };
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Opens an `init` stream: POSTs `{base}/vgi.v2/init/init` and reads the header and the
+   * first output stream from the answer. The connection is busy until the stream is finished.
+   *
+   * @example
+   * ```ts
+   * const stream = await conn.openInit({ bindCall, outputSchema, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId });
+   * const first = await stream.next();
+   * ```
+   */
+  async openInit(request: InitRequestInput): Promise<HttpInitStream> {
+    const during = `init (${request.phase ?? 'no phase'})`;
+    this.acquire(during);
+    try {
+      const kind: RequestKind = { path: `${STREAM_PATH}/init`, during, call: 'init', method: 'init', repeatable: true };
+      const { streams, url } = await this.send(kind, encodeRequest('init', request, { requestId: newRequestId() }));
+      return this.decoding(url, kind, () => {
+        const [headerStream, output] = streams;
+        this.collect('init', headerStream.batches, url);
+        const header = decodeInitHeader(headerStream).result;
+        if (output === undefined) throw new WorkerProtocolViolation(`HTTP worker at ${url}`, during, 'the /init answer holds the header but no output stream after it', '', { advice: ADVICE });
+        return new HttpInitStream(this.streamIo(during), header, output, url);
+      });
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+  }
+
+  /** Forgets the connection; a connection of its own ({@link open}) also closes its pooled sockets. */
+  async close(): Promise<void> {
+    if (this.ended !== null) return;
+    this.ended = 'closed';
+    await this.onClose();
+  }
+
+  /** Abandons the request in flight at once (it fails), and refuses any further request. */
+  kill(): void {
+    if (this.ended === null) this.ended = 'killed';
+    this.abort.abort('the connection was killed');
+  }
+
+  private acquire(what: string): void {
+    if (this.ended !== null) throw new Error(`${this.label}: cannot send ${what}: the connection was ${this.ended}; open a new connection.`);
+    if (this.busyWith !== null) {
+      throw new Error(`${this.label}: cannot send ${what} while ${this.busyWith} is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`);
+    }
+    this.busyWith = what;
+  }
+
+  private release(): void {
+    this.busyWith = null;
+  }
+
+  /** Sends one request to the next URL and returns its Arrow streams, or raises what went wrong. */
+  private async send(kind: RequestKind, body: Uint8Array): Promise<Answer> {
+    const url = this.fleet.nextUrl();
+    const target: HttpTarget = { baseUrl: url, path: kind.path, during: kind.during };
+    this.options.onRequest?.({ url, call: kind.call });
+    const limit = this.fleet.requestLimit(url);
+    // The worker would refuse it with 413 — or, closing the connection before reading it all, lose it as a reset.
+    if (limit !== undefined && body.byteLength > limit) throw new WorkerRequestTooLargeError(url, kind.during, body.byteLength, limit, 'not sent');
+    let answer: HttpAnswer;
+    try {
+      answer = await postArrow(target, body, { agent: this.fleet.agentFor(url), authToken: this.fleet.authToken, signal: this.abort.signal, repeatable: kind.repeatable });
+    } catch (error) {
+      throw await this.explainDrop(error, url, kind, body.byteLength, limit);
+    }
+    this.fleet.noteAnswer(url, answer.headers);
+    const context = { authTokenSent: this.fleet.authToken !== undefined };
+    if (!isArrowAnswer(answer)) throw refusalError(answer, target, context);
+    const streams = await readAnswerStreams(answer, target);
+    if (answer.status !== 200 || isRpcErrorAnswer(answer)) {
+      // An error body (vgi-wire §2.3): raise its error batch, after the logs that precede it.
+      this.decoding(url, kind, () => {
+        for (const stream of streams) this.collect(kind.method, stream.batches, url);
+      });
+      if (answer.status !== 200) throw refusalError(answer, target, context);
+      throw new WorkerProtocolViolation(`HTTP worker at ${url}`, kind.during, 'the answer is marked X-VGI-RPC-Error but holds no error batch', '', { advice: ADVICE });
+    }
+    if (streams.length === 0) throw new WorkerProtocolViolation(`HTTP worker at ${url}`, kind.during, 'the answer has an empty body', '', { advice: ADVICE });
+    return { streams, url };
+  }
+
+  /**
+   * A worker whose size limit was not known yet refuses an oversized body by closing the
+   * connection, which may reach this client as a reset instead of the 413: ask it for its
+   * limit and say so when the body was over it.
+   */
+  private async explainDrop(error: unknown, url: string, kind: RequestKind, bytes: number, known: number | undefined): Promise<unknown> {
+    if (!(error instanceof WorkerUnreachableError) || error.stage !== 'response' || known !== undefined) return error;
+    const limit = await this.fleet.learnRequestLimit(url);
+    return limit !== undefined && bytes > limit ? new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'dropped', { cause: error }) : error;
+  }
+
+  /** Runs a decoding step; malformed content becomes a `WorkerProtocolViolation` naming the URL. */
+  private decoding<T>(url: string, kind: Pick<RequestKind, 'during'>, decode: () => T): T {
+    try {
+      return decode();
+    } catch (error) {
+      throw translate(error, url, kind.during);
+    }
+  }
+
+  /** Logs go to `onLog`; the first error batch is raised. */
+  private collect(method: string, batches: readonly RecordBatch[], url: string): LogRecord[] {
+    const logs: LogRecord[] = [];
+    for (const batch of batches) {
+      const c = classifyBatch(batch);
+      if (c.kind === 'log') {
+        logs.push(c.log);
+        this.log(method, c.log, url);
+      } else if (c.kind === 'error') {
+        throw c.error;
+      }
+    }
+    return logs;
+  }
+
+  private log(method: string, log: LogRecord, url: string): void {
+    this.options.onLog?.({ ...log, method, pid: null, url });
+  }
+
+  private streamIo(during: string): HttpStreamIo {
+    return {
+      label: this.label,
+      during,
+      exchange: async (stateToken, callToken, cancel) => {
+        if (this.ended === 'killed') throw new Error(`${this.label}: cannot continue ${during}: the connection was killed.`);
+        const kind: RequestKind = { path: `${STREAM_PATH}/exchange`, during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`, call: cancel ? 'cancel' : 'exchange', method: 'init', repeatable: true };
+        const { streams, url } = await this.send(kind, encodeContinuation(stateToken, callToken, { cancel }));
+        return { output: streams[0], url };
+      },
+      log: (log, url) => this.log('init', log, url),
+      fail: (error, url) => translate(error, url, during),
+      release: () => this.release(),
+    };
+  }
+}
+
+const ADVICE = 'Check that the URL is a vgi.v2 worker (silo serve <entry> --http PORT) and that no proxy in between rewrites its answers.';
+
+/** Malformed content from a worker becomes a `WorkerProtocolViolation`; everything else passes unchanged. */
+function translate(error: unknown, url: string, during: string): Error {
+  if (error instanceof RemoteError || error instanceof WorkerUnreachableError || error instanceof WorkerHttpError || error instanceof WorkerProtocolViolation || error instanceof WorkerRequestTooLargeError) return error;
+  if (error instanceof IpcFramingError || error instanceof WireProtocolError) {
+    return new WorkerProtocolViolation(`HTTP worker at ${url}`, during, error.message, '', { cause: error, advice: ADVICE });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function newRequestId(): string {
+  return randomBytes(8).toString('hex');
+}

@@ -1,0 +1,226 @@
+/**
+ * The HTTP workers of one run (vgi-wire §2.3, §5.1): one base URL, or a list of them that
+ * every request — each sink init, each process call, the combine, each finalize `/init`
+ * and `/exchange` turn, the destructor — is spread across in turn. HTTP workers keep no
+ * per-query state in memory (shared storage and sealed stream tokens carry it), so any
+ * request may go to any of them. There is nothing to start: a "connection" is a cheap
+ * view on the list, and the keep-alive sockets under all of them are pooled here.
+ */
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { RunConfigurationError } from './client.error';
+import { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
+import { probeRequestLimit, requestLimitOf } from './http-request';
+import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
+import { type ReceivedLog } from './worker-connection';
+
+/** Options of an {@link HttpFleet}. */
+export interface HttpFleetOptions {
+  /** Sent as `Authorization: Bearer <token>` on every request (workers with `SILO_AUTH_TOKENS`). */
+  readonly authToken?: string;
+  /** Every log batch, tagged with the role of the connection that carried it. */
+  readonly onLog?: (log: ReceivedLog, role: WorkerRole) => void;
+  /** Every request as it is sent, tagged with the role of the connection that sent it. */
+  readonly onRequest?: (request: HttpRequestInfo, role: WorkerRole) => void;
+}
+
+/**
+ * A list of HTTP worker URLs used round robin, and the connections of a run on them.
+ *
+ * @example
+ * ```ts
+ * const fleet = new HttpFleet(['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'], { authToken: process.env.SILO_AUTH_TOKEN });
+ * const conn = fleet.start('sink');
+ * const { result } = await conn.call('catalog_catalogs', {}); // to 10.0.0.7; the next request goes to 10.0.0.8
+ * await fleet.closeAll();
+ * ```
+ */
+export class HttpFleet implements ConnectionLauncher {
+  /** The base URLs, normalized (no trailing slash), in the order requests go to them. */
+  readonly urls: readonly string[];
+  /** The bearer token sent with every request, if any. */
+  readonly authToken: string | undefined;
+  private turn = 0;
+  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true });
+  private readonly connections = new Set<HttpConnection>();
+  /** Each worker's request size limit, as its answers advertise it. */
+  private readonly requestLimits = new Map<string, number>();
+
+  constructor(
+    urls: readonly string[],
+    private readonly options: HttpFleetOptions = {},
+  ) {
+    if (urls.length === 0) throw new RunConfigurationError('No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).');
+    this.urls = urls.map(normalizeWorkerUrl);
+    this.authToken = checkAuthToken(options.authToken);
+  }
+
+  /** Names the fleet in messages. */
+  get label(): string {
+    return this.urls.length === 1 ? `HTTP worker at ${this.urls[0]}` : `HTTP workers at ${this.urls.join(', ')}`;
+  }
+
+  /**
+   * The URL the next request goes to: each in turn.
+   *
+   * @example
+   * ```ts
+   * fleet.nextUrl(); // 'http://10.0.0.7:8080/vgi', then 'http://10.0.0.8:8080/vgi', then the first again
+   * ```
+   */
+  nextUrl(): string {
+    return this.urls[this.turn++ % this.urls.length];
+  }
+
+  /**
+   * The keep-alive pool for a URL.
+   *
+   * @example
+   * ```ts
+   * const agent = fleet.agentFor(fleet.nextUrl());
+   * ```
+   */
+  agentFor(url: string): HttpAgent | HttpsAgent {
+    return url.startsWith('https:') ? this.httpsAgent : this.httpAgent;
+  }
+
+  /**
+   * The largest request body the worker at `url` accepts, once one of its answers said so.
+   *
+   * @example
+   * ```ts
+   * if (body.length > (fleet.requestLimit(url) ?? Infinity)) throw new Error('too large');
+   * ```
+   */
+  requestLimit(url: string): number | undefined {
+    return this.requestLimits.get(url);
+  }
+
+  /**
+   * Remembers what an answer of the worker at `url` says about it (its request size limit).
+   *
+   * @example
+   * ```ts
+   * fleet.noteAnswer(url, answer.headers);
+   * ```
+   */
+  noteAnswer(url: string, headers: IncomingHttpHeaders): void {
+    const limit = requestLimitOf(headers);
+    if (limit !== null) this.requestLimits.set(url, limit);
+  }
+
+  /**
+   * Asks the worker at `url` for its request size limit (`HEAD /health`) and remembers it.
+   *
+   * @example
+   * ```ts
+   * const limit = await fleet.learnRequestLimit(url);
+   * ```
+   */
+  async learnRequestLimit(url: string): Promise<number | undefined> {
+    const limit = await probeRequestLimit(url, this.agentFor(url));
+    if (limit !== null) this.requestLimits.set(url, limit);
+    return this.requestLimits.get(url);
+  }
+
+  /**
+   * A connection for `role`: a view on the fleet whose requests go round robin.
+   *
+   * @example
+   * ```ts
+   * const conn = fleet.start('finalize');
+   * ```
+   */
+  start(role: WorkerRole): HttpConnection {
+    const connection: HttpConnectionOptions = {
+      onLog: this.options.onLog && ((log) => this.options.onLog!(log, role)),
+      onRequest: this.options.onRequest && ((request) => this.options.onRequest!(request, role)),
+    };
+    const conn = new HttpConnection(this, connection);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /** Nothing to start ahead over HTTP: a connection costs nothing until it sends a request. */
+  prestart(_count: number): void {
+    // Intentionally empty: see above.
+  }
+
+  /** Always 0: nothing is started ahead. */
+  get spareCount(): number {
+    return 0;
+  }
+
+  /**
+   * A connection that has served no call. Over HTTP every request may reach any worker anyway.
+   *
+   * @example
+   * ```ts
+   * const conn = fleet.fresh();
+   * ```
+   */
+  fresh(): HttpConnection {
+    return this.start('finalize');
+  }
+
+  /**
+   * Forgets a connection (its requests are already answered).
+   *
+   * @example
+   * ```ts
+   * fleet.release(conn);
+   * ```
+   */
+  release(conn: VgiConnection): void {
+    this.connections.delete(conn as HttpConnection);
+    void conn.close();
+  }
+
+  /**
+   * Abandons any request still in flight and closes the pooled sockets.
+   *
+   * @example
+   * ```ts
+   * await fleet.closeAll();
+   * ```
+   */
+  async closeAll(): Promise<void> {
+    for (const conn of this.connections) conn.kill();
+    this.connections.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+/**
+ * Checks a worker base URL and writes it without a trailing slash.
+ *
+ * @example
+ * ```ts
+ * normalizeWorkerUrl('http://127.0.0.1:8080/vgi/'); // 'http://127.0.0.1:8080/vgi'
+ * normalizeWorkerUrl('127.0.0.1:8080');             // throws RunConfigurationError: no http:// in front
+ * ```
+ */
+export function normalizeWorkerUrl(text: string): string {
+  const how = 'Give the base URL the worker printed when it started (`silo serve <entry> --http PORT` prints HTTP:<url>), e.g. http://127.0.0.1:8080/vgi.';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) throw new RunConfigurationError(`"${text}" is not an HTTP worker URL: it does not start with http:// or https://. ${how}`);
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch (error) {
+    throw new RunConfigurationError(`"${text}" is not a valid URL (${(error as Error).message}). ${how}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunConfigurationError(`"${text}" is not an HTTP worker URL: its scheme is ${url.protocol.replace(/:$/, '')}, not http or https. ${how}`);
+  if (url.username !== '' || url.password !== '') throw new RunConfigurationError(`"${url.host}" is given with credentials in the URL; workers authenticate with a bearer token instead: pass it as authToken (silo run --auth-token TOKEN).`);
+  if (url.search !== '' || url.hash !== '') throw new RunConfigurationError(`"${text}" has a query or fragment; a worker base URL is scheme, host, port and mount prefix only. ${how}`);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function checkAuthToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.trim() === '' || /\s/.test(token)) {
+    throw new RunConfigurationError('The bearer token is empty or contains whitespace; a token is one word, as listed in the workers\' SILO_AUTH_TOKENS (comma-separated there).');
+  }
+  return token;
+}
