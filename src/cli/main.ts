@@ -2,12 +2,14 @@
 /**
  * The `silo` command:
  *
- *   silo serve <entry> [--unix PATH]        serve a worker (stdio by default)
- *   silo list <entry>                       the catalog's functions, arguments and flags
- *   silo run <entry> <function> --input F   run a function through real worker processes
- *   silo storage inspect|gc                 the storage backend the workers share
+ *   silo serve <entry> [--unix PATH | --http PORT]   serve a worker (stdio by default)
+ *   silo list <entry>                                the catalog's functions, arguments and flags
+ *   silo run <entry> <function> --input F            run a function through real worker processes
+ *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
+ *   silo storage inspect|gc                          the storage backend the workers share
  *
- * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in quotes.
+ * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
+ * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
  */
 import { Command, CommanderError } from 'commander';
 import { RunConfigurationError } from '../client';
@@ -34,9 +36,9 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve a worker entry over stdio, or a unix socket with --unix (extra flags go to the worker)')
+    .description('serve a worker entry over stdio, a unix socket with --unix, or HTTP with --http PORT [--host ADDR] [--prefix PATH] (extra flags go to the worker)')
     .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
-    .argument('[workerArgs...]', 'more flags passed to the worker')
+    .argument('[workerArgs...]', 'more flags passed to the worker, e.g. --http 8080 --host 0.0.0.0')
     .option('--unix <path>', 'serve this unix socket instead of stdio')
     .allowUnknownOption()
     .action(async (entry: string, workerArgs: string[], opts: { unix?: string }) => {
@@ -46,21 +48,28 @@ export function buildProgram(): Command {
   program
     .command('list')
     .description("list the worker's catalog: schemas, functions, arguments, flags and descriptions")
-    .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
+    .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, or an HTTP worker's base URL")
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
     .option('--json', 'print JSON instead of text')
-    .action(async (entry: string, opts: { catalog?: string; json?: boolean }) => {
+    .option('--auth-token <token>', 'bearer token for an HTTP worker (default: $SILO_AUTH_TOKEN)')
+    .action(async (entry: string, opts: { catalog?: string; json?: boolean; authToken?: string }) => {
       process.stdout.write(await listCommand(entry, opts));
     });
 
   program
     .command('run')
-    .description('run a function the way DuckDB would: N sink worker processes, combine, fresh finalize processes, destructor')
-    .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
-    .argument('<function>', 'the function: name or schema.name')
+    .description(
+      'run a function the way DuckDB would: N sink worker processes, combine, fresh finalize processes, destructor — or, with HTTP workers, ' +
+        'the same requests spread over their URLs in turn (silo run --url URL --url URL <function> ...)',
+    )
+    .usage('<entry> <function> --input FILE [options]  |  --url URL [--url URL ...] <function> --input FILE [options]')
+    .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, or an HTTP worker's base URL (then <function> follows); omit it when --url names the workers")
+    .argument('[function]', 'the function: name or schema.name')
     .requiredOption('--input <file>', 'input rows: .csv (header row), .json / .ndjson, or .arrow')
     .option('--arg <name=value>', 'an argument, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
-    .option('--workers <n>', 'sink worker processes (DuckDB threads)', '1')
+    .option('--url <url>', 'an HTTP worker base URL, as silo serve --http prints it (repeatable: each request goes to the next)', (value: string, all: string[] | undefined) => [...(all ?? []), value])
+    .option('--auth-token <token>', 'bearer token for HTTP workers (default: $SILO_AUTH_TOKEN)')
+    .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
     .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')
     .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
@@ -68,7 +77,12 @@ export function buildProgram(): Command {
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', "show the workers' log batches and stderr")
-    .action(async (entry: string, fn: string, opts: Parameters<typeof runCommand>[2]) => {
+    .action(async (first: string, second: string | undefined, opts: Parameters<typeof runCommand>[2]) => {
+      // `silo run --url A --url B fn`: with the workers given by --url, the one argument is the function.
+      if (second === undefined && (opts.url ?? []).length === 0) {
+        throw new CliError('silo run needs <entry> <function>: a worker entry (or HTTP worker URL) and the function to run; with --url URL the entry may be omitted.');
+      }
+      const [entry, fn] = second === undefined ? [undefined, first] : [first, second];
       await runCommand(entry, fn, opts, { stdout: process.stdout, stderr: process.stderr });
     });
 

@@ -1,14 +1,17 @@
 /**
- * `silo list <entry>`: starts the worker, discovers its catalog as DuckDB does at ATTACH,
- * and prints every schema and function with arguments, flags and description.
+ * `silo list <entry>`: starts the worker (or asks an HTTP worker, when `<entry>` is its
+ * URL), discovers its catalog as DuckDB does at ATTACH, and prints every schema and
+ * function with arguments, flags and description.
  */
-import { type CatalogDiscovery, type DiscoveredFunction, describeCommand, listFunctions, signature } from '../../client';
-import { resolveEntryCommand } from '../entry-command';
+import { type CatalogDiscovery, type DiscoveredFunction, describeCommand, discoverCatalog, HttpConnection, listFunctions, signature } from '../../client';
+import { resolveWorkerTarget } from '../worker-target';
 
 /** Options of `silo list`. */
 export interface ListOptions {
   readonly catalog?: string;
   readonly json?: boolean;
+  /** Bearer token for an HTTP worker (`--auth-token`; default `SILO_AUTH_TOKEN`). */
+  readonly authToken?: string;
 }
 
 /**
@@ -17,12 +20,26 @@ export interface ListOptions {
  * @example
  * ```ts
  * console.log(await listCommand('dist/samples/worker.js', {}));
+ * console.log(await listCommand('http://127.0.0.1:8080/vgi', { authToken: 's3cret' }));
  * ```
  */
 export async function listCommand(entry: string, options: ListOptions): Promise<string> {
-  const { command } = resolveEntryCommand(entry);
-  const discovery = await listFunctions(command, { catalog: options.catalog });
-  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, describeCommand(command));
+  const target = resolveWorkerTarget(entry, { authToken: options.authToken });
+  let discovery: CatalogDiscovery;
+  let worker: string;
+  if (target.kind === 'process') {
+    discovery = await listFunctions(target.command, { catalog: options.catalog });
+    worker = describeCommand(target.command);
+  } else {
+    const conn = HttpConnection.open(target.urls, { authToken: target.authToken });
+    try {
+      discovery = await discoverCatalog(conn, { catalog: options.catalog });
+    } finally {
+      await conn.close();
+    }
+    worker = target.urls.join(', ');
+  }
+  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, worker);
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
- * `silo run <entry> <function> --input FILE`: runs a buffering function through real
- * worker processes the way DuckDB would, with progress on stderr, and prints the result
- * (or writes it with `--out`).
+ * `silo run <entry> <function> --input FILE`: runs a buffering function the way DuckDB
+ * would — through real worker processes it starts from `<entry>`, or through HTTP workers
+ * already serving (`<entry>` an `http(s)://` URL, and/or `--url URL` repeated: each
+ * request goes to the next) — with progress on stderr, and prints the result (or writes
+ * it with `--out`).
  */
-import { describeCommand, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import { describeCommand, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
-import { resolveEntryCommand } from '../entry-command';
 import { createProgressReporter } from '../progress-reporter';
 import { readTableFile, writeTableFile } from '../table-files';
 import { formatTable } from '../table-printer';
+import { resolveWorkerTarget, type WorkerTarget } from '../worker-target';
 
 /** Options of `silo run` as commander hands them over (strings). */
 export interface RunCommandOptions {
@@ -23,6 +25,10 @@ export interface RunCommandOptions {
   readonly rows?: string;
   readonly quiet?: boolean;
   readonly verbose?: boolean;
+  /** HTTP worker base URLs (`--url`, repeatable). */
+  readonly url?: readonly string[];
+  /** Bearer token for HTTP workers (`--auth-token`; default `SILO_AUTH_TOKEN`). */
+  readonly authToken?: string;
 }
 
 /** Where the command writes. */
@@ -32,20 +38,22 @@ export interface CommandIo {
 }
 
 /**
- * Runs `silo run`.
+ * Runs `silo run`. `entry` is a worker entry, an HTTP worker URL, or `undefined` when the
+ * workers are given with `--url` only.
  *
  * @example
  * ```ts
  * await runCommand('dist/samples/worker.js', 'top_k', { input: 'trips.csv', arg: ['k=5', 'by=fare'], workers: '4' }, process);
+ * await runCommand(undefined, 'top_k', { input: 'trips.csv', url: ['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'] }, process);
  * ```
  */
-export async function runCommand(entry: string, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
+export async function runCommand(entry: string | undefined, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
   if (!options.input) throw new CliError('silo run needs --input FILE (.csv, .json, .ndjson or .arrow) with the rows to feed the function.');
   const sinkWorkers = positiveInt('--workers', options.workers ?? '1', 1, 256);
   const batchSize = positiveInt('--batch-size', options.batchSize ?? '2048', 1, 2048);
   const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
-  const { command } = resolveEntryCommand(entry);
+  const target = resolveWorkerTarget(entry, options);
   const input = readTableFile(options.input);
   const progress = createProgressReporter(io.stderr, { quiet: options.quiet });
   const abort = new AbortController();
@@ -54,7 +62,7 @@ export async function runCommand(entry: string, functionName: string, options: R
   let result: RunFunctionResult;
   try {
     result = await runFunction({
-      command,
+      ...workersOf(target),
       catalog: options.catalog,
       function: functionName,
       input,
@@ -64,7 +72,7 @@ export async function runCommand(entry: string, functionName: string, options: R
       limit,
       signal: abort.signal,
       onProgress: (p) => progress.update(p),
-      onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} pid ${log.pid ?? '?'}] ${log.level} ${log.message}\n`) : undefined,
+      onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} ${log.url ?? `pid ${log.pid ?? '?'}`}] ${log.level} ${log.message}\n`) : undefined,
       onStderr: options.verbose ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `)) : undefined,
     });
   } catch (error) {
@@ -74,7 +82,7 @@ export async function runCommand(entry: string, functionName: string, options: R
     progress.stop();
     process.removeListener('SIGINT', interrupt);
   }
-  const { pids, timings } = result;
+  const { timings } = result;
   if (options.out) {
     writeTableFile(options.out, result.output);
   } else {
@@ -83,10 +91,25 @@ export async function runCommand(entry: string, functionName: string, options: R
   if (!options.quiet) {
     io.stderr.write(
       `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${options.out ? ` written to ${options.out}` : ''} in ${timings.totalMs} ms ` +
-        `(${describeCommand(command)}; sink pids ${pids.sink.join(',')}, combine ${pids.combine ?? '-'}, finalize ${pids.finalize.join(',') || '-'}, destructor ${pids.destructor ?? '-'})\n`,
+        `(${describeWorkers(target, result)})\n`,
     );
   }
   return result;
+}
+
+function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken'> {
+  return target.kind === 'process' ? { command: target.command } : { urls: target.urls, authToken: target.authToken };
+}
+
+/** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */
+function describeWorkers(target: WorkerTarget, result: RunFunctionResult): string {
+  if (target.kind === 'process') {
+    const { pids } = result;
+    return `${describeCommand(target.command)}; sink pids ${pids.sink.join(',')}, combine ${pids.combine ?? '-'}, finalize ${pids.finalize.join(',') || '-'}, destructor ${pids.destructor ?? '-'}`;
+  }
+  const perUrl = new Map<string, number>();
+  for (const r of result.requests) perUrl.set(r.url, (perUrl.get(r.url) ?? 0) + 1);
+  return `${plural(result.requests.length, 'HTTP request')}: ${[...perUrl].map(([url, n]) => `${n} to ${url}`).join(', ')}`;
 }
 
 /**

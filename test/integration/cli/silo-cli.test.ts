@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../src/cli/main';
+import { HttpWorkerProcess } from '../../fixtures/http/http-driver';
 import { REGISTER_TS, REPO, sharedStorageEnv } from '../client/support';
 
 const run = promisify(execFile);
@@ -47,6 +49,75 @@ describe('the silo command', () => {
     // Not a terminal: plain progress lines, then the summary with the pids of each phase.
     expect(stderr).toContain('silo: sink 3 rows in 2 batches\n');
     expect(stderr).toMatch(/silo: example\.main\.sum_all_columns over 3 rows → 1 row written to \S+out\.json in \d+ ms \(.*; sink pids \d+, combine \d+, finalize \d+, destructor \d+\)\n$/);
+  });
+
+  describe('against HTTP workers', () => {
+    const TOKEN = 'tok-cli-41c9';
+    let workers: HttpWorkerProcess[];
+    let input: string;
+
+    beforeAll(async () => {
+      // Workers behind one fleet share the key that seals stream continuations.
+      const fleetEnv = { ...env, SILO_AUTH_TOKENS: TOKEN, SILO_SIGNING_KEY: randomBytes(32).toString('hex') };
+      workers = await Promise.all([0, 1].map(() => HttpWorkerProcess.start(fleetEnv)));
+      input = join(dir, 'http-in.csv');
+      writeFileSync(input, 'id,fare\n1,12.5\n2,8\n3,1.25\n4,3\n');
+    }, 30_000);
+    afterAll(async () => {
+      await Promise.all((workers ?? []).map((w) => w.stop()));
+    });
+
+    it('should run with a URL entry and --url, spreading the requests over both, with the token from SILO_AUTH_TOKEN', async () => {
+      const out = join(dir, 'http-out.json');
+      const [a, b] = workers.map((w) => w.url);
+      const { code, stdout, stderr } = await silo(['run', a, 'sum_all_columns', '--url', b, '--input', input, '--batch-size', '1', '--out', out], { ...env, SILO_AUTH_TOKEN: TOKEN });
+      expect(stderr).toMatch(new RegExp(`silo: example\\.main\\.sum_all_columns over 4 rows → 1 row written to \\S+http-out\\.json in \\d+ ms \\((\\d+) HTTP requests: (\\d+) to ${a}, (\\d+) to ${b}\\)\n$`));
+      expect(code).toBe(0);
+      expect(stdout).toBe('');
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual([{ id: 10, fare: 24.75 }]);
+      const [, total, toA, toB] = /\((\d+) HTTP requests: (\d+) to \S+, (\d+) to \S+\)/.exec(stderr)!.map(Number);
+      expect([toA + toB, Math.abs(toA - toB) <= 1]).toEqual([total, true]);
+    });
+
+    it('should take the function as the only argument when --url names the workers, and --auth-token', async () => {
+      const { code, stdout, stderr } = await silo(['run', '--url', workers[0].url, 'sum_all_columns', '--input', input, '--auth-token', TOKEN, '--quiet'], env);
+      expect([code, stderr]).toEqual([0, '']);
+      expect(stdout).toContain('│ id    │ fare    │\n');
+      expect(stdout).toContain('│    10 │   24.75 │\n');
+    });
+
+    it('should fail with exit 1 and say to pass the bearer token when the workers want one', async () => {
+      const { code, stderr } = await silo(['run', workers[1].url, 'sum_all_columns', '--input', input, '--quiet'], env);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`^silo: \\[SILO607\\] The HTTP worker at ${workers[1].url} answered catalog_catalogs \\(POST \\S+\\) with HTTP 401 Unauthorized: .*\nThe worker requires a bearer token: .*silo run --auth-token TOKEN, or the SILO_AUTH_TOKEN environment variable\\)\\.\n$`));
+    });
+
+    it('should list the catalog of an HTTP worker given by its URL', async () => {
+      const { code, stdout } = await silo(['list', workers[0].url, '--auth-token', TOKEN], env);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^catalog example — ${workers[0].url}\n\nschema main \\(default\\): \\d+ functions\n`));
+      expect(stdout).toContain('  sum_all_columns(data TABLE, logging := bool)\n');
+    });
+  });
+
+  it.each<[string[], RegExp]>([
+    [['run', ENTRY, 'sum_all_columns', '--url', 'http://127.0.0.1:1/vgi'], /^silo: \[SILO610\] Both a worker entry \("samples\/conformance\/main\.ts"\) and --url are given\. Give either the entry/],
+    [['run', ENTRY, 'sum_all_columns', '--auth-token', 't'], /^silo: \[SILO610\] --auth-token is sent to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes, which take no token\./],
+    [['run', 'sum_all_columns'], /^silo: \[SILO610\] silo run needs <entry> <function>: a worker entry \(or HTTP worker URL\) and the function to run; with --url URL the entry may be omitted\.\n$/],
+    [['run', '--url', 'localhost:8080', 'f'], /^silo: \[SILO603\] "localhost:8080" is not an HTTP worker URL: it does not start with http:\/\/ or https:\/\/\./],
+  ])('should refuse workers given as %j with exit 2 (in-process)', async (argv, message) => {
+    const input = join(dir, 'refused.csv');
+    writeFileSync(input, 'x\n1\n');
+    const stderr: string[] = [];
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+    try {
+      await main(['node', 'silo', ...argv, '--input', input, '--quiet']);
+      expect(process.exitCode).toBe(2);
+    } finally {
+      write.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(stderr.join('')).toMatch(message);
   });
 
   it('should name the known functions when the function is unknown, and exit with 2 (in-process)', async () => {

@@ -1,0 +1,63 @@
+/**
+ * Which workers a `silo run` or `silo list` talks to: worker processes it starts from an
+ * `<entry>` (a file or a command), or HTTP workers already serving — the entry being an
+ * `http(s)://` URL and/or repeated `--url URL` — with an optional bearer token from
+ * `--auth-token` or `SILO_AUTH_TOKEN`.
+ */
+import { CliError } from './cli.error';
+import { resolveEntryCommand } from './entry-command';
+
+/** The workers of a command. */
+export type WorkerTarget =
+  | { readonly kind: 'process'; readonly command: string[] }
+  | { readonly kind: 'http'; readonly urls: string[]; readonly authToken: string | undefined };
+
+/** How the workers were given on the command line. */
+export interface WorkerTargetOptions {
+  /** `--url`, repeatable. */
+  readonly url?: readonly string[];
+  /** `--auth-token`. */
+  readonly authToken?: string;
+}
+
+/**
+ * True when `entry` names an HTTP worker rather than a file or a command.
+ *
+ * @example
+ * ```ts
+ * isWorkerUrl('http://127.0.0.1:8080/vgi'); // true
+ * isWorkerUrl('dist/worker.js');            // false
+ * ```
+ */
+export function isWorkerUrl(entry: string): boolean {
+  return /^https?:\/\//i.test(entry.trim());
+}
+
+/**
+ * Resolves the workers: HTTP when the entry is a URL or `--url` is given (the entry's URL
+ * first), else the entry's command. The token comes from `--auth-token`, else from
+ * `SILO_AUTH_TOKEN`; it is refused with a process entry, which takes none.
+ *
+ * @example
+ * ```ts
+ * resolveWorkerTarget('http://a:8080/vgi', { url: ['http://b:8080/vgi'] });
+ * // { kind: 'http', urls: ['http://a:8080/vgi', 'http://b:8080/vgi'], authToken: process.env.SILO_AUTH_TOKEN }
+ * ```
+ */
+export function resolveWorkerTarget(entry: string | undefined, options: WorkerTargetOptions, env: NodeJS.ProcessEnv = process.env): WorkerTarget {
+  const flagged = options.url ?? [];
+  const entryIsUrl = entry !== undefined && isWorkerUrl(entry);
+  if (entry !== undefined && !entryIsUrl && flagged.length > 0) {
+    throw new CliError(`Both a worker entry ("${entry}") and --url are given. Give either the entry, to start worker processes, or HTTP worker URLs (as the entry or with --url), not both.`);
+  }
+  if (entryIsUrl || flagged.length > 0) {
+    const urls = [...(entryIsUrl ? [entry.trim()] : []), ...flagged];
+    const fromEnv = env.SILO_AUTH_TOKEN?.trim();
+    return { kind: 'http', urls, authToken: options.authToken ?? (fromEnv ? fromEnv : undefined) };
+  }
+  if (entry === undefined) throw new CliError('No workers given. Name a worker entry (a .js or .ts file, or a command in quotes), or HTTP workers with a URL entry or --url URL.');
+  if (options.authToken !== undefined) {
+    throw new CliError(`--auth-token is sent to HTTP workers, but "${entry}" starts worker processes, which take no token. Give the workers' URLs (as the entry or with --url), or drop --auth-token.`);
+  }
+  return { kind: 'process', command: resolveEntryCommand(entry).command };
+}
