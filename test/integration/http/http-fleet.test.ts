@@ -3,19 +3,23 @@
  * share storage (PostgreSQL when DATABASE_URL is set — required in CI — else SQLite) and
  * the signing key, and every request of a query — bind, each sink init, each process
  * call, the combine, each finalize turn, the destructor — goes to the next worker in
- * turn. Results must equal a stdio run of the same input on one process.
+ * turn. `runFunction({ urls })` must give the rows `runFunction({ command })` gives over
+ * stdio; the cases that need byte-level control drive the workers with the test driver.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { field, schemaOf, wire } from '../../../src/arrow';
+import { Table } from 'apache-arrow';
+import { field, makeRecordBatch, schemaOf, wire } from '../../../src/arrow';
+import { runFunction } from '../../../src/client';
 import { bindArguments, encodeBindRequest, RemoteError } from '../../../src/protocol';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess, type HttpVgiClient } from '../../fixtures/http/http-driver';
 import { roundRobin, rowsOf, runOverHttp, runOverStdio, type QuerySpec } from '../../fixtures/http/lifecycle-runs';
 import { WorkerProcess } from '../../fixtures/wire/wire-driver';
+import { CONFORMANCE_WORKER, rowsOf as tableRows } from '../client/support';
 
 const PROBE = join(__dirname, '..', '..', 'fixtures', 'http', 'vgi-client-http-probe.mjs');
 const INPUT = schemaOf([field('x', wire.int64(), true), field('name', wire.utf8(), true)]);
@@ -76,26 +80,36 @@ if (problem !== null) {
       for (const f of report.functions) expect([f.function_type, f.has_finalize]).toEqual(['TABLE_BUFFERING', true]);
     });
 
-    it('should run buffer_input with every request on the next worker and give the rows of the stdio run', async () => {
-      const q: QuerySpec = {
-        functionName: 'buffer_input',
-        inputSchema: INPUT,
-        sinkThreads: 2,
-        chunks: [
-          batchFromColumns(INPUT, { x: [5n, 3n, 9n], name: ['e', 'c', null] }),
-          batchFromColumns(INPUT, { x: [1n, 7n], name: ['a', 'g'] }),
-          batchFromColumns(INPUT, { x: [8n], name: ['h'] }),
-          batchFromColumns(INPUT, { x: [null, 2n], name: ['z', 'b'] }),
-          batchFromColumns(INPUT, { x: [4n], name: ['d'] }),
-        ],
-      };
-      const [overHttp, reference] = [await runOverHttp(next, q), await runOverStdio(stdio, q)];
-      expect(rowsOf(overHttp.batches)).toEqual(rowsOf(reference));
-      expect(rowsOf(overHttp.batches)).toHaveLength(9);
-      // One turn per chunk, spread over all three processes, then the finishing turn (schema, EOS).
-      expect(overHttp.turnServers).toHaveLength(6);
-      expect(new Set(overHttp.turnServers.slice(0, 5)).size).toBe(3);
-      expect(overHttp.turnServers[5]).toBeNull();
+    it('should run buffer_input through runFunction with every request on the next worker and give the rows of a stdio run', async () => {
+      const rows = 4_000;
+      const input = new Table([
+        makeRecordBatch(INPUT, {
+          x: Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : BigInt((i * 7919) % rows))),
+          name: Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : `n${i % 97}`)),
+        }),
+      ]);
+      const urls = workers.map((w) => w.url);
+      const lifecycle = { function: 'buffer_input', input, sinkWorkers: 2, batchSize: 500 } as const;
+      const overHttp = await runFunction({ urls, ...lifecycle });
+      const overStdio = await runFunction({ command: CONFORMANCE_WORKER, env: fleet.env, ...lifecycle });
+      // Two sink connections interleave their batches, so the output order is not defined: compare multisets.
+      expect(tableRows(overHttp.output).sort()).toEqual(tableRows(overStdio.output).sort());
+      expect(tableRows(overHttp.output).sort()).toEqual(tableRows(input).sort());
+      expect(overHttp.functionName).toBe('example.main.buffer_input');
+
+      // Every request went to the next worker in turn, whichever sink connection or stream sent it ...
+      const sent = overHttp.requests;
+      expect(sent.map((r) => r.url)).toEqual(sent.map((_, i) => urls[i % 3]));
+      // ... so each phase of the lifecycle reached several workers.
+      const count = (phase: string, call?: string): number => sent.filter((r) => r.phase === phase && (call === undefined || r.call === call)).length;
+      expect([count('sink-init'), count('process'), count('combine'), count('destructor')]).toEqual([2, 8, 1, 1]);
+      expect(count('finalize', 'init')).toBe(overHttp.finalizeStateIds.length);
+      expect(count('finalize', 'exchange')).toBeGreaterThan(2);
+      for (const phase of ['process', 'finalize']) expect(new Set(sent.filter((r) => r.phase === phase).map((r) => r.url))).toEqual(new Set(urls));
+      // Over HTTP no process is this client's: pids stay empty, ticks count each stream's /init and /exchange requests.
+      expect(overHttp.pids).toEqual({ sink: [], combine: null, finalize: [], destructor: null });
+      expect(overHttp.ticks).toEqual([count('finalize')]);
+      expect(overStdio.requests).toEqual([]);
       // The destructor, on yet another worker, cleared the execution from the shared storage.
       const scopes = await fleet.storage().listScopes();
       expect(scopes.map((s) => Buffer.from(s.scope.id).toString('hex'))).not.toContain(Buffer.from(overHttp.executionId).toString('hex'));

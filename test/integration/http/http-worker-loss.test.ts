@@ -1,30 +1,27 @@
 /**
- * Losing a worker of an HTTP fleet mid-sink (vgi-wire §5.4): SIGKILL one of three workers
- * while it serves a process call. That call and the query's next call to it fail with an
- * error naming the worker; the two others keep serving whole queries; and once the short
- * lease (`SILO_LEASE_TTL_MS`) of the orphaned executions has passed, `collectGarbage()`
- * removes their data from the shared storage.
+ * Losing a worker of an HTTP fleet mid-sink (vgi-wire §5.4): `runFunction` spreads a
+ * query over three workers, and the one serving its (hanging) process call is killed
+ * with SIGKILL. The run fails with an error naming that worker; its best-effort
+ * destructor, sent to a survivor, leaves nothing behind; a query still sent to the dead
+ * URL fails at once, naming it; the two survivors run a whole query. Queries whose client
+ * vanished (no destructor ever comes) hold a short lease (`SILO_LEASE_TTL_MS`) nobody
+ * renews, and once it ran out `collectGarbage()` removes their data from the shared storage.
  */
-import type { Schema } from 'apache-arrow';
-import { field, schemaOf, wire } from '../../../src/arrow';
+import { Table } from 'apache-arrow';
+import { field, makeRecordBatch, schemaOf, wire } from '../../../src/arrow';
+import { runFunction, WorkerUnreachableError } from '../../../src/client';
 import { encodeBindRequest } from '../../../src/protocol';
 import type { FunctionStorage } from '../../../src/providers/storage/function-storage';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
-import { type HttpVgiClient, HttpWorkerProcess } from '../../fixtures/http/http-driver';
-import { roundRobin, rowsOf, runOverHttp } from '../../fixtures/http/lifecycle-runs';
+import { HttpWorkerProcess } from '../../fixtures/http/http-driver';
+import { rowsOf } from '../client/support';
 
 const LEASE_MS = 1500;
 const INPUT = schemaOf([field('x', wire.int64(), true)]);
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** Binds `functionName` on `planner` and opens its primary sink on `sink`; returns the execution id. */
-async function startSink(planner: HttpVgiClient, sink: HttpVgiClient, functionName: string, inputSchema: Schema): Promise<Uint8Array> {
-  const bindCall = { functionName, inputSchema, schemaPath: ['main'] };
-  const bound = await planner.call('bind', bindCall);
-  return (await sink.init({ bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema, phase: 'TABLE_BUFFERING' })).header.executionId;
-}
+const table = (xs: bigint[]): Table => new Table([makeRecordBatch(INPUT, { x: xs })]);
 
 const problem = fleetBackendProblem();
 
@@ -51,44 +48,76 @@ if (problem !== null) {
       await fleet?.dispose();
     });
 
-    it('should fail the query with an error naming the lost worker, keep serving on the others, and let GC remove the orphans', async () => {
+    /** Queries whose client vanished: one mid-sink with chunks on all three workers, one after the first finalize turn. */
+    async function abandonedQueries(): Promise<Uint8Array[]> {
       const [a, b, c] = workers.map((w) => w.client());
+      const bindCall = { functionName: 'buffer_input', inputSchema: INPUT, schemaPath: ['main'] };
+      const init = { bindCall: encodeBindRequest(bindCall), outputSchema: (await a.call('bind', bindCall)).outputSchema };
       const chunk = (x: bigint): Uint8Array => serializeBatch(batchFromColumns(INPUT, { x: [x] }));
-      const processUrl = escape(`POST ${workers[1].url}/vgi.v2/table_buffering_process failed: `);
 
-      // A query mid-sink: chunks already buffered through all three workers.
-      const orphan = await startSink(a, b, 'buffer_input', INPUT);
-      for (const [i, w] of [a, b, c].entries()) await w.call('table_buffering_process', { functionName: 'buffer_input', executionId: orphan, inputBatch: chunk(BigInt(i)) });
+      const midSink = (await b.init({ ...init, phase: 'TABLE_BUFFERING' })).header.executionId;
+      for (const [i, w] of [a, b, c].entries()) await w.call('table_buffering_process', { functionName: 'buffer_input', executionId: midSink, inputBatch: chunk(BigInt(i)) });
 
-      // B is killed while it serves a process call.
-      const hanging = await startSink(c, a, 'hang_on_process', INPUT);
-      const inFlight = b.call('table_buffering_process', { functionName: 'hang_on_process', executionId: hanging, inputBatch: chunk(9n) }).catch((e: Error) => e);
-      await new Promise((done) => setTimeout(done, 400));
-      expect(await workers[1].stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-      const lost = await inFlight;
-      expect(lost).toBeInstanceOf(Error);
-      expect((lost as Error).message).toMatch(new RegExp(`${processUrl}(socket hang up|read ECONNRESET)`));
-      // The query's next chunk lands on the dead worker: it fails, naming it, instead of hanging.
-      await expect(b.call('table_buffering_process', { functionName: 'buffer_input', executionId: orphan, inputBatch: chunk(3n) })).rejects.toThrow(new RegExp(`${processUrl}connect ECONNREFUSED`));
+      const midFinalize = (await c.init({ ...init, phase: 'TABLE_BUFFERING' })).header.executionId;
+      const sid = await a.call('table_buffering_process', { functionName: 'buffer_input', executionId: midFinalize, inputBatch: chunk(7n) });
+      const [fid] = await b.call('table_buffering_combine', { functionName: 'buffer_input', executionId: midFinalize, stateIds: [sid] });
+      const first = await c.init({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId: midFinalize, finalizeStateId: fid });
+      expect(first.turn.stateToken).not.toBeNull();
+      return [midSink, midFinalize];
+    }
+
+    it('should fail the query with an error naming the lost worker, keep serving on the others, and let GC remove the orphans', async () => {
+      const urls = workers.map((w) => w.url);
+      const orphans = await abandonedQueries();
+      const scopesBefore = (await storage.listScopes()).map((s) => hex(s.scope.id)).sort();
+
+      // A query over all three: the worker that receives its (hanging) process call is killed while serving it.
+      let victim: HttpWorkerProcess | undefined;
+      const started = Date.now();
+      const lost = await runFunction({
+        urls,
+        function: 'hang_on_process',
+        input: table([9n]),
+        onRequest: (r) => {
+          if (r.call !== 'table_buffering_process' || victim !== undefined) return;
+          victim = workers[urls.indexOf(r.url)];
+          setTimeout(() => void victim!.stop('SIGKILL'), 400);
+        },
+      }).catch((e: unknown) => e);
+      expect(victim).toBeDefined();
+      const dead = victim!;
+      expect(await dead.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(lost).toBeInstanceOf(WorkerUnreachableError);
+      expect((lost as Error).message).toMatch(
+        new RegExp(`^\\[SILO606\\] The HTTP worker at ${escape(dead.url)} dropped the connection before answering table_buffering_process \\(POST ${escape(dead.url)}/vgi\\.v2/table_buffering_process: .*(socket hang up|ECONNRESET)`),
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // Its destructor went to a survivor (the next URL): the failed query left nothing behind.
+      expect((await storage.listScopes()).map((s) => hex(s.scope.id)).sort()).toEqual(scopesBefore);
+
+      // A query still sent to the dead URL fails at its first request there, naming it, instead of hanging.
+      const refused = await runFunction({ urls, function: 'buffer_input', input: table([1n]) }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkerUnreachableError);
+      expect((refused as Error).message).toMatch(new RegExp(`^\\[SILO606\\] Could not reach the HTTP worker at ${escape(dead.url)} for catalog_\\w+: POST ${escape(dead.url)}/vgi\\.v2/catalog_\\w+ failed \\(connect ECONNREFUSED`));
 
       // The survivors serve a whole new query, each request on the other one.
-      const input = [batchFromColumns(INPUT, { x: [10n, 11n] }), batchFromColumns(INPUT, { x: [12n] }), batchFromColumns(INPUT, { x: [13n] })];
-      const survived = await runOverHttp(roundRobin([a, c]), { functionName: 'buffer_input', inputSchema: INPUT, chunks: input });
-      expect(rowsOf(survived.batches)).toEqual(rowsOf(input));
+      const survivors = urls.filter((u) => u !== dead.url);
+      const input = table([10n, 11n, 12n, 13n, 14n]);
+      const survived = await runFunction({ urls: survivors, function: 'buffer_input', input, sinkWorkers: 2, batchSize: 2 });
+      expect(rowsOf(survived.output).sort()).toEqual(rowsOf(input).sort());
+      expect(survived.requests.map((r) => r.url)).toEqual(survived.requests.map((_, i) => survivors[i % 2]));
 
       // The orphans hold data (and a lease nobody renews any more); once it ran out, GC removes them.
       const scopes = await storage.listScopes();
       expect(scopes.map((s) => hex(s.scope.id))).not.toContain(hex(survived.executionId));
-      const leaseOf = (id: Uint8Array): number | undefined => scopes.find((s) => hex(s.scope.id) === hex(id))?.leaseExpiresAt;
-      const leases = [leaseOf(orphan), leaseOf(hanging)];
+      const leases = orphans.map((id) => scopes.find((s) => hex(s.scope.id) === hex(id))?.leaseExpiresAt);
       expect(leases).toEqual([expect.any(Number), expect.any(Number)]);
       const [first, last] = [Math.min(...(leases as number[])), Math.max(...(leases as number[]))];
       expect((await storage.collectGarbage(first - 1)).scopesCollected).toBe(0);
       await new Promise((done) => setTimeout(done, Math.max(0, last - Date.now()) + 50));
       expect((await storage.collectGarbage()).scopesCollected).toBe(2);
       const after = (await storage.listScopes()).map((s) => hex(s.scope.id));
-      expect(after).not.toContain(hex(orphan));
-      expect(after).not.toContain(hex(hanging));
+      for (const orphan of orphans) expect(after).not.toContain(hex(orphan));
     });
   });
 }
