@@ -142,6 +142,26 @@ function frameFlatbuffer(flatbuffer: Uint8Array): Uint8Array {
 }
 
 /**
+ * The record-batch message (prefix, flatbuffer, body) of `batch` as it stands inside the
+ * stream it was decoded from, when that stream's schema message is byte-for-byte the
+ * schema message of `schema`: a producer replaying stored batches then writes the stored
+ * message as it is, with no re-encoding and no copy. `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * const message = storedMessageOf(batch, outputSchema) ?? encodeStream(outputSchema, [batch], { withSchema: false, withEos: false });
+ * ```
+ */
+export function storedMessageOf(batch: ArrowBatch, schema: Schema): Uint8Array | undefined {
+  const stream = sourceStreams.get(batch);
+  if (stream === undefined) return undefined;
+  const head = schemaMessage(schema);
+  if (stream.length < head.length + EOS_BYTES.length) return undefined;
+  for (let i = 0; i < head.length; i++) if (stream[i] !== head[i]) return undefined;
+  return stream.subarray(head.length, stream.length - EOS_BYTES.length);
+}
+
+/**
  * True when record batches of `schema` can be loaded by {@link loadRecordBatch}: no
  * dictionary-encoded field (those need the dictionaries in force).
  *

@@ -9,7 +9,7 @@
  */
 import { AsyncByteQueue, type RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
 import { concatBytes } from '../common/concat-bytes';
-import { canEncodeDirectly, encodeStream } from './batch-message.codec';
+import { canEncodeDirectly, encodeStream, storedMessageOf } from './batch-message.codec';
 import { conformBatchToSchema } from './schema-compare';
 
 /** Collects what the arrow writer emits, synchronously, so bytes can be handed out per write. */
@@ -93,7 +93,9 @@ export class IpcStreamWriter {
     this.assertOpen('write');
     const bound = conformBatchToSchema(batch, this.schema, this.subject);
     if (this.direct) {
-      const bytes = encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false });
+      // A batch read back from storage whose stream had exactly this schema: its message is reused.
+      const stored = storedMessageOf(batch, this.schema);
+      const bytes = stored !== undefined && this.started ? stored : encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false });
       this.started = true;
       return bytes;
     }

@@ -46,6 +46,7 @@ import {
   schemaMessage,
   sourceStreamOf,
   splitStream,
+  storedMessageOf,
 } from '../../../src/arrow/batch-message.codec';
 
 /** Every column kind the hot path handles: fixed width, var width, bit-packed, nested. */
@@ -392,6 +393,40 @@ describe('splitStream', () => {
       expect(error).toMatchObject({ code: 'SILO410', failure: 'bad-message', offset: 0 });
       expect((error as Error).message).toMatch(/nested input/);
     }
+  });
+});
+
+describe('storedMessageOf', () => {
+  const SCHEMA = schemaOf([field('x', wire.int64(), false), field('label', wire.utf8(), true)]);
+  const stored = serializeBatch(makeRowsBatch(SCHEMA, [{ x: 1n, label: 'a' }, { x: 2n, label: null }], { seq: '7' }));
+
+  it('should write a batch read back from storage as the stored message when the stream schema is byte-identical', () => {
+    const [decoded] = readIpcStream(stored).batches;
+    const message = storedMessageOf(decoded, SCHEMA)!;
+    expect(message.buffer).toBe(stored.buffer);
+    const writer = new IpcStreamWriter(SCHEMA, 'replay');
+    const first = writer.write(decoded);
+    const second = writer.write(decoded);
+    // The first write carries the schema and is encoded; later ones reuse the stored message as is.
+    expect([second.buffer === stored.buffer, second.byteOffset, second.byteLength]).toEqual([true, message.byteOffset, message.byteLength]);
+    const back = readIpcStream(concat(first, second, writer.end()));
+    expect(back.batches.map(rowsOf)).toEqual([rowsOf(decoded), rowsOf(decoded)]);
+    expect(back.batches[1].metadata.get('seq')).toBe('7');
+  });
+
+  it('should re-encode when the stream schema differs in any byte (here: nullability)', () => {
+    const [decoded] = readIpcStream(stored).batches;
+    const relaxed = schemaOf([field('x', wire.int64(), true), field('label', wire.utf8(), true)]);
+    expect(storedMessageOf(decoded, relaxed)).toBeUndefined();
+    const writer = new IpcStreamWriter(relaxed, 'replay');
+    writer.write(decoded);
+    const again = writer.write(decoded);
+    expect(again.buffer).not.toBe(stored.buffer);
+    expect(readIpcStream(concat(serializeSchema(relaxed).subarray(0, schemaMessage(relaxed).length), again, EOS_BYTES)).batches.map(rowsOf)).toEqual([rowsOf(decoded)]);
+  });
+
+  it('should not apply to batches that were not decoded from a stored stream', () => {
+    expect(storedMessageOf(makeRowsBatch(SCHEMA, [{ x: 1n, label: 'a' }]), SCHEMA)).toBeUndefined();
   });
 });
 
