@@ -6,7 +6,7 @@
  * repetitions; plus the raw limit (the same Arrow IPC bytes piped through a pass-through
  * child process).
  *
- *   npx tsc -p bench/tsconfig.json && node dist/bench/wire.bench.js [options]
+ *   npm run bench -- [options]      (builds into dist/, then runs dist/bench/wire.bench.js)
  *
  * (`node -r ./test/support/register-ts.js bench/wire.bench.ts [options]` runs the harness
  * from source; the workers always run built, from dist/, so build first either way.)

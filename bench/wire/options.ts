@@ -55,5 +55,5 @@ export function commandLine(options: Options): string {
   if (options.sides.length !== 2) flags.push(`--sides ${options.sides.map((s) => s.name).join(',')}`);
   if (!options.profile && options.maxOthers !== 0.2) flags.push(`--max-others ${Math.round(options.maxOthers * 100)}`);
   if (options.profile) flags.push('--profile');
-  return `npx tsc -p bench/tsconfig.json && node dist/bench/wire.bench.js ${flags.join(' ')} --write`;
+  return `npm run bench -- ${flags.join(' ')} --write`;
 }

@@ -128,6 +128,6 @@ export function assertBuilt(repoRoot: string): void {
     .filter((n): n is { file: string; mtime: number } => n !== null && n.mtime > oldest);
   if (missing.length > 0 || stale.length > 0) {
     const why = missing.length > 0 ? `missing ${missing.join(', ')}` : `${stale.map((s) => s.file).join(', ')} changed after the last build`;
-    throw new Error(`The benchmark runs the built workers, but ${why}. Build first: npx tsc -p bench/tsconfig.json`);
+    throw new Error(`The benchmark runs the built workers, but ${why}. Build first: npx tsc -p bench/tsconfig.json (npm run bench does it)`);
   }
 }
