@@ -527,7 +527,7 @@ export function describeStorageConformance(
       });
 
       describe('leases and garbage collection', () => {
-        it('should collect an expired scope, keep a live one and never touch a scope without a lease', async () => {
+        it('should collect an expired scope, keep a live one and never touch an attach scope without a lease', async () => {
           const live = freshScope();
           const unleased = freshScope('attach');
           await populate(scope);
@@ -570,6 +570,22 @@ export function describeStorageConformance(
           await sleep(leaseWait);
           await storage.collectGarbage();
           expect(await listed(scope)).toBe(false);
+        });
+
+        it('should collect execution data written after its lease was removed (a late call after the destructor)', async () => {
+          const live = freshScope();
+          await storage.renewLease(scope, 600_000);
+          await storage.renewLease(live, 600_000);
+          await populate(live);
+          await storage.clearScope(scope);
+          // A late call on another worker writes after the destructor cleared the scope.
+          await populate(scope);
+          expect(await listed(scope)).toBe(true);
+          const report = await storage.collectGarbage();
+          expect(report.scopesCollected).toBeGreaterThanOrEqual(1);
+          await expectEmpty(scope);
+          expect(await listed(scope)).toBe(false);
+          await expectPopulated(live);
         });
 
         it('should drop the lease with clearScope', async () => {

@@ -240,8 +240,10 @@ export class Dispatcher {
   }
 
   private async persistContext(context: InitContext): Promise<void> {
-    await this.frameworkStorage(context.executionId).put(FRAMEWORK_NS, CONTEXT_KEY, encodeInitContext(context, this.sealer));
+    // Lease first: storage GC treats execution data without a lease as written after the
+    // execution ended, so nothing may be written before it.
     await this.storage.renewLease({ kind: 'execution', id: context.executionId }, this.leaseTtlMs);
+    await this.frameworkStorage(context.executionId).put(FRAMEWORK_NS, CONTEXT_KEY, encodeInitContext(context, this.sealer));
   }
 
   private async loadContext(executionId: Uint8Array): Promise<InitContext | undefined> {

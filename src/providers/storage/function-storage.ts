@@ -60,7 +60,7 @@ export interface LogScanOptions {
 
 /** What a garbage collection removed. */
 export interface GarbageCollectionReport {
-  /** Scopes whose lease had expired and whose data was removed. */
+  /** Scopes whose lease had expired, or execution scopes without a lease, whose data was removed. */
   readonly scopesCollected: number;
 }
 
@@ -127,7 +127,13 @@ export interface FunctionStorage {
   clearScope(scope: StorageScope): Promise<void>;
   /** Sets or extends the scope's lease to `now + ttlMs`. */
   renewLease(scope: StorageScope, ttlMs: number): Promise<void>;
-  /** Removes the data of every scope whose lease expired before `now` (epoch ms). */
+  /**
+   * Removes the data of every scope whose lease expired before `now` (epoch ms), and of
+   * every execution scope that holds data but has no lease at all: an execution takes its
+   * lease before it writes anything, so such data was written after its destructor (or
+   * an earlier collection) removed the lease — a late call on another worker — and
+   * nothing would ever collect it otherwise. Attach scopes without a lease are kept.
+   */
   collectGarbage(now?: number): Promise<GarbageCollectionReport>;
   /** Scopes that currently hold data or a lease. */
   listScopes(): Promise<ScopeInfo[]>;

@@ -261,7 +261,9 @@ export class MemoryStorage implements FunctionStorage {
   async collectGarbage(now: number = this.clock()): Promise<GarbageCollectionReport> {
     let scopesCollected = 0;
     for (const [k, d] of this.scopes) {
-      if (d.leaseExpiresAt !== undefined && d.leaseExpiresAt < now) {
+      const expired = d.leaseExpiresAt !== undefined && d.leaseExpiresAt < now;
+      const orphaned = d.leaseExpiresAt === undefined && d.scope.kind === 'execution' && holdsSomething(d);
+      if (expired || orphaned) {
         this.scopes.delete(k);
         scopesCollected++;
       }

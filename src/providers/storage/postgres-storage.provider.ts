@@ -48,6 +48,9 @@ const SERVER_NOW_MS = '(extract(epoch from now()) * 1000)::bigint';
 /** Expired leases collected per statement; bounds how long one GC statement holds locks. */
 const GC_BATCH = 100;
 
+/** The first byte of an encoded execution scope (see scope-codec). */
+const EXECUTION_TAG = encodeScope({ kind: 'execution', id: new Uint8Array(0) })[0];
+
 const migrations = (s: string): ReadonlyArray<{ version: number; sql: string }> => [
   {
     version: 1,
@@ -487,8 +490,29 @@ export class PostgresStorage implements FunctionStorage {
     for (;;) {
       const { rows } = await this.query<{ candidates: string; collected: string }>(sql, [cutoff === undefined ? null : Math.round(cutoff)]);
       scopesCollected += Number(rows[0].collected);
-      if (Number(rows[0].candidates) < GC_BATCH) return { scopesCollected };
+      if (Number(rows[0].candidates) < GC_BATCH) break;
     }
+    return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
+  }
+
+  /**
+   * Removes execution scopes that hold data but no lease (see FunctionStorage.collectGarbage).
+   * One statement, one snapshot: data committed after it started is not touched, and an
+   * execution takes its lease before writing, so a live execution is never a candidate.
+   */
+  private async collectOrphans(): Promise<number> {
+    const { kv, log, counter, queue, lease } = this.t;
+    const sql = `
+      WITH orphans AS (
+        SELECT scope FROM (SELECT scope FROM ${kv} UNION SELECT scope FROM ${log} UNION SELECT scope FROM ${counter} UNION SELECT scope FROM ${queue}) s
+        WHERE get_byte(scope, 0) = ${EXECUTION_TAG} AND NOT EXISTS (SELECT 1 FROM ${lease} l WHERE l.scope = s.scope)),
+      gone_kv AS (DELETE FROM ${kv} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),
+      gone_log AS (DELETE FROM ${log} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),
+      gone_counter AS (DELETE FROM ${counter} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),
+      gone_queue AS (DELETE FROM ${queue} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans)))
+      SELECT count(*) AS collected FROM orphans`;
+    const { rows } = await this.query<{ collected: string }>(sql, []);
+    return Number(rows[0].collected);
   }
 
   async listScopes(): Promise<ScopeInfo[]> {

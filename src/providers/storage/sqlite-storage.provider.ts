@@ -92,6 +92,9 @@ export function resolveSqlitePath(options: { path?: string; env?: NodeJS.Process
   return join(stateHome, 'silo', 'storage.db');
 }
 
+/** The first byte of an encoded execution scope (see scope-codec). */
+const EXECUTION_TAG = encodeScope({ kind: 'execution', id: new Uint8Array(0) });
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
@@ -520,9 +523,33 @@ export class SqliteStorage implements FunctionStorage {
           })
           .immediate(),
       );
-      if (!collected) return { scopesCollected };
+      if (!collected) break;
       scopesCollected++;
     }
+    return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
+  }
+
+  /** Removes execution scopes that hold data but no lease (see FunctionStorage.collectGarbage). */
+  private async collectOrphans(): Promise<number> {
+    const dataScopes = DATA_TABLES.map((t) => `SELECT scope FROM ${t}`).join(' UNION ');
+    const candidates = this.statement(`SELECT scope FROM (${dataScopes}) WHERE substr(scope, 1, 1) = ? AND scope NOT IN (SELECT scope FROM silo_lease)`);
+    const stillLeaseless = this.statement('SELECT 1 FROM silo_lease WHERE scope = ?');
+    const orphans = await this.run(() => (candidates.all(EXECUTION_TAG) as { scope: Buffer }[]).map((r) => r.scope));
+    let collected = 0;
+    for (const scope of orphans) {
+      // Re-checked inside the write transaction: a lease taken meanwhile keeps the scope.
+      const removed = await this.run(() =>
+        this.db
+          .transaction(() => {
+            if (stillLeaseless.get(scope) !== undefined) return false;
+            this.deleteScopeData(scope);
+            return true;
+          })
+          .immediate(),
+      );
+      if (removed) collected++;
+    }
+    return collected;
   }
 
   async listScopes(): Promise<ScopeInfo[]> {

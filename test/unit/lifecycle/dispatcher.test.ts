@@ -200,6 +200,24 @@ describe('Dispatcher lifecycle', () => {
     expect((await stream.tick()).batch!.getChild('m')!.toArray()).toEqual(BigInt64Array.from([2n, 3n]));
   });
 
+  it('should leave nothing behind when a worker that still caches an execution takes a late call after another ran the destructor', async () => {
+    const storage = new MemoryStorage();
+    const a = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: input.schema };
+    const { outputSchema } = await a.dispatcher.bind(bind);
+    const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
+    // b joins the execution (and caches it), then a runs the destructor.
+    await b.dispatcher.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 0n });
+    await a.dispatcher.destroy({ executionId });
+    expect(await storage.listScopes()).toEqual([]);
+    // A late call on b still lands: the data it writes has no lease, and GC removes it.
+    await b.dispatcher.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 1n });
+    expect((await storage.listScopes()).map((s) => [s.scope.kind, s.leaseExpiresAt])).toEqual([['execution', undefined]]);
+    expect((await storage.collectGarbage()).scopesCollected).toBe(1);
+    expect(await storage.listScopes()).toEqual([]);
+  });
+
   it('should explain an execution no storage knows (SILO503), and never throw from the destructor', async () => {
     const worker = await createTestingWorker({ modules }).compile();
     const unknown = new Uint8Array(16).fill(7);
