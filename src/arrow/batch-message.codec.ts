@@ -8,11 +8,12 @@
  * bookkeeping costs more than moving the data. Here the schema message is encoded once
  * per `Schema` object, a stream is written into one buffer sized up front (each column
  * buffer copied exactly once), and a record-batch message is loaded straight from its
- * body. Streams with dictionaries or compressed bodies are left to `apache-arrow`
- * (callers fall back when {@link canEncodeDirectly} / {@link canDecodeDirectly} say no).
+ * body. Dictionary batches are written the way apache-arrow's writer writes them (see
+ * {@link DictionaryTracker}). Reading dictionary-encoded or compressed streams is left to
+ * `apache-arrow` (callers fall back when {@link canDecodeDirectly} says no).
  */
-import { type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct } from 'apache-arrow';
-import { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { type Data, type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
+import { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
@@ -20,18 +21,6 @@ import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
 /** The framed schema message (prefix, flatbuffer, padding) of each schema object seen. */
 const schemaMessages = new WeakMap<Schema, Uint8Array>();
 
-/**
- * True when `schema` can be written by {@link encodeStream}: no dictionary-encoded field
- * anywhere (dictionary batches need the stream writer's bookkeeping).
- *
- * @example
- * ```ts
- * const bytes = canEncodeDirectly(schema) ? encodeStream(schema, batches) : slowPath();
- * ```
- */
-export function canEncodeDirectly(schema: Schema): boolean {
-  return schema.dictionaries.size === 0;
-}
 
 /**
  * The schema message of `schema` in the modern framing, encoded once per schema object.
@@ -94,11 +83,53 @@ function planBatch(batch: ArrowBatch): PlannedBatch {
   return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };
 }
 
+function planDictionaryBatch(chunk: Data, id: number, isDelta: boolean): PlannedBatch {
+  const assembled = VectorAssembler.assemble(new Vector([chunk]));
+  const data = new RecordBatchHeader(chunk.length, assembled.nodes, assembled.bufferRegions, null, assembled.variadicBufferCounts);
+  const head = frameFlatbuffer(Message.encode(Message.from(new DictionaryBatchHeader(data, id, isDelta), assembled.byteLength)));
+  return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };
+}
+
 /**
- * Writes an IPC stream — the schema message (unless `withSchema` is false), one message
- * per batch, the EOS marker (unless `withEos` is false) — into one new buffer. Every
- * batch must already be on `schema` (see `conformBatchToSchema`), and the schema must
- * pass {@link canEncodeDirectly}.
+ * The dictionaries one stream has written so far, so each batch sends only what the
+ * reader lacks, exactly as apache-arrow's stream writer decides it: a dictionary seen for
+ * the first time (or one that shares no chunk with the last one sent under its id) is
+ * sent whole, as a replacement; a dictionary that grew by chunks sends the new chunks as
+ * deltas; an unchanged one sends nothing.
+ *
+ * @example
+ * ```ts
+ * const dictionaries = new DictionaryTracker();
+ * socket.write(encodeStream(schema, [first], { withEos: false, dictionaries }));
+ * socket.write(encodeStream(schema, [second], { withSchema: false, withEos: false, dictionaries }));
+ * ```
+ */
+export class DictionaryTracker {
+  private readonly sent = new Map<number, { first: Data | undefined; chunks: number }>();
+
+  /** The dictionary messages `batch` needs before it, and records them as sent. */
+  plan(batch: ArrowBatch): PlannedBatch[] {
+    const out: PlannedBatch[] = [];
+    for (const [id, dictionary] of batch.dictionaries) {
+      const chunks: readonly Data[] = dictionary?.data ?? [];
+      const previous = this.sent.get(id);
+      if (previous === undefined || previous.first !== chunks[0]) {
+        chunks.forEach((chunk, i) => out.push(planDictionaryBatch(chunk, id, i > 0)));
+      } else {
+        for (let i = previous.chunks; i < chunks.length; i++) out.push(planDictionaryBatch(chunks[i], id, true));
+      }
+      this.sent.set(id, { first: chunks[0], chunks: chunks.length });
+    }
+    return out;
+  }
+}
+
+/**
+ * Writes an IPC stream — the schema message (unless `withSchema` is false), per batch the
+ * dictionary batches it needs and its record batch, the EOS marker (unless `withEos` is
+ * false) — into one new buffer. Every batch must already be on `schema` (see
+ * `conformBatchToSchema`). A stream written in several calls passes one
+ * {@link DictionaryTracker} to all of them.
  *
  * @example
  * ```ts
@@ -106,9 +137,14 @@ function planBatch(batch: ArrowBatch): PlannedBatch {
  * const tick = encodeStream(schema, [batch], { withSchema: false, withEos: false }); // one message
  * ```
  */
-export function encodeStream(schema: Schema, batches: readonly ArrowBatch[], options: { readonly withSchema?: boolean; readonly withEos?: boolean } = {}): Uint8Array {
+export function encodeStream(
+  schema: Schema,
+  batches: readonly ArrowBatch[],
+  options: { readonly withSchema?: boolean; readonly withEos?: boolean; readonly dictionaries?: DictionaryTracker } = {},
+): Uint8Array {
   const head = options.withSchema === false ? null : schemaMessage(schema);
-  const planned = batches.map(planBatch);
+  const dictionaries = schema.dictionaries.size === 0 ? null : (options.dictionaries ?? new DictionaryTracker());
+  const planned = batches.flatMap((b) => (dictionaries === null ? [planBatch(b)] : [...dictionaries.plan(b), planBatch(b)]));
   let total = (head?.length ?? 0) + (options.withEos === false ? 0 : EOS_BYTES.length);
   for (const p of planned) total += p.head.length + p.bodyLength;
   // Zero-filled, so the padding between and after body buffers needs no writes.

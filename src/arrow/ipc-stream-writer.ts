@@ -2,32 +2,15 @@
  * Incremental IPC stream encoding with a schema guard. Each call returns the bytes to put
  * on the channel now, so a producer can answer a tick with exactly one batch.
  *
- * Built on `apache-arrow`'s stream writer (dictionary bookkeeping stays there), but every
- * batch is first checked against — and re-bound onto — the stream's schema object, because
- * the arrow writer silently *closes* the stream on any schema difference, nullability and
- * dictionary ids included (vgi-wire §7).
+ * Every batch is first checked against — and re-bound onto — the stream's schema object
+ * (vgi-wire §7: a batch that does not fit the stream's schema, nullability and dictionary
+ * types included, is refused with the difference named, rather than written on a schema
+ * the reader does not expect). Messages are encoded by `batch-message.codec`, which
+ * writes dictionary batches as apache-arrow's stream writer does.
  */
-import { AsyncByteQueue, type RecordBatch, RecordBatchStreamWriter, type Schema } from 'apache-arrow';
-import { concatBytes } from '../common/concat-bytes';
-import { canEncodeDirectly, encodeStream, storedMessageOf } from './batch-message.codec';
+import { type RecordBatch, type Schema } from 'apache-arrow';
+import { DictionaryTracker, encodeStream, storedMessageOf } from './batch-message.codec';
 import { conformBatchToSchema } from './schema-compare';
-
-/** Collects what the arrow writer emits, synchronously, so bytes can be handed out per write. */
-class CapturingQueue extends AsyncByteQueue<Uint8Array> {
-  private captured: Uint8Array[] = [];
-
-  override write(value: ArrayBufferView): void {
-    // The arrow writer also writes Int32Array prefixes: always keep the raw bytes.
-    if (value.byteLength > 0) this.captured.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-  }
-
-  takeBytes(): Uint8Array {
-    const parts = this.captured;
-    this.captured = [];
-    // The writer may hand out views of a batch's own buffers; concatBytes copies, so callers own the result.
-    return concatBytes(...parts);
-  }
-}
 
 /**
  * Writes one IPC stream message by message.
@@ -41,12 +24,10 @@ class CapturingQueue extends AsyncByteQueue<Uint8Array> {
  * ```
  */
 export class IpcStreamWriter {
-  private readonly queue = new CapturingQueue();
-  private readonly writer = new RecordBatchStreamWriter({ autoDestroy: false });
   private started = false;
   private ended = false;
-  /** Without dictionaries, messages are encoded directly (one buffer each); else by apache-arrow's writer. */
-  private readonly direct: boolean;
+  private readonly dictionaries = new DictionaryTracker();
+  private readonly hasDictionaries: boolean;
 
   constructor(
     /** The stream's schema; every batch is re-bound onto this object. */
@@ -54,7 +35,7 @@ export class IpcStreamWriter {
     /** Names the stream in errors, e.g. `result of bind`. */
     private readonly subject = 'IPC stream',
   ) {
-    this.direct = canEncodeDirectly(schema);
+    this.hasDictionaries = schema.dictionaries.size > 0;
   }
 
   /** True once {@link end} has been called. */
@@ -74,15 +55,13 @@ export class IpcStreamWriter {
     this.assertOpen('start');
     if (this.started) return new Uint8Array(0);
     this.started = true;
-    if (this.direct) return encodeStream(this.schema, [], { withEos: false });
-    this.writer.reset(this.queue as never, this.schema);
-    return this.queue.takeBytes();
+    return encodeStream(this.schema, [], { withEos: false });
   }
 
   /**
-   * The messages for one batch (its dictionaries, then the batch), preceded by the schema
-   * message if the stream has not started. Throws `IpcSchemaMismatchError` when the batch
-   * does not fit the stream's schema.
+   * The messages for one batch (the dictionaries it needs, then the batch), preceded by
+   * the schema message if the stream has not started. Throws `IpcSchemaMismatchError`
+   * when the batch does not fit the stream's schema.
    *
    * @example
    * ```ts
@@ -92,21 +71,11 @@ export class IpcStreamWriter {
   write(batch: RecordBatch): Uint8Array {
     this.assertOpen('write');
     const bound = conformBatchToSchema(batch, this.schema, this.subject);
-    if (this.direct) {
-      // A batch read back from storage whose stream had exactly this schema: its message is reused.
-      const stored = storedMessageOf(batch, this.schema);
-      const bytes = stored !== undefined && this.started ? stored : encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false });
-      this.started = true;
-      return bytes;
-    }
-    const head = this.start();
-    this.writer.write(bound);
-    const body = this.queue.takeBytes();
-    if (body.length === 0) {
-      // A batch always yields a message; no bytes means the arrow writer dropped it.
-      throw new Error(`${this.subject}: apache-arrow's stream writer dropped a record batch (it closes on a schema change).`);
-    }
-    return head.length === 0 ? body : concatBytes(head, body);
+    // A batch read back from storage whose stream had exactly this schema: its message is reused.
+    const stored = this.started && !this.hasDictionaries ? storedMessageOf(batch, this.schema) : undefined;
+    const bytes = stored ?? encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false, dictionaries: this.dictionaries });
+    this.started = true;
+    return bytes;
   }
 
   /**
@@ -119,21 +88,13 @@ export class IpcStreamWriter {
    */
   end(): Uint8Array {
     this.assertOpen('end');
-    if (this.direct) {
-      const bytes = encodeStream(this.schema, [], { withSchema: !this.started });
-      this.started = true;
-      this.ended = true;
-      return bytes;
-    }
-    const head = this.start();
-    this.writer.close();
+    const bytes = encodeStream(this.schema, [], { withSchema: !this.started });
+    this.started = true;
     this.ended = true;
-    const tail = this.queue.takeBytes();
-    return head.length === 0 ? tail : concatBytes(head, tail);
+    return bytes;
   }
 
   private assertOpen(what: string): void {
     if (this.ended) throw new Error(`${this.subject}: ${what}() after end(); open a new IpcStreamWriter for the next stream.`);
   }
 }
-

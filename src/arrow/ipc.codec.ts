@@ -3,10 +3,8 @@
  * for records nested in `binary` columns (vgi-wire §3.4).
  */
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
-import { concatBytes } from '../common/concat-bytes';
-import { canEncodeDirectly, decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-message.codec';
+import { decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-message.codec';
 import { IpcFramingError } from './ipc.error';
-import { IpcStreamWriter } from './ipc-stream-writer';
 import { withoutPlaceholders } from './ipc-stream-reader';
 import { conformBatchToSchema } from './schema-compare';
 
@@ -102,9 +100,7 @@ export function serializeBatches(schema: Schema, batches: readonly RecordBatch[]
     const known = sourceStreamOf(batches[0], schema);
     if (known !== undefined) return known;
   }
-  if (canEncodeDirectly(schema)) return encodeStream(schema, batches.map((b) => conformBatchToSchema(b, schema, subject)));
-  const writer = new IpcStreamWriter(schema, subject);
-  return concatBytes(writer.start(), ...batches.map((b) => writer.write(b)), writer.end());
+  return encodeStream(schema, batches.map((b) => conformBatchToSchema(b, schema, subject)));
 }
 
 function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readAll(): RecordBatch[] } {

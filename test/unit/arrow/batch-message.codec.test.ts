@@ -4,8 +4,9 @@ import {
   CompressionType,
   Dictionary,
   Int32,
+  makeData,
   Message,
-  type RecordBatch,
+  RecordBatch,
   RecordBatchReader,
   RecordBatchStreamWriter,
   type Schema,
@@ -39,7 +40,6 @@ import {
 } from '../../../src/arrow';
 import {
   canDecodeDirectly,
-  canEncodeDirectly,
   decodeStreamDirectly,
   encodeStream,
   loadRecordBatch,
@@ -517,16 +517,12 @@ describe('sourceStreamOf', () => {
 describe('fallbacks to apache-arrow', () => {
   const ENUM = schemaOf([field('id', wire.int64(), false), field('kind', new Dictionary(new Utf8(), new Int32()), true)]);
 
-  it('should refuse dictionary-encoded schemas, nested dictionaries included, on the direct path', () => {
+  it('should leave reading dictionary-encoded schemas, nested dictionaries included, to apache-arrow', () => {
     const nested = schemaOf([
       field('s', wire.struct([field('k', wire.dict(), true)]), true),
       field('l', wire.list(wire.dict()), true),
     ]);
-    for (const schema of [ENUM, nested]) {
-      expect(canEncodeDirectly(schema)).toBe(false);
-      expect(canDecodeDirectly(schema)).toBe(false);
-    }
-    expect(canEncodeDirectly(WIDE)).toBe(true);
+    for (const schema of [ENUM, nested]) expect(canDecodeDirectly(schema)).toBe(false);
     expect(canDecodeDirectly(WIDE)).toBe(true);
 
     const bytes = serializeBatch(makeRowsBatch(nested, [{ s: { k: 'A' }, l: ['B', null, 'A'] }, { s: null, l: null }]));
@@ -535,6 +531,32 @@ describe('fallbacks to apache-arrow', () => {
       { s: { k: 'A' }, l: ['B', null, 'A'] },
       { s: null, l: null },
     ]);
+  });
+
+  it("should write dictionary streams byte for byte as apache-arrow's writer does: first sends, replacements, deltas, nothing for an unchanged dictionary", () => {
+    const first = makeRowsBatch(ENUM, [{ id: 1n, kind: 'TABLE' }, { id: 2n, kind: null }, { id: 3n, kind: 'VIEW' }]);
+    const replaced = makeRowsBatch(ENUM, [{ id: 4n, kind: 'MACRO' }]);
+    // The same dictionary object again (nothing to send), then the dictionary grown by a chunk (a delta).
+    const unchanged = new RecordBatch(replaced.schema, replaced.data);
+    const kind = replaced.getChild('kind')!;
+    const grownDictionary = kind.data[0].dictionary!.concat(makeRowsBatch(schemaOf([field('v', wire.utf8(), true)]), [{ v: 'SEQUENCE' }]).getChild('v')!);
+    const grownKind = makeData({ type: kind.type, length: 1, nullCount: 0, data: Int32Array.of(1), dictionary: grownDictionary });
+    const grown = new RecordBatch(replaced.schema, makeData({ type: replaced.data.type, length: 1, nullCount: 0, children: [replaced.data.children[0], grownKind] }));
+    const batches = [first, replaced, unchanged, grown];
+
+    const reference = new RecordBatchStreamWriter();
+    reference.reset(undefined, ENUM);
+    for (const b of batches) reference.write(conformBatchToSchema(b, ENUM));
+    reference.finish();
+    const expected = reference.toUint8Array(true);
+
+    const writer = new IpcStreamWriter(ENUM);
+    const ours = concat(...batches.map((b) => writer.write(b)), writer.end());
+    expect(sameBytes(ours, expected)).toBe(true);
+    expect(sameBytes(encodeStream(ENUM, batches.map((b) => conformBatchToSchema(b, ENUM))), expected)).toBe(true);
+    expect(readIpcStream(ours).batches.map((b) => readColumn(b, 'kind'))).toEqual([['TABLE', null, 'VIEW'], ['MACRO'], ['MACRO'], ['SEQUENCE']]);
+    // 'other' is a dictionary batch: the first send, the replacement, none for the unchanged dictionary, the delta.
+    expect(framedMessages(ours).map((m) => m.kind)).toEqual(['schema', 'other', 'record-batch', 'other', 'record-batch', 'record-batch', 'other', 'record-batch', 'eos']);
   });
 
   it('should write a dictionary stream with IpcStreamWriter that decodes to the right strings', () => {
