@@ -230,9 +230,36 @@ export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Arr
   return new RecordBatch(schema, data, message.metadata);
 }
 
+/** Schemas decoded from schema messages, by the message bytes: request schemas repeat call after call. */
+const schemaCache = new Map<string, Schema>();
+const SCHEMA_CACHE_SIZE = 256;
+
+/**
+ * The schema a schema message's flatbuffer (`metadata`) describes, decoded by `decode`
+ * once per distinct message: schemas are immutable, so equal bytes share one `Schema`
+ * object. A bounded cache (the oldest entry goes first).
+ *
+ * @example
+ * ```ts
+ * const schema = cachedSchema(frame.metadata, () => Message.decode(frame.metadata).header() as Schema);
+ * ```
+ */
+export function cachedSchema(metadata: Uint8Array, decode: () => Schema): Schema {
+  const key = Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1');
+  let schema = schemaCache.get(key);
+  if (schema === undefined) {
+    schema = decode();
+    if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value as string);
+    schemaCache.set(key, schema);
+  }
+  return schema;
+}
+
 /** One message of an in-memory stream: its decoded header and its body (a view). */
 export interface SplitMessage {
   readonly message: Message;
+  /** The message's flatbuffer bytes. */
+  readonly metadata: Uint8Array;
   readonly body: Uint8Array;
 }
 
@@ -276,13 +303,14 @@ export function splitStream(bytes: Uint8Array): { messages: SplitMessage[]; cano
         break;
       }
       if (length < 0 || at + length > bytes.length) return null;
-      const message = Message.decode(bytes.subarray(at, at + length));
+      const metadata = bytes.subarray(at, at + length);
+      const message = Message.decode(metadata);
       at += length;
       const bodyLength = Number(message.bodyLength);
       if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || at + bodyLength > bytes.length) return null;
       const isSchema = message.isSchema();
       if (isSchema !== (out.length === 0) || !(isSchema || message.isRecordBatch() || message.isDictionaryBatch())) return null;
-      out.push({ message, body: bytes.subarray(at, at + bodyLength) });
+      out.push({ message, metadata, body: bytes.subarray(at, at + bodyLength) });
       at += bodyLength;
     }
   } catch {
@@ -323,7 +351,7 @@ export function decodeStreamDirectly(bytes: Uint8Array): { schema: Schema; batch
   const split = splitStream(bytes);
   if (split === null) return null;
   const { messages } = split;
-  const schema = messages[0].message.header() as Schema;
+  const schema = cachedSchema(messages[0].metadata, () => messages[0].message.header() as Schema);
   if (!canDecodeDirectly(schema)) return null;
   const batches: ArrowBatch[] = [];
   for (const { message, body } of messages.slice(1)) {

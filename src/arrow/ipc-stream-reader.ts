@@ -3,7 +3,7 @@
  * first, then one record batch per call, each decoded the moment its message is complete.
  */
 import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
-import { canDecodeDirectly, loadRecordBatch } from './batch-message.codec';
+import { cachedSchema, canDecodeDirectly, loadRecordBatch } from './batch-message.codec';
 import { type IpcFrame, joinFrames } from './ipc-frame';
 import { IpcFramingError } from './ipc.error';
 
@@ -183,23 +183,12 @@ export function decodeFrames(frames: readonly IpcFrame[]): { schema: Schema; bat
   }
 }
 
-/** Schemas decoded from schema messages, by the message bytes: request schemas repeat call after call. */
-const schemaCache = new Map<string, Schema>();
-const SCHEMA_CACHE_SIZE = 256;
-
 /**
- * The schema of a schema frame, decoded once per distinct message (schemas are immutable,
- * so equal bytes can share one `Schema` object). Throws `IpcFramingError` when undecodable.
+ * The schema of a schema frame, decoded once per distinct message (see
+ * `cachedSchema`). Throws `IpcFramingError` when undecodable.
  */
 function decodeSchemaFrame(frame: IpcFrame): Schema {
-  const key = Buffer.from(frame.metadata.buffer, frame.metadata.byteOffset, frame.metadata.byteLength).toString('latin1');
-  let schema = schemaCache.get(key);
-  if (schema === undefined) {
-    schema = decodeFrames([frame]).schema;
-    if (schemaCache.size >= SCHEMA_CACHE_SIZE) schemaCache.delete(schemaCache.keys().next().value as string);
-    schemaCache.set(key, schema);
-  }
-  return schema;
+  return cachedSchema(frame.metadata, () => decodeFrames([frame]).schema);
 }
 
 /** A record-batch frame loaded straight from its body, or null when the fast path does not apply. */
