@@ -21,10 +21,10 @@ import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
 /** The framed schema message (prefix, flatbuffer, padding) of each schema object seen. */
 const schemaMessages = new WeakMap<Schema, Uint8Array>();
 
-
 /**
- * The schema message of `schema` in the modern framing, encoded once per schema object.
- * The returned bytes are shared: do not modify them.
+ * The schema message of `schema` in the modern framing, encoded once per schema object
+ * (and reused for a fresh schema object holding the same fields). The returned bytes are
+ * shared: do not modify them.
  *
  * @example
  * ```ts
@@ -66,8 +66,8 @@ function sameFields(a: Schema, b: Schema): boolean {
   return true;
 }
 
-/** A record batch laid out as one IPC message, ready to be copied into place. */
-interface PlannedBatch {
+/** A record batch (or dictionary batch) laid out as one IPC message, ready to be copied into place. */
+export interface PlannedBatch {
   /** Prefix + flatbuffer + padding. */
   readonly head: Uint8Array;
   readonly buffers: readonly ArrayBufferView[];
