@@ -29,8 +29,17 @@ export type PlainRecord = Record<string, unknown>;
  * ```
  */
 export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  let camel = camelNames.get(name);
+  if (camel === undefined) {
+    camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    // Record field names come from a fixed set of schemas; the bound only guards odd callers.
+    if (camelNames.size < 4096) camelNames.set(name, camel);
+  }
+  return camel;
 }
+
+/** Wire field names already converted: every request and response converts the same few. */
+const camelNames = new Map<string, string>();
 
 /**
  * Converts a camelCase object to the wire row of `schema` (struct fields recursively),
