@@ -140,6 +140,27 @@ export class WorkerUnreachableError extends SiloError {
 }
 
 /**
+ * Every worker of a fleet refused the connection for one request: none of them is
+ * serving. Carries each worker's own {@link WorkerUnreachableError}.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof NoWorkerReachableError) console.error(e.failures.map((f) => f.url)); }
+ * ```
+ */
+export class NoWorkerReachableError extends SiloError {
+  constructor(readonly failures: readonly WorkerUnreachableError[]) {
+    const first = failures[0];
+    super(
+      'SILO609',
+      `None of the ${failures.length} HTTP workers could be reached for ${first.during}: ${failures.map((f) => `${f.url} (${f.detail})`).join('; ')}. ` +
+        'Check that the workers are running and serving these URLs — `silo serve <entry> --http PORT` prints each as HTTP:<url>, mount prefix included — and that their hosts and ports are reachable from here.',
+      { cause: first },
+    );
+  }
+}
+
+/**
  * An HTTP worker answered with a status other than 200 and no vgi.v2 error body (401,
  * 413, 415, a plain-text 404, a proxy's 502, ...), or with a 200 that is not Arrow. The
  * message carries the status, the body's text and how to fix the usual causes.

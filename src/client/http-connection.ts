@@ -25,7 +25,7 @@ import {
   type ResultOutputs,
   WireProtocolError,
 } from '../protocol';
-import { WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from './client.error';
+import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from './client.error';
 import { HttpFleet } from './http-fleet';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
@@ -44,6 +44,11 @@ export interface HttpRequestInfo {
 export interface HttpConnectionOptions extends ConnectionOptions {
   /** Called as each request is sent, with the URL it goes to. */
   readonly onRequest?: (request: HttpRequestInfo) => void;
+  /**
+   * Called with the very object `onRequest` got when that worker refused the connection:
+   * the request never reached it (and went to the next worker of the list, if any).
+   */
+  readonly onRefused?: (request: HttpRequestInfo) => void;
 }
 
 /** What one request is. */
@@ -199,17 +204,38 @@ export class HttpConnection implements VgiConnection {
   }
 
   /** Sends one request to the next URL and returns its Arrow streams, or raises what went wrong. */
+  /**
+   * Sends a request to the next worker of the fleet. A worker that cannot be connected to
+   * never received the request, so it goes to the one after instead, until every worker
+   * was tried; a request a worker received and then lost is never sent elsewhere.
+   */
   private async send(kind: RequestKind, body: Uint8Array): Promise<Answer> {
-    const url = this.fleet.nextUrl();
+    const refused: WorkerUnreachableError[] = [];
+    for (;;) {
+      const url = this.fleet.nextUrl();
+      try {
+        return await this.sendTo(url, kind, body);
+      } catch (error) {
+        const undelivered = error instanceof WorkerUnreachableError && error.stage === 'connect';
+        if (!undelivered || this.abort.signal.aborted) throw error;
+        refused.push(error);
+        if (refused.length >= this.fleet.urls.length) throw refused.length === 1 ? error : new NoWorkerReachableError(refused);
+      }
+    }
+  }
+
+  private async sendTo(url: string, kind: RequestKind, body: Uint8Array): Promise<Answer> {
     const target: HttpTarget = { baseUrl: url, path: kind.path, during: kind.during };
-    this.options.onRequest?.({ url, call: kind.call });
     const limit = this.fleet.requestLimit(url);
     // The worker would refuse it with 413 — or, closing the connection before reading it all, lose it as a reset.
     if (limit !== undefined && body.byteLength > limit) throw new WorkerRequestTooLargeError(url, kind.during, body.byteLength, limit, 'not sent');
+    const info: HttpRequestInfo = { url, call: kind.call };
+    this.options.onRequest?.(info);
     let answer: HttpAnswer;
     try {
       answer = await postArrow(target, body, { agent: this.fleet.agentFor(url), authToken: this.fleet.authToken, signal: this.abort.signal, repeatable: kind.repeatable });
     } catch (error) {
+      if (error instanceof WorkerUnreachableError && error.stage === 'connect') this.options.onRefused?.(info);
       throw await this.explainDrop(error, url, kind, body.byteLength, limit);
     }
     this.fleet.noteAnswer(url, answer.headers);

@@ -22,6 +22,8 @@ export interface HttpFleetOptions {
   readonly onLog?: (log: ReceivedLog, role: WorkerRole) => void;
   /** Every request as it is sent, tagged with the role of the connection that sent it. */
   readonly onRequest?: (request: HttpRequestInfo, role: WorkerRole) => void;
+  /** A request (the object `onRequest` got) whose worker refused the connection, so it never reached it. */
+  readonly onRefused?: (request: HttpRequestInfo, role: WorkerRole) => void;
 }
 
 /**
@@ -136,6 +138,7 @@ export class HttpFleet implements ConnectionLauncher {
     const connection: HttpConnectionOptions = {
       onLog: this.options.onLog && ((log) => this.options.onLog!(log, role)),
       onRequest: this.options.onRequest && ((request) => this.options.onRequest!(request, role)),
+      onRefused: this.options.onRefused && ((request) => this.options.onRefused!(request, role)),
     };
     const conn = new HttpConnection(this, connection);
     this.connections.add(conn);

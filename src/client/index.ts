@@ -35,6 +35,7 @@ export {
   RunCancelledError,
   WorkerStartError,
   WorkerUnreachableError,
+  NoWorkerReachableError,
   WorkerHttpError,
   WorkerRequestTooLargeError,
 } from './client.error';

@@ -64,13 +64,20 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     options.onLog?.(entry);
   };
   const requests: RunRequest[] = [];
+  const entries = new WeakMap<HttpRequestInfo, RunRequest>();
   const onRequest = (request: HttpRequestInfo, role: WorkerRole): void => {
     // A stream's /exchange turns and its cancel belong to the stream's phase, as its /init does.
     const entry: RunRequest = { phase: phaseOf(request.call === 'exchange' || request.call === 'cancel' ? 'init' : request.call, role), call: request.call, url: request.url };
+    entries.set(request, entry);
     requests.push(entry);
     options.onRequest?.(entry);
   };
-  const launcher = launcherFor(options, onLog, onRequest);
+  // A worker that refused the connection never had the request (it went to the next one): not a request it served.
+  const onRefused = (request: HttpRequestInfo): void => {
+    const at = requests.indexOf(entries.get(request)!);
+    if (at >= 0) requests.splice(at, 1);
+  };
+  const launcher = launcherFor(options, onLog, onRequest, onRefused);
   const run = new RunState(options, launcher);
   try {
     return await run.execute(batchSize, requestedSinks, { logs, requests }, started);
@@ -272,6 +279,7 @@ function launcherFor(
   options: RunFunctionOptions,
   onLog: (log: ReceivedLog, role: WorkerRole) => void,
   onRequest: (request: HttpRequestInfo, role: WorkerRole) => void,
+  onRefused: (request: HttpRequestInfo) => void,
 ): ConnectionLauncher {
   const { command, urls } = options;
   if (command !== undefined && urls !== undefined) {
@@ -284,7 +292,7 @@ function launcherFor(
         `${processOnly.join(' and ')} configure${processOnly.length === 1 ? 's' : ''} worker processes this run starts, but urls names HTTP workers that already run: set their environment where they are served (silo serve <entry> --http PORT), and remove ${processOnly.join(' and ')}.`,
       );
     }
-    return new HttpFleet(urls, { authToken: options.authToken, onLog, onRequest });
+    return new HttpFleet(urls, { authToken: options.authToken, onLog, onRequest, onRefused });
   }
   if (command === undefined) {
     throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');

@@ -120,7 +120,10 @@ export interface RunFunctionOptions {
   readonly onLog?: (log: RunLog) => void;
   /** Worker stderr as it arrives (its tail is always kept for crash reports). Processes only. */
   readonly onStderr?: (pid: number | null, chunk: string) => void;
-  /** Over HTTP: every request as it is sent, with the URL it goes to (they are also returned). */
+  /**
+   * Over HTTP: every request as it is sent, with the URL it goes to (they are also returned).
+   * Includes attempts a worker refused the connection for, which are then resent to the next URL.
+   */
   readonly onRequest?: (request: RunRequest) => void;
 }
 
@@ -155,7 +158,11 @@ export interface RunFunctionResult {
   readonly outputSchema: Schema;
   readonly logs: readonly RunLog[];
   readonly pids: RunPids;
-  /** Over HTTP: every request in the order sent, with the URL that got it; empty for worker processes (see `pids`). */
+  /**
+   * Over HTTP: every request in the order sent, with the URL that got it; empty for worker
+   * processes (see `pids`). A request a worker of the list refused the connection for went
+   * to the next worker and is listed there only.
+   */
   readonly requests: readonly RunRequest[];
   /** The minted execution id (empty without input). */
   readonly executionId: Uint8Array;

@@ -1,6 +1,6 @@
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, field, makeRowsBatch, readIpcStream, schemaOf, wire } from '../../../src/arrow';
-import { HttpConnection, type HttpRequestInfo, type ReceivedLog, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from '../../../src/client';
+import { HttpConnection, type HttpRequestInfo, NoWorkerReachableError, type ReceivedLog, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from '../../../src/client';
 import {
   decodeRequestBytes,
   encodeErrorResponse,
@@ -177,6 +177,35 @@ describe('HttpConnection', () => {
       `[SILO606] Could not reach the HTTP worker at ${url} for catalog_catalogs: POST ${url}/vgi.v2/catalog_catalogs failed (connect ECONNREFUSED ${url.slice(7, -4)}). ` +
         'Check that the worker is running and serving this URL — `silo serve <entry> --http PORT` prints it as HTTP:<url>, mount prefix included — and that its host and port are reachable from here.',
     );
+  });
+
+  it('should send a request a worker of the list refused to the next one, and record only where it was served', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/vgi`;
+    const w = await worker(() => catalogs());
+    const refused: HttpRequestInfo[] = [];
+    const { conn, sent } = connect([dead, w.url], { onRefused: (r) => refused.push(r) });
+    for (let i = 0; i < 3; i++) expect((await conn.call('catalog_catalogs', {})).result.map((c) => c.name)).toEqual(['example']);
+    // Each request tried the dead worker first (its turn in the round robin), then went on to the live one.
+    expect(sent.map((r) => r.url)).toEqual([dead, w.url, dead, w.url, dead, w.url]);
+    expect(refused).toEqual([sent[0], sent[2], sent[4]]);
+    expect(refused.every((r, i) => r === sent[2 * i])).toBe(true);
+    expect(w.requests).toHaveLength(3);
+  });
+
+  it('should name every worker when none of the list can be reached (SILO609)', async () => {
+    const dead = [`http://127.0.0.1:${await closedPort()}/vgi`, `http://127.0.0.1:${await closedPort()}/vgi`];
+    const refused: HttpRequestInfo[] = [];
+    const { conn, sent } = connect(dead, { onRefused: (r) => refused.push(r) });
+    const error = await conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoWorkerReachableError);
+    expect((error as NoWorkerReachableError).failures.map((f) => f.url)).toEqual(dead);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^\\[SILO609\\] None of the 2 HTTP workers could be reached for catalog_catalogs: ${dead[0]} \\(connect ECONNREFUSED [\\d.:]+\\); ${dead[1]} \\(connect ECONNREFUSED [\\d.:]+\\)\\. Check that the workers are running`),
+    );
+    expect(refused).toEqual(sent);
+    expect(sent.map((r) => r.url)).toEqual(dead);
+    // Still usable: the next request tries the list again.
+    expect(conn.usable).toBe(true);
   });
 
   it('should report a worker that drops the connection mid-request, and never send a process call twice', async () => {
