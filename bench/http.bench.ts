@@ -7,16 +7,17 @@
  *
  * `--write` replaces (or appends) the "## HTTP" section of bench/RESULTS.md with this run.
  */
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, field, MessageFramer, readIpcStream, schemaOf, wire } from '../src/arrow';
 import { decodeInitHeader, decodeUnaryResponse, encodeBindRequest, encodeContinuation, encodeRequest, sortBatches } from '../src/protocol';
 import { batchFromColumns, serializeBatch } from '../src/worker/batch-utils';
+import { machine, writeSection } from './results-md';
 
 const REPO = join(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -77,17 +78,6 @@ async function startWorker(dir: string): Promise<{ url: string; stop: () => void
     child.once('exit', (code) => fail(new Error(`the worker exited (${code}) before announcing its URL`)));
   });
   return { url, stop: () => child.kill('SIGTERM') };
-}
-
-function machine(): string {
-  const run = (command: string) => {
-    try {
-      return execSync(command, { encoding: 'utf8' }).trimEnd();
-    } catch {
-      return `(${command} unavailable)`;
-    }
-  };
-  return ['```', `$ nproc\n${run('nproc')}`, `$ free -h\n${run('free -h')}`, `$ node --version\n${process.version}`, `$ uptime\n${run('uptime')}`, `(${cpus()[0]?.model.trim() ?? 'unknown CPU'})`, '```'].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -161,15 +151,7 @@ async function main(): Promise<void> {
         table,
         '',
       ].join('\n');
-      const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\n';
-      const start = current.indexOf('## HTTP');
-      let updated: string;
-      if (start < 0) updated = `${current.trimEnd()}\n\n${section}`;
-      else {
-        const rest = current.indexOf('\n## ', start + 1);
-        updated = current.slice(0, start) + section + (rest < 0 ? '' : `\n${current.slice(rest + 1)}`);
-      }
-      writeFileSync(path, updated);
+      writeSection(path, '## HTTP', section);
       console.log(`\nwrote the "## HTTP" section of ${path}`);
     } else console.log(`\n${table}`);
   } finally {

@@ -7,16 +7,17 @@
  * PostgreSQL is included when DATABASE_URL is set (source .ci/start-postgres.sh).
  * `--write` replaces the "## Storage" section of bench/RESULTS.md with this run.
  */
-import { execSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'pg';
 import { fromHex, toBytes, toHex } from '../src/providers/storage/bytes';
 import type { FunctionStorage, StorageScope } from '../src/providers/storage/function-storage';
 import { createStorageFromEnv } from '../src/providers/storage/storage-from-env';
+import { machine, writeSection } from './results-md';
 
 const OPS = ['put', 'get', 'append', 'log scan', 'counter add', 'queue push', 'queue pop'] as const;
 type Op = (typeof OPS)[number];
@@ -176,19 +177,6 @@ async function multiProcess(backend: Backend, processes: number): Promise<Map<Op
   return out;
 }
 
-/** `nproc`, `free -h`, the node version and the load average (a busy machine skews every figure). */
-function machine(): string {
-  const run = (command: string) => {
-    try {
-      return execSync(command, { encoding: 'utf8' }).trimEnd();
-    } catch {
-      return `(${command} unavailable)`;
-    }
-  };
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return ['```', `$ nproc\n${run('nproc')}`, `$ free -h\n${run('free -h')}`, `$ node --version\n${process.version}`, `$ uptime\n${run('uptime')}`, `(${cpu})`, '```'].join('\n');
-}
-
 async function main(): Promise<void> {
   const rows: string[] = [];
   for (const backend of backends()) {
@@ -226,16 +214,7 @@ async function main(): Promise<void> {
       table,
       '',
     ].join('\n');
-    const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\n';
-    const start = current.indexOf('## Storage');
-    let updated: string;
-    if (start < 0) {
-      updated = `${current.trimEnd()}\n\n${section}`;
-    } else {
-      const rest = current.indexOf('\n## ', start + 1);
-      updated = current.slice(0, start) + section + (rest < 0 ? '' : `\n${current.slice(rest + 1)}`);
-    }
-    writeFileSync(path, updated);
+    writeSection(path, '## Storage', section);
     console.log(`\nwrote the "## Storage" section of ${path}`);
   }
 }

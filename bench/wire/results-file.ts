@@ -3,9 +3,7 @@
  * section also holds hand-written analysis, so only the text between a block's markers
  * is replaced; everything else in the file (other sections included) is kept.
  */
-import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 
 export type Block = 'table' | 'profile';
 
@@ -27,17 +25,4 @@ export function writeBlock(path: string, block: Block, content: string): void {
   if (from < 0 || to < from) throw new Error(`${path}: the "${SECTION}" section has no ${start(block)} … ${end(block)} markers; add them where the block belongs.`);
   text = `${text.slice(0, from + start(block).length)}\n${content.trim()}\n${text.slice(to)}`;
   writeFileSync(path, text);
-}
-
-/** `nproc`, `free -h`, the node version and the load average (a busy machine skews every figure). */
-export function machine(): string {
-  const run = (command: string) => {
-    try {
-      return execSync(command, { encoding: 'utf8' }).trimEnd();
-    } catch {
-      return `(${command} unavailable)`;
-    }
-  };
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return ['```', `$ nproc\n${run('nproc')}`, `$ free -h\n${run('free -h')}`, `$ node --version\n${process.version}`, `$ uptime\n${run('uptime')}`, `(${cpu})`, '```'].join('\n');
 }
