@@ -31,6 +31,8 @@ export interface IpcFrame {
   readonly dictionaryId?: number;
   /** Whether a dictionary message is a delta, for dictionary messages. */
   readonly isDelta?: boolean;
+  /** The decoded flatbuffer `Message`, when the framer already decoded it (so decoding the batch need not again). */
+  readonly message?: Message;
 }
 
 /**
@@ -85,7 +87,7 @@ export function decodeMessageHeader(
  */
 export function makeFrame(kind: IpcMessageKind, message: Message, metadata: Uint8Array, body: Uint8Array): IpcFrame {
   if (kind === 'schema') {
-    return { kind, metadata, body, customMetadata: message.metadata, numRows: 0 };
+    return { kind, metadata, body, customMetadata: message.metadata, numRows: 0, message };
   }
   try {
     if (kind === 'dictionary') {
@@ -98,10 +100,11 @@ export function makeFrame(kind: IpcMessageKind, message: Message, metadata: Uint
         numRows: Number(header.length),
         dictionaryId: Number(header.id),
         isDelta: header.isDelta,
+        message,
       };
     }
     const header = message.header() as unknown as { length: number };
-    return { kind, metadata, body, customMetadata: message.metadata, numRows: Number(header.length) };
+    return { kind, metadata, body, customMetadata: message.metadata, numRows: Number(header.length), message };
   } catch (cause) {
     throw new IpcFramingError('bad-message', 0, `the ${kind} message header could not be decoded.`, { cause });
   }

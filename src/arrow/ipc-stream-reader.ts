@@ -195,7 +195,7 @@ function decodeSchemaFrame(frame: IpcFrame): Schema {
 function decodeBatchFrame(schema: Schema, frame: IpcFrame): RecordBatch | null {
   if (frame.kind !== 'record-batch' || !canDecodeDirectly(schema)) return null;
   try {
-    return loadRecordBatch(schema, Message.decode(frame.metadata), frame.body);
+    return loadRecordBatch(schema, frame.message ?? Message.decode(frame.metadata), frame.body);
   } catch {
     // Left to apache-arrow's reader, whose error says what is wrong.
     return null;
