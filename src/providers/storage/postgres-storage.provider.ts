@@ -13,7 +13,7 @@ import type {
   StorageScope,
 } from './function-storage';
 import { compareBytes } from './bytes';
-import { decodeScope, encodeScope, lastWriteWins, normalizeLimit } from './scope-codec';
+import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope-codec';
 
 /**
  * Options of {@link PostgresStorage}.
@@ -47,9 +47,6 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const SERVER_NOW_MS = '(extract(epoch from now()) * 1000)::bigint';
 /** Expired leases collected per statement; bounds how long one GC statement holds locks. */
 const GC_BATCH = 100;
-
-/** The first byte of an encoded execution scope (see scope-codec). */
-const EXECUTION_TAG = encodeScope({ kind: 'execution', id: new Uint8Array(0) })[0];
 
 const migrations = (s: string): ReadonlyArray<{ version: number; sql: string }> => [
   {
@@ -505,7 +502,7 @@ export class PostgresStorage implements FunctionStorage {
     const sql = `
       WITH orphans AS (
         SELECT scope FROM (SELECT scope FROM ${kv} UNION SELECT scope FROM ${log} UNION SELECT scope FROM ${counter} UNION SELECT scope FROM ${queue}) s
-        WHERE get_byte(scope, 0) = ${EXECUTION_TAG} AND NOT EXISTS (SELECT 1 FROM ${lease} l WHERE l.scope = s.scope)),
+        WHERE get_byte(scope, 0) = ${EXECUTION_SCOPE_TAG} AND NOT EXISTS (SELECT 1 FROM ${lease} l WHERE l.scope = s.scope)),
       gone_kv AS (DELETE FROM ${kv} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),
       gone_log AS (DELETE FROM ${log} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),
       gone_counter AS (DELETE FROM ${counter} WHERE scope = ANY (ARRAY(SELECT scope FROM orphans))),

@@ -7,6 +7,9 @@ import type { KeyValue, StorageScope, StorageScopeKind } from './function-storag
 
 const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02 };
 
+/** The first byte of every encoded execution scope (SQL can tell scope kinds apart by it). */
+export const EXECUTION_SCOPE_TAG = KIND_TO_TAG.execution;
+
 /**
  * Encodes a scope as `[kind tag] ++ id`: one column in SQL tables, so every key is
  * `(scope, ns, key)` and an execution and an attach with equal ids never collide.

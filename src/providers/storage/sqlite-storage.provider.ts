@@ -15,7 +15,7 @@ import type {
   StorageScope,
 } from './function-storage';
 import { compareBytes } from './bytes';
-import { decodeScope, encodeScope, normalizeLimit } from './scope-codec';
+import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope-codec';
 
 /**
  * Options of {@link SqliteStorage}.
@@ -91,9 +91,6 @@ export function resolveSqlitePath(options: { path?: string; env?: NodeJS.Process
   const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
   return join(stateHome, 'silo', 'storage.db');
 }
-
-/** The first byte of an encoded execution scope (see scope-codec). */
-const EXECUTION_TAG = encodeScope({ kind: 'execution', id: new Uint8Array(0) });
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -534,7 +531,7 @@ export class SqliteStorage implements FunctionStorage {
     const dataScopes = DATA_TABLES.map((t) => `SELECT scope FROM ${t}`).join(' UNION ');
     const candidates = this.statement(`SELECT scope FROM (${dataScopes}) WHERE substr(scope, 1, 1) = ? AND scope NOT IN (SELECT scope FROM silo_lease)`);
     const stillLeaseless = this.statement('SELECT 1 FROM silo_lease WHERE scope = ?');
-    const orphans = await this.run(() => (candidates.all(EXECUTION_TAG) as { scope: Buffer }[]).map((r) => r.scope));
+    const orphans = await this.run(() => (candidates.all(Uint8Array.of(EXECUTION_SCOPE_TAG)) as { scope: Buffer }[]).map((r) => r.scope));
     let collected = 0;
     for (const scope of orphans) {
       // Re-checked inside the write transaction: a lease taken meanwhile keeps the scope.
