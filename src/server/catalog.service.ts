@@ -15,6 +15,7 @@ import {
   type SchemaInfoInput,
   type TypedPathParams,
 } from '../protocol';
+import { concatBytes } from '../common/concat-bytes';
 import { SiloError } from '../errors';
 import type { FunctionRegistry } from '../registration/function-registry';
 import { toFunctionDescriptor } from './function-descriptor.mapper';
@@ -81,7 +82,7 @@ export class CatalogService {
           `Attach it by that name: ATTACH '${this.catalog}' (TYPE vgi, LOCATION '<worker command>').`,
       );
     }
-    const attachOpaqueData = new Uint8Array(Buffer.concat([randomBytes(ATTACH_ID_BYTES), Buffer.from(this.catalog, 'utf8')]));
+    const attachOpaqueData = concatBytes(randomBytes(ATTACH_ID_BYTES), Buffer.from(this.catalog, 'utf8'));
     return {
       attachOpaqueData,
       catalogVersion: CATALOG_VERSION,

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBy
 import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { concatBytes } from '../../common/concat-bytes';
 import { SiloError } from '../../errors/silo.error';
 
 /** Envelope version written by this build. */
@@ -203,7 +204,7 @@ export class SecretSealer {
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad ? Buffer.concat([header, aad]) : header);
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return new Uint8Array(Buffer.concat([header, nonce, body, cipher.getAuthTag()]));
+    return concatBytes(header, nonce, body, cipher.getAuthTag());
   }
 
   /** Decrypts a value from {@link seal}; throws if it was altered, truncated, sealed with another key or with other `aad`. */
@@ -236,7 +237,7 @@ export class SecretSealer {
     decipher.setAAD(aad ? Buffer.concat([header, aad]) : header);
     decipher.setAuthTag(tag);
     try {
-      return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+      return concatBytes(decipher.update(body), decipher.final());
     } catch (cause) {
       throw new SiloError(
         'SILO336',

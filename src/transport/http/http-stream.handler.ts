@@ -6,6 +6,7 @@
  * the stream only to cancel it, so `@OnCancel()` runs with the cursor it had.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
+import { concatBytes } from '../../common/concat-bytes';
 import { deserializeSchema, EMPTY_SCHEMA, serializeSchema } from '../../arrow';
 import { SiloError } from '../../errors';
 import {
@@ -204,5 +205,5 @@ export class HttpStreamHandler {
 /** An output stream without batches: schema, EOS. */
 function encodeEmptyStream(schema: Schema, ctx: ResponseContext): Uint8Array {
   const out = new ResponseStreamEncoder(schema, ctx, 'empty output stream');
-  return new Uint8Array(Buffer.concat([out.start(), out.end()]));
+  return concatBytes(out.start(), out.end());
 }
