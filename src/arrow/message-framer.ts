@@ -61,6 +61,7 @@ export class MessageFramer {
   private buffered = 0;
   private consumed = 0;
   private ended = false;
+  private reading = false;
   private openReader: IpcStreamReader | null = null;
 
   constructor(source: ByteSource, options: MessageFramerOptions = {}) {
@@ -85,6 +86,23 @@ export class MessageFramer {
    * ```
    */
   async readMessage(): Promise<FramedMessage | null> {
+    // Two reads at once would each pull chunks from the channel, and one could wait forever
+    // for bytes the other already took: a second reader is a caller's bug, so say so.
+    if (this.reading) {
+      throw new Error(
+        'MessageFramer: a read is already in progress on this channel. Await each read before starting the next; ' +
+          'one channel has one reader, and responses arrive in request order.',
+      );
+    }
+    this.reading = true;
+    try {
+      return await this.readOneMessage();
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async readOneMessage(): Promise<FramedMessage | null> {
     const start = this.consumed;
     if (!(await this.fill(4))) {
       if (this.buffered === 0) return null;

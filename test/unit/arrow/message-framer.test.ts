@@ -191,4 +191,18 @@ describe('MessageFramer', () => {
     await framer.openStream();
     await expect(framer.openStream()).rejects.toThrow(/has not reached its EOS/);
   });
+
+  it('should refuse a second read while one is waiting for bytes, and still deliver both streams to sequential reads', async () => {
+    // Two reads at once used to each pull chunks; with both answers in one chunk, the
+    // second read waited forever for bytes the first had already taken.
+    const channel = new PassThrough();
+    const framer = new MessageFramer(channel);
+    const first = framer.readStream();
+    await expect(framer.readStream()).rejects.toThrow(/a read is already in progress on this channel/);
+    const [request, data] = threeStreams();
+    channel.write(concat([request, data]));
+    expect((await first)!.messages).toHaveLength(1);
+    const second = (await framer.readStream())!.messages;
+    expect(second.map((m) => m.kind)).toEqual(['dictionary', 'record-batch', 'dictionary', 'record-batch']);
+  });
 });
