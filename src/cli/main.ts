@@ -12,7 +12,7 @@
  * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
  */
 import { Command, CommanderError } from 'commander';
-import { RunConfigurationError } from '../client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, RunConfigurationError } from '../client';
 import { isSiloError } from '../errors';
 import { CliError } from './cli.error';
 import { listCommand } from './commands/list.command';
@@ -52,7 +52,9 @@ export function buildProgram(): Command {
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
     .option('--json', 'print JSON instead of text')
     .option('--auth-token <token>', 'bearer token for an HTTP worker (default: $SILO_AUTH_TOKEN)')
-    .action(async (entry: string, opts: { catalog?: string; json?: boolean; authToken?: string }) => {
+    .option('--connect-timeout <seconds>', `give up connecting to an HTTP worker after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
+    .option('--request-timeout <seconds>', 'give up on an HTTP answer after this long (default: no limit)')
+    .action(async (entry: string, opts: Parameters<typeof listCommand>[1]) => {
       process.stdout.write(await listCommand(entry, opts));
     });
 
@@ -69,6 +71,8 @@ export function buildProgram(): Command {
     .option('--arg <name=value>', 'an argument, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--url <url>', 'an HTTP worker base URL, as silo serve --http prints it (repeatable: each request goes to the next)', (value: string, all: string[] | undefined) => [...(all ?? []), value])
     .option('--auth-token <token>', 'bearer token for HTTP workers (default: $SILO_AUTH_TOKEN)')
+    .option('--connect-timeout <seconds>', `an HTTP worker not connected within this long counts as refused: the request goes to the next URL (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
+    .option('--request-timeout <seconds>', 'abandon the run when an HTTP worker has not answered a request within this long (default: no limit)')
     .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
     .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')

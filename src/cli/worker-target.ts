@@ -10,7 +10,15 @@ import { resolveEntryCommand } from './entry-command';
 /** The workers of a command. */
 export type WorkerTarget =
   | { readonly kind: 'process'; readonly command: string[] }
-  | { readonly kind: 'http'; readonly urls: string[]; readonly authToken: string | undefined };
+  | {
+      readonly kind: 'http';
+      readonly urls: string[];
+      readonly authToken: string | undefined;
+      /** `--connect-timeout`, in milliseconds. */
+      readonly connectTimeoutMs: number | undefined;
+      /** `--request-timeout`, in milliseconds. */
+      readonly requestTimeoutMs: number | undefined;
+    };
 
 /** How the workers were given on the command line. */
 export interface WorkerTargetOptions {
@@ -18,6 +26,10 @@ export interface WorkerTargetOptions {
   readonly url?: readonly string[];
   /** `--auth-token`. */
   readonly authToken?: string;
+  /** `--connect-timeout SECONDS`. */
+  readonly connectTimeout?: string;
+  /** `--request-timeout SECONDS`. */
+  readonly requestTimeout?: string;
 }
 
 /**
@@ -53,11 +65,29 @@ export function resolveWorkerTarget(entry: string | undefined, options: WorkerTa
   if (entryIsUrl || flagged.length > 0) {
     const urls = [...(entryIsUrl ? [entry.trim()] : []), ...flagged];
     const fromEnv = env.SILO_AUTH_TOKEN?.trim();
-    return { kind: 'http', urls, authToken: options.authToken ?? (fromEnv ? fromEnv : undefined) };
+    return {
+      kind: 'http',
+      urls,
+      authToken: options.authToken ?? (fromEnv ? fromEnv : undefined),
+      connectTimeoutMs: milliseconds('--connect-timeout', options.connectTimeout),
+      requestTimeoutMs: milliseconds('--request-timeout', options.requestTimeout),
+    };
   }
   if (entry === undefined) throw new CliError('No workers given. Name a worker entry (a .js or .ts file, or a command in quotes), or HTTP workers with a URL entry or --url URL.');
   if (options.authToken !== undefined) {
     throw new CliError(`--auth-token is sent to HTTP workers, but "${entry}" starts worker processes, which take no token. Give the workers' URLs (as the entry or with --url), or drop --auth-token.`);
   }
+  const httpOnly = (['--connect-timeout', '--request-timeout'] as const).filter((flag) => (flag === '--connect-timeout' ? options.connectTimeout : options.requestTimeout) !== undefined);
+  if (httpOnly.length > 0) {
+    throw new CliError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP workers, but "${entry}" starts worker processes. Give the workers' URLs (as the entry or with --url), or drop ${httpOnly.join(' and ')}.`);
+  }
   return { kind: 'process', command: resolveEntryCommand(entry).command };
+}
+
+/** A timeout flag's seconds (fractions allowed) as milliseconds; `undefined` when not given. */
+function milliseconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${flag} must be a number of seconds greater than 0 (e.g. 30 or 0.5), got "${text}".`);
+  return Math.round(seconds * 1000);
 }

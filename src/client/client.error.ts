@@ -140,6 +140,35 @@ export class WorkerUnreachableError extends SiloError {
 }
 
 /**
+ * An HTTP worker did not answer within the run's request timeout (`requestTimeoutMs`,
+ * `silo run --request-timeout`). The request reached it, so it is not sent elsewhere: the
+ * call may still be running there.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof WorkerTimeoutError) console.error(`${e.url} took over ${e.timeoutMs} ms`); }
+ * ```
+ */
+export class WorkerTimeoutError extends SiloError {
+  constructor(
+    /** The worker's base URL. */
+    readonly url: string,
+    /** The request, e.g. `POST http://10.0.0.7:8080/vgi/vgi.v2/table_buffering_process`. */
+    readonly request: string,
+    /** The call it carried. */
+    readonly during: string,
+    /** The timeout that ran out. */
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'SILO611',
+      `The HTTP worker at ${url} did not answer ${during} within ${timeoutMs} ms (${request}); the request was abandoned, and the call may still be running there. ` +
+        'If the function legitimately takes this long, raise the request timeout (runFunction requestTimeoutMs, silo run --request-timeout SECONDS); otherwise look at the worker\'s log for a call that hangs.',
+    );
+  }
+}
+
+/**
  * Every worker of a fleet refused the connection for one request: none of them is
  * serving. Carries each worker's own {@link WorkerUnreachableError}.
  *

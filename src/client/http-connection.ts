@@ -25,8 +25,8 @@ import {
   type ResultOutputs,
   WireProtocolError,
 } from '../protocol';
-import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from './client.error';
-import { HttpFleet } from './http-fleet';
+import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
+import { HttpFleet, type HttpFleetOptions } from './http-fleet';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
 import { type VgiConnection } from './vgi-connection';
@@ -50,6 +50,9 @@ export interface HttpConnectionOptions extends ConnectionOptions {
    */
   readonly onRefused?: (request: HttpRequestInfo) => void;
 }
+
+/** The settings of the fleet a connection of its own ({@link HttpConnection.open}) makes. */
+type FleetSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'restAfterRefusalMs' | 'httpAgent' | 'httpsAgent' | 'now'>;
 
 /** What one request is. */
 interface RequestKind {
@@ -108,8 +111,9 @@ export class HttpConnection implements VgiConnection {
    * const conn = HttpConnection.open(['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'], { onLog: (log) => console.error(log.message) });
    * ```
    */
-  static open(urls: string | readonly string[], options: HttpConnectionOptions & { readonly authToken?: string } = {}): HttpConnection {
-    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken: options.authToken });
+  static open(urls: string | readonly string[], options: HttpConnectionOptions & FleetSettings = {}): HttpConnection {
+    const { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, httpAgent, httpsAgent, now } = options;
+    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, httpAgent, httpsAgent, now });
     return new HttpConnection(fleet, options, () => fleet.closeAll());
   }
 
@@ -203,25 +207,27 @@ export class HttpConnection implements VgiConnection {
     this.busyWith = null;
   }
 
-  /** Sends one request to the next URL and returns its Arrow streams, or raises what went wrong. */
   /**
    * Sends a request to the next worker of the fleet. A worker that cannot be connected to
-   * never received the request, so it goes to the one after instead, until every worker
-   * was tried; a request a worker received and then lost is never sent elsewhere.
+   * never received the request, so it goes to the one after instead (and the refusing
+   * worker rests for a while), until every worker was tried; a request a worker received
+   * and then lost is never sent elsewhere.
    */
   private async send(kind: RequestKind, body: Uint8Array): Promise<Answer> {
     const refused: WorkerUnreachableError[] = [];
-    for (;;) {
-      const url = this.fleet.nextUrl();
+    const tried = new Set<string>();
+    for (let url = this.fleet.nextUrl(tried); url !== null; url = this.fleet.nextUrl(tried)) {
+      tried.add(url);
       try {
         return await this.sendTo(url, kind, body);
       } catch (error) {
         const undelivered = error instanceof WorkerUnreachableError && error.stage === 'connect';
         if (!undelivered || this.abort.signal.aborted) throw error;
+        this.fleet.noteRefused(url);
         refused.push(error);
-        if (refused.length >= this.fleet.urls.length) throw refused.length === 1 ? error : new NoWorkerReachableError(refused);
       }
     }
+    throw refused.length === 1 ? refused[0] : new NoWorkerReachableError(refused);
   }
 
   private async sendTo(url: string, kind: RequestKind, body: Uint8Array): Promise<Answer> {
@@ -233,7 +239,14 @@ export class HttpConnection implements VgiConnection {
     this.options.onRequest?.(info);
     let answer: HttpAnswer;
     try {
-      answer = await postArrow(target, body, { agent: this.fleet.agentFor(url), authToken: this.fleet.authToken, signal: this.abort.signal, repeatable: kind.repeatable });
+      answer = await postArrow(target, body, {
+        agent: this.fleet.agentFor(url),
+        authToken: this.fleet.authToken,
+        signal: this.abort.signal,
+        repeatable: kind.repeatable,
+        connectTimeoutMs: this.fleet.connectTimeoutMs,
+        requestTimeoutMs: this.fleet.requestTimeoutMs,
+      });
     } catch (error) {
       if (error instanceof WorkerUnreachableError && error.stage === 'connect') this.options.onRefused?.(info);
       throw await this.explainDrop(error, url, kind, body.byteLength, limit);
@@ -314,7 +327,7 @@ const ADVICE = 'Check that the URL is a vgi.v2 worker (silo serve <entry> --http
 
 /** Malformed content from a worker becomes a `WorkerProtocolViolation`; everything else passes unchanged. */
 function translate(error: unknown, url: string, during: string): Error {
-  if (error instanceof RemoteError || error instanceof WorkerUnreachableError || error instanceof WorkerHttpError || error instanceof WorkerProtocolViolation || error instanceof WorkerRequestTooLargeError) return error;
+  if (error instanceof RemoteError || error instanceof WorkerUnreachableError || error instanceof WorkerHttpError || error instanceof WorkerProtocolViolation || error instanceof WorkerRequestTooLargeError || error instanceof WorkerTimeoutError) return error;
   if (error instanceof IpcFramingError || error instanceof WireProtocolError) {
     return new WorkerProtocolViolation(`HTTP worker at ${url}`, during, error.message, '', { cause: error, advice: ADVICE });
   }

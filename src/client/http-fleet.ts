@@ -24,6 +24,43 @@ export interface HttpFleetOptions {
   readonly onRequest?: (request: HttpRequestInfo, role: WorkerRole) => void;
   /** A request (the object `onRequest` got) whose worker refused the connection, so it never reached it. */
   readonly onRefused?: (request: HttpRequestInfo, role: WorkerRole) => void;
+  /**
+   * Give up on a connection not made within this many milliseconds, as if refused: the
+   * request goes to the next worker of the list. Default 10 000 (a host that silently
+   * drops packets would otherwise hold a request for minutes).
+   */
+  readonly connectTimeoutMs?: number;
+  /** Abandon a request whose answer is not complete within this many milliseconds (SILO611). Default none. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * After a worker refused a connection, send it nothing for this many milliseconds
+   * (doubling with each refusal in a row, up to 30 s); its turns go to the others. When
+   * every worker is resting, the one whose rest ends first is tried anyway. Default 1 000;
+   * 0 tries every worker in its turn.
+   */
+  readonly restAfterRefusalMs?: number;
+  /**
+   * The keep-alive pools to use instead of the fleet's own, e.g. an `https.Agent` trusting
+   * your CA (`new Agent({ keepAlive: true, ca })`). The fleet does not destroy them.
+   */
+  readonly httpAgent?: HttpAgent;
+  /** The pool for `https:` URLs (see {@link httpAgent}). */
+  readonly httpsAgent?: HttpsAgent;
+  /** The clock the rests are measured on (milliseconds); default `Date.now`. For tests. */
+  readonly now?: () => number;
+}
+
+/** Default {@link HttpFleetOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Default {@link HttpFleetOptions.restAfterRefusalMs}. */
+const DEFAULT_REST_MS = 1_000;
+/** The longest rest after refusals in a row. */
+const MAX_REST_MS = 30_000;
+
+/** A worker that refused connections: how many times in a row, and until when it is left alone. */
+interface Rest {
+  readonly refusals: number;
+  readonly until: number;
 }
 
 /**
@@ -42,12 +79,20 @@ export class HttpFleet implements ConnectionLauncher {
   readonly urls: readonly string[];
   /** The bearer token sent with every request, if any. */
   readonly authToken: string | undefined;
+  /** How long a connection may take before the worker counts as unreachable. */
+  readonly connectTimeoutMs: number;
+  /** How long an answer may take, if limited. */
+  readonly requestTimeoutMs: number | undefined;
+  private readonly restMs: number;
   private turn = 0;
-  private readonly httpAgent = new HttpAgent({ keepAlive: true });
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true });
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
   private readonly connections = new Set<HttpConnection>();
   /** Each worker's request size limit, as its answers advertise it. */
   private readonly requestLimits = new Map<string, number>();
+  /** Workers that refused their last connection. */
+  private readonly resting = new Map<string, Rest>();
+  private readonly now: () => number;
 
   constructor(
     urls: readonly string[],
@@ -56,6 +101,12 @@ export class HttpFleet implements ConnectionLauncher {
     if (urls.length === 0) throw new RunConfigurationError('No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).');
     this.urls = urls.map(normalizeWorkerUrl);
     this.authToken = checkAuthToken(options.authToken);
+    this.connectTimeoutMs = checkMilliseconds('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    this.requestTimeoutMs = options.requestTimeoutMs === undefined ? undefined : checkMilliseconds('requestTimeoutMs', options.requestTimeoutMs);
+    this.restMs = options.restAfterRefusalMs === 0 ? 0 : checkMilliseconds('restAfterRefusalMs', options.restAfterRefusalMs ?? DEFAULT_REST_MS);
+    this.now = options.now ?? Date.now;
+    this.httpAgent = options.httpAgent ?? new HttpAgent({ keepAlive: true });
+    this.httpsAgent = options.httpsAgent ?? new HttpsAgent({ keepAlive: true });
   }
 
   /** Names the fleet in messages. */
@@ -64,15 +115,41 @@ export class HttpFleet implements ConnectionLauncher {
   }
 
   /**
-   * The URL the next request goes to: each in turn.
+   * The URL the next request goes to: each in turn, passing over workers resting after a
+   * refusal and those in `tried` (already tried for this request). When every untried
+   * worker is resting, the one whose rest ends first; `null` once every worker was tried.
    *
    * @example
    * ```ts
    * fleet.nextUrl(); // 'http://10.0.0.7:8080/vgi', then 'http://10.0.0.8:8080/vgi', then the first again
    * ```
    */
-  nextUrl(): string {
-    return this.urls[this.turn++ % this.urls.length];
+  nextUrl(tried: ReadonlySet<string> = new Set()): string | null {
+    const now = this.now();
+    let soonest: { url: string; until: number } | null = null;
+    for (let i = 0; i < this.urls.length; i++) {
+      const url = this.urls[this.turn++ % this.urls.length];
+      if (tried.has(url)) continue;
+      const rest = this.resting.get(url);
+      if (rest === undefined || rest.until <= now) return url;
+      if (soonest === null || rest.until < soonest.until) soonest = { url, until: rest.until };
+    }
+    return soonest?.url ?? null;
+  }
+
+  /**
+   * Records that the worker at `url` refused a connection: it rests (gets no requests) for
+   * `restAfterRefusalMs`, doubled for each refusal in a row.
+   *
+   * @example
+   * ```ts
+   * fleet.noteRefused('http://10.0.0.7:8080/vgi'); // its turns go to the others for a second
+   * ```
+   */
+  noteRefused(url: string): void {
+    if (this.restMs === 0) return;
+    const refusals = (this.resting.get(url)?.refusals ?? 0) + 1;
+    this.resting.set(url, { refusals, until: this.now() + Math.min(this.restMs * 2 ** (refusals - 1), MAX_REST_MS) });
   }
 
   /**
@@ -100,7 +177,8 @@ export class HttpFleet implements ConnectionLauncher {
   }
 
   /**
-   * Remembers what an answer of the worker at `url` says about it (its request size limit).
+   * Remembers what an answer of the worker at `url` says about it (its request size
+   * limit), and that it is serving again if it was resting after a refusal.
    *
    * @example
    * ```ts
@@ -108,6 +186,7 @@ export class HttpFleet implements ConnectionLauncher {
    * ```
    */
   noteAnswer(url: string, headers: IncomingHttpHeaders): void {
+    this.resting.delete(url);
     const limit = requestLimitOf(headers);
     if (limit !== null) this.requestLimits.set(url, limit);
   }
@@ -191,8 +270,8 @@ export class HttpFleet implements ConnectionLauncher {
   async closeAll(): Promise<void> {
     for (const conn of this.connections) conn.kill();
     this.connections.clear();
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    if (this.options.httpAgent === undefined) this.httpAgent.destroy();
+    if (this.options.httpsAgent === undefined) this.httpsAgent.destroy();
   }
 }
 
@@ -218,6 +297,11 @@ export function normalizeWorkerUrl(text: string): string {
   if (url.username !== '' || url.password !== '') throw new RunConfigurationError(`"${url.host}" is given with credentials in the URL; workers authenticate with a bearer token instead: pass it as authToken (silo run --auth-token TOKEN).`);
   if (url.search !== '' || url.hash !== '') throw new RunConfigurationError(`"${text}" has a query or fragment; a worker base URL is scheme, host, port and mount prefix only. ${how}`);
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function checkMilliseconds(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RunConfigurationError(`${name} must be a positive number of milliseconds, got ${value}.`);
+  return value;
 }
 
 function checkAuthToken(token: string | undefined): string | undefined {

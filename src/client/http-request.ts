@@ -11,7 +11,7 @@ import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Socket } from 'node:net';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, IpcFramingError, MessageFramer } from '../arrow';
-import { WorkerHttpError, WorkerProtocolViolation, WorkerUnreachableError } from './client.error';
+import { WorkerHttpError, WorkerProtocolViolation, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
 
 /** The media type of every vgi.v2 request and response body. */
 export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
@@ -45,6 +45,16 @@ export interface PostOptions {
    * racing the request); a `table_buffering_process` call, which appends data, never is.
    */
   readonly repeatable: boolean;
+  /**
+   * A connection not made within this many milliseconds is given up as unreachable
+   * (`WorkerUnreachableError`, stage `connect`: the request never left). Default none.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * An answer not complete this many milliseconds after the request started is abandoned
+   * (`WorkerTimeoutError`). Default none: a function may legitimately run long.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A complete HTTP answer. */
@@ -108,31 +118,69 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
   return new Promise<HttpAnswer>((resolve, reject) => {
     let connected = false;
     let answered = false;
+    let settled = false;
+    /** Set when a timer gave up: the error every later event of the request reports. */
+    let gaveUp: Error | null = null;
+    const timers: NodeJS.Timeout[] = [];
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      outcome();
+    };
     const failed = (error: Error & { code?: string }): void => {
-      if (options.signal?.aborted || error.name === 'AbortError') {
-        reject(new Error(`${described} was abandoned: ${String(options.signal?.reason ?? 'the request was aborted')}.`, { cause: error }));
-        return;
-      }
-      const detail = error.code !== undefined && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
-      const failure = new WorkerUnreachableError(target.baseUrl, described, target.during, connected ? 'response' : 'connect', detail, { cause: error });
-      // Node's advice for keep-alive pools: a request on a reused socket may meet a close the worker sent just before.
-      reject(req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? new StaleSocket(failure) : failure);
+      settle(() => {
+        if (gaveUp !== null) return reject(gaveUp);
+        if (options.signal?.aborted || error.name === 'AbortError') {
+          return reject(new Error(`${described} was abandoned: ${String(options.signal?.reason ?? 'the request was aborted')}.`, { cause: error }));
+        }
+        const detail = error.code !== undefined && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
+        const failure = new WorkerUnreachableError(target.baseUrl, described, target.during, connected ? 'response' : 'connect', detail, { cause: error });
+        // Node's advice for keep-alive pools: a request on a reused socket may meet a close the worker sent just before.
+        reject(req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? new StaleSocket(failure) : failure);
+      });
+    };
+    const unreachable = (detail: string): WorkerUnreachableError => new WorkerUnreachableError(target.baseUrl, described, target.during, 'connect', detail);
+    const giveUp = (error: Error): void => {
+      if (settled) return;
+      gaveUp = error;
+      req.destroy(error);
+      failed(error);
     };
     const req: ClientRequest = send(parsed, { method: 'POST', agent: options.agent, headers, signal: options.signal }, (res: IncomingMessage) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', failed);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }));
+      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url })));
       res.on('close', () => {
         if (!res.complete) failed(Object.assign(new Error(`the answer (HTTP ${res.statusCode ?? '?'}) was cut off after ${chunks.reduce((n, c) => n + c.length, 0)} body bytes`), { code: 'ECONNRESET' }));
       });
     });
     req.on('socket', (socket: Socket) => {
       const event = 'encrypted' in socket ? 'secureConnect' : 'connect';
-      if (req.reusedSocket || !(socket.connecting || event === 'secureConnect')) connected = true;
-      else socket.once(event, () => (connected = true));
+      if (req.reusedSocket || !(socket.connecting || event === 'secureConnect')) {
+        connected = true;
+        return;
+      }
+      const timeout = options.connectTimeoutMs;
+      if (timeout !== undefined) {
+        // Still unconnected: nothing was sent, so this is a refusal like any other (and may fail over).
+        const timer = setTimeout(() => {
+          if (!connected) giveUp(unreachable(`ETIMEDOUT: no connection within ${timeout} ms`));
+        }, timeout);
+        timers.push(timer);
+      }
+      socket.once(event, () => (connected = true));
     });
+    if (options.requestTimeoutMs !== undefined) {
+      const timeout = options.requestTimeoutMs;
+      timers.push(
+        setTimeout(() => {
+          giveUp(connected ? new WorkerTimeoutError(target.baseUrl, described, target.during, timeout) : unreachable(`ETIMEDOUT: no connection within the request timeout of ${timeout} ms`));
+        }, timeout),
+      );
+    }
     req.on('error', failed);
     req.end(body);
   });

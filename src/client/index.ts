@@ -8,7 +8,7 @@ export { InitStream } from './init-stream';
 export { type VgiConnection, type VgiInitStream, type ConnectionLauncher, type WorkerRole } from './vgi-connection';
 export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
 export { HttpInitStream } from './http-init-stream';
-export { HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http-fleet';
+export { DEFAULT_CONNECT_TIMEOUT_MS, HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http-fleet';
 export { spawnWorkerChannel, connectUnixChannel, describeCommand, type WorkerChannel, type SpawnOptions } from './worker-channel';
 export { startUnixWorker, type UnixWorker } from './unix-worker';
 export { WorkerLauncher, type LauncherOptions } from './worker-launcher';
@@ -38,4 +38,5 @@ export {
   NoWorkerReachableError,
   WorkerHttpError,
   WorkerRequestTooLargeError,
+  WorkerTimeoutError,
 } from './client.error';

@@ -73,14 +73,17 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     options.onRequest?.(entry);
   };
   // A worker that refused the connection never had the request (it went to the next one): not a request it served.
+  const refused: RunRequest[] = [];
   const onRefused = (request: HttpRequestInfo): void => {
-    const at = requests.indexOf(entries.get(request)!);
+    const entry = entries.get(request)!;
+    const at = requests.indexOf(entry);
     if (at >= 0) requests.splice(at, 1);
+    refused.push(entry);
   };
   const launcher = launcherFor(options, onLog, onRequest, onRefused);
   const run = new RunState(options, launcher);
   try {
-    return await run.execute(batchSize, requestedSinks, { logs, requests }, started);
+    return await run.execute(batchSize, requestedSinks, { logs, requests, refused }, started);
   } catch (error) {
     // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
     if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(String(options.signal.reason ?? 'aborted'));
@@ -136,7 +139,7 @@ class RunState {
     return this.options.signal?.aborted === true;
   }
 
-  async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests'>, started: number): Promise<RunFunctionResult> {
+  async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>, started: number): Promise<RunFunctionResult> {
     const { options } = this;
     // Every sink process starts now, so they boot while discovery and bind run. The first
     // one serves discovery and bind, then becomes the primary sink connection (a pooled
@@ -292,13 +295,18 @@ function launcherFor(
         `${processOnly.join(' and ')} configure${processOnly.length === 1 ? 's' : ''} worker processes this run starts, but urls names HTTP workers that already run: set their environment where they are served (silo serve <entry> --http PORT), and remove ${processOnly.join(' and ')}.`,
       );
     }
-    return new HttpFleet(urls, { authToken: options.authToken, onLog, onRequest, onRefused });
+    const { authToken, connectTimeoutMs, requestTimeoutMs } = options;
+    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, onLog, onRequest, onRefused });
   }
   if (command === undefined) {
     throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');
   }
   if (options.authToken !== undefined) {
     throw new RunConfigurationError('authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.');
+  }
+  const httpOnly = (['connectTimeoutMs', 'requestTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+  if (httpOnly.length > 0) {
+    throw new RunConfigurationError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP requests, but command starts worker processes. Remove ${httpOnly.join(' and ')}, or give urls instead of command.`);
   }
   return new WorkerLauncher({ command, env: options.env, cwd: options.cwd, onLog, onStderr: options.onStderr });
 }

@@ -71,6 +71,13 @@ export interface RunFunctionOptions {
   readonly urls?: readonly string[];
   /** Over HTTP: the bearer token sent with every request (one of the workers' `SILO_AUTH_TOKENS`). */
   readonly authToken?: string;
+  /**
+   * Over HTTP: a worker not connected within this many milliseconds counts as refusing
+   * (the request goes to the next URL; the worker rests a while). Default 10 000.
+   */
+  readonly connectTimeoutMs?: number;
+  /** Over HTTP: abandon the run when a worker has not answered a request within this many milliseconds (SILO611). Default: no limit. */
+  readonly requestTimeoutMs?: number;
   /** The workers' environment (storage shared across processes: `SILO_STORAGE=sqlite`, `SILO_SQLITE_PATH`, `SILO_SECRET_KEY`). Processes only. */
   readonly env?: NodeJS.ProcessEnv;
   /** The workers' working directory. Processes only. */
@@ -164,6 +171,13 @@ export interface RunFunctionResult {
    * to the next worker and is listed there only.
    */
   readonly requests: readonly RunRequest[];
+  /**
+   * Over HTTP: the attempts a worker refused the connection for (or did not connect within
+   * `connectTimeoutMs`), in order; each request then went to the next worker. A worker
+   * that refused rests for a while (1 s, doubling with each refusal in a row, up to 30 s),
+   * so a dead worker in the list costs a few attempts, not one per request.
+   */
+  readonly refused: readonly RunRequest[];
   /** The minted execution id (empty without input). */
   readonly executionId: Uint8Array;
   readonly finalizeStateIds: readonly Uint8Array[];

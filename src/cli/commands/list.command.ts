@@ -12,6 +12,10 @@ export interface ListOptions {
   readonly json?: boolean;
   /** Bearer token for an HTTP worker (`--auth-token`; default `SILO_AUTH_TOKEN`). */
   readonly authToken?: string;
+  /** `--connect-timeout SECONDS`. */
+  readonly connectTimeout?: string;
+  /** `--request-timeout SECONDS`. */
+  readonly requestTimeout?: string;
 }
 
 /**
@@ -24,14 +28,15 @@ export interface ListOptions {
  * ```
  */
 export async function listCommand(entry: string, options: ListOptions): Promise<string> {
-  const target = resolveWorkerTarget(entry, { authToken: options.authToken });
+  const target = resolveWorkerTarget(entry, options);
   let discovery: CatalogDiscovery;
   let worker: string;
   if (target.kind === 'process') {
     discovery = await listFunctions(target.command, { catalog: options.catalog });
     worker = describeCommand(target.command);
   } else {
-    const conn = HttpConnection.open(target.urls, { authToken: target.authToken });
+    const { authToken, connectTimeoutMs, requestTimeoutMs } = target;
+    const conn = HttpConnection.open(target.urls, { authToken, connectTimeoutMs, requestTimeoutMs });
     try {
       discovery = await discoverCatalog(conn, { catalog: options.catalog });
     } finally {

@@ -29,6 +29,10 @@ export interface RunCommandOptions {
   readonly url?: readonly string[];
   /** Bearer token for HTTP workers (`--auth-token`; default `SILO_AUTH_TOKEN`). */
   readonly authToken?: string;
+  /** Seconds a connection to an HTTP worker may take before it counts as unreachable (`--connect-timeout`). */
+  readonly connectTimeout?: string;
+  /** Seconds an HTTP worker may take to answer a request (`--request-timeout`). */
+  readonly requestTimeout?: string;
 }
 
 /** Where the command writes. */
@@ -97,8 +101,10 @@ export async function runCommand(entry: string | undefined, functionName: string
   return result;
 }
 
-function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken'> {
-  return target.kind === 'process' ? { command: target.command } : { urls: target.urls, authToken: target.authToken };
+function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs'> {
+  if (target.kind === 'process') return { command: target.command };
+  const { urls, authToken, connectTimeoutMs, requestTimeoutMs } = target;
+  return { urls, authToken, connectTimeoutMs, requestTimeoutMs };
 }
 
 /** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */
@@ -109,7 +115,10 @@ function describeWorkers(target: WorkerTarget, result: RunFunctionResult): strin
   }
   const perUrl = new Map<string, number>();
   for (const r of result.requests) perUrl.set(r.url, (perUrl.get(r.url) ?? 0) + 1);
-  return `${plural(result.requests.length, 'HTTP request')}: ${[...perUrl].map(([url, n]) => `${n} to ${url}`).join(', ')}`;
+  const refused = new Map<string, number>();
+  for (const r of result.refused) refused.set(r.url, (refused.get(r.url) ?? 0) + 1);
+  const refusals = [...refused].map(([url, n]) => `; ${url} refused ${plural(n, 'connection')}`).join('');
+  return `${plural(result.requests.length, 'HTTP request')}: ${[...perUrl].map(([url, n]) => `${n} to ${url}`).join(', ')}${refusals}`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../../src/cli/main';
+import { closedPort } from '../../fixtures/http/fake-http-worker';
 import { HttpWorkerProcess } from '../../fixtures/http/http-driver';
 import { REGISTER_TS, REPO, sharedStorageEnv } from '../client/support';
 
@@ -79,6 +80,20 @@ describe('the silo command', () => {
       expect([toA + toB, Math.abs(toA - toB) <= 1]).toEqual([total, true]);
     });
 
+    it('should run past a dead URL in the list, and say in the summary how often it refused', async () => {
+      const dead = `http://127.0.0.1:${await closedPort()}/vgi`;
+      const { code, stdout, stderr } = await silo(['run', '--url', dead, '--url', workers[0].url, 'sum_all_columns', '--input', input, '--auth-token', TOKEN, '--connect-timeout', '2'], env);
+      expect(code).toBe(0);
+      expect(stdout).toContain('│    10 │   24.75 │\n');
+      const summary = new RegExp(`in (\\d+) ms \\((\\d+) HTTP requests: \\2 to ${workers[0].url}; ${dead} refused (\\d+) connections?\\)\n$`).exec(stderr);
+      expect(summary).not.toBeNull();
+      // Tried, then left to rest 1 s, 2 s, ...: a handful of tries however many requests.
+      const [ms, requests, refusals] = summary!.slice(1).map(Number);
+      expect(refusals).toBeGreaterThanOrEqual(1);
+      expect(refusals).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(ms / 1000 + 1)));
+      expect(refusals).toBeLessThan(requests);
+    });
+
     it('should take the function as the only argument when --url names the workers, and --auth-token', async () => {
       const { code, stdout, stderr } = await silo(['run', '--url', workers[0].url, 'sum_all_columns', '--input', input, '--auth-token', TOKEN, '--quiet'], env);
       expect([code, stderr]).toEqual([0, '']);
@@ -105,6 +120,8 @@ describe('the silo command', () => {
     [['run', ENTRY, 'sum_all_columns', '--auth-token', 't'], /^silo: \[SILO610\] --auth-token is sent to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes, which take no token\./],
     [['run', 'sum_all_columns'], /^silo: \[SILO610\] silo run needs <entry> <function>: a worker entry \(or HTTP worker URL\) and the function to run; with --url URL the entry may be omitted\.\n$/],
     [['run', '--url', 'localhost:8080', 'f'], /^silo: \[SILO603\] "localhost:8080" is not an HTTP worker URL: it does not start with http:\/\/ or https:\/\/\./],
+    [['run', ENTRY, 'sum_all_columns', '--request-timeout', '5'], /^silo: \[SILO610\] --request-timeout applies to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes\./],
+    [['run', '--url', 'http://127.0.0.1:1/vgi', 'f', '--connect-timeout', 'soon'], /^silo: \[SILO610\] --connect-timeout must be a number of seconds greater than 0 \(e\.g\. 30 or 0\.5\), got "soon"\.\n$/],
   ])('should refuse workers given as %j with exit 2 (in-process)', async (argv, message) => {
     const input = join(dir, 'refused.csv');
     writeFileSync(input, 'x\n1\n');

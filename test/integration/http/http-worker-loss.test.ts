@@ -96,12 +96,17 @@ if (problem !== null) {
       expect((await storage.listScopes()).map((s) => hex(s.scope.id)).sort()).toEqual(scopesBefore);
 
       // A query whose list still names the dead worker runs on the others: every request the
-      // dead one refuses (it never received it) goes to the next URL.
+      // dead one refuses (it never received it) goes to the next URL, and after a refusal the
+      // dead worker rests (1 s, then 2 s, ...) instead of being tried in each of its turns.
       const listed = table([1n, 2n, 3n]);
       const despite = await runFunction({ urls, function: 'buffer_input', input: listed, sinkWorkers: 2, batchSize: 1 });
       expect(rowsOf(despite.output).sort()).toEqual(rowsOf(listed).sort());
       expect(despite.requests.length).toBeGreaterThan(0);
       expect(despite.requests.map((r) => r.url)).not.toContain(dead.url);
+      expect(new Set(despite.refused.map((r) => r.url))).toEqual(new Set([dead.url]));
+      const elapsedSeconds = despite.timings.totalMs / 1000;
+      // 1 s, 2 s, 4 s ... of rest: at most 1 + log2(elapsed + 1) tries, however many requests.
+      expect(despite.refused.length).toBeLessThanOrEqual(1 + Math.ceil(Math.log2(elapsedSeconds + 1)));
 
       // The survivors serve a whole new query, each request on the other one.
       const survivors = urls.filter((u) => u !== dead.url);

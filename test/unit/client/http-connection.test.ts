@@ -1,6 +1,7 @@
+import { Agent, type AgentOptions } from 'node:http';
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, field, makeRowsBatch, readIpcStream, schemaOf, wire } from '../../../src/arrow';
-import { HttpConnection, type HttpRequestInfo, NoWorkerReachableError, type ReceivedLog, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerUnreachableError } from '../../../src/client';
+import { HttpConnection, type HttpRequestInfo, NoWorkerReachableError, type ReceivedLog, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from '../../../src/client';
 import {
   decodeRequestBytes,
   encodeErrorResponse,
@@ -183,13 +184,79 @@ describe('HttpConnection', () => {
     const dead = `http://127.0.0.1:${await closedPort()}/vgi`;
     const w = await worker(() => catalogs());
     const refused: HttpRequestInfo[] = [];
-    const { conn, sent } = connect([dead, w.url], { onRefused: (r) => refused.push(r) });
+    const { conn, sent } = connect([dead, w.url], { onRefused: (r) => refused.push(r), restAfterRefusalMs: 0 });
     for (let i = 0; i < 3; i++) expect((await conn.call('catalog_catalogs', {})).result.map((c) => c.name)).toEqual(['example']);
-    // Each request tried the dead worker first (its turn in the round robin), then went on to the live one.
+    // Without rests, each request tries the dead worker first (its turn in the round robin), then goes on to the live one.
     expect(sent.map((r) => r.url)).toEqual([dead, w.url, dead, w.url, dead, w.url]);
     expect(refused).toEqual([sent[0], sent[2], sent[4]]);
     expect(refused.every((r, i) => r === sent[2 * i])).toBe(true);
     expect(w.requests).toHaveLength(3);
+  });
+
+  it('should let a worker that refused rest, doubling the rest with each refusal in a row, and send its turns to the others meanwhile', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/vgi`;
+    const w = await worker(() => catalogs());
+    let now = 1_000_000;
+    const { conn, sent } = connect([dead, w.url], { now: () => now });
+    const urlsOf = async (calls: number): Promise<string[]> => {
+      const from = sent.length;
+      for (let i = 0; i < calls; i++) await conn.call('catalog_catalogs', {});
+      return sent.slice(from).map((r) => (r.url === dead ? 'dead' : 'live'));
+    };
+    expect(await urlsOf(3)).toEqual(['dead', 'live', 'live', 'live']);
+    now += 999;
+    expect(await urlsOf(1)).toEqual(['live']);
+    now += 1; // the first rest (1 s) is over: one try, refused again, rests 2 s
+    expect(await urlsOf(2)).toEqual(['dead', 'live', 'live']);
+    now += 1_999;
+    expect(await urlsOf(1)).toEqual(['live']);
+    now += 1;
+    expect(await urlsOf(1)).toEqual(['dead', 'live']);
+    expect(w.requests).toHaveLength(8);
+  });
+
+  it('should still try every worker when all of them are resting, rather than fail without trying', async () => {
+    const dead = [`http://127.0.0.1:${await closedPort()}/vgi`, `http://127.0.0.1:${await closedPort()}/vgi`];
+    const { conn, sent } = connect(dead, { now: () => 5_000 });
+    for (let i = 0; i < 2; i++) {
+      const error = await conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NoWorkerReachableError);
+      expect((error as NoWorkerReachableError).failures).toHaveLength(2);
+    }
+    expect(sent.map((r) => r.url).sort()).toEqual([...dead, ...dead].sort());
+  });
+
+  it('should give up a connection not made within connectTimeoutMs as unreachable, and fail over to the next worker', async () => {
+    // A host name whose lookup never answers: the socket stays "connecting", as with a host that drops packets.
+    const blackhole = new Agent({ keepAlive: true, lookup: () => undefined } as AgentOptions);
+    const w = await worker(() => catalogs());
+    const refused: HttpRequestInfo[] = [];
+    const alone = connect('http://blackhole.invalid:8080/vgi', { httpAgent: blackhole, connectTimeoutMs: 50 });
+    const error = await alone.conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerUnreachableError);
+    expect([(error as WorkerUnreachableError).stage, (error as WorkerUnreachableError).detail]).toEqual(['connect', 'ETIMEDOUT: no connection within 50 ms']);
+    expect((error as Error).message).toMatch(/^\[SILO606\] Could not reach the HTTP worker at http:\/\/blackhole\.invalid:8080\/vgi for catalog_catalogs: .*\(ETIMEDOUT: no connection within 50 ms\)\. Check that the worker is running/);
+
+    const fleet = connect(['http://blackhole.invalid:8080/vgi', w.url], { httpAgent: blackhole, connectTimeoutMs: 50, onRefused: (r) => refused.push(r) });
+    expect((await fleet.conn.call('catalog_catalogs', {})).result).toHaveLength(1);
+    expect([refused.map((r) => r.url), w.requests.length]).toEqual([['http://blackhole.invalid:8080/vgi'], 1]);
+    blackhole.destroy();
+  });
+
+  it('should abandon a request unanswered after requestTimeoutMs with SILO611, send it nowhere else, and stay usable', async () => {
+    let calls = 0;
+    const w = await worker(() => (++calls === 1 ? 'hang' : catalogs()));
+    const other = await worker(() => catalogs());
+    const { conn } = connect([w.url, other.url], { requestTimeoutMs: 150 });
+    const error = await conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerTimeoutError);
+    expect((error as Error).message).toBe(
+      `[SILO611] The HTTP worker at ${w.url} did not answer catalog_catalogs within 150 ms (POST ${w.url}/vgi.v2/catalog_catalogs); the request was abandoned, and the call may still be running there. ` +
+        "If the function legitimately takes this long, raise the request timeout (runFunction requestTimeoutMs, silo run --request-timeout SECONDS); otherwise look at the worker's log for a call that hangs.",
+    );
+    expect([w.requests.length, other.requests.length, conn.usable]).toEqual([1, 0, true]);
+    expect((await conn.call('catalog_catalogs', {})).result).toHaveLength(1);
+    expect(other.requests).toHaveLength(1);
   });
 
   it('should name every worker when none of the list can be reached (SILO609)', async () => {

@@ -12,6 +12,8 @@ describe('runFunction workers: a command or HTTP urls', () => {
       '[SILO603] env and cwd configure worker processes this run starts, but urls names HTTP workers that already run: set their environment where they are served (silo serve <entry> --http PORT), and remove env and cwd.',
     ],
     [{ command: ['node', 'w.js'], authToken: 't' }, '[SILO603] authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.'],
+    [{ command: ['node', 'w.js'], requestTimeoutMs: 5 }, '[SILO603] requestTimeoutMs applies to HTTP requests, but command starts worker processes. Remove requestTimeoutMs, or give urls instead of command.'],
+    [{ urls: ['http://127.0.0.1:1/vgi'], connectTimeoutMs: 0 }, '[SILO603] connectTimeoutMs must be a positive number of milliseconds, got 0.'],
     [{ urls: [] }, '[SILO603] No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).'],
   ])('should refuse %j before starting anything', async (workers, message) => {
     const error = await runFunction({ ...workers, function: 'f', input }).catch((e: unknown) => e);
