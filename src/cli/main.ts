@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     .option('--auth-token <token>', 'bearer token for HTTP workers (default: $SILO_AUTH_TOKEN)')
     .option('--connect-timeout <seconds>', `an HTTP worker not connected within this long counts as refused: the request goes to the next URL (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
     .option('--request-timeout <seconds>', 'abandon the run when an HTTP worker has not answered a request within this long (default: no limit)')
+    .option('--gzip', 'gzip request bodies of 16 KiB or more sent to HTTP workers (for slow links)')
     .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
     .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')

@@ -18,6 +18,8 @@ export type WorkerTarget =
       readonly connectTimeoutMs: number | undefined;
       /** `--request-timeout`, in milliseconds. */
       readonly requestTimeoutMs: number | undefined;
+      /** `--gzip`. */
+      readonly compressRequests: boolean | undefined;
     };
 
 /** How the workers were given on the command line. */
@@ -30,6 +32,8 @@ export interface WorkerTargetOptions {
   readonly connectTimeout?: string;
   /** `--request-timeout SECONDS`. */
   readonly requestTimeout?: string;
+  /** `--gzip`. */
+  readonly gzip?: boolean;
 }
 
 /**
@@ -71,13 +75,15 @@ export function resolveWorkerTarget(entry: string | undefined, options: WorkerTa
       authToken: options.authToken ?? (fromEnv ? fromEnv : undefined),
       connectTimeoutMs: milliseconds('--connect-timeout', options.connectTimeout),
       requestTimeoutMs: milliseconds('--request-timeout', options.requestTimeout),
+      compressRequests: options.gzip,
     };
   }
   if (entry === undefined) throw new CliError('No workers given. Name a worker entry (a .js or .ts file, or a command in quotes), or HTTP workers with a URL entry or --url URL.');
   if (options.authToken !== undefined) {
     throw new CliError(`--auth-token is sent to HTTP workers, but "${entry}" starts worker processes, which take no token. Give the workers' URLs (as the entry or with --url), or drop --auth-token.`);
   }
-  const httpOnly = (['--connect-timeout', '--request-timeout'] as const).filter((flag) => (flag === '--connect-timeout' ? options.connectTimeout : options.requestTimeout) !== undefined);
+  const given = { '--connect-timeout': options.connectTimeout, '--request-timeout': options.requestTimeout, '--gzip': options.gzip };
+  const httpOnly = (Object.keys(given) as (keyof typeof given)[]).filter((flag) => given[flag] !== undefined);
   if (httpOnly.length > 0) {
     throw new CliError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP workers, but "${entry}" starts worker processes. Give the workers' URLs (as the entry or with --url), or drop ${httpOnly.join(' and ')}.`);
   }

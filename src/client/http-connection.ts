@@ -26,7 +26,7 @@ import {
   WireProtocolError,
 } from '../protocol';
 import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
-import { HttpFleet, type HttpFleetOptions } from './http-fleet';
+import { HttpFleet, type HttpFleetOptions, type WireBody } from './http-fleet';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
 import { type VgiConnection } from './vgi-connection';
@@ -52,7 +52,7 @@ export interface HttpConnectionOptions extends ConnectionOptions {
 }
 
 /** The settings of the fleet a connection of its own ({@link HttpConnection.open}) makes. */
-type FleetSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'restAfterRefusalMs' | 'httpAgent' | 'httpsAgent' | 'now'>;
+type FleetSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'restAfterRefusalMs' | 'compressRequests' | 'httpAgent' | 'httpsAgent' | 'now'>;
 
 /** What one request is. */
 interface RequestKind {
@@ -112,8 +112,8 @@ export class HttpConnection implements VgiConnection {
    * ```
    */
   static open(urls: string | readonly string[], options: HttpConnectionOptions & FleetSettings = {}): HttpConnection {
-    const { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, httpAgent, httpsAgent, now } = options;
-    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, httpAgent, httpsAgent, now });
+    const { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, compressRequests, httpAgent, httpsAgent, now } = options;
+    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, compressRequests, httpAgent, httpsAgent, now });
     return new HttpConnection(fleet, options, () => fleet.closeAll());
   }
 
@@ -214,12 +214,13 @@ export class HttpConnection implements VgiConnection {
    * and then lost is never sent elsewhere.
    */
   private async send(kind: RequestKind, body: Uint8Array): Promise<Answer> {
+    const wire = await this.fleet.encodeBody(body);
     const refused: WorkerUnreachableError[] = [];
     const tried = new Set<string>();
     for (let url = this.fleet.nextUrl(tried); url !== null; url = this.fleet.nextUrl(tried)) {
       tried.add(url);
       try {
-        return await this.sendTo(url, kind, body);
+        return await this.sendTo(url, kind, body.byteLength, wire);
       } catch (error) {
         const undelivered = error instanceof WorkerUnreachableError && error.stage === 'connect';
         if (!undelivered || this.abort.signal.aborted) throw error;
@@ -230,26 +231,28 @@ export class HttpConnection implements VgiConnection {
     throw refused.length === 1 ? refused[0] : new NoWorkerReachableError(refused);
   }
 
-  private async sendTo(url: string, kind: RequestKind, body: Uint8Array): Promise<Answer> {
+  /** Sends one request to `url`; `bytes` is the body's decoded size, which the worker's limit applies to. */
+  private async sendTo(url: string, kind: RequestKind, bytes: number, wire: WireBody): Promise<Answer> {
     const target: HttpTarget = { baseUrl: url, path: kind.path, during: kind.during };
     const limit = this.fleet.requestLimit(url);
     // The worker would refuse it with 413 — or, closing the connection before reading it all, lose it as a reset.
-    if (limit !== undefined && body.byteLength > limit) throw new WorkerRequestTooLargeError(url, kind.during, body.byteLength, limit, 'not sent');
+    if (limit !== undefined && bytes > limit) throw new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'not sent');
     const info: HttpRequestInfo = { url, call: kind.call };
     this.options.onRequest?.(info);
     let answer: HttpAnswer;
     try {
-      answer = await postArrow(target, body, {
+      answer = await postArrow(target, wire.bytes, {
         agent: this.fleet.agentFor(url),
         authToken: this.fleet.authToken,
         signal: this.abort.signal,
         repeatable: kind.repeatable,
         connectTimeoutMs: this.fleet.connectTimeoutMs,
         requestTimeoutMs: this.fleet.requestTimeoutMs,
+        gzipped: wire.gzipped,
       });
     } catch (error) {
       if (error instanceof WorkerUnreachableError && error.stage === 'connect') this.options.onRefused?.(info);
-      throw await this.explainDrop(error, url, kind, body.byteLength, limit);
+      throw await this.explainDrop(error, url, kind, bytes, limit);
     }
     this.fleet.noteAnswer(url, answer.headers);
     const context = { authTokenSent: this.fleet.authToken !== undefined };

@@ -55,6 +55,8 @@ export interface PostOptions {
    * (`WorkerTimeoutError`). Default none: a function may legitimately run long.
    */
   readonly requestTimeoutMs?: number;
+  /** The body is gzip-encoded: sent with `Content-Encoding: gzip`. */
+  readonly gzipped?: boolean;
 }
 
 /** A complete HTTP answer. */
@@ -113,6 +115,7 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
     'Content-Length': String(body.byteLength),
     Accept: ARROW_MEDIA_TYPE,
   };
+  if (options.gzipped === true) headers['Content-Encoding'] = 'gzip';
   if (options.authToken !== undefined) headers.Authorization = `Bearer ${options.authToken}`;
   const described = `POST ${url}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
@@ -303,7 +306,7 @@ function adviceFor(answer: HttpAnswer, target: HttpTarget, context: { readonly a
     case 404:
       return `Check the URL: it must be the worker's base URL including its mount prefix (default /vgi, e.g. http://127.0.0.1:8080/vgi), as silo serve <entry> --http PORT prints it; ${target.baseUrl} does not serve ${target.path}.`;
     case 415:
-      return `The worker refused the body's media type or encoding; this client sends ${ARROW_MEDIA_TYPE} without Content-Encoding, so something between it and the worker changed the request.`;
+      return `The worker refused the body's media type or encoding; this client sends ${ARROW_MEDIA_TYPE}, gzip-encoded only when asked to (compressRequests, silo run --gzip), which every Silo worker decodes. If compression was on, turn it off for this worker; otherwise something between the client and the worker changed the request.`;
     case 502:
     case 503:
     case 504:

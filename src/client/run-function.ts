@@ -295,8 +295,8 @@ function launcherFor(
         `${processOnly.join(' and ')} configure${processOnly.length === 1 ? 's' : ''} worker processes this run starts, but urls names HTTP workers that already run: set their environment where they are served (silo serve <entry> --http PORT), and remove ${processOnly.join(' and ')}.`,
       );
     }
-    const { authToken, connectTimeoutMs, requestTimeoutMs } = options;
-    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, onLog, onRequest, onRefused });
+    const { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests } = options;
+    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests, onLog, onRequest, onRefused });
   }
   if (command === undefined) {
     throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');
@@ -304,7 +304,7 @@ function launcherFor(
   if (options.authToken !== undefined) {
     throw new RunConfigurationError('authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.');
   }
-  const httpOnly = (['connectTimeoutMs', 'requestTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+  const httpOnly = (['connectTimeoutMs', 'requestTimeoutMs', 'compressRequests'] as const).filter((key) => options[key] !== undefined);
   if (httpOnly.length > 0) {
     throw new RunConfigurationError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP requests, but command starts worker processes. Remove ${httpOnly.join(' and ')}, or give urls instead of command.`);
   }

@@ -78,6 +78,8 @@ export interface RunFunctionOptions {
   readonly connectTimeoutMs?: number;
   /** Over HTTP: abandon the run when a worker has not answered a request within this many milliseconds (SILO611). Default: no limit. */
   readonly requestTimeoutMs?: number;
+  /** Over HTTP: gzip request bodies of 16 KiB or more (input batches), for slow links. Default false. */
+  readonly compressRequests?: boolean;
   /** The workers' environment (storage shared across processes: `SILO_STORAGE=sqlite`, `SILO_SQLITE_PATH`, `SILO_SECRET_KEY`). Processes only. */
   readonly env?: NodeJS.ProcessEnv;
   /** The workers' working directory. Processes only. */

@@ -33,6 +33,8 @@ export interface RunCommandOptions {
   readonly connectTimeout?: string;
   /** Seconds an HTTP worker may take to answer a request (`--request-timeout`). */
   readonly requestTimeout?: string;
+  /** Gzip request bodies to HTTP workers (`--gzip`). */
+  readonly gzip?: boolean;
 }
 
 /** Where the command writes. */
@@ -101,10 +103,10 @@ export async function runCommand(entry: string | undefined, functionName: string
   return result;
 }
 
-function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs'> {
+function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'compressRequests'> {
   if (target.kind === 'process') return { command: target.command };
-  const { urls, authToken, connectTimeoutMs, requestTimeoutMs } = target;
-  return { urls, authToken, connectTimeoutMs, requestTimeoutMs };
+  const { urls, authToken, connectTimeoutMs, requestTimeoutMs, compressRequests } = target;
+  return { urls, authToken, connectTimeoutMs, requestTimeoutMs, compressRequests };
 }
 
 /** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */

@@ -120,7 +120,7 @@ describe('the silo command', () => {
     [['run', ENTRY, 'sum_all_columns', '--auth-token', 't'], /^silo: \[SILO610\] --auth-token is sent to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes, which take no token\./],
     [['run', 'sum_all_columns'], /^silo: \[SILO610\] silo run needs <entry> <function>: a worker entry \(or HTTP worker URL\) and the function to run; with --url URL the entry may be omitted\.\n$/],
     [['run', '--url', 'localhost:8080', 'f'], /^silo: \[SILO603\] "localhost:8080" is not an HTTP worker URL: it does not start with http:\/\/ or https:\/\/\./],
-    [['run', ENTRY, 'sum_all_columns', '--request-timeout', '5'], /^silo: \[SILO610\] --request-timeout applies to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes\./],
+    [['run', ENTRY, 'sum_all_columns', '--request-timeout', '5', '--gzip'], /^silo: \[SILO610\] --request-timeout and --gzip apply to HTTP workers, but "samples\/conformance\/main\.ts" starts worker processes\. Give the workers' URLs \(as the entry or with --url\), or drop --request-timeout and --gzip\.\n$/],
     [['run', '--url', 'http://127.0.0.1:1/vgi', 'f', '--connect-timeout', 'soon'], /^silo: \[SILO610\] --connect-timeout must be a number of seconds greater than 0 \(e\.g\. 30 or 0\.5\), got "soon"\.\n$/],
   ])('should refuse workers given as %j with exit 2 (in-process)', async (argv, message) => {
     const input = join(dir, 'refused.csv');

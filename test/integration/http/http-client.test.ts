@@ -69,6 +69,12 @@ describe('runFunction over HTTP workers', () => {
     expect(rowsOf(result.output)).toEqual(rowsOf(input.select(['score', 'id'])));
   });
 
+  it('should run with gzip-encoded request bodies (compressRequests), which the workers decode', async () => {
+    const input = sampleInput(6_000);
+    const result = await runFunction({ urls, function: 'echo_buffering', input, batchSize: 2048, sinkWorkers: 2, compressRequests: true });
+    expect(rowsOf(result.output).sort()).toEqual(rowsOf(input).sort());
+  });
+
   it('should send batch indexes so batch_index_buffer_input rebuilds the input order from two sink connections', async () => {
     const input = sampleInput(2_000);
     const result = await runFunction({ urls, function: 'batch_index_buffer_input', input, sinkWorkers: 2, batchSize: 250 });

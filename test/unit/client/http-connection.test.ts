@@ -1,4 +1,5 @@
 import { Agent, type AgentOptions } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, field, makeRowsBatch, readIpcStream, schemaOf, wire } from '../../../src/arrow';
 import { HttpConnection, type HttpRequestInfo, NoWorkerReachableError, type ReceivedLog, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from '../../../src/client';
@@ -148,6 +149,24 @@ describe('HttpConnection', () => {
     );
     expect(failures[1].message).toMatch(/HTTP 404 Not Found: Not Found: .*\nCheck the URL: it must be the worker's base URL including its mount prefix \(default \/vgi/);
     expect(failures[2].message).toMatch(/HTTP 200 OK: <html><body>It works!<\/body><\/html>\nA vgi\.v2 worker answers with application\/vnd\.apache\.arrow\.stream, this answer is text\/html\./);
+  });
+
+  it('should gzip request bodies of 16 KiB or more with compressRequests, and send small ones and all without it as they are', async () => {
+    const w = await worker((seen) => (seen.path.endsWith('/catalog_catalogs') ? catalogs() : { body: encodeUnaryResponse('table_buffering_process', Uint8Array.of(7), ctx) }));
+    const inputBatch = makeRowsBatch(OUTPUT, Array.from({ length: 4000 }, (_, i) => ({ x: BigInt(i % 10) })));
+    const process = { functionName: 'f', executionId: Uint8Array.of(1), inputBatch };
+    const packed = connect(w.url, { compressRequests: true }).conn;
+    await packed.call('catalog_catalogs', {});
+    expect((await packed.call('table_buffering_process', process)).result).toEqual(Uint8Array.of(7));
+    await connect(w.url).conn.call('table_buffering_process', process);
+    const [small, gzipped, plain] = w.requests;
+    expect([small.headers['content-encoding'], gzipped.headers['content-encoding'], plain.headers['content-encoding']]).toEqual([undefined, 'gzip', undefined]);
+    expect(gzipped.body.length).toBeLessThan(plain.body.length / 4);
+    // Once decoded, the worker gets the same request the plain call sent (request ids apart).
+    const decoded = requestOf({ ...gzipped, body: gunzipSync(gzipped.body) });
+    expect(decoded.method).toBe('table_buffering_process');
+    expect(xs((decoded.params as { inputBatch: RecordBatch }).inputBatch)).toEqual(xs(inputBatch));
+    expect(gunzipSync(gzipped.body).length).toBe(plain.body.length);
   });
 
   it('should not send a body larger than the limit the worker advertised in VGI-Max-Request-Bytes', async () => {
