@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, field, MessageFramer, readIpcStream, schemaOf, wire } from '../src/arrow';
 import { decodeInitHeader, decodeUnaryResponse, encodeBindRequest, encodeContinuation, encodeRequest, sortBatches } from '../src/protocol';
@@ -26,9 +27,11 @@ const ROWS = 100;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /** POSTs an Arrow body; resolves with the response body (non-200 is an error). */
-function post(url: string, body: Uint8Array): Promise<Buffer> {
+function post(url: string, body: Uint8Array, gzipped = false): Promise<Buffer> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(body.length) };
+  if (gzipped) headers['Content-Encoding'] = 'gzip';
   return new Promise((done, fail) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(body.length) } }, (res) => {
+    const req = request(url, { method: 'POST', agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => (res.statusCode === 200 ? done(Buffer.concat(chunks)) : fail(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
@@ -108,6 +111,13 @@ async function main(): Promise<void> {
     await measure('unary catalog_catalogs, 8 concurrent (requests/s)', 8, async () => (await post(`${v2}/catalog_catalogs`, catalogs), 1));
     await measure(`table_buffering_process of ${ROWS} rows, 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, processRequest), 1));
     await measure(`table_buffering_process of ${ROWS} rows, 8 concurrent (requests/s)`, 8, async () => (await post(`${v2}/table_buffering_process`, processRequest), 1));
+    // A full DuckDB vector, plain and gzip-encoded as the client's compressRequests sends it (encoding included in the time).
+    const vector = batchFromColumns(INPUT, { x: Array.from({ length: 2048 }, (_, i) => BigInt(i)), name: Array.from({ length: 2048 }, (_, i) => `name-${i % 101}`) });
+    const vectorRequest = encodeRequest('table_buffering_process', { functionName: 'buffer_input', executionId, inputBatch: serializeBatch(vector), schemaPath: ['main'] });
+    const packedBytes = gzipSync(vectorRequest, { level: 1 }).byteLength;
+    const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+    await measure(`table_buffering_process of 2048 rows (${kb(vectorRequest.byteLength)}), 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, vectorRequest), 1));
+    await measure(`the same, gzip-encoded by the sender (${kb(packedBytes)}), 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, gzipSync(vectorRequest, { level: 1 }), true), 1));
 
     const [fid] = decodeUnaryResponse('table_buffering_combine', readIpcStream(await post(`${v2}/table_buffering_combine`, encodeRequest('table_buffering_combine', { functionName: 'buffer_input', executionId, stateIds: [new Uint8Array(0)] })))).result;
     const finalizeInit = encodeRequest('init', { ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: fid });
@@ -144,11 +154,15 @@ async function main(): Promise<void> {
         '',
         `One conformance worker process (\`--http 0\`, SQLite storage in the temp directory, TypeScript compiled on load),`,
         `driven from the benchmark process over keep-alive connections on 127.0.0.1, ${SECONDS} s per line. A process call`,
-        `appends one ${ROWS}-row batch (int64, utf8) to the execution's log; a finalize turn is one \`/init\` or \`/exchange\``,
+        `appends one ${ROWS}-row batch (int64, utf8) to the execution's log (the 2048-row lines: one full vector, plain or gzip-encoded`,
+        `at level 1 by the sender, as \`compressRequests\` does, the encoding included in the time); a finalize turn is one \`/init\` or \`/exchange\``,
         `request running one \`buffer_input\` tick (one ${ROWS}-row batch out of the log), opening the sealed continuation and`,
         `sealing the next (AES-256-GCM; ${tokenBytes} base64 characters per state token). Both processes share the 2 cores.`,
         '',
         table,
+        '',
+        'Loopback moves bytes for free, so here gzip only adds the encoding and decoding (~0.2 ms each side for a vector).',
+        'It pays off on slower links: at 100 Mbit/s the plain vector spends ~3.3 ms on the wire, the gzip-encoded one ~0.9 ms.',
         '',
       ].join('\n');
       writeSection(path, '## HTTP', section);
