@@ -52,7 +52,7 @@ export interface HttpConnectionOptions extends ConnectionOptions {
 }
 
 /** The settings of the fleet a connection of its own ({@link HttpConnection.open}) makes. */
-type FleetSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'restAfterRefusalMs' | 'compressRequests' | 'httpAgent' | 'httpsAgent' | 'now'>;
+type FleetSettings = Omit<HttpFleetOptions, 'onLog' | 'onRequest' | 'onRefused'>;
 
 /** What one request is. */
 interface RequestKind {
@@ -112,8 +112,8 @@ export class HttpConnection implements VgiConnection {
    * ```
    */
   static open(urls: string | readonly string[], options: HttpConnectionOptions & FleetSettings = {}): HttpConnection {
-    const { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, compressRequests, httpAgent, httpsAgent, now } = options;
-    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, { authToken, connectTimeoutMs, requestTimeoutMs, restAfterRefusalMs, compressRequests, httpAgent, httpsAgent, now });
+    const { onLog: _log, onRequest: _request, onRefused: _refused, ...settings } = options;
+    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, settings);
     return new HttpConnection(fleet, options, () => fleet.closeAll());
   }
 

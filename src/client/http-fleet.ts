@@ -48,6 +48,13 @@ export interface HttpFleetOptions {
    */
   readonly compressRequests?: boolean;
   /**
+   * Close a pooled connection once idle this many milliseconds. Keep it below the
+   * keep-alive timeout of the workers (5 s) and of any proxy in front of them: a request
+   * sent just as the far end closes an idle connection meets a reset, which only a
+   * repeatable request survives. Default 4 000.
+   */
+  readonly idleSocketTimeoutMs?: number;
+  /**
    * The keep-alive pools to use instead of the fleet's own, e.g. an `https.Agent` trusting
    * your CA (`new Agent({ keepAlive: true, ca })`). The fleet does not destroy them.
    */
@@ -64,6 +71,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_REST_MS = 1_000;
 /** The longest rest after refusals in a row. */
 const MAX_REST_MS = 30_000;
+
+/**
+ * Default {@link HttpFleetOptions.idleSocketTimeoutMs}: under the workers' keep-alive
+ * timeout of 5 s. (An agent's socket timeout closes idle pooled sockets only; a request in
+ * flight is not touched by it.)
+ */
+const IDLE_SOCKET_MS = 4_000;
 
 /** Bodies smaller than this are sent as they are even with `compressRequests`: the saving would not pay for the work. */
 const COMPRESS_FROM_BYTES = 16 * 1024;
@@ -131,8 +145,9 @@ export class HttpFleet implements ConnectionLauncher {
     this.requestTimeoutMs = options.requestTimeoutMs === undefined ? undefined : checkMilliseconds('requestTimeoutMs', options.requestTimeoutMs);
     this.restMs = options.restAfterRefusalMs === 0 ? 0 : checkMilliseconds('restAfterRefusalMs', options.restAfterRefusalMs ?? DEFAULT_REST_MS);
     this.now = options.now ?? Date.now;
-    this.httpAgent = options.httpAgent ?? new HttpAgent({ keepAlive: true });
-    this.httpsAgent = options.httpsAgent ?? new HttpsAgent({ keepAlive: true });
+    const idle = checkMilliseconds('idleSocketTimeoutMs', options.idleSocketTimeoutMs ?? IDLE_SOCKET_MS);
+    this.httpAgent = options.httpAgent ?? new HttpAgent({ keepAlive: true, timeout: idle });
+    this.httpsAgent = options.httpsAgent ?? new HttpsAgent({ keepAlive: true, timeout: idle });
   }
 
   /** Names the fleet in messages. */

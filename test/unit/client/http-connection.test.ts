@@ -319,6 +319,17 @@ describe('HttpConnection', () => {
     expect(w.requests.filter((r) => r.path !== '/vgi/health').map((r) => r.earlierOnSocket)).toEqual([0, 1, 0, 1]);
   });
 
+  it('should close a pooled connection idle longer than idleSocketTimeoutMs, before the worker closes it under a request', async () => {
+    const w = await worker(() => catalogs());
+    const { conn } = connect(w.url, { idleSocketTimeoutMs: 1_000 });
+    await conn.call('catalog_catalogs', {});
+    await conn.call('catalog_catalogs', {});
+    await new Promise((done) => setTimeout(done, 1_300));
+    await conn.call('catalog_catalogs', {});
+    // Reused while fresh, then a new connection after the idle time.
+    expect(w.requests.map((r) => r.earlierOnSocket)).toEqual([0, 1, 0]);
+  });
+
   it('should abandon the request in flight when killed, and refuse further requests', async () => {
     const w = await worker(() => 'hang');
     const { conn } = connect(w.url);
