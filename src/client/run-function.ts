@@ -86,12 +86,19 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     return await run.execute(batchSize, requestedSinks, { logs, requests, refused }, started);
   } catch (error) {
     // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
-    if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(String(options.signal.reason ?? 'aborted'));
+    if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(cancelReason(options.signal));
     throw error;
   } finally {
     run.detach();
     await launcher.closeAll();
   }
+}
+
+/** Why the caller aborted: the signal's reason (`abort('interrupted (Ctrl-C)')`), or `aborted`. */
+function cancelReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason === undefined) return 'aborted';
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** The mutable state of one run: progress counters, timings, the execution to destroy. */
@@ -139,6 +146,11 @@ class RunState {
     return this.options.signal?.aborted === true;
   }
 
+  /** The error of a run the caller aborted: the reason it gave, whichever step noticed. */
+  private cancelled(): RunCancelledError {
+    return new RunCancelledError(cancelReason(this.options.signal));
+  }
+
   async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>, started: number): Promise<RunFunctionResult> {
     const { options } = this;
     // Every sink process starts now, so they boot while discovery and bind run. The first
@@ -166,7 +178,7 @@ class RunState {
     const outputSchema = bound.response.outputSchema;
     const projection = projectionOf(fn, outputSchema, options.projection);
     this.timings.bindMs = Date.now() - t;
-    if (this.aborted()) throw new RunCancelledError('aborted before the sink');
+    if (this.aborted()) throw this.cancelled();
 
     const batches = splitInput(options.input, inputSchema, batchSize);
     this.progress.totalRows = options.input.numRows;
@@ -203,7 +215,7 @@ class RunState {
       executionId = sink.executionId;
       pids.sink = sink.used.map((c) => c.pid).filter((p): p is number => p !== null);
       this.timings.sinkMs = Date.now() - t;
-      if (this.aborted()) throw new RunCancelledError('aborted during the sink');
+      if (this.aborted()) throw this.cancelled();
 
       t = this.enter('combine');
       const finalizeStateIds = await combineOn(sink, ref);
@@ -236,7 +248,7 @@ class RunState {
       pids.finalize = [...source.pids];
       idle = source.idle;
       this.timings.finalizeMs = Date.now() - t;
-      if (this.aborted()) throw new RunCancelledError('aborted during finalize');
+      if (this.aborted()) throw this.cancelled();
 
       const output = assembleOutput(source.batches.flat(), outputSchema, projection, limit);
       t = this.enter('destructor');

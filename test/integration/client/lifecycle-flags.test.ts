@@ -84,6 +84,14 @@ describe('runFunction: ordering flags, arguments, projection, cancel and failure
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it("should report the caller's abort reason whichever step notices the abort", async () => {
+    const abort = new AbortController();
+    abort.abort(new Error('the user pressed stop'));
+    const error = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input: sampleInput(10), signal: abort.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunCancelledError);
+    expect((error as Error).message).toBe('[SILO604] The run was cancelled (the user pressed stop); live finalize streams were cancelled and the destructor ran.');
+  });
+
   it('should cancel a run whose process call hangs: the busy sink worker is dropped, the run ends promptly', async () => {
     const abort = new AbortController();
     const started = Date.now();
