@@ -95,5 +95,5 @@ function milliseconds(flag: string, text: string | undefined): number | undefine
   if (text === undefined) return undefined;
   const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${flag} must be a number of seconds greater than 0 (e.g. 30 or 0.5), got "${text}".`);
-  return Math.round(seconds * 1000);
+  return Math.max(1, Math.round(seconds * 1000));
 }
