@@ -4,23 +4,21 @@
  * `http(s)://` URL and/or repeated `--url URL` — with an optional bearer token from
  * `--auth-token` or `SILO_AUTH_TOKEN`.
  */
+import { type HttpFleetOptions } from '../client';
 import { CliError } from './cli.error';
 import { resolveEntryCommand } from './entry-command';
 
 /** The workers of a command. */
 export type WorkerTarget =
   | { readonly kind: 'process'; readonly command: string[] }
-  | {
-      readonly kind: 'http';
-      readonly urls: string[];
-      readonly authToken: string | undefined;
-      /** `--connect-timeout`, in milliseconds. */
-      readonly connectTimeoutMs: number | undefined;
-      /** `--request-timeout`, in milliseconds. */
-      readonly requestTimeoutMs: number | undefined;
-      /** `--gzip`. */
-      readonly compressRequests: boolean | undefined;
-    };
+  | { readonly kind: 'http'; readonly urls: string[]; readonly settings: HttpClientSettings };
+
+/**
+ * How to talk to HTTP workers, from `--auth-token` (or `SILO_AUTH_TOKEN`),
+ * `--connect-timeout`, `--request-timeout` and `--gzip`: passed as is to `runFunction`
+ * and `HttpConnection.open`.
+ */
+export type HttpClientSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'compressRequests'>;
 
 /** How the workers were given on the command line. */
 export interface WorkerTargetOptions {
@@ -57,7 +55,7 @@ export function isWorkerUrl(entry: string): boolean {
  * @example
  * ```ts
  * resolveWorkerTarget('http://a:8080/vgi', { url: ['http://b:8080/vgi'] });
- * // { kind: 'http', urls: ['http://a:8080/vgi', 'http://b:8080/vgi'], authToken: process.env.SILO_AUTH_TOKEN }
+ * // { kind: 'http', urls: ['http://a:8080/vgi', 'http://b:8080/vgi'], settings: { authToken: process.env.SILO_AUTH_TOKEN, ... } }
  * ```
  */
 export function resolveWorkerTarget(entry: string | undefined, options: WorkerTargetOptions, env: NodeJS.ProcessEnv = process.env): WorkerTarget {
@@ -69,14 +67,13 @@ export function resolveWorkerTarget(entry: string | undefined, options: WorkerTa
   if (entryIsUrl || flagged.length > 0) {
     const urls = [...(entryIsUrl ? [entry.trim()] : []), ...flagged];
     const fromEnv = env.SILO_AUTH_TOKEN?.trim();
-    return {
-      kind: 'http',
-      urls,
+    const settings: HttpClientSettings = {
       authToken: options.authToken ?? (fromEnv ? fromEnv : undefined),
       connectTimeoutMs: milliseconds('--connect-timeout', options.connectTimeout),
       requestTimeoutMs: milliseconds('--request-timeout', options.requestTimeout),
       compressRequests: options.gzip,
     };
+    return { kind: 'http', urls, settings };
   }
   if (entry === undefined) throw new CliError('No workers given. Name a worker entry (a .js or .ts file, or a command in quotes), or HTTP workers with a URL entry or --url URL.');
   if (options.authToken !== undefined) {

@@ -35,8 +35,7 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
     discovery = await listFunctions(target.command, { catalog: options.catalog });
     worker = describeCommand(target.command);
   } else {
-    const { authToken, connectTimeoutMs, requestTimeoutMs } = target;
-    const conn = HttpConnection.open(target.urls, { authToken, connectTimeoutMs, requestTimeoutMs });
+    const conn = HttpConnection.open(target.urls, target.settings);
     try {
       discovery = await discoverCatalog(conn, { catalog: options.catalog });
     } finally {

@@ -11,7 +11,7 @@ import { CliError } from '../cli.error';
 import { createProgressReporter } from '../progress-reporter';
 import { readTableFile, writeTableFile } from '../table-files';
 import { formatTable } from '../table-printer';
-import { resolveWorkerTarget, type WorkerTarget } from '../worker-target';
+import { type HttpClientSettings, resolveWorkerTarget, type WorkerTarget } from '../worker-target';
 
 /** Options of `silo run` as commander hands them over (strings). */
 export interface RunCommandOptions {
@@ -103,10 +103,8 @@ export async function runCommand(entry: string | undefined, functionName: string
   return result;
 }
 
-function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls' | 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'compressRequests'> {
-  if (target.kind === 'process') return { command: target.command };
-  const { urls, authToken, connectTimeoutMs, requestTimeoutMs, compressRequests } = target;
-  return { urls, authToken, connectTimeoutMs, requestTimeoutMs, compressRequests };
+function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls'> & HttpClientSettings {
+  return target.kind === 'process' ? { command: target.command } : { urls: target.urls, ...target.settings };
 }
 
 /** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */
