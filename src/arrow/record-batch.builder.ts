@@ -26,7 +26,12 @@ export type ColumnInput = readonly unknown[] | Data | Vector;
 export function makeRecordBatch(
   schema: Schema,
   columns: Readonly<Record<string, ColumnInput>>,
-  options: { metadata?: BatchMetadata; numRows?: number } = {},
+  options: {
+    metadata?: BatchMetadata;
+    numRows?: number;
+    /** Allow nulls in non-nullable fields (generation-A records flag "none" fields non-null). */
+    acceptNulls?: boolean;
+  } = {},
 ): RecordBatch {
   const datas = schema.fields.map((f) => {
     const column = columns[f.name];
@@ -41,7 +46,7 @@ export function makeRecordBatch(
     if (d.length !== numRows) {
       throw new ArrowValueError(`column "${f.name}"`, `has ${d.length} value(s) but the batch has ${numRows} row(s); give every column the same length.`);
     }
-    if (!f.nullable && d.nullCount > 0) {
+    if (!f.nullable && !options.acceptNulls && d.nullCount > 0) {
       throw new ArrowValueError(`column "${f.name}"`, `is non-nullable (${String(f.type)}) but holds ${d.nullCount} null(s).`);
     }
   });
@@ -60,10 +65,15 @@ export function makeRecordBatch(
  * const batch = makeRowsBatch(schema, [{ x: 1n, name: 'a' }]);
  * ```
  */
-export function makeRowsBatch(schema: Schema, rows: readonly Readonly<Record<string, unknown>>[], metadata?: BatchMetadata): RecordBatch {
+export function makeRowsBatch(
+  schema: Schema,
+  rows: readonly Readonly<Record<string, unknown>>[],
+  metadata?: BatchMetadata,
+  options: { readonly acceptNulls?: boolean } = {},
+): RecordBatch {
   const columns: Record<string, unknown[]> = {};
   for (const f of schema.fields) columns[f.name] = rows.map((r) => r[f.name]);
-  return makeRecordBatch(schema, columns, { metadata, numRows: rows.length });
+  return makeRecordBatch(schema, columns, { metadata, numRows: rows.length, acceptNulls: options.acceptNulls });
 }
 
 /**

@@ -5,9 +5,10 @@
 import { type DataType, type RecordBatch, type Schema, Type } from 'apache-arrow';
 import { deserializeSchema, field, makeRowsBatch, readIpcStream, schemaOf, serializeBatch, serializeSchema, toPlainValue, wire } from '../arrow';
 import { type FunctionType } from './enums';
-import { BIND_REQUEST_SCHEMA, BIND_RESPONSE_SCHEMA } from './lifecycle.schema';
+import { BIND_RESPONSE_SCHEMA } from './lifecycle.schema';
 import { RecordEncodeError, RequestFormatError } from './protocol.error';
-import { decodeRecord, encodeRecord } from './record.codec';
+import { type ProtocolSpec, readOptionsOf, recordSchema, VGI_V2_PROTOCOL } from './method-table';
+import { decodeRecord, encodeRecord, type PlainRecord } from './record.codec';
 import { type BindArguments, type BindRequest, type BindResponse, type ResolvedSecret } from './records.types';
 import { readNestedRow } from './values';
 
@@ -185,8 +186,8 @@ export function decodeSecrets(bytes: Uint8Array | null): ResolvedSecret[] {
  * bind.arguments.named.chunk_size; // 3n
  * ```
  */
-export function decodeBindRequest(bytes: Uint8Array): BindRequest {
-  const rec = decodeRecord(bytes, BIND_REQUEST_SCHEMA, 'BindRequest');
+export function decodeBindRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): BindRequest {
+  const rec = decodeRecord(bytes, recordSchema(protocol, 'bind', 'request'), 'BindRequest', readOptionsOf(protocol));
   const inputSchema = rec.inputSchema as Uint8Array | null;
   const settings = rec.settings as Uint8Array | null;
   return {
@@ -203,8 +204,8 @@ export function decodeBindRequest(bytes: Uint8Array): BindRequest {
     atValue: rec.atValue as string | null,
     copyFrom: rec.copyFrom as BindRequest['copyFrom'],
     copyTo: rec.copyTo as BindRequest['copyTo'],
-    schemaPath: rec.schemaPath as string[] | null,
-    argumentNames: rec.argumentNames as string[] | null,
+    schemaPath: schemaPathOf(rec),
+    argumentNames: (rec.argumentNames ?? null) as string[] | null,
     bytes,
   };
 }
@@ -217,10 +218,10 @@ export function decodeBindRequest(bytes: Uint8Array): BindRequest {
  * encodeBindRequest({ functionName: 'sort_all', inputSchema, schemaPath: ['main'] });
  * ```
  */
-export function encodeBindRequest(input: BindRequestInput): Uint8Array {
+export function encodeBindRequest(input: BindRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   const args = input.arguments ?? EMPTY_ARGUMENTS;
   return encodeRecord(
-    BIND_REQUEST_SCHEMA,
+    recordSchema(protocol, 'bind', 'request'),
     {
       functionName: input.functionName,
       arguments: args instanceof Uint8Array ? args : encodeBindArguments(args),
@@ -236,6 +237,7 @@ export function encodeBindRequest(input: BindRequestInput): Uint8Array {
       copyFrom: input.copyFrom ?? null,
       copyTo: input.copyTo ?? null,
       schemaPath: input.schemaPath ?? null,
+      schemaName: lastOf(input.schemaPath),
       argumentNames: input.argumentNames ?? null,
     },
     `BindRequest "${input.functionName}"`,
@@ -255,7 +257,7 @@ function batchBytes(value: RecordBatch | Uint8Array | null | undefined): Uint8Ar
  * encodeBindResponse({ outputSchema: request.inputSchema! });
  * ```
  */
-export function encodeBindResponse(response: BindResponseInput): Uint8Array {
+export function encodeBindResponse(response: BindResponseInput, schema: Schema = BIND_RESPONSE_SCHEMA): Uint8Array {
   const types = response.lookupSecretTypes ?? [];
   const scopes = response.lookupScopes ?? [];
   const names = response.lookupNames ?? [];
@@ -263,7 +265,7 @@ export function encodeBindResponse(response: BindResponseInput): Uint8Array {
     throw new RecordEncodeError('BindResponse', `the secret lookup lists must be aligned, got ${types.length} type(s), ${scopes.length} scope(s), ${names.length} name(s). Give one scope and one name ("" = by scope) per type.`);
   }
   return encodeRecord(
-    BIND_RESPONSE_SCHEMA,
+    schema,
     {
       outputSchema: serializeSchema(response.outputSchema),
       opaqueData: response.opaqueData ?? null,
@@ -272,6 +274,8 @@ export function encodeBindResponse(response: BindResponseInput): Uint8Array {
       lookupNames: names,
     },
     'BindResponse',
+    // Generation A flags opaque_data non-null and reads a null value as "no bind state".
+    { acceptNulls: true },
   );
 }
 
@@ -283,8 +287,8 @@ export function encodeBindResponse(response: BindResponseInput): Uint8Array {
  * decodeBindResponse(resultBytes).outputSchema.fields.length;
  * ```
  */
-export function decodeBindResponse(bytes: Uint8Array): BindResponse {
-  const rec = decodeRecord(bytes, BIND_RESPONSE_SCHEMA, 'BindResponse');
+export function decodeBindResponse(bytes: Uint8Array, schema: Schema = BIND_RESPONSE_SCHEMA): BindResponse {
+  const rec = decodeRecord(bytes, schema, 'BindResponse', { acceptNulls: true });
   return {
     outputSchema: deserializeSchema(rec.outputSchema as Uint8Array, 'BindResponse.output_schema'),
     opaqueData: rec.opaqueData as Uint8Array | null,
@@ -292,4 +296,23 @@ export function decodeBindResponse(bytes: Uint8Array): BindResponse {
     lookupScopes: rec.lookupScopes as string[],
     lookupNames: rec.lookupNames as string[],
   };
+}
+
+/**
+ * The schema a request names: vgi.v2 sends a path, generation A at 1.3 the schema's name,
+ * 1.0 neither (the function is then resolved by name alone).
+ *
+ * @example
+ * ```ts
+ * schemaPathOf(decodeRecord(bytes, schema, 'BindRequest')); // ['main'] or null
+ * ```
+ */
+export function schemaPathOf(rec: PlainRecord): string[] | null {
+  if (Array.isArray(rec.schemaPath)) return rec.schemaPath as string[];
+  return typeof rec.schemaName === 'string' && rec.schemaName !== '' ? [rec.schemaName] : null;
+}
+
+/** The last element of a schema path: the schema's name, as generation A sends it. */
+export function lastOf(path: readonly string[] | null | undefined): string | null {
+  return path && path.length > 0 ? path[path.length - 1] : null;
 }

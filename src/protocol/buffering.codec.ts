@@ -3,13 +3,9 @@
  */
 import { type RecordBatch } from 'apache-arrow';
 import { readIpcStream, serializeBatch } from '../arrow';
-import {
-  COMBINE_REQUEST_SCHEMA,
-  COMBINE_RESPONSE_SCHEMA,
-  DESTRUCTOR_REQUEST_SCHEMA,
-  PROCESS_REQUEST_SCHEMA,
-  PROCESS_RESPONSE_SCHEMA,
-} from './lifecycle.schema';
+import { lastOf, schemaPathOf } from './bind.codec';
+import { COMBINE_RESPONSE_SCHEMA, PROCESS_RESPONSE_SCHEMA } from './lifecycle.schema';
+import { type ProtocolSpec, readOptionsOf, recordSchema, VGI_V2_PROTOCOL } from './method-table';
 import { RequestFormatError } from './protocol.error';
 import { decodeRecord, encodeRecord, type PlainRecord } from './record.codec';
 import { type CombineRequest, type DestructorRequest, type ProcessRequest } from './records.types';
@@ -39,7 +35,15 @@ const optional = (input: BufferingRequestInput): PlainRecord => ({
   attachOpaqueData: input.attachOpaqueData ?? null,
   transactionId: input.transactionId ?? null,
   schemaPath: input.schemaPath ?? null,
+  schemaName: lastOf(input.schemaPath),
 });
+
+/** A buffering request record read by name; the schema it names as a path in every version. */
+function readBuffering(bytes: Uint8Array, protocol: ProtocolSpec, method: 'table_buffering_process' | 'table_buffering_combine' | 'table_buffering_destructor', subject: string): PlainRecord {
+  const rec = decodeRecord(bytes, recordSchema(protocol, method, 'request'), subject, readOptionsOf(protocol));
+  const { schemaName: _name, ...rest } = rec;
+  return { ...rest, schemaPath: schemaPathOf(rec) };
+}
 
 /**
  * Decodes a process request; the input chunk is decoded to a `RecordBatch`.
@@ -49,8 +53,8 @@ const optional = (input: BufferingRequestInput): PlainRecord => ({
  * const { executionId, inputBatch } = decodeProcessRequest(requestBytes);
  * ```
  */
-export function decodeProcessRequest(bytes: Uint8Array): ProcessRequest {
-  const rec = decodeRecord(bytes, PROCESS_REQUEST_SCHEMA, 'TableBufferingProcessRequest');
+export function decodeProcessRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): ProcessRequest {
+  const rec = readBuffering(bytes, protocol, 'table_buffering_process', 'TableBufferingProcessRequest');
   const inputBatchBytes = rec.inputBatch as Uint8Array;
   let stream: ReturnType<typeof readIpcStream>;
   try {
@@ -77,9 +81,9 @@ export function decodeProcessRequest(bytes: Uint8Array): ProcessRequest {
  * encodeProcessRequest({ functionName: 'sort_all', executionId, inputBatch: chunk });
  * ```
  */
-export function encodeProcessRequest(input: ProcessRequestInput): Uint8Array {
+export function encodeProcessRequest(input: ProcessRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
-    PROCESS_REQUEST_SCHEMA,
+    recordSchema(protocol, 'table_buffering_process', 'request'),
     {
       functionName: input.functionName,
       executionId: input.executionId,
@@ -99,8 +103,8 @@ export function encodeProcessRequest(input: ProcessRequestInput): Uint8Array {
  * decodeCombineRequest(requestBytes).stateIds.length;
  * ```
  */
-export function decodeCombineRequest(bytes: Uint8Array): CombineRequest {
-  const rec = decodeRecord(bytes, COMBINE_REQUEST_SCHEMA, 'TableBufferingCombineRequest');
+export function decodeCombineRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CombineRequest {
+  const rec = readBuffering(bytes, protocol, 'table_buffering_combine', 'TableBufferingCombineRequest');
   // A null list element carries nothing to combine; DuckDB never sends one.
   return { ...(rec as unknown as CombineRequest), stateIds: (rec.stateIds as (Uint8Array | null)[]).map((s) => s ?? new Uint8Array(0)) };
 }
@@ -113,9 +117,9 @@ export function decodeCombineRequest(bytes: Uint8Array): CombineRequest {
  * encodeCombineRequest({ functionName: 'sort_all', executionId, stateIds: [a, b] });
  * ```
  */
-export function encodeCombineRequest(input: CombineRequestInput): Uint8Array {
+export function encodeCombineRequest(input: CombineRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
-    COMBINE_REQUEST_SCHEMA,
+    recordSchema(protocol, 'table_buffering_combine', 'request'),
     { functionName: input.functionName, executionId: input.executionId, stateIds: input.stateIds, ...optional(input) },
     'TableBufferingCombineRequest',
   );
@@ -129,8 +133,8 @@ export function encodeCombineRequest(input: CombineRequestInput): Uint8Array {
  * const { executionId } = decodeDestructorRequest(requestBytes);
  * ```
  */
-export function decodeDestructorRequest(bytes: Uint8Array): DestructorRequest {
-  return decodeRecord(bytes, DESTRUCTOR_REQUEST_SCHEMA, 'TableBufferingDestructorRequest') as unknown as DestructorRequest;
+export function decodeDestructorRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): DestructorRequest {
+  return readBuffering(bytes, protocol, 'table_buffering_destructor', 'TableBufferingDestructorRequest') as unknown as DestructorRequest;
 }
 
 /**
@@ -141,9 +145,9 @@ export function decodeDestructorRequest(bytes: Uint8Array): DestructorRequest {
  * encodeDestructorRequest({ functionName: 'sort_all', executionId });
  * ```
  */
-export function encodeDestructorRequest(input: BufferingRequestInput): Uint8Array {
+export function encodeDestructorRequest(input: BufferingRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
-    DESTRUCTOR_REQUEST_SCHEMA,
+    recordSchema(protocol, 'table_buffering_destructor', 'request'),
     { functionName: input.functionName, executionId: input.executionId, ...optional(input) },
     'TableBufferingDestructorRequest',
   );

@@ -5,7 +5,6 @@
 import { type Schema } from 'apache-arrow';
 import { deserializeSchema, field, makeRowsBatch, schemaOf, serializeBatch, serializeSchema } from '../arrow';
 import {
-  CATALOG_ATTACH_REQUEST_SCHEMA,
   CATALOG_ATTACH_RESULT_SCHEMA,
   CATALOG_INFO_SCHEMA,
   CLIENT_CAPABILITIES_SCHEMA,
@@ -15,6 +14,7 @@ import {
 } from './catalog.schema';
 import { OBJECT_COUNT_KINDS, type ObjectCountKind } from './enums';
 import { RecordEncodeError } from './protocol.error';
+import { type ProtocolSpec, readOptionsOf, recordSchema, VGI_V2_PROTOCOL } from './method-table';
 import { decodeRecord, encodeRecord, type PlainRecord } from './record.codec';
 import {
   type CatalogAttachRequest,
@@ -59,9 +59,9 @@ export interface CatalogAttachRequestInput {
  * const item = encodeCatalogInfo({ name: 'example' });
  * ```
  */
-export function encodeCatalogInfo(info: CatalogInfoInput): Uint8Array {
+export function encodeCatalogInfo(info: CatalogInfoInput, schema: Schema = CATALOG_INFO_SCHEMA): Uint8Array {
   return encodeRecord(
-    CATALOG_INFO_SCHEMA,
+    schema,
     { implementationVersion: null, dataVersionSpec: null, attachOptionSpecs: [], releases: [], sourceUrl: null, ...info },
     `CatalogInfo "${info.name}"`,
   );
@@ -75,8 +75,8 @@ export function encodeCatalogInfo(info: CatalogInfoInput): Uint8Array {
  * decodeCatalogInfo(items[0]).name; // 'example'
  * ```
  */
-export function decodeCatalogInfo(bytes: Uint8Array): CatalogInfo {
-  return decodeRecord(bytes, CATALOG_INFO_SCHEMA, 'CatalogInfo') as unknown as CatalogInfo;
+export function decodeCatalogInfo(bytes: Uint8Array, schema: Schema = CATALOG_INFO_SCHEMA): CatalogInfo {
+  return decodeRecord(bytes, schema, 'CatalogInfo') as unknown as CatalogInfo;
 }
 
 /**
@@ -87,12 +87,12 @@ export function decodeCatalogInfo(bytes: Uint8Array): CatalogInfo {
  * const request = encodeCatalogAttachRequest({ name: 'example' });
  * ```
  */
-export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput): Uint8Array {
+export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   const capabilities = input.clientCapabilities
     ? encodeRecord(CLIENT_CAPABILITIES_SCHEMA, input.clientCapabilities as unknown as PlainRecord, 'ClientCapabilities')
     : null;
   return encodeRecord(
-    CATALOG_ATTACH_REQUEST_SCHEMA,
+    recordSchema(protocol, 'catalog_attach', 'request'),
     {
       name: input.name,
       options: input.options ?? null,
@@ -101,6 +101,8 @@ export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput): Ui
       clientCapabilities: capabilities,
     },
     'CatalogAttachRequest',
+    // Generation A flags `options` non-null and sends null when there are none, as the extension does.
+    { acceptNulls: protocol.generation === 'A' },
   );
 }
 
@@ -112,8 +114,8 @@ export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput): Ui
  * const { name, options } = decodeCatalogAttachRequest(requestBytes);
  * ```
  */
-export function decodeCatalogAttachRequest(bytes: Uint8Array): CatalogAttachRequest {
-  const rec = decodeRecord(bytes, CATALOG_ATTACH_REQUEST_SCHEMA, 'CatalogAttachRequest');
+export function decodeCatalogAttachRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CatalogAttachRequest {
+  const rec = decodeRecord(bytes, recordSchema(protocol, 'catalog_attach', 'request'), 'CatalogAttachRequest', readOptionsOf(protocol));
   const optionBytes = rec.options as Uint8Array | null;
   let clientCapabilities: ClientCapabilities | null = null;
   if (rec.clientCapabilities instanceof Uint8Array && rec.clientCapabilities.length > 0) {
@@ -182,13 +184,13 @@ export function encodeSecretTypeSpec(spec: SecretTypeSpec): Uint8Array {
  * const result = encodeCatalogAttachResult({ attachOpaqueData: randomBytes(32) });
  * ```
  */
-export function encodeCatalogAttachResult(input: CatalogAttachResultInput): Uint8Array {
+export function encodeCatalogAttachResult(input: CatalogAttachResultInput, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): Uint8Array {
   const version = toBigInt(input.catalogVersion ?? 1n);
   if (version === 0n) {
     throw new RecordEncodeError('CatalogAttachResult', 'catalogVersion 0 means "unknown" and makes DuckDB drop its catalog cache on every transaction. Use a non-zero constant.');
   }
   return encodeRecord(
-    CATALOG_ATTACH_RESULT_SCHEMA,
+    schema,
     {
       supportsTransactions: false,
       supportsTimeTravel: false,
@@ -220,8 +222,9 @@ export function encodeCatalogAttachResult(input: CatalogAttachResultInput): Uint
  * const { attachOpaqueData } = decodeCatalogAttachResult(resultBytes);
  * ```
  */
-export function decodeCatalogAttachResult(bytes: Uint8Array): CatalogAttachResult {
-  return decodeRecord(bytes, CATALOG_ATTACH_RESULT_SCHEMA, 'CatalogAttachResult') as unknown as CatalogAttachResult;
+export function decodeCatalogAttachResult(bytes: Uint8Array, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): CatalogAttachResult {
+  // Generation A at 1.0 has no attach catalogs or global functions: they read as none.
+  return { attachCatalogs: [], globalFunctions: [], globalFunctionPrefix: '', ...decodeRecord(bytes, schema, 'CatalogAttachResult') } as unknown as CatalogAttachResult;
 }
 
 /**
@@ -232,10 +235,12 @@ export function decodeCatalogAttachResult(bytes: Uint8Array): CatalogAttachResul
  * encodeSchemaInfo({ path: ['main'], estimatedObjectCount: objectCounts({ table_function: 2 }) });
  * ```
  */
-export function encodeSchemaInfo(info: SchemaInfoInput): Uint8Array {
+export function encodeSchemaInfo(info: SchemaInfoInput, schema: Schema = SCHEMA_INFO_SCHEMA): Uint8Array {
+  // Generation A names the schema (`name`) where vgi.v2 sends its path.
+  const name = info.path[info.path.length - 1] ?? '';
   return encodeRecord(
-    SCHEMA_INFO_SCHEMA,
-    { comment: null, tags: {}, attachOpaqueData: new Uint8Array(0), estimatedObjectCount: null, ...info },
+    schema,
+    { comment: null, tags: {}, attachOpaqueData: new Uint8Array(0), estimatedObjectCount: null, name, ...info },
     `SchemaInfo ${JSON.stringify(info.path)}`,
   );
 }
@@ -248,8 +253,13 @@ export function encodeSchemaInfo(info: SchemaInfoInput): Uint8Array {
  * decodeSchemaInfo(items[0]).path; // ['main']
  * ```
  */
-export function decodeSchemaInfo(bytes: Uint8Array): SchemaInfo {
-  return decodeRecord(bytes, SCHEMA_INFO_SCHEMA, 'SchemaInfo') as unknown as SchemaInfo;
+export function decodeSchemaInfo(bytes: Uint8Array, schema: Schema = SCHEMA_INFO_SCHEMA): SchemaInfo {
+  const rec = decodeRecord(bytes, schema, 'SchemaInfo');
+  if (rec.path === undefined && typeof rec.name === 'string') {
+    const { name, ...rest } = rec;
+    return { ...rest, path: [name] } as unknown as SchemaInfo;
+  }
+  return rec as unknown as SchemaInfo;
 }
 
 /**

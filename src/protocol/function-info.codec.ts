@@ -116,7 +116,7 @@ export type FunctionInfo = Required<Omit<FunctionDescriptor, 'arguments' | 'requ
  * });
  * ```
  */
-export function encodeFunctionInfo(fn: FunctionDescriptor): Uint8Array {
+export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNCTION_INFO_SCHEMA): Uint8Array {
   const subject = `FunctionInfo "${fn.name}"`;
   const functionType = fn.functionType ?? 'TABLE_BUFFERING';
   const requiresIndex = fn.requiresInputBatchIndex ?? false;
@@ -131,13 +131,18 @@ export function encodeFunctionInfo(fn: FunctionDescriptor): Uint8Array {
   if (functionType === 'TABLE_BUFFERING' && !argumentsSchema.fields.some((f) => f.metadata.get('vgi_type') === 'table')) {
     throw new RecordEncodeError(subject, 'a TABLE_BUFFERING function needs a TABLE argument (kind "table") for DuckDB to sink. Declare one.');
   }
+  const schemaPath = fn.schemaPath ?? ['main'];
+  // Generation A flags max_workers non-null: "no limit" is then the int32 default.
+  const maxWorkersRequired = schema.fields.some((f) => f.name === 'max_workers' && !f.nullable);
+  const maxWorkers = fn.maxWorkers === undefined || (fn.maxWorkers === null && maxWorkersRequired) ? 99999 : fn.maxWorkers;
   return encodeRecord(
-    FUNCTION_INFO_SCHEMA,
+    schema,
     {
       comment: fn.comment ?? null,
       tags: fn.tags ?? {},
       name: fn.name,
-      schemaPath: fn.schemaPath ?? ['main'],
+      schemaPath,
+      schemaName: schemaPath[schemaPath.length - 1] ?? 'main',
       functionType,
       arguments: serializeSchema(argumentsSchema),
       outputSchema: serializeSchema(fn.outputSchema ?? EMPTY_SCHEMA),
@@ -153,11 +158,13 @@ export function encodeFunctionInfo(fn: FunctionDescriptor): Uint8Array {
       samplingPushdown: fn.samplingPushdown === undefined ? false : fn.samplingPushdown,
       lateMaterialization: fn.lateMaterialization ?? null,
       filterSemanticProfiles: fn.filterSemanticProfiles ?? [],
+      // Generation A's predecessor of the filter profiles; Silo advertises no expression filters there.
+      supportedExpressionFilters: [],
       additionalFilterFunctions: fn.additionalFilterFunctions ?? [],
       runtimeFilterAlgorithms: fn.runtimeFilterAlgorithms ?? [],
       filterEvaluationContexts: (fn.filterEvaluationContexts ?? []).map((c) => ({ ...c, providerFingerprint: c.providerFingerprint ?? null })),
       orderPreservation: fn.orderPreservation === undefined ? 'NO_ORDER_GUARANTEE' : fn.orderPreservation,
-      maxWorkers: fn.maxWorkers === undefined ? 99999 : fn.maxWorkers,
+      maxWorkers,
       supportsBatchIndex: supportsIndex,
       supportsSplits: fn.supportsSplits ?? false,
       filtersExactlyApplied: fn.filtersExactlyApplied ?? false,
@@ -189,14 +196,33 @@ export function encodeFunctionInfo(fn: FunctionDescriptor): Uint8Array {
  * info.functionType; // 'TABLE_BUFFERING'
  * ```
  */
-export function decodeFunctionInfo(bytes: Uint8Array): FunctionInfo {
-  const rec = decodeRecord(bytes, FUNCTION_INFO_SCHEMA, 'FunctionInfo');
+export function decodeFunctionInfo(bytes: Uint8Array, schema: Schema = FUNCTION_INFO_SCHEMA): FunctionInfo {
+  const rec = decodeRecord(bytes, schema, 'FunctionInfo');
+  const { schemaName, supportedExpressionFilters: _filters, ...fields } = rec;
   return {
-    ...rec,
+    // What generation A does not carry reads as vgi.v2's defaults.
+    ...GENERATION_A_ABSENT,
+    ...fields,
+    schemaPath: Array.isArray(rec.schemaPath) ? rec.schemaPath : [schemaName as string],
     arguments: deserializeSchema(rec.arguments as Uint8Array, 'FunctionInfo.arguments'),
     outputSchema: deserializeSchema(rec.outputSchema as Uint8Array, 'FunctionInfo.output_schema'),
   } as unknown as FunctionInfo;
 }
+
+/** FunctionInfo fields of vgi.v2 that generation A does not send, at the values that mean "none". */
+const GENERATION_A_ABSENT = {
+  parameterDefaultValues: null,
+  argumentMonotonicity: null,
+  filterSemanticProfiles: [],
+  additionalFilterFunctions: [],
+  runtimeFilterAlgorithms: [],
+  filterEvaluationContexts: [],
+  supportsSplits: false,
+  filtersExactlyApplied: false,
+  supportsPositions: false,
+  splitTokenTtlSeconds: null,
+  inputFromArgs: false,
+};
 
 function isSchema(value: readonly ArgumentDescriptor[] | Schema): value is Schema {
   return !Array.isArray(value);

@@ -5,8 +5,9 @@ import { type Schema } from 'apache-arrow';
 import { deserializeSchema, makeRowsBatch, serializeSchema } from '../arrow';
 import { type BindRequestInput, decodeBindRequest, encodeBindRequest } from './bind.codec';
 import { type InitPhase, type OrderByDirection, type OrderByNullOrder } from './enums';
-import { GLOBAL_INIT_RESPONSE_SCHEMA, INIT_REQUEST_SCHEMA } from './lifecycle.schema';
+import { GLOBAL_INIT_RESPONSE_SCHEMA } from './lifecycle.schema';
 import { RequestFormatError } from './protocol.error';
+import { type ProtocolSpec, readOptionsOf, recordSchema, VGI_V2_PROTOCOL } from './method-table';
 import { decodeRecord, encodeRecord, toWireRow } from './record.codec';
 import { type GlobalInitResponse, type InitRequest } from './records.types';
 import { toBigInt } from './values';
@@ -45,12 +46,12 @@ export interface InitRequestInput {
  * if (init.phase === 'TABLE_BUFFERING' && init.executionId === null) mintExecution();
  * ```
  */
-export function decodeInitRequest(bytes: Uint8Array): InitRequest {
-  const rec = decodeRecord(bytes, INIT_REQUEST_SCHEMA, 'InitRequest');
+export function decodeInitRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): InitRequest {
+  const rec = decodeRecord(bytes, recordSchema(protocol, 'init', 'request'), 'InitRequest', readOptionsOf(protocol));
   const projection = rec.projectionIds as (bigint | null)[] | null;
   return {
     ...(rec as unknown as Omit<InitRequest, 'bindCall' | 'outputSchema' | 'projectionIds' | 'bytes'>),
-    bindCall: decodeBindRequest(rec.bindCall as Uint8Array),
+    bindCall: decodeBindRequest(rec.bindCall as Uint8Array, protocol),
     outputSchema: deserializeSchema(rec.outputSchema as Uint8Array, 'InitRequest.output_schema'),
     projectionIds: projection === null ? null : projection.map(toProjectionId),
     bytes,
@@ -73,12 +74,12 @@ function toProjectionId(id: bigint | null, index: number): number {
  * encodeInitRequest({ bindCall: bindBytes, outputSchema, phase: 'TABLE_BUFFERING' });
  * ```
  */
-export function encodeInitRequest(input: InitRequestInput): Uint8Array {
+export function encodeInitRequest(input: InitRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
-    INIT_REQUEST_SCHEMA,
+    recordSchema(protocol, 'init', 'request'),
     {
       ...input,
-      bindCall: input.bindCall instanceof Uint8Array ? input.bindCall : encodeBindRequest(input.bindCall),
+      bindCall: input.bindCall instanceof Uint8Array ? input.bindCall : encodeBindRequest(input.bindCall, protocol),
       outputSchema: serializeSchema(input.outputSchema),
       projectionIds: input.projectionIds ? input.projectionIds.map((id) => toBigInt(id)) : null,
     },

@@ -64,7 +64,8 @@ export class RequestVersionError extends WireProtocolError {
 }
 
 /**
- * The request carries no `vgi_rpc.protocol` routing key (a generation-A or non-VGI client).
+ * The request carries no `vgi_rpc.protocol` routing key and no generation-A (1.x)
+ * `vgi_rpc.protocol_version` either: neither a vgi.v2 nor a generation-A client.
  *
  * @example
  * ```ts
@@ -72,13 +73,13 @@ export class RequestVersionError extends WireProtocolError {
  * ```
  */
 export class ProtocolNotSpecifiedError extends WireProtocolError {
-  constructor(hosted: readonly string[]) {
+  constructor(served: readonly string[]) {
     super(
       'SILO403',
       'ProtocolNotSpecifiedError',
-      "Request batch metadata has no 'vgi_rpc.protocol' routing key; this worker speaks " +
-        `[${hosted.join(', ')}]. The client is probably a protocol 1.x (generation A) VGI extension: ` +
-        'upgrade it to a vgi.v2 extension, or set vgi_rpc.protocol = "vgi.v2".',
+      "Request batch metadata has no 'vgi_rpc.protocol' routing key and no 1.x 'vgi_rpc.protocol_version'; " +
+        `this worker speaks [${served.join(', ')}]. Send vgi_rpc.protocol = "vgi.v2" with protocol_version 2.0.0, ` +
+        'or, as a generation-A VGI extension does, protocol_version 1.0.0 or 1.3.0 without a routing key.',
       ErrorKind.protocolNotSpecified,
     );
   }

@@ -20,6 +20,15 @@ import { RecordEncodeError, RequestFormatError } from './protocol.error';
 /** A decoded record: camelCase keys, plain JS values. */
 export type PlainRecord = Record<string, unknown>;
 
+/** How strictly a record is read (or, for a client, written). */
+export interface RecordReadOptions {
+  /**
+   * Accept nulls in fields flagged non-null. Generation-A extensions send such values
+   * (`CatalogAttachRequest.options`, "empty = null" binaries) and mean "none" by them.
+   */
+  readonly acceptNulls?: boolean;
+}
+
 /**
  * `function_name` → `functionName`.
  *
@@ -111,9 +120,9 @@ export function fromWireValue(value: unknown, type: DataType): unknown {
  * const bytes = encodeRecord(PROCESS_RESPONSE_SCHEMA, { stateId: Uint8Array.of(1) }, 'TableBufferingProcessResponse');
  * ```
  */
-export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subject: string): Uint8Array {
+export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subject: string, options: RecordReadOptions = {}): Uint8Array {
   try {
-    return serializeBatch(makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)]));
+    return serializeBatch(makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)], undefined, options));
   } catch (cause) {
     throw new RecordEncodeError(subject, (cause as Error).message, { cause });
   }
@@ -129,7 +138,7 @@ export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subje
  * rec.name; // 'demo'
  * ```
  */
-export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: string): PlainRecord {
+export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
   if (expected.fields.length > 0 && batch.numRows !== 1) {
     throw new RequestFormatError(`${subject}: expected a 1-row batch, got ${batch.numRows} row(s). Send one row per record.`);
   }
@@ -146,11 +155,11 @@ export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: s
     const actual = batch.schema.fields[index];
     if (!typesCompatible(f.type, actual.type)) {
       throw new RequestFormatError(
-        `${subject}: field "${f.name}" has type ${String(actual.type)}, expected ${String(f.type)}. Send the vgi.v2 2.0.0 record schema.`,
+        `${subject}: field "${f.name}" has type ${String(actual.type)}, expected ${String(f.type)}. Send the record schema of the protocol version the request declares.`,
       );
     }
     const value = toPlainValue(batch.getChildAt(index)!.get(0), actual.type);
-    if (!f.nullable && (value === null || value === undefined)) {
+    if (!f.nullable && !options.acceptNulls && (value === null || value === undefined)) {
       throw new RequestFormatError(`${subject}: the required field "${f.name}" is null. Send a value for it.`);
     }
     out[camelCase(f.name)] = fromWireValue(value, actual.type);
@@ -166,7 +175,7 @@ export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: s
  * const bind = decodeRecord(requestBytes, BIND_REQUEST_SCHEMA, 'BindRequest');
  * ```
  */
-export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: string): PlainRecord {
+export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
   let batches: RecordBatch[];
   try {
     batches = readIpcStream(bytes, subject).batches;
@@ -178,7 +187,7 @@ export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: strin
     if (batches.length === 0 && expected.fields.length === 0) return {};
     throw new RequestFormatError(`${subject}: expected exactly one record batch in the nested IPC stream, found ${batches.length}.`);
   }
-  return readRecordBatch(batches[0], expected, subject);
+  return readRecordBatch(batches[0], expected, subject, options);
 }
 
 /**

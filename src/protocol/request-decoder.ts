@@ -3,6 +3,10 @@
  * with an error stream. Validation follows the reference order (vgi-wire §3.2): no batch,
  * method key, framing version, row count, routing key, method, parameter schema,
  * protocol version gate, then the nested records.
+ *
+ * The routing key picks the generation: present means vgi.v2 (or reflection); absent means
+ * wire generation A, served at the `vgi_rpc.protocol_version` the request carries (1.0.x
+ * or 1.3.x, vgi-wire-gen-a §1). Each version's shapes come from its method table.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { EMPTY_SCHEMA, readIpcStream } from '../arrow';
@@ -10,7 +14,15 @@ import { decodeBindRequest } from './bind.codec';
 import { decodeCombineRequest, decodeDestructorRequest, decodeProcessRequest } from './buffering.codec';
 import { decodeCatalogAttachRequest } from './catalog.codec';
 import { decodeInitRequest } from './init.codec';
-import { HOSTED_PROTOCOLS, type MethodName, type MethodSpec, outerResultSchema } from './method-table';
+import {
+  GENERATION_A_PROTOCOLS,
+  HOSTED_PROTOCOLS,
+  type MethodName,
+  type MethodSpec,
+  outerResultSchema,
+  type ProtocolSpec,
+  VGI_A10_PROTOCOL,
+} from './method-table';
 import {
   MethodNotImplementedError,
   ProtocolNotSpecifiedError,
@@ -22,7 +34,7 @@ import {
 } from './protocol.error';
 import { readRecordBatch, typesCompatible } from './record.codec';
 import { type DecodedRequest, type RequestDecodeResult, type RequestRefusal } from './request.types';
-import { MetadataKey, REQUEST_FRAMING_VERSION, RETIRED_DESCRIBE_METHOD } from './wire.constants';
+import { MetadataKey, REQUEST_FRAMING_VERSION, RETIRED_DESCRIBE_METHOD, VGI_PROTOCOL_VERSION } from './wire.constants';
 
 /** Where the request came from, when the transport itself names the route (HTTP paths). */
 export interface RequestDecodeOptions {
@@ -33,7 +45,7 @@ export interface RequestDecodeOptions {
 }
 
 /** Nested-record decoders of the methods whose params are `request: binary!`. */
-const NESTED: Partial<Record<MethodName, (bytes: Uint8Array) => unknown>> = {
+const NESTED: Partial<Record<MethodName, (bytes: Uint8Array, protocol: ProtocolSpec) => unknown>> = {
   catalog_attach: decodeCatalogAttachRequest,
   bind: decodeBindRequest,
   init: decodeInitRequest,
@@ -43,6 +55,9 @@ const NESTED: Partial<Record<MethodName, (bytes: Uint8Array) => unknown>> = {
 };
 
 const hosted = (): string[] => [...HOSTED_PROTOCOLS.keys()].sort();
+
+/** What a refusal names as served: the routed protocols and the generation-A versions. */
+const served = (): string[] => [...hosted(), ...GENERATION_A_PROTOCOLS.map((p) => `protocol_version ${p.version} without a routing key`)];
 
 /**
  * Decodes and validates one request stream.
@@ -62,6 +77,14 @@ export function decodeRequest(
   const batch = stream.batches[0];
   if (batch === undefined) {
     return refuse(new RequestFormatError('The request stream holds no record batch. Send exactly one request batch per stream.'));
+  }
+  if (stream.batches.length > 1) {
+    const method = batch.metadata.get(MetadataKey.method) ?? null;
+    return refuse(
+      new RequestFormatError(`The request stream${method === null ? '' : ` of '${method}'`} holds ${stream.batches.length} record batches. Send exactly one request batch per stream; each call is its own stream.`),
+      batch.metadata.get(MetadataKey.requestId) ?? null,
+      method,
+    );
   }
   const metadata = batch.metadata;
   const requestId = metadata.get(MetadataKey.requestId) ?? null;
@@ -90,27 +113,67 @@ export function decodeRequest(
   }
   const routed = metadata.get(MetadataKey.protocol);
   const protocolName = routed ?? options.routeProtocol;
-  if (protocolName === undefined) return refuse(new ProtocolNotSpecifiedError(hosted()), requestId, methodName);
+  const clientVersion = metadata.get(MetadataKey.protocolVersion) ?? null;
+  if (protocolName === undefined) return decodeGenerationA(stream.schema, batch, methodName, clientVersion, requestId);
   if (options.routeProtocol !== undefined && routed !== undefined && routed !== options.routeProtocol) {
     return refuse(new ProtocolNotSupportedError(routed, [options.routeProtocol]), requestId, methodName);
   }
   const protocol = HOSTED_PROTOCOLS.get(protocolName);
   if (protocol === undefined) return refuse(new ProtocolNotSupportedError(protocolName, hosted()), requestId, methodName);
   const spec = protocol.methods.get(methodName);
-  if (spec === undefined) {
-    const available = [...protocol.methods.keys()].sort().join(', ');
-    return refuse(new MethodNotImplementedError(`Protocol '${protocolName}' has no method '${methodName}'. Available: [${available}].`), requestId, methodName);
-  }
+  if (spec === undefined) return refuse(unknownMethod(protocol, methodName), requestId, methodName);
   const schemaProblem = checkParamsSchema(spec, stream.schema);
   if (schemaProblem !== null) return refuse(schemaProblem, requestId, methodName, spec);
-  const clientVersion = metadata.get(MetadataKey.protocolVersion) ?? null;
   if (protocol.version !== '') {
     const versionProblem = checkProtocolVersion(clientVersion, protocol.version);
     if (versionProblem !== null) return refuse(versionProblem, requestId, methodName, spec);
   }
+  return decodeValidated(protocol, spec, batch, clientVersion, requestId);
+}
+
+function unknownMethod(protocol: ProtocolSpec, methodName: string): MethodNotImplementedError {
+  const available = [...protocol.methods.keys()].sort().join(', ');
+  const label = protocol.generation === 'A' ? `protocol_version ${protocol.version}` : `Protocol '${protocol.name}'`;
+  return new MethodNotImplementedError(`${label} has no method '${methodName}'. Available: [${available}].`);
+}
+
+/**
+ * A request without the routing key: wire generation A. As the reference does, the method
+ * is checked first, then the version picks the method table (1.0.x or 1.3.x).
+ */
+function decodeGenerationA(schema: Schema, batch: RecordBatch, methodName: string, clientVersion: string | null, requestId: string | null): RequestDecodeResult {
+  const version = parseSemver(clientVersion);
+  // Neither a routing key nor a 1.x version: not a generation-A client either.
+  if (version === null || version.major !== 1) return refuse(new ProtocolNotSpecifiedError(served()), requestId, methodName);
+  const anySpec = VGI_A10_PROTOCOL.methods.get(methodName);
+  if (anySpec === undefined) return refuse(unknownMethod(VGI_A10_PROTOCOL, methodName), requestId, methodName);
+  const protocol = GENERATION_A_PROTOCOLS.find((p) => sameMinor(parseSemver(p.version)!, version));
+  if (protocol === undefined) return refuse(generationAVersionMismatch(clientVersion!, version), requestId, methodName, anySpec);
+  const spec = protocol.methods.get(methodName)!;
+  const schemaProblem = checkParamsSchema(spec, schema);
+  if (schemaProblem !== null) return refuse(schemaProblem, requestId, methodName, spec);
+  return decodeValidated(protocol, spec, batch, clientVersion, requestId);
+}
+
+/** A 1.x version this worker does not serve: name what it does serve, and who should upgrade. */
+function generationAVersionMismatch(client: string, version: Semver): ProtocolVersionMismatchError {
+  const servedVersions = GENERATION_A_PROTOCOLS.map((p) => p.version);
+  const newest = servedVersions[servedVersions.length - 1];
+  const newer = version.minor > parseSemver(newest)!.minor;
+  return new ProtocolVersionMismatchError(
+    client,
+    `${servedVersions.join(' or ')} (without a routing key), ${VGI_PROTOCOL_VERSION} (vgi.v2)`,
+    newer
+      ? `server is too old; upgrade the worker (vgi-silo) to a version supporting protocol_version ${client}.`
+      : `this worker serves protocol_version ${servedVersions.join(' and ')} of the generation-A extension, not ${client}; upgrade the VGI extension/client to one speaking ${newest} or ${VGI_PROTOCOL_VERSION}.`,
+  );
+}
+
+function decodeValidated(protocol: ProtocolSpec, spec: MethodSpec, batch: RecordBatch, clientVersion: string | null, requestId: string | null): RequestDecodeResult {
+  const methodName = spec.name;
   let params: unknown;
   try {
-    params = decodeParams(spec, batch);
+    params = decodeParams(protocol, spec, batch);
   } catch (error) {
     const wrapped =
       error instanceof WireProtocolError
@@ -118,7 +181,7 @@ export function decodeRequest(
         : new RequestFormatError(`The '${methodName}' request could not be decoded: ${(error as Error).message}`, { cause: error });
     return refuse(wrapped, requestId, methodName, spec);
   }
-  const request = { protocol: protocol.name, method: spec.name, params, requestId, protocolVersion: clientVersion, metadata, spec };
+  const request = { protocol: protocol.name, wire: protocol, method: spec.name, params, requestId, protocolVersion: clientVersion, metadata: batch.metadata, spec };
   return { ok: true, request: request as DecodedRequest };
 }
 
@@ -175,6 +238,18 @@ function paramsMismatch(spec: MethodSpec, detail: string): RequestFormatError {
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
 
+interface Semver {
+  readonly major: number;
+  readonly minor: number;
+}
+
+function parseSemver(version: string | null): Semver | null {
+  const m = version === null ? null : SEMVER.exec(version);
+  return m === null ? null : { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+const sameMinor = (a: Semver, b: Semver): boolean => a.major === b.major && a.minor === b.minor;
+
 /**
  * The protocol version gate: MAJOR.MINOR must equal the server's, PATCH is ignored.
  *
@@ -204,10 +279,21 @@ export function checkProtocolVersion(client: string | null, server: string): Pro
   );
 }
 
-function decodeParams(spec: MethodSpec, batch: RecordBatch): unknown {
+function decodeParams(protocol: ProtocolSpec, spec: MethodSpec, batch: RecordBatch): unknown {
   const flat = readRecordBatch(batch, spec.params, `'${spec.name}' request`);
   const nested = NESTED[spec.name];
-  if (spec.request !== null && nested !== undefined) return nested(flat.request as Uint8Array);
+  if (spec.request !== null && nested !== undefined) return nested(flat.request as Uint8Array, protocol);
+  return protocol.generation === 'A' ? withSchemaPaths(flat) : flat;
+}
+
+/**
+ * Generation A names a schema (`name`, `schema_name`) where vgi.v2 sends a path: the
+ * params the server reads carry the path in both. `name` is the schema only where the
+ * params have no `schema_name` (in the `_get` methods `name` is the object's).
+ */
+function withSchemaPaths(flat: Record<string, unknown>): Record<string, unknown> {
+  if (typeof flat.schemaName === 'string') return { ...flat, schemaPath: [flat.schemaName] };
+  if (typeof flat.name === 'string') return { ...flat, path: [flat.name] };
   return flat;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Client side: request streams as the vgi.v2 extension sends them (vgi-wire §3.2), plus
- * producer ticks and HTTP continuations. Silo's own client drives workers with these.
+ * Client side: request streams as the extension sends them — vgi.v2 (vgi-wire §3.2) or a
+ * generation-A version (no routing key, vgi-wire-gen-a §1) — plus producer ticks and HTTP
+ * continuations. Silo's own client drives workers with these.
  */
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, makeRowsBatch, makeZeroColumnBatch, serializeBatch } from '../arrow';
@@ -15,7 +16,8 @@ import {
 } from './buffering.codec';
 import { type CatalogAttachRequestInput, encodeCatalogAttachRequest } from './catalog.codec';
 import { encodeInitRequest, type InitRequestInput } from './init.codec';
-import { type MethodName, methodSpec } from './method-table';
+import { lastOf } from './bind.codec';
+import { type MethodName, methodSpec, type ProtocolSpec, VGI_V2_PROTOCOL } from './method-table';
 import { toWireRow } from './record.codec';
 import { type NamedGetParams } from './records.types';
 import { type MethodParams } from './request.types';
@@ -54,6 +56,11 @@ export interface RequestInputs {
 
 /** The request batch's routing and correlation metadata. */
 export interface RequestEnvelope {
+  /**
+   * The protocol version to speak (default vgi.v2): its method table shapes the records,
+   * and generation A sends no routing key and its own `protocol_version`.
+   */
+  readonly wire?: ProtocolSpec;
   /** `vgi_rpc.request_id` (the extension sends 16 hex chars; omit it like the TS client). */
   readonly requestId?: string | null;
   /** `vgi_rpc.protocol_version`; default `2.0.0` for vgi.v2 methods, absent for reflection. */
@@ -66,7 +73,7 @@ export interface RequestEnvelope {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
-const NESTED: Partial<{ [M in MethodName]: (input: RequestInputs[M]) => Uint8Array }> = {
+const NESTED: Partial<{ [M in MethodName]: (input: RequestInputs[M], wire: ProtocolSpec) => Uint8Array }> = {
   catalog_attach: encodeCatalogAttachRequest,
   bind: encodeBindRequest,
   init: encodeInitRequest,
@@ -84,21 +91,33 @@ const NESTED: Partial<{ [M in MethodName]: (input: RequestInputs[M]) => Uint8Arr
  * ```
  */
 export function makeRequestBatch<M extends MethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): RecordBatch {
-  const spec = methodSpec(method);
+  const wire = envelope.wire ?? VGI_V2_PROTOCOL;
+  const spec = methodSpec(method, wire);
   const metadata = new Map<string, string>();
   metadata.set(MetadataKey.method, method);
   metadata.set(MetadataKey.requestVersion, REQUEST_FRAMING_VERSION);
-  const protocol = envelope.protocol === undefined ? spec.protocol : envelope.protocol;
+  const routingKey = spec.protocol === REFLECTION_PROTOCOL_NAME || wire.generation === 'B' ? spec.protocol : null;
+  const protocol = envelope.protocol === undefined ? routingKey : envelope.protocol;
   if (protocol !== null) metadata.set(MetadataKey.protocol, protocol);
   const isReflection = spec.protocol === REFLECTION_PROTOCOL_NAME;
-  const version = envelope.protocolVersion === undefined ? (isReflection ? null : VGI_PROTOCOL_VERSION) : envelope.protocolVersion;
+  const defaultVersion = wire === VGI_V2_PROTOCOL ? VGI_PROTOCOL_VERSION : wire.version;
+  const version = envelope.protocolVersion === undefined ? (isReflection ? null : defaultVersion) : envelope.protocolVersion;
   if (version !== null) metadata.set(MetadataKey.protocolVersion, version);
   if (envelope.requestId) metadata.set(MetadataKey.requestId, envelope.requestId);
   for (const [k, v] of Object.entries(envelope.extra ?? {})) metadata.set(k, v);
   if (spec.params.fields.length === 0) return makeZeroColumnBatch(envelope.parameterlessRows ?? 1, metadata);
-  const nested = NESTED[method] as ((input: RequestInputs[M]) => Uint8Array) | undefined;
-  const row = nested !== undefined ? { request: nested(params) } : toWireRow(spec.params.fields, params as Record<string, unknown>);
+  const nested = NESTED[method] as ((input: RequestInputs[M], wire: ProtocolSpec) => Uint8Array) | undefined;
+  const flat = wire.generation === 'A' ? withSchemaNames(params as Record<string, unknown>) : (params as Record<string, unknown>);
+  const row = nested !== undefined ? { request: nested(params, wire) } : toWireRow(spec.params.fields, flat);
   return makeRowsBatch(spec.params, [row], metadata);
+}
+
+/** Generation A names a schema where vgi.v2 sends its path (`name` / `schema_name`). */
+function withSchemaNames(params: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...params };
+  if (Array.isArray(params.path) && params.name === undefined) out.name = lastOf(params.path as string[]);
+  if (Array.isArray(params.schemaPath)) out.schemaName = lastOf(params.schemaPath as string[]);
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Decoded requests: one typed params object per method, in a union discriminated by `method`.
  */
 import { type Schema } from 'apache-arrow';
-import { type MethodName, type MethodSpec } from './method-table';
+import { type MethodName, type MethodSpec, type ProtocolSpec } from './method-table';
 import { type WireProtocolError } from './protocol.error';
 import {
   type AttachParams,
@@ -54,8 +54,10 @@ export interface MethodParams {
 
 /** A validated, decoded request of method `M`. */
 export interface VgiRequest<M extends MethodName = MethodName> {
-  /** The protocol that owns the method (`vgi.v2` or `vgi_rpc.Reflection.v1`). */
+  /** The protocol that owns the method (`vgi.v2`, `vgi_rpc.Reflection.v1`, or `vgi@1.0` / `vgi@1.3` for generation A). */
   readonly protocol: string;
+  /** The protocol version's method table: answers are shaped by it. */
+  readonly wire: ProtocolSpec;
   readonly method: M;
   readonly params: MethodParams[M];
   /** Echo it on every response batch when present. */

@@ -6,7 +6,7 @@ import { type RecordBatch, type Schema } from 'apache-arrow';
 import { readIpcStream, readRow } from '../arrow';
 import { type BatchClass, classifyBatch, type LogRecord } from './batch-classifier';
 import { GLOBAL_INIT_RESPONSE_SCHEMA } from './lifecycle.schema';
-import { type MethodName } from './method-table';
+import { type MethodName, type ProtocolSpec } from './method-table';
 import { RequestFormatError } from './protocol.error';
 import { readRecordBatch } from './record.codec';
 import { type GlobalInitResponse } from './records.types';
@@ -62,6 +62,7 @@ export function sortBatches(batches: readonly RecordBatch[]): SortedBatches {
 export function decodeUnaryResponse<M extends MethodName>(
   method: M,
   stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] },
+  protocol?: ProtocolSpec,
 ): DecodedResponse<ResultOutputs[M]> {
   const { data, logs } = sortBatches(stream.batches);
   const last = data[data.length - 1];
@@ -72,7 +73,7 @@ export function decodeUnaryResponse<M extends MethodName>(
     record = readRow(last).result as Uint8Array;
   }
   return {
-    result: decodeResultRecord(method, record),
+    result: decodeResultRecord(method, record, protocol),
     logs,
     serverId: last.metadata.get(MetadataKey.serverId) ?? null,
     requestId: last.metadata.get(MetadataKey.requestId) ?? null,
@@ -87,8 +88,8 @@ export function decodeUnaryResponse<M extends MethodName>(
  * const { result } = decodeUnaryResponseBytes('bind', body);
  * ```
  */
-export function decodeUnaryResponseBytes<M extends MethodName>(method: M, bytes: Uint8Array): DecodedResponse<ResultOutputs[M]> {
-  return decodeUnaryResponse(method, readIpcStream(bytes, `'${method}' response`));
+export function decodeUnaryResponseBytes<M extends MethodName>(method: M, bytes: Uint8Array, protocol?: ProtocolSpec): DecodedResponse<ResultOutputs[M]> {
+  return decodeUnaryResponse(method, readIpcStream(bytes, `'${method}' response`), protocol);
 }
 
 /**

@@ -9,7 +9,7 @@ import { EMPTY_SCHEMA, IpcStreamWriter, makeEmptyBatch, makeRowsBatch } from '..
 import { type LogRecord } from './batch-classifier';
 import { makeGlobalInitResponseBatch } from './init.codec';
 import { GLOBAL_INIT_RESPONSE_SCHEMA, RESULT_BINARY_SCHEMA } from './lifecycle.schema';
-import { type MethodName, methodSpec, outerResultSchema } from './method-table';
+import { type MethodName, methodSpec, outerResultSchema, type ProtocolSpec } from './method-table';
 import { type RequestRefusal } from './request.types';
 import { type GlobalInitResponse } from './records.types';
 import { encodeResultRecord, type ResultInputs } from './unary-result.codec';
@@ -19,6 +19,8 @@ import { EXCEPTION_LEVEL, MetadataKey } from './wire.constants';
 export interface ResponseContext {
   readonly serverId: string;
   readonly requestId: string | null;
+  /** The protocol version the request came in (its records shape the answer). Default vgi.v2. */
+  readonly protocol?: ProtocolSpec;
 }
 
 /** An exception as an error batch carries it. */
@@ -123,7 +125,7 @@ export function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseCont
  * ```
  */
 export function makeUnaryResultBatch<M extends MethodName>(method: M, value: ResultInputs[M], ctx: ResponseContext): RecordBatch {
-  const record = encodeResultRecord(method, value);
+  const record = encodeResultRecord(method, value, ctx.protocol);
   if (record === null) return makeEmptyBatch(EMPTY_SCHEMA, responseMetadata(ctx));
   return makeRowsBatch(RESULT_BINARY_SCHEMA, [{ result: record }], responseMetadata(ctx));
 }
@@ -203,7 +205,7 @@ export function encodeUnaryResponse<M extends MethodName>(
   ctx: ResponseContext,
   logs: readonly LogRecord[] = [],
 ): Uint8Array {
-  const spec = methodSpec(method);
+  const spec = methodSpec(method, ctx.protocol);
   return whole(outerResultSchema(spec), ctx, logs, makeUnaryResultBatch(method, value, ctx), `result of ${method}`);
 }
 

@@ -18,7 +18,7 @@ import {
 import { CATALOG_VERSION_RESULT_SCHEMA, ITEMS_RESULT_SCHEMA, TRANSACTION_BEGIN_RESULT_SCHEMA } from './catalog.schema';
 import { decodeFunctionInfo, encodeFunctionInfo, type FunctionDescriptor, type FunctionInfo } from './function-info.codec';
 import { COMBINE_RESPONSE_SCHEMA, DESTRUCTOR_RESULT_SCHEMA, PROCESS_RESPONSE_SCHEMA } from './lifecycle.schema';
-import { type MethodName } from './method-table';
+import { type MethodName, type MethodSpec, methodSpec, type ProtocolSpec, VGI_V2_PROTOCOL } from './method-table';
 import { decodeRecord, encodeRecord } from './record.codec';
 import { type BindResponse, type CatalogAttachResult, type CatalogInfo, type SchemaInfo } from './records.types';
 import {
@@ -102,20 +102,21 @@ function items<T>(list: Items<T>, encode: (item: T) => Uint8Array): Uint8Array {
 
 const raw = (list: readonly Uint8Array[]): Uint8Array => items(list, (i) => i);
 
-type Encoders = { [M in MethodName]: (value: ResultInputs[M]) => Uint8Array | null };
+/** Each method's encoder, given the method's contract in the protocol version answered. */
+type Encoders = { [M in MethodName]: (value: ResultInputs[M], spec: MethodSpec) => Uint8Array | null };
 
 const ENCODERS: Encoders = {
-  catalog_catalogs: (v) => items(v, encodeCatalogInfo),
-  catalog_attach: encodeCatalogAttachResult,
+  catalog_catalogs: (v, s) => items(v, (i) => encodeCatalogInfo(i, s.item!)),
+  catalog_attach: (v, s) => encodeCatalogAttachResult(v, s.result!),
   catalog_detach: () => null,
   catalog_copy_from_formats: raw,
   catalog_version: (v) => encodeRecord(CATALOG_VERSION_RESULT_SCHEMA, { version: toBigInt(v) }, 'catalog_version result'),
   catalog_transaction_begin: (v) => encodeRecord(TRANSACTION_BEGIN_RESULT_SCHEMA, { transactionOpaqueData: v }, 'catalog_transaction_begin result'),
   catalog_transaction_commit: () => null,
   catalog_transaction_rollback: () => null,
-  catalog_schemas: (v) => items(v, encodeSchemaInfo),
-  catalog_schema_get: (v) => items(v, encodeSchemaInfo),
-  catalog_schema_contents_functions: (v) => items(v, encodeFunctionInfo),
+  catalog_schemas: (v, s) => items(v, (i) => encodeSchemaInfo(i, s.item!)),
+  catalog_schema_get: (v, s) => items(v, (i) => encodeSchemaInfo(i, s.item!)),
+  catalog_schema_contents_functions: (v, s) => items(v, (i) => encodeFunctionInfo(i, s.item!)),
   catalog_schema_contents_tables: raw,
   catalog_schema_contents_views: raw,
   catalog_schema_contents_macros: raw,
@@ -123,7 +124,7 @@ const ENCODERS: Encoders = {
   catalog_table_get: raw,
   catalog_view_get: raw,
   catalog_macro_get: raw,
-  bind: encodeBindResponse,
+  bind: (v, s) => encodeBindResponse(v, s.result!),
   init: () => {
     throw new Error("'init' is a stream: write its header with encodeInitHeader() and its output with OutputStreamEncoder.");
   },
@@ -143,8 +144,8 @@ const ENCODERS: Encoders = {
  * encodeResultRecord('catalog_schema_contents_functions', [descriptor]);
  * ```
  */
-export function encodeResultRecord<M extends MethodName>(method: M, value: ResultInputs[M]): Uint8Array | null {
-  return (ENCODERS[method] as (v: ResultInputs[M]) => Uint8Array | null)(value);
+export function encodeResultRecord<M extends MethodName>(method: M, value: ResultInputs[M], protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array | null {
+  return (ENCODERS[method] as (v: ResultInputs[M], s: MethodSpec) => Uint8Array | null)(value, methodSpec(method, protocol));
 }
 
 function decodeItems<T>(bytes: Uint8Array, decode: (item: Uint8Array) => T): T[] {
@@ -154,11 +155,11 @@ function decodeItems<T>(bytes: Uint8Array, decode: (item: Uint8Array) => T): T[]
 
 const rawItems = (bytes: Uint8Array): Uint8Array[] => decodeItems(bytes, (i) => i);
 
-type Decoders = { [M in MethodName]: (bytes: Uint8Array) => ResultOutputs[M] };
+type Decoders = { [M in MethodName]: (bytes: Uint8Array, spec: MethodSpec) => ResultOutputs[M] };
 
 const DECODERS: Decoders = {
-  catalog_catalogs: (b) => decodeItems(b, decodeCatalogInfo),
-  catalog_attach: decodeCatalogAttachResult,
+  catalog_catalogs: (b, s) => decodeItems(b, (i) => decodeCatalogInfo(i, s.item!)),
+  catalog_attach: (b, s) => decodeCatalogAttachResult(b, s.result!),
   catalog_detach: () => undefined,
   catalog_copy_from_formats: rawItems,
   catalog_version: (b) => decodeRecord(b, CATALOG_VERSION_RESULT_SCHEMA, 'catalog_version result').version as bigint,
@@ -166,9 +167,9 @@ const DECODERS: Decoders = {
     decodeRecord(b, TRANSACTION_BEGIN_RESULT_SCHEMA, 'catalog_transaction_begin result').transactionOpaqueData as Uint8Array | null,
   catalog_transaction_commit: () => undefined,
   catalog_transaction_rollback: () => undefined,
-  catalog_schemas: (b) => decodeItems(b, decodeSchemaInfo),
-  catalog_schema_get: (b) => decodeItems(b, decodeSchemaInfo),
-  catalog_schema_contents_functions: (b) => decodeItems(b, decodeFunctionInfo),
+  catalog_schemas: (b, s) => decodeItems(b, (i) => decodeSchemaInfo(i, s.item!)),
+  catalog_schema_get: (b, s) => decodeItems(b, (i) => decodeSchemaInfo(i, s.item!)),
+  catalog_schema_contents_functions: (b, s) => decodeItems(b, (i) => decodeFunctionInfo(i, s.item!)),
   catalog_schema_contents_tables: rawItems,
   catalog_schema_contents_views: rawItems,
   catalog_schema_contents_macros: rawItems,
@@ -176,7 +177,7 @@ const DECODERS: Decoders = {
   catalog_table_get: rawItems,
   catalog_view_get: rawItems,
   catalog_macro_get: rawItems,
-  bind: decodeBindResponse,
+  bind: (b, s) => decodeBindResponse(b, s.result!),
   init: () => {
     throw new Error("'init' is a stream: read its header with decodeInitHeader().");
   },
@@ -198,7 +199,7 @@ const DECODERS: Decoders = {
  * const functions = decodeResultRecord('catalog_schema_contents_functions', resultBytes);
  * ```
  */
-export function decodeResultRecord<M extends MethodName>(method: M, bytes: Uint8Array | null): ResultOutputs[M] {
+export function decodeResultRecord<M extends MethodName>(method: M, bytes: Uint8Array | null, protocol: ProtocolSpec = VGI_V2_PROTOCOL): ResultOutputs[M] {
   if (bytes === null) return undefined as ResultOutputs[M];
-  return (DECODERS[method] as (b: Uint8Array) => ResultOutputs[M])(bytes);
+  return (DECODERS[method] as (b: Uint8Array, s: MethodSpec) => ResultOutputs[M])(bytes, methodSpec(method, protocol));
 }

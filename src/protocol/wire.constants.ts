@@ -9,6 +9,13 @@ export const VGI_PROTOCOL_NAME = 'vgi.v2';
 /** Application protocol version this table implements; any `2.0.x` is accepted. */
 export const VGI_PROTOCOL_VERSION = '2.0.0';
 
+/**
+ * The generation-A protocol versions served (no routing key; the version rides on every
+ * request): 1.0.0, the `vgi` extension on npm, and 1.3.0, the extension's newest source.
+ * Any PATCH of these MAJOR.MINOR is accepted.
+ */
+export const GENERATION_A_VERSIONS = ['1.0.0', '1.3.0'] as const;
+
 /** Framing version carried in `vgi_rpc.request_version`. */
 export const REQUEST_FRAMING_VERSION = '1';
 

@@ -12,6 +12,9 @@ import {
   encodeFunctionInfo,
   objectCounts,
   type PathParams,
+  type ProtocolSpec,
+  recordSchema,
+  VGI_V2_PROTOCOL,
   type SchemaInfoInput,
   type TypedPathParams,
 } from '../protocol';
@@ -43,7 +46,8 @@ const ATTACH_ID_BYTES = 16;
  * ```
  */
 export class CatalogService {
-  private readonly functionInfos = new Map<string, Uint8Array[]>();
+  /** Encoded FunctionInfo items by protocol version, then schema: the versions' records differ. */
+  private readonly functionInfos = new Map<ProtocolSpec, Map<string, Uint8Array[]>>();
 
   constructor(
     readonly catalog: string,
@@ -55,12 +59,15 @@ export class CatalogService {
     return this.registry.all().filter((d) => d.options.schema === schema);
   }
 
-  /** Encoded FunctionInfo items of `schema`, built once. */
-  private encodedFunctions(schema: string): Uint8Array[] {
-    let items = this.functionInfos.get(schema);
+  /** Encoded FunctionInfo items of `schema` in `protocol`'s shape, built once. */
+  private encodedFunctions(schema: string, protocol: ProtocolSpec): Uint8Array[] {
+    let byProtocol = this.functionInfos.get(protocol);
+    if (!byProtocol) this.functionInfos.set(protocol, (byProtocol = new Map()));
+    let items = byProtocol.get(schema);
     if (!items) {
-      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(toFunctionDescriptor(d)));
-      this.functionInfos.set(schema, items);
+      const itemSchema = recordSchema(protocol, 'catalog_schema_contents_functions', 'item');
+      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(toFunctionDescriptor(d), itemSchema));
+      byProtocol.set(schema, items);
     }
     return items;
   }
@@ -106,10 +113,10 @@ export class CatalogService {
    * `catalog_schema_contents_functions`: the schema's functions for a `TABLE_FUNCTION`
    * listing; nothing for other kinds (DuckDB looks buffering functions up as table functions).
    */
-  functions(params: TypedPathParams): Uint8Array[] {
+  functions(params: TypedPathParams, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array[] {
     if (params.type !== 'TABLE_FUNCTION') return [];
     const schema = schemaName(params.path);
-    return schema !== undefined && this.registry.schemas().includes(schema) ? this.encodedFunctions(schema) : [];
+    return schema !== undefined && this.registry.schemas().includes(schema) ? this.encodedFunctions(schema, protocol) : [];
   }
 
   private schemaInfo(schema: string, attachOpaqueData: Uint8Array): SchemaInfoInput {

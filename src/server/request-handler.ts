@@ -33,7 +33,7 @@ export interface RequestHandlerOptions {
 }
 
 /**
- * Serves vgi.v2 (and `vgi_rpc.Reflection.v1`) on connections, for one worker. One
+ * Serves vgi.v2, wire generation A (1.0 and 1.3) and `vgi_rpc.Reflection.v1` on connections, for one worker. One
  * handler serves any number of connections, concurrently; each connection is its own
  * sequential request loop.
  *
@@ -109,7 +109,7 @@ export class RequestHandler {
       return refusal.isStream ? { kind: 'init-failed' } : { kind: 'done' };
     }
     const request = decoded.request;
-    const ctx = { serverId, requestId: request.requestId };
+    const ctx = { serverId, requestId: request.requestId, protocol: request.wire };
     this.log.debug(`${connection.label}: ${request.protocol} ${request.method}`);
     if (request.method === 'init') return this.init.run(request.params, { framer, connection, ctx });
     await connection.write(await this.unary.answer(request, ctx));

@@ -82,7 +82,7 @@ export class UnaryRouter {
       case 'catalog_schema_get':
         return encodeUnaryResponse(request.method, this.catalog.schemaGet(request.params), ctx);
       case 'catalog_schema_contents_functions':
-        return encodeUnaryResponse(request.method, this.catalog.functions(request.params), ctx);
+        return encodeUnaryResponse(request.method, this.catalog.functions(request.params, request.wire), ctx);
       case 'catalog_copy_from_formats':
       case 'catalog_schema_contents_tables':
       case 'catalog_schema_contents_views':

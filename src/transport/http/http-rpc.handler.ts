@@ -187,7 +187,7 @@ export class HttpRpcHandler {
       return arrowReply([encodeRefusal(decoded.refusal, this.identity.serverId)], { status: 400 });
     }
     const request = decoded.request;
-    const ctx = { serverId: this.identity.serverId, requestId: request.requestId };
+    const ctx = { serverId: this.identity.serverId, requestId: request.requestId, protocol: request.wire };
     if (request.method === 'init') return this.streams.open(request.params, { binding, ctx });
     const answer = await this.unary.respond(request, ctx);
     return arrowReply([answer.bytes], { rpcError: answer.failed });

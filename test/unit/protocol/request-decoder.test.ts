@@ -215,12 +215,15 @@ describe('decodeRequest: refusals', () => {
     return new Map(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined));
   };
 
-  it('should refuse a request without a routing key as protocol_not_specified, on the empty schema', () => {
-    const r = refusal(makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol': undefined, 'vgi_rpc.protocol_version': '1.3.0' })));
-    expect(r.error.errorKind).toBe(ErrorKind.protocolNotSpecified);
-    expect(r.error.message).toMatch(/no 'vgi_rpc.protocol' routing key/);
-    expect(r.responseSchema.fields).toHaveLength(0);
-  });
+  it.each([['2.0.0'], [undefined], ['one']])(
+    'should refuse a request without a routing key and without a 1.x protocol_version (%s) as protocol_not_specified, on the empty schema',
+    (version) => {
+      const r = refusal(makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol': undefined, 'vgi_rpc.protocol_version': version })));
+      expect(r.error.errorKind).toBe(ErrorKind.protocolNotSpecified);
+      expect(r.error.message).toMatch(/no 'vgi_rpc.protocol' routing key and no 1.x 'vgi_rpc.protocol_version'/);
+      expect(r.responseSchema.fields).toHaveLength(0);
+    },
+  );
 
   it('should refuse an unknown protocol as protocol_not_supported', () => {
     const r = refusal(makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol': 'vgi.v3' })));
