@@ -1,7 +1,10 @@
 /**
  * The HTTP paths of a worker mounted at a prefix (vgi-wire §2.3): `{prefix}/health`,
  * `{prefix}/{protocol}/{method}` for unary calls, and `{prefix}/{protocol}/{method}/init`
- * and `…/exchange` for streams. Anything else is not ours (404, plain text).
+ * and `…/exchange` for streams. Wire generation A has no protocol segment
+ * (vgi-wire-gen-a §1.2): `{prefix}/{method}`, `{prefix}/init/init`, `{prefix}/init/exchange`.
+ * No method is named like a protocol, so the two never collide. Anything else is not ours
+ * (404, plain text).
  */
 
 /** What a stream path asks for: open a stream, or continue (or cancel) one. */
@@ -10,7 +13,8 @@ export type StreamAction = 'init' | 'exchange';
 /** A path this worker serves. */
 export type HttpRoute =
   | { readonly kind: 'health' }
-  | { readonly kind: 'rpc'; readonly protocol: string; readonly method: string; readonly action: 'call' | StreamAction };
+  /** `protocol` is `null` on a generation-A path: the request's protocol_version decides. */
+  | { readonly kind: 'rpc'; readonly protocol: string | null; readonly method: string; readonly action: 'call' | StreamAction };
 
 /** One path segment of a protocol or method name: no empty segments, no percent-encoding games. */
 const SEGMENT = /^[A-Za-z0-9._~-]+$/;
@@ -24,6 +28,7 @@ const SEGMENT = /^[A-Za-z0-9._~-]+$/;
  * ```ts
  * parseRoute('/vgi/vgi.v2/init/exchange', '/vgi'); // { kind: 'rpc', protocol: 'vgi.v2', method: 'init', action: 'exchange' }
  * parseRoute('/vgi/health?x=1', '/vgi');           // { kind: 'health' }
+ * parseRoute('/vgi/catalog_attach', '/vgi');        // { kind: 'rpc', protocol: null, method: 'catalog_attach', action: 'call' }
  * parseRoute('/other', '/vgi');                    // null
  * ```
  */
@@ -32,7 +37,12 @@ export function parseRoute(target: string, prefix: string): HttpRoute | null {
   if (prefix !== '' && path !== prefix && !path.startsWith(`${prefix}/`)) return null;
   const segments = path.slice(prefix.length).split('/').filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
-  if (segments.length < 2 || segments.length > 3 || !segments.every((s) => SEGMENT.test(s))) return null;
+  if (segments.length < 1 || segments.length > 3 || !segments.every((s) => SEGMENT.test(s))) return null;
+  // Method names have no dots, protocol names do: `{prefix}/vgi.v2` alone is no call.
+  if (segments.length === 1) return segments[0].includes('.') ? null : { kind: 'rpc', protocol: null, method: segments[0], action: 'call' };
+  if (segments.length === 2 && segments[0] === 'init' && (segments[1] === 'init' || segments[1] === 'exchange')) {
+    return { kind: 'rpc', protocol: null, method: 'init', action: segments[1] };
+  }
   const [protocol, method, action] = segments;
   if (action === undefined) return { kind: 'rpc', protocol, method, action: 'call' };
   if (action === 'init' || action === 'exchange') return { kind: 'rpc', protocol, method, action };

@@ -18,6 +18,7 @@ import {
   ProtocolNotSupportedError,
   RequestFormatError,
   RETIRED_DESCRIBE_METHOD,
+  VGI_A10_PROTOCOL,
   VGI_PROTOCOL_NAME,
   type WireProtocolError,
 } from '../../protocol';
@@ -50,6 +51,12 @@ export interface HttpRpcHandlerOptions {
 type RpcRoute = Extract<HttpRoute, { kind: 'rpc' }>;
 
 const HOSTED = (): string[] => [...HOSTED_PROTOCOLS.keys()];
+
+/**
+ * What generation-A stream tokens are bound to. Its paths carry no protocol (and an
+ * `/exchange` body no version), so every generation-A version shares one binding.
+ */
+const GENERATION_A_BINDING = 'vgi generation A';
 
 /** A caller-supplied request id is echoed only when it looks like one (no header injection, bounded size). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -142,17 +149,19 @@ export class HttpRpcHandler {
 
   /** Unknown protocols and methods are 404 (Arrow); a unary method on a stream path or the reverse, 400. */
   private checkRoute(route: RpcRoute): HttpReply | null {
-    const protocol = HOSTED_PROTOCOLS.get(route.protocol);
-    if (protocol === undefined) return this.arrowError(404, new ProtocolNotSupportedError(route.protocol, HOSTED()));
+    // Generation-A paths name no protocol: every version has the same methods.
+    const protocol = route.protocol === null ? VGI_A10_PROTOCOL : HOSTED_PROTOCOLS.get(route.protocol);
+    if (protocol === undefined) return this.arrowError(404, new ProtocolNotSupportedError(route.protocol!, HOSTED()));
     if (route.method === RETIRED_DESCRIBE_METHOD) {
       return this.arrowError(404, new MethodNotImplementedError("'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead."));
     }
     const spec = protocol.methods.get(route.method);
     if (spec === undefined) {
       const available = [...protocol.methods.keys()].sort().join(', ');
-      return this.arrowError(404, new MethodNotImplementedError(`Protocol '${route.protocol}' has no method '${route.method}'. Available: [${available}].`));
+      const owner = route.protocol === null ? 'Wire generation A (a path without a protocol segment)' : `Protocol '${route.protocol}'`;
+      return this.arrowError(404, new MethodNotImplementedError(`${owner} has no method '${route.method}'. Available: [${available}].`));
     }
-    const base = `${this.prefix}/${route.protocol}/${route.method}`;
+    const base = route.protocol === null ? `${this.prefix}/${route.method}` : `${this.prefix}/${route.protocol}/${route.method}`;
     if (spec.kind === 'unary' && route.action !== 'call') {
       return this.arrowError(400, new RequestFormatError(`'${route.method}' is a unary method, not a stream: POST ${base} instead of ${base}/${route.action}.`));
     }
@@ -163,7 +172,7 @@ export class HttpRpcHandler {
   }
 
   private async dispatch(route: RpcRoute, body: Buffer, principal: string): Promise<HttpReply> {
-    const binding = { protocol: route.protocol, principal };
+    const binding = { protocol: route.protocol ?? GENERATION_A_BINDING, principal };
     if (route.action === 'exchange') {
       let continuation: ReturnType<typeof readIpcStream>;
       try {
@@ -181,7 +190,7 @@ export class HttpRpcHandler {
         throw error;
       }
     }
-    const decoded = decodeRequestBytes(body, { routeProtocol: route.protocol, routeMethod: route.method });
+    const decoded = decodeRequestBytes(body, { routeProtocol: route.protocol ?? undefined, routeMethod: route.method });
     if (!decoded.ok) {
       this.log.warn(`Refused ${decoded.refusal.method ?? 'a request'}: ${decoded.refusal.error.message}`);
       return arrowReply([encodeRefusal(decoded.refusal, this.identity.serverId)], { status: 400 });

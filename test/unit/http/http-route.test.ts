@@ -9,6 +9,13 @@ describe('parseRoute', () => {
     expect(parseRoute('/vgi/vgi_rpc.Reflection.v1/list_protocols', '/vgi')).toMatchObject({ protocol: 'vgi_rpc.Reflection.v1', method: 'list_protocols' });
   });
 
+  it('should resolve generation-A paths, which carry no protocol segment', () => {
+    expect(parseRoute('/vgi/catalog_attach', '/vgi')).toEqual({ kind: 'rpc', protocol: null, method: 'catalog_attach', action: 'call' });
+    expect(parseRoute('/vgi/init/init', '/vgi')).toEqual({ kind: 'rpc', protocol: null, method: 'init', action: 'init' });
+    expect(parseRoute('/vgi/init/exchange', '/vgi')).toEqual({ kind: 'rpc', protocol: null, method: 'init', action: 'exchange' });
+    expect(parseRoute('/bind', '')).toEqual({ kind: 'rpc', protocol: null, method: 'bind', action: 'call' });
+  });
+
   it('should collapse repeated slashes, as a client joining "…/vgi/" with "/vgi.v2/bind" sends them', () => {
     expect(parseRoute('//vgi//vgi.v2/bind', '/vgi')).toMatchObject({ method: 'bind', action: 'call' });
   });
