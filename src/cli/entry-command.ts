@@ -71,6 +71,19 @@ export function findTsLoader(from = __dirname): string | null {
   }
 }
 
+/**
+ * An argv as one `/bin/sh -c` command line, each argument quoted where it needs it: how
+ * DuckDB's `LOCATION` starts a worker.
+ *
+ * @example
+ * ```ts
+ * toShellCommand(['node', '/my dir/worker.js']); // "node '/my dir/worker.js'"
+ * ```
+ */
+export function toShellCommand(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

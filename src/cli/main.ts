@@ -6,6 +6,7 @@
  *   silo list <entry>                                the catalog's functions, arguments and flags
  *   silo run <entry> <function> --input F            run a function through real worker processes
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
+ *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
  *   silo storage inspect|gc                          the storage backend the workers share
  *
  * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
@@ -18,6 +19,7 @@ import { CliError } from './cli.error';
 import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
+import { sqlCommand } from './commands/sql.command';
 import { storageGcCommand, storageInspectCommand } from './commands/storage.command';
 
 /**
@@ -89,6 +91,24 @@ export function buildProgram(): Command {
       }
       const [entry, fn] = second === undefined ? [undefined, first] : [first, second];
       await runCommand(entry, fn, opts, { stdout: process.stdout, stderr: process.stderr });
+    });
+
+  program
+    .command('sql')
+    .description(
+      'run SQL in a real DuckDB (from npm) with the vgi extension loaded and the entry ATTACHed; DuckDB reads CSV and Parquet itself. ' +
+        'Without a query: a prompt (or statements piped on stdin), each ending with ";"',
+    )
+    .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, unix://PATH, or an HTTP worker's base URL")
+    .argument('[query]', "the SQL, e.g. \"SELECT * FROM samples.top_k(3, (SELECT * FROM 'trips.csv'), by := 'fare')\"")
+    .option('--catalog <name>', "the catalog to attach (default: ask the worker; the database is named after it)")
+    .option('--as <alias>', 'the database name in DuckDB (default: the catalog name)')
+    .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')
+    .option('--rows <n>', 'rows to print', '20')
+    .option('--no-pool', 'a fresh worker process for every call (ATTACH option pool false)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (entry: string, query: string | undefined, opts: Parameters<typeof sqlCommand>[2]) => {
+      await sqlCommand(entry, query, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
     });
 
   const storage = program.command('storage').description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');

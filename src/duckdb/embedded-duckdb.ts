@@ -21,7 +21,7 @@ export interface EmbeddedDuckDbOptions {
   /** More DuckDB settings, e.g. `{ threads: '4' }`. */
   readonly config?: Readonly<Record<string, string>>;
   /** Where to resolve the extension packages from (default: the working directory, then Silo's own). */
-  readonly resolveFrom?: string;
+  readonly resolveFrom?: readonly string[];
 }
 
 /** How to ATTACH a worker. */
@@ -74,7 +74,7 @@ export class EmbeddedDuckDb {
   /** Opens DuckDB, loads the extension(s); throws a coded error naming the npm command when one is missing. */
   static async open(options: EmbeddedDuckDbOptions = {}): Promise<EmbeddedDuckDb> {
     const duckdb = loadDuckDb();
-    const from = options.resolveFrom ?? process.cwd();
+    const from = options.resolveFrom;
     const binaries = [...(options.httpfs ? [extensionBinaryPath('httpfs', from)] : []), extensionBinaryPath('vgi', from)];
     process.env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
     const instance = await duckdb.DuckDBInstance.create(options.path ?? ':memory:', {

@@ -42,12 +42,12 @@ export function installCommand(...specs: string[]): string {
  * await connection.run(`LOAD '${extensionBinaryPath('vgi')}'`);
  * ```
  */
-export function extensionBinaryPath(extension: ExtensionName, from: string = process.cwd()): string {
+export function extensionBinaryPath(extension: ExtensionName, paths: readonly string[] = [process.cwd(), __dirname]): string {
   const spec = EXTENSION_PACKAGES[extension];
   const meta = nameOf(spec);
   let manifest: { optionalDependencies?: Record<string, string> };
   try {
-    manifest = JSON.parse(readFileSync(require.resolve(`${meta}/package.json`, { paths: [from, __dirname] }), 'utf8')) as typeof manifest;
+    manifest = JSON.parse(readFileSync(require.resolve(`${meta}/package.json`, { paths: [...paths] }), 'utf8')) as typeof manifest;
   } catch (cause) {
     throw new SiloError(
       'SILO350',
@@ -63,7 +63,7 @@ export function extensionBinaryPath(extension: ExtensionName, from: string = pro
   }
   let leafManifest: string;
   try {
-    leafManifest = require.resolve(`${leaf}/package.json`, { paths: [from, __dirname] });
+    leafManifest = require.resolve(`${leaf}/package.json`, { paths: [...paths] });
   } catch (cause) {
     throw new SiloError(
       'SILO352',
