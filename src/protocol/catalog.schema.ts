@@ -9,26 +9,38 @@ const attach = () => field('attach_opaque_data', wire.binary(), false);
 const transaction = () => field('transaction_opaque_data', wire.binary(), true);
 const path = () => field('path', wire.list(wire.utf8()), false);
 
-/** CatalogInfo (§4.1), one per `catalog_catalogs` item. */
-export const CATALOG_INFO_SCHEMA: Schema = schemaOf([
-  field('name', wire.utf8(), false),
-  field('implementation_version', wire.utf8(), true),
-  field('data_version_spec', wire.utf8(), true),
-  field('attach_option_specs', wire.list(wire.binary()), false),
-  field(
-    'releases',
-    wire.list(
-      wire.struct([
-        field('version', wire.utf8(), false),
-        field('released_at', wire.timestampUs('UTC'), true),
-        field('summary', wire.utf8(), false),
-        field('notes_url', wire.utf8(), true),
-      ]),
+/**
+ * CatalogInfo with `releases[].released_at` nullable (vgi.v2) or not (generation A).
+ *
+ * @example
+ * ```ts
+ * catalogInfoSchema({ releasedAtNullable: false }); // generation A's CatalogInfo
+ * ```
+ */
+export function catalogInfoSchema(options: { readonly releasedAtNullable: boolean }): Schema {
+  return schemaOf([
+    field('name', wire.utf8(), false),
+    field('implementation_version', wire.utf8(), true),
+    field('data_version_spec', wire.utf8(), true),
+    field('attach_option_specs', wire.list(wire.binary()), false),
+    field(
+      'releases',
+      wire.list(
+        wire.struct([
+          field('version', wire.utf8(), false),
+          field('released_at', wire.timestampUs('UTC'), options.releasedAtNullable),
+          field('summary', wire.utf8(), false),
+          field('notes_url', wire.utf8(), true),
+        ]),
+      ),
+      false,
     ),
-    false,
-  ),
-  field('source_url', wire.utf8(), true),
-]);
+    field('source_url', wire.utf8(), true),
+  ]);
+}
+
+/** CatalogInfo (§4.1), one per `catalog_catalogs` item. */
+export const CATALOG_INFO_SCHEMA: Schema = catalogInfoSchema({ releasedAtNullable: true });
 
 /** CatalogAttachRequest (§4.2), nested in `catalog_attach`'s `request`. */
 export const CATALOG_ATTACH_REQUEST_SCHEMA: Schema = schemaOf([
@@ -84,14 +96,26 @@ export const SECRET_TYPE_SPEC_SCHEMA: Schema = schemaOf([
   field('parameters_schema', wire.binary(), false),
 ]);
 
+/**
+ * SchemaInfo naming its schema by `path` (vgi.v2) or by `name` (generation A).
+ *
+ * @example
+ * ```ts
+ * schemaInfoSchema('name'); // generation A's SchemaInfo
+ * ```
+ */
+export function schemaInfoSchema(naming: 'path' | 'name'): Schema {
+  return schemaOf([
+    field('comment', wire.utf8(), true),
+    field('tags', wire.map(wire.utf8()), false),
+    field('attach_opaque_data', wire.binary(), false),
+    naming === 'path' ? field('path', wire.list(wire.utf8()), false) : field('name', wire.utf8(), false),
+    field('estimated_object_count', wire.map(wire.int64()), true),
+  ]);
+}
+
 /** SchemaInfo (§4.5), one per `catalog_schemas` / `catalog_schema_get` item. */
-export const SCHEMA_INFO_SCHEMA: Schema = schemaOf([
-  field('comment', wire.utf8(), true),
-  field('tags', wire.map(wire.utf8()), false),
-  field('attach_opaque_data', wire.binary(), false),
-  field('path', wire.list(wire.utf8()), false),
-  field('estimated_object_count', wire.map(wire.int64()), true),
-]);
+export const SCHEMA_INFO_SCHEMA: Schema = schemaInfoSchema('path');
 
 /** Every listing result record: `items: list<binary>!`, one nested record per item. */
 export const ITEMS_RESULT_SCHEMA: Schema = schemaOf([field('items', wire.list(wire.binary()), false)]);

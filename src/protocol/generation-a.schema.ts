@@ -12,7 +12,7 @@
 import { type Schema } from 'apache-arrow';
 import { field, schemaOf, wire } from '../arrow';
 import { BIND_REQUEST_SCHEMA, INIT_REQUEST_SCHEMA } from './lifecycle.schema';
-import { CATALOG_ATTACH_RESULT_SCHEMA } from './catalog.schema';
+import { CATALOG_ATTACH_RESULT_SCHEMA, catalogInfoSchema, schemaInfoSchema } from './catalog.schema';
 import { FUNCTION_INFO_SCHEMA } from './function-info.schema';
 
 const attach = () => field('attach_opaque_data', wire.binary(), false);
@@ -28,25 +28,7 @@ function pick(from: Schema, name: string) {
 }
 
 /** CatalogInfo: `releases[].released_at` is non-null (vgi.v2: nullable). */
-export const CATALOG_INFO_SCHEMA_A: Schema = schemaOf([
-  field('name', wire.utf8(), false),
-  field('implementation_version', wire.utf8(), true),
-  field('data_version_spec', wire.utf8(), true),
-  field('attach_option_specs', wire.list(wire.binary()), false),
-  field(
-    'releases',
-    wire.list(
-      wire.struct([
-        field('version', wire.utf8(), false),
-        field('released_at', wire.timestampUs('UTC'), false),
-        field('summary', wire.utf8(), false),
-        field('notes_url', wire.utf8(), true),
-      ]),
-    ),
-    false,
-  ),
-  field('source_url', wire.utf8(), true),
-]);
+export const CATALOG_INFO_SCHEMA_A: Schema = catalogInfoSchema({ releasedAtNullable: false });
 
 /** CatalogAttachRequest: 4 fields, `options` flagged non-null but null without ATTACH options. */
 export const CATALOG_ATTACH_REQUEST_SCHEMA_A: Schema = schemaOf([
@@ -81,13 +63,7 @@ export const CATALOG_ATTACH_RESULT_SCHEMA_A10: Schema = schemaOfFields(
 export const CATALOG_ATTACH_RESULT_SCHEMA_A13: Schema = CATALOG_ATTACH_RESULT_SCHEMA;
 
 /** SchemaInfo: the schema's `name` where vgi.v2 has `path`. */
-export const SCHEMA_INFO_SCHEMA_A: Schema = schemaOf([
-  field('comment', wire.utf8(), true),
-  field('tags', wire.map(wire.utf8()), false),
-  field('attach_opaque_data', wire.binary(), false),
-  field('name', wire.utf8(), false),
-  field('estimated_object_count', wire.map(wire.int64()), true),
-]);
+export const SCHEMA_INFO_SCHEMA_A: Schema = schemaInfoSchema('name');
 
 const FUNCTION_INFO_FIELDS_A10 = [
   'comment',
