@@ -5,7 +5,8 @@ import type { Secrets } from '../providers/secrets';
 import type { Settings } from '../providers/settings';
 import { currentClientLog } from './call-scope';
 import type { ExecutionInfo } from './execution-info';
-import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE } from './tokens';
+import { unavailableStorage } from '../worker/unavailable-storage';
+import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE, TRANSACTION_STORAGE } from './tokens';
 
 /** What the framework knows of an execution when it builds its scope. */
 export interface ExecutionScopeInput {
@@ -38,6 +39,12 @@ export function createExecutionContainer(root: DependencyContainer, input: Execu
   const attachId = input.info.attachOpaqueData && input.info.attachOpaqueData.length > 0 ? input.info.attachOpaqueData : new TextEncoder().encode('default');
   child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
   child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: attachId }) });
+  const transaction = input.info.transactionId;
+  const noTransaction =
+    'TRANSACTION_STORAGE needs a DuckDB transaction, and this call has none: the client sent no transaction_opaque_data (Silo workers advertise transactions, so DuckDB sends one with every bind). Use EXECUTION_STORAGE or ATTACH_STORAGE here.';
+  child.register(TRANSACTION_STORAGE, {
+    useValue: transaction ? BoundStorage.forUser(storage, { kind: 'transaction', id: transaction }) : BoundStorage.forUser(unavailableStorage(noTransaction), { kind: 'transaction', id: new Uint8Array(0) }),
+  });
   child.register(LOGGER, { useValue: executionLogger(root.resolve<Logger>(LOGGER), input.info) });
   child.register(SECRETS, { useValue: input.secrets });
   child.register(SETTINGS, { useValue: input.settings });

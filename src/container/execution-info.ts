@@ -14,4 +14,10 @@ export interface ExecutionInfo {
   readonly schemaName: string;
   /** Opaque data of the ATTACH this query runs under, when any. */
   readonly attachOpaqueData?: Uint8Array;
+  /** The ATTACH this query runs under (its opaque data; empty when it has none): the attach storage scope. */
+  readonly attachId: Uint8Array;
+  /** The DuckDB transaction the query was bound in; absent when the client sent none. */
+  readonly transactionId?: Uint8Array;
+  /** How this worker was reached: its command line (stdio), `unix://PATH`, or its HTTP base URL. */
+  readonly workerPath: string;
 }

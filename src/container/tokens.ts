@@ -31,6 +31,13 @@ export const STORAGE: Token<FunctionStorage> = createToken<FunctionStorage>('sil
 export const EXECUTION_STORAGE: Token<BoundStorage> = createToken<BoundStorage>('silo:EXECUTION_STORAGE');
 /** Storage bound to the current ATTACH (shared by every query of that attach). */
 export const ATTACH_STORAGE: Token<BoundStorage> = createToken<BoundStorage>('silo:ATTACH_STORAGE');
+
+/**
+ * Storage of the DuckDB transaction the query runs in: shared by every query of one
+ * `BEGIN … COMMIT` (each autocommit statement is its own transaction), cleared when the
+ * transaction commits or rolls back. Calls without a transaction refuse it with an error.
+ */
+export const TRANSACTION_STORAGE: Token<BoundStorage> = createToken<BoundStorage>('silo:TRANSACTION_STORAGE');
 /** The logger: root-level outside executions; inside, it also writes to DuckDB's log. */
 export const LOGGER: Token<Logger> = createToken<Logger>('silo:LOGGER');
 /** The secrets of the current bind (per-execution scope). */
@@ -48,7 +55,7 @@ export const EXECUTION: Token<ExecutionInfo> = createToken<ExecutionInfo>('silo:
 export const SEALER: Token<Sealer> = createToken<Sealer>('silo:SEALER');
 
 /** Tokens the framework provides in every execution's child container. */
-export const EXECUTION_SCOPED_TOKENS: readonly symbol[] = [EXECUTION_STORAGE, ATTACH_STORAGE, SECRETS, SETTINGS, ABORT_SIGNAL, EXECUTION];
+export const EXECUTION_SCOPED_TOKENS: readonly symbol[] = [EXECUTION_STORAGE, ATTACH_STORAGE, TRANSACTION_STORAGE, SECRETS, SETTINGS, ABORT_SIGNAL, EXECUTION];
 
 /** Human name of a token or class, for messages. */
 export function tokenName(token: unknown): string {

@@ -35,6 +35,7 @@ export function toBindCall(request: BindRequest): BindCall {
     settings: request.settings,
     secrets: request.secrets.map(toSecret),
     attachOpaqueData: request.attachOpaqueData ?? undefined,
+    transactionOpaqueData: request.transactionOpaqueData && request.transactionOpaqueData.length > 0 ? request.transactionOpaqueData : undefined,
     resolvedSecretsProvided: request.resolvedSecretsProvided,
   };
 }

@@ -94,6 +94,8 @@ export class CatalogService {
       attachOpaqueData,
       catalogVersion: CATALOG_VERSION,
       catalogVersionFrozen: true,
+      // So DuckDB begins a transaction on this worker and passes its id with every bind.
+      supportsTransactions: true,
       defaultSchema: this.registry.schemas()[0] ?? 'main',
     };
   }

@@ -69,14 +69,16 @@ export class UnaryRouter {
       case 'catalog_attach':
         return encodeUnaryResponse(request.method, this.catalog.attach(request.params), ctx);
       case 'catalog_detach':
+        return encodeUnaryResponse(request.method, undefined, ctx);
       case 'catalog_transaction_commit':
       case 'catalog_transaction_rollback':
+        await dispatcher.endTransaction(request.params.transactionOpaqueData);
         return encodeUnaryResponse(request.method, undefined, ctx);
       case 'catalog_version':
         return encodeUnaryResponse(request.method, CATALOG_VERSION, ctx);
       case 'catalog_transaction_begin':
-        // supports_transactions is false: there is no transaction state to hand out.
-        return encodeUnaryResponse(request.method, null, ctx);
+        // The id reaches every bind of the transaction (transaction_opaque_data): hooks see it as transactionId.
+        return encodeUnaryResponse(request.method, await dispatcher.beginTransaction(), ctx);
       case 'catalog_schemas':
         return encodeUnaryResponse(request.method, this.catalog.schemas(request.params), ctx);
       case 'catalog_schema_get':

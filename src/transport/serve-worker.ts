@@ -100,6 +100,7 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     announce,
     onBrokenConnection: (label) => log.warn(`${label}: connection closed after bytes that are not Arrow IPC`),
   });
+  worker.dispatcher.workerPath = `unix://${server.path}`;
   log.info(`Serving catalog "${worker.catalog}" on unix socket ${server.path}${transport.idleTimeoutSeconds ? ` (idle timeout ${transport.idleTimeoutSeconds}s)` : ''}`);
   let terminated = false;
   if (ownProcess) {
@@ -142,6 +143,7 @@ async function serveHttp(
     );
   }
   const server = await listenHttp(worker, { port: transport.port, host: transport.host, prefix: transport.prefix, settings, announce });
+  worker.dispatcher.workerPath = server.url;
   log.info(`Serving catalog "${worker.catalog}" over HTTP at ${server.url}${settings.authTokens.length > 0 ? ' (bearer tokens required)' : ''}`);
   if (ownProcess) {
     const stop = async (): Promise<void> => {

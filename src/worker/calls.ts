@@ -22,6 +22,12 @@ export interface BindCall extends FunctionRef {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly secrets?: readonly Secret[];
   readonly attachOpaqueData?: Uint8Array;
+  /**
+   * The transaction DuckDB bound the query in (`BindRequest.transaction_opaque_data`,
+   * minted by this worker's `catalog_transaction_begin`); persisted with the bind, since
+   * the later calls of generation A carry no transaction.
+   */
+  readonly transactionOpaqueData?: Uint8Array;
   readonly resolvedSecretsProvided?: boolean;
 }
 

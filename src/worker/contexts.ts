@@ -40,6 +40,12 @@ export interface BindContext<A = unknown> {
   readonly settings: Settings;
   readonly secrets: Secrets;
   readonly attachOpaqueData?: Uint8Array;
+  /** The ATTACH this query runs under (its opaque data; empty without one). */
+  readonly attachId: Uint8Array;
+  /** The DuckDB transaction of the query; `undefined` when the client sent none. */
+  readonly transactionId?: Uint8Array;
+  /** How this worker was reached: its command line (stdio), `unix://PATH`, or its HTTP base URL. */
+  readonly workerPath: string;
   /** True on the second bind pass, after DuckDB resolved the requested secrets. */
   readonly resolvedSecretsProvided: boolean;
 }
@@ -51,6 +57,12 @@ export interface ExecutionContext<A = unknown> {
   readonly args: A;
   readonly executionId: Uint8Array;
   readonly attachOpaqueData?: Uint8Array;
+  /** The ATTACH this query runs under (its opaque data; empty without one). */
+  readonly attachId: Uint8Array;
+  /** The DuckDB transaction the query was bound in; `undefined` when the client sent none. */
+  readonly transactionId?: Uint8Array;
+  /** How this worker was reached: its command line (stdio), `unix://PATH`, or its HTTP base URL. */
+  readonly workerPath: string;
   readonly inputSchema: Schema;
   readonly settings: Settings;
   readonly secrets: Secrets;

@@ -64,6 +64,11 @@ const CONTEXT_KEY = 'context';
  */
 export class Dispatcher {
   private readonly live = new Map<string, LiveExecution>();
+  /**
+   * How this worker was reached, for every context's `workerPath`: the transports set it
+   * when they start serving (the command line by default, as DuckDB's stdio LOCATION is).
+   */
+  workerPath: string = process.argv.join(' ');
   private readonly leaseTtlMs: number;
   private readonly maxCached: number;
   private storageBackend?: FunctionStorage;
@@ -118,13 +123,13 @@ export class Dispatcher {
     if (!definition.hooks.onBind) return { outputSchema: call.inputSchema, secretLookups: [] };
     const secrets = new Secrets(call.secrets ?? []);
     const settings = new Settings(call.settings ?? {});
-    const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, attachOpaqueData: call.attachOpaqueData };
+    const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(call) };
     const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal });
     container.register(EXECUTION_STORAGE, {
       useValue: BoundStorage.forUser(unavailableStorage('EXECUTION_STORAGE is not available in @OnBind(): no execution exists while DuckDB plans the query. Use ATTACH_STORAGE for data that outlives a query.'), { kind: 'execution', id: new Uint8Array(0) }),
     });
     const instance = this.resolveInstance(definition, container);
-    const ctx: BindContext = { functionName: definition.options.name, args, inputSchema: call.inputSchema, settings, secrets, attachOpaqueData: call.attachOpaqueData, resolvedSecretsProvided: call.resolvedSecretsProvided ?? false };
+    const ctx: BindContext = { functionName: definition.options.name, args, inputSchema: call.inputSchema, settings, secrets, ...this.identity(call), resolvedSecretsProvided: call.resolvedSecretsProvided ?? false };
     const result = await this.call<Schema | BindResult>(definition, instance, 'onBind', [ctx], options);
     const bound: BindResult = result && 'outputSchema' in result ? result : { outputSchema: result as Schema };
     if (!bound.outputSchema || !Array.isArray(bound.outputSchema.fields)) {
@@ -257,20 +262,45 @@ export class Dispatcher {
     const secrets = new Secrets(context.bind.secrets ?? []);
     const settings = new Settings(context.bind.settings ?? {});
     const abort = new AbortController();
-    const info: ExecutionInfo = { executionId: context.executionId, functionName: definition.options.name, schemaName: definition.options.schema, attachOpaqueData: context.bind.attachOpaqueData };
+    const info: ExecutionInfo = { executionId: context.executionId, functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(context.bind) };
     const container = createExecutionContainer(this.root, { info, secrets, settings, signal: abort.signal });
     const base: ExecutionContext = {
       functionName: definition.options.name,
       schemaName: definition.options.schema,
       args,
       executionId: context.executionId,
-      attachOpaqueData: context.bind.attachOpaqueData,
+      ...this.identity(context.bind),
       inputSchema: context.bind.inputSchema,
       settings,
       secrets,
       bindOpaqueData: context.bindOpaqueData,
     };
     return { context, definition, base, instance: this.resolveInstance(definition, container), container, abort, leaseRenewedAt: Date.now() };
+  }
+
+  /**
+   * `catalog_transaction_begin`: a fresh transaction id, leased like an execution so that
+   * storage GC collects its scope if DuckDB never ends it.
+   */
+  async beginTransaction(): Promise<Uint8Array> {
+    const id = new Uint8Array(randomBytes(16));
+    await this.storage.renewLease({ kind: 'transaction', id }, this.leaseTtlMs);
+    return id;
+  }
+
+  /** `catalog_transaction_commit` / `_rollback`: the transaction's storage ends with it. */
+  async endTransaction(id: Uint8Array): Promise<void> {
+    if (id.length > 0) await this.storage.clearScope({ kind: 'transaction', id });
+  }
+
+  /** Who a call is: its ATTACH, its transaction and this worker, the same in every context. */
+  private identity(bind: BindCall): Pick<ExecutionInfo, 'attachOpaqueData' | 'attachId' | 'transactionId' | 'workerPath'> {
+    return {
+      attachOpaqueData: bind.attachOpaqueData,
+      attachId: bind.attachOpaqueData ?? new Uint8Array(0),
+      transactionId: bind.transactionOpaqueData,
+      workerPath: this.workerPath,
+    };
   }
 
   private remember(live: LiveExecution): void {

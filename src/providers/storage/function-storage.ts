@@ -12,7 +12,7 @@
  */
 
 /** Which family of data a scope holds: one query execution, or one ATTACH. */
-export type StorageScopeKind = 'execution' | 'attach';
+export type StorageScopeKind = 'execution' | 'attach' | 'transaction';
 
 /** A storage scope: all data of one execution (or one attach) lives under it. */
 export interface StorageScope {

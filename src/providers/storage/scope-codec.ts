@@ -5,7 +5,7 @@
 import { toHex } from './bytes';
 import type { KeyValue, StorageScope, StorageScopeKind } from './function-storage';
 
-const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02 };
+const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02, transaction: 0x03 };
 
 /** The first byte of every encoded execution scope (SQL can tell scope kinds apart by it). */
 export const EXECUTION_SCOPE_TAG = KIND_TO_TAG.execution;
@@ -22,7 +22,7 @@ export const EXECUTION_SCOPE_TAG = KIND_TO_TAG.execution;
 export function encodeScope(scope: StorageScope): Uint8Array {
   const tag = KIND_TO_TAG[scope.kind];
   if (tag === undefined) {
-    throw new TypeError(`Storage scope kind "${String(scope.kind)}" is unknown. Use "execution" or "attach".`);
+    throw new TypeError(`Storage scope kind "${String(scope.kind)}" is unknown. Use "execution", "attach" or "transaction".`);
   }
   if (!(scope.id instanceof Uint8Array)) {
     throw new TypeError(`Storage scope id must be a Uint8Array (got ${typeof scope.id}). Pass the execution id or attach data as bytes.`);
@@ -42,7 +42,7 @@ export function encodeScope(scope: StorageScope): Uint8Array {
  * ```
  */
 export function decodeScope(encoded: Uint8Array): StorageScope {
-  const kind: StorageScopeKind | undefined = encoded[0] === 0x01 ? 'execution' : encoded[0] === 0x02 ? 'attach' : undefined;
+  const kind = (Object.keys(KIND_TO_TAG) as StorageScopeKind[]).find((k) => KIND_TO_TAG[k] === encoded[0]);
   if (kind === undefined) {
     throw new RangeError(`Stored scope ${toHex(encoded)} has an unknown kind tag; the database was written by an incompatible version.`);
   }

@@ -63,11 +63,11 @@ describe('catalog discovery over stdio', () => {
     }
   });
 
-  it('should attach with fresh opaque bytes each time, a frozen non-zero version and the 17-field result', async () => {
+  it('should attach with fresh opaque bytes each time, a frozen non-zero version, transactions and the 17-field result', async () => {
     const first = nestedResult((await worker.request('catalog_attach', { name: 'example' })).batches);
     expect(render(first.schema)).toEqual(ATTACH_RESULT);
     const row = readRow(first.batches[0]);
-    expect(row).toMatchObject({ catalog_version: 1n, catalog_version_frozen: true, supports_transactions: false, default_schema: 'main', settings: [], secret_types: [] });
+    expect(row).toMatchObject({ catalog_version: 1n, catalog_version_frozen: true, supports_transactions: true, default_schema: 'main', settings: [], secret_types: [] });
     attach = row.attach_opaque_data as Uint8Array;
     expect(attach.length).toBe(16 + 'example'.length);
     const second = (await worker.call('catalog_attach', { name: 'example' })).result;
