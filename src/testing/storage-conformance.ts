@@ -456,7 +456,7 @@ export function describeStorageConformance(
       }
 
       async function listing(target: StorageScope) {
-        const all = await storage.listScopes();
+        const all = await storage.listScopes({ tombstones: true });
         return all.find((info) => info.scope.kind === target.kind && toHex(info.scope.id) === toHex(target.id));
       }
 
@@ -640,6 +640,16 @@ export function describeStorageConformance(
           near((await listing(scope))?.leaseExpiresAt, before + 120_000);
           await expectPopulated(other);
           expect((await storage.scopeStatus(other)).state).toBe('live');
+        });
+
+        it('should list a tombstone only when asked, unless a late call wrote data under it', async () => {
+          const shown = async () => (await storage.listScopes()).some((i) => toHex(i.scope.id) === toHex(scope.id));
+          await storage.renewLease(scope, 600_000);
+          await storage.endScope(scope, 120_000);
+          expect(await shown()).toBe(false);
+          expect(await listed(scope)).toBe(true);
+          await storage.put(scope, ns, b('late'), b('v'));
+          expect(await shown()).toBe(true);
         });
 
         it('should never revive a tombstone, neither by renewLease nor by extendLease', async () => {

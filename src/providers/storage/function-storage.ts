@@ -97,6 +97,12 @@ export const DEFAULT_DESTROYED_TOMBSTONE_TTL_MS = 10 * 60 * 1000;
 /** Default lifetime of a collected execution's tombstone: an idle query may come back hours later. */
 export const DEFAULT_COLLECTED_TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Options of {@link FunctionStorage.listScopes}. */
+export interface ListScopesOptions {
+  /** Also list tombstones that hold no data (default false). */
+  readonly tombstones?: boolean;
+}
+
 /** Summary of one scope, for inspection tools. */
 export interface ScopeInfo {
   readonly scope: StorageScope;
@@ -192,8 +198,12 @@ export interface FunctionStorage {
    * left by this collection is never removed by the same collection, whatever `now` is.
    */
   collectGarbage(now?: number, options?: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
-  /** Scopes that currently hold data, a lease or a tombstone. */
-  listScopes(): Promise<ScopeInfo[]>;
+  /**
+   * Scopes that currently hold data or a live lease, and tombstones that hold data (a
+   * late call's). With `tombstones: true` also the tombstones of ended executions that
+   * hold nothing: they are no leak, only a record that the execution ended.
+   */
+  listScopes(options?: ListScopesOptions): Promise<ScopeInfo[]>;
 
   /** Releases connections and timers. Safe to call twice. */
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import {
   type ScopeStatus,
   type KeyRange,
   type KeyValue,
+  type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
   type ScanOptions,
@@ -63,7 +64,11 @@ function inRange(key: Uint8Array, range: KeyRange): boolean {
 }
 
 function holdsSomething(d: ScopeData): boolean {
-  if (d.leaseExpiresAt !== undefined || d.counters.size > 0) return true;
+  return d.leaseExpiresAt !== undefined || holdsData(d);
+}
+
+function holdsData(d: ScopeData): boolean {
+  if (d.counters.size > 0) return true;
   for (const m of d.kv.values()) if (m.size > 0) return true;
   for (const log of d.logs.values()) if (log.length > 0) return true;
   for (const q of d.queues.values()) if (q.length > 0) return true;
@@ -306,11 +311,11 @@ export class MemoryStorage implements FunctionStorage {
     return { scopesCollected };
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
     // A scope whose every entry was deleted one by one holds nothing: report it as the
     // SQL backends do, which only see rows that exist.
     return [...this.scopes.values()]
-      .filter(holdsSomething)
+      .filter((d) => holdsData(d) || (d.leaseExpiresAt !== undefined && (d.ended === undefined || options.tombstones === true)))
       .map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt, ...(d.ended ? { ended: d.ended } : {}) }));
   }
 

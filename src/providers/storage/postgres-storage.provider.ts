@@ -8,6 +8,7 @@ import {
   type GarbageCollectionReport,
   type KeyRange,
   type KeyValue,
+  type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
   type ScanOptions,
@@ -564,19 +565,20 @@ export class PostgresStorage implements FunctionStorage {
     return Number(rows[0].collected);
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
     const { kv, log, counter, queue, lease } = this.t;
-    const { rows } = await this.query<{ scope: Buffer; expires_at: string | null; ended: number | null }>(
-      `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended FROM (
-         SELECT DISTINCT scope, NULL::bigint AS expires_at, NULL::smallint AS ended FROM ${kv}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint FROM ${log}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint FROM ${counter}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint FROM ${queue}
-         UNION ALL SELECT scope, expires_at, ended FROM ${lease}) s
+    const { rows } = await this.query<{ scope: Buffer; expires_at: string | null; ended: number | null; data: number }>(
+      `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended, max(data) AS data FROM (
+         SELECT DISTINCT scope, NULL::bigint AS expires_at, NULL::smallint AS ended, 1 AS data FROM ${kv}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${log}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${counter}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${queue}
+         UNION ALL SELECT scope, expires_at, ended, 0 FROM ${lease}) s
        GROUP BY scope ORDER BY scope`,
       [],
     );
-    return rows.map((r) => {
+    const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1 || r.ended === null || r.ended === 0);
+    return shown.map((r) => {
       const ended = r.ended === 1 ? 'destroyed' : r.ended === 2 ? 'collected' : undefined;
       return { scope: decodeScope(own(r.scope)), leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at), ...(ended ? { ended } : {}) };
     });

@@ -10,6 +10,7 @@ import {
   type GarbageCollectionReport,
   type KeyRange,
   type KeyValue,
+  type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
   type ScanOptions,
@@ -599,16 +600,17 @@ export class SqliteStorage implements FunctionStorage {
     return collected;
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
-    const sql = `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended FROM (
-        SELECT scope, NULL AS expires_at, NULL AS ended FROM silo_kv
-        UNION ALL SELECT scope, NULL, NULL FROM silo_log
-        UNION ALL SELECT scope, NULL, NULL FROM silo_counter
-        UNION ALL SELECT scope, NULL, NULL FROM silo_queue
-        UNION ALL SELECT scope, expires_at, ended FROM silo_lease)
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
+    const sql = `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended, max(data) AS data FROM (
+        SELECT scope, NULL AS expires_at, NULL AS ended, 1 AS data FROM silo_kv
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_log
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_counter
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_queue
+        UNION ALL SELECT scope, expires_at, ended, 0 FROM silo_lease)
       GROUP BY scope ORDER BY scope`;
-    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null; ended: bigint | null }[])());
-    return rows.map((r) => {
+    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null; ended: bigint | null; data: bigint }[])());
+    const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1n || r.ended === null || r.ended === LEASE_ENDED.live);
+    return shown.map((r) => {
       const ended = r.ended === LEASE_ENDED.destroyed ? 'destroyed' : r.ended === LEASE_ENDED.collected ? 'collected' : undefined;
       return {
         scope: decodeScope(bytes(r.scope)),
