@@ -3,7 +3,7 @@ import { OutputCollector } from '../../../src/worker/output-collector';
 import { IsIn, Min } from 'class-validator';
 import {
   type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject,
-  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
+  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, SqliteStorage, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
   type SinkContext, SiloError, StateField, UserCodeError, batchFromColumns, defineModule, deserializeBatch, serializeBatch,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
@@ -264,6 +264,15 @@ describe('Dispatcher lifecycle', () => {
       }
       expect(await storage.scopeStatus({ kind: 'execution', id: idle.executionId })).toEqual(collected);
       expect(await storage.listScopes()).toEqual([]);
+    });
+
+    it('should point at storage settings, not at MemoryStorage, when a shared backend does not know the execution (SILO510)', async () => {
+      const storage = new SqliteStorage({ path: ':memory:' });
+      const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+      await expect(worker.dispatcher.combine({ functionName: 'emit_n', executionId: Uint8Array.of(0xab, 0xcd), stateIds: [] })).rejects.toThrow(
+        '[SILO510] Execution abcd is unknown to the sqlite storage, so its combine call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. Check that every worker of the query uses the same storage (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL), then run the query again.',
+      );
+      await storage.close();
     });
 
     it('should refuse a call with an empty execution id, saying which id to pass (SILO510)', async () => {
