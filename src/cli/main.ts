@@ -7,7 +7,7 @@
  *   silo run <entry> <function> --input F            run a function through real worker processes
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
  *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
- *   silo storage inspect|gc                          the storage backend the workers share
+ *   silo storage inspect|gc [--execution ID]         the storage backend the workers share
  *
  * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
  * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
@@ -120,9 +120,11 @@ export function buildProgram(): Command {
     });
   storage
     .command('gc')
-    .description('remove the data of scopes whose lease expired')
-    .action(async () => {
-      process.stdout.write(await storageGcCommand());
+    .description('remove the data of scopes whose lease expired (and tombstones of ended executions whose time is up)')
+    .option('--execution <id>', 'end this execution now, as its destructor would: remove its data; workers refuse its later calls')
+    .option('--all-expired-now', 'collect as if every lease had expired now: removes the data of running queries too')
+    .action(async (opts: { execution?: string; allExpiredNow?: boolean }) => {
+      process.stdout.write(await storageGcCommand(process.env, opts));
     });
   return program;
 }

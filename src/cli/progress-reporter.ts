@@ -56,7 +56,9 @@ class BarReporter implements ProgressReporter {
   }
 
   stop(): void {
+    // Safe to call twice: silo run stops the bar before it reports a cleanup, and again at the end.
     if (this.started) this.bar.stop();
+    this.started = false;
   }
 }
 

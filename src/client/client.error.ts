@@ -4,6 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { SiloError } from '../errors/silo.error';
+import type { DestructorOutcome } from './run-function.types';
 
 /**
  * A worker process ended (or its socket closed) while a call was waiting for its answer,
@@ -76,17 +77,32 @@ export class RunConfigurationError extends SiloError {
 
 /**
  * The run was cancelled through its `AbortSignal`: live finalize streams received a
- * cancel tick and the destructor ran.
+ * cancel tick, and the destructor was called when an execution existed. The message
+ * says whether it ran; `destructor` holds what became of the execution.
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof RunCancelledError) console.error('stopped'); }
+ * catch (e) { if (e instanceof RunCancelledError && e.destructor?.ran === false) console.error('clean up', e.destructor.executionId); }
  * ```
  */
 export class RunCancelledError extends SiloError {
-  constructor(reason: string) {
-    super('SILO604', `The run was cancelled (${reason}); live finalize streams were cancelled and the destructor ran.`);
+  constructor(
+    /** Why the caller cancelled (the abort reason). */
+    readonly reason: string,
+    /** The destructor's outcome; `null` when the run was cancelled before an execution existed. */
+    readonly destructor: DestructorOutcome | null = null,
+  ) {
+    super('SILO604', `The run was cancelled (${reason}); ${describeDestructor(destructor)}`);
   }
+}
+
+function describeDestructor(outcome: DestructorOutcome | null): string {
+  if (outcome === null) return 'no execution had started, so nothing was left in storage.';
+  const id = Buffer.from(outcome.executionId).toString('hex');
+  if (outcome.ran) return `live finalize streams were cancelled and the destructor ran${outcome.pid === null ? '' : ` on worker pid ${outcome.pid}`}, ending execution ${id}.`;
+  const failed = `the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'})`;
+  if (outcome.cleanedBy !== undefined) return `${failed}, so ${outcome.cleanedBy} instead: its data is gone.`;
+  return `${failed}, so its data stays in storage until its lease expires. Remove it now with silo storage gc --execution ${id} where the workers' storage is.`;
 }
 
 /**

@@ -15,7 +15,7 @@ import { type DiscoveredFunction, discoverCatalog, findFunction } from './discov
 import { runFinalize } from './finalize-phase';
 import { type HttpRequestInfo } from './http-connection';
 import { HttpFleet } from './http-fleet';
-import { type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
+import { type DestructorOutcome, type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
 import { combineOn, runSink } from './sink-phase';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
 import { type ReceivedLog } from './worker-connection';
@@ -86,7 +86,7 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     return await run.execute(batchSize, requestedSinks, { logs, requests, refused }, started);
   } catch (error) {
     // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
-    if (options.signal?.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(cancelReason(options.signal));
+    if (options.signal?.aborted) throw new RunCancelledError(cancelReason(options.signal), run.destructor);
     throw error;
   } finally {
     run.detach();
@@ -115,6 +115,8 @@ class RunState {
   };
   readonly timings: { -readonly [K in keyof RunTimings]: RunTimings[K] } = { discoveryMs: 0, bindMs: 0, sinkMs: 0, combineMs: 0, finalizeMs: 0, destructorMs: 0, totalMs: 0 };
   private sinkConnections: VgiConnection[] = [];
+  /** What the destructor did, once the run minted an execution and tried to end it. */
+  destructor: DestructorOutcome | null = null;
   private readonly onAbort = (): void => {
     // DuckDB abandons busy connections on an interrupt; their calls then fail. Finalize
     // streams are cancelled between ticks instead.
@@ -148,7 +150,7 @@ class RunState {
 
   /** The error of a run the caller aborted: the reason it gave, whichever step noticed. */
   private cancelled(): RunCancelledError {
-    return new RunCancelledError(cancelReason(this.options.signal));
+    return new RunCancelledError(cancelReason(this.options.signal), this.destructor);
   }
 
   async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>, started: number): Promise<RunFunctionResult> {
@@ -268,14 +270,21 @@ class RunState {
    * destructor errors.
    */
   private async destroy(candidates: readonly (VgiConnection | null)[], request: { functionName: string; schemaPath: readonly string[]; attachOpaqueData: Uint8Array; executionId: Uint8Array }): Promise<number | null> {
-    // A process started ahead for a finalize stream that never ran serves as well as a new one.
-    const target = candidates.find((c): c is VgiConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
+    let target: VgiConnection | null = null;
+    let failure: string | undefined;
     try {
+      // A process started ahead for a finalize stream that never ran serves as well as a new one.
+      target = candidates.find((c): c is VgiConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
       await target.call('table_buffering_destructor', request);
-    } catch {
-      // The extension swallows destructor errors (vgi-wire §4.12); the storage lease GC covers a lost one.
+    } catch (error) {
+      // The extension swallows destructor errors (vgi-wire §4.12); the caller learns of it
+      // through onDestructor, and the storage lease GC covers a lost one.
+      failure = error instanceof Error ? error.message : String(error);
     }
-    return target.pid;
+    const pid = target?.pid ?? null;
+    this.destructor = { executionId: request.executionId, ran: failure === undefined, pid, ...(failure === undefined ? {} : { failure }) };
+    this.options.onDestructor?.(this.destructor);
+    return pid;
   }
 
   private finish(started: number, result: Omit<RunFunctionResult, 'timings'>): RunFunctionResult {

@@ -134,6 +134,29 @@ export interface RunFunctionOptions {
    * Includes attempts a worker refused the connection for, which are then resent to the next URL.
    */
   readonly onRequest?: (request: RunRequest) => void;
+  /**
+   * Once the run's execution is over, however the run ended (success, failure, cancel):
+   * whether the destructor confirmed it ended the execution. Not called when no
+   * execution was minted. A caller with access to the workers' storage may end the
+   * execution itself when the destructor failed (`silo run` does).
+   */
+  readonly onDestructor?: (outcome: DestructorOutcome) => void;
+}
+
+/** What became of a run's execution at its end (see `RunFunctionOptions.onDestructor`). */
+export interface DestructorOutcome {
+  readonly executionId: Uint8Array;
+  /** True when a worker answered the destructor call: the execution's data is gone. */
+  readonly ran: boolean;
+  /** The process that ran (or was asked to run) it; `null` over HTTP. */
+  readonly pid: number | null;
+  /** Why it did not run, when it did not. */
+  readonly failure?: string;
+  /**
+   * Who ended the execution instead when the destructor could not run, e.g. `silo
+   * ending it in sqlite:/path/storage.db` (set by a caller that cleaned storage itself).
+   */
+  readonly cleanedBy?: string;
 }
 
 /** Process ids of each lifecycle step (empty and `null` over HTTP: see `RunFunctionResult.requests`). */

@@ -54,7 +54,10 @@ const STDERR_TAIL_LINES = 25;
  */
 export function spawnWorkerChannel(command: readonly string[], options: SpawnOptions = {}): WorkerChannel {
   if (command.length === 0 || command[0] === '') throw new WorkerStartError('The worker command is empty. Give the program and its arguments, e.g. ["node", "worker.js"].');
-  const child = spawn(command[0], command.slice(1), { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal (or a signal to the caller's whole
+  // group) reaches only the client, which then cancels the run and still runs the
+  // destructor on its workers. A worker whose client died sees its stdin close and exits.
+  const child = spawn(command[0], command.slice(1), { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   return new ChildChannel(child, command, options);
 }
 

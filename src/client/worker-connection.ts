@@ -79,6 +79,7 @@ export class WorkerConnection implements VgiConnection {
   private busyWith: string | null = null;
   private brokenBy: string | null = null;
   private gone = false;
+  private killed = false;
 
   constructor(
     /** The byte channel (a child process's stdio, or a socket). */
@@ -120,7 +121,7 @@ export class WorkerConnection implements VgiConnection {
 
   /** True when a request could be sent now: the worker is alive, no call is in flight, no earlier failure broke the connection. */
   get usable(): boolean {
-    return !this.gone && this.busyWith === null && this.brokenBy === null;
+    return !this.gone && !this.killed && this.busyWith === null && this.brokenBy === null;
   }
 
   /** Names the worker in messages. */
@@ -189,6 +190,9 @@ export class WorkerConnection implements VgiConnection {
 
   /** Ends the worker at once. */
   kill(): void {
+    // Unusable from now on, not only once the exit is seen: a cancelled run must not pick
+    // a process it just killed for its destructor.
+    this.killed = true;
     this.channel.kill();
   }
 

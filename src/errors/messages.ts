@@ -148,3 +148,29 @@ export const reflectMetadataMissing = (): string =>
 
 export const standardDecorators = (decorator: string): string =>
   `${decorator} was called as a standard (TC39) decorator. Silo needs legacy decorators: set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json compilerOptions.`;
+
+// --- SILO5xx: executions -------------------------------------------------------------
+
+/** The call of an execution a message is about. */
+export type ExecutionCallName = 'sink init' | 'process' | 'combine' | 'finalize';
+
+export const executionIdMissing = (call: ExecutionCallName): string =>
+  `The ${call} call names no execution: its execution id is empty, but every call after the primary sink init must carry the id that init returned. Pass the execution id of the query's primary sink init.`;
+
+export const executionUnknown = (id: string, call: ExecutionCallName, backend: string): string =>
+  `Execution ${id} is unknown to the ${backend} storage, so its ${call} call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. ` +
+  (backend === 'memory'
+    ? 'This worker uses MemoryStorage, which no other process sees: when the query runs on more than one worker process, use SqliteStorage or PostgresStorage (SILO_STORAGE) on all of them.'
+    : 'Check that every worker of the query uses the same storage (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL), then run the query again.');
+
+export const executionEnded = (id: string, call: ExecutionCallName, tombstoneExpiresAt: number | undefined): string =>
+  `Execution ${id} has ended, so its ${call} call was refused: its destructor ran (or it was cleaned by hand) and its data was removed${tombstoneExpiresAt === undefined ? '' : `; storage remembers it until ${new Date(tombstoneExpiresAt).toISOString()}`}. A call after the destructor belongs to a query that is over: run the query again for a new execution.`;
+
+export const executionCollected = (id: string, call: ExecutionCallName, leaseTtlMs: number): string =>
+  `Execution ${id} was collected by storage garbage collection, so its ${call} call was refused: it was idle longer than its lease (SILO_LEASE_TTL_MS, ${leaseTtlMs} ms on this worker) and its data was removed. Raise SILO_LEASE_TTL_MS on every worker above the longest pause between a query's calls, then run the query again.`;
+
+export const executionOfOtherFunction = (id: string, owner: string, named: string): string =>
+  `Execution ${id} belongs to ${owner}, but the call names ${named}. Send each call of a query to the function its primary sink init named.`;
+
+export const inputBatchMismatch = (fn: string, id: string, difference: string, bound: string): string =>
+  `The process batch for ${fn} (execution ${id}) does not match the input schema bound for the query: ${difference}. Send batches with the bound input schema (${bound}), or bind the query again with the schema the batches have.`;

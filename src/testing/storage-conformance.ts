@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { BoundStorage } from '../providers/storage/bound-storage';
 import { bytesToText, fromHex, toBytes, toHex } from '../providers/storage/bytes';
-import type { FunctionStorage, KeyValue, StorageScope, StorageScopeKind } from '../providers/storage/function-storage';
+import type { FunctionStorage, KeyValue, ScopeEnding, StorageScope, StorageScopeKind } from '../providers/storage/function-storage';
 
 /**
  * Options of {@link describeStorageConformance}.
@@ -444,18 +444,24 @@ export function describeStorageConformance(
         expect(await storage.queueLength(target, ns)).toBe(1);
       }
 
-      async function expectEmpty(target: StorageScope) {
+      /** No data left; `tombstone` says how the scope may still be listed (an ended execution). */
+      async function expectEmpty(target: StorageScope, tombstone?: ScopeEnding) {
         expect(await storage.get(target, ns, b('k'))).toBeUndefined();
         expect(await storage.scan(target, b('ns2'))).toEqual([]);
         expect(await storage.logScan(target, ns, b('log'))).toEqual([]);
         expect(await storage.counterGet(target, ns, b('c'))).toBe(0n);
         expect(await storage.queueLength(target, ns)).toBe(0);
-        expect(await listed(target)).toBe(false);
+        expect((await listing(target))?.ended).toBe(tombstone);
+        if (tombstone === undefined) expect(await listed(target)).toBe(false);
+      }
+
+      async function listing(target: StorageScope) {
+        const all = await storage.listScopes({ tombstones: true });
+        return all.find((info) => info.scope.kind === target.kind && toHex(info.scope.id) === toHex(target.id));
       }
 
       async function listed(target: StorageScope) {
-        const all = await storage.listScopes();
-        return all.some((info) => info.scope.kind === target.kind && toHex(info.scope.id) === toHex(target.id));
+        return (await listing(target)) !== undefined;
       }
 
       it('should clear one scope entirely and leave every other scope untouched', async () => {
@@ -538,7 +544,7 @@ export function describeStorageConformance(
           await sleep(leaseWait);
           const report = await storage.collectGarbage();
           expect(report.scopesCollected).toBeGreaterThanOrEqual(1);
-          await expectEmpty(scope);
+          await expectEmpty(scope, 'collected');
           await expectPopulated(live);
           await expectPopulated(unleased);
           expect(await listed(live)).toBe(true);
@@ -561,15 +567,16 @@ export function describeStorageConformance(
           await storage.collectGarbage(Date.now() - 3_600_000);
           await expectPopulated(scope);
           await storage.collectGarbage();
-          await expectEmpty(scope);
+          await expectEmpty(scope, 'collected');
         });
 
-        it('should collect a lease that holds no data', async () => {
-          await storage.renewLease(scope, 1);
-          expect(await listed(scope)).toBe(true);
+        it('should collect an attach lease that holds no data', async () => {
+          const attach = freshScope('attach');
+          await storage.renewLease(attach, 1);
+          expect(await listed(attach)).toBe(true);
           await sleep(leaseWait);
           await storage.collectGarbage();
-          expect(await listed(scope)).toBe(false);
+          expect(await listed(attach)).toBe(false);
         });
 
         it('should collect execution data written after its lease was removed (a late call after the destructor)', async () => {
@@ -592,6 +599,112 @@ export function describeStorageConformance(
           await storage.renewLease(scope, 600_000);
           await storage.clearScope(scope);
           expect(await listed(scope)).toBe(false);
+        });
+      });
+
+      describe('execution lifecycle (tombstones)', () => {
+        const near = (actual: number | undefined, expected: number) => {
+          // Generous bounds: a database server's clock may differ slightly from ours.
+          expect(actual).toBeGreaterThan(expected - 10_000);
+          expect(actual).toBeLessThan(expected + 10_000);
+        };
+
+        it('should report a scope that never took a lease as absent, and not lease it by extending', async () => {
+          expect(await storage.scopeStatus(scope)).toEqual({ state: 'absent' });
+          expect(await storage.extendLease(scope, 600_000)).toEqual({ state: 'absent' });
+          expect(await storage.scopeStatus(scope)).toEqual({ state: 'absent' });
+          expect(await listed(scope)).toBe(false);
+        });
+
+        it('should extend a live lease and report it live with its new expiry', async () => {
+          await storage.renewLease(scope, 1_000);
+          const before = Date.now();
+          const status = await storage.extendLease(scope, 600_000);
+          expect(status.state).toBe('live');
+          near(status.expiresAt, before + 600_000);
+          expect(await storage.scopeStatus(scope)).toEqual(status);
+        });
+
+        it('should end a scope: remove its data and lease, and leave a destroyed tombstone with its own lease', async () => {
+          const other = freshScope();
+          await populate(scope);
+          await populate(other);
+          await storage.renewLease(scope, 600_000);
+          await storage.renewLease(other, 600_000);
+          const before = Date.now();
+          await storage.endScope(scope, 120_000);
+          await expectEmpty(scope, 'destroyed');
+          const status = await storage.scopeStatus(scope);
+          expect(status.state).toBe('destroyed');
+          near(status.expiresAt, before + 120_000);
+          near((await listing(scope))?.leaseExpiresAt, before + 120_000);
+          await expectPopulated(other);
+          expect((await storage.scopeStatus(other)).state).toBe('live');
+        });
+
+        it('should list a tombstone only when asked, unless a late call wrote data under it', async () => {
+          const shown = async () => (await storage.listScopes()).some((i) => toHex(i.scope.id) === toHex(scope.id));
+          await storage.renewLease(scope, 600_000);
+          await storage.endScope(scope, 120_000);
+          expect(await shown()).toBe(false);
+          expect(await listed(scope)).toBe(true);
+          await storage.put(scope, ns, b('late'), b('v'));
+          expect(await shown()).toBe(true);
+        });
+
+        it('should never revive a tombstone, neither by renewLease nor by extendLease', async () => {
+          await storage.renewLease(scope, 600_000);
+          await storage.endScope(scope, 120_000);
+          const ended = await storage.scopeStatus(scope);
+          await storage.renewLease(scope, 3_600_000);
+          expect(await storage.extendLease(scope, 3_600_000)).toEqual(ended);
+          expect(await storage.scopeStatus(scope)).toEqual(ended);
+        });
+
+        it('should keep data a late call writes under a tombstone only until the tombstone expires', async () => {
+          await storage.renewLease(scope, 600_000);
+          await storage.endScope(scope, 1);
+          // A late call on another worker writes after the destructor ended the scope.
+          await populate(scope);
+          expect((await storage.scopeStatus(scope)).state).toBe('destroyed');
+          await sleep(leaseWait);
+          await storage.collectGarbage();
+          await expectEmpty(scope);
+          expect(await storage.scopeStatus(scope)).toEqual({ state: 'absent' });
+        });
+
+        it('should turn an expired execution lease into a collected tombstone for tombstoneTtlMs, then forget it', async () => {
+          await populate(scope);
+          await storage.renewLease(scope, 1);
+          await sleep(leaseWait);
+          const before = Date.now();
+          await storage.collectGarbage(undefined, { tombstoneTtlMs: 120_000 });
+          await expectEmpty(scope, 'collected');
+          const status = await storage.scopeStatus(scope);
+          expect(status.state).toBe('collected');
+          near(status.expiresAt, before + 120_000);
+          expect(await storage.extendLease(scope, 600_000)).toEqual(status);
+
+          const short = freshScope();
+          await storage.renewLease(short, 1);
+          await sleep(leaseWait);
+          // The tombstone this collection leaves has expired by the next one.
+          await storage.collectGarbage(undefined, { tombstoneTtlMs: 1 });
+          expect((await storage.scopeStatus(short)).state).toBe('collected');
+          await sleep(leaseWait);
+          await storage.collectGarbage();
+          expect(await storage.scopeStatus(short)).toEqual({ state: 'absent' });
+          expect(await listed(short)).toBe(false);
+        });
+
+        it('should collect an expired attach lease without leaving a tombstone', async () => {
+          const attach = freshScope('attach');
+          await populate(attach);
+          await storage.renewLease(attach, 1);
+          await sleep(leaseWait);
+          await storage.collectGarbage();
+          await expectEmpty(attach);
+          expect(await storage.scopeStatus(attach)).toEqual({ state: 'absent' });
         });
       });
     });

@@ -60,8 +60,9 @@ export interface FinalizeInitCall {
   /** Pushed filters, applied to emitted batches when the function asks for it. */
   readonly filters?: readonly ColumnFilter[];
   /**
-   * The bind and output schema as the request carried them: used when no process has
-   * the init context (it was never persisted, or storage lost it).
+   * The bind and output schema as the request carried them. Only the function name is
+   * used (checked against the execution's): the context itself always comes from
+   * storage, which is the one record of which executions exist.
    */
   readonly bind?: BindCall;
   readonly outputSchema?: Schema;

@@ -5,12 +5,13 @@ import { runInCall } from '../container/call-scope';
 import { createExecutionContainer } from '../container/execution-container';
 import type { ExecutionInfo } from '../container/execution-info';
 import { EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens';
-import { SiloError, UserCodeError } from '../errors';
+import { describeSchemaDifference } from '../arrow/schema-compare';
+import { SiloError, UserCodeError, messages } from '../errors';
 import type { HookKind } from '../metadata';
 import type { Logger } from '../providers/logging';
 import { Secrets, type Sealer } from '../providers/secrets';
 import { Settings } from '../providers/settings';
-import { BoundStorage, type FunctionStorage, toHex } from '../providers/storage';
+import { BoundStorage, DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, type FunctionStorage, type ScopeStatus, type StorageScope, toHex } from '../providers/storage';
 import type { FunctionDefinition } from '../registration/function-definition';
 import type { FunctionRegistry } from '../registration/function-registry';
 import type { BindCall, CallOptions, CombineCall, DestructorCall, FinalizeInitCall, FunctionRef, ProcessCall, SinkInitCall } from './calls';
@@ -26,6 +27,11 @@ export interface DispatcherOptions {
   readonly leaseTtlMs?: number;
   /** Executions whose context and instance this process keeps in memory. Default 256. */
   readonly maxCachedExecutions?: number;
+  /**
+   * How long storage remembers an execution after its destructor (its tombstone), so a
+   * late call is told the query ended instead of that the execution is unknown. Default 10 minutes.
+   */
+  readonly tombstoneTtlMs?: number;
 }
 
 /** What bind decided. */
@@ -71,6 +77,7 @@ export class Dispatcher {
   workerPath: string = process.argv.join(' ');
   private readonly leaseTtlMs: number;
   private readonly maxCached: number;
+  private readonly tombstoneTtlMs: number;
   private storageBackend?: FunctionStorage;
 
   constructor(
@@ -80,6 +87,7 @@ export class Dispatcher {
   ) {
     this.leaseTtlMs = options.leaseTtlMs ?? 6 * 60 * 60 * 1000;
     this.maxCached = options.maxCachedExecutions ?? 256;
+    this.tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_DESTROYED_TOMBSTONE_TTL_MS;
   }
 
   private get storage(): FunctionStorage {
@@ -145,12 +153,19 @@ export class Dispatcher {
 
   // --- sink -----------------------------------------------------------------------------
 
-  /** A sink connection starts: the first one mints the execution id and persists the init context. */
+  /**
+   * A sink connection starts. The primary one (no execution id) creates the execution:
+   * mints its id, takes its lease and persists the init context. Every later one joins
+   * an execution storage holds, and is refused for any other.
+   */
   async initSink(call: SinkInitCall): Promise<{ executionId: Uint8Array }> {
     const definition = this.definition(call.bind);
     definition.args.bind(definition.options.name, call.bind.arguments);
-    const executionId = call.executionId ?? new Uint8Array(randomBytes(16));
-    if (call.executionId && (this.live.has(toHex(executionId)) || (await this.loadContext(executionId)))) return { executionId };
+    if (call.executionId) {
+      await this.execution(call.executionId, 'sink init', call.bind);
+      return { executionId: call.executionId };
+    }
+    const executionId = new Uint8Array(randomBytes(16));
     const context: InitContext = { executionId, bind: call.bind, outputSchema: call.outputSchema, bindOpaqueData: call.bindOpaqueData };
     await this.persistContext(context);
     this.remember(this.build(context));
@@ -159,7 +174,15 @@ export class Dispatcher {
 
   /** One input batch. Returns the state id. */
   async process(call: ProcessCall, options?: CallOptions): Promise<Uint8Array> {
-    const live = await this.execution(call.executionId, call);
+    const live = await this.execution(call.executionId, 'process', call);
+    // Checked here, before user code: a batch on another schema would otherwise fail
+    // much later (in finalize), blaming the function.
+    const bound = live.context.bind.inputSchema;
+    const difference = describeSchemaDifference(bound, call.batch.schema, { ignoreNullability: true });
+    if (difference !== null) {
+      const described = bound.fields.map((f) => `${f.name} ${String(f.type)}`).join(', ');
+      throw new SiloError('SILO513', messages.inputBatchMismatch(live.definition.options.name, toHex(call.executionId), difference, `{${described}}`));
+    }
     const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema, batchIndex: call.batchIndex };
     const stateId = await this.call<unknown>(live.definition, live.instance, 'process', [call.batch, ctx], options);
     return this.toId(live.definition, 'process', stateId);
@@ -167,7 +190,7 @@ export class Dispatcher {
 
   /** After every sink connection finished: the finalize state ids. */
   async combine(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
-    const live = await this.execution(call.executionId, call);
+    const live = await this.execution(call.executionId, 'combine', call);
     const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema };
     const ids = await this.call<unknown>(live.definition, live.instance, 'combine', [[...call.stateIds], ctx], options);
     if (!Array.isArray(ids)) {
@@ -186,7 +209,7 @@ export class Dispatcher {
 
   /** Opens the finalize stream of one finalize state id (or resumes one from serialized state). */
   async openFinalize(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
-    const live = await this.execution(call.executionId, call.bind, call);
+    const live = await this.execution(call.executionId, 'finalize', call.bind);
     const { definition } = live;
     const full = live.context.outputSchema;
     const projected = definition.options.projectionPushdown ? projectSchema(full, call.projectionIds) : full;
@@ -215,16 +238,19 @@ export class Dispatcher {
 
   // --- destructor -------------------------------------------------------------------------
 
-  /** End of the query: clears the execution's storage. Never throws; unknown ids are fine. */
+  /**
+   * End of the query: removes the execution's data and leaves its tombstone in storage,
+   * so every worker refuses later calls for it, whichever process cached it. Never
+   * throws; unknown ids are fine.
+   */
   async destroy(call: DestructorCall): Promise<void> {
     const key = toHex(call.executionId);
-    const live = this.live.get(key);
-    this.live.delete(key);
-    live?.abort.abort();
+    this.forget(key);
+    if (call.executionId.length === 0) return;
     try {
-      await this.storage.clearScope({ kind: 'execution', id: call.executionId });
+      await this.storage.endScope(this.scope(call.executionId), this.tombstoneTtlMs);
     } catch (e) {
-      this.log.warn(`Destructor could not clear execution ${key}; GC removes it when its lease expires: ${(e as Error).message}`);
+      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`);
     }
   }
 
@@ -236,8 +262,12 @@ export class Dispatcher {
 
   // --- executions -------------------------------------------------------------------------
 
+  private scope(executionId: Uint8Array): StorageScope {
+    return { kind: 'execution', id: executionId };
+  }
+
   private frameworkStorage(executionId: Uint8Array): BoundStorage {
-    return BoundStorage.forFramework(this.storage, { kind: 'execution', id: executionId });
+    return BoundStorage.forFramework(this.storage, this.scope(executionId));
   }
 
   private get sealer(): Sealer {
@@ -247,7 +277,7 @@ export class Dispatcher {
   private async persistContext(context: InitContext): Promise<void> {
     // Lease first: storage GC treats execution data without a lease as written after the
     // execution ended, so nothing may be written before it.
-    await this.storage.renewLease({ kind: 'execution', id: context.executionId }, this.leaseTtlMs);
+    await this.storage.renewLease(this.scope(context.executionId), this.leaseTtlMs);
     await this.frameworkStorage(context.executionId).put(FRAMEWORK_NS, CONTEXT_KEY, encodeInitContext(context, this.sealer));
   }
 
@@ -313,34 +343,44 @@ export class Dispatcher {
     }
   }
 
+  private forget(key: string): void {
+    this.live.get(key)?.abort.abort();
+    this.live.delete(key);
+  }
+
+  /** The error for a call on an execution storage does not hold as live. */
+  private gone(status: ScopeStatus, key: string, call: messages.ExecutionCallName): SiloError {
+    if (status.state === 'destroyed') return new SiloError('SILO511', messages.executionEnded(key, call, status.expiresAt));
+    if (status.state === 'collected') return new SiloError('SILO512', messages.executionCollected(key, call, this.leaseTtlMs));
+    return new SiloError('SILO510', messages.executionUnknown(key, call, this.storage.backend));
+  }
+
   /**
-   * The execution for a call: from this process's cache, else from storage, else from
-   * the context the call itself carries (a finalize init repeats the bind).
+   * The execution for a call. Storage alone says whether it exists — the destructor may
+   * have run on another worker, GC may have collected it — so every call asks it, and
+   * renews the lease (every tenth of its TTL) only of an execution that is live. The
+   * context and instance come from this process's cache, else from storage.
    */
-  private async execution(executionId: Uint8Array, ref?: FunctionRef, fallback?: FinalizeInitCall): Promise<LiveExecution> {
+  private async execution(executionId: Uint8Array, call: messages.ExecutionCallName, ref?: FunctionRef): Promise<LiveExecution> {
+    if (executionId.length === 0) throw new SiloError('SILO510', messages.executionIdMissing(call));
     const key = toHex(executionId);
+    const scope = this.scope(executionId);
     let live = this.live.get(key);
+    const renew = !live || Date.now() - live.leaseRenewedAt > this.leaseTtlMs / 10;
+    const status = renew ? await this.storage.extendLease(scope, this.leaseTtlMs) : await this.storage.scopeStatus(scope);
+    if (status.state !== 'live') {
+      this.forget(key);
+      throw this.gone(status, key, call);
+    }
     if (!live) {
-      let context = await this.loadContext(executionId);
-      if (!context && fallback?.bind && fallback.outputSchema) {
-        context = { executionId, bind: fallback.bind, outputSchema: fallback.outputSchema };
-      }
-      if (!context) {
-        throw new SiloError(
-          'SILO503',
-          `Execution ${key} is unknown to this worker: storage (${this.storage.backend}) holds no init context for it. Every worker process must share one storage; with more than one process use SqliteStorage or PostgresStorage, not MemoryStorage.`,
-        );
-      }
+      const context = await this.loadContext(executionId);
+      if (!context) throw new SiloError('SILO510', messages.executionUnknown(key, call, this.storage.backend));
       live = this.build(context);
-      live.leaseRenewedAt = 0;
       this.remember(live);
     }
+    if (renew) live.leaseRenewedAt = Date.now();
     if (ref && ref.functionName !== live.definition.options.name) {
-      throw new SiloError('SILO503', `Execution ${key} belongs to ${live.definition.options.name}, but the call names ${ref.functionName}.`);
-    }
-    if (Date.now() - live.leaseRenewedAt > this.leaseTtlMs / 10) {
-      live.leaseRenewedAt = Date.now();
-      await this.storage.renewLease({ kind: 'execution', id: executionId }, this.leaseTtlMs);
+      throw new SiloError('SILO503', messages.executionOfOtherFunction(key, live.definition.options.name, ref.functionName));
     }
     return live;
   }

@@ -5,13 +5,15 @@
  * request goes to the next) — with progress on stderr, and prints the result (or writes
  * it with `--out`).
  */
-import { describeCommand, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import { type DestructorOutcome, describeCommand, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
 import { createProgressReporter } from '../progress-reporter';
 import { readTableFile, writeTableFile } from '../table-files';
 import { formatTable } from '../table-printer';
 import { type HttpClientSettings, resolveWorkerTarget, type WorkerTarget } from '../worker-target';
+import { describeBackend, endExecution } from './storage.command';
 
 /** Options of `silo run` as commander hands them over (strings). */
 export interface RunCommandOptions {
@@ -63,8 +65,13 @@ export async function runCommand(entry: string | undefined, functionName: string
   const input = readTableFile(options.input);
   const progress = createProgressReporter(io.stderr, { quiet: options.quiet });
   const abort = new AbortController();
-  const interrupt = (): void => abort.abort('interrupted (Ctrl-C)');
-  process.once('SIGINT', interrupt);
+  // Kept for the whole run (not once): a second Ctrl-C must not kill the command while
+  // it cleans up. The workers are in their own process groups and outlive the signal.
+  const onSigint = (): void => abort.abort('interrupted (Ctrl-C)');
+  const onSigterm = (): void => abort.abort('terminated (SIGTERM)');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  let destructor: DestructorOutcome | null = null;
   let result: RunFunctionResult;
   try {
     result = await runFunction({
@@ -80,14 +87,22 @@ export async function runCommand(entry: string | undefined, functionName: string
       onProgress: (p) => progress.update(p),
       onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} ${log.url ?? `pid ${log.pid ?? '?'}`}] ${log.level} ${log.message}\n`) : undefined,
       onStderr: options.verbose ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `)) : undefined,
+      onDestructor: (outcome) => (destructor = outcome),
     });
   } catch (error) {
-    if (error instanceof RunCancelledError) process.exitCode = 130;
+    progress.stop();
+    const cleaned = await cleanUpAfterDestructor(target, destructor, io);
+    if (error instanceof RunCancelledError) {
+      process.exitCode = 130;
+      throw cleaned === null ? error : new RunCancelledError(error.reason, cleaned);
+    }
     throw error;
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
   }
+  await cleanUpAfterDestructor(target, destructor, io);
   const { timings } = result;
   if (options.out) {
     writeTableFile(options.out, result.output);
@@ -97,10 +112,39 @@ export async function runCommand(entry: string | undefined, functionName: string
   if (!options.quiet) {
     io.stderr.write(
       `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${options.out ? ` written to ${options.out}` : ''} in ${timings.totalMs} ms ` +
-        `(${describeWorkers(target, result)})\n`,
+        `(${describeWorkers(target, result, destructor)})\n`,
     );
   }
   return result;
+}
+
+/**
+ * When the destructor could not run (its workers were gone), ends the execution in the
+ * storage the worker processes share — the one this environment selects, which they
+ * inherit — and says so on stderr. Returns the outcome with who cleaned it, or `null`
+ * when there was nothing to do. HTTP workers' storage is theirs: the message then names
+ * the command to run there.
+ */
+async function cleanUpAfterDestructor(target: WorkerTarget, outcome: DestructorOutcome | null, io: CommandIo): Promise<DestructorOutcome | null> {
+  if (outcome === null || outcome.ran) return null;
+  const id = toHex(outcome.executionId);
+  if (target.kind !== 'process' || (process.env.SILO_STORAGE?.trim().toLowerCase() ?? '') === 'memory') {
+    io.stderr.write(`silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); its data stays in the workers' storage until its lease expires: run silo storage gc --execution ${id} where that storage is.\n`);
+    return null;
+  }
+  try {
+    const storage = createStorageFromEnv(process.env);
+    try {
+      const done = await endExecution(storage, outcome.executionId, process.env);
+      io.stderr.write(`silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); silo ${done}.\n`);
+      return { ...outcome, cleanedBy: `silo ended it in ${describeBackend(storage, process.env)}` };
+    } finally {
+      await storage.close();
+    }
+  } catch (error) {
+    io.stderr.write(`silo: the destructor of execution ${id} could not run, and silo could not end it in storage either (${(error as Error).message}); run silo storage gc --execution ${id}.\n`);
+    return null;
+  }
 }
 
 function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | 'urls'> & HttpClientSettings {
@@ -108,10 +152,11 @@ function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | '
 }
 
 /** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */
-function describeWorkers(target: WorkerTarget, result: RunFunctionResult): string {
+function describeWorkers(target: WorkerTarget, result: RunFunctionResult, destructor: DestructorOutcome | null): string {
   if (target.kind === 'process') {
     const { pids } = result;
-    return `${describeCommand(target.command)}; sink pids ${pids.sink.join(',')}, combine ${pids.combine ?? '-'}, finalize ${pids.finalize.join(',') || '-'}, destructor ${pids.destructor ?? '-'}`;
+    const destroyedBy = destructor?.ran === false ? 'failed' : (pids.destructor ?? '-');
+    return `${describeCommand(target.command)}; sink pids ${pids.sink.join(',')}, combine ${pids.combine ?? '-'}, finalize ${pids.finalize.join(',') || '-'}, destructor ${destroyedBy}`;
   }
   const perUrl = new Map<string, number>();
   for (const r of result.requests) perUrl.set(r.url, (perUrl.get(r.url) ?? 0) + 1);

@@ -64,11 +64,52 @@ export interface GarbageCollectionReport {
   readonly scopesCollected: number;
 }
 
+/** Options of {@link FunctionStorage.collectGarbage}. */
+export interface GarbageCollectionOptions {
+  /**
+   * How long the tombstone of an execution collected for an expired lease is kept, so a
+   * late call learns that its execution was collected (default {@link DEFAULT_COLLECTED_TOMBSTONE_TTL_MS}).
+   */
+  readonly tombstoneTtlMs?: number;
+}
+
+/**
+ * How an execution ended, as its tombstone records it: `destroyed` by its destructor (or
+ * a manual clean), `collected` by garbage collection after its lease expired.
+ */
+export type ScopeEnding = 'destroyed' | 'collected';
+
+/**
+ * What storage knows of a scope's life: `live` while it holds a lease, `destroyed` /
+ * `collected` while its tombstone lasts, `absent` when it holds neither (never created,
+ * or its tombstone expired too).
+ */
+export type ScopeState = 'live' | ScopeEnding | 'absent';
+
+/** A scope's state and when its lease or tombstone expires (epoch ms). */
+export interface ScopeStatus {
+  readonly state: ScopeState;
+  readonly expiresAt?: number;
+}
+
+/** Default lifetime of a destructor's tombstone: long enough for every late call of a finished query. */
+export const DEFAULT_DESTROYED_TOMBSTONE_TTL_MS = 10 * 60 * 1000;
+/** Default lifetime of a collected execution's tombstone: an idle query may come back hours later. */
+export const DEFAULT_COLLECTED_TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Options of {@link FunctionStorage.listScopes}. */
+export interface ListScopesOptions {
+  /** Also list tombstones that hold no data (default false). */
+  readonly tombstones?: boolean;
+}
+
 /** Summary of one scope, for inspection tools. */
 export interface ScopeInfo {
   readonly scope: StorageScope;
   /** Lease expiry in epoch milliseconds, or undefined when the scope has no lease. */
   readonly leaseExpiresAt?: number;
+  /** Set when the lease is an ended execution's tombstone (then `leaseExpiresAt` is when it goes). */
+  readonly ended?: ScopeEnding;
 }
 
 /**
@@ -123,20 +164,46 @@ export interface FunctionStorage {
   queuePop(scope: StorageScope, ns: Uint8Array, max?: number): Promise<Uint8Array[]>;
   queueLength(scope: StorageScope, ns: Uint8Array): Promise<number>;
 
-  /** Removes everything stored under a scope (all namespaces, logs, counters, queues, lease). */
+  /** Removes everything stored under a scope (all namespaces, logs, counters, queues, lease, tombstone). */
   clearScope(scope: StorageScope): Promise<void>;
-  /** Sets or extends the scope's lease to `now + ttlMs`. */
+  /**
+   * Sets or extends the scope's lease to `now + ttlMs`, creating it when absent. A
+   * tombstone is left as it is: an ended execution is never revived.
+   */
   renewLease(scope: StorageScope, ttlMs: number): Promise<void>;
+  /**
+   * Extends the lease to `now + ttlMs` only when the scope is live, atomically, and
+   * returns the state found: a late call can never lease an ended, collected or
+   * unknown execution back into existence.
+   */
+  extendLease(scope: StorageScope, ttlMs: number): Promise<ScopeStatus>;
+  /** The scope's state, without changing it. */
+  scopeStatus(scope: StorageScope): Promise<ScopeStatus>;
+  /**
+   * Ends the scope in one atomic step: removes all of its data and its lease, and leaves
+   * a `destroyed` tombstone that expires `now + tombstoneTtlMs`. Data a late call writes
+   * afterwards lives under the tombstone and is collected with it.
+   */
+  endScope(scope: StorageScope, tombstoneTtlMs: number): Promise<void>;
   /**
    * Removes the data of every scope whose lease expired before `now` (epoch ms), and of
    * every execution scope that holds data but has no lease at all: an execution takes its
-   * lease before it writes anything, so such data was written after its destructor (or
-   * an earlier collection) removed the lease — a late call on another worker — and
-   * nothing would ever collect it otherwise. Attach scopes without a lease are kept.
+   * lease before it writes anything, so such data was written after its lease was removed
+   * (a late call on another worker) and nothing would ever collect it otherwise. Attach
+   * scopes without a lease are kept.
+   *
+   * An expired execution lease becomes a `collected` tombstone (expiring
+   * `tombstoneTtlMs` from the clock, not from `now`), so the query's next call is told
+   * what happened; an expired tombstone goes with any data written under it. A tombstone
+   * left by this collection is never removed by the same collection, whatever `now` is.
    */
-  collectGarbage(now?: number): Promise<GarbageCollectionReport>;
-  /** Scopes that currently hold data or a lease. */
-  listScopes(): Promise<ScopeInfo[]>;
+  collectGarbage(now?: number, options?: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
+  /**
+   * Scopes that currently hold data or a live lease, and tombstones that hold data (a
+   * late call's). With `tombstones: true` also the tombstones of ended executions that
+   * hold nothing: they are no leak, only a record that the execution ended.
+   */
+  listScopes(options?: ListScopesOptions): Promise<ScopeInfo[]>;
 
   /** Releases connections and timers. Safe to call twice. */
   close(): Promise<void>;

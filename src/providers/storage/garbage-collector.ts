@@ -11,6 +11,11 @@ import type { FunctionStorage, GarbageCollectionReport } from './function-storag
 export interface GarbageCollectorOptions {
   /** Pause between the end of one collection and the start of the next (default 60 000 ms). */
   readonly intervalMs?: number;
+  /**
+   * How long an execution collected for an expired lease stays remembered, so its next
+   * call is told it was collected (default: the storage's, one day).
+   */
+  readonly tombstoneTtlMs?: number;
   /** Called after each collection that removed at least one scope. */
   readonly onCollected?: (report: GarbageCollectionReport) => void;
   /**
@@ -73,7 +78,8 @@ export class GarbageCollector {
 
   /** Collects now (joining a run already in progress instead of starting a second one). */
   runOnce(): Promise<GarbageCollectionReport> {
-    this.inFlight ??= this.storage.collectGarbage().finally(() => {
+    const options = this.options.tombstoneTtlMs === undefined ? undefined : { tombstoneTtlMs: this.options.tombstoneTtlMs };
+    this.inFlight ??= this.storage.collectGarbage(undefined, options).finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;

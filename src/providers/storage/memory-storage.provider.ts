@@ -1,14 +1,19 @@
 import { compareBytes, scopeKey, toHex } from './bytes';
-import type {
-  FunctionStorage,
-  GarbageCollectionReport,
-  KeyRange,
-  KeyValue,
-  LogEntry,
-  LogScanOptions,
-  ScanOptions,
-  ScopeInfo,
-  StorageScope,
+import {
+  DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
+  type FunctionStorage,
+  type GarbageCollectionOptions,
+  type GarbageCollectionReport,
+  type ScopeEnding,
+  type ScopeStatus,
+  type KeyRange,
+  type KeyValue,
+  type ListScopesOptions,
+  type LogEntry,
+  type LogScanOptions,
+  type ScanOptions,
+  type ScopeInfo,
+  type StorageScope,
 } from './function-storage';
 
 /**
@@ -48,6 +53,8 @@ interface ScopeData {
   readonly counters: Map<string, bigint>;
   readonly queues: Map<string, Queue>;
   leaseExpiresAt?: number;
+  /** Set while the lease is a tombstone. */
+  ended?: ScopeEnding;
 }
 
 function inRange(key: Uint8Array, range: KeyRange): boolean {
@@ -57,7 +64,11 @@ function inRange(key: Uint8Array, range: KeyRange): boolean {
 }
 
 function holdsSomething(d: ScopeData): boolean {
-  if (d.leaseExpiresAt !== undefined || d.counters.size > 0) return true;
+  return d.leaseExpiresAt !== undefined || holdsData(d);
+}
+
+function holdsData(d: ScopeData): boolean {
+  if (d.counters.size > 0) return true;
   for (const m of d.kv.values()) if (m.size > 0) return true;
   for (const log of d.logs.values()) if (log.length > 0) return true;
   for (const q of d.queues.values()) if (q.length > 0) return true;
@@ -255,26 +266,57 @@ export class MemoryStorage implements FunctionStorage {
   }
 
   async renewLease(scope: StorageScope, ttlMs: number): Promise<void> {
-    this.data(scope, true).leaseExpiresAt = this.clock() + ttlMs;
+    const d = this.data(scope, true);
+    if (d.ended === undefined) d.leaseExpiresAt = this.clock() + ttlMs;
   }
 
-  async collectGarbage(now: number = this.clock()): Promise<GarbageCollectionReport> {
+  private status(d: ScopeData | undefined): ScopeStatus {
+    if (d?.leaseExpiresAt === undefined) return { state: 'absent' };
+    return { state: d.ended ?? 'live', expiresAt: d.leaseExpiresAt };
+  }
+
+  async extendLease(scope: StorageScope, ttlMs: number): Promise<ScopeStatus> {
+    const d = this.data(scope, false);
+    if (d?.leaseExpiresAt !== undefined && d.ended === undefined) d.leaseExpiresAt = this.clock() + ttlMs;
+    return this.status(d);
+  }
+
+  async scopeStatus(scope: StorageScope): Promise<ScopeStatus> {
+    return this.status(this.data(scope, false));
+  }
+
+  async endScope(scope: StorageScope, tombstoneTtlMs: number): Promise<void> {
+    this.scopes.delete(scopeKey(scope));
+    const d = this.data(scope, true);
+    d.ended = 'destroyed';
+    d.leaseExpiresAt = this.clock() + tombstoneTtlMs;
+  }
+
+  async collectGarbage(now: number = this.clock(), options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+    const tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS;
     let scopesCollected = 0;
-    for (const [k, d] of this.scopes) {
+    // A snapshot: tombstones this collection leaves are not visited again.
+    for (const [k, d] of [...this.scopes]) {
       const expired = d.leaseExpiresAt !== undefined && d.leaseExpiresAt < now;
       const orphaned = d.leaseExpiresAt === undefined && d.scope.kind === 'execution' && holdsSomething(d);
-      if (expired || orphaned) {
-        this.scopes.delete(k);
-        scopesCollected++;
+      if (!expired && !orphaned) continue;
+      this.scopes.delete(k);
+      scopesCollected++;
+      if (expired && d.ended === undefined && d.scope.kind === 'execution') {
+        const tombstone = this.data(d.scope, true);
+        tombstone.ended = 'collected';
+        tombstone.leaseExpiresAt = this.clock() + tombstoneTtlMs;
       }
     }
     return { scopesCollected };
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
     // A scope whose every entry was deleted one by one holds nothing: report it as the
     // SQL backends do, which only see rows that exist.
-    return [...this.scopes.values()].filter(holdsSomething).map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt }));
+    return [...this.scopes.values()]
+      .filter((d) => holdsData(d) || (d.leaseExpiresAt !== undefined && (d.ended === undefined || options.tombstones === true)))
+      .map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt, ...(d.ended ? { ended: d.ended } : {}) }));
   }
 
   async close(): Promise<void> {

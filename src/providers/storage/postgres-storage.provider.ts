@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolConfig, QueryResultRow } from 'pg';
 import { SiloError } from '../../errors/silo.error';
-import type {
-  FunctionStorage,
-  GarbageCollectionReport,
-  KeyRange,
-  KeyValue,
-  LogEntry,
-  LogScanOptions,
-  ScanOptions,
-  ScopeInfo,
-  StorageScope,
+import {
+  DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
+  type FunctionStorage,
+  type GarbageCollectionOptions,
+  type GarbageCollectionReport,
+  type KeyRange,
+  type KeyValue,
+  type ListScopesOptions,
+  type LogEntry,
+  type LogScanOptions,
+  type ScanOptions,
+  type ScopeInfo,
+  type ScopeStatus,
+  type StorageScope,
 } from './function-storage';
 import { compareBytes } from './bytes';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope-codec';
@@ -41,7 +45,7 @@ export interface PostgresStorageOptions {
   readonly clock?: () => number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Epoch milliseconds of the current transaction's start, on the server. */
 const SERVER_NOW_MS = '(extract(epoch from now()) * 1000)::bigint';
@@ -69,7 +73,15 @@ CREATE TABLE ${s}.silo_queue (
 CREATE TABLE ${s}.silo_lease (scope bytea PRIMARY KEY, expires_at bigint NOT NULL);
 CREATE INDEX silo_lease_by_expiry ON ${s}.silo_lease (expires_at);`,
   },
+  // A lease may be an ended execution's tombstone: 0 live, 1 destroyed, 2 collected.
+  { version: 2, sql: `ALTER TABLE ${s}.silo_lease ADD COLUMN ended smallint NOT NULL DEFAULT 0;` },
 ];
+
+function leaseStatus(row: { expires_at: string; ended: number } | undefined): ScopeStatus {
+  if (!row) return { state: 'absent' };
+  const state = row.ended === 1 ? 'destroyed' : row.ended === 2 ? 'collected' : 'live';
+  return { state, expiresAt: Number(row.expires_at) };
+}
 
 function buf(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -458,36 +470,77 @@ export class PostgresStorage implements FunctionStorage {
     );
   }
 
+  /** The SQL of "now + $n milliseconds" and its parameter, on our clock or the server's. */
+  private expiry(param: number, ttlMs: number): { sql: string; value: number } {
+    return this.clock ? { sql: `$${param}::bigint`, value: Math.round(this.clock() + ttlMs) } : { sql: `${SERVER_NOW_MS} + $${param}::bigint`, value: Math.round(ttlMs) };
+  }
+
   async renewLease(scope: StorageScope, ttlMs: number): Promise<void> {
-    const expiry = this.clock ? '$2::bigint' : `${SERVER_NOW_MS} + $2::bigint`;
-    const value = Math.round(this.clock ? this.clock() + ttlMs : ttlMs);
+    const expiry = this.expiry(2, ttlMs);
     await this.query(
-      `INSERT INTO ${this.t.lease} (scope, expires_at) VALUES ($1, ${expiry}) ON CONFLICT (scope) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [buf(encodeScope(scope)), value],
+      `INSERT INTO ${this.t.lease} (scope, expires_at) VALUES ($1, ${expiry.sql}) ON CONFLICT (scope) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE ${this.t.lease}.ended = 0`,
+      [buf(encodeScope(scope)), expiry.value],
     );
   }
 
-  async collectGarbage(now?: number): Promise<GarbageCollectionReport> {
-    const cutoff = now ?? this.clock?.();
+  async extendLease(scope: StorageScope, ttlMs: number): Promise<ScopeStatus> {
+    const expiry = this.expiry(2, ttlMs);
+    const { lease } = this.t;
+    // One statement: the live lease updated, else whatever row is there (a tombstone), else nothing.
+    const { rows } = await this.query<{ expires_at: string; ended: number }>(
+      `WITH extended AS (UPDATE ${lease} SET expires_at = ${expiry.sql} WHERE scope = $1 AND ended = 0 RETURNING expires_at, ended)
+       SELECT expires_at, ended FROM extended UNION ALL SELECT expires_at, ended FROM ${lease} WHERE scope = $1 AND NOT EXISTS (SELECT 1 FROM extended)`,
+      [buf(encodeScope(scope)), expiry.value],
+    );
+    return leaseStatus(rows[0]);
+  }
+
+  async scopeStatus(scope: StorageScope): Promise<ScopeStatus> {
+    const { rows } = await this.query<{ expires_at: string; ended: number }>(`SELECT expires_at, ended FROM ${this.t.lease} WHERE scope = $1`, [buf(encodeScope(scope))]);
+    return leaseStatus(rows[0]);
+  }
+
+  async endScope(scope: StorageScope, tombstoneTtlMs: number): Promise<void> {
     const { kv, log, counter, queue, lease } = this.t;
+    const expiry = this.expiry(2, tombstoneTtlMs);
+    await this.query(
+      `WITH gone_kv AS (DELETE FROM ${kv} WHERE scope = $1), gone_log AS (DELETE FROM ${log} WHERE scope = $1),
+            gone_counter AS (DELETE FROM ${counter} WHERE scope = $1), gone_queue AS (DELETE FROM ${queue} WHERE scope = $1)
+       INSERT INTO ${lease} (scope, expires_at, ended) VALUES ($1, ${expiry.sql}, 1)
+       ON CONFLICT (scope) DO UPDATE SET expires_at = EXCLUDED.expires_at, ended = 1`,
+      [buf(encodeScope(scope)), expiry.value],
+    );
+  }
+
+  async collectGarbage(now?: number, options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+    const cutoff = now === undefined ? this.clock?.() : Math.min(now, Number.MAX_SAFE_INTEGER);
+    const cutoffParam = cutoff === undefined ? null : Math.round(cutoff);
+    const { kv, log, counter, queue, lease } = this.t;
+    // Candidates are read once, so a tombstone this collection leaves is not visited again.
+    const found = await this.query<{ scope: Buffer }>(`SELECT scope FROM ${lease} WHERE expires_at < coalesce($1::bigint, ${SERVER_NOW_MS})`, [cutoffParam]);
+    const expiry = this.expiry(3, options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS);
     // FOR UPDATE re-checks each candidate's expiry against its latest version, so a lease
-    // renewed after this statement started is skipped; SKIP LOCKED lets several
-    // collectors run at once without waiting for each other.
+    // renewed meanwhile is skipped; SKIP LOCKED lets several collectors run at once
+    // without waiting for each other. An expired live execution lease becomes a
+    // 'collected' tombstone; any other expired lease (tombstones, attaches) goes.
     const sql = `
       WITH candidates AS (
-        SELECT scope FROM ${lease} WHERE expires_at < coalesce($1::bigint, ${SERVER_NOW_MS})
-        ORDER BY expires_at LIMIT ${GC_BATCH} FOR UPDATE SKIP LOCKED),
-      victims AS (DELETE FROM ${lease} l USING candidates WHERE l.scope = candidates.scope RETURNING l.scope),
+        SELECT scope, ended FROM ${lease} WHERE scope = ANY ($2::bytea[]) AND expires_at < coalesce($1::bigint, ${SERVER_NOW_MS})
+        FOR UPDATE SKIP LOCKED),
+      dropped AS (DELETE FROM ${lease} l USING candidates c WHERE l.scope = c.scope AND (c.ended <> 0 OR get_byte(c.scope, 0) <> ${EXECUTION_SCOPE_TAG}) RETURNING l.scope),
+      tombstoned AS (UPDATE ${lease} l SET ended = 2, expires_at = ${expiry.sql} FROM candidates c
+        WHERE l.scope = c.scope AND c.ended = 0 AND get_byte(c.scope, 0) = ${EXECUTION_SCOPE_TAG} RETURNING l.scope),
+      victims AS (SELECT scope FROM dropped UNION ALL SELECT scope FROM tombstoned),
       gone_kv AS (DELETE FROM ${kv} WHERE scope = ANY (ARRAY(SELECT scope FROM victims))),
       gone_log AS (DELETE FROM ${log} WHERE scope = ANY (ARRAY(SELECT scope FROM victims))),
       gone_counter AS (DELETE FROM ${counter} WHERE scope = ANY (ARRAY(SELECT scope FROM victims))),
       gone_queue AS (DELETE FROM ${queue} WHERE scope = ANY (ARRAY(SELECT scope FROM victims)))
-      SELECT (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM victims) AS collected`;
+      SELECT count(*) AS collected FROM victims`;
     let scopesCollected = 0;
-    for (;;) {
-      const { rows } = await this.query<{ candidates: string; collected: string }>(sql, [cutoff === undefined ? null : Math.round(cutoff)]);
+    const scopes = found.rows.map((r) => r.scope);
+    for (let at = 0; at < scopes.length; at += GC_BATCH) {
+      const { rows } = await this.query<{ collected: string }>(sql, [cutoffParam, scopes.slice(at, at + GC_BATCH), expiry.value]);
       scopesCollected += Number(rows[0].collected);
-      if (Number(rows[0].candidates) < GC_BATCH) break;
     }
     return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
   }
@@ -512,22 +565,23 @@ export class PostgresStorage implements FunctionStorage {
     return Number(rows[0].collected);
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
     const { kv, log, counter, queue, lease } = this.t;
-    const { rows } = await this.query<{ scope: Buffer; expires_at: string | null }>(
-      `SELECT scope, max(expires_at) AS expires_at FROM (
-         SELECT DISTINCT scope, NULL::bigint AS expires_at FROM ${kv}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint FROM ${log}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint FROM ${counter}
-         UNION ALL SELECT DISTINCT scope, NULL::bigint FROM ${queue}
-         UNION ALL SELECT scope, expires_at FROM ${lease}) s
+    const { rows } = await this.query<{ scope: Buffer; expires_at: string | null; ended: number | null; data: number }>(
+      `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended, max(data) AS data FROM (
+         SELECT DISTINCT scope, NULL::bigint AS expires_at, NULL::smallint AS ended, 1 AS data FROM ${kv}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${log}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${counter}
+         UNION ALL SELECT DISTINCT scope, NULL::bigint, NULL::smallint, 1 FROM ${queue}
+         UNION ALL SELECT scope, expires_at, ended, 0 FROM ${lease}) s
        GROUP BY scope ORDER BY scope`,
       [],
     );
-    return rows.map((r) => ({
-      scope: decodeScope(own(r.scope)),
-      leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
-    }));
+    const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1 || r.ended === null || r.ended === 0);
+    return shown.map((r) => {
+      const ended = r.ended === 1 ? 'destroyed' : r.ended === 2 ? 'collected' : undefined;
+      return { scope: decodeScope(own(r.scope)), leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at), ...(ended ? { ended } : {}) };
+    });
   }
 
   async close(): Promise<void> {

@@ -3,16 +3,20 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SiloError } from '../../errors/silo.error';
-import type {
-  FunctionStorage,
-  GarbageCollectionReport,
-  KeyRange,
-  KeyValue,
-  LogEntry,
-  LogScanOptions,
-  ScanOptions,
-  ScopeInfo,
-  StorageScope,
+import {
+  DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
+  type FunctionStorage,
+  type GarbageCollectionOptions,
+  type GarbageCollectionReport,
+  type KeyRange,
+  type KeyValue,
+  type ListScopesOptions,
+  type LogEntry,
+  type LogScanOptions,
+  type ScanOptions,
+  type ScopeInfo,
+  type ScopeStatus,
+  type StorageScope,
 } from './function-storage';
 import { compareBytes } from './bytes';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope-codec';
@@ -45,7 +49,7 @@ export interface SqliteStorageOptions {
 }
 
 /** Schema version this build writes; stored in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 // Key/value and queue rows may carry large values (serialized Arrow batches), so they
 // live in rowid tables; counters and leases are tiny and clustered by their key.
@@ -67,6 +71,18 @@ CREATE TABLE IF NOT EXISTS silo_lease (
   scope BLOB NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS silo_lease_by_expiry ON silo_lease (expires_at);
 `;
+
+// Version 2: a lease may be an ended execution's tombstone (see LEASE_ENDED).
+const SCHEMA_V2 = `ALTER TABLE silo_lease ADD COLUMN ended INTEGER NOT NULL DEFAULT 0;`;
+
+/** `silo_lease.ended`: 0 for a live lease, else how the execution ended. */
+const LEASE_ENDED = { live: 0n, destroyed: 1n, collected: 2n } as const;
+
+function leaseStatus(row: { expires_at: bigint; ended: bigint } | undefined): ScopeStatus {
+  if (!row) return { state: 'absent' };
+  const state = row.ended === LEASE_ENDED.destroyed ? 'destroyed' : row.ended === LEASE_ENDED.collected ? 'collected' : 'live';
+  return { state, expiresAt: Number(row.expires_at) };
+}
 
 const DATA_TABLES = ['silo_kv', 'silo_log', 'silo_counter', 'silo_queue'] as const;
 
@@ -202,10 +218,9 @@ export class SqliteStorage implements FunctionStorage {
     this.db
       .transaction(() => {
         const version = this.schemaVersion();
-        if (version < SCHEMA_VERSION) {
-          this.db.exec(SCHEMA_V1);
-          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        }
+        if (version < 1) this.db.exec(SCHEMA_V1);
+        if (version < 2) this.db.exec(SCHEMA_V2);
+        if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })
       .immediate();
   }
@@ -497,31 +512,67 @@ export class SqliteStorage implements FunctionStorage {
     const expiresAt = BigInt(Math.round(this.clock() + ttlMs));
     await this.run(() =>
       this.statement(
-        'INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at',
+        'INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at WHERE ended = 0',
       ).run(s, expiresAt),
     );
   }
 
-  async collectGarbage(now: number = this.clock()): Promise<GarbageCollectionReport> {
-    const cutoff = BigInt(Math.round(now));
-    const claim = this.statement(
-      'DELETE FROM silo_lease WHERE scope = (SELECT scope FROM silo_lease WHERE expires_at < ? ORDER BY expires_at LIMIT 1) RETURNING scope',
+  async extendLease(scope: StorageScope, ttlMs: number): Promise<ScopeStatus> {
+    const s = encodeScope(scope);
+    const expiresAt = BigInt(Math.round(this.clock() + ttlMs));
+    const extend = this.statement('UPDATE silo_lease SET expires_at = ? WHERE scope = ? AND ended = 0 RETURNING expires_at, ended');
+    const select = this.statement('SELECT expires_at, ended FROM silo_lease WHERE scope = ?');
+    // The update only touches a live lease; when it found none, the read says what is there instead.
+    return this.run(() => leaseStatus((extend.get(expiresAt, s) ?? select.get(s)) as { expires_at: bigint; ended: bigint } | undefined));
+  }
+
+  async scopeStatus(scope: StorageScope): Promise<ScopeStatus> {
+    const s = encodeScope(scope);
+    return this.run(() => leaseStatus(this.statement('SELECT expires_at, ended FROM silo_lease WHERE scope = ?').get(s) as { expires_at: bigint; ended: bigint } | undefined));
+  }
+
+  async endScope(scope: StorageScope, tombstoneTtlMs: number): Promise<void> {
+    const s = encodeScope(scope);
+    const expiresAt = BigInt(Math.round(this.clock() + tombstoneTtlMs));
+    const tombstone = this.statement(
+      'INSERT INTO silo_lease (scope, expires_at, ended) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at, ended = excluded.ended',
     );
+    await this.run(() =>
+      this.db
+        .transaction(() => {
+          this.deleteScopeData(s);
+          tombstone.run(s, expiresAt, LEASE_ENDED.destroyed);
+        })
+        .immediate(),
+    );
+  }
+
+  async collectGarbage(now: number = this.clock(), options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+    const cutoff = BigInt(Math.round(Math.min(now, Number.MAX_SAFE_INTEGER)));
+    const tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS;
+    // Candidates are read once, so a tombstone this collection leaves is not visited again.
+    const candidates = await this.run(() => (this.statement('SELECT scope FROM silo_lease WHERE expires_at < ? ORDER BY expires_at').all(cutoff) as { scope: Buffer }[]).map((r) => r.scope));
+    const expired = this.statement('SELECT ended FROM silo_lease WHERE scope = ? AND expires_at < ?');
+    const toTombstone = this.statement('UPDATE silo_lease SET ended = ?, expires_at = ? WHERE scope = ?');
+    const dropLease = this.statement('DELETE FROM silo_lease WHERE scope = ?');
     let scopesCollected = 0;
-    // One scope per IMMEDIATE transaction: the lease check and the deletion are atomic
+    // One scope per IMMEDIATE transaction: the expiry re-check and the deletion are atomic
     // (a renewal cannot slip in between), and other writers wait for one scope at most.
-    for (;;) {
+    for (const scope of candidates) {
       const collected = await this.run(() =>
         this.db
           .transaction(() => {
-            const row = claim.get(cutoff) as { scope: Buffer } | undefined;
-            if (row) this.deleteScopeData(row.scope);
-            return row !== undefined;
+            const row = expired.get(scope, cutoff) as { ended: bigint } | undefined;
+            if (!row) return false;
+            this.deleteScopeData(scope);
+            if (row.ended === LEASE_ENDED.live && scope[0] === EXECUTION_SCOPE_TAG) {
+              toTombstone.run(LEASE_ENDED.collected, BigInt(Math.round(this.clock() + tombstoneTtlMs)), scope);
+            } else dropLease.run(scope);
+            return true;
           })
           .immediate(),
       );
-      if (!collected) break;
-      scopesCollected++;
+      if (collected) scopesCollected++;
     }
     return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
   }
@@ -549,19 +600,24 @@ export class SqliteStorage implements FunctionStorage {
     return collected;
   }
 
-  async listScopes(): Promise<ScopeInfo[]> {
-    const sql = `SELECT scope, max(expires_at) AS expires_at FROM (
-        SELECT scope, NULL AS expires_at FROM silo_kv
-        UNION ALL SELECT scope, NULL FROM silo_log
-        UNION ALL SELECT scope, NULL FROM silo_counter
-        UNION ALL SELECT scope, NULL FROM silo_queue
-        UNION ALL SELECT scope, expires_at FROM silo_lease)
+  async listScopes(options: ListScopesOptions = {}): Promise<ScopeInfo[]> {
+    const sql = `SELECT scope, max(expires_at) AS expires_at, max(ended) AS ended, max(data) AS data FROM (
+        SELECT scope, NULL AS expires_at, NULL AS ended, 1 AS data FROM silo_kv
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_log
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_counter
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_queue
+        UNION ALL SELECT scope, expires_at, ended, 0 FROM silo_lease)
       GROUP BY scope ORDER BY scope`;
-    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null }[])());
-    return rows.map((r) => ({
-      scope: decodeScope(bytes(r.scope)),
-      leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
-    }));
+    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null; ended: bigint | null; data: bigint }[])());
+    const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1n || r.ended === null || r.ended === LEASE_ENDED.live);
+    return shown.map((r) => {
+      const ended = r.ended === LEASE_ENDED.destroyed ? 'destroyed' : r.ended === LEASE_ENDED.collected ? 'collected' : undefined;
+      return {
+        scope: decodeScope(bytes(r.scope)),
+        leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
+        ...(ended ? { ended } : {}),
+      };
+    });
   }
 
   async close(): Promise<void> {

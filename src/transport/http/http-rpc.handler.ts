@@ -79,6 +79,8 @@ export class HttpRpcHandler {
   private readonly auth: BearerAuthenticator;
   private readonly unary: UnaryRouter;
   private readonly streams: HttpStreamHandler;
+  /** Generation A's streams: the 1.0 extension never echoes a call token, so the state token alone names the stream. */
+  private readonly generationAStreams: HttpStreamHandler;
   private requests = 0;
 
   constructor(worker: SiloWorker, options: HttpRpcHandlerOptions) {
@@ -89,7 +91,9 @@ export class HttpRpcHandler {
     this.auth = new BearerAuthenticator(options.settings.authTokens);
     this.unary = new UnaryRouter(worker, new CatalogService(worker.catalog, worker.registry), this.identity, this.log);
     const sealer = new StreamTokenSealer(options.settings.signingKey, { source: options.settings.signingKeySource, ttlMs: options.settings.streamTtlMs });
-    this.streams = new HttpStreamHandler(worker, new InitStreamHandler(worker, this.log), new StreamTokens(sealer), this.log);
+    const init = new InitStreamHandler(worker, this.log);
+    this.streams = new HttpStreamHandler(worker, init, new StreamTokens(sealer), this.log);
+    this.generationAStreams = new HttpStreamHandler(worker, init, new StreamTokens(sealer, { callTokens: 'absent' }), this.log);
   }
 
   /** Answers one request; never rejects (a client that left is simply not answered). */
@@ -181,7 +185,7 @@ export class HttpRpcHandler {
         return this.arrowError(400, new RequestFormatError(`The /exchange body is not an Arrow IPC stream: ${(error as Error).message}`));
       }
       try {
-        return await this.streams.continue(continuation, { binding, ctx: { serverId: this.identity.serverId, requestId: null } });
+        return await this.streamsOf(route).continue(continuation, { binding, ctx: { serverId: this.identity.serverId, requestId: null } });
       } catch (error) {
         if (error instanceof InvalidStreamTokenError) {
           this.log.warn(`Refused a stream continuation: ${error.message}`);
@@ -197,9 +201,13 @@ export class HttpRpcHandler {
     }
     const request = decoded.request;
     const ctx = { serverId: this.identity.serverId, requestId: request.requestId, protocol: request.wire };
-    if (request.method === 'init') return this.streams.open(request.params, { binding, ctx });
+    if (request.method === 'init') return this.streamsOf(route).open(request.params, { binding, ctx });
     const answer = await this.unary.respond(request, ctx);
     return arrowReply([answer.bytes], { rpcError: answer.failed });
+  }
+
+  private streamsOf(route: RpcRoute): HttpStreamHandler {
+    return route.protocol === null ? this.generationAStreams : this.streams;
   }
 
   private arrowError(status: 400 | 404, error: WireProtocolError): HttpReply {

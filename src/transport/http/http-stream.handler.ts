@@ -8,6 +8,7 @@
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { concatBytes } from '../../common/concat-bytes';
 import { deserializeSchema, EMPTY_SCHEMA, serializeSchema } from '../../arrow';
+import { STORAGE } from '../../container/tokens';
 import { SiloError } from '../../errors';
 import {
   encodeErrorResponse,
@@ -20,11 +21,13 @@ import {
   ResponseStreamEncoder,
 } from '../../protocol';
 import type { Logger } from '../../providers/logging';
+import type { FunctionStorage } from '../../providers/storage';
 import { ClientLogBuffer } from '../../server/client-log.buffer';
 import { type InitStreamHandler, type StartedFinalize, type StartedSink, unsupportedPhaseError } from '../../server/init-stream.handler';
 import type { SiloWorker } from '../../worker/bootstrap';
 import type { FinalizeStream } from '../../worker/finalize-stream';
 import { arrowReply, type HttpReply } from './http-reply';
+import { ContinuationReplayedError, StreamClaims } from './stream-claims';
 import { InvalidStreamTokenError, type TokenBinding } from './stream-token.sealer';
 import { type FinalizeContinuation, newCallId, type SinkContinuation, type StreamTokens } from './stream-tokens';
 
@@ -41,8 +44,8 @@ export interface ContinuationStream {
   readonly batches: readonly RecordBatch[];
 }
 
-/** The fixed part of a finalize continuation; the cursor is added after each turn. */
-type FinalizeIdentity = Omit<FinalizeContinuation, 'state'>;
+/** The fixed part of a finalize continuation; the cursor and a fresh claim are added after each turn. */
+type FinalizeIdentity = Omit<FinalizeContinuation, 'state' | 'claim'>;
 
 /**
  * Serves `…/init/init` and `…/init/exchange` for one worker.
@@ -54,12 +57,19 @@ type FinalizeIdentity = Omit<FinalizeContinuation, 'state'>;
  * ```
  */
 export class HttpStreamHandler {
+  private claimsOf?: StreamClaims;
+
   constructor(
     private readonly worker: SiloWorker,
     private readonly init: InitStreamHandler,
     private readonly tokens: StreamTokens,
     private readonly log: Logger,
   ) {}
+
+  private get claims(): StreamClaims {
+    this.claimsOf ??= new StreamClaims(this.worker.container.resolve<FunctionStorage>(STORAGE));
+    return this.claimsOf;
+  }
 
   /** `/init`: the header stream, then the first output stream (with a continuation unless finished). */
   async open(init: InitRequest, call: HttpStreamCall): Promise<HttpReply> {
@@ -168,12 +178,18 @@ export class HttpStreamHandler {
       if (cancel) return arrowReply([encodeEmptyStream(EMPTY_SCHEMA, call.ctx)]);
       return arrowReply([encodeErrorResponse(EMPTY_SCHEMA, error, call.ctx, logs.take())], { rpcError: true });
     }
+    // Redeemed once the execution is known to be live, before any user code runs: a
+    // token used before is refused (HTTP 400), so a turn never runs twice.
+    if (!(await this.claims.redeem(continuation.executionId, continuation.claim))) {
+      if (cancel) return arrowReply([encodeEmptyStream(EMPTY_SCHEMA, call.ctx)]);
+      throw new ContinuationReplayedError(continuation.functionName);
+    }
     if (cancel) {
       await stream.cancel(logs.options);
       const out = new ResponseStreamEncoder(stream.outputSchema, call.ctx, `cancelled finalize output of ${continuation.functionName}`);
       return arrowReply([out.start(), ...logs.take().map((l) => out.log(l)), out.end()]);
     }
-    const { state: _cursor, ...identity } = continuation;
+    const { state: _cursor, claim: _claim, ...identity } = continuation;
     return arrowReply(await this.turn(stream, identity, call, logs, null));
   }
 
@@ -190,7 +206,9 @@ export class HttpStreamHandler {
       parts.push(...logs.take().map((l) => out.log(l)));
       if (outcome.batch) parts.push(out.data(outcome.batch));
       if (!outcome.finished) {
-        const next: FinalizeContinuation = { ...identity, state: stream.serializeState() };
+        const claim = StreamClaims.mint();
+        await this.claims.record(identity.executionId, claim);
+        const next: FinalizeContinuation = { ...identity, state: stream.serializeState(), claim };
         parts.push(out.stateToken(this.tokens.sealState(next, call.binding), callToken));
       }
     } catch (error) {

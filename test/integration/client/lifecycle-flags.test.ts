@@ -89,7 +89,7 @@ describe('runFunction: ordering flags, arguments, projection, cancel and failure
     abort.abort(new Error('the user pressed stop'));
     const error = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input: sampleInput(10), signal: abort.signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunCancelledError);
-    expect((error as Error).message).toBe('[SILO604] The run was cancelled (the user pressed stop); live finalize streams were cancelled and the destructor ran.');
+    expect((error as Error).message).toBe('[SILO604] The run was cancelled (the user pressed stop); no execution had started, so nothing was left in storage.');
   });
 
   it('should cancel a run whose process call hangs: the busy sink worker is dropped, the run ends promptly', async () => {
@@ -107,7 +107,8 @@ describe('runFunction: ordering flags, arguments, projection, cancel and failure
     });
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunCancelledError);
-    expect((error as Error).message).toBe('[SILO604] The run was cancelled (the test gave up); live finalize streams were cancelled and the destructor ran.');
+    expect((error as Error).message).toMatch(/^\[SILO604\] The run was cancelled \(the test gave up\); live finalize streams were cancelled and the destructor ran on worker pid \d+, ending execution [0-9a-f]{32}\.$/);
+    expect((error as RunCancelledError).destructor).toMatchObject({ ran: true });
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

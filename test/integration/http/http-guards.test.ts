@@ -84,6 +84,24 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
     expect(rowsOf((await client.exchange(token, turn.callToken)).batches)).toEqual([{ n: 1n }]);
   });
 
+  it('should refuse a state token without its call token, and a second use of one (a retry or replay), so no row is sent twice', async () => {
+    const client = plain.client();
+    const { turn } = await (await openStream(client)).open();
+    const alone = await client.exchangeRaw(encodeContinuation(turn.stateToken!, null));
+    expect(alone.status).toBe(400);
+    expect((await errorOf(alone)).message).toContain("Invalid call token: the /exchange carries a state token but not its stream's call token; a state token is only accepted with it.");
+
+    const next = await client.exchange(turn.stateToken!, turn.callToken);
+    expect(rowsOf(next.batches)).toEqual([{ n: 1n }]);
+    const replay = await client.exchangeRaw(encodeContinuation(turn.stateToken!, turn.callToken));
+    expect(replay.status).toBe(400);
+    expect((await errorOf(replay)).message).toContain(
+      'Invalid state token: it was already used: each state token of the slow_cancellable_buffering finalize stream serves one /exchange, and a second request with it (a retry or a replay) is refused so that no rows are sent twice. Continue with the state token of the latest response; if that response was lost, run the query again.',
+    );
+    // The stream itself goes on from its latest token.
+    expect(rowsOf((await client.exchange(next.stateToken!, turn.callToken)).batches)).toEqual([{ n: 2n }]);
+  });
+
   it("should refuse a continuation sealed with another fleet's key, naming both key ids", async () => {
     const { turn } = await (await openStream(plain.client())).open();
     const response = await guarded.client(bearer(TOKEN_A)).exchangeRaw(encodeContinuation(turn.stateToken!, turn.callToken));

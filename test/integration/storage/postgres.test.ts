@@ -42,7 +42,7 @@ if (!url) {
         await Promise.all(storages.map((s, i) => s.put(scope, ns, toBytes(`k${i}`), toBytes('v'))));
         expect(await storages[0].scan(scope, ns)).toHaveLength(6);
         const { rows } = await admin.query(`SELECT version FROM "${fresh}".silo_schema_migrations`);
-        expect(rows).toEqual([{ version: 1 }]);
+        expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
       } finally {
         await Promise.all(storages.map((s) => s.close()));
         await admin.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);

@@ -18,6 +18,7 @@ const continuation: FinalizeContinuation = {
   projectionIds: [2, 0],
   filters: [{ column: 'x', op: 'ge', value: 10n }],
   state: Uint8Array.of(7, 7),
+  claim: '5eed',
 };
 
 describe('StreamTokenSealer', () => {
@@ -90,10 +91,19 @@ describe('StreamTokenSealer', () => {
 describe('StreamTokens', () => {
   const tokens = new StreamTokens(sealerAt({ now: 0 }));
 
-  it('should carry a finalize continuation, with or without the echoed call token', () => {
+  it('should carry a finalize continuation with the echoed call token, and refuse it without one', () => {
     const state = tokens.sealState(continuation, binding);
     expect(tokens.openState(state, tokens.sealCall('c0ffee', binding), binding)).toEqual(continuation);
-    expect(tokens.openState(state, null, binding)).toEqual(continuation);
+    expect(() => tokens.openState(state, null, binding)).toThrow(
+      "[SILO430] Invalid call token: the /exchange carries a state token but not its stream's call token; a state token is only accepted with it. Echo both tokens of the previous response: vgi_rpc.stream_state#b64 and vgi_rpc.call_state#b64 (the one the stream's /init returned).",
+    );
+  });
+
+  it('should take the state token alone for a protocol without call tokens (callTokens: absent)', () => {
+    const sealer = sealerAt({ now: 0 });
+    const withoutCallTokens = new StreamTokens(sealer, { callTokens: 'absent' });
+    const state = withoutCallTokens.sealState(continuation, binding);
+    expect(withoutCallTokens.openState(state, null, binding)).toEqual(continuation);
   });
 
   it("should refuse a call token of another stream, and a token whose content is not a continuation", () => {
@@ -101,6 +111,6 @@ describe('StreamTokens', () => {
     expect(() => tokens.openState(state, tokens.sealCall('decade', binding), binding)).toThrow('Invalid call token: it belongs to another stream than the state token.');
     const sealer = sealerAt({ now: 0 });
     const odd = new StreamTokens(sealer);
-    expect(() => odd.openState(sealer.seal('state', { kind: 'finalize' }, binding), null, binding)).toThrow(/its content is not a stream continuation this vgi-silo release understands/);
+    expect(() => odd.openState(sealer.seal('state', { kind: 'finalize' }, binding), odd.sealCall('c0ffee', binding), binding)).toThrow(/its content is not a stream continuation this vgi-silo release understands/);
   });
 });

@@ -3,7 +3,7 @@ import { OutputCollector } from '../../../src/worker/output-collector';
 import { IsIn, Min } from 'class-validator';
 import {
   type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject,
-  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
+  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, SqliteStorage, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
   type SinkContext, SiloError, StateField, UserCodeError, batchFromColumns, defineModule, deserializeBatch, serializeBatch,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
@@ -200,31 +200,115 @@ describe('Dispatcher lifecycle', () => {
     expect((await stream.tick()).batch!.getChild('m')!.toArray()).toEqual(BigInt64Array.from([2n, 3n]));
   });
 
-  it('should leave nothing behind when a worker that still caches an execution takes a late call after another ran the destructor', async () => {
-    const storage = new MemoryStorage();
-    const a = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
-    const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+  describe('executions storage does not hold', () => {
     const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: input.schema };
-    const { outputSchema } = await a.dispatcher.bind(bind);
-    const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
-    // b joins the execution (and caches it), then a runs the destructor.
-    await b.dispatcher.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 0n });
-    await a.dispatcher.destroy({ executionId });
-    expect(await storage.listScopes()).toEqual([]);
-    // A late call on b still lands: the data it writes has no lease, and GC removes it.
-    await b.dispatcher.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 1n });
-    expect((await storage.listScopes()).map((s) => [s.scope.kind, s.leaseExpiresAt])).toEqual([['execution', undefined]]);
-    expect((await storage.collectGarbage()).scopesCollected).toBe(1);
-    expect(await storage.listScopes()).toEqual([]);
+    const fid = new TextEncoder().encode('a');
+
+    async function twoWorkers(storage: MemoryStorage) {
+      const a = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+      const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+      const { outputSchema } = await a.dispatcher.bind(bind);
+      const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
+      return { a: a.dispatcher, b: b.dispatcher, executionId, outputSchema, hex: Buffer.from(executionId).toString('hex') };
+    }
+
+    it('should refuse every call on a worker that still caches an execution after another ran the destructor (SILO511), leaving no data behind', async () => {
+      const storage = new MemoryStorage();
+      const { a, b, executionId, hex } = await twoWorkers(storage);
+      // b joins the execution (and caches it), then a runs the destructor.
+      await b.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 0n });
+      await a.destroy({ executionId });
+      const tombstone = await storage.scopeStatus({ kind: 'execution', id: executionId });
+      expect(tombstone.state).toBe('destroyed');
+      const ended = `[SILO511] Execution ${hex} has ended, so its process call was refused: its destructor ran (or it was cleaned by hand) and its data was removed; storage remembers it until ${new Date(tombstone.expiresAt!).toISOString()}. A call after the destructor belongs to a query that is over: run the query again for a new execution.`;
+      await expect(b.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 1n })).rejects.toThrow(ended);
+      await expect(b.combine({ functionName: 'emit_n', executionId, stateIds: [] })).rejects.toThrow(ended.replace('process call', 'combine call'));
+      await expect(b.openFinalize({ executionId, finalizeStateId: fid })).rejects.toThrow(ended.replace('process call', 'finalize call'));
+      // Nothing was written and no lease was renewed: only the tombstone, unchanged.
+      expect(await storage.listScopes()).toEqual([]);
+      expect(await storage.scopeStatus({ kind: 'execution', id: executionId })).toEqual(tombstone);
+    });
+
+    it('should refuse a finalize for an execution that never existed (SILO510), without leasing it', async () => {
+      const storage = new MemoryStorage();
+      const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+      const { outputSchema } = await worker.dispatcher.bind(bind);
+      const unknown = new Uint8Array(16).fill(7);
+      // The finalize init repeats the bind; it must not be taken for the execution.
+      await expect(worker.dispatcher.openFinalize({ executionId: unknown, finalizeStateId: fid, bind, outputSchema })).rejects.toThrow(
+        '[SILO510] Execution 07070707070707070707070707070707 is unknown to the memory storage, so its finalize call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. This worker uses MemoryStorage, which no other process sees: when the query runs on more than one worker process, use SqliteStorage or PostgresStorage (SILO_STORAGE) on all of them.',
+      );
+      await expect(worker.dispatcher.initSink({ bind, outputSchema, executionId: unknown })).rejects.toThrow(/^\[SILO510\] Execution 0707\w+ is unknown to the memory storage, so its sink init call was refused/);
+      expect(await storage.listScopes({ tombstones: true })).toEqual([]);
+      await expect(worker.dispatcher.destroy({ executionId: unknown })).resolves.toBeUndefined();
+    });
+
+    it('should refuse a finalize for a destroyed execution (SILO511) and one GC collected after its lease (SILO512), renewing neither', async () => {
+      let now = Date.now();
+      const storage = new MemoryStorage(() => now);
+      const destroyed = await twoWorkers(storage);
+      await destroyed.a.destroy({ executionId: destroyed.executionId });
+      await expect(destroyed.b.openFinalize({ executionId: destroyed.executionId, finalizeStateId: fid })).rejects.toThrow(`[SILO511] Execution ${destroyed.hex} has ended, so its finalize call was refused`);
+
+      const idle = await twoWorkers(storage);
+      await idle.b.process({ functionName: 'emit_n', executionId: idle.executionId, batch: input.batches[0], batchIndex: 0n });
+      // Idle past its 6-hour lease: GC collects it.
+      now += 7 * 60 * 60 * 1000;
+      expect((await storage.collectGarbage()).scopesCollected).toBeGreaterThanOrEqual(1);
+      const collected = await storage.scopeStatus({ kind: 'execution', id: idle.executionId });
+      expect(collected.state).toBe('collected');
+      for (const d of [idle.a, idle.b]) {
+        await expect(d.openFinalize({ executionId: idle.executionId, finalizeStateId: fid, bind, outputSchema: idle.outputSchema })).rejects.toThrow(
+          `[SILO512] Execution ${idle.hex} was collected by storage garbage collection, so its finalize call was refused: it was idle longer than its lease (SILO_LEASE_TTL_MS, 21600000 ms on this worker) and its data was removed. Raise SILO_LEASE_TTL_MS on every worker above the longest pause between a query's calls, then run the query again.`,
+        );
+      }
+      expect(await storage.scopeStatus({ kind: 'execution', id: idle.executionId })).toEqual(collected);
+      expect(await storage.listScopes()).toEqual([]);
+    });
+
+    it('should point at storage settings, not at MemoryStorage, when a shared backend does not know the execution (SILO510)', async () => {
+      const storage = new SqliteStorage({ path: ':memory:' });
+      const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+      await expect(worker.dispatcher.combine({ functionName: 'emit_n', executionId: Uint8Array.of(0xab, 0xcd), stateIds: [] })).rejects.toThrow(
+        '[SILO510] Execution abcd is unknown to the sqlite storage, so its combine call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. Check that every worker of the query uses the same storage (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL), then run the query again.',
+      );
+      await storage.close();
+    });
+
+    it('should refuse a call with an empty execution id, saying which id to pass (SILO510)', async () => {
+      const worker = await createTestingWorker({ modules }).compile();
+      await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId: new Uint8Array(0), batch: input.batches[0] })).rejects.toThrow(
+        "[SILO510] The process call names no execution: its execution id is empty, but every call after the primary sink init must carry the id that init returned. Pass the execution id of the query's primary sink init.",
+      );
+    });
+
+    it('should say which function an execution belongs to when a call names another (SILO503)', async () => {
+      const { b, executionId, hex } = await twoWorkers(new MemoryStorage());
+      await expect(b.combine({ functionName: 'thrower', executionId, stateIds: [] })).rejects.toThrow(
+        `[SILO503] Execution ${hex} belongs to emit_n, but the call names thrower. Send each call of a query to the function its primary sink init named.`,
+      );
+    });
   });
 
-  it('should explain an execution no storage knows (SILO503), and never throw from the destructor', async () => {
-    const worker = await createTestingWorker({ modules }).compile();
-    const unknown = new Uint8Array(16).fill(7);
-    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId: unknown, batch: input.batches[0] })).rejects.toThrow(
-      '[SILO503] Execution 07070707070707070707070707070707 is unknown to this worker: storage (memory) holds no init context for it. Every worker process must share one storage; with more than one process use SqliteStorage or PostgresStorage, not MemoryStorage.',
+  it('should refuse a process batch whose schema differs from the bound input schema before user code runs (SILO513)', async () => {
+    const storage = new MemoryStorage();
+    const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
+    const bound = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: new Schema([new Field('x', new Int64(), true)]) };
+    const { outputSchema } = await worker.dispatcher.bind(bound);
+    const { executionId } = await worker.dispatcher.initSink({ bind: bound, outputSchema });
+    const hex = Buffer.from(executionId).toString('hex');
+    const wrong = tableFromArrays({ y: ['a', 'b'] }).batches[0];
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: wrong })).rejects.toThrow(
+      `[SILO513] The process batch for emit_n (execution ${hex}) does not match the input schema bound for the query: field 0 "x": name differs (got "y"). Send batches with the bound input schema ({x Int64}), or bind the query again with the schema the batches have.`,
     );
-    await expect(worker.dispatcher.destroy({ executionId: unknown })).resolves.toBeUndefined();
+    const narrower = tableFromArrays({ x: Int32Array.of(1) }).batches[0];
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: narrower })).rejects.toThrow('does not match the input schema bound for the query: field 0 "x": type differs (expected Int64, got Int32).');
+    const wider = tableFromArrays({ x: BigInt64Array.of(1n), z: Int32Array.of(2) }).batches[0];
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: wider })).rejects.toThrow('does not match the input schema bound for the query: schema: expected 1 field(s) [x], got 2 [x, z].');
+    // User code never ran: EmitN#process appends a batch index for every batch it sees.
+    expect(await storage.logScan({ kind: 'execution', id: executionId }, new TextEncoder().encode('batch_index'), new Uint8Array(0))).toEqual([]);
+    const right = tableFromArrays({ x: BigInt64Array.of(1n) }).batches[0];
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: right })).resolves.toEqual(new TextEncoder().encode('conn-1'));
   });
 
   it('should name registered functions when asked for an unknown one (SILO202)', async () => {

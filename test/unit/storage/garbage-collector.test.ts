@@ -27,6 +27,19 @@ describe('GarbageCollector', () => {
     expect(await storage.get(live, ns, toBytes('k'))).toBeDefined();
   });
 
+  it('should leave collected executions remembered for tombstoneTtlMs, then forget them', async () => {
+    const storage = new MemoryStorage();
+    await storage.put(expired, ns, toBytes('k'), toBytes('v'));
+    await storage.renewLease(expired, 1);
+    await sleep(5);
+    const gc = new GarbageCollector(storage, { tombstoneTtlMs: 1 });
+    await gc.runOnce();
+    expect((await storage.scopeStatus(expired)).state).toBe('collected');
+    await sleep(5);
+    await gc.runOnce();
+    expect(await storage.scopeStatus(expired)).toEqual({ state: 'absent' });
+  });
+
   it('should stop running after stop()', async () => {
     const storage = new MemoryStorage();
     const spy = jest.spyOn(storage, 'collectGarbage');

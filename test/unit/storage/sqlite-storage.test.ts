@@ -65,6 +65,25 @@ describe('SqliteStorage', () => {
     expect(() => new SqliteStorage({ path })).toThrow(/\[SILO322\].*schema version 99.*Upgrade vgi-silo/);
   });
 
+  it('should upgrade a version 1 file in place: its leases stay live, and executions can end', async () => {
+    const path = join(dir, 'v1.db');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE silo_kv (scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, ns, key));
+      CREATE TABLE silo_log (id INTEGER PRIMARY KEY AUTOINCREMENT, scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL);
+      CREATE TABLE silo_counter (scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (scope, ns, key)) WITHOUT ROWID;
+      CREATE TABLE silo_queue (seq INTEGER PRIMARY KEY, scope BLOB NOT NULL, ns BLOB NOT NULL, value BLOB NOT NULL);
+      CREATE TABLE silo_lease (scope BLOB NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;`);
+    raw.prepare('INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?)').run(Buffer.from([0x01, 0x07]), Date.now() + 600_000);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const storage = new SqliteStorage({ path });
+    const old: StorageScope = { kind: 'execution', id: Uint8Array.of(0x07) };
+    expect((await storage.scopeStatus(old)).state).toBe('live');
+    await storage.endScope(old, 60_000);
+    expect((await storage.scopeStatus(old)).state).toBe('destroyed');
+    await storage.close();
+  });
+
   it('should reject calls after close with an explanation', async () => {
     const storage = new SqliteStorage({ path: join(dir, 'closed.db') });
     await storage.close();
