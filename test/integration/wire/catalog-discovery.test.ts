@@ -81,7 +81,10 @@ describe('catalog discovery over stdio', () => {
   it('should answer copy formats, version, transactions and the other listings', async () => {
     expect((await worker.call('catalog_copy_from_formats', { attachOpaqueData: attach })).result).toEqual([]);
     expect((await worker.call('catalog_version', { attachOpaqueData: attach })).result).toBe(1n);
-    expect((await worker.call('catalog_transaction_begin', { attachOpaqueData: attach })).result).toBeNull();
+    // Transactions are advertised: each begin mints a fresh id that DuckDB passes with every bind of the transaction.
+    const transaction = (await worker.call('catalog_transaction_begin', { attachOpaqueData: attach })).result;
+    expect(transaction).toHaveLength(16);
+    expect((await worker.call('catalog_transaction_begin', { attachOpaqueData: attach })).result).not.toEqual(transaction);
     const commit = await worker.request('catalog_transaction_commit', { attachOpaqueData: attach, transactionOpaqueData: Uint8Array.of(1) });
     expect([commit.schema.fields.length, commit.batches.length, commit.batches[0].numRows]).toEqual([0, 1, 0]);
     for (const method of ['catalog_schema_contents_tables', 'catalog_schema_contents_views', 'catalog_schema_contents_indexes'] as const) {

@@ -55,9 +55,15 @@ describe('refusals and channel ends over stdio', () => {
     expect((await worker.call('catalog_catalogs', {}, { protocolVersion: '2.0.7' })).result).toHaveLength(1);
   });
 
-  it('should refuse a request without vgi_rpc.protocol (a generation-A client) with protocol_not_specified', async () => {
-    const error = refusalOf(await worker.request('catalog_catalogs', {}, { protocol: null, protocolVersion: '1.3.0' }));
+  it('should refuse a request without vgi_rpc.protocol and without a generation-A version with protocol_not_specified', async () => {
+    const error = refusalOf(await worker.request('catalog_catalogs', {}, { protocol: null, protocolVersion: '2.0.0' }));
     expect(error.errorKind).toBe('protocol_not_specified');
+    await servesNext();
+  });
+
+  it('should serve a request without vgi_rpc.protocol at protocol_version 1.3.0 as generation A', async () => {
+    const response = await worker.request('catalog_catalogs', {}, { protocol: null, protocolVersion: '1.3.0' });
+    expect(response.batches.map((b) => [b.numRows, b.metadata.get('vgi_rpc.log_level')])).toEqual([[1, undefined]]);
     await servesNext();
   });
 
