@@ -62,6 +62,8 @@ export {
   MemoryStorage,
   SqliteStorage,
   PostgresStorage,
+  type PostgresStorageOptions,
+  type PostgresPool,
   createStorageFromEnv,
   GarbageCollector,
   toBytes,
