@@ -22,9 +22,10 @@ function fromAnotherCopy(value: object, expected: ArrowClass): boolean {
 function anotherCopyError(subject: string, what: string): SiloError {
   return new SiloError(
     'SILO305',
-    `${subject}: ${what} comes from another copy of apache-arrow than the one vgi-silo uses, ` +
-      'so its classes are not the ones vgi-silo checks for. Run `npm ls apache-arrow`: it must list a single copy. ' +
-      "Install an apache-arrow version within vgi-silo's peer range next to vgi-silo (npm install apache-arrow@^21.2.0), then run `npm dedupe`.",
+    `${subject}: ${what} comes from another copy of apache-arrow than the one vgi-silo uses, so vgi-silo cannot read it.\n` +
+      '  Potential solutions:\n' +
+      "  - In an ES module, import apache-arrow's classes from 'vgi-silo/arrow' instead of 'apache-arrow': there, 'apache-arrow' loads its ESM build, a second copy beside the CommonJS build vgi-silo uses.\n" +
+      "  - Run `npm ls apache-arrow`: it must list a single copy. Install an apache-arrow version within vgi-silo's peer range next to vgi-silo (npm install apache-arrow@^21.2.0), then run `npm dedupe`.",
   );
 }
 

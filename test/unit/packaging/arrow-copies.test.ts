@@ -20,8 +20,12 @@ function secondArrowCopy(): typeof Arrow {
 }
 
 const other = secondArrowCopy();
-const REMEDY =
-  "comes from another copy of apache-arrow than the one vgi-silo uses, so its classes are not the ones vgi-silo checks for. Run `npm ls apache-arrow`: it must list a single copy. Install an apache-arrow version within vgi-silo's peer range next to vgi-silo (npm install apache-arrow@^21.2.0), then run `npm dedupe`.";
+const REMEDY = [
+  'comes from another copy of apache-arrow than the one vgi-silo uses, so vgi-silo cannot read it.',
+  '  Potential solutions:',
+  "  - In an ES module, import apache-arrow's classes from 'vgi-silo/arrow' instead of 'apache-arrow': there, 'apache-arrow' loads its ESM build, a second copy beside the CommonJS build vgi-silo uses.",
+  "  - Run `npm ls apache-arrow`: it must list a single copy. Install an apache-arrow version within vgi-silo's peer range next to vgi-silo (npm install apache-arrow@^21.2.0), then run `npm dedupe`.",
+].join('\n');
 
 describe('apache-arrow objects from another copy of the library', () => {
   it('should load a second copy with classes of its own', () => {
