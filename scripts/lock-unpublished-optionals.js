@@ -5,12 +5,12 @@
  *
  * Why: @duckdb/node-bindings@1.5.3-r.3 (the DuckDB the vgi 1.5.3 extension needs) lists
  * binaries for eight platforms, but only the two linux-x64 ones exist on the registry.
- * npm 11 leaves the other six out of the lock file, then `npm ci` rejects that lock file
- * ("Missing: @duckdb/node-bindings-darwin-arm64@ from lock file", npm/cli#9846). An entry
- * carrying the binary's os/cpu/libc (taken from its nearest published version) satisfies
- * `npm ci`; on a matching platform npm tries it, finds nothing and skips it as a failed
- * optional dependency, which is what happens without a lock file too. `npm install`
- * keeps these entries, so the lock file stays unchanged.
+ * npm 11 leaves any optional dependency the registry does not have out of the lock file,
+ * then `npm ci` rejects that very lock file ("Missing: @duckdb/node-bindings-darwin-arm64@
+ * from lock file"). An entry carrying the binary's os/cpu/libc (taken from its nearest
+ * published version) satisfies `npm ci`; on a matching platform npm tries it, finds
+ * nothing and skips it as a failed optional dependency, which is what happens without a
+ * lock file too. `npm install` keeps these entries, so the lock file stays unchanged.
  *
  * Run after anything that rewrites the lock file: `node scripts/lock-unpublished-optionals.js`.
  */
