@@ -1,5 +1,10 @@
 /** Jest runs TypeScript through swc with legacy decorators and decorator metadata, as tsc does. */
 const { swcOptions, packageSources } = require('./test/support/swc-options');
+const { isolateHome } = require('./test/support/isolated-home');
+
+// A throw-away HOME / XDG_STATE_HOME for the run and every process it starts (set now,
+// before jest loads a transformer or starts a worker).
+isolateHome();
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -11,4 +16,5 @@ module.exports = {
   // Samples import the package by name, as users do; tests run them from source.
   moduleNameMapper: Object.fromEntries(Object.entries(packageSources).map(([name, file]) => [`^${name}$`, file])),
   testTimeout: 30000,
+  globalTeardown: '<rootDir>/test/support/isolated-home-teardown.js',
 };

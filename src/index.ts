@@ -70,6 +70,8 @@ export {
   MemoryStorage,
   SqliteStorage,
   PostgresStorage,
+  type PostgresStorageOptions,
+  type PostgresPool,
   createStorageFromEnv,
   GarbageCollector,
   toBytes,

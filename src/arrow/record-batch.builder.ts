@@ -4,6 +4,7 @@
  * column's length differs from the batch's, which a strict reader then rejects.
  */
 import { Data, makeData, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
+import { assertSameArrowCopy } from './arrow-copy';
 import { EMPTY_SCHEMA } from './arrow-types';
 import { buildColumn } from './column.builder';
 import { ArrowValueError, IpcSchemaMismatchError } from './ipc.error';
@@ -137,5 +138,7 @@ function toData(column: ColumnInput, type: Schema['fields'][number]['type'], sub
     }
     return column.data[0];
   }
+  assertSameArrowCopy(column, Data, subject);
+  assertSameArrowCopy(column, Vector, subject);
   return buildColumn(type, column as readonly unknown[], subject);
 }

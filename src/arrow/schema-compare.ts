@@ -18,11 +18,12 @@ import {
   type Map_,
   makeData,
   RecordBatch,
-  type Schema,
+  Schema,
   Struct,
   type Timestamp,
   Type,
 } from 'apache-arrow';
+import { assertSameArrowCopy } from './arrow-copy';
 import { IpcSchemaMismatchError } from './ipc.error';
 
 /** What a comparison may ignore. */
@@ -86,6 +87,8 @@ export function describeTypeDifference(expected: DataType, actual: DataType, opt
  * ```
  */
 export function conformBatchToSchema(batch: RecordBatch, schema: Schema, subject = 'record batch'): RecordBatch {
+  assertSameArrowCopy(batch, RecordBatch, subject);
+  assertSameArrowCopy(schema, Schema, subject);
   if (batch.schema === schema) return batch;
   const difference = describeSchemaDifference(schema, batch.schema, { ignoreNullability: true });
   if (difference !== null) throw new IpcSchemaMismatchError(subject, difference);

@@ -16,6 +16,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONNECT_TIMEOUT_MS, RunConfigurationError } from '../client';
 import { isSiloError } from '../errors';
 import { CliError } from './cli.error';
+import { packageVersion } from './package-version';
 import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
@@ -33,6 +34,7 @@ import { storageGcCommand, storageInspectCommand } from './commands/storage.comm
 export function buildProgram(): Command {
   const program = new Command('silo')
     .description('Serve, inspect and run Silo VGI buffering functions without DuckDB.')
+    .version(packageVersion(), '-V, --version', 'print the vgi-silo version')
     .showHelpAfterError('(run silo --help for usage)')
     .exitOverride();
 
@@ -78,7 +80,8 @@ export function buildProgram(): Command {
     .option('--gzip', 'gzip request bodies of 16 KiB or more sent to HTTP workers (for slow links)')
     .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
-    .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')
+    .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it; - writes it to stdout')
+    .option('--format <format>', 'format of --out: csv, json, ndjson or arrow (default: the file extension; csv for --out -)')
     .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
     .option('--rows <n>', 'rows to print', '20')
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')

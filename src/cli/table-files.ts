@@ -1,6 +1,7 @@
 /**
  * Input and output files of `silo run`, chosen by extension: `.csv`, `.json` / `.ndjson`
- * / `.jsonl`, and Arrow IPC (`.arrow`, `.arrows`, `.ipc`; stream or file format).
+ * / `.jsonl`, and Arrow IPC (`.arrow`, `.arrows`, `.ipc`; stream or file format). The
+ * output may also go to stdout (`--out -`) in the format `--format` names.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -50,8 +51,111 @@ export function readTableFile(path: string): Table {
 }
 
 /**
+ * Formats `silo run --format` accepts. `arrow` is the IPC file format in a file and the
+ * IPC stream format on stdout, which a reader can consume as it arrives.
+ *
+ * @example
+ * ```ts
+ * TABLE_FORMATS.includes('ndjson'); // true
+ * ```
+ */
+export const TABLE_FORMATS = ['csv', 'json', 'ndjson', 'arrow'] as const;
+
+/**
+ * One of {@link TABLE_FORMATS}.
+ *
+ * @example
+ * ```ts
+ * const format: TableFormat = 'csv';
+ * ```
+ */
+export type TableFormat = (typeof TABLE_FORMATS)[number];
+
+/** `--out -`: the result goes to stdout. */
+export const STDOUT_PATH = '-';
+
+/** An output encoding: the format plus, for Arrow, which of the two IPC layouts. */
+type Encoding = TableFormat | 'arrow-stream';
+
+const ENCODING_BY_EXTENSION: Record<string, Encoding> = {
+  '.csv': 'csv',
+  '.json': 'json',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.arrow': 'arrow',
+  '.ipc': 'arrow',
+  '.arrows': 'arrow-stream',
+};
+
+/**
+ * Where and how `silo run` writes its result, checked before the run starts.
+ *
+ * @example
+ * ```ts
+ * const output = resolveTableOutput('-', 'ndjson');
+ * output?.write(result.output, process.stdout);
+ * ```
+ */
+export interface TableOutput {
+  /** The file, or `stdout`. */
+  readonly destination: string;
+  readonly format: TableFormat;
+  /** Writes the table to the file, or to `stdout` when the destination is `-`. */
+  write(table: Table, stdout: NodeJS.WritableStream & { isTTY?: boolean }): void;
+}
+
+/**
+ * Checks `--out` and `--format` together: a file's format comes from `--format`, else
+ * from its extension; `--out -` writes to stdout in `--format` (default csv). Returns
+ * `undefined` when there is no `--out` (the result is printed as a table).
+ *
+ * @example
+ * ```ts
+ * resolveTableOutput('sums.json', undefined)?.format; // 'json'
+ * resolveTableOutput('-', 'arrow')?.destination;       // 'stdout'
+ * ```
+ */
+export function resolveTableOutput(out: string | undefined, format: string | undefined): TableOutput | undefined {
+  const named = format === undefined ? undefined : parseFormat(format);
+  if (out === undefined) {
+    if (named !== undefined) throw new CliError(`--format ${named} needs --out: pass --out FILE, or --out - to write the result to stdout.`);
+    return undefined;
+  }
+  if (out === STDOUT_PATH) {
+    const chosen = named ?? 'csv';
+    return {
+      destination: 'stdout',
+      format: chosen,
+      write(table, stdout) {
+        if (chosen === 'arrow' && stdout.isTTY) {
+          throw new CliError('--out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.');
+        }
+        stdout.write(encodeTable(table, chosen === 'arrow' ? 'arrow-stream' : chosen));
+      },
+    };
+  }
+  const byExtension = ENCODING_BY_EXTENSION[extname(out).toLowerCase()];
+  const encoding: Encoding | undefined = named === undefined ? byExtension : named === 'arrow' && byExtension === 'arrow-stream' ? 'arrow-stream' : named;
+  if (encoding === undefined) {
+    const ext = extname(out) || '(none)';
+    throw new CliError(`--out "${out}": unsupported file extension ${ext}. Use one of ${TABLE_FILE_EXTENSIONS.join(', ')}, or name the format with --format ${TABLE_FORMATS.join('|')}.`);
+  }
+  return {
+    destination: out,
+    format: encoding === 'arrow-stream' ? 'arrow' : encoding,
+    write(table) {
+      try {
+        writeFileSync(out, encodeTable(table, encoding));
+      } catch (e) {
+        throw new CliError(`Cannot write the output file "${out}": ${(e as Error).message}.`);
+      }
+    },
+  };
+}
+
+/**
  * Writes a table to a file by its extension: CSV with a header row, JSON as an array of
- * objects, Arrow IPC in the file format.
+ * objects, Arrow IPC in the file format (`.arrows`: the stream format).
  *
  * @example
  * ```ts
@@ -59,18 +163,27 @@ export function readTableFile(path: string): Table {
  * ```
  */
 export function writeTableFile(path: string, table: Table): void {
-  const ext = extname(path).toLowerCase();
-  let bytes: Uint8Array | string;
-  if (ext === '.csv') bytes = toCsv(table);
-  else if (ext === '.json') bytes = `${JSON.stringify(toRows(table), null, 2)}\n`;
-  else if (ext === '.ndjson' || ext === '.jsonl') bytes = toRows(table).map((r) => `${JSON.stringify(r)}\n`).join('');
-  else if (ext === '.arrow' || ext === '.ipc') bytes = tableToIPC(table, 'file');
-  else if (ext === '.arrows') bytes = tableToIPC(table, 'stream');
-  else throw unsupported(path, '--out');
-  try {
-    writeFileSync(path, bytes);
-  } catch (e) {
-    throw new CliError(`Cannot write the output file "${path}": ${(e as Error).message}.`);
+  resolveTableOutput(path, undefined)!.write(table, process.stdout);
+}
+
+function parseFormat(format: string): TableFormat {
+  const normalized = format.trim().toLowerCase();
+  if ((TABLE_FORMATS as readonly string[]).includes(normalized)) return normalized as TableFormat;
+  throw new CliError(`--format "${format}" is not an output format. Use one of ${TABLE_FORMATS.join(', ')}.`);
+}
+
+function encodeTable(table: Table, encoding: Encoding): Uint8Array | string {
+  switch (encoding) {
+    case 'csv':
+      return toCsv(table);
+    case 'json':
+      return `${JSON.stringify(toRows(table), null, 2)}\n`;
+    case 'ndjson':
+      return toRows(table).map((r) => `${JSON.stringify(r)}\n`).join('');
+    case 'arrow':
+      return tableToIPC(table, 'file');
+    case 'arrow-stream':
+      return tableToIPC(table, 'stream');
   }
 }
 

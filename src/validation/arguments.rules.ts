@@ -1,5 +1,6 @@
 import { DataType } from 'apache-arrow';
 import { getMetadataStorage } from 'class-validator';
+import { assertSameArrowCopy } from '../arrow/arrow-copy';
 import { type DefinitionProblem, messages } from '../errors';
 import {
   type ArgumentMetadata,
@@ -80,6 +81,7 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
     if (isValueTypeName(type)) arrowType = arrowTypeOf(type);
     else if (type instanceof DataType) arrowType = type;
     else {
+      assertSameArrowCopy(type, DataType, member(a));
       problems.push(messages.unknownType(member(a), renderValue(type), VALUE_TYPE_NAMES));
       return undefined;
     }

@@ -25,6 +25,7 @@ const packageSources = {
   'vgi-silo': path.join(root, 'src', 'index.ts'),
   'vgi-silo/testing': path.join(root, 'src', 'testing', 'index.ts'),
   'vgi-silo/testing/storage': path.join(root, 'src', 'testing', 'storage-conformance.ts'),
+  'vgi-silo/arrow': path.join(root, 'src', 'apache-arrow.ts'),
 };
 
 module.exports = { swcOptions, packageSources };

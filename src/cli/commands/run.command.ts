@@ -10,7 +10,7 @@ import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
 import { createProgressReporter } from '../progress-reporter';
-import { readTableFile, writeTableFile } from '../table-files';
+import { readTableFile, resolveTableOutput } from '../table-files';
 import { formatTable } from '../table-printer';
 import { type HttpClientSettings, resolveWorkerTarget, type WorkerTarget } from '../worker-target';
 import { describeBackend, endExecution } from './storage.command';
@@ -21,7 +21,10 @@ export interface RunCommandOptions {
   readonly arg?: readonly string[];
   readonly workers?: string;
   readonly batchSize?: string;
+  /** A file, or `-` for stdout. */
   readonly out?: string;
+  /** The format of `--out`: csv, json, ndjson or arrow (default: the file's extension; csv for stdout). */
+  readonly format?: string;
   readonly catalog?: string;
   readonly limit?: string;
   readonly rows?: string;
@@ -62,6 +65,7 @@ export async function runCommand(entry: string | undefined, functionName: string
   const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
   const target = resolveWorkerTarget(entry, options);
+  const output = resolveTableOutput(options.out, options.format);
   const input = readTableFile(options.input);
   const progress = createProgressReporter(io.stderr, { quiet: options.quiet });
   const abort = new AbortController();
@@ -104,14 +108,14 @@ export async function runCommand(entry: string | undefined, functionName: string
   }
   await cleanUpAfterDestructor(target, destructor, io);
   const { timings } = result;
-  if (options.out) {
-    writeTableFile(options.out, result.output);
+  if (output) {
+    output.write(result.output, io.stdout);
   } else {
     io.stdout.write(`${formatTable(result.output, shownRows)}\n`);
   }
   if (!options.quiet) {
     io.stderr.write(
-      `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${options.out ? ` written to ${options.out}` : ''} in ${timings.totalMs} ms ` +
+      `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${output ? ` written to ${output.destination}` : ''} in ${timings.totalMs} ms ` +
         `(${describeWorkers(target, result, destructor)})\n`,
     );
   }

@@ -4,5 +4,6 @@ export { MemoryStorage } from './memory-storage.provider';
 export { toBytes, bytesToText, compareBytes, toHex, fromHex, concatBytes, type KeyLike } from './bytes';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.provider';
 export { PostgresStorage, type PostgresStorageOptions } from './postgres-storage.provider';
+export type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
 export { createStorageFromEnv, STORAGE_BACKENDS, type StorageBackendName } from './storage-from-env';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector';

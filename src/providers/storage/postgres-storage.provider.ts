@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolConfig, QueryResultRow } from 'pg';
 import { SiloError } from '../../errors/silo.error';
 import {
   DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
@@ -17,6 +16,7 @@ import {
   type StorageScope,
 } from './function-storage';
 import { compareBytes } from './bytes';
+import { createPostgresPool, type PostgresPool } from './postgres-pool';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope-codec';
 
 /**
@@ -31,7 +31,7 @@ export interface PostgresStorageOptions {
   /** Connection string. Default: `DATABASE_URL`. Ignored when `pool` is given. */
   readonly connectionString?: string;
   /** A pool you own; `close()` then leaves it open. */
-  readonly pool?: Pool;
+  readonly pool?: PostgresPool;
   /** Schema holding Silo's tables, created on first use. Default: `SILO_POSTGRES_SCHEMA`, else `silo`. */
   readonly schema?: string;
   /** Pool size when Silo creates the pool (default 4). */
@@ -127,7 +127,7 @@ export class PostgresStorage implements FunctionStorage {
   readonly backend = 'postgres';
   /** The schema holding Silo's tables. */
   readonly schema: string;
-  private readonly pool: Pool;
+  private readonly pool: PostgresPool;
   private readonly ownsPool: boolean;
   private readonly connectionString: string | undefined;
   private readonly clock: (() => number) | undefined;
@@ -157,11 +157,7 @@ export class PostgresStorage implements FunctionStorage {
           'PostgresStorage needs a database: pass { connectionString } or set DATABASE_URL (e.g. postgres://user@host:5432/db).',
         );
       }
-      // Loaded here, not at import: every worker imports this module, most never use PostgreSQL,
-      // and loading pg costs about 80 ms of each worker process's start-up.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { Pool: PgPool } = require('pg') as { Pool: new (config: PoolConfig) => Pool };
-      this.pool = new PgPool({ connectionString: this.connectionString, max: options.maxConnections ?? 4 });
+      this.pool = createPostgresPool({ connectionString: this.connectionString, max: options.maxConnections ?? 4 });
       // An idle connection dropped by the server emits 'error' on the pool; without a
       // listener that would crash the worker. The next query simply opens a new one.
       this.pool.on('error', () => undefined);
@@ -231,7 +227,8 @@ export class PostgresStorage implements FunctionStorage {
     }
   }
 
-  private async query<R extends QueryResultRow>(text: string, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's own row type is `any`-valued
+  private async query<R extends Record<string, any>>(text: string, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
     await this.ensureSchema();
     // Named statements are parsed once per connection; the name is derived from the text
     // so two storages with different schemas sharing one pool never clash.

@@ -52,6 +52,23 @@ describe('the silo command', () => {
     expect(stderr).toMatch(/silo: example\.main\.sum_all_columns over 3 rows → 1 row written to \S+out\.json in \d+ ms \(.*; sink pids \d+, combine \d+, finalize \d+, destructor \d+\)\n$/);
   });
 
+  it('should write the result to stdout with --out - in the --format asked for, the summary on stderr', async () => {
+    const input = join(dir, 'in-stdout.csv');
+    writeFileSync(input, 'id,fare\n1,12.5\n2,8\n');
+    const ndjson = await silo(['run', ENTRY, 'sum_all_columns', '--input', input, '--out', '-', '--format', 'ndjson'], env);
+    expect(ndjson.code).toBe(0);
+    expect(ndjson.stdout).toBe('{"id":3,"fare":20.5}\n');
+    expect(ndjson.stderr).toMatch(/silo: example\.main\.sum_all_columns over 2 rows → 1 row written to stdout in \d+ ms/);
+    const csv = await silo(['run', ENTRY, 'sum_all_columns', '--input', input, '--out', '-', '--quiet'], env);
+    expect(csv).toEqual({ code: 0, stdout: 'id,fare\n3,20.5\n', stderr: '' });
+  });
+
+  it('should print the package version with --version', async () => {
+    const { code, stdout } = await silo(['--version'], env);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  });
+
   describe('against HTTP workers', () => {
     const TOKEN = 'tok-cli-41c9';
     let workers: HttpWorkerProcess[];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { readCsv } from '../../../src/cli/csv-reader';
-import { readTableFile, writeTableFile } from '../../../src/cli/table-files';
+import { readTableFile, resolveTableOutput, writeTableFile } from '../../../src/cli/table-files';
 import { formatTable } from '../../../src/cli/table-printer';
 
 const rows = (t: Table) => t.toArray().map((r) => ({ ...r!.toJSON() }));
@@ -42,11 +42,66 @@ describe('table files', () => {
       `[SILO610] --input "${join(dir, 'in.parquet')}": unsupported file extension .parquet. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc.`,
     );
     expect(() => writeTableFile(join(dir, 'out.xlsx'), table)).toThrow(
-      `[SILO610] --out "${join(dir, 'out.xlsx')}": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc.`,
+      `[SILO610] --out "${join(dir, 'out.xlsx')}": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, or name the format with --format csv|json|ndjson|arrow.`,
     );
     expect(() => readTableFile(join(dir, 'missing.csv'))).toThrow(`[SILO610] Cannot read the input file "${join(dir, 'missing.csv')}": it does not exist.`);
     writeFileSync(join(dir, 'bad.arrow'), 'not arrow');
     expect(() => readTableFile(join(dir, 'bad.arrow'))).toThrow(`[SILO610] input file "${join(dir, 'bad.arrow')}" is not an Arrow IPC file or stream: `);
+  });
+});
+
+describe('resolveTableOutput', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'silo-out-'));
+  const table = readCsv('id,city\n1,Lima\n2,\n');
+
+  /** A stdout that keeps what is written to it. */
+  function capture(isTTY = false): NodeJS.WritableStream & { isTTY: boolean; bytes(): Buffer } {
+    const chunks: Buffer[] = [];
+    const stream = {
+      isTTY,
+      write(chunk: string | Uint8Array) {
+        chunks.push(Buffer.from(chunk));
+        return true;
+      },
+      bytes: () => Buffer.concat(chunks),
+    };
+    return stream as unknown as NodeJS.WritableStream & { isTTY: boolean; bytes(): Buffer };
+  }
+
+  it('should write to stdout with --out -, as csv unless --format says otherwise', () => {
+    const csv = capture();
+    resolveTableOutput('-', undefined)!.write(table, csv);
+    expect(csv.bytes().toString()).toBe('id,city\n1,Lima\n2,\n');
+    const ndjson = capture();
+    resolveTableOutput('-', 'NDJSON')!.write(table, ndjson);
+    expect(ndjson.bytes().toString()).toBe('{"id":1,"city":"Lima"}\n{"id":2,"city":null}\n');
+    const json = capture();
+    resolveTableOutput('-', 'json')!.write(table, json);
+    expect(JSON.parse(json.bytes().toString())).toEqual([{ id: 1, city: 'Lima' }, { id: 2, city: null }]);
+    expect(resolveTableOutput('-', 'json')!.destination).toBe('stdout');
+  });
+
+  it('should write Arrow to stdout as an IPC stream a reader can consume', () => {
+    const arrow = capture();
+    resolveTableOutput('-', 'arrow')!.write(table, arrow);
+    writeFileSync(join(dir, 'from-stdout.arrows'), arrow.bytes());
+    expect(rows(readTableFile(join(dir, 'from-stdout.arrows')))).toEqual(rows(table));
+  });
+
+  it('should refuse binary Arrow on a terminal, an unknown --format, and --format without --out', () => {
+    expect(() => resolveTableOutput('-', 'arrow')!.write(table, capture(true))).toThrow(
+      '[SILO610] --out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.',
+    );
+    expect(() => resolveTableOutput('-', 'parquet')).toThrow('[SILO610] --format "parquet" is not an output format. Use one of csv, json, ndjson, arrow.');
+    expect(() => resolveTableOutput(undefined, 'csv')).toThrow('[SILO610] --format csv needs --out: pass --out FILE, or --out - to write the result to stdout.');
+    expect(resolveTableOutput(undefined, undefined)).toBeUndefined();
+  });
+
+  it('should let --format name the format of a file whatever its extension', () => {
+    const path = join(dir, 'result.txt');
+    resolveTableOutput(path, 'ndjson')!.write(table, capture());
+    expect(readFileSync(path, 'utf8')).toBe('{"id":1,"city":"Lima"}\n{"id":2,"city":null}\n');
+    expect(resolveTableOutput(join(dir, 'r.arrows'), 'arrow')!.format).toBe('arrow');
   });
 });
 

@@ -1,0 +1,27 @@
+/**
+ * The version of the installed vgi-silo, read from its package.json. The compiled CLI
+ * (`dist/src/cli`) and the sources (`src/cli`) sit at different depths, so the file is
+ * found by walking up to the package root rather than by a fixed relative path.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * The `version` of the nearest package.json named `vgi-silo` above this file.
+ *
+ * @example
+ * ```ts
+ * packageVersion(); // '0.1.0'
+ * ```
+ */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'vgi-silo' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here (or not ours): keep walking up
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
