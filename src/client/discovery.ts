@@ -8,11 +8,13 @@ import {
   type CatalogAttachResult,
   type CatalogInfo,
   type FunctionInfo,
+  type ProtocolSpec,
   readArgumentsSchema,
   RemoteError,
   type SchemaInfo,
 } from '../protocol';
 import { RunConfigurationError } from './client.error';
+import { parseProtocolChoice, type ProtocolChoice, ProtocolSetting } from './protocol-choice';
 import { typeName } from './value-types';
 import { type SpawnOptions } from './worker-channel';
 import { type VgiConnection } from './vgi-connection';
@@ -54,6 +56,16 @@ export interface CatalogDiscovery {
   readonly attach: CatalogAttachResult;
   readonly schemas: readonly SchemaInfo[];
   readonly functions: readonly DiscoveredFunction[];
+  /** The protocol version discovery spoke. */
+  readonly protocol: ProtocolSpec;
+}
+
+/** Options of {@link discoverCatalog}. */
+export interface DiscoveryOptions {
+  /** The catalog to attach; default the worker's only catalog. */
+  readonly catalog?: string;
+  /** The `catalog_catalogs` answer when it is already known (asking the worker which version it speaks sends that call). */
+  readonly catalogs?: readonly CatalogInfo[];
 }
 
 const CONSTRAINT_KEYS = ['vgi_choices', 'vgi_range', 'vgi_pattern', 'vgi_varargs', 'vgi_const'];
@@ -67,8 +79,8 @@ const CONSTRAINT_KEYS = ['vgi_choices', 'vgi_range', 'vgi_pattern', 'vgi_varargs
  * functions.map((f) => f.name); // ['buffer_input', 'sum_all_columns', ...]
  * ```
  */
-export async function discoverCatalog(conn: VgiConnection, options: { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
-  const { result: catalogs } = await conn.call('catalog_catalogs', {});
+export async function discoverCatalog(conn: VgiConnection, options: DiscoveryOptions = {}): Promise<CatalogDiscovery> {
+  const catalogs = [...(options.catalogs ?? (await conn.call('catalog_catalogs', {})).result)];
   const names = catalogs.map((c) => c.name);
   const catalog = options.catalog ?? (names.length === 1 ? names[0] : undefined);
   if (catalog === undefined || !names.includes(catalog)) {
@@ -97,7 +109,24 @@ export async function discoverCatalog(conn: VgiConnection, options: { readonly c
     });
     for (const info of infos) functions.push(describeFunction(info));
   }
-  return { catalogs, catalog, attach, schemas, functions };
+  return { catalogs, catalog, attach, schemas, functions, protocol: conn.protocol };
+}
+
+/**
+ * Discovers a worker's catalog in the protocol version `choice` names; with `auto` (the
+ * default) the worker is asked first which version it speaks. `conn` must read its
+ * version from `setting` (`ConnectionOptions.protocol: setting.source`).
+ *
+ * @example
+ * ```ts
+ * const setting = new ProtocolSetting(parseProtocolChoice('auto'));
+ * const conn = WorkerConnection.spawn(command, { protocol: setting.source });
+ * (await discoverIn(setting, conn)).protocol.version; // '2.0.0' against a Silo worker
+ * ```
+ */
+export async function discoverIn(setting: ProtocolSetting, conn: VgiConnection, options: Pick<DiscoveryOptions, 'catalog'> = {}): Promise<CatalogDiscovery> {
+  const { catalogs } = await setting.settle(conn);
+  return discoverCatalog(conn, { catalog: options.catalog, catalogs });
 }
 
 /**
@@ -106,12 +135,14 @@ export async function discoverCatalog(conn: VgiConnection, options: { readonly c
  * @example
  * ```ts
  * const { catalog, functions } = await listFunctions([process.execPath, 'dist/samples/worker.js']);
+ * const old = await listFunctions(command, { protocol: '1.0.0' });
  * ```
  */
-export async function listFunctions(command: readonly string[], options: SpawnOptions & { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
-  const conn = WorkerConnection.spawn(command, options);
+export async function listFunctions(command: readonly string[], options: SpawnOptions & { readonly catalog?: string; readonly protocol?: ProtocolChoice } = {}): Promise<CatalogDiscovery> {
+  const setting = new ProtocolSetting(parseProtocolChoice(options.protocol));
+  const conn = WorkerConnection.spawn(command, { ...options, protocol: setting.source });
   try {
-    return await discoverCatalog(conn, options);
+    return await discoverIn(setting, conn, options);
   } finally {
     await conn.close();
   }
