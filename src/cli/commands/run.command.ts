@@ -5,7 +5,7 @@
  * request goes to the next) — with progress on stderr, and prints the result (or writes
  * it with `--out`).
  */
-import { describeCommand, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import { describeCommand, describeProtocol, type ProtocolChoice, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
 import { createProgressReporter } from '../progress-reporter';
@@ -35,6 +35,8 @@ export interface RunCommandOptions {
   readonly requestTimeout?: string;
   /** Gzip request bodies to HTTP workers (`--gzip`). */
   readonly gzip?: boolean;
+  /** `--protocol VERSION`: 2.0.0 (vgi.v2), 1.3.0, 1.0.0 or auto (the default). */
+  readonly protocol?: string;
 }
 
 /** Where the command writes. */
@@ -70,6 +72,7 @@ export async function runCommand(entry: string | undefined, functionName: string
     result = await runFunction({
       ...workersOf(target),
       catalog: options.catalog,
+      protocol: options.protocol as ProtocolChoice | undefined,
       function: functionName,
       input,
       args: (fn) => parseArgAssignments(options.arg ?? [], fn),
@@ -95,6 +98,7 @@ export async function runCommand(entry: string | undefined, functionName: string
     io.stdout.write(`${formatTable(result.output, shownRows)}\n`);
   }
   if (!options.quiet) {
+    io.stderr.write(`silo: protocol ${describeProtocol(result.protocol)}${(options.protocol ?? 'auto') === 'auto' ? ', the newest the workers accept' : ''}\n`);
     io.stderr.write(
       `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${options.out ? ` written to ${options.out}` : ''} in ${timings.totalMs} ms ` +
         `(${describeWorkers(target, result)})\n`,
