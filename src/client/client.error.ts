@@ -274,13 +274,13 @@ export class NoCommonProtocolError extends SiloError {
     /** True when the versions were tried by `auto`, false when the caller named the one. */
     readonly negotiated: boolean,
   ) {
-    const answers = attempts.map((a) => `  ${a.protocol.version}${a.protocol.generation === 'B' ? ` (${a.protocol.name})` : ''}: ${a.error.message.replace(/\n/g, '\n    ')}`).join('\n');
+    const answers = attempts.map((a) => `  ${a.protocol.version}${a.protocol.generation === 'B' ? ` (${a.protocol.name})` : ''}: ${a.error.message.replace(/\n\s*/g, '\n    ')}`).join('\n');
     const allNotFound = attempts.every((a) => a.error instanceof WorkerHttpError && a.error.status === 404);
     const advice = negotiated
       ? allNotFound
         ? 'Every attempt found no such path: check that the URL is the base URL of a VGI worker, mount prefix included (silo serve <entry> --http PORT prints it as HTTP:<url>).'
         : 'Check that this is a VGI worker; Silo workers speak all three versions, so a Silo worker refusing them all is older or newer than this client: run the same vgi-silo release on both ends.'
-      : "Pass protocol 'auto' (silo --protocol auto, the default) to use the version the worker speaks, or name that version.";
+      : 'Leave the protocol at auto (runFunction protocol, silo --protocol), so the client asks the worker which version it speaks, or name that version.';
     super(
       'SILO612',
       `The ${worker} speaks ${negotiated ? 'none of the protocol versions this client tried' : `not protocol ${attempts[0]?.protocol.version ?? '?'}`}; it answered:\n${answers}\n${advice}`,
