@@ -12,6 +12,7 @@ import {
   readArgumentsSchema,
   RemoteError,
   type SchemaInfo,
+  VGI_A10_PROTOCOL,
 } from '../protocol';
 import { RunConfigurationError } from './client.error';
 import { parseProtocolChoice, type ProtocolChoice, ProtocolSetting } from './protocol-choice';
@@ -91,11 +92,14 @@ export async function discoverCatalog(conn: VgiConnection, options: DiscoveryOpt
     );
   }
   const { result: attach } = await conn.call('catalog_attach', { name: catalog });
-  try {
-    await conn.call('catalog_copy_from_formats', { attachOpaqueData: attach.attachOpaqueData });
-  } catch (error) {
-    // DuckDB accepts exactly this refusal (vgi-wire §4.0); anything else fails the ATTACH.
-    if (!(error instanceof RemoteError && error.errorKind === 'method_not_implemented')) throw error;
+  // The 1.0 extension never asks for COPY FROM formats (vgi-wire-gen-a §2), so a 1.0 worker need not know the method.
+  if (conn.protocol !== VGI_A10_PROTOCOL) {
+    try {
+      await conn.call('catalog_copy_from_formats', { attachOpaqueData: attach.attachOpaqueData });
+    } catch (error) {
+      // DuckDB accepts exactly this refusal (vgi-wire §4.0); anything else fails the ATTACH.
+      if (!(error instanceof RemoteError && error.errorKind === 'method_not_implemented')) throw error;
+    }
   }
   const { result: schemas } = await conn.call('catalog_schemas', { attachOpaqueData: attach.attachOpaqueData });
   const functions: DiscoveredFunction[] = [];

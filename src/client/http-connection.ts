@@ -145,7 +145,8 @@ export class HttpConnection implements VgiConnection {
 
   /**
    * One unary request: a POST to `{base}/vgi.v2/{method}` (reflection methods under
-   * `vgi_rpc.Reflection.v1`). A worker's error batch is raised as `RemoteError`.
+   * `vgi_rpc.Reflection.v1`; generation A to `{base}/{method}`). A worker's error batch
+   * is raised as `RemoteError`.
    *
    * @example
    * ```ts
@@ -171,7 +172,7 @@ export class HttpConnection implements VgiConnection {
   }
 
   /**
-   * Opens an `init` stream: POSTs `{base}/vgi.v2/init/init` and reads the header and the
+   * Opens an `init` stream: POSTs `{base}/vgi.v2/init/init` (generation A: `{base}/init/init`) and reads the header and the
    * first output stream from the answer. The connection is busy until the stream is finished.
    *
    * @example

@@ -76,7 +76,7 @@ describe('runFunction over HTTP in wire generation A', () => {
       expect(result.protocol).toBe('1.0.0');
       expect(rowsOf(result.output).sort()).toEqual(rowsOf(input).sort());
       const paths = new Set(proxies.flatMap((p) => p.paths));
-      expect([...paths].sort()).toEqual(['/vgi/catalog_attach', '/vgi/catalog_catalogs', '/vgi/catalog_copy_from_formats', '/vgi/catalog_schema_contents_functions', '/vgi/catalog_schemas', '/vgi/bind', '/vgi/init/init', '/vgi/init/exchange', '/vgi/table_buffering_process', '/vgi/table_buffering_combine', '/vgi/table_buffering_destructor'].sort());
+      expect([...paths].sort()).toEqual(['/vgi/catalog_attach', '/vgi/catalog_catalogs', '/vgi/catalog_schema_contents_functions', '/vgi/catalog_schemas', '/vgi/bind', '/vgi/init/init', '/vgi/init/exchange', '/vgi/table_buffering_process', '/vgi/table_buffering_combine', '/vgi/table_buffering_destructor'].sort());
       expect(proxies.every((p) => p.paths.length > 0)).toBe(true);
     } finally {
       await Promise.all(proxies.map((p) => p.close()));
