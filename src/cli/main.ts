@@ -58,6 +58,7 @@ export function buildProgram(): Command {
     .option('--auth-token <token>', 'bearer token for an HTTP worker (default: $SILO_AUTH_TOKEN)')
     .option('--connect-timeout <seconds>', `give up connecting to an HTTP worker after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
     .option('--request-timeout <seconds>', 'give up on an HTTP answer after this long (default: no limit)')
+    .option('--protocol <version>', 'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)')
     .action(async (entry: string, opts: Parameters<typeof listCommand>[1]) => {
       process.stdout.write(await listCommand(entry, opts));
     });
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
     .option('--rows <n>', 'rows to print', '20')
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
+    .option('--protocol <version>', 'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', "show the workers' log batches and stderr")
     .action(async (first: string, second: string | undefined, opts: Parameters<typeof runCommand>[2]) => {

@@ -53,7 +53,8 @@ export async function bindFunction(conn: VgiConnection, input: BindInput): Promi
   });
   const first = request(false);
   const { result } = await conn.call('bind', first);
-  if (result.lookupSecretTypes.length === 0) return { bindCall: encodeBindRequest(first), response: result };
+  // InitRequest.bind_call repeats the final bind, in the version the bind itself was sent in.
+  if (result.lookupSecretTypes.length === 0) return { bindCall: encodeBindRequest(first, conn.protocol), response: result };
   result.lookupSecretTypes.forEach((type, i) => {
     const secret = requireSecret(fn.name, available, { secretType: type, scope: result.lookupScopes[i] || null, secretName: result.lookupNames[i] || null });
     if (!chosen.includes(secret)) chosen.push(secret);
@@ -63,7 +64,7 @@ export async function bindFunction(conn: VgiConnection, input: BindInput): Promi
   if (again.result.lookupSecretTypes.length > 0) {
     throw new RunConfigurationError(`${fn.name}(): the second bind requested scoped secrets again; DuckDB fails such a query ("requested scoped secrets twice"). Ask for every secret in the first bind.`);
   }
-  return { bindCall: encodeBindRequest(second), response: again.result };
+  return { bindCall: encodeBindRequest(second, conn.protocol), response: again.result };
 }
 
 /**

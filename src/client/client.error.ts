@@ -4,6 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { SiloError } from '../errors/silo.error';
+import { type ProtocolAttempt } from './protocol-choice';
 import type { DestructorOutcome } from './run-function.types';
 
 /**
@@ -266,6 +267,40 @@ export class WorkerRequestTooLargeError extends SiloError {
         `${outcome === 'not sent' ? 'so it was not sent' : 'and the worker closed the connection while it was sent'}.\n` +
         'Raise SILO_MAX_REQUEST_BYTES on the workers (default 64 MiB), or send smaller input batches (runFunction batchSize, silo run --batch-size).',
       options,
+    );
+  }
+}
+
+/**
+ * The worker refused every protocol version tried (`auto`: 2.0.0, 1.3.0, 1.0.0), or the
+ * one the caller named, as a protocol problem. The message names what each attempt
+ * answered and what to do.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof NoCommonProtocolError) console.error(e.attempts.map((a) => a.protocol.version)); }
+ * ```
+ */
+export class NoCommonProtocolError extends SiloError {
+  constructor(
+    /** The worker, e.g. `worker pid 4242 (node w.js)` or `HTTP worker at http://10.0.0.7:8080/vgi`. */
+    readonly worker: string,
+    /** Each version tried, newest first, with the worker's refusal. */
+    readonly attempts: readonly ProtocolAttempt[],
+    /** True when the versions were tried by `auto`, false when the caller named the one. */
+    readonly negotiated: boolean,
+  ) {
+    const answers = attempts.map((a) => `  ${a.protocol.version}${a.protocol.generation === 'B' ? ` (${a.protocol.name})` : ''}: ${a.error.message.replace(/\n\s*/g, '\n    ')}`).join('\n');
+    const allNotFound = attempts.every((a) => a.error instanceof WorkerHttpError && a.error.status === 404);
+    const advice = negotiated
+      ? allNotFound
+        ? 'Every attempt found no such path: check that the URL is the base URL of a VGI worker, mount prefix included (silo serve <entry> --http PORT prints it as HTTP:<url>).'
+        : 'Check that this is a VGI worker; Silo workers speak all three versions, so a Silo worker refusing them all is older or newer than this client: run the same vgi-silo release on both ends.'
+      : 'Leave the protocol at auto (runFunction protocol, silo --protocol), so the client asks the worker which version it speaks, or name that version.';
+    super(
+      'SILO612',
+      `The ${worker} speaks ${negotiated ? 'none of the protocol versions this client tried' : `not protocol ${attempts[0]?.protocol.version ?? '?'}`}; it answered:\n${answers}\n${advice}`,
+      { cause: attempts[attempts.length - 1]?.error },
     );
   }
 }

@@ -8,11 +8,14 @@ import {
   type CatalogAttachResult,
   type CatalogInfo,
   type FunctionInfo,
+  type ProtocolSpec,
   readArgumentsSchema,
   RemoteError,
   type SchemaInfo,
+  VGI_A10_PROTOCOL,
 } from '../protocol';
 import { RunConfigurationError } from './client.error';
+import { parseProtocolChoice, type ProtocolChoice, ProtocolSetting } from './protocol-choice';
 import { typeName } from './value-types';
 import { type SpawnOptions } from './worker-channel';
 import { type VgiConnection } from './vgi-connection';
@@ -54,6 +57,16 @@ export interface CatalogDiscovery {
   readonly attach: CatalogAttachResult;
   readonly schemas: readonly SchemaInfo[];
   readonly functions: readonly DiscoveredFunction[];
+  /** The protocol version discovery spoke. */
+  readonly protocol: ProtocolSpec;
+}
+
+/** Options of {@link discoverCatalog}. */
+export interface DiscoveryOptions {
+  /** The catalog to attach; default the worker's only catalog. */
+  readonly catalog?: string;
+  /** The `catalog_catalogs` answer when it is already known (asking the worker which version it speaks sends that call). */
+  readonly catalogs?: readonly CatalogInfo[];
 }
 
 const CONSTRAINT_KEYS = ['vgi_choices', 'vgi_range', 'vgi_pattern', 'vgi_varargs', 'vgi_const'];
@@ -67,8 +80,8 @@ const CONSTRAINT_KEYS = ['vgi_choices', 'vgi_range', 'vgi_pattern', 'vgi_varargs
  * functions.map((f) => f.name); // ['buffer_input', 'sum_all_columns', ...]
  * ```
  */
-export async function discoverCatalog(conn: VgiConnection, options: { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
-  const { result: catalogs } = await conn.call('catalog_catalogs', {});
+export async function discoverCatalog(conn: VgiConnection, options: DiscoveryOptions = {}): Promise<CatalogDiscovery> {
+  const catalogs = [...(options.catalogs ?? (await conn.call('catalog_catalogs', {})).result)];
   const names = catalogs.map((c) => c.name);
   const catalog = options.catalog ?? (names.length === 1 ? names[0] : undefined);
   if (catalog === undefined || !names.includes(catalog)) {
@@ -79,11 +92,14 @@ export async function discoverCatalog(conn: VgiConnection, options: { readonly c
     );
   }
   const { result: attach } = await conn.call('catalog_attach', { name: catalog });
-  try {
-    await conn.call('catalog_copy_from_formats', { attachOpaqueData: attach.attachOpaqueData });
-  } catch (error) {
-    // DuckDB accepts exactly this refusal (vgi-wire §4.0); anything else fails the ATTACH.
-    if (!(error instanceof RemoteError && error.errorKind === 'method_not_implemented')) throw error;
+  // The 1.0 extension never asks for COPY FROM formats (vgi-wire-gen-a §2), so a 1.0 worker need not know the method.
+  if (conn.protocol !== VGI_A10_PROTOCOL) {
+    try {
+      await conn.call('catalog_copy_from_formats', { attachOpaqueData: attach.attachOpaqueData });
+    } catch (error) {
+      // DuckDB accepts exactly this refusal (vgi-wire §4.0); anything else fails the ATTACH.
+      if (!(error instanceof RemoteError && error.errorKind === 'method_not_implemented')) throw error;
+    }
   }
   const { result: schemas } = await conn.call('catalog_schemas', { attachOpaqueData: attach.attachOpaqueData });
   const functions: DiscoveredFunction[] = [];
@@ -97,7 +113,24 @@ export async function discoverCatalog(conn: VgiConnection, options: { readonly c
     });
     for (const info of infos) functions.push(describeFunction(info));
   }
-  return { catalogs, catalog, attach, schemas, functions };
+  return { catalogs, catalog, attach, schemas, functions, protocol: conn.protocol };
+}
+
+/**
+ * Discovers a worker's catalog in the protocol version `choice` names; with `auto` (the
+ * default) the worker is asked first which version it speaks. `conn` must read its
+ * version from `setting` (`ConnectionOptions.protocol: setting.source`).
+ *
+ * @example
+ * ```ts
+ * const setting = new ProtocolSetting(parseProtocolChoice('auto'));
+ * const conn = WorkerConnection.spawn(command, { protocol: setting.source });
+ * (await discoverIn(setting, conn)).protocol.version; // '2.0.0' against a Silo worker
+ * ```
+ */
+export async function discoverIn(setting: ProtocolSetting, conn: VgiConnection, options: Pick<DiscoveryOptions, 'catalog'> = {}): Promise<CatalogDiscovery> {
+  const { catalogs } = await setting.settle(conn);
+  return discoverCatalog(conn, { catalog: options.catalog, catalogs });
 }
 
 /**
@@ -106,12 +139,14 @@ export async function discoverCatalog(conn: VgiConnection, options: { readonly c
  * @example
  * ```ts
  * const { catalog, functions } = await listFunctions([process.execPath, 'dist/samples/worker.js']);
+ * const old = await listFunctions(command, { protocol: '1.0.0' });
  * ```
  */
-export async function listFunctions(command: readonly string[], options: SpawnOptions & { readonly catalog?: string } = {}): Promise<CatalogDiscovery> {
-  const conn = WorkerConnection.spawn(command, options);
+export async function listFunctions(command: readonly string[], options: SpawnOptions & { readonly catalog?: string; readonly protocol?: ProtocolChoice } = {}): Promise<CatalogDiscovery> {
+  const setting = new ProtocolSetting(parseProtocolChoice(options.protocol));
+  const conn = WorkerConnection.spawn(command, { ...options, protocol: setting.source });
   try {
-    return await discoverCatalog(conn, options);
+    return await discoverIn(setting, conn, options);
   } finally {
     await conn.close();
   }

@@ -2,12 +2,13 @@
  * A client connection to HTTP workers (vgi-wire §2.3–§2.5): the surface of
  * {@link WorkerConnection}, with every request a POST of its own — a unary call to
  * `{base}/vgi.v2/{method}`, a stream's `/init` and each of its `/exchange` turns — sent
- * to the next URL of its {@link HttpFleet}. Log batches go to `onLog`, error batches
+ * to the next URL of its {@link HttpFleet}. Wire generation A has no protocol segment in
+ * its paths (`{base}/{method}`, `{base}/init/init`, `{base}/init/exchange`,
+ * vgi-wire-gen-a §1.2). Log batches go to `onLog`, error batches
  * (under `X-VGI-RPC-Error`, a 400/404 Arrow body, or inside an output stream) are raised
  * as the protocol's `RemoteError`; refused connections, other statuses and non-Arrow
  * bodies as errors naming the URL and what to check.
  */
-import { randomBytes } from 'node:crypto';
 import { type RecordBatch } from 'apache-arrow';
 import { IpcFramingError } from '../arrow';
 import {
@@ -18,7 +19,10 @@ import {
   encodeRequest,
   type InitRequestInput,
   type LogRecord,
+  type MethodName,
   methodSpec,
+  type ProtocolSpec,
+  REFLECTION_PROTOCOL_NAME,
   RemoteError,
   type RequestEnvelope,
   type RequestInputs,
@@ -30,7 +34,7 @@ import { HttpFleet, type HttpFleetOptions, type WireBody } from './http-fleet';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
 import { type VgiConnection } from './vgi-connection';
-import { type CallResult, type ConnectionOptions, type UnaryMethodName } from './worker-connection';
+import { type CallResult, type ConnectionOptions, envelopeFor, protocolOf, type UnaryMethodName } from './worker-connection';
 
 /** One request as it was sent. */
 export interface HttpRequestInfo {
@@ -74,7 +78,14 @@ interface Answer {
   readonly url: string;
 }
 
-const STREAM_PATH = `${methodSpec('init').protocol}/init`;
+/**
+ * The path below the base URL of `method` in `protocol`: vgi.v2 and reflection put their
+ * routing name in front, generation A nothing (vgi-wire-gen-a §1.2).
+ */
+function pathOf(method: MethodName, protocol: ProtocolSpec): string {
+  const owner = methodSpec(method, protocol).protocol;
+  return owner !== REFLECTION_PROTOCOL_NAME && protocol.generation === 'A' ? method : `${owner}/${method}`;
+}
 
 /**
  * A connection to HTTP workers: one URL, or a fleet whose URLs take the requests in turn.
@@ -122,6 +133,11 @@ export class HttpConnection implements VgiConnection {
     return this.fleet.label;
   }
 
+  /** The protocol version requests are encoded in and answers decoded with; it also shapes the paths. */
+  get protocol(): ProtocolSpec {
+    return protocolOf(this.options.protocol);
+  }
+
   /** True when a request could be sent now: not closed or killed, no call or stream in flight. A failed request leaves it usable: the next one is independent. */
   get usable(): boolean {
     return this.ended === null && this.busyWith === null;
@@ -129,7 +145,8 @@ export class HttpConnection implements VgiConnection {
 
   /**
    * One unary request: a POST to `{base}/vgi.v2/{method}` (reflection methods under
-   * `vgi_rpc.Reflection.v1`). A worker's error batch is raised as `RemoteError`.
+   * `vgi_rpc.Reflection.v1`; generation A to `{base}/{method}`). A worker's error batch
+   * is raised as `RemoteError`.
    *
    * @example
    * ```ts
@@ -139,13 +156,14 @@ export class HttpConnection implements VgiConnection {
   async call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Promise<CallResult<ResultOutputs[M]>> {
     this.acquire(method);
     try {
-      const body = encodeRequest(method, params, { requestId: newRequestId(), ...envelope });
+      const wire = envelope.wire ?? this.protocol;
+      const body = encodeRequest(method, params, envelopeFor(wire, envelope));
       // A process call appends input: it is never sent twice.
-      const kind: RequestKind = { path: `${methodSpec(method).protocol}/${method}`, during: method, call: method, method, repeatable: method !== 'table_buffering_process' };
+      const kind: RequestKind = { path: pathOf(method, wire), during: method, call: method, method, repeatable: method !== 'table_buffering_process' };
       const { streams, url } = await this.send(kind, body);
       return this.decoding(url, kind, () => {
         const logs = this.collect(method, streams[0].batches, url);
-        const decoded = decodeUnaryResponse(method, streams[0]);
+        const decoded = decodeUnaryResponse(method, streams[0], wire);
         return { result: decoded.result, logs, serverId: decoded.serverId };
       });
     } finally {
@@ -154,7 +172,7 @@ export class HttpConnection implements VgiConnection {
   }
 
   /**
-   * Opens an `init` stream: POSTs `{base}/vgi.v2/init/init` and reads the header and the
+   * Opens an `init` stream: POSTs `{base}/vgi.v2/init/init` (generation A: `{base}/init/init`) and reads the header and the
    * first output stream from the answer. The connection is busy until the stream is finished.
    *
    * @example
@@ -167,14 +185,15 @@ export class HttpConnection implements VgiConnection {
     const during = `init (${request.phase ?? 'no phase'})`;
     this.acquire(during);
     try {
-      const kind: RequestKind = { path: `${STREAM_PATH}/init`, during, call: 'init', method: 'init', repeatable: true };
-      const { streams, url } = await this.send(kind, encodeRequest('init', request, { requestId: newRequestId() }));
+      const wire = this.protocol;
+      const kind: RequestKind = { path: `${pathOf('init', wire)}/init`, during, call: 'init', method: 'init', repeatable: true };
+      const { streams, url } = await this.send(kind, encodeRequest('init', request, envelopeFor(wire)));
       return this.decoding(url, kind, () => {
         const [headerStream, output] = streams;
         this.collect('init', headerStream.batches, url);
         const header = decodeInitHeader(headerStream).result;
         if (output === undefined) throw new WorkerProtocolViolation(`HTTP worker at ${url}`, during, 'the /init answer holds the header but no output stream after it', '', { advice: ADVICE });
-        return new HttpInitStream(this.streamIo(during), header, output, url);
+        return new HttpInitStream(this.streamIo(during, wire), header, output, url);
       });
     } catch (error) {
       this.release();
@@ -309,14 +328,15 @@ export class HttpConnection implements VgiConnection {
     this.options.onLog?.({ ...log, method, pid: null, url });
   }
 
-  private streamIo(during: string): HttpStreamIo {
+  private streamIo(during: string, wire: ProtocolSpec): HttpStreamIo {
     return {
       label: this.label,
       during,
       exchange: async (stateToken, callToken, cancel) => {
         if (this.ended === 'killed') throw new Error(`${this.label}: cannot continue ${during}: the connection was killed.`);
-        const kind: RequestKind = { path: `${STREAM_PATH}/exchange`, during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`, call: cancel ? 'cancel' : 'exchange', method: 'init', repeatable: true };
-        const { streams, url } = await this.send(kind, encodeContinuation(stateToken, callToken, { cancel }));
+        const kind: RequestKind = { path: `${pathOf('init', wire)}/exchange`, during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`, call: cancel ? 'cancel' : 'exchange', method: 'init', repeatable: true };
+        // The 1.0 extension knows only the state token; a call token it was sent is never echoed.
+        const { streams, url } = await this.send(kind, encodeContinuation(stateToken, wire.callToken ? callToken : null, { cancel }));
         return { output: streams[0], url };
       },
       log: (log, url) => this.log('init', log, url),
@@ -335,8 +355,4 @@ function translate(error: unknown, url: string, during: string): Error {
     return new WorkerProtocolViolation(`HTTP worker at ${url}`, during, error.message, '', { cause: error, advice: ADVICE });
   }
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function newRequestId(): string {
-  return randomBytes(8).toString('hex');
 }

@@ -14,10 +14,15 @@ import { RunConfigurationError } from './client.error';
 import { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
 import { probeRequestLimit, requestLimitOf } from './http-request';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
-import { type ReceivedLog } from './worker-connection';
+import { type ProtocolSource, type ReceivedLog } from './worker-connection';
 
 /** Options of an {@link HttpFleet}. */
 export interface HttpFleetOptions {
+  /**
+   * The protocol version every connection of the fleet speaks (default vgi.v2), or a
+   * function returning it once the run has asked the workers which one they speak.
+   */
+  readonly protocol?: ProtocolSource;
   /** Sent as `Authorization: Bearer <token>` on every request (workers with `SILO_AUTH_TOKENS`). */
   readonly authToken?: string;
   /** Every log batch, tagged with the role of the connection that carried it. */
@@ -271,6 +276,7 @@ export class HttpFleet implements ConnectionLauncher {
    */
   start(role: WorkerRole): HttpConnection {
     const connection: HttpConnectionOptions = {
+      protocol: this.options.protocol,
       onLog: this.options.onLog && ((log) => this.options.onLog!(log, role)),
       onRequest: this.options.onRequest && ((request) => this.options.onRequest!(request, role)),
       onRefused: this.options.onRefused && ((request) => this.options.onRefused!(request, role)),

@@ -3,7 +3,7 @@
  * HTTP workers (one URL or a fleet), catalog discovery, and `runFunction`, which drives a
  * buffering function's whole lifecycle over the wire the way the DuckDB extension does.
  */
-export { WorkerConnection, type CallResult, type ConnectionOptions, type ReceivedLog, type UnaryMethodName } from './worker-connection';
+export { WorkerConnection, protocolOf, type CallResult, type ConnectionOptions, type ProtocolSource, type ReceivedLog, type UnaryMethodName } from './worker-connection';
 export { InitStream } from './init-stream';
 export { type VgiConnection, type VgiInitStream, type ConnectionLauncher, type WorkerRole } from './vgi-connection';
 export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
@@ -14,6 +14,7 @@ export { startUnixWorker, type UnixWorker } from './unix-worker';
 export { WorkerLauncher, type LauncherOptions } from './worker-launcher';
 export {
   discoverCatalog,
+  discoverIn,
   listFunctions,
   describeFunction,
   findFunction,
@@ -22,7 +23,21 @@ export {
   type ArgumentInfo,
   type CatalogDiscovery,
   type DiscoveredFunction,
+  type DiscoveryOptions,
 } from './discovery';
+export {
+  describeProtocol,
+  isProtocolRefusal,
+  negotiateProtocol,
+  parseProtocolChoice,
+  PROTOCOL_CHOICES,
+  ProtocolSetting,
+  protocolVersionOf,
+  type NegotiatedProtocol,
+  type ProtocolAttempt,
+  type ProtocolChoice,
+  type ProtocolVersion,
+} from './protocol-choice';
 export { bindArgumentsByName } from './argument-binding';
 export { nullableSchema } from './bind-call';
 export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
@@ -39,4 +54,5 @@ export {
   WorkerHttpError,
   WorkerRequestTooLargeError,
   WorkerTimeoutError,
+  NoCommonProtocolError,
 } from './client.error';

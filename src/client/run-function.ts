@@ -11,14 +11,15 @@ import { conformBatchToSchema } from '../arrow';
 import { bindArgumentsByName } from './argument-binding';
 import { bindFunction, nullableSchema } from './bind-call';
 import { RunCancelledError, RunConfigurationError } from './client.error';
-import { type DiscoveredFunction, discoverCatalog, findFunction } from './discovery';
+import { type DiscoveredFunction, discoverIn, findFunction } from './discovery';
 import { runFinalize } from './finalize-phase';
 import { type HttpRequestInfo } from './http-connection';
 import { HttpFleet } from './http-fleet';
+import { parseProtocolChoice, ProtocolSetting, protocolVersionOf } from './protocol-choice';
 import { type DestructorOutcome, type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
 import { combineOn, runSink } from './sink-phase';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
-import { type ReceivedLog } from './worker-connection';
+import { type ProtocolSource, type ReceivedLog } from './worker-connection';
 import { WorkerLauncher } from './worker-launcher';
 
 const MAX_BATCH = 2048;
@@ -80,8 +81,9 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     if (at >= 0) requests.splice(at, 1);
     refused.push(entry);
   };
-  const launcher = launcherFor(options, onLog, onRequest, onRefused);
-  const run = new RunState(options, launcher);
+  const protocol = new ProtocolSetting(parseProtocolChoice(options.protocol));
+  const launcher = launcherFor(options, onLog, onRequest, onRefused, protocol.source);
+  const run = new RunState(options, launcher, protocol);
   try {
     return await run.execute(batchSize, requestedSinks, { logs, requests, refused }, started);
   } catch (error) {
@@ -126,6 +128,8 @@ class RunState {
   constructor(
     private readonly options: RunFunctionOptions,
     private readonly launcher: ConnectionLauncher,
+    /** The version every connection of the run speaks, settled by discovery. */
+    private readonly protocol: ProtocolSetting,
   ) {
     options.signal?.addEventListener('abort', this.onAbort);
   }
@@ -164,7 +168,7 @@ class RunState {
     this.launcher.prestart(1);
     const first = launched[0];
     let t = this.enter('discovery');
-    const discovery = await discoverCatalog(first, { catalog: options.catalog });
+    const discovery = await discoverIn(this.protocol, first, { catalog: options.catalog });
     const fn = findFunction(discovery, options.schema ? `${options.schema}.${options.function}` : options.function);
     const flags = fn.info;
     // A sink-order-dependent function is fed by one connection, in input order.
@@ -186,7 +190,7 @@ class RunState {
     this.progress.totalRows = options.input.numRows;
     this.progress.totalBatches = batches.length;
     const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
-    const base = { outputSchema, functionName, ...records };
+    const base = { outputSchema, functionName, protocol: protocolVersionOf(discovery.protocol), ...records };
     // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
     if (batches.length === 0) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
 
@@ -304,6 +308,7 @@ function launcherFor(
   onLog: (log: ReceivedLog, role: WorkerRole) => void,
   onRequest: (request: HttpRequestInfo, role: WorkerRole) => void,
   onRefused: (request: HttpRequestInfo) => void,
+  protocol: ProtocolSource,
 ): ConnectionLauncher {
   const { command, urls } = options;
   if (command !== undefined && urls !== undefined) {
@@ -317,7 +322,7 @@ function launcherFor(
       );
     }
     const { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests } = options;
-    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests, onLog, onRequest, onRefused });
+    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests, protocol, onLog, onRequest, onRefused });
   }
   if (command === undefined) {
     throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');
@@ -329,7 +334,7 @@ function launcherFor(
   if (httpOnly.length > 0) {
     throw new RunConfigurationError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP requests, but command starts worker processes. Remove ${httpOnly.join(' and ')}, or give urls instead of command.`);
   }
-  return new WorkerLauncher({ command, env: options.env, cwd: options.cwd, onLog, onStderr: options.onStderr });
+  return new WorkerLauncher({ command, env: options.env, cwd: options.cwd, protocol, onLog, onStderr: options.onStderr });
 }
 
 function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {

@@ -5,6 +5,7 @@
 import { type Schema, type Table } from 'apache-arrow';
 import { type LogRecord } from '../protocol';
 import { type DiscoveredFunction } from './discovery';
+import { type ProtocolChoice, type ProtocolVersion } from './protocol-choice';
 
 /** A secret the run can hand to the function (DuckDB's secret manager, in miniature). */
 export interface ClientSecret {
@@ -86,6 +87,13 @@ export interface RunFunctionOptions {
   readonly cwd?: string;
   /** The catalog to attach; default the worker's only catalog. */
   readonly catalog?: string;
+  /**
+   * The protocol version to speak: `2.0.0` (alias `vgi.v2`), or wire generation A at
+   * `1.3.0` or `1.0.0` (the `vgi` extension on npm). `auto` (default) asks the worker:
+   * vgi.v2 first, then 1.3.0, then 1.0.0 while it refuses the version as a protocol
+   * problem; `result.protocol` says which one it spoke. A worker refusing them all is SILO612.
+   */
+  readonly protocol?: ProtocolChoice;
   /** The function: `name` or `schema.name`. */
   readonly function: string;
   /** The schema of the function (instead of `schema.name`). */
@@ -213,4 +221,6 @@ export interface RunFunctionResult {
   readonly timings: RunTimings;
   /** The qualified function that ran, e.g. `example.main.buffer_input`. */
   readonly functionName: string;
+  /** The protocol version every request of the run was sent in. */
+  readonly protocol: ProtocolVersion;
 }

@@ -6,7 +6,7 @@
  * an {@link HttpFleet} whose "connections" are views on its URL list.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { type GlobalInitResponse, type InitRequestInput, type RequestEnvelope, type RequestInputs, type ResultOutputs } from '../protocol';
+import { type GlobalInitResponse, type InitRequestInput, type ProtocolSpec, type RequestEnvelope, type RequestInputs, type ResultOutputs } from '../protocol';
 import { type CallResult, type UnaryMethodName } from './worker-connection';
 
 /** What each connection of a run is for. */
@@ -55,6 +55,13 @@ export interface VgiConnection {
   readonly label: string;
   /** True when a request could be sent now. */
   readonly usable: boolean;
+  /**
+   * The protocol version every request on this connection is encoded in and every answer
+   * decoded with (vgi.v2, or wire generation A at 1.0 or 1.3). A run settles it before the
+   * connection's first request; `envelope.wire` overrides it for one call (to ask a worker
+   * which version it speaks).
+   */
+  readonly protocol: ProtocolSpec;
   /** One unary request and its decoded answer. */
   call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope?: RequestEnvelope): Promise<CallResult<ResultOutputs[M]>>;
   /** Opens an `init` stream and reads its header. */

@@ -16,10 +16,12 @@ import {
   type InitRequestInput,
   type LogRecord,
   type MethodName,
+  type ProtocolSpec,
   RemoteError,
   type RequestEnvelope,
   type RequestInputs,
   type ResultOutputs,
+  VGI_V2_PROTOCOL,
   WireProtocolError,
 } from '../protocol';
 import { WorkerExitedError, WorkerProtocolViolation } from './client.error';
@@ -47,10 +49,40 @@ export interface CallResult<T> {
 /** Unary methods (everything but the `init` stream). */
 export type UnaryMethodName = Exclude<MethodName, 'init'>;
 
+/**
+ * The protocol version of a connection: fixed, or read at each request from whoever
+ * settles it for a whole run (connections start before the worker was asked which
+ * version it speaks, so they boot while discovery runs).
+ */
+export type ProtocolSource = ProtocolSpec | (() => ProtocolSpec);
+
 /** Options of a connection. */
 export interface ConnectionOptions {
   /** Receives every log batch the worker sends, in order. */
   readonly onLog?: (log: ReceivedLog) => void;
+  /** The protocol version to speak; default vgi.v2 (2.0.0). */
+  readonly protocol?: ProtocolSource;
+}
+
+/**
+ * The version a {@link ProtocolSource} names now.
+ *
+ * @example
+ * ```ts
+ * protocolOf(() => VGI_A10_PROTOCOL).version; // '1.0.0'
+ * ```
+ */
+export function protocolOf(source: ProtocolSource | undefined): ProtocolSpec {
+  if (source === undefined) return VGI_V2_PROTOCOL;
+  return typeof source === 'function' ? source() : source;
+}
+
+/**
+ * The request metadata a call carries in `protocol`: generation A, like the extension,
+ * sends no request id.
+ */
+export function envelopeFor(protocol: ProtocolSpec, envelope: RequestEnvelope = {}): RequestEnvelope {
+  return { requestId: protocol.generation === 'B' ? randomBytes(8).toString('hex') : null, ...envelope, wire: protocol };
 }
 
 /** @internal What an {@link InitStream} needs from its connection. */
@@ -129,6 +161,11 @@ export class WorkerConnection implements VgiConnection {
     return this.channel.label;
   }
 
+  /** The protocol version requests are encoded in and answers decoded with. */
+  get protocol(): ProtocolSpec {
+    return protocolOf(this.options.protocol);
+  }
+
   /**
    * Sends one unary request and reads its response. A worker's error batch is raised as
    * `RemoteError` (the connection stays usable); a dead worker as `WorkerExitedError`.
@@ -142,11 +179,12 @@ export class WorkerConnection implements VgiConnection {
     this.acquire(method);
     let broken = false;
     try {
-      await this.write(encodeRequest(method, params, { requestId: newRequestId(), ...envelope }));
+      const wire = envelope.wire ?? this.protocol;
+      await this.write(encodeRequest(method, params, envelopeFor(wire, envelope)));
       const frames = await this.readFrames(method);
       const stream = decodeFrames([frames.schema, ...frames.messages]);
       const logs = this.collect(method, stream.batches);
-      const decoded = decodeUnaryResponse(method, stream);
+      const decoded = decodeUnaryResponse(method, stream, wire);
       return { result: decoded.result, logs, serverId: decoded.serverId };
     } catch (error) {
       broken = !(error instanceof RemoteError);
@@ -170,7 +208,7 @@ export class WorkerConnection implements VgiConnection {
     const during = `init (${request.phase ?? 'no phase'})`;
     this.acquire(during);
     try {
-      await this.write(encodeRequest('init', request, { requestId: newRequestId() }));
+      await this.write(encodeRequest('init', request, envelopeFor(this.protocol)));
       const frames = await this.readFrames(during);
       const stream = decodeFrames([frames.schema, ...frames.messages]);
       this.collect('init', stream.batches);
@@ -280,8 +318,4 @@ class EndOfChannel extends Error {
   constructor(during: string) {
     super(`the worker's output ended before the response to ${during}`);
   }
-}
-
-function newRequestId(): string {
-  return randomBytes(8).toString('hex');
 }

@@ -5,7 +5,7 @@
  * closed (or killed) at the end.
  */
 import { type ConnectionLauncher, type WorkerRole } from './vgi-connection';
-import { type ReceivedLog, WorkerConnection } from './worker-connection';
+import { type ProtocolSource, type ReceivedLog, WorkerConnection } from './worker-connection';
 
 export type { WorkerRole } from './vgi-connection';
 
@@ -14,6 +14,8 @@ export interface LauncherOptions {
   readonly command: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** The protocol version every process is spoken to in (default vgi.v2), or a function returning the one the run settled on. */
+  readonly protocol?: ProtocolSource;
   /** Every log batch, tagged with the role of the connection that carried it. */
   readonly onLog?: (log: ReceivedLog, role: WorkerRole) => void;
   /** Worker stderr chunks as they arrive. */
@@ -50,6 +52,7 @@ export class WorkerLauncher implements ConnectionLauncher {
     const conn = WorkerConnection.spawn(this.options.command, {
       env: this.options.env,
       cwd: this.options.cwd,
+      protocol: this.options.protocol,
       onLog: (log) => this.options.onLog?.(log, role),
       onStderr: (chunk) => this.options.onStderr?.(pid, chunk),
     });

@@ -3,7 +3,19 @@
  * URL), discovers its catalog as DuckDB does at ATTACH, and prints every schema and
  * function with arguments, flags and description.
  */
-import { type CatalogDiscovery, type DiscoveredFunction, describeCommand, discoverCatalog, HttpConnection, listFunctions, signature } from '../../client';
+import {
+  type CatalogDiscovery,
+  type DiscoveredFunction,
+  describeCommand,
+  describeProtocol,
+  discoverIn,
+  HttpConnection,
+  listFunctions,
+  parseProtocolChoice,
+  type ProtocolChoice,
+  ProtocolSetting,
+  signature,
+} from '../../client';
 import { resolveWorkerTarget } from '../worker-target';
 
 /** Options of `silo list`. */
@@ -16,6 +28,8 @@ export interface ListOptions {
   readonly connectTimeout?: string;
   /** `--request-timeout SECONDS`. */
   readonly requestTimeout?: string;
+  /** `--protocol VERSION`: 2.0.0 (vgi.v2), 1.3.0, 1.0.0 or auto (the default). */
+  readonly protocol?: string;
 }
 
 /**
@@ -31,19 +45,21 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
   const target = resolveWorkerTarget(entry, options);
   let discovery: CatalogDiscovery;
   let worker: string;
+  const choice = parseProtocolChoice(options.protocol);
   if (target.kind === 'process') {
-    discovery = await listFunctions(target.command, { catalog: options.catalog });
+    discovery = await listFunctions(target.command, { catalog: options.catalog, protocol: options.protocol as ProtocolChoice | undefined });
     worker = describeCommand(target.command);
   } else {
-    const conn = HttpConnection.open(target.urls, target.settings);
+    const setting = new ProtocolSetting(choice);
+    const conn = HttpConnection.open(target.urls, { ...target.settings, protocol: setting.source });
     try {
-      discovery = await discoverCatalog(conn, { catalog: options.catalog });
+      discovery = await discoverIn(setting, conn, { catalog: options.catalog });
     } finally {
       await conn.close();
     }
     worker = target.urls.join(', ');
   }
-  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, worker);
+  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, worker, choice === 'auto');
 }
 
 /**
@@ -54,7 +70,7 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
  * formatDiscovery(discovery, 'node worker.js');
  * ```
  */
-export function formatDiscovery(d: CatalogDiscovery, worker: string): string {
+export function formatDiscovery(d: CatalogDiscovery, worker: string, negotiated = false): string {
   const out: string[] = [];
   const others = d.catalogs.filter((c) => c.name !== d.catalog).map((c) => c.name);
   out.push(`catalog ${d.catalog}${others.length > 0 ? ` (also serves: ${others.join(', ')})` : ''} — ${worker}`);
@@ -64,6 +80,7 @@ export function formatDiscovery(d: CatalogDiscovery, worker: string): string {
     out.push('', `schema ${path}${path === d.attach.defaultSchema ? ' (default)' : ''}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
     for (const fn of functions) out.push('', ...formatFunction(fn).map((l) => `  ${l}`));
   }
+  out.push('', `protocol ${describeProtocol(d.protocol)}${negotiated ? ', the newest this worker accepts' : ''}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -102,6 +119,7 @@ function flagsOf(fn: DiscoveredFunction): string[] {
 
 function asJson(d: CatalogDiscovery): unknown {
   return {
+    protocol: d.protocol.version,
     catalog: d.catalog,
     catalogs: d.catalogs.map((c) => c.name),
     defaultSchema: d.attach.defaultSchema,

@@ -5,7 +5,16 @@
  * request goes to the next) — with progress on stderr, and prints the result (or writes
  * it with `--out`).
  */
-import { type DestructorOutcome, describeCommand, type RunFunctionOptions, type RunFunctionResult, RunCancelledError, runFunction } from '../../client';
+import {
+  type DestructorOutcome,
+  describeCommand,
+  describeProtocol,
+  type ProtocolChoice,
+  type RunFunctionOptions,
+  type RunFunctionResult,
+  RunCancelledError,
+  runFunction,
+} from '../../client';
 import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
@@ -40,6 +49,8 @@ export interface RunCommandOptions {
   readonly requestTimeout?: string;
   /** Gzip request bodies to HTTP workers (`--gzip`). */
   readonly gzip?: boolean;
+  /** `--protocol VERSION`: 2.0.0 (vgi.v2), 1.3.0, 1.0.0 or auto (the default). */
+  readonly protocol?: string;
 }
 
 /** Where the command writes. */
@@ -81,6 +92,7 @@ export async function runCommand(entry: string | undefined, functionName: string
     result = await runFunction({
       ...workersOf(target),
       catalog: options.catalog,
+      protocol: options.protocol as ProtocolChoice | undefined,
       function: functionName,
       input,
       args: (fn) => parseArgAssignments(options.arg ?? [], fn),
@@ -114,6 +126,7 @@ export async function runCommand(entry: string | undefined, functionName: string
     io.stdout.write(`${formatTable(result.output, shownRows)}\n`);
   }
   if (!options.quiet) {
+    io.stderr.write(`silo: protocol ${describeProtocol(result.protocol)}${(options.protocol ?? 'auto') === 'auto' ? ', the newest the workers accept' : ''}\n`);
     io.stderr.write(
       `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${output ? ` written to ${output.destination}` : ''} in ${timings.totalMs} ms ` +
         `(${describeWorkers(target, result, destructor)})\n`,

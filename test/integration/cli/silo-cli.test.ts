@@ -39,6 +39,47 @@ describe('the silo command', () => {
     expect(stdout).toContain('\nschema data: 1 function\n');
   });
 
+  it('should list the catalog at --protocol 1.0.0 with the same functions, and say which protocol it spoke', async () => {
+    const [old, auto] = await Promise.all([silo(['list', ENTRY, '--protocol', '1.0.0'], env), silo(['list', ENTRY], env)]);
+    expect([old.code, old.stderr]).toEqual([0, '']);
+    expect(old.stdout).toMatch(/^catalog example — node -r \S+register-ts\.js \S+samples\/conformance\/main\.ts\n\nschema main \(default\): \d+ functions\n/);
+    expect(old.stdout).toContain('  sum_all_columns(data TABLE, logging := bool)\n');
+    expect(old.stdout).toContain('\nschema data: 1 function\n');
+    expect(old.stdout.endsWith('\n\nprotocol 1.0.0 (generation A)\n')).toBe(true);
+    expect(auto.stdout.endsWith('\n\nprotocol 2.0.0 (vgi.v2), the newest this worker accepts\n')).toBe(true);
+    // Apart from that last line, the two versions describe the catalog alike.
+    const body = (text: string): string => text.slice(0, text.lastIndexOf('\n\nprotocol '));
+    expect(body(old.stdout)).toBe(body(auto.stdout));
+  });
+
+  it('should put the protocol in silo list --json', async () => {
+    const { code, stdout } = await silo(['list', ENTRY, '--protocol', '1.3.0', '--json'], env);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ protocol: '1.3.0', catalog: 'example', defaultSchema: 'main' });
+  });
+
+  it('should run at --protocol 1.3.0 and name the protocol on the line before the summary', async () => {
+    const input = join(dir, 'protocol-in.csv');
+    writeFileSync(input, 'id,fare\n1,12.5\n2,8\n');
+    const { code, stdout, stderr } = await silo(['run', ENTRY, 'sum_all_columns', '--input', input, '--protocol', '1.3.0'], env);
+    expect(code).toBe(0);
+    expect(stdout).toContain('│     3 │    20.5 │\n');
+    expect(stderr).toMatch(/\nsilo: protocol 1\.3\.0 \(generation A\)\nsilo: example\.main\.sum_all_columns over 2 rows → 1 row in \d+ ms \(.*\)\n$/);
+  });
+
+  it('should refuse a --protocol it does not speak with exit 2, listing the versions it does (in-process)', async () => {
+    const stderr: string[] = [];
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+    try {
+      await main(['node', 'silo', 'list', ENTRY, '--protocol', '2']);
+      expect(process.exitCode).toBe(2);
+    } finally {
+      write.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(stderr.join('')).toMatch(/^silo: \[SILO603\] "2" is not a protocol version this client speaks\. Give one of auto, 2\.0\.0, vgi\.v2, 1\.3\.0, 1\.0\.0: /);
+  });
+
   it('should run a function on a CSV file with parsed --arg values and write JSON with --out', async () => {
     const input = join(dir, 'in.csv');
     const out = join(dir, 'out.json');
