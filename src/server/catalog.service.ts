@@ -10,6 +10,7 @@ import {
   type CatalogAttachResultInput,
   type CatalogInfoInput,
   encodeFunctionInfo,
+  type FunctionDescriptor,
   objectCounts,
   type PathParams,
   type ProtocolSpec,
@@ -66,7 +67,7 @@ export class CatalogService {
     let items = byProtocol.get(schema);
     if (!items) {
       const itemSchema = recordSchema(protocol, 'catalog_schema_contents_functions', 'item');
-      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(toFunctionDescriptor(d), itemSchema));
+      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(forProtocol(toFunctionDescriptor(d), protocol), itemSchema));
       byProtocol.set(schema, items);
     }
     return items;
@@ -125,6 +126,16 @@ export class CatalogService {
     const count = this.definitionsIn(schema).length;
     return { path: [schema], attachOpaqueData, estimatedObjectCount: objectCounts({ table_function: count }) };
   }
+}
+
+/**
+ * What a function advertises in `protocol`. Generation A encodes pushed filters in a form
+ * of its own, which the worker does not decode; a 1.0 extension that was told the filters
+ * are applied would drop its own and return unfiltered rows, so generation A gets no
+ * filter pushdown and DuckDB filters itself.
+ */
+function forProtocol(descriptor: FunctionDescriptor, protocol: ProtocolSpec): FunctionDescriptor {
+  return protocol.generation === 'A' ? { ...descriptor, filterPushdown: false, filterSemanticProfiles: [] } : descriptor;
 }
 
 /** DuckDB sends a schema path (`["main"]`); the last element names the schema. */
