@@ -2,9 +2,38 @@
  * What a DuckDB user sees when a worker fails, dies or is called wrongly: DuckDB's error
  * text, and that the same connection (and the same ATTACH) keeps serving the next query.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openWithWorker, plainRows, queryError, type WorkerDb } from '../support/duckdb';
 
 jest.setTimeout(180_000);
+
+/** Live worker processes whose storage is `sqlitePath`, i.e. the ones this file's DuckDB started; Linux /proc only. */
+function workersOn(sqlitePath: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SILO_SQLITE_PATH=${sqlitePath}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Sends SIGTERM to the workers still running on `sqlitePath` (the ones this file's DuckDBs started). */
+async function endWorkersOn(sqlitePath: string): Promise<void> {
+  for (const pid of workersOn(sqlitePath)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 describe('Worker failures and bad calls through DuckDB', () => {
   let w: WorkerDb;
@@ -16,7 +45,11 @@ describe('Worker failures and bad calls through DuckDB', () => {
     workerSuffix = ` [worker: ${w.location}]`;
   });
 
-  afterAll(() => w?.close());
+  afterAll(async () => {
+    const path = w?.storage.env.SILO_SQLITE_PATH;
+    w?.close();
+    if (path !== undefined && existsSync('/proc/self/stat')) await endWorkersOn(path);
+  });
 
   /** The worker still answers: a buffering call right after the failure returns its rows. */
   const expectServing = async () => {
@@ -50,6 +83,44 @@ describe('Worker failures and bad calls through DuckDB', () => {
       const message = await queryError(w.db, 'SELECT * FROM example.crash_on_process((SELECT 1 AS x))');
       expect(message).toBe(`IO Error: RPC response stream EOF (no schema)${workerSuffix}`);
       await expectServing();
+    });
+  });
+
+  const describeOnLinux = existsSync('/proc/self/stat') ? describe : describe.skip;
+
+  describeOnLinux('a call that never returns (hang_on_process)', () => {
+    /** Starts hang_on_process on `db`, waits until its sink worker is inside process(), interrupts it. */
+    const interruptHang = async (on: WorkerDb): Promise<string> => {
+      const pending = on.db.query('SELECT * FROM example.hang_on_process((SELECT 1 AS x))').then(
+        () => 'succeeded',
+        (e: Error) => e.message,
+      );
+      await sleep(8_000);
+      on.db.connection.interrupt();
+      return pending;
+    };
+
+    it('should fail with "VGI operation interrupted" when the query is interrupted, then serve the next query', async () => {
+      expect(await interruptHang(w)).toBe('IO Error: VGI operation interrupted (query cancelled)');
+      await expectServing();
+    });
+
+    it('should leave no worker process running once the DuckDB of an interrupted query is closed', async () => {
+      const other = await openWithWorker({ config: { threads: '1' } });
+      const path = other.storage.env.SILO_SQLITE_PATH;
+      try {
+        const interrupted = interruptHang(other);
+        await sleep(4_000);
+        expect(workersOn(path).length).toBeGreaterThan(0);
+        expect(await interrupted).toBe('IO Error: VGI operation interrupted (query cancelled)');
+        expect(plainRows(await other.db.query('SELECT * FROM example.buffer_input((SELECT 1 AS x))'))).toEqual([{ x: 1 }]);
+      } finally {
+        other.close();
+      }
+      for (let i = 0; i < 60 && workersOn(path).length > 0; i++) await sleep(250);
+      const left = workersOn(path);
+      await endWorkersOn(path);
+      expect(left).toEqual([]);
     });
   });
 
