@@ -2,38 +2,11 @@
  * What a DuckDB user sees when a worker fails, dies or is called wrongly: DuckDB's error
  * text, and that the same connection (and the same ATTACH) keeps serving the next query.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openWithWorker, plainRows, queryError, type WorkerDb } from '../support/duckdb';
+import { endPooledWorkers, openWithWorker, plainRows, queryError, workersOn, type WorkerDb } from '../support/duckdb';
 
 jest.setTimeout(180_000);
-
-/** Live worker processes whose storage is `sqlitePath`, i.e. the ones this file's DuckDB started; Linux /proc only. */
-function workersOn(sqlitePath: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SILO_SQLITE_PATH=${sqlitePath}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** Sends SIGTERM to the workers still running on `sqlitePath` (the ones this file's DuckDBs started). */
-async function endWorkersOn(sqlitePath: string): Promise<void> {
-  for (const pid of workersOn(sqlitePath)) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-}
 
 describe('Worker failures and bad calls through DuckDB', () => {
   let w: WorkerDb;
@@ -45,11 +18,7 @@ describe('Worker failures and bad calls through DuckDB', () => {
     workerSuffix = ` [worker: ${w.location}]`;
   });
 
-  afterAll(async () => {
-    const path = w?.storage.env.SILO_SQLITE_PATH;
-    w?.close();
-    if (path !== undefined && existsSync('/proc/self/stat')) await endWorkersOn(path);
-  });
+  afterAll(() => w?.close());
 
   /** The worker still answers: a buffering call right after the failure returns its rows. */
   const expectServing = async () => {
@@ -115,11 +84,13 @@ describe('Worker failures and bad calls through DuckDB', () => {
         expect(await interrupted).toBe('IO Error: VGI operation interrupted (query cancelled)');
         expect(plainRows(await other.db.query('SELECT * FROM example.buffer_input((SELECT 1 AS x))'))).toEqual([{ x: 1 }]);
       } finally {
-        other.close();
+        // Only the DuckDB: the helper's close() would also end what it left pooled.
+        other.db.close();
       }
       for (let i = 0; i < 60 && workersOn(path).length > 0; i++) await sleep(250);
       const left = workersOn(path);
-      await endWorkersOn(path);
+      endPooledWorkers(path);
+      other.storage.dispose();
       expect(left).toEqual([]);
     });
   });

@@ -9,7 +9,7 @@
  * (and put back afterwards).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInThisContext } from 'node:vm';
@@ -100,7 +100,10 @@ export interface OpenWithWorkerOptions {
 /** Temporary storage, an in-memory DuckDB, and one ATTACH of the worker. */
 export async function openWithWorker(options: OpenWithWorkerOptions): Promise<WorkerDb> {
   const storage = useDuckDbStorage();
-  const location = options.location ?? workerCommand(options.entry ?? CONFORMANCE_ENTRY);
+  // The extension pools workers per LOCATION for the whole process, across DuckDB
+  // instances, and a worker keeps the environment it was spawned with: naming the storage
+  // in the LOCATION keeps one file's pooled workers from serving the next file.
+  const location = options.location ?? `env ${storageAssignments(storage)} ${workerCommand(options.entry ?? CONFORMANCE_ENTRY)}`;
   let db: EmbeddedDuckDb | undefined;
   try {
     db = await EmbeddedDuckDb.open({ resolveFrom: REPO, config: options.config });
@@ -113,6 +116,7 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
       location,
       close: () => {
         opened.close();
+        endPooledWorkers(storage.env.SILO_SQLITE_PATH);
         storage.dispose();
       },
     };
@@ -120,6 +124,42 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
     db?.close();
     storage.dispose();
     throw error;
+  }
+}
+
+/** `SILO_STORAGE=… SILO_SQLITE_PATH=… SILO_SECRET_KEY=…` for a command line. */
+function storageAssignments(storage: DuckDbStorage): string {
+  return ['SILO_STORAGE', 'SILO_SQLITE_PATH', 'SILO_SECRET_KEY'].map((k) => `${k}=${storage.env[k]}`).join(' ');
+}
+
+/**
+ * Live worker processes whose storage is `sqlitePath`: the ones spawned for one
+ * {@link openWithWorker}. Linux `/proc` only; elsewhere none are found.
+ */
+export function workersOn(sqlitePath: string): number[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SILO_SQLITE_PATH=${sqlitePath}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Ends the workers DuckDB left pooled for `sqlitePath` (the pool outlives the DuckDB instance). */
+export function endPooledWorkers(sqlitePath: string): void {
+  for (const pid of workersOn(sqlitePath)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
   }
 }
 
