@@ -7,6 +7,7 @@
  * LOAD) turns it off, so it is set before the LOAD. Auto-installing extensions is off for
  * the same reason: a missing extension is then an error, not a crash.
  */
+import { runInThisContext } from 'node:vm';
 import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, Schema, Table, Uint64, Utf8 } from 'apache-arrow';
 import { SiloError } from '../errors';
 import { batchFromColumns } from '../worker/batch-utils';
@@ -76,7 +77,10 @@ export class EmbeddedDuckDb {
     const duckdb = loadDuckDb();
     const from = options.resolveFrom;
     const binaries = [...(options.httpfs ? [extensionBinaryPath('httpfs', from)] : []), extensionBinaryPath('vgi', from)];
+    // DuckDB reads it with getenv: set it where native code sees it, also when this runs in a
+    // sandbox with a copy of process.env of its own (a jest test).
     process.env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
+    (runInThisContext('process') as NodeJS.Process).env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
     const instance = await duckdb.DuckDBInstance.create(options.path ?? ':memory:', {
       allow_unsigned_extensions: 'true',
       autoinstall_known_extensions: 'false',

@@ -84,7 +84,10 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
 
   if (transport.kind === 'stdio') {
     const streams = options.stdio ?? { input: process.stdin, output: process.stdout };
-    if (ownProcess) onTermination(log, 'stdio', () => worker.close());
+    if (ownProcess) {
+      onTermination(log, 'stdio', () => worker.close());
+      stopWhenInputEnds(streams.input, log);
+    }
     const end: ConnectionEnd = await serveStdio(handler, { ...streams, write: options.stdio ? undefined : protocolWrite });
     log.debug(`stdio: the connection ended (${end}); the worker stops`);
     if (ownProcess) return exitAfter(worker.close(), end === 'broken' ? 1 : 0);
@@ -114,6 +117,26 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
   if (!terminated && transport.idleTimeoutSeconds) log.info(`unix:${server.path}: no client for ${transport.idleTimeoutSeconds}s; the worker stops`);
   if (ownProcess) return exitAfter(worker.close(), 0);
   await worker.close();
+}
+
+/** How long a call may go on after the client closed stdin before the worker stops anyway. */
+const INPUT_CLOSED_GRACE_MS = 3000;
+
+/**
+ * A client that closed stdin is gone (DuckDB closes a worker's stdin when it is done with
+ * it, also under a call it interrupted, and sends no signal then): a call still running has
+ * nobody to read its answer, so the worker stops instead of finishing it. Normally the
+ * request loop sees the end first and the process exits before the grace is over.
+ */
+function stopWhenInputEnds(input: ByteSource, log: Logger): void {
+  if (!('once' in input) || typeof input.once !== 'function') return;
+  input.once('end', () => {
+    const timer = setTimeout(() => {
+      log.warn('stdio: stdin closed while a call was still running; nobody is left to read its answer, so the worker stops');
+      process.exit(0);
+    }, INPUT_CLOSED_GRACE_MS);
+    timer.unref();
+  });
 }
 
 /** DuckDB ends pooled workers with SIGTERM (then SIGKILL after ~2 s): stop at once. */

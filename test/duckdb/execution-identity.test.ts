@@ -3,11 +3,8 @@
  * through a real DuckDB: queries inside one BEGIN … COMMIT share a transaction (and its
  * TRANSACTION_STORAGE), every autocommit statement is a transaction of its own.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { toShellCommand } from '../../src/cli/entry-command';
-import { EmbeddedDuckDb } from '../../src/duckdb';
-import { REGISTER_TS, REPO, sharedStorageEnv } from '../integration/client/support';
+import { openWithWorker, REPO, type WorkerDb } from '../support/duckdb';
 
 jest.setTimeout(120_000);
 
@@ -22,23 +19,16 @@ interface Row {
 }
 
 describe('execution identity through DuckDB (protocol 1.0.0)', () => {
-  const { dir, env } = sharedStorageEnv('silo-identity-');
-  const location = toShellCommand([process.execPath, '-r', REGISTER_TS, join(REPO, 'test', 'fixtures', 'identity', 'identity-worker.ts')]);
-  let db: EmbeddedDuckDb;
+  let w: WorkerDb;
 
   beforeAll(async () => {
-    Object.assign(process.env, { SILO_STORAGE: env.SILO_STORAGE, SILO_SQLITE_PATH: env.SILO_SQLITE_PATH, SILO_SECRET_KEY: env.SILO_SECRET_KEY });
-    db = await EmbeddedDuckDb.open();
-    await db.attach({ location });
+    w = await openWithWorker({ entry: join(REPO, 'test', 'fixtures', 'identity', 'identity-worker.ts') });
   });
 
-  afterAll(() => {
-    db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => w?.close());
 
   const identity = async (): Promise<Row[]> =>
-    ((await db.query('SELECT * FROM identity.call_identity((SELECT * FROM range(3) t(x))) ORDER BY phase')).rows as unknown as Row[]);
+    ((await w.db.query('SELECT * FROM identity.call_identity((SELECT * FROM range(3) t(x))) ORDER BY phase')).rows as unknown as Row[]);
 
   it('should give every hook the same transaction id, attach id and worker path', async () => {
     const rows = await identity();
@@ -51,10 +41,10 @@ describe('execution identity through DuckDB (protocol 1.0.0)', () => {
   });
 
   it('should share one transaction id and its storage between the queries of BEGIN … COMMIT, and not beyond', async () => {
-    await db.run('BEGIN');
+    await w.db.run('BEGIN');
     const a = await identity();
     const b = await identity();
-    await db.run('COMMIT');
+    await w.db.run('COMMIT');
     const after = await identity();
     expect(a[0].transaction_id).toBe(b[0].transaction_id);
     expect([a[0].calls_in_transaction, b[0].calls_in_transaction]).toEqual([1n, 2n]);

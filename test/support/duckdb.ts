@@ -106,7 +106,7 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
   const location = options.location ?? `env ${storageAssignments(storage)} ${workerCommand(options.entry ?? CONFORMANCE_ENTRY)}`;
   let db: EmbeddedDuckDb | undefined;
   try {
-    db = await EmbeddedDuckDb.open({ resolveFrom: REPO, config: options.config });
+    db = await EmbeddedDuckDb.open({ resolveFrom: [REPO], config: options.config });
     const alias = await db.attach({ location, catalog: options.catalog, alias: options.alias });
     const opened = db;
     return {
