@@ -47,9 +47,11 @@ describe('the silo command', () => {
     expect(old.stdout).toContain('\nschema data: 1 function\n');
     expect(old.stdout.endsWith('\n\nprotocol 1.0.0 (generation A)\n')).toBe(true);
     expect(auto.stdout.endsWith('\n\nprotocol 2.0.0 (vgi.v2), the newest this worker accepts\n')).toBe(true);
-    // Apart from that last line, the two versions describe the catalog alike.
+    // Apart from that last line the two versions describe the catalog alike, but for filter
+    // pushdown, which generation A does not get (its filters are encoded in a form the worker does not read).
     const body = (text: string): string => text.slice(0, text.lastIndexOf('\n\nprotocol '));
-    expect(body(old.stdout)).toBe(body(auto.stdout));
+    expect(body(old.stdout)).toBe(body(auto.stdout).replace('flags: projection_pushdown, filter_pushdown\n', 'flags: projection_pushdown\n'));
+    expect(auto.stdout).toContain('flags: projection_pushdown, filter_pushdown\n');
   });
 
   it('should put the protocol in silo list --json', async () => {
