@@ -299,15 +299,16 @@ function verifyRecordBatch(fb: FlatbufferReader, batch: FlatTable, bodyLength: n
 /**
  * Checks a verified record batch (or a dictionary's data) against the columns of its
  * stream's schema: enough field nodes and buffers for every column, children as long as
- * their parent needs, and each length backed by the bytes its buffers hold. Throws a
- * {@link FlatbufferFault}.
+ * their parent needs, each length backed by the bytes its buffers hold, and the offsets
+ * of variable-length columns in order and within their values (`body` is the message
+ * body; one pass over the offsets). Throws a {@link FlatbufferFault}.
  *
  * @example
  * ```ts
- * checkBatchAgainstSchema(verifiedSchema.schema!, verifiedBatch);
+ * checkBatchAgainstSchema(verifiedSchema.schema!, verifiedBatch, frame.body);
  * ```
  */
-export function checkBatchAgainstSchema(schema: SchemaLayout, message: VerifiedMessage): void {
+export function checkBatchAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, body: Uint8Array): void {
   const batch = message.batch;
   if (batch === undefined) return;
   let columns: readonly ColumnLayout[] = schema.columns;
@@ -316,7 +317,7 @@ export function checkBatchAgainstSchema(schema: SchemaLayout, message: VerifiedM
     if (values === undefined) throw new FlatbufferFault(`the DictionaryBatch has id ${message.dictionaryId}, which no field of the stream's schema uses`);
     columns = [values];
   }
-  const walk = { batch, node: 0, buffer: 0, variadic: 0, version: message.version };
+  const walk = { batch, node: 0, buffer: 0, variadic: 0, version: message.version, body: new DataView(body.buffer, body.byteOffset, body.byteLength) };
   for (const column of columns) {
     const length = checkColumn(column, walk);
     if (length < batch.length) throw new FlatbufferFault(`column ${column.name} holds ${length} values, fewer than the batch's ${batch.length} rows`);
@@ -329,6 +330,7 @@ interface BatchWalk {
   buffer: number;
   variadic: number;
   readonly version: number;
+  readonly body: DataView;
 }
 
 function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
@@ -340,17 +342,23 @@ function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
   const nullCount = batch.nodes[2 * walk.node + 1];
   walk.node += 1;
   if (column.union === true && walk.version < METADATA_V5) walk.buffer += 1;
+  // The last offset of an offsets buffer: how many values (bytes, or child values) it spans.
+  let spanned = 0;
   for (const role of column.buffers) {
     if (walk.buffer >= batch.buffers.length / 2) {
       throw new FlatbufferFault(`the batch has ${batch.buffers.length / 2} buffers, too few for the schema (none left for ${column.name})`);
     }
+    const start = batch.buffers[2 * walk.buffer];
     const held = batch.buffers[2 * walk.buffer + 1];
     walk.buffer += 1;
     const needed = bytesNeeded(role, length, nullCount);
-    // A compressed buffer's size says nothing about its decoded size.
-    if (!batch.compressed && held < needed) {
+    // A compressed buffer's size says nothing about its decoded size, nor its bytes about offsets.
+    if (batch.compressed) continue;
+    if (held < needed) {
       throw new FlatbufferFault(`column ${column.name} declares ${length} values, which need ${needed} bytes of ${describe(role)}, but its buffer holds ${held}`);
     }
+    if ((role === 'offsets32' || role === 'offsets64') && length > 0) spanned = checkOffsets(walk.body, start, length, role === 'offsets64' ? 8 : 4, column.name);
+    if (role === 'bytes' && held < spanned) throw new FlatbufferFault(`column ${column.name}: its offsets span ${spanned} bytes of values, but its value buffer holds ${held}`);
   }
   if (column.variadic) {
     walk.buffer += batch.variadicCounts[walk.variadic] ?? 0;
@@ -359,10 +367,23 @@ function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
   }
   for (const child of column.children) {
     const childLength = checkColumn(child, walk);
-    const needed = column.childLength === 'same' ? length : column.childLength === 'times-list-size' ? length * column.listSize : 0;
+    const needed = column.childLength === 'same' ? length : column.childLength === 'times-list-size' ? length * column.listSize : column.union === true ? 0 : spanned;
     if (childLength < needed) throw new FlatbufferFault(`column ${child.name} holds ${childLength} values, its parent ${column.name} needs ${needed}`);
   }
   return length;
+}
+
+/** Offsets must start at or above 0 and never decrease; returns the last one. */
+function checkOffsets(body: DataView, start: number, length: number, width: 4 | 8, name: string): number {
+  const read = (i: number): number => (width === 4 ? body.getInt32(start + 4 * i, true) : Number(body.getBigInt64(start + 8 * i, true)));
+  let previous = read(0);
+  if (previous < 0) throw new FlatbufferFault(`column ${name}: its first offset is negative (${previous})`);
+  for (let i = 1; i <= length; i++) {
+    const next = read(i);
+    if (next < previous) throw new FlatbufferFault(`column ${name}: offset ${i} (${next}) is below offset ${i - 1} (${previous}); offsets never decrease`);
+    previous = next;
+  }
+  return previous;
 }
 
 function bytesNeeded(role: BufferRole, length: number, nullCount: number): number {

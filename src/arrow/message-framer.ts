@@ -288,7 +288,7 @@ export class MessageFramer {
       throw new IpcFramingError('bad-sequence', start, 'a second schema message arrived before the stream\'s end-of-stream marker.');
     }
     // Lengths are checked against the columns before anything decodes the batch.
-    checkAgainstSchema(schema, verifyMessageBytes(message.metadata, start), start);
+    checkAgainstSchema(schema, verifyMessageBytes(message.metadata, start), message.body, start);
     return message;
   }
 

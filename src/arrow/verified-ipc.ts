@@ -52,12 +52,12 @@ export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject
  *
  * @example
  * ```ts
- * checkAgainstSchema(schema.schema!, verifyMessageBytes(batchMeta, at), at);
+ * checkAgainstSchema(schema.schema!, verifyMessageBytes(frame.metadata, at), frame.body, at);
  * ```
  */
-export function checkAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, offset: number, subject?: string): void {
+export function checkAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, body: Uint8Array, offset: number, subject?: string): void {
   try {
-    checkBatchAgainstSchema(schema, message);
+    checkBatchAgainstSchema(schema, message, body);
   } catch (error) {
     if (error instanceof FlatbufferFault) throw new MalformedIpcMessageError(offset, error.detail, subject);
     throw error;
@@ -99,6 +99,7 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
     if (message.bodyLength > bytes.length - at) {
       throw truncated(start, subject, `the message declares a ${message.bodyLength}-byte body, but ${bytes.length - at} bytes follow`);
     }
+    const body = bytes.subarray(at, at + message.bodyLength);
     at += message.bodyLength;
     if (schema === null) {
       if (message.schema === undefined) throw new IpcFramingError('bad-sequence', start, `${subject}: an IPC stream must start with a schema message, got a ${message.kind} message.`);
@@ -106,7 +107,7 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
     } else if (message.schema !== undefined) {
       throw new IpcFramingError('bad-sequence', start, `${subject}: a second schema message arrived before the stream's end-of-stream marker.`);
     } else {
-      checkAgainstSchema(schema, message, start, subject);
+      checkAgainstSchema(schema, message, body, start, subject);
     }
   }
 }
