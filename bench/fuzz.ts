@@ -34,8 +34,10 @@ async function main(): Promise<void> {
     seed,
     deadlineMs,
     endInput: !process.argv.includes('--keep-open'),
-    onProgress: (done) => {
-      if (done % 10_000 === 0) process.stderr.write(`${done} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    onProgress: (soFar) => {
+      if (soFar.inputs % 10_000 !== 0) return;
+      const { answered, closed, timeout } = soFar.outcomes;
+      process.stderr.write(`${soFar.inputs} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s: answered ${answered}, closed ${closed}, timeouts ${timeout}, worst ${soFar.worstMs.toFixed(1)} ms\n`);
     },
   });
   await target.close();
