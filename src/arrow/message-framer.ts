@@ -167,7 +167,7 @@ export class MessageFramer {
         `the message length prefix is negative (${length}); the sender wrote bytes that are not an Arrow IPC stream.`,
       );
     }
-    this.checkRequestSize(start, prefixBytes + length, `a message declaring ${length} bytes of metadata`);
+    // Metadata this long is garbage (text, a wrong protocol) rather than a large request: say so first.
     if (length > this.maxMetadata) {
       throw new IpcFramingError(
         'too-large',
@@ -176,6 +176,7 @@ export class MessageFramer {
           'the sender wrote bytes that are not an Arrow IPC stream (or raise maxMetadataBytes).',
       );
     }
+    this.checkRequestSize(start, prefixBytes + length, `a message declaring ${length} bytes of metadata`);
     if (!(await this.fill(length))) throw this.truncated(start, `the channel ended inside a ${length}-byte message header`);
     const metadata = this.take(length);
     const head = decodeMessageHeader(metadata, start);

@@ -61,9 +61,9 @@ describe('a stdio worker under hostile bytes', () => {
 
   it('should refuse a message announcing more than SILO_MAX_REQUEST_BYTES from its length prefix alone, and exit 1', async () => {
     const worker = WorkerProcess.spawn(shared);
-    worker.write(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x40));
+    worker.write(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01));
     const error = errorOf(await worker.readStream());
-    expect(error.exceptionMessage).toContain('[SILO414] Request too large at byte 0: a message declaring 1073741824 bytes of metadata is 1073741832 bytes long, over the limit of 65536 bytes per request (SILO_MAX_REQUEST_BYTES).');
+    expect(error.exceptionMessage).toContain('[SILO414] Request too large at byte 0: a message declaring 16777216 bytes of metadata is 16777224 bytes long, over the limit of 65536 bytes per request (SILO_MAX_REQUEST_BYTES).');
     expect(await exitWithin(worker, 5000)).toEqual({ code: 1, signal: null });
   });
 
