@@ -11,7 +11,8 @@
  *
  * Prints the inputs, the outcomes (answered / closed / timeouts: an input that misses the
  * deadline is served again, up to 3 times, so a busy machine is not mistaken for a
- * hostile input), the worst time to an answer or close and the input that took it; exits 1 if any input timed out or left the
+ * hostile input), the worst time to an answer or close and the most CPU time one input
+ * took (what decoding it cost, whatever else the machine runs), with the inputs; exits 1 if any input timed out or left the
  * handler unable to serve a fresh connection.
  */
 import { fuzz, fuzzTarget } from '../test/fixtures/wire/request-fuzzer';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
       if (soFar.inputs % 10_000 !== 0) return;
       const { answered, closed, timeout } = soFar.outcomes;
       process.stderr.write(
-        `${soFar.inputs} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s: answered ${answered}, closed ${closed}, timeouts ${timeout} (${soFar.retried} met the deadline on a retry), worst ${soFar.worstMs.toFixed(1)} ms\n`,
+        `${soFar.inputs} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s: answered ${answered}, closed ${closed}, timeouts ${timeout} (${soFar.retried} met the deadline on a retry), worst ${soFar.worstMs.toFixed(1)} ms, worst CPU ${soFar.worstCpuMs.toFixed(1)} ms\n`,
       );
     },
   });
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   const mode = process.argv.includes('--keep-open') ? 'connections kept open' : 'client EOF after each input';
   console.log(`inputs:   ${report.inputs} (seed ${seed}, deadline ${deadlineMs} ms, ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`outcomes: answered ${answered}, closed ${closed}, timeouts ${timeout} (each timeout is served up to 3 times; ${report.retried} met the deadline on a retry)`);
-  console.log(`worst:    ${report.worstMs.toFixed(1)} ms (${report.worst})`);
+  console.log(`worst:    ${report.worstMs.toFixed(1)} ms to an answer or close (${report.worst})`);
+  console.log(`worst decode CPU: ${report.worstCpuMs.toFixed(1)} ms (${report.worstCpu})`);
   console.log(`unserved fresh connections afterwards: ${report.unserved.length}`);
   for (const how of [...report.timeouts, ...report.unserved].slice(0, 20)) console.log(`  ${how}`);
   process.exitCode = timeout > 0 || report.unserved.length > 0 ? 1 : 0;
