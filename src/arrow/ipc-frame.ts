@@ -5,6 +5,7 @@
  */
 import { Message, MessageHeader, MetadataVersion } from 'apache-arrow';
 import { IpcFramingError } from './ipc.error';
+import { verifyMessageBytes } from './verified-ipc';
 
 /** The 4-byte continuation marker that starts every modern IPC message (`0xFFFFFFFF`). */
 export const CONTINUATION_MARKER = 0xffffffff;
@@ -49,6 +50,8 @@ export function decodeMessageHeader(
   metadata: Uint8Array,
   offset: number,
 ): { kind: IpcMessageKind; bodyLength: number; message: Message } {
+  // Bounds-checked first: apache-arrow loops over whatever vector lengths the bytes declare.
+  verifyMessageBytes(metadata, offset);
   let message: Message;
   try {
     message = Message.decode(metadata);

@@ -86,10 +86,14 @@ export class IpcStreamReader {
   private readonly decoder: IpcBatchDecoder;
   private finished = false;
 
-  /** @internal Created by the framer; `pull` reads the next message of this stream. */
+  /**
+   * @internal Created by the framer; `pull` reads the next message of this stream, `discarding`
+   * tells it the messages are no longer kept (so a stream read whole stops counting as one).
+   */
   constructor(
     readonly schemaFrame: IpcFrame,
     private readonly pull: () => Promise<InStreamMessage>,
+    private readonly discarding: () => void = () => undefined,
   ) {
     this.decoder = new IpcBatchDecoder(schemaFrame);
   }
@@ -149,6 +153,7 @@ export class IpcStreamReader {
    * ```
    */
   async drain(): Promise<number> {
+    this.discarding();
     let skipped = 0;
     for (let frame = await this.nextFrame(); frame !== null; frame = await this.nextFrame()) {
       if (frame.kind === 'record-batch') skipped += 1;

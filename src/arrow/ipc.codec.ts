@@ -7,6 +7,7 @@ import { decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-mess
 import { IpcFramingError } from './ipc.error';
 import { withoutPlaceholders } from './ipc-stream-reader';
 import { conformBatchToSchema } from './schema-compare';
+import { verifyIpcStreamBytes } from './verified-ipc';
 
 /**
  * A serialized schema: the schema message followed by EOS (the form Silo writes).
@@ -31,6 +32,7 @@ export function serializeSchema(schema: Schema): Uint8Array {
  * ```
  */
 export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schema'): Schema {
+  if (bytes instanceof Uint8Array) verifyIpcStreamBytes(bytes, subject);
   const reader = openReader(bytes, subject);
   const schema = reader.schema;
   if (schema === undefined || schema === null) {
@@ -48,6 +50,7 @@ export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schem
  * ```
  */
 export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { schema: Schema; batches: RecordBatch[] } {
+  if (bytes instanceof Uint8Array) verifyIpcStreamBytes(bytes, subject);
   const direct = bytes instanceof Uint8Array ? decodeStreamDirectly(bytes) : null;
   if (direct !== null) return direct;
   const reader = openReader(bytes, subject);

@@ -15,7 +15,9 @@ export type IpcFramingFailure =
   /** The flatbuffer `Message` could not be decoded or is not a schema, dictionary or batch. */
   | 'bad-message'
   /** Messages arrived in an order a stream cannot have (e.g. a batch before the schema). */
-  | 'bad-sequence';
+  | 'bad-sequence'
+  /** A message started arriving but did not finish within the read timeout. */
+  | 'timeout';
 
 /**
  * The bytes on a channel are not a well-formed sequence of Arrow IPC streams.
@@ -33,9 +35,71 @@ export class IpcFramingError extends SiloError {
     /** Byte offset on the channel where the bad message starts. */
     readonly offset: number,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string; heading?: string },
   ) {
-    super('SILO410', `Arrow IPC framing error at byte ${offset}: ${detail}`, options);
+    super(options?.code ?? 'SILO410', `${options?.heading ?? 'Arrow IPC framing error'} at byte ${offset}: ${detail}`, options);
+  }
+}
+
+/**
+ * A flatbuffer `Message` failed Silo's bounds checks before apache-arrow could read it: an
+ * offset or vector length outside the message, a buffer outside the body, a column length
+ * its buffers cannot hold. Reading such bytes as they declare could take unbounded time
+ * and memory, so they are refused unread.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof MalformedIpcMessageError) console.error(e.message); }
+ * ```
+ */
+export class MalformedIpcMessageError extends IpcFramingError {
+  constructor(offset: number, detail: string, subject?: string) {
+    super(
+      'bad-message',
+      offset,
+      `${subject === undefined ? '' : `${subject}: `}${detail}. The sender wrote a corrupt Arrow IPC message (or one altered in transit); send messages produced by an Arrow IPC writer.`,
+      { code: 'SILO413', heading: 'Malformed Arrow IPC message' },
+    );
+  }
+}
+
+/**
+ * A request on a byte channel is larger than the worker buffers for one request. Refused
+ * as soon as a length prefix announces it, before its bytes are read.
+ *
+ * @example
+ * ```ts
+ * new MessageFramer(socket, { maxRequestBytes: 64 * 1024 * 1024 });
+ * ```
+ */
+export class IpcRequestTooLargeError extends IpcFramingError {
+  constructor(offset: number, detail: string, readonly limit: number) {
+    super(
+      'too-large',
+      offset,
+      `${detail}, over the limit of ${limit} bytes per request (SILO_MAX_REQUEST_BYTES). Send smaller requests (split the input into more batches), or raise SILO_MAX_REQUEST_BYTES on the worker.`,
+      { code: 'SILO414', heading: 'Request too large' },
+    );
+  }
+}
+
+/**
+ * A message (or a request stream) started arriving and then stalled for longer than the
+ * read timeout; its bytes would otherwise stay buffered for as long as the client waits.
+ *
+ * @example
+ * ```ts
+ * new MessageFramer(socket, { readTimeoutMs: 60_000 });
+ * ```
+ */
+export class IpcReadTimeoutError extends IpcFramingError {
+  constructor(offset: number, detail: string, readonly timeoutMs: number) {
+    super(
+      'timeout',
+      offset,
+      `${detail} within ${timeoutMs} ms (SILO_READ_TIMEOUT_MS). Write each request in one go; a client that pauses inside a message is cut off. Raise SILO_READ_TIMEOUT_MS if the link is that slow.`,
+      { code: 'SILO415', heading: 'Read timeout' },
+    );
   }
 }
 

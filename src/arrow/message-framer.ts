@@ -10,8 +10,10 @@
  */
 import { type Readable } from 'node:stream';
 import { decodeMessageHeader, type IpcFrame, joinFrames, makeFrame } from './ipc-frame';
-import { IpcFramingError } from './ipc.error';
+import { IpcFramingError, IpcReadTimeoutError, IpcRequestTooLargeError } from './ipc.error';
 import { IpcStreamReader } from './ipc-stream-reader';
+import type { SchemaLayout } from './ipc-message.verifier';
+import { checkAgainstSchema, verifyMessageBytes } from './verified-ipc';
 
 /** Anything that yields the channel's bytes in order: a Node `Readable`, a socket, an async generator. */
 export type ByteSource = Readable | AsyncIterable<Uint8Array>;
@@ -22,6 +24,28 @@ export interface MessageFramerOptions {
   readonly maxMetadataBytes?: number;
   /** Largest accepted message body. Default 2 GiB - 1. */
   readonly maxBodyBytes?: number;
+  /**
+   * Most bytes buffered for one request: one message of a stream read incrementally, or a
+   * whole stream read at once (`readStream`, `openStream({ whole: true })`). A length
+   * prefix announcing more is refused before its bytes are read. Default: no limit beyond
+   * the two above.
+   */
+  readonly maxRequestBytes?: number;
+  /**
+   * How long a message (or a whole stream) may take to arrive once its first byte has:
+   * past it the read fails with `IpcReadTimeoutError`. Never applies while the channel is
+   * idle between messages. Default: no timeout.
+   */
+  readonly readTimeoutMs?: number;
+}
+
+/** Options of {@link MessageFramer.openStream}. */
+export interface OpenStreamOptions {
+  /**
+   * The caller keeps every message until the EOS (a request read whole): the stream as a
+   * whole counts against `maxRequestBytes` and `readTimeoutMs`, not each message alone.
+   */
+  readonly whole?: boolean;
 }
 
 /** One message read from the channel, or the end-of-stream marker. */
@@ -56,6 +80,16 @@ export class MessageFramer {
   private readonly iterator: AsyncIterator<unknown>;
   private readonly maxMetadata: number;
   private readonly maxBody: number;
+  private readonly maxRequest: number;
+  private readonly readTimeout: number | null;
+  /** Where the open whole-read stream started, and by when it must end; null otherwise. */
+  private wholeStart: number | null = null;
+  private wholeDeadline: number | null = null;
+  /** Where the message being read started, and by when its last byte must be here. */
+  private messageStart = 0;
+  private messageDeadline: number | null = null;
+  private armOnData = false;
+  private firstByteAt = 0;
   private chunks: Uint8Array[] = [];
   private head = 0;
   private buffered = 0;
@@ -68,6 +102,8 @@ export class MessageFramer {
     this.iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     this.maxMetadata = options.maxMetadataBytes ?? DEFAULT_MAX_METADATA;
     this.maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.maxRequest = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
+    this.readTimeout = options.readTimeoutMs ?? null;
   }
 
   /** Bytes consumed from the channel so far (the offset reported in framing errors). */
@@ -95,10 +131,16 @@ export class MessageFramer {
       );
     }
     this.reading = true;
+    // The clock starts with the message's first byte: at once if it is already buffered.
+    this.messageStart = this.consumed;
+    this.armOnData = this.buffered === 0;
+    this.messageDeadline = this.buffered > 0 ? this.deadlineFromNow() : null;
     try {
       return await this.readOneMessage();
     } finally {
       this.reading = false;
+      this.messageDeadline = null;
+      this.armOnData = false;
     }
   }
 
@@ -115,6 +157,7 @@ export class MessageFramer {
       this.take(4);
       length = this.peekInt32();
     }
+    const prefixBytes = this.consumed - start + 4;
     this.take(4);
     if (length === 0) return { kind: 'eos' };
     if (length < 0) {
@@ -124,6 +167,7 @@ export class MessageFramer {
         `the message length prefix is negative (${length}); the sender wrote bytes that are not an Arrow IPC stream.`,
       );
     }
+    // Metadata this long is garbage (text, a wrong protocol) rather than a large request: say so first.
     if (length > this.maxMetadata) {
       throw new IpcFramingError(
         'too-large',
@@ -132,9 +176,11 @@ export class MessageFramer {
           'the sender wrote bytes that are not an Arrow IPC stream (or raise maxMetadataBytes).',
       );
     }
+    this.checkRequestSize(start, prefixBytes + length, `a message declaring ${length} bytes of metadata`);
     if (!(await this.fill(length))) throw this.truncated(start, `the channel ended inside a ${length}-byte message header`);
     const metadata = this.take(length);
     const head = decodeMessageHeader(metadata, start);
+    this.checkRequestSize(start, prefixBytes + length + head.bodyLength, `a message declaring a ${head.bodyLength}-byte body`);
     if (head.bodyLength > this.maxBody) {
       throw new IpcFramingError(
         'too-large',
@@ -160,7 +206,7 @@ export class MessageFramer {
    * ```
    */
   async readStream(): Promise<IpcStreamFrames | null> {
-    const reader = await this.openStream();
+    const reader = await this.openStream({ whole: true });
     if (reader === null) return null;
     const messages: IpcFrame[] = [];
     for (let frame = await reader.nextFrame(); frame !== null; frame = await reader.nextFrame()) messages.push(frame);
@@ -193,7 +239,7 @@ export class MessageFramer {
    * const tick = await input?.next(); // waits for exactly one batch
    * ```
    */
-  async openStream(): Promise<IpcStreamReader | null> {
+  async openStream(options: OpenStreamOptions = {}): Promise<IpcStreamReader | null> {
     if (this.openReader !== null && !this.openReader.done) {
       throw new Error(
         'MessageFramer.openStream(): the previous IPC stream has not reached its EOS yet. ' +
@@ -201,8 +247,19 @@ export class MessageFramer {
       );
     }
     const start = this.consumed;
-    const first = await this.readMessage();
-    if (first === null) return null;
+    this.wholeStart = options.whole === true ? start : null;
+    this.wholeDeadline = null;
+    let first: FramedMessage | null;
+    try {
+      first = await this.readMessage();
+    } finally {
+      // The stream's clock started with the schema's first byte (no byte: nothing to time).
+      if (this.wholeStart !== null && this.consumed > start && this.readTimeout !== null) this.wholeDeadline = this.firstByteAt + this.readTimeout;
+    }
+    if (first === null) {
+      this.release();
+      return null;
+    }
     if (first.kind !== 'schema') {
       throw new IpcFramingError(
         'bad-sequence',
@@ -210,19 +267,75 @@ export class MessageFramer {
         `an IPC stream must start with a schema message, got ${first.kind === 'eos' ? 'an end-of-stream marker' : `a ${first.kind} message`}.`,
       );
     }
-    this.openReader = new IpcStreamReader(first, () => this.readInStream());
+    const schema = verifyMessageBytes(first.metadata, start).schema!;
+    this.openReader = new IpcStreamReader(
+      first,
+      () => this.readInStream(schema),
+      () => this.release(),
+    );
     return this.openReader;
   }
 
   /** Reads the next message of an open stream: EOF here is always a truncation. */
-  private async readInStream(): Promise<FramedMessage> {
+  private async readInStream(schema: SchemaLayout): Promise<FramedMessage> {
     const start = this.consumed;
     const message = await this.readMessage();
     if (message === null) throw this.truncated(start, 'the channel ended before the stream\'s end-of-stream marker');
+    if (message.kind === 'eos') {
+      this.release();
+      return message;
+    }
     if (message.kind === 'schema') {
       throw new IpcFramingError('bad-sequence', start, 'a second schema message arrived before the stream\'s end-of-stream marker.');
     }
+    // Lengths are checked against the columns before anything decodes the batch.
+    checkAgainstSchema(schema, verifyMessageBytes(message.metadata, start), message.body, start);
     return message;
+  }
+
+  /** The open stream no longer counts as a whole (it ended, or its reader only discards it). */
+  private release(): void {
+    this.wholeStart = null;
+    this.wholeDeadline = null;
+  }
+
+  private checkRequestSize(start: number, messageBytes: number, what: string): void {
+    const held = this.wholeStart === null ? 0 : start - this.wholeStart;
+    if (held + messageBytes <= this.maxRequest) return;
+    throw new IpcRequestTooLargeError(
+      start,
+      held > 0 ? `the request stream holds ${held} bytes so far, and ${what} would bring it to ${held + messageBytes}` : `${what} is ${messageBytes} bytes long`,
+      this.maxRequest,
+    );
+  }
+
+  private deadlineFromNow(): number | null {
+    this.firstByteAt = Date.now();
+    return this.readTimeout === null ? null : this.firstByteAt + this.readTimeout;
+  }
+
+  /** Waits for the next chunk, no longer than the message's (and whole stream's) deadline. */
+  private async nextChunk(): Promise<IteratorResult<unknown>> {
+    const deadline = minDeadline(this.messageDeadline, this.wholeDeadline);
+    if (deadline === null) return this.iterator.next();
+    const stalled = (): IpcReadTimeoutError =>
+      deadline === this.wholeDeadline && this.wholeStart !== null
+        ? new IpcReadTimeoutError(this.wholeStart, 'the request stream that starts here did not arrive up to its end-of-stream marker', this.readTimeout!)
+        : new IpcReadTimeoutError(this.messageStart, `the message that starts here did not arrive completely (${this.buffered} byte(s) received)`, this.readTimeout!);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw stalled();
+    const next = this.iterator.next();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(stalled()), remaining);
+    });
+    // The read left pending after a timeout must not surface as an unhandled rejection.
+    next.catch(() => undefined);
+    try {
+      return await Promise.race([next, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private truncated(offset: number, detail: string): IpcFramingError {
@@ -233,7 +346,7 @@ export class MessageFramer {
   private async fill(n: number): Promise<boolean> {
     while (this.buffered < n) {
       if (this.ended) return false;
-      const next = await this.iterator.next();
+      const next = await this.nextChunk();
       if (next.done) {
         this.ended = true;
         return false;
@@ -242,6 +355,10 @@ export class MessageFramer {
       if (chunk.length > 0) {
         this.chunks.push(chunk);
         this.buffered += chunk.length;
+        if (this.armOnData) {
+          this.armOnData = false;
+          this.messageDeadline = this.deadlineFromNow();
+        }
       }
     }
     return true;
@@ -298,6 +415,11 @@ export class MessageFramer {
     }
     return out;
   }
+}
+
+function minDeadline(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
 }
 
 function toBytes(value: unknown): Uint8Array {

@@ -1,4 +1,5 @@
 import { Field, RecordBatch, Schema, Table, makeData, Struct, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import { verifyIpcStreamBytes } from '../arrow/verified-ipc';
 import { schemasEqual } from '../arrow/schema-compare';
 import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
@@ -74,6 +75,8 @@ export class StateSpec<S extends object = object> {
   deserialize(bytes: Uint8Array): S {
     let table: Table;
     try {
+      // State comes back in sealed continuation tokens; checked all the same before apache-arrow reads it.
+      verifyIpcStreamBytes(bytes, `${this.stateClass.name} state`);
       table = tableFromIPC(bytes);
     } catch (e) {
       throw new InvalidStateError(this.stateClass.name, `the bytes are not an Arrow IPC stream (${(e as Error).message})`, e);

@@ -30,6 +30,13 @@ export interface RequestHandlerOptions {
   readonly identity?: ServerIdentity;
   /** Where the handler's own diagnostics go. Default: the worker's `LOGGER` (stderr). */
   readonly logger?: Logger;
+  /**
+   * What one request may buffer and how long it may take to arrive once started (see
+   * `MessageFramerOptions`); past either the request is answered with an error when
+   * possible and the connection closes. Default: no limits (the process entry reads
+   * `SILO_MAX_REQUEST_BYTES` and `SILO_READ_TIMEOUT_MS`).
+   */
+  readonly limits?: { readonly maxRequestBytes?: number; readonly readTimeoutMs?: number };
 }
 
 /**
@@ -48,6 +55,7 @@ export class RequestHandler {
   private readonly log: Logger;
   private readonly unary: UnaryRouter;
   private readonly init: InitStreamHandler;
+  private readonly limits: RequestHandlerOptions['limits'];
 
   constructor(worker: SiloWorker, options: RequestHandlerOptions = {}) {
     this.identity = options.identity ?? createServerIdentity();
@@ -55,11 +63,12 @@ export class RequestHandler {
     const catalog = new CatalogService(worker.catalog, worker.registry);
     this.unary = new UnaryRouter(worker, catalog, this.identity, this.log);
     this.init = new InitStreamHandler(worker, this.log);
+    this.limits = options.limits;
   }
 
   /** Serves one connection until it ends; never rejects. */
   async serve(connection: Connection): Promise<ConnectionEnd> {
-    const framer = new MessageFramer(connection.input);
+    const framer = new MessageFramer(connection.input, { maxRequestBytes: this.limits?.maxRequestBytes, readTimeoutMs: this.limits?.readTimeoutMs });
     let afterFailedInit = false;
     try {
       for (;;) {

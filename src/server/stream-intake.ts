@@ -4,7 +4,7 @@
  * (between streams or inside one: both are a normal shutdown), and bytes that are not
  * Arrow IPC at all, after which the channel can no longer be resynchronised.
  */
-import { type IpcFrame, IpcFramingError, type IpcStreamReader, type MessageFramer } from '../arrow';
+import { type IpcFrame, IpcFramingError, type IpcStreamReader, type MessageFramer, type OpenStreamOptions } from '../arrow';
 import { MetadataKey } from '../protocol';
 
 /** The channel ended: the client's EOF, or bytes that are not Arrow IPC. */
@@ -36,9 +36,9 @@ export function readFailure(error: unknown): ChannelEnd {
  * if ('reader' in opened) for await (...) ...
  * ```
  */
-export async function openNext(framer: MessageFramer): Promise<{ readonly reader: IpcStreamReader } | ChannelEnd> {
+export async function openNext(framer: MessageFramer, options: OpenStreamOptions = {}): Promise<{ readonly reader: IpcStreamReader } | ChannelEnd> {
   try {
-    const reader = await framer.openStream();
+    const reader = await framer.openStream(options);
     return reader === null ? { kind: 'eof' } : { reader };
   } catch (error) {
     return readFailure(error);
@@ -66,7 +66,8 @@ async function collect(reader: IpcStreamReader, taken: readonly IpcFrame[]): Pro
  * ```
  */
 export async function readStream(framer: MessageFramer): Promise<Incoming> {
-  const opened = await openNext(framer);
+  // A request is kept whole until its EOS: the stream counts against the request limit.
+  const opened = await openNext(framer, { whole: true });
   if (!('reader' in opened)) return opened;
   return collect(opened.reader, []);
 }
@@ -83,7 +84,7 @@ export async function readStream(framer: MessageFramer): Promise<Incoming> {
  * ```
  */
 export async function readStreamAfterFailedInit(framer: MessageFramer): Promise<Incoming> {
-  const opened = await openNext(framer);
+  const opened = await openNext(framer, { whole: true });
   if (!('reader' in opened)) return opened;
   try {
     // Dictionaries come before the first batch; keep them in case this is a request.

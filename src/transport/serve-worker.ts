@@ -8,6 +8,7 @@ import { LOGGER } from '../container/tokens';
 import type { Logger } from '../providers/logging';
 import { type ConnectionEnd, RequestHandler } from '../server';
 import type { SiloWorker } from '../worker/bootstrap';
+import { type ChannelLimits, channelLimitsFromEnv } from './channel-limits';
 import { listenHttp } from './http/http.transport';
 import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
@@ -28,7 +29,7 @@ export interface ServeWorkerOptions {
   readonly stdio?: { readonly input: ByteSource; readonly output: Writable };
   /** Where the unix and HTTP transports announce their address; default stdout. */
   readonly announce?: (line: string) => void;
-  /** The environment the HTTP transport reads its settings from; default `process.env`. */
+  /** The environment the transports read their settings (limits, HTTP keys) from; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Stops an HTTP server gracefully when aborted (with `exitProcess: false`; a process owner uses SIGTERM). */
   readonly signal?: AbortSignal;
@@ -56,7 +57,9 @@ function exitAfter(work: Promise<unknown>, code: number, graceMs = SHUTDOWN_GRAC
  * Serves `worker` on the transport `argv` names: no arguments or `--stdio` for stdin/stdout,
  * `--unix PATH [--idle-timeout SECONDS]` for a unix socket, `--http PORT [--host ADDR]
  * [--prefix PATH]` for HTTP (settings from `SILO_SIGNING_KEY`, `SILO_STREAM_TTL_SECONDS`,
- * `SILO_AUTH_TOKENS`, `SILO_MAX_REQUEST_BYTES`; SIGTERM stops it gracefully, exit 0).
+ * `SILO_AUTH_TOKENS`; SIGTERM stops it gracefully, exit 0). Every transport refuses requests
+ * above `SILO_MAX_REQUEST_BYTES` (default 64 MiB); stdio and unix sockets also cut off a
+ * request that stalls mid-way for `SILO_READ_TIMEOUT_MS` (default 60 s).
  *
  * @example
  * ```ts
@@ -78,8 +81,16 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     process.stderr.write(`${(error as Error).message}\n`);
     return exitAfter(Promise.resolve(), 2);
   }
+  let limits: ChannelLimits;
+  try {
+    limits = channelLimitsFromEnv(options.env ?? process.env);
+  } catch (error) {
+    if (!ownProcess) throw error;
+    process.stderr.write(`${(error as Error).message}\n`);
+    return exitAfter(Promise.resolve(), 2);
+  }
   const log = worker.container.resolve<Logger>(LOGGER);
-  const handler = new RequestHandler(worker, { logger: log });
+  const handler = new RequestHandler(worker, { logger: log, limits });
   const protocolWrite = ownProcess ? reserveStdoutForProtocol() : undefined;
 
   if (transport.kind === 'stdio') {

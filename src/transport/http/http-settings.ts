@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SiloError } from '../../errors';
 import { parseSecretKey } from '../../providers/secrets/secret-sealer';
+import { DEFAULT_MAX_REQUEST_BYTES, readPositiveNumber } from '../channel-limits';
 
 /** Continuations expire one hour after they were minted unless `SILO_STREAM_TTL_SECONDS` says otherwise (the reference default). */
 export const DEFAULT_STREAM_TTL_SECONDS = 3600;
 
-/** Request bodies above this many bytes (after gzip decoding too) are refused with 413, unless `SILO_MAX_REQUEST_BYTES` says otherwise. */
-export const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+/** Request bodies above this many bytes (after gzip decoding too) are refused with 413, unless `SILO_MAX_REQUEST_BYTES` says otherwise (the limit of every transport). */
+export { DEFAULT_MAX_REQUEST_BYTES };
 
 /** The settings of one HTTP worker. */
 export interface HttpSettings {
@@ -50,16 +51,6 @@ function readSigningKey(env: NodeJS.ProcessEnv): Pick<HttpSettings, 'signingKey'
     return { signingKey: key, signingKeySource: file, ephemeralKey: false };
   }
   return { signingKey: new Uint8Array(randomBytes(32)), signingKeySource: 'a random key of this process', ephemeralKey: true };
-}
-
-function readPositiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string, integer: boolean): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw environmentError(`${name} must be a positive ${integer ? 'whole ' : ''}number of ${unit}, got "${raw}". Unset it for the default (${fallback}).`);
-  }
-  return value;
 }
 
 function readAuthTokens(env: NodeJS.ProcessEnv): string[] {
