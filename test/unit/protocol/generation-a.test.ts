@@ -6,14 +6,12 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { type Schema } from 'apache-arrow';
 import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, bootstrapWorker, type SiloWorker } from '../../../src';
-import { decodeFrames, deserializeSchema, field, IpcStreamWriter, makeZeroColumnBatch, MessageFramer, readRow, schemaOf, wire } from '../../../src/arrow';
+import { deserializeSchema, field, IpcStreamWriter, makeZeroColumnBatch, readRow, schemaOf, wire } from '../../../src/arrow';
 import {
   decodeInitHeader,
   decodeRequest,
-  decodeUnaryResponse,
   encodeBindRequest,
   encodeRequest,
   ErrorKind,
@@ -26,9 +24,10 @@ import {
   VGI_A13_PROTOCOL,
   VGI_V2_PROTOCOL,
 } from '../../../src/protocol';
-import { RequestHandler, streamConnection } from '../../../src/server';
+import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { ConformanceModule } from '../../../samples/conformance/conformance.module';
+import { connectInMemory } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 import { renderWireSchema, specLines } from './schema-notation';
 
@@ -236,33 +235,15 @@ describe('decodeRequest: generation A', () => {
   });
 });
 
-/** One in-memory connection to a handler, speaking `protocol`. */
+/** An in-memory connection that also reads a call's raw nested result record, as the extension sees it. */
 function connect(handler: RequestHandler, protocol: ProtocolSpec) {
-  const toWorker = new PassThrough();
-  const fromWorker = new PassThrough();
-  void handler.serve(streamConnection('test', toWorker, fromWorker));
-  const framer = new MessageFramer(fromWorker);
-  const read = async () => {
-    const frames = await framer.readStream();
-    if (frames === null) throw new Error('the handler ended the connection');
-    return decodeFrames([frames.schema, ...frames.messages]);
-  };
+  const c = connectInMemory(handler, protocol);
   return {
-    framer,
-    read,
-    write: (bytes: Uint8Array) => toWorker.write(bytes),
-    end: () => toWorker.end(),
-    /** The raw nested result record, as the extension sees it. */
+    ...c,
     resultSchema: async <M extends MethodName>(method: M, params: RequestInputs[M]): Promise<Schema> => {
-      toWorker.write(encodeRequest(method, params, { wire: protocol }));
-      const stream = await read();
-      const { data } = sortBatches(stream.batches);
-      const record = readRow(data[data.length - 1]).result as Uint8Array;
-      return deserializeSchema(record);
-    },
-    call: async <M extends MethodName>(method: M, params: RequestInputs[M]) => {
-      toWorker.write(encodeRequest(method, params, { wire: protocol }));
-      return decodeUnaryResponse(method, await read(), protocol);
+      c.write(encodeRequest(method, params, { wire: protocol }));
+      const { data } = sortBatches((await c.read()).batches);
+      return deserializeSchema(readRow(data[data.length - 1]).result as Uint8Array);
     },
   };
 }

@@ -5,48 +5,16 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, bootstrapWorker, type SiloWorker } from '../../../src';
-import { decodeFrames, field, IpcStreamWriter, MessageFramer, schemaOf, wire } from '../../../src/arrow';
-import {
-  decodeInitHeader,
-  decodeUnaryResponse,
-  encodeBindRequest,
-  encodeRequest,
-  type MethodName,
-  type ProtocolSpec,
-  type RequestInputs,
-  VGI_A10_PROTOCOL,
-  VGI_V2_PROTOCOL,
-} from '../../../src/protocol';
-import { RequestHandler, streamConnection } from '../../../src/server';
+import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
+import { decodeInitHeader, encodeBindRequest, encodeRequest, VGI_A10_PROTOCOL, VGI_V2_PROTOCOL } from '../../../src/protocol';
+import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { IdentityModule } from '../../fixtures/identity/identity.function';
+import { connectInMemory, type InMemoryConnection } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 
 const INPUT = schemaOf([field('x', wire.int64(), true)]);
-
-function connect(handler: RequestHandler, protocol: ProtocolSpec) {
-  const toWorker = new PassThrough();
-  const fromWorker = new PassThrough();
-  void handler.serve(streamConnection('test', toWorker, fromWorker));
-  const framer = new MessageFramer(fromWorker);
-  const read = async () => {
-    const frames = await framer.readStream();
-    if (frames === null) throw new Error('the handler ended the connection');
-    return decodeFrames([frames.schema, ...frames.messages]);
-  };
-  return {
-    framer,
-    read,
-    write: (bytes: Uint8Array) => toWorker.write(bytes),
-    end: () => toWorker.end(),
-    call: async <M extends MethodName>(method: M, params: RequestInputs[M]) => {
-      toWorker.write(encodeRequest(method, params, { wire: protocol }));
-      return decodeUnaryResponse(method, await read(), protocol);
-    },
-  };
-}
 
 describe.each([
   ['1.0.0', VGI_A10_PROTOCOL],
@@ -72,7 +40,7 @@ describe.each([
   afterAll(() => worker.close());
 
   /** One query of call_identity in `transaction` (or none); its rows by phase. */
-  async function query(c: ReturnType<typeof connect>, attachOpaqueData: Uint8Array, transaction: Uint8Array | null) {
+  async function query(c: InMemoryConnection, attachOpaqueData: Uint8Array, transaction: Uint8Array | null) {
     const bindInput = { functionName: 'call_identity', inputSchema: INPUT, attachOpaqueData, transactionOpaqueData: transaction, schemaPath: ['main'] };
     const bound = await c.call('bind', bindInput);
     const bindCall = encodeBindRequest(bindInput, protocol);
@@ -98,7 +66,7 @@ describe.each([
   }
 
   it('should give every hook the transaction id catalog_transaction_begin minted, the attach id and the worker path', async () => {
-    const c = connect(handler, protocol);
+    const c = connectInMemory(handler, protocol);
     const { attachOpaqueData } = (await c.call('catalog_attach', { name: 'identity' })).result;
     const transaction = (await c.call('catalog_transaction_begin', { attachOpaqueData })).result!;
     const rows = await query(c, attachOpaqueData, transaction);
@@ -110,7 +78,7 @@ describe.each([
   });
 
   it('should count into TRANSACTION_STORAGE across the queries of one transaction, and clear it at commit', async () => {
-    const c = connect(handler, protocol);
+    const c = connectInMemory(handler, protocol);
     const { attachOpaqueData } = (await c.call('catalog_attach', { name: 'identity' })).result;
     const transaction = (await c.call('catalog_transaction_begin', { attachOpaqueData })).result!;
     expect((await query(c, attachOpaqueData, transaction))[0].calls_in_transaction).toBe(1n);
@@ -121,7 +89,7 @@ describe.each([
   });
 
   it('should report no transaction id, and no transaction storage, to a query bound outside a transaction', async () => {
-    const c = connect(handler, protocol);
+    const c = connectInMemory(handler, protocol);
     const { attachOpaqueData } = (await c.call('catalog_attach', { name: 'identity' })).result;
     const rows = await query(c, attachOpaqueData, null);
     for (const r of rows) expect([r.transaction_id, r.calls_in_transaction]).toEqual([null, null]);
