@@ -1,0 +1,206 @@
+/**
+ * The workloads through a real DuckDB: DuckDB 1.5.3 with the `vgi` extension from npm
+ * (protocol 1.0.0) runs SQL on Silo workers it starts itself, over 1M generated rows
+ * (k int64 with 100k keys, v float64, s 20-byte utf8):
+ *
+ *   W1 passthrough   SELECT count(*), sum(k) FROM example.buffer_input((SELECT * FROM t))
+ *   W2 per-key sum   SELECT count(*), sum("sum") FROM bench.key_sum((SELECT * FROM t))
+ *   W3 global sort   SELECT count(*), min(k) FROM bench.sort_by_key((SELECT * FROM t))
+ *
+ * each with pooled workers (DuckDB's default; a warm-up run excluded) and with `pool false`
+ * (every call on a fresh process), beside DuckDB's own query for the same result (the
+ * floor) and the raw pipe limit for the input's bytes. The results are aggregated in SQL so
+ * the figures measure the function, not moving 1M rows into JavaScript. Worker CPU and peak
+ * RSS come from /proc for every process of the run (tagged through its LOCATION).
+ *
+ *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--write]
+ *   npm run bench:duckdb
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { toShellCommand } from '../src/cli/entry-command';
+import { EmbeddedDuckDb } from '../src/duckdb';
+import { machine, writeSection } from './results-md';
+import { inputAsIpc, makeInput } from './wire/input-data';
+import { pipeThroughMs } from './wire/raw-limit';
+import { grouped } from './wire/stats';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TICKS_PER_SECOND = 100;
+
+/** How to read the table, printed under it. */
+const NOTES = [
+  'Worker CPU counts every process of the run, start-up included: the 1.0 extension starts a fresh sink process per',
+  "DuckDB thread on every query (only finalize workers are pooled), and each start-up costs the module loading, so",
+  '"µs / batch" here is the whole cost of a query spread over its batches, not the cost of one process call (that is',
+  'what `npm run bench:call-path` measures). DuckDB native aggregates the same rows without a worker: the floor.',
+];
+
+interface Workload {
+  readonly name: string;
+  readonly catalog: 'example' | 'bench';
+  readonly silo: (t: string, db: string) => string;
+  readonly native: (t: string) => string;
+}
+
+const WORKLOADS: readonly Workload[] = [
+  { name: 'W1 passthrough', catalog: 'example', silo: (t, db) => `SELECT count(*) AS n, sum(k) AS x FROM ${db}.buffer_input((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, sum(k) AS x FROM (SELECT * FROM ${t})` },
+  { name: 'W2 per-key sum', catalog: 'bench', silo: (t, db) => `SELECT count(*) AS n, sum("sum") AS x FROM ${db}.key_sum((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, sum(total) AS x FROM (SELECT k, sum(v) AS total FROM ${t} GROUP BY k)` },
+  { name: 'W3 global sort', catalog: 'bench', silo: (t, db) => `SELECT count(*) AS n, min(k) AS x FROM ${db}.sort_by_key((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, min(k) AS x FROM (SELECT * FROM ${t} ORDER BY k)` },
+];
+
+/** Processes whose environment carries `tag`: the workers of one ATTACH. */
+function processesTagged(tag: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SILO_BENCH_TAG=${tag}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU seconds (user + system) and peak RSS of a process, while it lives. */
+function sample(pid: number): { cpu: number; hwmKb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpu, hwmKb: hwm ? Number(hwm[1]) : 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples every tagged process every 20 ms: the last CPU figure and the peak RSS seen of each. */
+class ProcessWatch {
+  private readonly seen = new Map<number, { cpu: number; hwmKb: number }>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly tag: string) {
+    this.timer = setInterval(() => this.poll(), 20);
+  }
+
+  poll(): void {
+    for (const pid of processesTagged(this.tag)) {
+      const s = sample(pid);
+      if (s === null) continue;
+      const before = this.seen.get(pid);
+      this.seen.set(pid, { cpu: Math.max(before?.cpu ?? 0, s.cpu), hwmKb: Math.max(before?.hwmKb ?? 0, s.hwmKb) });
+    }
+  }
+
+  snapshot(): Map<number, { cpu: number; hwmKb: number }> {
+    this.poll();
+    return new Map([...this.seen].map(([pid, s]) => [pid, { ...s }]));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+interface Measured {
+  readonly ms: number;
+  readonly workerCpuS: number;
+  readonly processes: number;
+  readonly peakRssMb: number;
+}
+
+async function measure(db: EmbeddedDuckDb, sql: string, watch: ProcessWatch | null): Promise<Measured> {
+  const before = watch?.snapshot() ?? new Map<number, { cpu: number; hwmKb: number }>();
+  const started = performance.now();
+  await db.query(sql);
+  const ms = performance.now() - started;
+  // Let finalize and destructor processes report their last ticks.
+  await new Promise((done) => setTimeout(done, 100));
+  const after = watch?.snapshot() ?? new Map<number, { cpu: number; hwmKb: number }>();
+  let cpu = 0;
+  let peak = 0;
+  let processes = 0;
+  for (const [pid, s] of after) {
+    const delta = s.cpu - (before.get(pid)?.cpu ?? 0);
+    if (delta > 0 || !before.has(pid)) processes++;
+    cpu += Math.max(0, delta);
+    peak = Math.max(peak, s.hwmKb);
+  }
+  return { ms, workerCpuS: cpu, processes, peakRssMb: peak / 1024 };
+}
+
+function argValue(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
+}
+
+async function main(): Promise<void> {
+  const rows = Number(argValue('--rows', '1000000'));
+  const batches = Math.ceil(rows / 2048);
+  const dir = mkdtempSync(join(tmpdir(), 'silo-bench-duckdb-'));
+  const worker = (entry: string, tag: string) =>
+    `env SILO_BENCH_TAG=${tag} SILO_STORAGE=sqlite SILO_SQLITE_PATH=${join(dir, 'storage.db')} SILO_SECRET_KEY=${randomBytes(32).toString('hex')} ${toShellCommand([process.execPath, entry])}`;
+  const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
+  const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
+  if (!existsSync(conformance) || !existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
+
+  const input = makeInput(rows);
+  const rawMs = await pipeThroughMs(inputAsIpc(input, 2048));
+  const db = await EmbeddedDuckDb.open({ config: { threads: '2' } });
+  const lines: string[] = [];
+  const print = (line: string) => {
+    console.log(line);
+    lines.push(line);
+  };
+  try {
+    await db.run(`CREATE TABLE t AS SELECT (hash(i) % 100000)::BIGINT AS k, ((hash(i * 31) % 1000000) / 1000.0)::DOUBLE AS v,
+      substr(md5(i::VARCHAR), 1, 20) AS s FROM range(${rows}) r(i)`);
+    const tags = { pooled: randomBytes(6).toString('hex'), fresh: randomBytes(6).toString('hex') };
+    await db.attach({ location: worker(conformance, tags.pooled), catalog: 'example', alias: 'example' });
+    await db.attach({ location: worker(bench, tags.pooled), catalog: 'bench', alias: 'bench' });
+    await db.attach({ location: worker(conformance, tags.fresh), catalog: 'example', alias: 'example_fresh', pool: false });
+    await db.attach({ location: worker(bench, tags.fresh), catalog: 'bench', alias: 'bench_fresh', pool: false });
+    const watches = { pooled: new ProcessWatch(tags.pooled), fresh: new ProcessWatch(tags.fresh) };
+
+    print(`${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2`);
+    print(`raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`);
+    print('');
+    print('| workload | run | wall ms | rows/s | worker CPU ms | worker CPU µs / batch | worker processes | peak worker RSS MB | vs DuckDB native |');
+    print('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const w of WORKLOADS) {
+      const native = await measure(db, w.native('t'), null);
+      await measure(db, w.silo('t', w.catalog), watches.pooled); // warm-up: workers spawned, code loaded
+      const pooled = await measure(db, w.silo('t', w.catalog), watches.pooled);
+      const fresh = await measure(db, w.silo('t', `${w.catalog}_fresh`), watches.fresh);
+      for (const [run, m] of [['pooled', pooled], ['pool false', fresh]] as const) {
+        print(
+          `| ${w.name} | ${run} | ${m.ms.toFixed(0)} | ${grouped(rows / (m.ms / 1000))} | ${(m.workerCpuS * 1000).toFixed(0)} | ${grouped((m.workerCpuS * 1e6) / batches)} | ${m.processes} | ${m.peakRssMb.toFixed(0)} | ${(m.ms / native.ms).toFixed(1)}× |`,
+        );
+      }
+      print(`| ${w.name} | DuckDB native | ${native.ms.toFixed(0)} | ${grouped(rows / (native.ms / 1000))} | | | | | 1.0× |`);
+    }
+    watches.pooled.stop();
+    watches.fresh.stop();
+    print('');
+    for (const note of NOTES) print(note);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.argv.includes('--write')) {
+    const command = 'npm run bench:duckdb -- --write';
+    writeSection(join(ROOT, 'bench', 'RESULTS.md'), '## Through DuckDB', ['## Through DuckDB', '', `\`${command}\`, on:`, '', machine(), '', ...lines, ''].join('\n'));
+    console.log('\nwrote the "## Through DuckDB" section of bench/RESULTS.md');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
