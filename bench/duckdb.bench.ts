@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const batches = Math.ceil(rows / 2048);
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-duckdb-'));
   const worker = (entry: string, tag: string) =>
-    `env SILO_BENCH_TAG=${tag} SILO_STORAGE=sqlite SILO_SQLITE_PATH=${join(dir, 'storage.db')} SILO_SECRET_KEY=${randomBytes(32).toString('hex')} ${toShellCommand([process.execPath, entry])}`;
+    toShellCommand(['env', `SILO_BENCH_TAG=${tag}`, 'SILO_STORAGE=sqlite', `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`, `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`, process.execPath, entry]);
   const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
   if (!existsSync(conformance) || !existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CONFORMANCE_ENTRY, hostEnv, REPO, SAMPLES_ENTRY, workerCommand } from '../support/duckdb';
+import { sqlString } from '../../src/duckdb';
 
 jest.setTimeout(300_000);
 
@@ -72,8 +73,8 @@ describeWithCli('Protocol 1.3.0 through the DuckDB CLI built from the newest ext
     chmodSync(cli, 0o755);
     run = await runCli(
       [
-        `ATTACH 'example' AS example (TYPE vgi, LOCATION '${workerCommand(CONFORMANCE_ENTRY)}')`,
-        `ATTACH 'samples' AS samples (TYPE vgi, LOCATION '${workerCommand(SAMPLES_ENTRY)}')`,
+        `ATTACH 'example' AS example (TYPE vgi, LOCATION ${sqlString(workerCommand(CONFORMANCE_ENTRY))})`,
+        `ATTACH 'samples' AS samples (TYPE vgi, LOCATION ${sqlString(workerCommand(SAMPLES_ENTRY))})`,
         'SELECT count(*) AS n, sum(x)::BIGINT AS s, count(DISTINCT x) AS d FROM example.buffer_input((SELECT range AS x FROM range(5000)))',
         "SELECT city, sum, count FROM samples.per_key_sum((SELECT 'c' || (range % 3) AS city, range::DOUBLE AS fare FROM range(1000)), key := 'city', value := 'fare') ORDER BY city",
         'SELECT x FROM example.batch_index_buffer_input((SELECT range AS x FROM range(5000)))',

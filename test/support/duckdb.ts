@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import { resolveEntryCommand } from '../../src/cli/entry-command';
+import { resolveEntryCommand, toShellCommand } from '../../src/cli/entry-command';
 import { EmbeddedDuckDb, type SqlResult } from '../../src/duckdb';
 
 /** The repository root. */
@@ -33,9 +33,9 @@ export function workerArgv(entry: string, extraArgs: readonly string[] = []): st
   return resolveEntryCommand(entry, extraArgs, REPO).command;
 }
 
-/** The same as one command line, as DuckDB's `LOCATION` takes it. */
+/** The same as one command line, as DuckDB's `LOCATION` takes it (run with `/bin/sh -c`). */
 export function workerCommand(entry: string, extraArgs: readonly string[] = []): string {
-  return workerArgv(entry, extraArgs).join(' ');
+  return toShellCommand(workerArgv(entry, extraArgs));
 }
 
 /** A temporary directory holding the workers' SQLite storage, and the variables pointing at it. */
@@ -103,7 +103,7 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
   // The extension pools workers per LOCATION for the whole process, across DuckDB
   // instances, and a worker keeps the environment it was spawned with: naming the storage
   // in the LOCATION keeps one file's pooled workers from serving the next file.
-  const location = options.location ?? `env ${storageAssignments(storage)} ${workerCommand(options.entry ?? CONFORMANCE_ENTRY)}`;
+  const location = options.location ?? toShellCommand(['env', ...storageAssignments(storage), ...workerArgv(options.entry ?? CONFORMANCE_ENTRY)]);
   let db: EmbeddedDuckDb | undefined;
   try {
     db = await EmbeddedDuckDb.open({ resolveFrom: [REPO], config: options.config });
@@ -127,9 +127,9 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
   }
 }
 
-/** `SILO_STORAGE=… SILO_SQLITE_PATH=… SILO_SECRET_KEY=…` for a command line. */
-function storageAssignments(storage: DuckDbStorage): string {
-  return ['SILO_STORAGE', 'SILO_SQLITE_PATH', 'SILO_SECRET_KEY'].map((k) => `${k}=${storage.env[k]}`).join(' ');
+/** `SILO_STORAGE=…`, `SILO_SQLITE_PATH=…`, `SILO_SECRET_KEY=…`: arguments of `env`. */
+function storageAssignments(storage: DuckDbStorage): string[] {
+  return ['SILO_STORAGE', 'SILO_SQLITE_PATH', 'SILO_SECRET_KEY'].map((k) => `${k}=${storage.env[k]}`);
 }
 
 /**

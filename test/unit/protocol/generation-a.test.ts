@@ -5,9 +5,8 @@
  * lifecycle in each version through the request handler.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { type Schema } from 'apache-arrow';
-import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, bootstrapWorker, type SiloWorker } from '../../../src';
+import { type SiloWorker } from '../../../src';
 import { deserializeSchema, field, IpcStreamWriter, makeZeroColumnBatch, readRow, schemaOf, wire } from '../../../src/arrow';
 import {
   decodeInitHeader,
@@ -27,6 +26,7 @@ import {
 import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { ConformanceModule } from '../../../samples/conformance/conformance.module';
+import { bootstrapInMemoryWorker } from '../../fixtures/wire/in-memory-worker';
 import { connectInMemory } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 import { renderWireSchema, specLines } from './schema-notation';
@@ -258,15 +258,7 @@ describe.each([
   const INPUT = schemaOf([field('x', wire.int64(), true)]);
 
   beforeAll(async () => {
-    worker = await bootstrapWorker({
-      catalog: 'example',
-      modules: [ConformanceModule],
-      providers: [
-        { provide: STORAGE, useValue: new MemoryStorage() },
-        { provide: SEALER, useValue: new SecretSealer(new Uint8Array(randomBytes(32)), 'test key') },
-        { provide: LOGGER, useValue: new MemoryLogger('warn') },
-      ],
-    });
+    worker = await bootstrapInMemoryWorker('example', [ConformanceModule]);
     handler = new RequestHandler(worker);
   });
 

@@ -5,7 +5,6 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { Field, Int64, type RecordBatch, Schema, Struct, Utf8 } from 'apache-arrow';
 import {
   BufferingFunction,
@@ -34,10 +33,11 @@ import {
   type SiloWorker,
   type SinkContext,
 } from '../../../src';
-import { decodeFrames, field, IpcStreamWriter, MessageFramer, schemaOf, wire } from '../../../src/arrow';
-import { classifyBatch, decodeInitHeader, decodeUnaryResponse, encodeBindRequest, encodeRequest, type MethodName, type RequestInputs } from '../../../src/protocol';
-import { RequestHandler, streamConnection, type ConnectionEnd } from '../../../src/server';
+import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
+import { classifyBatch, decodeInitHeader, encodeBindRequest, encodeRequest } from '../../../src/protocol';
+import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { connectInMemory, type InMemoryConnection } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 
 const OUT = new Schema([new Field('n', new Int64(), true)]);
@@ -84,30 +84,6 @@ class ScopedReaderFunction {
   }
 }
 
-/** One in-memory connection to the handler. */
-function connect(handler: RequestHandler) {
-  const toWorker = new PassThrough();
-  const fromWorker = new PassThrough();
-  const served: Promise<ConnectionEnd> = handler.serve(streamConnection('test', toWorker, fromWorker));
-  const framer = new MessageFramer(fromWorker);
-  const read = async () => {
-    const frames = await framer.readStream();
-    if (frames === null) throw new Error('the handler ended the connection');
-    return decodeFrames([frames.schema, ...frames.messages]);
-  };
-  return {
-    served,
-    framer,
-    read,
-    write: (bytes: Uint8Array) => toWorker.write(bytes),
-    end: () => toWorker.end(),
-    call: async <M extends MethodName>(method: M, params: RequestInputs[M]) => {
-      toWorker.write(encodeRequest(method, params));
-      return decodeUnaryResponse(method, await read());
-    },
-  };
-}
-
 describe('RequestHandler', () => {
   let worker: SiloWorker;
   let handler: RequestHandler;
@@ -130,7 +106,7 @@ describe('RequestHandler', () => {
   const bindInput = { functionName: 'scoped_reader', inputSchema: INPUT, schemaPath: ['main'] };
 
   /** Binds, opens the primary sink, processes one batch, combines: returns the finalize init. */
-  async function sunk(c: ReturnType<typeof connect>) {
+  async function sunk(c: InMemoryConnection) {
     c.write(encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }));
     const { executionId } = decodeInitHeader(await c.read()).result;
     c.write(new IpcStreamWriter(INPUT, 'sink input').end());
@@ -141,7 +117,7 @@ describe('RequestHandler', () => {
   }
 
   it('should ask for secrets on the first bind pass and bind on the second, as DuckDB\'s two-pass lookup expects', async () => {
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     const first = (await c.call('bind', bindInput)).result;
     expect([first.lookupSecretTypes, first.lookupScopes, first.lookupNames, first.opaqueData]).toEqual([['s3'], ['s3://bucket/key'], [''], null]);
     const secretType = new Struct([new Field('type', new Utf8(), true), new Field('key_id', new Utf8(), true)]);
@@ -153,7 +129,7 @@ describe('RequestHandler', () => {
   });
 
   it('should send client logs as log batches before the result and before each data batch', async () => {
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     const { processed, init } = await sunk(c);
     expect(processed.logs).toEqual([{ level: 'INFO', message: 'sunk 2 rows', extra: { rows: '2', big: '5' } }]);
     c.write(encodeRequest('init', init));
@@ -169,7 +145,7 @@ describe('RequestHandler', () => {
 
   it('should cancel the finalize stream when the client vanishes in the middle of it', async () => {
     cancelled.length = 0;
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     const { init } = await sunk(c);
     c.write(encodeRequest('init', init));
     decodeInitHeader(await c.read());
@@ -184,7 +160,7 @@ describe('RequestHandler', () => {
 
   it('should end its output with EOS when the client closes the ticks before finishing, then serve on', async () => {
     cancelled.length = 0;
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     const { init } = await sunk(c);
     c.write(encodeRequest('init', init));
     decodeInitHeader(await c.read());
@@ -197,7 +173,7 @@ describe('RequestHandler', () => {
   });
 
   it('should answer a sink input stream that carries data with an error batch, and keep the connection', async () => {
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     c.write(encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }));
     decodeInitHeader(await c.read());
     const input = new IpcStreamWriter(INPUT, 'sink input');
@@ -211,7 +187,7 @@ describe('RequestHandler', () => {
   });
 
   it('should refuse init phases of streaming table-in-out functions', async () => {
-    const c = connect(handler);
+    const c = connectInMemory(handler);
     c.write(encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'INPUT' }));
     const refused = await c.read();
     const error = classifyBatch(refused.batches[0]);

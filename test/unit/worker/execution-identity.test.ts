@@ -4,13 +4,13 @@
  * Every hook reports the same transaction id, attach id and worker path.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, bootstrapWorker, type SiloWorker } from '../../../src';
+import { type SiloWorker } from '../../../src';
 import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
 import { decodeInitHeader, encodeBindRequest, encodeRequest, VGI_A10_PROTOCOL, VGI_V2_PROTOCOL } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
 import { IdentityModule } from '../../fixtures/identity/identity.function';
+import { bootstrapInMemoryWorker } from '../../fixtures/wire/in-memory-worker';
 import { connectInMemory, type InMemoryConnection } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 
@@ -24,15 +24,7 @@ describe.each([
   let handler: RequestHandler;
 
   beforeAll(async () => {
-    worker = await bootstrapWorker({
-      catalog: 'identity',
-      modules: [IdentityModule],
-      providers: [
-        { provide: STORAGE, useValue: new MemoryStorage() },
-        { provide: SEALER, useValue: new SecretSealer(new Uint8Array(randomBytes(32)), 'test key') },
-        { provide: LOGGER, useValue: new MemoryLogger('warn') },
-      ],
-    });
+    worker = await bootstrapInMemoryWorker('identity', [IdentityModule]);
     worker.dispatcher.workerPath = 'node identity-worker.js --test';
     handler = new RequestHandler(worker);
   });
