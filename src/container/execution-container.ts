@@ -36,9 +36,8 @@ export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
 export function createExecutionContainer(root: DependencyContainer, input: ExecutionScopeInput): DependencyContainer {
   const child = root.createChildContainer();
   const storage = root.resolve<FunctionStorage>(STORAGE);
-  const attachId = input.info.attachOpaqueData && input.info.attachOpaqueData.length > 0 ? input.info.attachOpaqueData : new TextEncoder().encode('default');
   child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
-  child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: attachId }) });
+  child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }) });
   const transaction = input.info.transactionId;
   const noTransaction =
     'TRANSACTION_STORAGE needs a DuckDB transaction, and this call has none: the client sent no transaction_opaque_data (Silo workers advertise transactions, so DuckDB sends one with every bind). Use EXECUTION_STORAGE or ATTACH_STORAGE here.';

@@ -14,7 +14,7 @@ export interface ExecutionInfo {
   readonly schemaName: string;
   /** Opaque data of the ATTACH this query runs under, when any. */
   readonly attachOpaqueData?: Uint8Array;
-  /** The ATTACH this query runs under (its opaque data; empty when it has none): the attach storage scope. */
+  /** The ATTACH this query runs under (its opaque data, or the bytes of `default` without one): the attach storage scope. */
   readonly attachId: Uint8Array;
   /** The DuckDB transaction the query was bound in; absent when the client sent none. */
   readonly transactionId?: Uint8Array;

@@ -40,7 +40,7 @@ export interface BindContext<A = unknown> {
   readonly settings: Settings;
   readonly secrets: Secrets;
   readonly attachOpaqueData?: Uint8Array;
-  /** The ATTACH this query runs under (its opaque data; empty without one). */
+  /** The ATTACH this query runs under: its opaque data, or the bytes of `default` without one. */
   readonly attachId: Uint8Array;
   /** The DuckDB transaction of the query; `undefined` when the client sent none. */
   readonly transactionId?: Uint8Array;
@@ -57,7 +57,7 @@ export interface ExecutionContext<A = unknown> {
   readonly args: A;
   readonly executionId: Uint8Array;
   readonly attachOpaqueData?: Uint8Array;
-  /** The ATTACH this query runs under (its opaque data; empty without one). */
+  /** The ATTACH this query runs under: its opaque data, or the bytes of `default` without one. */
   readonly attachId: Uint8Array;
   /** The DuckDB transaction the query was bound in; `undefined` when the client sent none. */
   readonly transactionId?: Uint8Array;

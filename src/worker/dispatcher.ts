@@ -56,6 +56,9 @@ interface LiveExecution {
 const FRAMEWORK_NS = 'init';
 const CONTEXT_KEY = 'context';
 
+/** The attach id of calls without ATTACH opaque data (a client that attached nothing). */
+const NO_ATTACH_ID = new TextEncoder().encode('default');
+
 /**
  * The one implementation of the buffering lifecycle. Transports decode bytes into calls
  * on it; the TestBed calls it directly. It keeps no state another process needs: the
@@ -327,7 +330,8 @@ export class Dispatcher {
   private identity(bind: BindCall): Pick<ExecutionInfo, 'attachOpaqueData' | 'attachId' | 'transactionId' | 'workerPath'> {
     return {
       attachOpaqueData: bind.attachOpaqueData,
-      attachId: bind.attachOpaqueData ?? new Uint8Array(0),
+      // One derivation of "the ATTACH" for the contexts and the ATTACH_STORAGE scope.
+      attachId: bind.attachOpaqueData && bind.attachOpaqueData.length > 0 ? bind.attachOpaqueData : NO_ATTACH_ID,
       transactionId: bind.transactionOpaqueData,
       workerPath: this.workerPath,
     };
