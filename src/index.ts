@@ -110,3 +110,4 @@ export {
 export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
 export * from './transport';
 export * from './client';
+export * from './recipes';

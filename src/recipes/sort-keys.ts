@@ -1,0 +1,67 @@
+/**
+ * Sort and grouping keys: which columns, in which direction, and where nulls go.
+ */
+import type { Schema } from 'apache-arrow';
+import { badKeys, unknownKeyColumn } from './recipe.error';
+
+/** One ordering key. A bare column name means ascending, nulls last (DuckDB's default). */
+export interface SortKey {
+  readonly column: string;
+  /** Default `'asc'`. */
+  readonly order?: 'asc' | 'desc';
+  /** Default `'last'`, in either direction (DuckDB's default `NULLS LAST`). */
+  readonly nulls?: 'first' | 'last';
+}
+
+/** A key given as a column name, or as a {@link SortKey}. */
+export type SortKeySpec = string | SortKey;
+
+/** Keys given as one spec or several. */
+export type SortKeys = SortKeySpec | readonly SortKeySpec[];
+
+/** A key resolved against a schema: the column's index and the flags as numbers. */
+export interface ResolvedKey {
+  readonly column: string;
+  readonly index: number;
+  /** -1 for descending, 1 for ascending. */
+  readonly direction: 1 | -1;
+  /** True when nulls sort before every value. */
+  readonly nullsFirst: boolean;
+}
+
+/**
+ * Resolves key specs against `schema`, refusing unknown columns (SILO560) and an empty
+ * key list (SILO564).
+ *
+ * @example
+ * ```ts
+ * resolveKeys(batch.schema, ['city', { column: 'fare', order: 'desc' }], 'sort');
+ * ```
+ */
+export function resolveKeys(schema: Schema, keys: SortKeys, subject: string): ResolvedKey[] {
+  const specs: readonly SortKeySpec[] = typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
+  if (specs.length === 0) throw badKeys(subject, 'no key column given. Name at least one column.');
+  const names = schema.fields.map((f) => f.name);
+  return specs.map((spec) => {
+    const key: SortKey = typeof spec === 'string' ? { column: spec } : spec;
+    if (typeof key?.column !== 'string') throw badKeys(subject, `a key must be a column name or { column, order?, nulls? }, got ${JSON.stringify(spec)}.`);
+    if (key.order !== undefined && key.order !== 'asc' && key.order !== 'desc') throw badKeys(subject, `order of "${key.column}" must be 'asc' or 'desc', got ${JSON.stringify(key.order)}.`);
+    if (key.nulls !== undefined && key.nulls !== 'first' && key.nulls !== 'last') throw badKeys(subject, `nulls of "${key.column}" must be 'first' or 'last', got ${JSON.stringify(key.nulls)}.`);
+    const index = names.indexOf(key.column);
+    if (index < 0) throw unknownKeyColumn(subject, key.column, names);
+    return { column: key.column, index, direction: key.order === 'desc' ? -1 : 1, nullsFirst: key.nulls === 'first' };
+  });
+}
+
+/**
+ * The names of the key columns, for messages and hashing.
+ *
+ * @example
+ * ```ts
+ * keyColumnNames(['a', { column: 'b', order: 'desc' }]); // ['a', 'b']
+ * ```
+ */
+export function keyColumnNames(keys: SortKeys): string[] {
+  const specs: readonly SortKeySpec[] = typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
+  return specs.map((s) => (typeof s === 'string' ? s : s.column));
+}
