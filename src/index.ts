@@ -52,7 +52,7 @@ export {
 export {
   type FunctionStorage,
   type StorageScope,
-  type KeyValue,
+  type StorageEntry,
   type LogEntry,
   type ScanOptions,
   type LogScanOptions,
