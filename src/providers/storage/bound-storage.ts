@@ -1,7 +1,7 @@
 import { concatBytes, toBytes, type KeyLike } from './bytes';
 import type {
   FunctionStorage,
-  KeyValue,
+  StorageEntry,
   LogEntry,
   LogScanOptions,
   StorageScope,
@@ -102,15 +102,15 @@ export class BoundStorage {
   }
 
   putMany(ns: KeyLike, entries: ReadonlyArray<{ key: KeyLike; value: Uint8Array }>): Promise<void> {
-    const bytes: KeyValue[] = entries.map((e) => ({ key: toBytes(e.key), value: e.value }));
+    const bytes: StorageEntry[] = entries.map((e) => ({ key: toBytes(e.key), value: e.value }));
     return this.backend.putMany(this.scope, this.ns(ns), bytes);
   }
 
-  scan(ns: KeyLike, options?: BoundScanOptions): Promise<KeyValue[]> {
+  scan(ns: KeyLike, options?: BoundScanOptions): Promise<StorageEntry[]> {
     return this.backend.scan(this.scope, this.ns(ns), range(options));
   }
 
-  drain(ns: KeyLike, options?: BoundScanOptions): Promise<KeyValue[]> {
+  drain(ns: KeyLike, options?: BoundScanOptions): Promise<StorageEntry[]> {
     return this.backend.drain(this.scope, this.ns(ns), range(options));
   }
 
