@@ -4,7 +4,7 @@
  * dedup by key, output coalescing — on batches of any schema.
  */
 export { RecipeError } from './recipe.error';
-export { type SortKey, type SortKeySpec, type SortKeys, type ResolvedKey, resolveKeys, keyColumnNames } from './sort-keys';
+export { type SortKey, type SortKeySpec, type SortKeys, type ResolvedKey, resolveKeys, keyColumnNames, parseSortKeys, checkKeyColumns } from './sort-keys';
 export { RowComparator, type KeyedBatch } from './compare';
 export { gatherRows, takeIndices, concatRows } from './gather';
 export { hashRows, partitionIndices, partitionBatch } from './row-hash';
@@ -13,3 +13,4 @@ export { KWayMerge, mergeSortedRuns, type SortedRun, type MergeOptions, type Run
 export { topK, topKOf, TopKSelector } from './top-k';
 export { FirstByKey, dedupBatch } from './dedup';
 export { BatchCoalescer, coalesceBatches } from './coalesce';
+export * from './storage';

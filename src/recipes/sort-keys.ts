@@ -2,7 +2,8 @@
  * Sort and grouping keys: which columns, in which direction, and where nulls go.
  */
 import type { Schema } from 'apache-arrow';
-import { badKeys, unknownKeyColumn } from './recipe.error';
+import { isKeyType } from './column-view';
+import { badKeys, unknownKeyColumn, unsupportedKeyType } from './recipe.error';
 
 /** One ordering key. A bare column name means ascending, nulls last (DuckDB's default). */
 export interface SortKey {
@@ -64,4 +65,42 @@ export function resolveKeys(schema: Schema, keys: SortKeys, subject: string): Re
 export function keyColumnNames(keys: SortKeys): string[] {
   const specs: readonly SortKeySpec[] = typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
   return specs.map((s) => (typeof s === 'string' ? s : s.column));
+}
+
+/**
+ * Parses keys written as SQL's ORDER BY list: `'city, fare DESC NULLS FIRST'`. Column
+ * names are taken as written (no quoting); refuses anything else (SILO564).
+ *
+ * @example
+ * ```ts
+ * parseSortKeys('fare desc, id'); // [{ column: 'fare', order: 'desc', nulls: 'last' }, { column: 'id', order: 'asc', nulls: 'last' }]
+ * ```
+ */
+export function parseSortKeys(text: string, subject = 'sort'): SortKey[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw badKeys(subject, `the key list ${JSON.stringify(text)} has an empty entry. Write columns separated by commas, e.g. 'city, fare DESC'.`);
+  return parts.map((part) => {
+    const m = /^(\S+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?$/i.exec(part);
+    if (m === null) throw badKeys(subject, `cannot read the key ${JSON.stringify(part)}: write a column name, then optionally ASC or DESC, then optionally NULLS FIRST or NULLS LAST.`);
+    return { column: m[1], order: (m[2]?.toLowerCase() ?? 'asc') as 'asc' | 'desc', nulls: (m[3]?.toLowerCase() ?? 'last') as 'first' | 'last' };
+  });
+}
+
+/**
+ * Checks that every key column is in `schema` with a type rows can be ordered and hashed
+ * by; throws the recipes' coded errors (SILO560, SILO561, SILO564) otherwise. Call it at
+ * bind, so a bad key fails the query before any row moves.
+ *
+ * @example
+ * ```ts
+ * @OnBind() bind(ctx: BindContext<Args>) { checkKeyColumns(ctx.inputSchema, ctx.args.by, 'external_sort'); return ctx.inputSchema; }
+ * ```
+ */
+export function checkKeyColumns(schema: Schema, keys: SortKeys, subject: string): ResolvedKey[] {
+  const resolved = resolveKeys(schema, keys, subject);
+  for (const k of resolved) {
+    const type = schema.fields[k.index].type;
+    if (!isKeyType(type)) throw unsupportedKeyType(subject, k.column, String(type), 'order');
+  }
+  return resolved;
 }
