@@ -67,7 +67,7 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
     }
   });
 
-  it('should sort with one stream and no merge pass when the runs fit the fan-in, and emit nothing for no rows', async () => {
+  it('should sort with no merge pass in combine when the runs fit the fan-in', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
     const small = new Table([rows.batches[0].slice(0, 500)]);
     const { output, finalizeStateIds } = await worker.run('sort_rows', { input: small, args: { key: 'id desc', fan_in: 4n }, batchSize: 200 });
