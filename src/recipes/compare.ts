@@ -10,6 +10,62 @@ import { type ResolvedKey, type SortKeys, resolveKeys } from './sort-keys';
 export interface KeyedBatch {
   readonly batch: RecordBatch;
   readonly views: readonly ColumnView[];
+  /**
+   * The first key of every row as a double that never contradicts the order (a row that
+   * sorts first never has a larger one); equal doubles are settled by the full comparison.
+   * Most comparisons end here, on one subtraction. Null when the key has no such form.
+   */
+  readonly prefix: Float64Array | null;
+}
+
+const TWO_32 = 2 ** 32;
+
+/** The order-preserving double of every row's first key (see {@link KeyedBatch.prefix}). */
+function prefixOf(view: ColumnView, key: ResolvedKey, rows: number): Float64Array | null {
+  const out = new Float64Array(rows);
+  const d = key.direction;
+  switch (view.kind) {
+    case ViewKind.Number:
+      for (let i = 0; i < rows; i++) {
+        const v = view.numbers[i];
+        // NaN sorts after every number: as +Infinity, the tie with it settled by the full comparison.
+        out[i] = (v !== v ? Infinity : v) * d;
+      }
+      break;
+    case ViewKind.Words: {
+      // The top two words as a double: rounding is monotone, so the order never inverts.
+      const s = view.stride;
+      const w = view.words;
+      for (let i = 0; i < rows; i++) {
+        const hi = view.unsigned ? w[i * s + s - 1] >>> 0 : w[i * s + s - 1];
+        out[i] = (hi * TWO_32 + (w[i * s + s - 2] >>> 0)) * d;
+      }
+      break;
+    }
+    case ViewKind.Bytes: {
+      // The first six bytes, big-endian (48 bits, exact); a shorter value pads with zeros.
+      const o = view.offsets;
+      const b = view.bytes;
+      for (let i = 0; i < rows; i++) {
+        const start = o[i];
+        const len = o[i + 1] - start;
+        let v = 0;
+        for (let k = 0; k < 6; k++) v = v * 256 + (k < len ? b[start + k] : 0);
+        out[i] = v * d;
+      }
+      break;
+    }
+    case ViewKind.Bool:
+      for (let i = 0; i < rows; i++) out[i] = view.bit(i) * d;
+      break;
+    default:
+      return null;
+  }
+  if (view.valid !== null) {
+    const nullValue = key.nullsFirst ? -Infinity : Infinity;
+    for (let i = 0; i < rows; i++) if (view.isNull(i)) out[i] = nullValue;
+  }
+  return out;
 }
 
 /**
@@ -43,11 +99,18 @@ export class RowComparator {
 
   /** Views of the key columns of `batch` (a batch of this comparator's schema). */
   prepare(batch: RecordBatch): KeyedBatch {
-    return { batch, views: columnViews(batch, this.columns, this.subject, 'order') };
+    const views = columnViews(batch, this.columns, this.subject, 'order');
+    return { batch, views, prefix: prefixOf(views[0], this.keys[0], batch.numRows) };
   }
 
   /** Negative when row `i` of `a` sorts before row `j` of `b`, positive after, 0 when the keys are equal. */
   compare(a: KeyedBatch, i: number, b: KeyedBatch, j: number): number {
+    if (a.prefix !== null && b.prefix !== null) {
+      const p = a.prefix[i];
+      const q = b.prefix[j];
+      if (p < q) return -1;
+      if (p > q) return 1;
+    }
     const keys = this.keys;
     for (let c = 0; c < keys.length; c++) {
       const key = keys[c];

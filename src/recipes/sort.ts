@@ -2,7 +2,6 @@
  * Sorting one batch by key columns. Stable: rows with equal keys keep their input order.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { ViewKind } from './column-view';
 import { RowComparator } from './compare';
 import { takeIndices } from './gather';
 import type { SortKeys } from './sort-keys';
@@ -22,13 +21,13 @@ export function sortOrder(batch: RecordBatch, keys: SortKeys | RowComparator): U
   const n = batch.numRows;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const [view] = keyed.views;
-  const [key] = comparator.keys;
-  if (comparator.keys.length === 1 && view.kind === ViewKind.Number && view.valid === null && !view.isFloat) {
-    // One integer key without nulls: compare the numbers directly (the common case, 3× faster).
-    const values = view.numbers;
-    const d = key.direction;
-    return order.sort((a, b) => (values[a] - values[b]) * d || a - b);
+  const prefix = keyed.prefix;
+  if (prefix !== null) {
+    // Most pairs differ in the first key's prefix: one subtraction, no call.
+    return order.sort((a, b) => {
+      const d = prefix[a] - prefix[b];
+      return d < 0 ? -1 : d > 0 ? 1 : comparator.compare(keyed, a, keyed, b) || a - b;
+    });
   }
   return order.sort((a, b) => comparator.compare(keyed, a, keyed, b) || a - b);
 }
