@@ -2,7 +2,7 @@ import { type RecordBatch, tableFromArrays } from 'apache-arrow';
 import {
   ABORT_SIGNAL, ATTACH_STORAGE, type BoundStorage, BufferingFunction, CLOCK, type Clock, Combine, EXECUTION, EXECUTION_STORAGE,
   type ExecutionInfo, Finalize, FixedClock, Inject, Injectable, LOGGER, type Logger, MemoryStorage, type Output, Process, SECRETS, SETTINGS,
-  STORAGE, type Secrets, type Settings, type SinkContext, createToken, defineModule, batchFromColumns, OnBind, type BindContext,
+  STORAGE, type Secrets, type Settings, type SinkContext, createToken, defineModule, batchFromColumns, OnBind,
 } from '../../../src';
 import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { createTestingWorker } from '../../../src/testing';
@@ -34,7 +34,7 @@ class Introspect {
     private readonly greeter: Greeter,
   ) {}
 
-  @OnBind() bind(_ctx: BindContext) {
+  @OnBind() bind() {
     return OUT;
   }
 
