@@ -28,7 +28,7 @@ export interface LogCursor {
  * ```
  */
 export class BatchLogCursor implements LogCursor {
-  @StateField('int64', { doc: 'Id of the last log entry emitted' }) afterId = -1n;
+  @StateField('int64', { doc: 'Id of the last log entry emitted' }) afterId: bigint = -1n;
 }
 
 /** One entry of a {@link BatchLog}. */
