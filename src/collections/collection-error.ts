@@ -57,7 +57,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return `a function ${value.name || ''}`.trim();
   const type = (value as object).constructor?.name;
   if (!type || type === 'Object') return 'an object';
-  return `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}`;
+  return `a ${type}`;
 }
 
 /** The thrown message without its final period: the message goes on after it. */
