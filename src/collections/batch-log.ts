@@ -5,7 +5,7 @@ import { StateField } from '../decorators/state-field.decorator';
 import type { BoundStorage } from '../providers/storage';
 import type { Output } from '../worker/contexts';
 import { type Codec, arrowBatchCodec } from './codec';
-import { CollectionError, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import { CollectionError, checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
 import { messages } from '../errors';
 
 /** Where a reader is in a {@link BatchLog}: the id of the last entry it consumed. */
@@ -28,7 +28,7 @@ export interface LogCursor {
  * ```
  */
 export class BatchLogCursor implements LogCursor {
-  @StateField('int64', { doc: 'Id of the last log entry emitted' }) afterId = -1n;
+  @StateField('int64', { doc: 'Id of the last log entry emitted' }) afterId: bigint = -1n;
 }
 
 /** One entry of a {@link BatchLog}. */
@@ -111,7 +111,7 @@ export class BatchLog {
     if (options.schema && options.codec) {
       throw new CollectionError('SILO522', messages.invalidCollectionArgument(`BatchLog "${name}"`, 'pass "schema" or "codec", not both: a custom codec checks its own schema', 'both'), `BatchLog "${name}"`);
     }
-    this.codec = options.codec ?? arrowBatchCodec(options.schema);
+    this.codec = checkCodec(`BatchLog "${name}"`, options.codec) ?? arrowBatchCodec(options.schema);
     this.ns = `@log:${name}`;
     this.partitionKey = options.partition === undefined ? UNPARTITIONED : partitionKeyOf(name, options.partition);
   }

@@ -34,6 +34,16 @@ export function checkCollectionName(kind: string, name: unknown): string {
   return name;
 }
 
+/** Refuses a codec option that is not a {@link Codec} (SILO522). */
+export function checkCodec<T>(collection: string, codec: Codec<T> | undefined): Codec<T> | undefined {
+  if (codec === undefined) return undefined;
+  const c = codec as Partial<Codec<T>> | null;
+  if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || typeof c.encode !== 'function' || typeof c.decode !== 'function') {
+    throw new CollectionError('SILO522', messages.invalidCollectionArgument(collection, 'the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec()', describe(codec)), collection);
+  }
+  return codec;
+}
+
 /** A bad argument of a collection method (SILO522). */
 export function invalidArgument(collection: string, method: string, rule: string, got: unknown): CollectionError {
   return new CollectionError('SILO522', messages.invalidCollectionArgument(`${collection}.${method}()`, rule, describe(got)), collection);
@@ -45,7 +55,9 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'function') return `a function ${value.name || ''}`.trim();
-  return `a ${(value as object).constructor?.name ?? 'object'}`;
+  const type = (value as object).constructor?.name;
+  if (!type || type === 'Object') return 'an object';
+  return `a ${type}`;
 }
 
 /** The thrown message without its final period: the message goes on after it. */

@@ -1,7 +1,7 @@
 import type { BoundStorage } from '../providers/storage';
 import { bytesToText, concatBytes, toBytes } from '../providers/storage';
 import { type Codec, jsonCodec } from './codec';
-import { checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import { checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
 
 /** Options of a {@link KeyValue}. */
 export interface KeyValueOptions<T> {
@@ -57,7 +57,7 @@ export class KeyValue<T = unknown> {
     options: KeyValueOptions<T> = {},
   ) {
     this.name = checkCollectionName('KeyValue', name);
-    this.codec = options.codec ?? jsonCodec<T>();
+    this.codec = checkCodec(`KeyValue "${name}"`, options.codec) ?? jsonCodec<T>();
     this.ns = `@kv:${name}`;
     this.label = `KeyValue "${name}"`;
   }

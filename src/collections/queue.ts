@@ -1,6 +1,6 @@
 import type { BoundStorage } from '../providers/storage';
 import { type Codec, jsonCodec } from './codec';
-import { checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import { checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
 
 /** Options of a {@link Queue}. */
 export interface QueueOptions<T> {
@@ -32,7 +32,7 @@ export class Queue<T = unknown> {
     options: QueueOptions<T> = {},
   ) {
     this.name = checkCollectionName('Queue', name);
-    this.codec = options.codec ?? jsonCodec<T>();
+    this.codec = checkCodec(`Queue "${name}"`, options.codec) ?? jsonCodec<T>();
     this.ns = `@queue:${name}`;
     this.label = `Queue "${name}"`;
   }

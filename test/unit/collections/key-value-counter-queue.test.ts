@@ -67,6 +67,11 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
       expect(await storage.get('same', 'k')).toBeUndefined();
     });
 
+    it('should refuse a codec option that is not a codec (SILO522)', () => {
+      expect(() => new KeyValue(storage, 'kv', { codec: JSON as never })).toThrow('[SILO522] KeyValue "kv": the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec() (got an object).');
+      expect(() => new Queue(storage, 'q', { codec: (() => 1) as never })).toThrow('[SILO522] Queue "q": the codec option must be a Codec');
+    });
+
     it('should refuse keys that are not strings (SILO522)', async () => {
       const kv = new KeyValue(storage, 'kv');
       await expect(kv.get(1 as never)).rejects.toThrow('[SILO522] KeyValue "kv".get(): keys are strings (got 1).');
