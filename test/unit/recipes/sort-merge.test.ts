@@ -1,7 +1,7 @@
 import { Field, Int32, List, type RecordBatch, Schema, tableFromArrays } from 'apache-arrow';
 import { makeRecordBatch } from '../../../src/arrow';
 import { deserializeBatch, serializeBatch } from '../../../src';
-import { KWayMerge, RecipeError, concatRows, firstUnsorted, mergeSortedRuns, sortBatch, takeIndices } from '../../../src/recipes';
+import { KWayMerge, RecipeError, concatRows, firstUnsorted, mergeSortedRuns, parseSortKeys, sortBatch, takeIndices } from '../../../src/recipes';
 import { type RefKey, SCHEMA, randomBatch, randomSlices, referenceSort, rowsOf, seeded } from './random-batches';
 
 const KEY_SETS: readonly RefKey[][] = [
@@ -149,5 +149,20 @@ describe('mergeSortedRuns', () => {
     const out = concatRows(runs[0][0].schema, await collect(mergeSortedRuns(runs[0][0].schema, runs, 'k', { targetRows: 2048 })));
     expect(out.numRows).toBe(200_000);
     expect(firstUnsorted(out, 'k')).toBe(-1);
+  });
+});
+
+describe('parseSortKeys', () => {
+  it('should read an ORDER BY list, defaulting to ascending, nulls last', () => {
+    expect(parseSortKeys('fare DESC, id,  city asc nulls first')).toEqual([
+      { column: 'fare', order: 'desc', nulls: 'last' },
+      { column: 'id', order: 'asc', nulls: 'last' },
+      { column: 'city', order: 'asc', nulls: 'first' },
+    ]);
+  });
+
+  it('should refuse an empty entry and words it does not know, with SILO564', () => {
+    expect(() => parseSortKeys('a,,b')).toThrow('[SILO564] sort: the key list "a,,b" has an empty entry.');
+    expect(() => parseSortKeys('a descending', 'external_sort')).toThrow('[SILO564] external_sort: cannot read the key "a descending"');
   });
 });
