@@ -26,6 +26,8 @@ class RecipeTransform {
  * {@link ReplayBuffer}, {@link TopKBuffer}, {@link DedupBuffer}, or a class of your own
  * with the same constructor) bound to the current execution's storage. `name` keeps two
  * recipes of one function apart; options may be functions of the query's arguments.
+ * The options are typed by the recipe class (so `order: 'desc'` in them stays a literal);
+ * `@InjectRecipe(ExternalSort<SortArgs>, ...)` types the arguments of option functions too.
  *
  * @example
  * ```ts
@@ -34,13 +36,14 @@ class RecipeTransform {
  * ) {}
  * ```
  */
-export function InjectRecipe<R, O>(kind: RecipeClass<R, O>, name: string, options: O & InjectRecipeStorage): ParameterDecorator {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any recipe class: its options type is read back below
+export function InjectRecipe<C extends RecipeClass<unknown, any>>(kind: C, name: string, options: ConstructorParameters<C>[2] & InjectRecipeStorage): ParameterDecorator {
   const subject = `@InjectRecipe(${kind?.name ?? String(kind)}, ${JSON.stringify(name)})`;
   if (typeof kind !== 'function') throw badOption(subject, 'the recipe', 'a recipe class such as ExternalSort', String(kind));
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw badOption(subject, 'the name', 'letters, digits and _ . : / - (1 to 96, not starting with a punctuation mark)', JSON.stringify(name));
   }
-  const { storage = EXECUTION_STORAGE, ...recipeOptions } = options;
+  const { storage = EXECUTION_STORAGE, ...recipeOptions } = options as InjectRecipeStorage & Record<string, unknown>;
   const decorate = injectWithTransform(storage, RecipeTransform, kind, name, recipeOptions);
   return (target, propertyKey, parameterIndex) => {
     if (propertyKey !== undefined) throw badOption(subject, 'the decorated parameter', 'a constructor parameter', `a parameter of ${String(propertyKey)}`);
