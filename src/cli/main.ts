@@ -7,7 +7,9 @@
  *   silo run <entry> <function> --input F            run a function through real worker processes
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
  *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
- *   silo storage inspect|gc [--execution ID]         the storage backend the workers share
+ *   silo storage inspect                             the scopes in the storage the workers share
+ *   silo storage gc [--execution ID] [--vacuum]      remove expired scopes' data (then reclaim its space)
+ *   silo storage vacuum                              reclaim the space of deleted data
  *
  * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
  * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
@@ -21,7 +23,7 @@ import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
 import { sqlCommand } from './commands/sql.command';
-import { storageGcCommand, storageInspectCommand } from './commands/storage.command';
+import { storageGcCommand, storageInspectCommand, storageVacuumCommand } from './commands/storage.command';
 
 /**
  * Builds the `silo` program (exported so tests can drive it without a child process).
@@ -128,8 +130,15 @@ export function buildProgram(): Command {
     .description('remove the data of scopes whose lease expired (and tombstones of ended executions whose time is up)')
     .option('--execution <id>', 'end this execution now, as its destructor would: remove its data; workers refuse its later calls')
     .option('--all-expired-now', 'collect as if every lease had expired now: removes the data of running queries too')
-    .action(async (opts: { execution?: string; allExpiredNow?: boolean }) => {
+    .option('--vacuum', 'then reclaim the space of the removed data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables) and report the size before and after')
+    .action(async (opts: { execution?: string; allExpiredNow?: boolean; vacuum?: boolean }) => {
       process.stdout.write(await storageGcCommand(process.env, opts));
+    });
+  storage
+    .command('vacuum')
+    .description('reclaim the space of deleted data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables); reports the size before and after')
+    .action(async () => {
+      process.stdout.write(await storageVacuumCommand(process.env));
     });
   return program;
 }
