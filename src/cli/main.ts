@@ -7,6 +7,7 @@
  *   silo run <entry> <function> --input F            run a function through real worker processes
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
  *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
+ *   silo init <dir>                                  a new project: one function, its test, a worker entry
  *   silo storage inspect                             the scopes in the storage the workers share
  *   silo storage gc [--execution ID] [--vacuum]      remove expired scopes' data (then reclaim its space)
  *   silo storage vacuum                              reclaim the space of deleted data
@@ -19,6 +20,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, RunConfigurationError } from '../client';
 import { isSiloError } from '../errors';
 import { CliError } from './cli.error';
 import { packageVersion } from './package-version';
+import { initCommand } from './commands/init.command';
 import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
@@ -116,6 +118,15 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (entry: string, query: string | undefined, opts: Parameters<typeof sqlCommand>[2]) => {
       await sqlCommand(entry, query, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+    });
+
+  program
+    .command('init')
+    .description('create a project: package.json (vgi-silo and its peers), TypeScript and Jest set up for decorators, one function, its test, a worker entry, a README with the ATTACH SQL')
+    .argument('<dir>', 'a new or empty directory')
+    .option('--catalog <name>', 'the catalog the worker serves (default: the directory name)')
+    .action((dir: string, opts: { catalog?: string }) => {
+      process.stdout.write(initCommand(dir, opts));
     });
 
   const storage = program.command('storage').description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');

@@ -1,5 +1,5 @@
 /**
- * `silo storage inspect|gc|vacuum`: the storage backend the environment selects
+ * `silo storage inspect`, `silo storage gc` and `silo storage vacuum`: the storage backend the environment selects
  * (`SILO_STORAGE`, `SILO_SQLITE_PATH`, `DATABASE_URL`, as the workers choose it) —
  * list its scopes with their lease expiry, remove scopes whose lease expired, end one
  * execution, or collect everything as if every lease had expired; and reclaim the space
