@@ -188,7 +188,13 @@ export class ParquetWriter {
   static async open(path: string, schema: Schema): Promise<ParquetWriter> {
     const duckdb = loadDuckDbForParquet(`--out "${path}"`);
     const scratch = mkdtempSync(join(tmpdir(), 'silo-parquet-'));
-    const instance = await duckdb.DuckDBInstance.create(join(scratch, 'out.duckdb'), { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    // A small memory limit makes DuckDB keep the appended rows in the scratch file rather
+    // than in its buffer pool (which defaults to most of the machine's memory).
+    const instance = await duckdb.DuckDBInstance.create(join(scratch, 'out.duckdb'), {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      memory_limit: '64MB',
+    });
     const connection = await instance.connect();
     const columns = schema.fields.map((f) => parquetColumn(f.type));
     const names = schema.fields.map((f) => sqlIdentifier(f.name));

@@ -109,14 +109,15 @@ describe('openTableSource', () => {
 
   it('should count the bytes of a text file from the first chunk, and refuse unknown or missing files', async () => {
     const path = join(dir, 'big.ndjson');
-    writeFileSync(path, Array.from({ length: 40_000 }, (_, i) => `{"i":${i},"s":"row ${i}"}`).join('\n'));
+    writeFileSync(path, Array.from({ length: 60_000 }, (_, i) => `{"i":${i},"s":"row ${i}"}`).join('\n'));
     const reads: number[] = [];
     const source = await openTableSource(path, { onRead: (bytes) => reads.push(bytes) });
     // The types come from the first rows, so only the first chunk has been read so far.
-    expect(reads).toEqual([1 << 20]);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toBeLessThan(source.totalBytes);
     const batches = await drain(source.batches() as AsyncIterator<RecordBatch>);
     await source.close();
-    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(40_000);
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(60_000);
     expect(reads[reads.length - 1]).toBe(source.totalBytes);
     await expect(openTableSource(join(dir, 'x.xlsx'))).rejects.toThrow('[SILO610] --input "' + join(dir, 'x.xlsx') + '": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .parquet.');
     await expect(openTableSource(join(dir, 'missing.csv'))).rejects.toThrow(`[SILO610] Cannot read the input file "${join(dir, 'missing.csv')}": it does not exist.`);
