@@ -26,8 +26,12 @@ export {
   type ArgumentOptions,
   type NamedArgumentOptions,
   type TableInputOptions,
+  type TypedPropertyDecorator,
+  type NamedPropertyDecorator,
+  type HookDecorator,
+  type BufferingFunctionClass,
 } from './decorators';
-export { type ValueTypeName, VALUE_TYPE_NAMES } from './metadata';
+export { type ValueTypeName, type ValueTypes, type JsTypeOf, VALUE_TYPE_NAMES } from './metadata';
 export { defineModule, FunctionRegistry, InvalidArgumentsError, InvalidStateError, type SiloModule, type ModuleDefinition, type FunctionDefinition } from './registration';
 export {
   STORAGE,
@@ -95,6 +99,7 @@ export {
   emptyBatch,
   takeRows,
   concatBatches,
+  selectColumns,
   type SiloWorker,
   type WorkerOptions,
   type BindContext,
@@ -103,10 +108,13 @@ export {
   type FinalizeContext,
   type ExecutionContext,
   type Output,
+  type StateId,
+  type BufferingHandlers,
   type SecretLookup,
   type ColumnFilter,
   type FilterOp,
 } from './worker';
 export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
+export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export * from './transport';
 export * from './client';

@@ -72,8 +72,8 @@ export class KeySumFunction {
   }
 
   @Finalize()
-  async finalize(_ctx: FinalizeContext, finalizeStateId: Uint8Array, state: KeySumCursor, out: Output): Promise<void> {
-    const partition = bytesToText(finalizeStateId);
+  async finalize(state: KeySumCursor, out: Output, ctx: FinalizeContext): Promise<void> {
+    const partition = bytesToText(ctx.finalizeStateId);
     if (!state.staged) {
       const totals = new Map<number, number>();
       for await (const entry of this.storage.logEntries('partials', partition)) mergeSums(totals, sumsOf(deserializeBatch(entry.value)));

@@ -6,7 +6,6 @@ import {
   Combine,
   EXECUTION_STORAGE,
   Finalize,
-  type FinalizeContext,
   Inject,
   OnBind,
   type Output,
@@ -74,7 +73,7 @@ export class SortByKeyFunction {
   }
 
   @Finalize()
-  async finalize(_ctx: FinalizeContext, _finalizeStateId: Uint8Array, state: SortedCursor, out: Output): Promise<void> {
+  async finalize(state: SortedCursor, out: Output): Promise<void> {
     const [entry] = await this.storage.logScan('sorted', '', { afterId: state.afterId, limit: 1 });
     if (!entry) return out.finish();
     out.emit(deserializeBatch(entry.value));

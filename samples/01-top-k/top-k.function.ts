@@ -70,7 +70,7 @@ export class TopK {
     return [ctx.executionId];
   }
 
-  @Finalize() async finalize(_ctx: unknown, _fid: Uint8Array, state: ResultCursor, out: Output): Promise<void> {
+  @Finalize() async finalize(state: ResultCursor, out: Output): Promise<void> {
     const [entry] = await this.storage.logScan('result', '', { afterId: state.afterId, limit: 1 });
     if (!entry) return out.finish();
     out.emit(deserializeBatch(entry.value));

@@ -87,10 +87,10 @@ export class PerKeySum {
     return Array.from({ length: Number(ctx.args.partitions) }, (_, p) => toBytes(String(p)));
   }
 
-  @Finalize() async finalize(ctx: FinalizeContext<PerKeySumArgs>, fid: Uint8Array, state: PartitionCursor, out: Output): Promise<void> {
+  @Finalize() async finalize(state: PartitionCursor, out: Output, ctx: FinalizeContext<PerKeySumArgs>): Promise<void> {
     if (state.emitted) return out.finish();
     const totals = new Map<string, Partial>();
-    for await (const entry of this.storage.logEntries('partials', fid)) {
+    for await (const entry of this.storage.logEntries('partials', ctx.finalizeStateId)) {
       for (const [key, p] of JSON.parse(new TextDecoder().decode(entry.value)) as [string, Partial][]) {
         const acc = totals.get(key) ?? { sum: 0, count: 0 };
         acc.sum += p.sum;

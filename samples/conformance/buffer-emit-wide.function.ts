@@ -64,7 +64,7 @@ export class BufferEmitWideFunction {
   }
 
   @Finalize()
-  finalize(ctx: FinalizeContext<BufferEmitWideArgs>, _fid: Uint8Array, state: EmitOnceCursor, out: Output): void {
+  finalize(state: EmitOnceCursor, out: Output, ctx: FinalizeContext<BufferEmitWideArgs>): void {
     if (state.emitted) return out.finish();
     const n = Array.from({ length: Number(ctx.args.rows) }, (_, i) => BigInt(i));
     out.emit(batchFromColumns(EMIT_WIDE_SCHEMA, { n }));

@@ -1,5 +1,5 @@
 import { RecordBatch } from 'apache-arrow';
-import { BufferingFunction, Finalize, type FinalizeContext, type Output } from 'vgi-silo';
+import { BufferingFunction, Finalize, type Output } from 'vgi-silo';
 import { LogDrainCursor } from './log-drain';
 import { SumAllColumnsArgs, SumAllColumnsFunction } from './sum-all-columns.function';
 
@@ -45,7 +45,7 @@ function withBatchMetadata(out: Output, metadata: ReadonlyMap<string, string>): 
 })
 export class CachedSumAllFunction extends SumAllColumnsFunction {
   @Finalize()
-  override async finalize(ctx: FinalizeContext, fid: Uint8Array, state: LogDrainCursor, out: Output): Promise<void> {
-    await super.finalize(ctx, fid, state, withBatchMetadata(out, CACHE_CONTROL_METADATA));
+  override async finalize(state: LogDrainCursor, out: Output): Promise<void> {
+    await super.finalize(state, withBatchMetadata(out, CACHE_CONTROL_METADATA));
   }
 }

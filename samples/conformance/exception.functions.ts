@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { BufferingFunction, Finalize, Process, type FinalizeContext, type Output, type SinkContext } from 'vgi-silo';
+import { BufferingFunction, Finalize, Process, type Output, type SinkContext } from 'vgi-silo';
 import { LogDrainCursor } from './log-drain';
 import { ValueError } from './python-errors';
 import { SumAllColumnsArgs, SumAllColumnsFunction } from './sum-all-columns.function';
@@ -58,7 +58,7 @@ export class ExceptionProcessFunction extends SumAllColumnsFunction {
 })
 export class ExceptionFinalizeFunction extends SumAllColumnsFunction {
   @Finalize()
-  override async finalize(_ctx: FinalizeContext, _fid: Uint8Array, _state: LogDrainCursor, _out: Output): Promise<void> {
+  override async finalize(_state: LogDrainCursor, _out: Output): Promise<void> {
     throw new ValueError('Intentional exception during finalize()');
   }
 }

@@ -9,7 +9,6 @@ import {
   Inject,
   Process,
   type BoundStorage,
-  type FinalizeContext,
   type Output,
   type SinkContext,
 } from 'vgi-silo';
@@ -95,7 +94,7 @@ export class CrashOnCombineFunction extends BufferInputFunction {
 })
 export class CrashOnFinalizeFunction extends BufferInputFunction {
   @Finalize()
-  override async finalize(_ctx: FinalizeContext, _fid: Uint8Array, _state: LogDrainCursor, _out: Output): Promise<void> {
+  override async finalize(_state: LogDrainCursor, _out: Output): Promise<void> {
     throw new ValueError('Intentional exception during finalize()');
   }
 }

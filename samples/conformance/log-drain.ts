@@ -10,7 +10,6 @@ import {
   serializeBatch,
   toBytes,
   type BoundStorage,
-  type FinalizeContext,
   type Output,
   type SinkContext,
 } from 'vgi-silo';
@@ -82,7 +81,7 @@ export abstract class LogDrainFunction {
   }
 
   @Finalize()
-  async finalize(_ctx: FinalizeContext, _finalizeStateId: Uint8Array, state: LogDrainCursor, out: Output): Promise<void> {
+  async finalize(state: LogDrainCursor, out: Output): Promise<void> {
     const [entry] = await this.storage.logScan(state.ns, '', { afterId: state.afterId, limit: 1 });
     if (!entry) return out.finish();
     out.emit(deserializeBatch(entry.value));

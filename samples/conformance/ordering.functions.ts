@@ -158,14 +158,14 @@ export class OrderedSourceFunction {
   }
 
   @InitialFinalizeState()
-  start(finalizeStateId: Uint8Array): OneShotCursor {
+  start(ctx: FinalizeContext): OneShotCursor {
     const cursor = new OneShotCursor();
-    cursor.value = bigEndian(finalizeStateId);
+    cursor.value = bigEndian(ctx.finalizeStateId);
     return cursor;
   }
 
   @Finalize()
-  finalize(ctx: FinalizeContext, _fid: Uint8Array, state: OneShotCursor, out: Output): void {
+  finalize(state: OneShotCursor, out: Output, ctx: FinalizeContext): void {
     if (state.emitted) return out.finish();
     out.emit(batchFromColumns(ctx.fullOutputSchema, { v: [state.value] }));
     state.emitted = true;

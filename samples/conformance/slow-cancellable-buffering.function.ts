@@ -80,7 +80,7 @@ export class SlowCancellableBufferingFunction {
   }
 
   @InitialFinalizeState()
-  start(_fid: Uint8Array, ctx: FinalizeContext<SlowCancellableBufferingArgs>): SlowCancellableCursor {
+  start(ctx: FinalizeContext<SlowCancellableBufferingArgs>): SlowCancellableCursor {
     const cursor = new SlowCancellableCursor();
     cursor.probePath = ctx.args.probePath;
     cursor.total = ctx.args.count;
@@ -88,7 +88,7 @@ export class SlowCancellableBufferingFunction {
   }
 
   @Finalize()
-  async finalize(ctx: FinalizeContext<SlowCancellableBufferingArgs>, _fid: Uint8Array, state: SlowCancellableCursor, out: Output): Promise<void> {
+  async finalize(state: SlowCancellableCursor, out: Output, ctx: FinalizeContext<SlowCancellableBufferingArgs>): Promise<void> {
     if (state.emitted >= state.total) return out.finish();
     if (ctx.args.sleepMs > 0n) await sleep(Number(ctx.args.sleepMs), undefined, { signal: ctx.signal });
     out.emit(batchFromColumns(ctx.fullOutputSchema, { n: [state.emitted] }));
@@ -96,7 +96,7 @@ export class SlowCancellableBufferingFunction {
   }
 
   @OnCancel()
-  async cancel(_ctx: FinalizeContext<SlowCancellableBufferingArgs>, _fid: Uint8Array, state: SlowCancellableCursor | undefined): Promise<void> {
+  async cancel(state: SlowCancellableCursor | undefined): Promise<void> {
     // No state means the stream was cancelled before it started: nothing to attribute.
     if (!state) return appendProbe('/dev/null', -1n);
     await appendProbe(state.probePath, state.emitted);

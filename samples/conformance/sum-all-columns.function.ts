@@ -74,7 +74,7 @@ export class SumAllColumnsFunction extends LogDrainFunction {
   }
 
   @Process()
-  async process(batch: RecordBatch, ctx: SinkContext<SumAllColumnsArgs>): Promise<Uint8Array | string> {
+  async process(batch: RecordBatch, ctx: SinkContext<Partial<SumAllColumnsArgs>>): Promise<Uint8Array | string> {
     if (ctx.args.logging === true) this.log.info(`Processing batch with ${batch.numRows} rows`);
     const partial = new ColumnSums(ctx.outputSchema).addInput(batch).toBatch();
     await this.storage.append(PARTIAL_NAMESPACE, '', serializeBatch(partial));
@@ -82,7 +82,7 @@ export class SumAllColumnsFunction extends LogDrainFunction {
   }
 
   @Combine()
-  override async combine(stateIds: Uint8Array[], ctx: SinkContext<SumAllColumnsArgs>): Promise<(Uint8Array | string)[]> {
+  override async combine(stateIds: Uint8Array[], ctx: SinkContext<Partial<SumAllColumnsArgs>>): Promise<(Uint8Array | string)[]> {
     if (ctx.args.logging === true) this.log.info(`Combining ${stateIds.length} state_ids`);
     const merged = new ColumnSums(ctx.outputSchema);
     for await (const entry of this.storage.logEntries(PARTIAL_NAMESPACE, '')) merged.addPartial(deserializeBatch(entry.value));

@@ -35,7 +35,7 @@ export type FunctionStability = 'consistent' | 'volatile' | 'consistentWithinQue
  * export class TopK { ... }
  * ```
  */
-export interface BufferingFunctionOptions {
+export interface BufferingFunctionOptions<A = unknown, S = unknown> {
   /** SQL name: letters, digits and underscores, not starting with a digit. */
   readonly name: string;
   /** The catalog schema the function is published in. Default `main`. */
@@ -46,9 +46,9 @@ export interface BufferingFunctionOptions {
   readonly tags?: Readonly<Record<string, string>>;
   readonly examples?: readonly FunctionExample[];
   /** The arguments class (see `@TableInput`, `@Positional`, `@Named`). Default: one TABLE input named `data`. */
-  readonly args?: Constructor;
+  readonly args?: Constructor<A>;
   /** The finalize-state class (see `@StateField`). Default: no state. */
-  readonly state?: Constructor;
+  readonly state?: Constructor<S>;
   /** Single-threaded ingest in source order. Excludes `requiresInputBatchIndex`. */
   readonly sinkOrderDependent?: boolean;
   /** Finalize streams run one at a time in the order combine returned them. */

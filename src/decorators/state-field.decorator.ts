@@ -1,4 +1,5 @@
-import { type ValueTypeName, metadataWriter } from '../metadata';
+import { type ValueTypeName, type ValueTypes, metadataWriter } from '../metadata';
+import type { TypedPropertyDecorator } from './arguments.decorator';
 import { assertLegacyDecoratorCall } from './decorator-environment';
 
 /**
@@ -15,7 +16,7 @@ import { assertLegacyDecoratorCall } from './decorator-environment';
  * }
  * ```
  */
-export function StateField(type: ValueTypeName, options: { readonly doc?: string } = {}): PropertyDecorator {
+export function StateField<T extends ValueTypeName>(type: T, options: { readonly doc?: string } = {}): TypedPropertyDecorator<ValueTypes[T]> {
   return (...args: unknown[]) => {
     assertLegacyDecoratorCall('@StateField()', args);
     const [prototype, propertyKey] = args as [object, string | symbol];

@@ -102,6 +102,28 @@ export const duplicateArgument = (member: string, decorators: readonly string[])
 export const duplicateArgumentName = (subject: string, name: string): Problem =>
   problem('SILO119', subject, `declares the argument name "${name}" twice.`, 'Give each argument a distinct name.');
 
+export const propertyTypeMismatch = (member: string, decorator: string, declared: string, property: string, expected: string): Problem =>
+  problem(
+    'SILO120',
+    member,
+    `is declared ${decorator.replace('()', `('${declared}')`)} but its property is typed ${property}; ${declared} values arrive as ${expected}.`,
+    `Type the property as ${expected} (or ${expected} | null), or change the declared type.`,
+  );
+
+export const requiredWithDefault = (member: string): Problem =>
+  problem('SILO121', member, 'has both { required: true } and a default; a required argument is never omitted, so the default would never apply.', 'Keep one of them.');
+
+export const argumentInitializer = (member: string, value: string): Problem =>
+  problem(
+    'SILO122',
+    member,
+    `has the property initializer ${value}, which is never applied: arguments are built from the call, and a default lives in the decorator.`,
+    'Remove the initializer and pass it as @Named(type, { default: ... }).',
+  );
+
+export const hookParameterShape = (member: string, decorator: string, detail: string, shape: string): Problem =>
+  problem('SILO123', member, `is decorated with ${decorator} but ${detail}.`, `Declare it as ${shape}; the context is always the last parameter (ctx.finalizeStateId holds the finalize state id).`);
+
 export const stateWithoutFields = (subject: string): Problem =>
   problem('SILO113', subject, 'is a state class with no @StateField() properties, so nothing would survive between ticks.', 'Declare the cursor\'s fields with @StateField(type).');
 

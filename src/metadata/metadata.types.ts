@@ -34,6 +34,8 @@ export interface ArgumentMetadata {
   readonly doc?: string;
   readonly hasDefault: boolean;
   readonly defaultValue?: unknown;
+  /** Named only: the caller must pass it. */
+  readonly required?: boolean;
   /** The decorator that recorded it, for messages. */
   readonly decorator: string;
 }

@@ -15,6 +15,29 @@ import { Binary, Bool, type DataType, Float64, Int32, Int64, Utf8 } from 'apache
  */
 export type ValueTypeName = 'bool' | 'int32' | 'int64' | 'float64' | 'utf8' | 'binary';
 
+/** The JavaScript representation of each {@link ValueTypeName} (the table above). */
+export interface ValueTypes {
+  bool: boolean;
+  int32: number;
+  int64: bigint;
+  float64: number;
+  utf8: string;
+  binary: Uint8Array;
+}
+
+/** The JavaScript type of a declared type: its representation for a name, `unknown` for an Arrow type. */
+export type JsTypeOf<T> = T extends ValueTypeName ? ValueTypes[T] : unknown;
+
+/** The runtime class TypeScript records (`design:type`) for a property of each value type. */
+export const DESIGN_TYPE_OF: Readonly<Record<ValueTypeName, () => unknown>> = {
+  bool: () => Boolean,
+  int32: () => Number,
+  int64: () => BigInt,
+  float64: () => Number,
+  utf8: () => String,
+  binary: () => Uint8Array,
+};
+
 /** Every supported {@link ValueTypeName}, in documentation order. */
 export const VALUE_TYPE_NAMES: readonly ValueTypeName[] = ['bool', 'int32', 'int64', 'float64', 'utf8', 'binary'];
 

@@ -21,6 +21,8 @@ export interface ArgumentSpec {
   readonly doc?: string;
   readonly hasDefault: boolean;
   readonly defaultValue: unknown;
+  /** The caller must pass it (named only). */
+  readonly required: boolean;
   readonly constraints: ArgumentConstraints;
 }
 
@@ -113,6 +115,7 @@ export class ArgumentsSpec {
     }
     for (const a of this.named) {
       if (!(a.name in raw.named)) {
+        if (a.required) problems.push(`${a.name} is required: pass ${a.name} := <${typeLabel(a.type)}>`);
         values[a.propertyKey] = a.hasDefault ? a.defaultValue : null;
         continue;
       }

@@ -87,7 +87,7 @@ function testingDefaults(): Provider[] {
  * @example
  * ```ts
  * const worker = await createTestingWorker({ modules: [AppModule] }).compile();
- * const { output, logs, leaks } = await worker.run('sum_by_key', { input, sinkConnections: 4, chaos: true });
+ * const { output, logs, leaks } = await worker.run('sum_by_key', { input, sinkConnections: 4 });
  * ```
  */
 export function createTestingWorker(options: TestingWorkerOptions): TestingWorkerBuilder {

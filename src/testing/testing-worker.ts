@@ -22,11 +22,13 @@ export interface RunOptions {
   /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
   readonly batchSize?: number;
   /**
-   * Every phase (each process call, combine, each finalize tick) runs in a fresh
-   * container, and the finalize state is serialized and read back between ticks, as if
-   * each ran in another process. The run is then repeated and must give the same
-   * output, which catches state kept in module variables. Pass `{ rerun: false }` for
-   * functions whose output legitimately changes between runs.
+   * On by default. Every phase (each process call, combine, each finalize tick) runs in
+   * a fresh container, and the finalize state is serialized and read back between
+   * ticks, as if each ran in another process (as real workers do). The run is then
+   * repeated and must give the same output, which catches state kept in module
+   * variables. Pass `{ rerun: false }` for functions whose output legitimately changes
+   * between runs, and `false` to run every phase in one container (a function that
+   * relies on that breaks in real workers: opt out only to test something else).
    */
   readonly chaos?: boolean | { readonly rerun?: boolean };
   /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`). */
@@ -109,7 +111,7 @@ export class TestingWorker {
 
   /** Runs one query: bind, sink over N connections, combine, finalize streams, destructor. */
   async run(functionName: string, options: RunOptions): Promise<RunResult> {
-    const chaos = options.chaos === true || typeof options.chaos === 'object';
+    const chaos = options.chaos !== false;
     const rerun = chaos && !(typeof options.chaos === 'object' && options.chaos.rerun === false);
     const workerFor = chaos ? () => this.spawn() : () => this.main;
     const first = await runLifecycle(functionName, options, workerFor, chaos, this.storage);

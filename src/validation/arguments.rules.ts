@@ -5,6 +5,7 @@ import { type DefinitionProblem, messages } from '../errors';
 import {
   type ArgumentMetadata,
   type Constructor,
+  DESIGN_TYPE_OF,
   VALUE_TYPE_NAMES,
   arrowTypeOf,
   coerceValue,
@@ -33,6 +34,43 @@ function publishedConstraints(cls: Constructor, propertyKey: string): ArgumentCo
   }
   const range = min !== undefined || max !== undefined ? `${min !== undefined ? `[${String(min)}` : '(-inf'}, ${max !== undefined ? `${String(max)}]` : '+inf)'}` : undefined;
   return { choices, range, pattern };
+}
+
+const DESIGN_TYPE_NAMES = new Map<unknown, string>([
+  [Boolean, 'boolean'],
+  [Number, 'number'],
+  [BigInt, 'bigint'],
+  [String, 'string'],
+  [Uint8Array, 'Uint8Array'],
+]);
+
+/**
+ * The compiler checks a property's type against its declared value type (the
+ * decorators are typed); this is the same check for code the compiler did not see
+ * (plain JavaScript, a cast): TypeScript records the property's class as `design:type`,
+ * and a primitive class that cannot hold the declared type's values is reported. Unions,
+ * `unknown` and Arrow types record `Object` and are not checked.
+ */
+export function checkPropertyType(owner: Constructor, propertyKey: string, type: unknown, decorator: string): DefinitionProblem | undefined {
+  if (!isValueTypeName(type)) return undefined;
+  const recorded: unknown = Reflect.getMetadata?.('design:type', owner.prototype as object, propertyKey);
+  const property = DESIGN_TYPE_NAMES.get(recorded);
+  const expectedClass = DESIGN_TYPE_OF[type]();
+  if (property === undefined || recorded === expectedClass) return undefined;
+  return messages.propertyTypeMismatch(`${owner.name}.${propertyKey}`, decorator, type, property, DESIGN_TYPE_NAMES.get(expectedClass)!);
+}
+
+/** Arguments are built from the call, never by the class's constructor: an initializer would be silently ignored. */
+function initializerProblems(cls: Constructor, args: readonly ArgumentMetadata[]): DefinitionProblem[] {
+  let instance: Record<string, unknown>;
+  try {
+    instance = new cls() as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  return args
+    .filter((a) => a.kind !== 'table' && Object.prototype.hasOwnProperty.call(instance, a.propertyKey) && instance[a.propertyKey] !== undefined)
+    .map((a) => messages.argumentInitializer(`${cls.name}.${a.propertyKey}`, renderValue(instance[a.propertyKey])));
 }
 
 /**
@@ -85,6 +123,11 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
       problems.push(messages.unknownType(member(a), renderValue(type), VALUE_TYPE_NAMES));
       return undefined;
     }
+    if (cls) {
+      const mismatch = checkPropertyType(cls, a.propertyKey, type, a.decorator);
+      if (mismatch) problems.push(mismatch);
+    }
+    if (a.required && a.hasDefault) problems.push(messages.requiredWithDefault(member(a)));
     let defaultValue: unknown = null;
     if (a.hasDefault) {
       if (a.kind === 'positional') problems.push(messages.defaultOnPositional(member(a)));
@@ -103,6 +146,7 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
       doc: a.doc,
       hasDefault: a.hasDefault,
       defaultValue,
+      required: a.required === true,
       constraints: cls ? publishedConstraints(cls, a.propertyKey) : {},
     };
   };
@@ -112,6 +156,7 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
   const tableSpec: TableInputSpec = table
     ? { propertyKey: table.propertyKey, name: table.name, doc: table.doc, position: table.position ?? scalars.length }
     : { name: 'data', position: scalars.length };
+  if (cls) problems.push(...initializerProblems(cls, args));
   if (table) nameOk(table);
   else if (names.has('data')) problems.push(messages.duplicateArgumentName(owner, 'data'));
 

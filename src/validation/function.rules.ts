@@ -2,18 +2,17 @@ import type { BufferingFunctionOptions } from '../decorators/buffering-function.
 import { BUFFERING_FUNCTION_OPTION_NAMES } from '../decorators/buffering-function.options';
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, type HookKind, metadataReader } from '../metadata';
+import { DESIGN_PARAM_TYPES_KEY } from '../metadata/metadata.keys';
 import { type FunctionDefinition, describeFunction, resolveOptions } from '../registration/function-definition';
 import { compileArguments } from './arguments.rules';
 import { checkInjection, type IsProvided } from './injection.rules';
 import { isSqlIdentifier, validateOptions } from './options.schema';
 import { compileState } from './state.rules';
 
-const REQUIRED_HOOKS: ReadonlyArray<[HookKind, string, string]> = [
-  ['process', '@Process()', 'receives each input batch'],
-  ['combine', '@Combine()', 'merges the sink results into finalize state ids'],
-  ['finalize', '@Finalize()', 'emits output one batch per tick'],
-];
+const REQUIRED_HOOKS: ReadonlyArray<[HookKind, string, string]> = [['finalize', '@Finalize()', 'emits output one batch per tick']];
 const OPTIONAL_HOOKS: ReadonlyArray<[HookKind, string]> = [
+  ['process', '@Process()'],
+  ['combine', '@Combine()'],
   ['initialFinalizeState', '@InitialFinalizeState()'],
   ['onCancel', '@OnCancel()'],
   ['onBind', '@OnBind()'],
@@ -63,7 +62,50 @@ function checkOptions(subject: string, options: Record<string, unknown>): Defini
   return problems;
 }
 
-function checkHooks(target: Constructor, subject: string): { hooks: Partial<Record<HookKind, string | symbol>>; problems: DefinitionProblem[] } {
+/** Each hook's parameters: own inputs first, the context last. */
+const HOOK_SHAPES: Readonly<Record<HookKind, { readonly shape: string; readonly params: readonly string[] }>> = {
+  process: { shape: 'process(batch: RecordBatch, ctx: SinkContext<Args>)', params: ['batch', 'ctx'] },
+  combine: { shape: 'combine(stateIds: Uint8Array[], ctx: SinkContext<Args>)', params: ['stateIds', 'ctx'] },
+  finalize: { shape: 'finalize(state: State, out: Output, ctx: FinalizeContext<Args>)', params: ['state', 'out', 'ctx'] },
+  initialFinalizeState: { shape: 'initialFinalizeState(ctx: FinalizeContext<Args>)', params: ['ctx'] },
+  onCancel: { shape: 'onCancel(state: State, ctx: FinalizeContext<Args>)', params: ['state', 'ctx'] },
+  onBind: { shape: 'bind(ctx: BindContext<Args>)', params: ['ctx'] },
+};
+
+/** Parameters that carry a class instance the framework passes, by position; the rest are interfaces (recorded as Object). */
+const CLASS_PARAMS: Partial<Record<HookKind, ReadonlyArray<string | undefined>>> = {
+  process: ['RecordBatch'],
+  combine: ['Array'],
+};
+
+/**
+ * The compiler checks hook shapes (the decorators are typed); this checks code it did
+ * not see, and code written for an earlier release, where finalize took
+ * `(ctx, finalizeStateId, state, out)`: too many parameters, or a parameter whose
+ * recorded class (`design:paramtypes`) cannot be what the framework passes there.
+ */
+function checkHookShape(target: Constructor, kind: HookKind, key: string | symbol, decorator: string, stateClass: unknown): DefinitionProblem | undefined {
+  const member = `${target.name}#${String(key)}`;
+  const method = (target.prototype as Record<string | symbol, unknown>)[key];
+  const { shape, params } = HOOK_SHAPES[kind];
+  if (typeof method === 'function' && method.length > params.length) {
+    return messages.hookParameterShape(member, decorator, `takes ${method.length} parameters where the hook receives ${params.length} (${params.join(', ')})`, shape);
+  }
+  const types = (Reflect.getMetadata?.(DESIGN_PARAM_TYPES_KEY, target.prototype as object, key as string) ?? []) as unknown[];
+  for (let i = 0; i < Math.min(types.length, params.length); i++) {
+    const t = types[i];
+    if (typeof t !== 'function' || t === Object) continue;
+    const name = (t as { name: string }).name;
+    const isState = params[i] === 'state';
+    if (isState && typeof stateClass === 'function' && (t === stateClass || (stateClass as { prototype: object }).prototype instanceof t)) continue;
+    if (!isState && CLASS_PARAMS[kind]?.[i] === name) continue;
+    const receives = isState ? (typeof stateClass === 'function' ? `the state (${(stateClass as { name: string }).name})` : 'the state') : `the ${params[i]}`;
+    return messages.hookParameterShape(member, decorator, `its parameter ${i + 1} is typed ${name}, where the hook receives ${receives}`, shape);
+  }
+  return undefined;
+}
+
+function checkHooks(target: Constructor, subject: string, stateClass: unknown): { hooks: Partial<Record<HookKind, string | symbol>>; problems: DefinitionProblem[] } {
   const problems: DefinitionProblem[] = [];
   const hooks: Partial<Record<HookKind, string | symbol>> = {};
   const effective = metadataReader.effectiveHooks(target);
@@ -73,7 +115,11 @@ function checkHooks(target: Constructor, subject: string): { hooks: Partial<Reco
     const found = effective.filter((h) => h.kind === kind);
     if (found.length === 0 && role) problems.push(messages.missingHook(subject, decorator, role));
     if (found.length > 1) problems.push(messages.duplicateHook(subject, decorator, found.map((h) => member(h.propertyKey))));
-    if (found.length === 1) hooks[kind] = found[0].propertyKey;
+    if (found.length === 1) {
+      hooks[kind] = found[0].propertyKey;
+      const shape = found[0].isMethod ? checkHookShape(target, kind, found[0].propertyKey, decorator, stateClass) : undefined;
+      if (shape) problems.push(shape);
+    }
   };
   for (const [kind, decorator, role] of REQUIRED_HOOKS) check(kind, decorator, role);
   for (const [kind, decorator] of OPTIONAL_HOOKS) check(kind, decorator);
@@ -89,7 +135,7 @@ export function checkFunction(target: Constructor, isProvided: IsProvided): { de
   if (!raw) return { problems: [messages.notDecorated(target.name)] };
   const subject = describeFunction(target, raw.name);
   const options = checkOptions(subject, raw);
-  const hooks = checkHooks(target, subject);
+  const hooks = checkHooks(target, subject, raw.state);
   const args = compileArguments(subject, raw.args as Constructor | undefined);
   const state = compileState(raw.state as Constructor<object> | undefined);
   const injection = checkInjection(target, isProvided);

@@ -1,6 +1,7 @@
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, VALUE_TYPE_NAMES, isValueTypeName, metadataReader, renderValue } from '../metadata';
 import { InvalidStateError, StateSpec, stateFieldSpec } from '../registration/state-spec';
+import { checkPropertyType } from './arguments.rules';
 
 /**
  * Compiles a finalize-state class: every field has a known type, and a default
@@ -13,6 +14,10 @@ export function compileState(cls: Constructor<object> | undefined): { spec?: Sta
   if (declared.length === 0) return { problems: [messages.stateWithoutFields(cls.name)] };
   for (const f of declared) {
     if (!isValueTypeName(f.type)) problems.push(messages.unknownStateType(`${cls.name}.${f.propertyKey}`, renderValue(f.type), VALUE_TYPE_NAMES));
+    else {
+      const mismatch = checkPropertyType(cls, f.propertyKey, f.type, '@StateField()');
+      if (mismatch) problems.push(mismatch);
+    }
   }
   if (problems.length > 0) return { problems };
   const spec = new StateSpec(cls, declared.map((f) => stateFieldSpec(f.propertyKey, f.type as never)));

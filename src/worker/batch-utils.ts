@@ -1,5 +1,7 @@
-import { type Data, type DataType, RecordBatch, type Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
+import { type Data, type DataType, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
+import { assertBatchConsistent } from '../arrow/batch-guard';
 import { readIpcStream, serializeBatch as serializeOne } from '../arrow/ipc.codec';
+import { SiloError } from '../errors';
 
 /**
  * Builds a batch on exactly `schema` (names, types and nullability kept) from a
@@ -39,7 +41,8 @@ export function batchFromColumns(schema: Schema, columns: Readonly<Record<string
 
 /**
  * Writes one batch as a complete Arrow IPC stream (schema + batch + end marker): the
- * usual way to keep a batch in storage.
+ * usual way to keep a batch in storage. A batch whose columns disagree with its schema
+ * is refused (SILO530) rather than stored unreadable.
  *
  * @example
  * ```ts
@@ -47,6 +50,7 @@ export function batchFromColumns(schema: Schema, columns: Readonly<Record<string
  * ```
  */
 export function serializeBatch(batch: RecordBatch): Uint8Array {
+  assertBatchConsistent(batch, 'serializeBatch');
   return serializeOne(batch);
 }
 
@@ -105,4 +109,31 @@ export function takeRows(batch: RecordBatch, indices: readonly number[]): Record
     return vectorFromArray(indices.map((i) => column.get(i)) as unknown[], f.type as DataType).data[0];
   });
   return batchFromData(batch.schema, children, indices.length, batch.metadata);
+}
+
+/**
+ * The columns `names` of a batch, in that order, as a new batch sharing the column data
+ * (nothing is copied).
+ *
+ * Use it instead of apache-arrow's `RecordBatch.select(names)`: in apache-arrow 21 that
+ * keeps the leading columns' data under the selected fields when the selected columns
+ * are not the leading ones (`select(['city', 'fare'])` of `id, city, fare` labels the
+ * `id` data `city`), a batch Silo refuses with SILO530 wherever it is emitted or stored.
+ *
+ * @example
+ * ```ts
+ * const keyed = selectColumns(batch, ['city', 'fare']);
+ * ```
+ */
+export function selectColumns(batch: RecordBatch, names: readonly string[]): RecordBatch {
+  const fields = batch.schema.fields;
+  const indices = names.map((name) => {
+    const index = fields.findIndex((f) => f.name === name);
+    if (index < 0) {
+      throw new SiloError('SILO531', `selectColumns: the batch has no column "${name}" (columns: ${fields.map((f) => f.name).join(', ')}). Pick columns the batch has.`);
+    }
+    return index;
+  });
+  const schema = new Schema(indices.map((i) => fields[i]), batch.schema.metadata);
+  return batchFromData(schema, indices.map((i) => batch.data.children[i]), batch.numRows, batch.metadata);
 }

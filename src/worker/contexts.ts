@@ -71,13 +71,12 @@ export interface ExecutionContext<A = unknown> {
 }
 
 /**
- * What `@Process()` and `@Combine()` receive.
+ * What `@Process()` and `@Combine()` receive, as their last parameter.
  *
  * @example
  * ```ts
  * @Process() async process(batch: RecordBatch, ctx: SinkContext<Args>) {
- *   await this.storage.append('buf', '', serializeBatch(batch));
- *   return ctx.executionId;
+ *   await this.rows.append(batch);
  * }
  * ```
  */
@@ -89,16 +88,18 @@ export interface SinkContext<A = unknown> extends ExecutionContext<A> {
 }
 
 /**
- * What `@InitialFinalizeState()`, `@Finalize()` and `@OnCancel()` receive.
+ * What `@InitialFinalizeState()`, `@Finalize()` and `@OnCancel()` receive, as their last
+ * parameter.
  *
  * @example
  * ```ts
- * @Finalize() finalize(ctx: FinalizeContext, fid: Uint8Array, state: Cursor, out: Output) {
+ * @Finalize() finalize(state: Cursor, out: Output, ctx: FinalizeContext<Args>) {
  *   if (ctx.signal.aborted) return out.finish();
  * }
  * ```
  */
 export interface FinalizeContext<A = unknown> extends ExecutionContext<A> {
+  /** The finalize state id this stream drains: one of the ids `@Combine()` returned. */
   readonly finalizeStateId: Uint8Array;
   /** The schema DuckDB reads: the bound output, narrowed to the projection. */
   readonly outputSchema: Schema;
@@ -124,4 +125,47 @@ export interface Output {
   emit(batch: RecordBatch): void;
   /** Ends the stream. */
   finish(): void;
+}
+
+/**
+ * A state id as a hook may return it: bytes, or a string (sent as its UTF-8 bytes).
+ * `@Process()` may also return nothing (the state id is then the execution id), and
+ * `@Combine()` nothing (one finalize stream, whose id is the execution id).
+ */
+export type StateId = Uint8Array | string;
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The hooks of a buffering function, typed by its arguments class `A` and its state
+ * class `S`. `@BufferingFunction()` checks the methods named `bind`, `process`,
+ * `combine`, `initialFinalizeState`, `finalize` and `onCancel` against it on its own
+ * (the types come from its `args` and `state` options); declaring
+ * `implements BufferingHandlers<A, S>` states it on the class too and makes `finalize`
+ * required by name.
+ *
+ * Every hook takes its own inputs first and its context last.
+ *
+ * @example
+ * ```ts
+ * @BufferingFunction({ name: 'replay', args: ReplayArgs, state: BatchLogCursor })
+ * export class Replay implements BufferingHandlers<ReplayArgs, BatchLogCursor> {
+ *   @Process() process(batch: RecordBatch, ctx: SinkContext<ReplayArgs>) { ... }
+ *   @Finalize() finalize(state: BatchLogCursor, out: Output, ctx: FinalizeContext<ReplayArgs>) { ... }
+ * }
+ * ```
+ */
+export interface BufferingHandlers<A = unknown, S = unknown> {
+  /** `@OnBind()`: the output schema at plan time. */
+  bind?: (ctx: BindContext<A>) => MaybePromise<Schema | BindResult>;
+  /** `@Process()`: one input batch; returns the state id (default: the execution id). */
+  process?: (batch: RecordBatch, ctx: SinkContext<A>) => MaybePromise<StateId | void>;
+  /** `@Combine()`: the last state id of every sink connection; returns the finalize state ids (default: one, the execution id). */
+  combine?: (stateIds: Uint8Array[], ctx: SinkContext<A>) => MaybePromise<readonly StateId[] | void>;
+  /** `@InitialFinalizeState()`: the cursor of one finalize stream, before its first tick. */
+  initialFinalizeState?: (ctx: FinalizeContext<A>) => MaybePromise<S>;
+  /** `@Finalize()`: one tick: `out.emit(batch)` or `out.finish()`. */
+  finalize: (state: S, out: Output, ctx: FinalizeContext<A>) => MaybePromise<void>;
+  /** `@OnCancel()`: the stream was torn down early (`state` is undefined without a state class). */
+  onCancel?: (state: S, ctx: FinalizeContext<A>) => MaybePromise<void>;
 }

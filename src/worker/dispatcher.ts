@@ -186,16 +186,21 @@ export class Dispatcher {
       const described = bound.fields.map((f) => `${f.name} ${String(f.type)}`).join(', ');
       throw new SiloError('SILO513', messages.inputBatchMismatch(live.definition.options.name, toHex(call.executionId), difference, `{${described}}`));
     }
+    // Without @Process() the input is not needed: the state id is the execution id.
+    if (!live.definition.hooks.process) return call.executionId;
     const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema, batchIndex: call.batchIndex };
     const stateId = await this.call<unknown>(live.definition, live.instance, 'process', [call.batch, ctx], options);
-    return this.toId(live.definition, 'process', stateId);
+    return stateId === undefined ? call.executionId : this.toId(live.definition, 'process', stateId);
   }
 
   /** After every sink connection finished: the finalize state ids. */
   async combine(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
     const live = await this.execution(call.executionId, 'combine', call);
+    // Without @Combine() (or when it returns nothing): one finalize stream for the execution.
+    if (!live.definition.hooks.combine) return [call.executionId];
     const ctx: SinkContext = { ...live.base, outputSchema: live.context.outputSchema };
     const ids = await this.call<unknown>(live.definition, live.instance, 'combine', [[...call.stateIds], ctx], options);
+    if (ids === undefined) return [call.executionId];
     if (!Array.isArray(ids)) {
       throw new SiloError('SILO504', `${live.definition.target.name}#${String(live.definition.hooks.combine)} must return an array of finalize state ids (Uint8Array or string), got ${typeof ids}.`);
     }
@@ -222,7 +227,7 @@ export class Dispatcher {
     // A continuation resumes the cursor it carries; @InitialFinalizeState() runs once per stream.
     if (call.resumeState) state = definition.state?.deserialize(call.resumeState);
     else if (definition.hooks.initialFinalizeState) {
-      const made = await this.call<object | undefined>(definition, live.instance, 'initialFinalizeState', [call.finalizeStateId, ctx], options);
+      const made = await this.call<object | undefined>(definition, live.instance, 'initialFinalizeState', [ctx], options);
       state = definition.state && made && !(made instanceof definition.state.stateClass) ? Object.assign(definition.state.create(), made) : made;
     } else state = definition.state?.create();
     const invoke = (hook: 'finalize' | 'onCancel', args: unknown[], o: CallOptions | undefined) => this.call(definition, live.instance, hook, args, o);

@@ -45,7 +45,7 @@ export class FinalizeStream {
   async tick(options?: CallOptions): Promise<TickOutcome> {
     if (this.finished) return { finished: true };
     const out = new OutputCollector(this.hookName, this.context.fullOutputSchema, this.context.outputSchema, this.filters);
-    await this.invoke('finalize', [this.context, this.context.finalizeStateId, this.state, out], options);
+    await this.invoke('finalize', [this.state, out, this.context], options);
     const outcome = out.collect();
     if (outcome.finished) this.finished = true;
     return outcome;
@@ -58,7 +58,7 @@ export class FinalizeStream {
     this.abort.abort();
     if (!this.hasCancelHook) return;
     try {
-      await this.invoke('onCancel', [this.context, this.context.finalizeStateId, this.state], options);
+      await this.invoke('onCancel', [this.state, this.context], options);
     } catch (e) {
       const err = UserCodeError.wrap(`${this.hookName} cancel`, e);
       this.log.warn(`@OnCancel() failed; the stream is cancelled anyway: ${err.message}`);

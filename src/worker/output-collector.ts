@@ -1,4 +1,5 @@
 import { type Data, DataType, Precision, type RecordBatch, Schema, makeVector, vectorFromArray } from 'apache-arrow';
+import { assertBatchConsistent } from '../arrow/batch-guard';
 import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
 import { SiloError } from '../errors';
 import { batchFromData } from './batch-utils';
@@ -49,6 +50,7 @@ export class OutputCollector implements Output {
   emit(batch: RecordBatch): void {
     if (this.done) throw new InvalidOutputError(this.hook, 'emitted a batch after finish(); emit the last batch first, then call finish().');
     if (this.emitted) throw new InvalidOutputError(this.hook, 'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).');
+    assertBatchConsistent(batch, `${this.hook} emitted`);
     this.emitted = batch;
   }
 

@@ -28,7 +28,7 @@ class UsesSecret {
   @Combine() combine(_ids: Uint8Array[], ctx: SinkContext) {
     return [ctx.executionId];
   }
-  @Finalize() finalize(_c: unknown, _f: unknown, _s: unknown, out: Output) {
+  @Finalize() finalize(_s: unknown, out: Output) {
     out.emit(batchFromColumns(OUT, { seen: [String(this.secrets.require('prod').values.secret).length > 0 ? 'yes' : 'no'] }));
     out.finish();
   }

@@ -2,7 +2,7 @@ import { type RecordBatch, tableFromArrays } from 'apache-arrow';
 import {
   ABORT_SIGNAL, ATTACH_STORAGE, type BoundStorage, BufferingFunction, CLOCK, type Clock, Combine, EXECUTION, EXECUTION_STORAGE,
   type ExecutionInfo, Finalize, FixedClock, Inject, Injectable, LOGGER, type Logger, MemoryStorage, type Output, Process, SECRETS, SETTINGS,
-  STORAGE, type Secrets, type Settings, type SinkContext, createToken, defineModule, batchFromColumns, OnBind, type BindContext,
+  STORAGE, type Secrets, type Settings, type SinkContext, createToken, defineModule, batchFromColumns, OnBind,
 } from '../../../src';
 import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { createTestingWorker } from '../../../src/testing';
@@ -34,7 +34,7 @@ class Introspect {
     private readonly greeter: Greeter,
   ) {}
 
-  @OnBind() bind(_ctx: BindContext) {
+  @OnBind() bind() {
     return OUT;
   }
 
@@ -50,7 +50,7 @@ class Introspect {
     await this.attach.counterAdd('queries', '', 1);
     return [ctx.executionId];
   }
-  @Finalize() async finalize(_c: unknown, _f: Uint8Array, _s: unknown, out: Output) {
+  @Finalize() async finalize(_s: unknown, out: Output) {
     const rows = await this.storage.counterGet('rows', '');
     out.emit(batchFromColumns(OUT, { line: [`${rows} rows; ${this.greeter.greet()}`] }));
     out.finish();
@@ -65,8 +65,10 @@ describe('Dependency injection', () => {
     const worker = await createTestingWorker({ modules: [introspectModule] })
       .overrideProvider(CLOCK).useValue(new FixedClock(new Date('2026-01-02T03:04:05Z')))
       .compile();
+    // This tests what the main container injects, so every phase runs in it (no chaos).
     const result = await worker.run('introspect', {
       input,
+      chaos: false,
       settings: { threads: 4n },
       secrets: [{ name: 'my_s3', type: 's3', values: { key_id: 'AKIA' } }],
     });
@@ -76,7 +78,7 @@ describe('Dependency injection', () => {
 
   it('should send the execution logger\'s records to DuckDB as client logs of the running phase', async () => {
     const worker = await createTestingWorker({ modules: [introspectModule] }).compile();
-    const { logs } = await worker.run('introspect', { input });
+    const { logs } = await worker.run('introspect', { input, chaos: false });
     expect(logs.map((l) => [l.phase, l.level, l.message, l.fields.rows])).toEqual([
       ['process', 'info', 'process 3', 3],
       ['combine', 'warn', 'combine', undefined],
@@ -86,7 +88,7 @@ describe('Dependency injection', () => {
   it('should swap storage in one line', async () => {
     const mine = new MemoryStorage();
     const worker = await createTestingWorker({ modules: [introspectModule] }).overrideProvider(STORAGE).useValue(mine).compile();
-    await worker.run('introspect', { input });
+    await worker.run('introspect', { input, chaos: false });
     // The attach-scoped counter outlives the query, in the storage we passed.
     expect(await mine.counterGet({ kind: 'attach', id: new TextEncoder().encode('default') }, new TextEncoder().encode('queries'), new Uint8Array())).toBe(1n);
   });
@@ -94,7 +96,7 @@ describe('Dependency injection', () => {
   it('should isolate every compile(): own storage, own singletons', async () => {
     const a = await createTestingWorker({ modules: [introspectModule] }).compile();
     const b = await createTestingWorker({ modules: [introspectModule] }).compile();
-    await a.run('introspect', { input });
+    await a.run('introspect', { input, chaos: false });
     expect(a.storage).not.toBe(b.storage);
     expect(a.get(SEEN)).toHaveLength(4);
     expect(b.get(SEEN)).toEqual([]);

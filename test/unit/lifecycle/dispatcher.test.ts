@@ -38,19 +38,19 @@ class EmitN {
     await this.storage.put('seen', 'ids', new TextEncoder().encode(stateIds.map((s) => new TextDecoder().decode(s)).join(',')));
     return ['a', 'b'];
   }
-  @InitialFinalizeState() start(fid: Uint8Array, ctx: FinalizeContext<EmitArgs>) {
+  @InitialFinalizeState() start(ctx: FinalizeContext<EmitArgs>) {
     const half = ctx.args.rows / 2n;
-    const first = new TextDecoder().decode(fid) === 'a';
+    const first = new TextDecoder().decode(ctx.finalizeStateId) === 'a';
     return Object.assign(new Counter(), { next: first ? 0n : half, end: first ? half : ctx.args.rows });
   }
-  @Finalize() finalize(ctx: FinalizeContext<EmitArgs>, _fid: Uint8Array, state: Counter, out: Output) {
+  @Finalize() finalize(state: Counter, out: Output, ctx: FinalizeContext<EmitArgs>) {
     if (state.next >= state.end) return out.finish();
     const values: bigint[] = [];
     for (let i = 0; i < 2 && state.next < state.end; i++) values.push(state.next++);
     out.emit(batchFromColumns(ctx.fullOutputSchema, { [ctx.args.column]: values, label: values.map((v) => `#${v}`) }));
   }
-  @OnCancel() async cancel(_ctx: FinalizeContext, fid: Uint8Array, state: Counter) {
-    await this.storage.append('cancelled', '', new TextEncoder().encode(`${new TextDecoder().decode(fid)}@${state.next}`));
+  @OnCancel() async cancel(state: Counter, ctx: FinalizeContext) {
+    await this.storage.append('cancelled', '', new TextEncoder().encode(`${new TextDecoder().decode(ctx.finalizeStateId)}@${state.next}`));
   }
 }
 

@@ -44,7 +44,7 @@ describe('apache-arrow objects from another copy of the library', () => {
 
   it('should name npm ls apache-arrow when an argument type comes from the other copy', async () => {
     class Args {
-      @Named(new other.Int32() as unknown as Arrow.DataType) n!: number;
+      @Named(new other.Int32() as unknown as Arrow.DataType) n!: number | null;
     }
     @BufferingFunction({ name: 'foreign_argument_type', args: Args })
     class ForeignArgumentType {
@@ -56,7 +56,7 @@ describe('apache-arrow objects from another copy of the library', () => {
         return [];
       }
 
-      @Finalize() finalize(_ctx: unknown, _id: Uint8Array, _state: unknown, out: Output): void {
+      @Finalize() finalize(_state: unknown, out: Output): void {
         out.finish();
       }
     }

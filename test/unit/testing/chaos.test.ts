@@ -16,7 +16,7 @@ class FieldBuffer {
   @Combine() combine() {
     return ['all'];
   }
-  @Finalize() finalize(_c: unknown, _f: unknown, _s: unknown, out: Output) {
+  @Finalize() finalize(_s: unknown, out: Output) {
     const next = this.rows.shift();
     if (next) out.emit(next);
     else out.finish();
@@ -34,7 +34,7 @@ class ModuleBuffer {
   @Combine() combine() {
     return ['all'];
   }
-  @Finalize() finalize(_c: unknown, _f: unknown, _s: unknown, out: Output) {
+  @Finalize() finalize(_s: unknown, out: Output) {
     // One row per batch ever seen by this module: correct only on the first run.
     out.emit(moduleRows[0].slice(0, moduleRows.length));
     out.finish();
@@ -53,7 +53,7 @@ class FieldCursor {
   @Combine() combine(_ids: Uint8Array[], ctx: SinkContext) {
     return [ctx.executionId];
   }
-  @Finalize() async finalize(_c: unknown, _f: unknown, _s: unknown, out: Output) {
+  @Finalize() async finalize(_s: unknown, out: Output) {
     const entries = await this.storage.logScan('buf', '');
     if (this.emitted >= entries.length) return out.finish();
     out.emit(deserializeBatch(entries[this.emitted++].value));
@@ -75,7 +75,7 @@ class StoredBuffer {
   @Combine() combine(_ids: Uint8Array[], ctx: SinkContext) {
     return [ctx.executionId];
   }
-  @Finalize() async finalize(_c: unknown, _f: unknown, state: Cursor, out: Output) {
+  @Finalize() async finalize(state: Cursor, out: Output) {
     const [entry] = await this.storage.logScan('buf', '', { afterId: state.afterId, limit: 1 });
     if (!entry) return out.finish();
     out.emit(deserializeBatch(entry.value));
@@ -87,17 +87,17 @@ const input = tableFromArrays({ x: Int32Array.from({ length: 5000 }, (_, i) => i
 const modules = [defineModule({ functions: [FieldBuffer, ModuleBuffer, FieldCursor, StoredBuffer] })];
 
 describe('TestBed chaos mode', () => {
-  it('should pass a function that keeps state in an instance field without chaos, and fail it with chaos', async () => {
+  it('should fail a function that keeps state in an instance field by default (chaos on), and pass it with chaos: false', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    const plain = await worker.run('field_buffer', { input });
-    expect(plain.output.numRows).toBe(5000);
-    const chaotic = await worker.run('field_buffer', { input, chaos: true });
+    const chaotic = await worker.run('field_buffer', { input });
     expect(chaotic.output.numRows).toBe(0);
+    const plain = await worker.run('field_buffer', { input, chaos: false });
+    expect(plain.output.numRows).toBe(5000);
   });
 
   it('should catch a finalize cursor kept in an instance field (state must round-trip between ticks)', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    expect((await worker.run('field_cursor', { input })).output.numRows).toBe(5000);
+    expect((await worker.run('field_cursor', { input, chaos: false })).output.numRows).toBe(5000);
     // Every tick runs on a fresh instance: the cursor restarts, so the stream never ends
     // on its own; three ticks show the first batch repeating.
     const { output } = await worker.run('field_cursor', { input, chaos: { rerun: false }, cancelAfterTicks: 3 });
@@ -107,7 +107,7 @@ describe('TestBed chaos mode', () => {
 
   it('should catch state kept in a module variable by rerunning the query (SILO203)', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    await expect(worker.run('module_buffer', { input, chaos: true })).rejects.toThrow(
+    await expect(worker.run('module_buffer', { input })).rejects.toThrow(
       new SiloError(
         'SILO203',
         'Running module_buffer twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider\'s field). Keep everything later phases need in EXECUTION_STORAGE.',
@@ -117,7 +117,7 @@ describe('TestBed chaos mode', () => {
 
   it('should pass a function that keeps everything in storage and state, with 4 sink connections', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    const { output, leaks, ticks } = await worker.run('stored_buffer', { input, chaos: true, sinkConnections: 4, batchSize: 1000 });
+    const { output, leaks, ticks } = await worker.run('stored_buffer', { input, sinkConnections: 4, batchSize: 1000 });
     expect(output.numRows).toBe(5000);
     expect([...output.getChild('x')!.toArray()].sort((a, b) => a - b)).toEqual([...input.getChild('x')!.toArray()]);
     expect(ticks).toEqual([6]);

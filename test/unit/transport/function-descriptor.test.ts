@@ -35,7 +35,7 @@ class ReportFunction {
   @Combine() combine(): Uint8Array[] {
     return [];
   }
-  @Finalize() finalize(_c: unknown, _f: Uint8Array, _s: unknown, out: Output): void {
+  @Finalize() finalize(_s: unknown, out: Output): void {
     out.finish();
   }
 }

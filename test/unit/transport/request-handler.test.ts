@@ -72,14 +72,14 @@ class ScopedReaderFunction {
     return [ctx.executionId];
   }
 
-  @Finalize() finalize(ctx: FinalizeContext, _fid: Uint8Array, state: TickCursor, out: Output): void {
+  @Finalize() finalize(state: TickCursor, out: Output, ctx: FinalizeContext): void {
     if (state.ticks >= 2n) return out.finish();
     this.log.warn(`tick ${state.ticks}`);
     out.emit(batchFromColumns(ctx.fullOutputSchema, { n: [state.ticks] }));
     state.ticks += 1n;
   }
 
-  @OnCancel() cancel(_ctx: FinalizeContext, _fid: Uint8Array, state: TickCursor): void {
+  @OnCancel() cancel(state: TickCursor): void {
     cancelled.push(`after ${state.ticks}`);
   }
 }
