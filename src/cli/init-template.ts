@@ -1,6 +1,7 @@
 /**
  * The files `silo init <dir>` writes: a project with one buffering function in the hook
- * shapes of this release (`process(batch, ctx)`, `finalize(state, out, ctx)`), its test
+ * shapes of this release (`process(batch, ctx)`, `finalize(state, out, ctx)`, declared
+ * with `implements BufferingHandlers<Args, State>`), its test
  * on the testing worker, a worker entry DuckDB can ATTACH, and the TypeScript and Jest
  * settings decorators need (legacy decorators with their metadata, in tsc and in Jest
  * through @swc/jest). Versions come from this vgi-silo's own package.json, so a project
@@ -135,7 +136,7 @@ const FUNCTION = `/**
  */
 import { Field, Float64, Int64, type RecordBatch, Schema } from 'apache-arrow';
 import {
-  type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject, Named, OnBind,
+  type BindContext, type BoundStorage, BufferingFunction, type BufferingHandlers, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject, Named, OnBind,
   type Output, Process, type SinkContext, StateField, batchFromColumns, toBytes,
 } from 'vgi-silo';
 
@@ -157,7 +158,7 @@ const OUTPUT = new Schema([new Field('sum', new Float64(), false), new Field('ro
   args: ColumnSumArgs,
   state: ColumnSumCursor,
 })
-export class ColumnSum {
+export class ColumnSum implements BufferingHandlers<ColumnSumArgs, ColumnSumCursor> {
   constructor(@Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage) {}
 
   @OnBind() bind(ctx: BindContext<ColumnSumArgs>): Schema {
@@ -167,7 +168,7 @@ export class ColumnSum {
     return OUTPUT;
   }
 
-  @Process() async process(batch: RecordBatch, ctx: SinkContext<ColumnSumArgs>): Promise<Uint8Array> {
+  @Process() async process(batch: RecordBatch, ctx: SinkContext<ColumnSumArgs>): Promise<void> {
     const values = batch.getChild(ctx.args.column)!;
     let sum = 0;
     for (let i = 0; i < batch.numRows; i++) {
@@ -175,13 +176,10 @@ export class ColumnSum {
       if (v !== null) sum += Number(v);
     }
     await this.storage.append('partials', '', toBytes(JSON.stringify({ sum, rows: batch.numRows })));
-    return ctx.executionId;
   }
 
-  /** One finalize stream for the whole input (return more ids to drain partitions in parallel). */
-  @Combine() combine(_stateIds: Uint8Array[], ctx: SinkContext<ColumnSumArgs>): Uint8Array[] {
-    return [ctx.executionId];
-  }
+  // No @Combine(): one finalize stream drains the whole input. A @Combine() returning
+  // several finalize state ids would drain partitions in parallel streams.
 
   @Finalize() async finalize(state: ColumnSumCursor, out: Output, ctx: FinalizeContext<ColumnSumArgs>): Promise<void> {
     if (state.emitted) return out.finish();
@@ -276,7 +274,7 @@ between calls in storage. Workers started by one DuckDB share storage through
 ## Layout
 
 - \`src/column-sum.function.ts\`: the function (\`@BufferingFunction\`, its hooks \`@OnBind\`,
-  \`@Process\`, \`@Combine\`, \`@Finalize\`).
+  \`@Process\`, \`@Finalize\`; every hook takes its own inputs first and its context last).
 - \`src/column-sum.function.test.ts\`: its test on the testing worker.
 - \`src/functions.module.ts\`: the module listing the functions.
 - \`src/worker.ts\`: the worker entry DuckDB starts.

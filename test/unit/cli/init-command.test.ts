@@ -34,6 +34,7 @@ describe('silo init', () => {
     const fn = readFileSync(join(project, 'src', 'column-sum.function.ts'), 'utf8');
     expect(fn).toContain('@Finalize() async finalize(state: ColumnSumCursor, out: Output, ctx: FinalizeContext<ColumnSumArgs>): Promise<void> {');
     expect(fn).toContain('@Process() async process(batch: RecordBatch, ctx: SinkContext<ColumnSumArgs>)');
+    expect(fn).toContain('export class ColumnSum implements BufferingHandlers<ColumnSumArgs, ColumnSumCursor> {');
     expect(readFileSync(join(project, 'src', 'worker.ts'), 'utf8')).toContain("bootstrapWorker({ catalog: 'my_trips', modules: [FunctionsModule] })");
     expect(readFileSync(join(project, 'README.md'), 'utf8')).toContain("ATTACH 'my_trips' AS my_trips (TYPE vgi, LOCATION 'node dist/worker.js');");
   });
