@@ -134,7 +134,9 @@ const FUNCTION = `/**
  * the one finalize stream reads every partial and emits a single row. Nothing lives in
  * the process between calls: every hook may run in another worker process.
  */
-import { Field, Float64, Int64, type RecordBatch, Schema } from 'apache-arrow';
+// RecordBatch is imported as a value, not a type: the decorator metadata tsc emits names
+// it, and Silo checks each hook's parameter types against that metadata.
+import { Field, Float64, Int64, RecordBatch, Schema } from 'apache-arrow';
 import {
   type BindContext, type BoundStorage, BufferingFunction, type BufferingHandlers, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject, Named, OnBind,
   type Output, Process, type SinkContext, StateField, batchFromColumns, toBytes,
