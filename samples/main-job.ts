@@ -1,7 +1,7 @@
 /**
  * The main job: a real DuckDB (from npm, with the `vgi` extension users install) attaches
- * the samples worker (samples/worker.ts) and runs `per_key_sum` and `top_k` as SQL over
- * generated trips. DuckDB drives the worker processes itself — a sink process per thread,
+ * the samples worker (samples/worker.ts) and runs `per_key_sum`, `top_k`, `dedup` and
+ * `external_sort` as SQL over generated trips. DuckDB drives the worker processes itself — a sink process per thread,
  * combine, finalize streams from its worker pool, the destructor — and they share one
  * SQLite file. Each result is checked against the same query in plain SQL, what ran where
  * is read from DuckDB's own log (`duckdb_logs()`), and storage must be empty at the end.
@@ -131,15 +131,42 @@ async function main(): Promise<void> {
     const plainTop = await db.query('SELECT fare FROM trips ORDER BY fare DESC LIMIT 5');
     assertSame('top_k', top.rows.map((r) => r.fare), plainTop.rows.map((r) => r.fare));
     console.log('  = SELECT * FROM trips ORDER BY fare DESC LIMIT 5 (fares)');
+
+    // Which trip each city keeps depends on which sink thread stored it first: checked as "one real trip per city".
+    const dedupSql = `SELECT city, trip_id, fare FROM ${catalog}.dedup((SELECT * FROM trips), key := 'city')`;
+    await db.run('CALL truncate_duckdb_logs()');
+    started = Date.now();
+    await db.run(`CREATE TEMP TABLE first_trips AS ${dedupSql}`);
+    const firsts = await db.query('SELECT * FROM first_trips ORDER BY city');
+    console.log(`\n${dedupSql}\n  -> ${firsts.rows.length} rows in ${Date.now() - started} ms`);
+    for (const r of firsts.rows.slice(0, 3)) console.log(`  ${String(r.city).padEnd(10)} trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`);
+    console.log(`  ${await whatRanWhere(db, 'dedup')}`);
+    const dedupCheck = await db.query(
+      'SELECT (SELECT count(DISTINCT city) FROM first_trips) AS cities, (SELECT count(*) FROM first_trips JOIN trips USING (trip_id, city, fare)) AS real_trips',
+    );
+    const plainCities = await db.query('SELECT count(DISTINCT city) AS cities FROM trips');
+    assertSame('dedup', [dedupCheck.rows[0].cities, dedupCheck.rows[0].real_trips, firsts.rows.length], [plainCities.rows[0].cities, plainCities.rows[0].cities, Number(plainCities.rows[0].cities)]);
+    console.log('  = one trip of trips per city of SELECT DISTINCT city FROM trips');
+
+    const sortSql = `SELECT trip_id, fare FROM ${catalog}.external_sort((SELECT * FROM trips WHERE trip_id % 4 = 0), by := 'fare DESC, trip_id')`;
+    await db.run('CALL truncate_duckdb_logs()');
+    started = Date.now();
+    const sorted = await db.query(sortSql);
+    console.log(`\n${sortSql}\n  -> ${sorted.rows.length} rows in ${Date.now() - started} ms`);
+    for (const r of sorted.rows.slice(0, 3)) console.log(`  trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`);
+    console.log(`  ${await whatRanWhere(db, 'external_sort')}`);
+    const plainSorted = await db.query('SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id');
+    assertSame('external_sort', sorted.rows.map((r) => r.trip_id), plainSorted.rows.map((r) => r.trip_id));
+    console.log('  = SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id');
   } finally {
     db.close();
   }
-  // The destructor runs when each query ends; both executions must have left nothing behind.
+  // The destructor runs when each query ends; the executions must have left nothing behind.
   const storage = new SqliteStorage({ path: storagePath });
   const left = (await storage.listScopes()).filter((s) => s.scope.kind === 'execution');
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`\nstorage left by both executions after their destructors: ${left.length} scopes`);
+  console.log(`\nstorage left by the executions after their destructors: ${left.length} scopes`);
   if (left.length > 0) throw new Error('executions leaked storage');
   console.log(`main job done in ${Date.now() - jobStarted} ms`);
 }

@@ -56,7 +56,7 @@ export {
 export {
   type FunctionStorage,
   type StorageScope,
-  type KeyValue,
+  type StorageEntry,
   type LogEntry,
   type ScanOptions,
   type LogScanOptions,
@@ -82,6 +82,32 @@ export {
   bytesToText,
   type KeyLike,
 } from './providers/storage';
+export {
+  BatchLog,
+  BatchLogCursor,
+  KeyValue,
+  Counter,
+  Queue,
+  InjectCollection,
+  CollectionError,
+  bytesCodec,
+  jsonCodec,
+  arrowBatchCodec,
+  type Codec,
+  type JsonCodecOptions,
+  type LogCursor,
+  type BatchLogEntry,
+  type BatchLogOptions,
+  type BatchLogReadOptions,
+  type ReplayOptions,
+  type KeyValueOptions,
+  type KeyValueEntriesOptions,
+  type QueueOptions,
+  type CollectionClass,
+  type InjectCollectionOptions,
+  type InjectBatchLogOptions,
+  type InjectCodecOptions,
+} from './collections';
 export { type Logger, type LogLevel, type LogFields, StderrLogger, MemoryLogger } from './providers/logging';
 export { Secrets, type Secret, type Sealer } from './providers/secrets';
 export { SecretSealer } from './providers/secrets/secret-sealer';
@@ -118,3 +144,4 @@ export { SiloError, DefinitionError, UserCodeError, isSiloError, type Definition
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export * from './transport';
 export * from './client';
+export * from './recipes';

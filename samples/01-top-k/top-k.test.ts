@@ -9,9 +9,9 @@ describe('top_k', () => {
   const id = Int32Array.from({ length: n }, (_, i) => i);
   const input = tableFromArrays({ id, score });
 
-  it('should return the k largest rows, largest first, with 4 sink connections under chaos', async () => {
+  it('should return the k largest rows, largest first, with 4 sink connections (under chaos, the default)', async () => {
     const worker = await createTestingWorker({ modules: [TopKModule] }).compile();
-    const { output, leaks } = await worker.run('top_k', { input, args: { k: 5n }, sinkConnections: 4, chaos: true });
+    const { output, leaks } = await worker.run('top_k', { input, args: { k: 5n }, sinkConnections: 4 });
     expect([...output.getChild('score')!.toArray()]).toEqual([n - 1, n - 2, n - 3, n - 4, n - 5]);
     expect(output.getChild('id')!.toArray().every((v: number, i: number) => score[v] === n - 1 - i)).toBe(true);
     expect(leaks).toEqual([]);

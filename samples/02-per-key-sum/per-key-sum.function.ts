@@ -1,8 +1,8 @@
 import { Field, Float64, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
 import { Max, Min } from 'class-validator';
 import {
-  type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject, LOGGER,
-  type Logger, Named, OnBind, type Output, Process, type SinkContext, StateField, batchFromColumns, toBytes,
+  type BindContext, BufferingFunction, Combine, Finalize, type FinalizeContext, InjectRecipe, LOGGER, Inject, type Logger, Named, OnBind,
+  type Output, PartitionedBuffer, Process, RecipeCursor, type SinkContext, batchFromColumns, checkKeyColumns,
 } from 'vgi-silo';
 
 /** `per_key_sum((SELECT ...), key := 'k', value := 'v', partitions := 4)`. */
@@ -12,100 +12,56 @@ export class PerKeySumArgs {
   @Named('int64', { doc: 'Parallel finalize streams', default: 4n }) @Min(1) @Max(256) partitions!: bigint;
 }
 
-/** Whether this partition's single result batch has been emitted. */
-export class PartitionCursor {
-  @StateField('bool') emitted = false;
-}
-
 const OUTPUT = (key: string) =>
   new Schema([new Field(key, new Utf8(), true), new Field('sum', new Float64(), false), new Field('count', new Int64(), false)]);
 
-/** FNV-1a: a stable hash, so every process sends a key to the same partition. */
-function partitionOf(key: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % partitions;
-}
-
-interface Partial {
-  sum: number;
-  count: number;
+/** Sums `value` per `key` over batches (nulls skipped), keys compared as text. */
+function sumByKey(totals: Map<string, { sum: number; count: bigint }>, batch: RecordBatch, args: PerKeySumArgs): void {
+  const keys = batch.getChild(args.key)!;
+  const values = batch.getChild(args.value)!;
+  for (let i = 0; i < batch.numRows; i++) {
+    const key: unknown = keys.get(i);
+    const v: unknown = values.get(i);
+    if (key === null || v === null) continue;
+    const acc = totals.get(String(key)) ?? { sum: 0, count: 0n };
+    totals.set(String(key), { sum: acc.sum + Number(v), count: acc.count + 1n });
+  }
 }
 
 /**
- * Sums a column per key. Each sink call pre-aggregates its batch and appends one partial
- * per partition (keys hashed to partitions); combine returns one finalize id per
- * partition, so DuckDB drains the partitions in parallel finalize streams, each merging
- * only its own partials.
+ * Sums a column per key, on the partitioned fan-out recipe: the sink hashes rows by key
+ * into `partitions` partitions, combine returns one finalize id per non-empty partition,
+ * and DuckDB drains them in parallel finalize streams, each summing only its own keys.
  */
-@BufferingFunction({
-  name: 'per_key_sum',
-  description: 'Sum and count of a numeric column per key, merged in parallel partitions',
-  categories: ['aggregation'],
-  args: PerKeySumArgs,
-  state: PartitionCursor,
-})
+@BufferingFunction({ name: 'per_key_sum', description: 'Sum and count of a numeric column per key, merged in parallel partitions', categories: ['aggregation'], args: PerKeySumArgs, state: RecipeCursor })
 export class PerKeySum {
   constructor(
-    @Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage,
+    @InjectRecipe(PartitionedBuffer, 'rows', { keys: (a: PerKeySumArgs) => a.key, partitions: (a: PerKeySumArgs) => a.partitions })
+    private readonly rows: PartitionedBuffer<PerKeySumArgs>,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   @OnBind() bind(ctx: BindContext<PerKeySumArgs>): Schema {
-    for (const column of [ctx.args.key, ctx.args.value]) {
-      if (!ctx.inputSchema.fields.some((f) => f.name === column)) {
-        throw new Error(`per_key_sum: no column "${column}" in the input (columns: ${ctx.inputSchema.fields.map((f) => f.name).join(', ')}).`);
-      }
-    }
+    checkKeyColumns(ctx.inputSchema, [ctx.args.key, ctx.args.value], 'per_key_sum');
     return OUTPUT(ctx.args.key);
   }
 
-  @Process() async process(batch: RecordBatch, ctx: SinkContext<PerKeySumArgs>): Promise<Uint8Array> {
-    const partitions = Number(ctx.args.partitions);
-    const keys = batch.getChild(ctx.args.key)!;
-    const values = batch.getChild(ctx.args.value)!;
-    const parts: Map<string, Partial>[] = Array.from({ length: partitions }, () => new Map());
-    for (let i = 0; i < batch.numRows; i++) {
-      const raw: unknown = keys.get(i);
-      const v: unknown = values.get(i);
-      if (raw === null || v === null) continue;
-      const key = String(raw);
-      const part = parts[partitionOf(key, partitions)];
-      const acc = part.get(key) ?? { sum: 0, count: 0 };
-      acc.sum += Number(v);
-      acc.count += 1;
-      part.set(key, acc);
-    }
-    await Promise.all(
-      parts.map((part, p) => (part.size > 0 ? this.storage.append('partials', String(p), toBytes(JSON.stringify([...part]))) : undefined)),
-    );
-    return ctx.executionId;
+  @Process() process(batch: RecordBatch, ctx: SinkContext<PerKeySumArgs>) {
+    return this.rows.collect(batch, ctx);
   }
 
-  @Combine() combine(stateIds: Uint8Array[], ctx: SinkContext<PerKeySumArgs>): Uint8Array[] {
-    this.log.info(`combining ${stateIds.length} sink connections into ${ctx.args.partitions} partitions`);
-    return Array.from({ length: Number(ctx.args.partitions) }, (_, p) => toBytes(String(p)));
+  @Combine() async combine(stateIds: Uint8Array[], ctx: SinkContext<PerKeySumArgs>) {
+    const partitions = await this.rows.combine(stateIds, ctx);
+    this.log.info(`combining ${stateIds.length} sink connections into ${partitions.length} partitions`);
+    return partitions;
   }
 
-  @Finalize() async finalize(state: PartitionCursor, out: Output, ctx: FinalizeContext<PerKeySumArgs>): Promise<void> {
-    if (state.emitted) return out.finish();
-    const totals = new Map<string, Partial>();
-    for await (const entry of this.storage.logEntries('partials', ctx.finalizeStateId)) {
-      for (const [key, p] of JSON.parse(new TextDecoder().decode(entry.value)) as [string, Partial][]) {
-        const acc = totals.get(key) ?? { sum: 0, count: 0 };
-        acc.sum += p.sum;
-        acc.count += p.count;
-        totals.set(key, acc);
-      }
-    }
+  @Finalize() async finalize(state: RecipeCursor, out: Output, ctx: FinalizeContext<PerKeySumArgs>) {
+    if (state.ready) return out.finish();
+    const totals = new Map<string, { sum: number; count: bigint }>();
+    for await (const batch of this.rows.batches(ctx)) sumByKey(totals, batch, ctx.args);
     const keys = [...totals.keys()].sort();
-    out.emit(
-      batchFromColumns(ctx.fullOutputSchema, {
-        [ctx.args.key]: keys,
-        sum: keys.map((k) => totals.get(k)!.sum),
-        count: keys.map((k) => BigInt(totals.get(k)!.count)),
-      }),
-    );
-    state.emitted = true;
+    out.emit(batchFromColumns(ctx.fullOutputSchema, { [ctx.args.key]: keys, sum: keys.map((k) => totals.get(k)!.sum), count: keys.map((k) => totals.get(k)!.count) }));
+    state.ready = true;
   }
 }

@@ -15,7 +15,6 @@ describe('per_key_sum', () => {
       input,
       args: { key: 'city', value: 'fare' },
       sinkConnections: 3,
-      chaos: true,
     });
     expect(finalizeStateIds).toHaveLength(4);
     expect(output.numRows).toBe(97);

@@ -196,3 +196,21 @@ export const executionOfOtherFunction = (id: string, owner: string, named: strin
 
 export const inputBatchMismatch = (fn: string, id: string, difference: string, bound: string): string =>
   `The process batch for ${fn} (execution ${id}) does not match the input schema bound for the query: ${difference}. Send batches with the bound input schema (${bound}), or bind the query again with the schema the batches have.`;
+
+// --- SILO52x: storage collections ------------------------------------------------------
+
+/** A stored value a collection could not decode or validate (SILO520). */
+export const collectionValueUnreadable = (collection: string, where: string, codec: string, detail: string): string =>
+  `${collection}: ${where} could not be read with the ${codec} codec: ${detail}. It was written with another codec or schema, or by hand through the raw storage API. Read the collection with the codec and schema it was written with, or clear it and write it again.`;
+
+/** A value a collection could not encode (SILO521). */
+export const collectionValueUnwritable = (collection: string, where: string, codec: string, detail: string): string =>
+  `${collection}: ${where} cannot be written with the ${codec} codec: ${detail}. Pass a value the codec accepts, or give the collection a codec for this kind of value.`;
+
+/** A collection name that is not allowed (SILO522). */
+export const invalidCollectionName = (kind: string, name: string): string =>
+  `${kind} name ${JSON.stringify(name)} is not valid: a collection name is 1 to 128 characters of letters, digits, "_", ".", ":", "/" or "-", starting with a letter, digit or "_". Use a fixed name such as "rows" or "sorted.run-1".`;
+
+/** A bad argument to a collection method or to @InjectCollection() (SILO522). */
+export const invalidCollectionArgument = (subject: string, rule: string, got: string): string =>
+  `${subject}: ${rule} (got ${got}).`;

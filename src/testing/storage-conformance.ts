@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { BoundStorage } from '../providers/storage/bound-storage';
 import { bytesToText, fromHex, toBytes, toHex } from '../providers/storage/bytes';
-import type { FunctionStorage, KeyValue, ScopeEnding, StorageScope, StorageScopeKind } from '../providers/storage/function-storage';
+import type { FunctionStorage, StorageEntry, ScopeEnding, StorageScope, StorageScopeKind } from '../providers/storage/function-storage';
 
 /**
  * Options of {@link describeStorageConformance}.
@@ -30,9 +30,9 @@ function freshScope(kind: StorageScopeKind = 'execution'): StorageScope {
 }
 
 const b = (text: string): Uint8Array => toBytes(text);
-const hexKeys = (rows: readonly KeyValue[]): string[] => rows.map((r) => toHex(r.key));
+const hexKeys = (rows: readonly StorageEntry[]): string[] => rows.map((r) => toHex(r.key));
 const texts = (values: readonly Uint8Array[]): string[] => values.map(bytesToText);
-const textKeys = (rows: readonly KeyValue[]): string[] => rows.map((r) => bytesToText(r.key));
+const textKeys = (rows: readonly StorageEntry[]): string[] => rows.map((r) => bytesToText(r.key));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -94,7 +94,8 @@ function checkHookShape(target: Constructor, kind: HookKind, key: string | symbo
   const types = (Reflect.getMetadata?.(DESIGN_PARAM_TYPES_KEY, target.prototype as object, key as string) ?? []) as unknown[];
   for (let i = 0; i < Math.min(types.length, params.length); i++) {
     const t = types[i];
-    if (typeof t !== 'function' || t === Object) continue;
+    // Object and Function say nothing: tsc records an interface as Object, and a class imported with `import type` as Function.
+    if (typeof t !== 'function' || t === Object || t === Function) continue;
     const name = (t as { name: string }).name;
     const isState = params[i] === 'state';
     if (isState && typeof stateClass === 'function' && (t === stateClass || (stateClass as { prototype: object }).prototype instanceof t)) continue;

@@ -13,7 +13,7 @@ jest.setTimeout(180_000);
 const run = promisify(execFile);
 
 describe('the main job', () => {
-  it('should print both samples computed by DuckDB through Silo workers, what ran where, and leave no storage behind', async () => {
+  it('should print the samples computed by DuckDB through Silo workers, what ran where, and leave no storage behind', async () => {
     const { stdout } = await run(process.execPath, ['-r', REGISTER_TS, join(REPO, 'samples', 'main-job.ts')], {
       cwd: REPO,
       env: { ...process.env, SILO_MAIN_ROWS: '100000' },
@@ -24,6 +24,8 @@ describe('the main job', () => {
     expect(stdout).toMatch(/execution [0-9a-f]{32}: 49 process calls on sink pids \[\d+(, \d+)*\], combine on \[\d+\], finalize streams on \[\d+(, \d+)*\]/);
     expect(stdout).toContain('  = SELECT city, sum(fare), count(*) FROM trips GROUP BY city\n');
     expect(stdout).toContain('  = SELECT * FROM trips ORDER BY fare DESC LIMIT 5 (fares)\n');
-    expect(stdout).toContain('storage left by both executions after their destructors: 0 scopes\n');
+    expect(stdout).toContain('  = one trip of trips per city of SELECT DISTINCT city FROM trips\n');
+    expect(stdout).toContain('  = SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id\n');
+    expect(stdout).toContain('storage left by the executions after their destructors: 0 scopes\n');
   });
 });

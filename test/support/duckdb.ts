@@ -22,7 +22,7 @@ export const REPO = resolve(__dirname, '..', '..');
 /** The conformance worker's entry (catalog `example`). */
 export const CONFORMANCE_ENTRY = join(REPO, 'samples', 'conformance', 'main.ts');
 
-/** The samples worker's entry (catalog `samples`: top_k, per_key_sum). */
+/** The samples worker's entry (catalog `samples`: top_k, per_key_sum, dedup, external_sort). */
 export const SAMPLES_ENTRY = join(REPO, 'samples', 'worker.ts');
 
 /** The environment native code and child processes of this process really see. */

@@ -22,7 +22,7 @@ export interface StorageScope {
 }
 
 /** One key and its value, as returned by scans and drains. */
-export interface KeyValue {
+export interface StorageEntry {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
 }
@@ -133,11 +133,11 @@ export interface FunctionStorage {
   getMany(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   put(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<void>;
   /** Writes all entries atomically (all or none). */
-  putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void>;
+  putMany(scope: StorageScope, ns: Uint8Array, entries: readonly StorageEntry[]): Promise<void>;
   /** Ordered range scan over keys of one namespace. */
-  scan(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]>;
+  scan(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<StorageEntry[]>;
   /** Atomically reads and deletes the entries a scan with the same options would return. */
-  drain(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]>;
+  drain(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<StorageEntry[]>;
   /** Deletes the given keys; returns how many existed. */
   delete(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<number>;
   /** Deletes the keys in a range; returns how many were deleted. */

@@ -7,7 +7,7 @@ import {
   type ScopeEnding,
   type ScopeStatus,
   type KeyRange,
-  type KeyValue,
+  type StorageEntry,
   type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
@@ -47,7 +47,7 @@ class Queue {
 interface ScopeData {
   readonly scope: StorageScope;
   /** ns hex → key hex → entry */
-  readonly kv: Map<string, Map<string, KeyValue>>;
+  readonly kv: Map<string, Map<string, StorageEntry>>;
   /** ns hex + '/' + key hex → entries */
   readonly logs: Map<string, LogEntry[]>;
   readonly counters: Map<string, bigint>;
@@ -112,7 +112,7 @@ export class MemoryStorage implements FunctionStorage {
     return d;
   }
 
-  private namespace(scope: StorageScope, ns: Uint8Array, create: boolean): Map<string, KeyValue> | undefined {
+  private namespace(scope: StorageScope, ns: Uint8Array, create: boolean): Map<string, StorageEntry> | undefined {
     const d = create ? this.data(scope, true) : this.data(scope, false);
     if (!d) return undefined;
     const k = toHex(ns);
@@ -141,12 +141,12 @@ export class MemoryStorage implements FunctionStorage {
     this.namespace(scope, ns, true)!.set(toHex(key), { key: copy(key), value: copy(value) });
   }
 
-  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void> {
+  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly StorageEntry[]): Promise<void> {
     const m = this.namespace(scope, ns, true)!;
     for (const e of entries) m.set(toHex(e.key), { key: copy(e.key), value: copy(e.value) });
   }
 
-  private select(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): KeyValue[] {
+  private select(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): StorageEntry[] {
     const m = this.namespace(scope, ns, false);
     if (!m) return [];
     const rows = [...m.values()].filter((e) => inRange(e.key, options)).sort((a, b) => compareBytes(a.key, b.key));
@@ -154,11 +154,11 @@ export class MemoryStorage implements FunctionStorage {
     return options.limit === undefined ? rows : rows.slice(0, Math.max(0, options.limit));
   }
 
-  async scan(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]> {
+  async scan(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<StorageEntry[]> {
     return this.select(scope, ns, options).map((e) => ({ key: copy(e.key), value: copy(e.value) }));
   }
 
-  async drain(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<KeyValue[]> {
+  async drain(scope: StorageScope, ns: Uint8Array, options?: ScanOptions): Promise<StorageEntry[]> {
     const rows = this.select(scope, ns, options);
     const m = this.namespace(scope, ns, false);
     for (const e of rows) m?.delete(toHex(e.key));

@@ -6,7 +6,7 @@ import {
   type GarbageCollectionOptions,
   type GarbageCollectionReport,
   type KeyRange,
-  type KeyValue,
+  type StorageEntry,
   type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
@@ -283,7 +283,7 @@ export class PostgresStorage implements FunctionStorage {
     );
   }
 
-  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void> {
+  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly StorageEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const unique = lastWriteWins(entries);
     await this.query(
@@ -293,7 +293,7 @@ export class PostgresStorage implements FunctionStorage {
     );
   }
 
-  async scan(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+  async scan(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<StorageEntry[]> {
     const params: unknown[] = [buf(encodeScope(scope)), buf(ns)];
     const range = PostgresStorage.range(options, params);
     params.push(normalizeLimit(options.limit) ?? null);
@@ -304,7 +304,7 @@ export class PostgresStorage implements FunctionStorage {
     return rows.map((r) => ({ key: own(r.key), value: own(r.value) }));
   }
 
-  async drain(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+  async drain(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<StorageEntry[]> {
     const limit = normalizeLimit(options.limit);
     if (limit === 0) return [];
     const params: unknown[] = [buf(encodeScope(scope)), buf(ns)];

@@ -3,7 +3,7 @@
  * limit normalisation, and last-write-wins de-duplication of batched puts.
  */
 import { toHex } from './bytes';
-import type { KeyValue, StorageScope, StorageScopeKind } from './function-storage';
+import type { StorageEntry, StorageScope, StorageScopeKind } from './function-storage';
 
 const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02, transaction: 0x03 };
 
@@ -74,8 +74,8 @@ export function normalizeLimit(limit: number | undefined): number | undefined {
  * lastWriteWins([{ key: k, value: a }, { key: k, value: b }]); // [{ key: k, value: b }]
  * ```
  */
-export function lastWriteWins(entries: readonly KeyValue[]): KeyValue[] {
-  const byKey = new Map<string, KeyValue>();
+export function lastWriteWins(entries: readonly StorageEntry[]): StorageEntry[] {
+  const byKey = new Map<string, StorageEntry>();
   for (const entry of entries) {
     const hex = toHex(entry.key);
     byKey.delete(hex);

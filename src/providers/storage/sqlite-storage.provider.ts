@@ -9,7 +9,7 @@ import {
   type GarbageCollectionOptions,
   type GarbageCollectionReport,
   type KeyRange,
-  type KeyValue,
+  type StorageEntry,
   type ListScopesOptions,
   type LogEntry,
   type LogScanOptions,
@@ -338,7 +338,7 @@ export class SqliteStorage implements FunctionStorage {
     await this.run(() => this.upsert().run(s, ns, key, value));
   }
 
-  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly KeyValue[]): Promise<void> {
+  async putMany(scope: StorageScope, ns: Uint8Array, entries: readonly StorageEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const s = encodeScope(scope);
     const upsert = this.upsert();
@@ -351,7 +351,7 @@ export class SqliteStorage implements FunctionStorage {
     );
   }
 
-  async scan(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+  async scan(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<StorageEntry[]> {
     const s = encodeScope(scope);
     const range = SqliteStorage.rangeSql(options);
     const sql = `SELECT key, value FROM silo_kv WHERE scope = ? AND ns = ?${range.sql} ORDER BY key ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
@@ -361,7 +361,7 @@ export class SqliteStorage implements FunctionStorage {
     );
   }
 
-  async drain(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<KeyValue[]> {
+  async drain(scope: StorageScope, ns: Uint8Array, options: ScanOptions = {}): Promise<StorageEntry[]> {
     const s = encodeScope(scope);
     const range = SqliteStorage.rangeSql(options);
     const limit = normalizeLimit(options.limit);
