@@ -8,7 +8,7 @@ import { field, makeRecordBatch, schemaOf, wire } from '../arrow';
 import { CliError } from './cli.error';
 
 /** One parsed field: its text and whether it was quoted (a quoted "" is an empty string, a bare empty field is NULL). */
-interface CsvCell {
+export interface CsvCell {
   readonly text: string;
   readonly quoted: boolean;
 }
@@ -22,10 +22,10 @@ interface CsvCell {
  * parseCsvRecords('a,b\n1,"x, y"\n'); // [[a, b], [1, "x, y"]] as cells
  * ```
  */
-export function parseCsvRecords(text: string, source = 'CSV input'): CsvCell[][] {
+export function parseCsvRecords(text: string, source = 'CSV input', firstLine = 1): CsvCell[][] {
   const records: CsvCell[][] = [];
   let record: CsvCell[] = [];
-  let line = 1;
+  let line = firstLine;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
   if (i >= n) return records;
@@ -101,19 +101,11 @@ const INT64_MAX = 2n ** 63n - 1n;
  * ```
  */
 export function readCsv(text: string, source = 'CSV input'): Table {
-  const records = parseCsvRecords(text, source).filter((r, i) => !(i > 0 && r.length === 1 && r[0].text === '' && !r[0].quoted));
+  const records = parseCsvRecords(text, source).filter((r, i) => !(i > 0 && isBlankRecord(r)));
   if (records.length === 0) throw new CliError(`${source} is empty. Give a header row with the column names, then one line per row.`);
-  const header = records[0].map((c) => c.text);
-  header.forEach((name, i) => {
-    if (name === '') throw new CliError(`${source}: column ${i + 1} of the header row has no name. Name every column.`);
-    if (header.indexOf(name) !== i) throw new CliError(`${source}: the header names column "${name}" twice. Give every column a unique name.`);
-  });
+  const header = csvHeader(records[0], source);
   const rows = records.slice(1);
-  rows.forEach((r, i) => {
-    if (r.length !== header.length) {
-      throw new CliError(`${source}: data row ${i + 1} has ${r.length} field(s), but the header has ${header.length} (${header.join(', ')}). Quote fields that contain commas.`);
-    }
-  });
+  rows.forEach((r, i) => checkCsvRow(r, i + 1, header, source));
   const fields: Field[] = [];
   const columns: Record<string, unknown[]> = {};
   header.forEach((name, c) => {
@@ -127,21 +119,82 @@ export function readCsv(text: string, source = 'CSV input'): Table {
   return new Table([batch]);
 }
 
-function inferColumn(cells: readonly CsvCell[]): { type: ReturnType<typeof wire.utf8>; values: unknown[] } {
-  const present = cells.filter((c) => !isNull(c)).map((c) => c.text.trim());
-  if (present.length > 0 && present.every((t) => INT.test(t) && fitsInt64(t))) {
-    return { type: wire.int64(), values: cells.map((c) => (isNull(c) ? null : BigInt(c.text.trim()))) };
-  }
-  if (present.length > 0 && present.every((t) => FLOAT.test(t))) {
-    return { type: wire.float64(), values: cells.map((c) => (isNull(c) ? null : Number(c.text.trim().replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')))) };
-  }
-  if (present.length > 0 && present.every((t) => BOOL.test(t))) {
-    return { type: wire.bool(), values: cells.map((c) => (isNull(c) ? null : c.text.trim().toLowerCase() === 'true')) };
-  }
-  return { type: wire.utf8(), values: cells.map((c) => (isNull(c) ? null : c.text)) };
+/**
+ * The column names of a header record; throws on an empty or repeated name.
+ *
+ * @example
+ * ```ts
+ * csvHeader(parseCsvRecords('a,b\n')[0]); // ['a', 'b']
+ * ```
+ */
+export function csvHeader(record: readonly CsvCell[], source: string): string[] {
+  const header = record.map((c) => c.text);
+  header.forEach((name, i) => {
+    if (name === '') throw new CliError(`${source}: column ${i + 1} of the header row has no name. Name every column.`);
+    if (header.indexOf(name) !== i) throw new CliError(`${source}: the header names column "${name}" twice. Give every column a unique name.`);
+  });
+  return header;
 }
 
-function isNull(cell: CsvCell): boolean {
+/** Throws when data row `n` (1-based) does not have one field per header column. */
+export function checkCsvRow(record: readonly CsvCell[], n: number, header: readonly string[], source: string): void {
+  if (record.length !== header.length) {
+    throw new CliError(`${source}: data row ${n} has ${record.length} field(s), but the header has ${header.length} (${header.join(', ')}). Quote fields that contain commas.`);
+  }
+}
+
+/** Whether a record is a blank line (one bare empty field), which readers skip. */
+export function isBlankRecord(record: readonly CsvCell[]): boolean {
+  return record.length === 1 && record[0].text === '' && !record[0].quoted;
+}
+
+/** A CSV column's inferred type. */
+export type CsvKind = 'int64' | 'float64' | 'bool' | 'utf8';
+
+/** The Arrow type of a {@link CsvKind}. */
+export function csvArrowType(kind: CsvKind): ReturnType<typeof wire.utf8> {
+  return kind === 'int64' ? wire.int64() : kind === 'float64' ? wire.float64() : kind === 'bool' ? wire.bool() : wire.utf8();
+}
+
+/**
+ * The narrowest kind that holds every non-NULL cell: int64, float64, bool, else utf8.
+ *
+ * @example
+ * ```ts
+ * inferCsvKind(cells); // 'float64' for 1, 2.5, (empty)
+ * ```
+ */
+export function inferCsvKind(cells: readonly CsvCell[]): CsvKind {
+  const present = cells.filter((c) => !isNull(c)).map((c) => c.text.trim());
+  if (present.length > 0 && present.every((t) => INT.test(t) && fitsInt64(t))) return 'int64';
+  if (present.length > 0 && present.every((t) => FLOAT.test(t))) return 'float64';
+  if (present.length > 0 && present.every((t) => BOOL.test(t))) return 'bool';
+  return 'utf8';
+}
+
+/**
+ * One cell as a value of `kind`, or `undefined` when the text is not of that kind.
+ *
+ * @example
+ * ```ts
+ * csvValue('int64', { text: '7', quoted: false }); // 7n
+ * ```
+ */
+export function csvValue(kind: CsvKind, cell: CsvCell): unknown {
+  if (isNull(cell)) return null;
+  if (kind === 'utf8') return cell.text;
+  const t = cell.text.trim();
+  if (kind === 'int64') return INT.test(t) && fitsInt64(t) ? BigInt(t) : undefined;
+  if (kind === 'float64') return FLOAT.test(t) ? Number(t.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')) : undefined;
+  return BOOL.test(t) ? t.toLowerCase() === 'true' : undefined;
+}
+
+function inferColumn(cells: readonly CsvCell[]): { type: ReturnType<typeof wire.utf8>; values: unknown[] } {
+  const kind = inferCsvKind(cells);
+  return { type: csvArrowType(kind), values: cells.map((c) => csvValue(kind, c)) };
+}
+
+export function isNull(cell: CsvCell): boolean {
   return !cell.quoted && cell.text === '';
 }
 

@@ -38,11 +38,7 @@ export function parseJsonRows(text: string, source = 'JSON input'): Record<strin
       }
     });
   }
-  rows.forEach((row, i) => {
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new CliError(`${source}: row ${i + 1} is ${Array.isArray(row) ? 'an array' : row === null ? 'null' : `a ${typeof row}`}, not an object. Give one object per row, e.g. {"city": "Lima", "fare": 12.5}.`);
-    }
-  });
+  rows.forEach((row, i) => checkJsonRow(row, i + 1, source));
   return rows as Record<string, unknown>[];
 }
 
@@ -77,6 +73,52 @@ export function readJson(text: string, source = 'JSON input'): Table {
     columns[name] = inferred.values;
   }
   return new Table([makeRecordBatch(schemaOf(fields), columns, { numRows: rows.length })]);
+}
+
+/** A JSON column's inferred type. */
+export type JsonKind = 'int64' | 'float64' | 'bool' | 'utf8';
+
+/**
+ * One JSON value as a value of `kind`, or `undefined` when it is not of that kind.
+ *
+ * @example
+ * ```ts
+ * jsonCell('int64', 3); // 3n
+ * ```
+ */
+export function jsonCell(kind: JsonKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (kind === 'utf8') return typeof value === 'string' ? value : undefined;
+  if (kind === 'int64') return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  if (kind === 'float64') return typeof value === 'number' ? value : undefined;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/**
+ * Infers a column's kind from its values (throws on objects, arrays, or mixed kinds).
+ *
+ * @example
+ * ```ts
+ * inferJsonKind('fare', [1, 2.5, null], 'JSON input'); // 'float64'
+ * ```
+ */
+export function inferJsonKind(name: string, values: readonly unknown[], source: string): JsonKind {
+  const type = inferColumn(name, values, source).type;
+  return String(type) === 'Int64' ? 'int64' : String(type) === 'Float64' ? 'float64' : String(type) === 'Bool' ? 'bool' : 'utf8';
+}
+
+/**
+ * Checks that a parsed JSON row is an object (row `n`, 1-based, for the message).
+ *
+ * @example
+ * ```ts
+ * checkJsonRow({ a: 1 }, 1, 'JSON input');
+ * ```
+ */
+export function checkJsonRow(row: unknown, n: number, source: string): asserts row is Record<string, unknown> {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+    throw new CliError(`${source}: row ${n} is ${Array.isArray(row) ? 'an array' : row === null ? 'null' : `a ${typeof row}`}, not an object. Give one object per row, e.g. {"city": "Lima", "fare": 12.5}.`);
+  }
 }
 
 function inferColumn(name: string, values: readonly unknown[], source: string): { type: ReturnType<typeof wire.utf8>; values: unknown[] } {

@@ -7,7 +7,10 @@
  *   silo run <entry> <function> --input F            run a function through real worker processes
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
  *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
- *   silo storage inspect|gc [--execution ID]         the storage backend the workers share
+ *   silo init <dir>                                  a new project: one function, its test, a worker entry
+ *   silo storage inspect                             the scopes in the storage the workers share
+ *   silo storage gc [--execution ID] [--vacuum]      remove expired scopes' data (then reclaim its space)
+ *   silo storage vacuum                              reclaim the space of deleted data
  *
  * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
  * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
@@ -17,11 +20,12 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, RunConfigurationError } from '../client';
 import { isSiloError } from '../errors';
 import { CliError } from './cli.error';
 import { packageVersion } from './package-version';
+import { initCommand } from './commands/init.command';
 import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
 import { sqlCommand } from './commands/sql.command';
-import { storageGcCommand, storageInspectCommand } from './commands/storage.command';
+import { storageGcCommand, storageInspectCommand, storageVacuumCommand } from './commands/storage.command';
 
 /**
  * Builds the `silo` program (exported so tests can drive it without a child process).
@@ -72,7 +76,7 @@ export function buildProgram(): Command {
     .usage('<entry> <function> --input FILE [options]  |  --url URL [--url URL ...] <function> --input FILE [options]')
     .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, or an HTTP worker's base URL (then <function> follows); omit it when --url names the workers")
     .argument('[function]', 'the function: name or schema.name')
-    .requiredOption('--input <file>', 'input rows: .csv (header row), .json / .ndjson, or .arrow')
+    .requiredOption('--input <file>', 'input rows, read as the sink takes them: .csv (header row), .json / .ndjson, .arrow / .arrows, or .parquet (through DuckDB)')
     .option('--arg <name=value>', 'an argument, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--url <url>', 'an HTTP worker base URL, as silo serve --http prints it (repeatable: each request goes to the next)', (value: string, all: string[] | undefined) => [...(all ?? []), value])
     .option('--auth-token <token>', 'bearer token for HTTP workers (default: $SILO_AUTH_TOKEN)')
@@ -81,8 +85,8 @@ export function buildProgram(): Command {
     .option('--gzip', 'gzip request bodies of 16 KiB or more sent to HTTP workers (for slow links)')
     .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
-    .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it; - writes it to stdout')
-    .option('--format <format>', 'format of --out: csv, json, ndjson or arrow (default: the file extension; csv for --out -)')
+    .option('--out <file>', 'write the result, as it arrives, to .csv, .json, .ndjson, .arrow or .parquet instead of printing it; - writes it to stdout')
+    .option('--format <format>', 'format of --out: csv, json, ndjson, arrow or parquet (default: the file extension; csv for --out -)')
     .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
     .option('--rows <n>', 'rows to print', '20')
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
@@ -116,6 +120,15 @@ export function buildProgram(): Command {
       await sqlCommand(entry, query, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
     });
 
+  program
+    .command('init')
+    .description('create a project: package.json (vgi-silo and its peers), TypeScript and Jest set up for decorators, one function, its test, a worker entry, a README with the ATTACH SQL')
+    .argument('<dir>', 'a new or empty directory')
+    .option('--catalog <name>', 'the catalog the worker serves (default: the directory name)')
+    .action((dir: string, opts: { catalog?: string }) => {
+      process.stdout.write(initCommand(dir, opts));
+    });
+
   const storage = program.command('storage').description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');
   storage
     .command('inspect')
@@ -128,8 +141,15 @@ export function buildProgram(): Command {
     .description('remove the data of scopes whose lease expired (and tombstones of ended executions whose time is up)')
     .option('--execution <id>', 'end this execution now, as its destructor would: remove its data; workers refuse its later calls')
     .option('--all-expired-now', 'collect as if every lease had expired now: removes the data of running queries too')
-    .action(async (opts: { execution?: string; allExpiredNow?: boolean }) => {
+    .option('--vacuum', 'then reclaim the space of the removed data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables) and report the size before and after')
+    .action(async (opts: { execution?: string; allExpiredNow?: boolean; vacuum?: boolean }) => {
       process.stdout.write(await storageGcCommand(process.env, opts));
+    });
+  storage
+    .command('vacuum')
+    .description('reclaim the space of deleted data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables); reports the size before and after')
+    .action(async () => {
+      process.stdout.write(await storageVacuumCommand(process.env));
     });
   return program;
 }

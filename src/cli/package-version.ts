@@ -15,13 +15,32 @@ import { dirname, join } from 'node:path';
  * ```
  */
 export function packageVersion(from: string = __dirname): string {
+  return packageManifest(from)?.version ?? 'unknown';
+}
+
+/** The fields of vgi-silo's package.json that `silo init` reads. */
+export interface PackageManifest {
+  readonly version: string;
+  readonly peerDependencies?: Readonly<Record<string, string>>;
+  readonly devDependencies?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The nearest package.json named `vgi-silo` above this file, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * packageManifest()?.peerDependencies?.['apache-arrow']; // '^21.2.0'
+ * ```
+ */
+export function packageManifest(from: string = __dirname): PackageManifest | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'vgi-silo' && pkg.version) return pkg.version;
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Partial<PackageManifest> & { name?: string };
+      if (pkg.name === 'vgi-silo' && pkg.version) return pkg as PackageManifest;
     } catch {
       // no package.json here (or not ours): keep walking up
     }
-    if (dirname(dir) === dir) return 'unknown';
+    if (dirname(dir) === dir) return undefined;
   }
 }

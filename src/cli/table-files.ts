@@ -1,14 +1,17 @@
 /**
  * Input and output files of `silo run`, chosen by extension: `.csv`, `.json` / `.ndjson`
- * / `.jsonl`, and Arrow IPC (`.arrow`, `.arrows`, `.ipc`; stream or file format). The
- * output may also go to stdout (`--out -`) in the format `--format` names.
+ * / `.jsonl`, Arrow IPC (`.arrow`, `.arrows`, `.ipc`; stream or file format) and, for the
+ * output, `.parquet` (through DuckDB). The output may also go to stdout (`--out -`) in the
+ * format `--format` names. Output is written batch by batch as it arrives
+ * ({@link TableOutput.open}); `silo run` streams its input with `openTableSource`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
-import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { AsyncByteQueue, type RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, type Schema, Table, tableFromIPC } from 'apache-arrow';
 import { CliError } from './cli.error';
 import { readCsv } from './csv-reader';
 import { readJson } from './json-reader';
+import { ParquetWriter } from './parquet-files';
 
 const READERS: Record<string, (text: Buffer, source: string) => Table> = {
   '.csv': (bytes, source) => readCsv(bytes.toString('utf8'), source),
@@ -59,7 +62,7 @@ export function readTableFile(path: string): Table {
  * TABLE_FORMATS.includes('ndjson'); // true
  * ```
  */
-export const TABLE_FORMATS = ['csv', 'json', 'ndjson', 'arrow'] as const;
+export const TABLE_FORMATS = ['csv', 'json', 'ndjson', 'arrow', 'parquet'] as const;
 
 /**
  * One of {@link TABLE_FORMATS}.
@@ -74,6 +77,16 @@ export type TableFormat = (typeof TABLE_FORMATS)[number];
 /** `--out -`: the result goes to stdout. */
 export const STDOUT_PATH = '-';
 
+/**
+ * Extensions `silo run --out` accepts.
+ *
+ * @example
+ * ```ts
+ * OUTPUT_EXTENSIONS.includes('.parquet'); // true
+ * ```
+ */
+export const OUTPUT_EXTENSIONS = ['.csv', '.json', '.ndjson', '.jsonl', '.arrow', '.arrows', '.ipc', '.parquet'];
+
 /** An output encoding: the format plus, for Arrow, which of the two IPC layouts. */
 type Encoding = TableFormat | 'arrow-stream';
 
@@ -85,6 +98,7 @@ const ENCODING_BY_EXTENSION: Record<string, Encoding> = {
   '.arrow': 'arrow',
   '.ipc': 'arrow',
   '.arrows': 'arrow-stream',
+  '.parquet': 'parquet',
 };
 
 /**
@@ -101,7 +115,27 @@ export interface TableOutput {
   readonly destination: string;
   readonly format: TableFormat;
   /** Writes the table to the file, or to `stdout` when the destination is `-`. */
-  write(table: Table, stdout: NodeJS.WritableStream & { isTTY?: boolean }): void;
+  write(table: Table, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<void>;
+  /** Opens the destination for batches of `schema`, written as they come. */
+  open(schema: Schema, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<BatchWriter>;
+}
+
+/**
+ * Batches written as they arrive; `close()` ends the file (the JSON array's bracket, the
+ * Arrow footer, the Parquet copy).
+ *
+ * @example
+ * ```ts
+ * const writer = await output.open(schema, process.stdout);
+ * writer.write(batch);
+ * await writer.close();
+ * ```
+ */
+export interface BatchWriter {
+  write(batch: RecordBatch): void;
+  close(): Promise<void>;
+  /** Rows written so far. */
+  readonly rows: number;
 }
 
 /**
@@ -123,32 +157,122 @@ export function resolveTableOutput(out: string | undefined, format: string | und
   }
   if (out === STDOUT_PATH) {
     const chosen = named ?? 'csv';
-    return {
-      destination: 'stdout',
-      format: chosen,
-      write(table, stdout) {
-        if (chosen === 'arrow' && stdout.isTTY) {
-          throw new CliError('--out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.');
-        }
-        stdout.write(encodeTable(table, chosen === 'arrow' ? 'arrow-stream' : chosen));
-      },
+    if (chosen === 'parquet') throw new CliError('--out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.');
+    const encoding: Encoding = chosen === 'arrow' ? 'arrow-stream' : chosen;
+    const open = async (schema: Schema, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<BatchWriter> => {
+      if (chosen === 'arrow' && stdout.isTTY) {
+        throw new CliError('--out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.');
+      }
+      return encoder(schema, encoding, (bytes) => stdout.write(bytes), async () => undefined);
     };
+    return { destination: 'stdout', format: chosen, open, write: (table, stdout) => writeWhole(open, table, stdout) };
   }
   const byExtension = ENCODING_BY_EXTENSION[extname(out).toLowerCase()];
   const encoding: Encoding | undefined = named === undefined ? byExtension : named === 'arrow' && byExtension === 'arrow-stream' ? 'arrow-stream' : named;
   if (encoding === undefined) {
     const ext = extname(out) || '(none)';
-    throw new CliError(`--out "${out}": unsupported file extension ${ext}. Use one of ${TABLE_FILE_EXTENSIONS.join(', ')}, or name the format with --format ${TABLE_FORMATS.join('|')}.`);
+    throw new CliError(`--out "${out}": unsupported file extension ${ext}. Use one of ${OUTPUT_EXTENSIONS.join(', ')}, or name the format with --format ${TABLE_FORMATS.join('|')}.`);
+  }
+  const open = async (schema: Schema): Promise<BatchWriter> => {
+    if (encoding !== 'parquet') return fileEncoder(out, schema, encoding);
+    const parquet = await ParquetWriter.open(out, schema);
+    let rows = 0;
+    return {
+      write: (batch) => ((rows += batch.numRows), parquet.write(batch)),
+      close: () => parquet.close(),
+      get rows() {
+        return rows;
+      },
+    };
+  };
+  return { destination: out, format: encoding === 'arrow-stream' ? 'arrow' : encoding, open, write: (table) => writeWhole(open, table, process.stdout) };
+}
+
+/** A file written batch by batch in a streamable encoding. */
+function fileEncoder(out: string, schema: Schema, encoding: Exclude<Encoding, 'parquet'>): BatchWriter {
+  let fd: number;
+  try {
+    fd = openSync(out, 'w');
+  } catch (e) {
+    throw new CliError(`Cannot write the output file "${out}": ${(e as Error).message}.`);
+  }
+  // Synchronous writes: the file takes each batch before the next is decoded, so nothing piles up.
+  return encoder(schema, encoding, (bytes) => writeAll(fd, bytes, out), async () => closeSync(fd));
+}
+
+async function writeWhole(open: TableOutput['open'], table: Table, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<void> {
+  const writer = await open(table.schema, stdout);
+  for (const batch of table.batches) writer.write(batch);
+  await writer.close();
+}
+
+function writeAll(fd: number, bytes: Uint8Array | string, path: string): void {
+  try {
+    const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    for (let at = 0; at < buffer.length; ) at += writeSync(fd, buffer, at, buffer.length - at);
+  } catch (e) {
+    throw new CliError(`Cannot write the output file "${path}": ${(e as Error).message}.`);
+  }
+}
+
+/** The byte queue an Arrow writer writes into, handing every chunk straight to a sink. */
+class ForwardingQueue extends AsyncByteQueue {
+  constructor(private readonly sink: (bytes: Uint8Array) => void) {
+    super();
+  }
+
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.sink(value);
+  }
+}
+
+/** A {@link BatchWriter} encoding batches as `encoding` into `sink`. */
+function encoder(schema: Schema, encoding: Exclude<Encoding, 'parquet'>, sink: (bytes: Uint8Array | string) => void, end: () => Promise<void>): BatchWriter {
+  let rows = 0;
+  const names = schema.fields.map((f) => f.name);
+  let writeBatch: (batch: RecordBatch) => void;
+  let finish: () => void;
+  switch (encoding) {
+    case 'csv': {
+      sink(`${names.map(csvField).join(',')}\n`);
+      writeBatch = (batch) => sink(toRows(new Table([batch])).map((row) => `${csvLine(names, row)}\n`).join(''));
+      finish = () => undefined;
+      break;
+    }
+    case 'ndjson':
+      writeBatch = (batch) => sink(toRows(new Table([batch])).map((r) => `${JSON.stringify(r)}\n`).join(''));
+      finish = () => undefined;
+      break;
+    case 'json':
+      // The same text as JSON.stringify(rows, null, 2), an element at a time.
+      writeBatch = (batch) => {
+        const text = toRows(new Table([batch])).map((r) => `  ${JSON.stringify(r, null, 2).replace(/\n/g, '\n  ')}`).join(',\n');
+        if (text !== '') sink(`${rows === 0 ? '[\n' : ',\n'}${text}`);
+      };
+      finish = () => sink(rows === 0 ? '[]\n' : '\n]\n');
+      break;
+    case 'arrow':
+    case 'arrow-stream': {
+      const writer = encoding === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+      // Bytes go to the sink as the writer produces them, instead of queueing for a reader.
+      writer.reset(new ForwardingQueue(sink), schema);
+      writeBatch = (batch) => writer.write(batch);
+      finish = () => void writer.finish();
+      break;
+    }
   }
   return {
-    destination: out,
-    format: encoding === 'arrow-stream' ? 'arrow' : encoding,
-    write(table) {
-      try {
-        writeFileSync(out, encodeTable(table, encoding));
-      } catch (e) {
-        throw new CliError(`Cannot write the output file "${out}": ${(e as Error).message}.`);
-      }
+    write(batch) {
+      if (batch.numRows === 0) return;
+      writeBatch(batch);
+      rows += batch.numRows;
+    },
+    async close() {
+      finish();
+      await end();
+    },
+    get rows() {
+      return rows;
     },
   };
 }
@@ -163,28 +287,19 @@ export function resolveTableOutput(out: string | undefined, format: string | und
  * ```
  */
 export function writeTableFile(path: string, table: Table): void {
-  resolveTableOutput(path, undefined)!.write(table, process.stdout);
+  resolveTableOutput(path, undefined);
+  const encoding = ENCODING_BY_EXTENSION[extname(path).toLowerCase()];
+  if (encoding === 'parquet') throw new CliError(`--out "${path}": to write Parquet from SQL, let DuckDB do it: COPY (SELECT ...) TO 'out.parquet' (FORMAT parquet).`);
+  const writer = fileEncoder(path, table.schema, encoding);
+  for (const batch of table.batches) writer.write(batch);
+  // The file encoder's close only finishes the encoding and closes the file, synchronously.
+  void writer.close();
 }
 
 function parseFormat(format: string): TableFormat {
   const normalized = format.trim().toLowerCase();
   if ((TABLE_FORMATS as readonly string[]).includes(normalized)) return normalized as TableFormat;
   throw new CliError(`--format "${format}" is not an output format. Use one of ${TABLE_FORMATS.join(', ')}.`);
-}
-
-function encodeTable(table: Table, encoding: Encoding): Uint8Array | string {
-  switch (encoding) {
-    case 'csv':
-      return toCsv(table);
-    case 'json':
-      return `${JSON.stringify(toRows(table), null, 2)}\n`;
-    case 'ndjson':
-      return toRows(table).map((r) => `${JSON.stringify(r)}\n`).join('');
-    case 'arrow':
-      return tableToIPC(table, 'file');
-    case 'arrow-stream':
-      return tableToIPC(table, 'stream');
-  }
 }
 
 /**
@@ -226,11 +341,8 @@ export function jsonValue(value: unknown): unknown {
   return value ?? null;
 }
 
-function toCsv(table: Table): string {
-  const names = table.schema.fields.map((f) => f.name);
-  const lines = [names.map(csvField).join(',')];
-  for (const row of toRows(table)) lines.push(names.map((n) => (row[n] === null ? '' : csvField(typeof row[n] === 'object' ? JSON.stringify(row[n]) : String(row[n])))).join(','));
-  return `${lines.join('\n')}\n`;
+function csvLine(names: readonly string[], row: Record<string, unknown>): string {
+  return names.map((n) => (row[n] === null ? '' : csvField(typeof row[n] === 'object' ? JSON.stringify(row[n]) : String(row[n])))).join(',');
 }
 
 function csvField(text: string): string {

@@ -9,7 +9,8 @@ import { jsonValue } from './table-files';
 const MAX_CELL = 40;
 
 /**
- * The first `maxRows` rows of `table` as text.
+ * The first `maxRows` rows of `table` as text; `totalRows` is how many rows the result
+ * has when `table` holds only the first ones.
  *
  * @example
  * ```ts
@@ -18,9 +19,9 @@ const MAX_CELL = 40;
  * // │ city │  sum  │ ...
  * ```
  */
-export function formatTable(table: Table, maxRows = 20): string {
+export function formatTable(table: Table, maxRows = 20, totalRows = table.numRows): string {
   const names = table.schema.fields.map((f) => f.name);
-  if (names.length === 0) return `(${table.numRows} row${table.numRows === 1 ? '' : 's'}, no columns)`;
+  if (names.length === 0) return `(${totalRows} row${totalRows === 1 ? '' : 's'}, no columns)`;
   const types = table.schema.fields.map((f) => typeName(f.type));
   const shown = Math.min(maxRows, table.numRows);
   const columns = names.map((n) => table.getChild(n)!);
@@ -35,8 +36,8 @@ export function formatTable(table: Table, maxRows = 20): string {
   const out = [line('┌', '┬', '┐'), row(names, left), row(types, left), line('├', '┼', '┤')];
   for (const r of cells) out.push(row(r, numeric));
   out.push(line('└', '┴', '┘'));
-  const more = table.numRows - shown;
-  out.push(`${table.numRows} row${table.numRows === 1 ? '' : 's'}${more > 0 ? ` (${shown} shown)` : ''}`);
+  const more = totalRows - shown;
+  out.push(`${totalRows} row${totalRows === 1 ? '' : 's'}${more > 0 ? ` (${shown} shown)` : ''}`);
   return out.join('\n');
 }
 

@@ -28,6 +28,8 @@ export interface FinalizePlan {
   /** Called with each non-empty output batch. */
   readonly onBatch: (batch: RecordBatch) => void;
   readonly onStreamDone: () => void;
+  /** Keep the batches in the outcome (default true); false when `onBatch` consumes them. */
+  readonly keepBatches?: boolean;
 }
 
 /** What the source produced. */
@@ -99,7 +101,7 @@ export async function runFinalize(plan: FinalizePlan): Promise<FinalizeOutcome> 
         const batch = await stream.next();
         if (batch === null) break;
         if (batch.numRows > 0) {
-          batches[i].push(batch);
+          if (plan.keepBatches !== false) batches[i].push(batch);
           plan.onBatch(batch);
         }
       }

@@ -42,7 +42,7 @@ export { bindArgumentsByName } from './argument-binding';
 export { nullableSchema } from './bind-call';
 export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
 export { runFunction } from './run-function';
-export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunRequest, RunTimings, ClientSecret, DestructorOutcome } from './run-function.types';
+export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunRequest, RunTimings, ClientSecret, DestructorOutcome, RunInputSource } from './run-function.types';
 export {
   WorkerExitedError,
   WorkerProtocolViolation,

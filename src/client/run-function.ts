@@ -16,7 +16,7 @@ import { runFinalize } from './finalize-phase';
 import { type HttpRequestInfo } from './http-connection';
 import { HttpFleet } from './http-fleet';
 import { parseProtocolChoice, ProtocolSetting, protocolVersionOf } from './protocol-choice';
-import { type DestructorOutcome, type RunFunctionOptions, type RunFunctionResult, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
+import { type DestructorOutcome, type RunFunctionOptions, type RunFunctionResult, type RunInputSource, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
 import { combineOn, runSink } from './sink-phase';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
 import { type ProtocolSource, type ReceivedLog } from './worker-connection';
@@ -179,6 +179,7 @@ class RunState {
 
     t = this.enter('bind');
     const inputSchema = nullableSchema(options.input.schema);
+    const input = inputBatches(options.input, inputSchema, batchSize);
     const attachOpaqueData = discovery.attach.attachOpaqueData;
     const bound = await bindFunction(first, { fn, arguments: bindArgumentsByName(fn, typeof options.args === 'function' ? options.args(fn) : (options.args ?? {})), inputSchema, attachOpaqueData, settings: options.settings, secrets: options.secrets });
     const outputSchema = bound.response.outputSchema;
@@ -186,13 +187,15 @@ class RunState {
     this.timings.bindMs = Date.now() - t;
     if (this.aborted()) throw this.cancelled();
 
-    const batches = splitInput(options.input, inputSchema, batchSize);
-    this.progress.totalRows = options.input.numRows;
-    this.progress.totalBatches = batches.length;
+    // The first batch is read before the sink starts: an empty input mints nothing.
+    const head = await input.next();
+    this.progress.totalRows = options.input.numRows ?? 0;
+    // A source's batches are counted from its row count when it knows it (full batches but the last).
+    this.progress.totalBatches = isInputSource(options.input) ? Math.ceil((options.input.numRows ?? 0) / batchSize) : options.input.batches.reduce((n, b) => n + Math.ceil(b.numRows / batchSize), 0);
     const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
     const base = { outputSchema, functionName, protocol: protocolVersionOf(discovery.protocol), ...records };
     // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
-    if (batches.length === 0) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
+    if (head.done === true) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
 
     const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
     let executionId: Uint8Array | null = null;
@@ -206,7 +209,7 @@ class RunState {
         outputSchema,
         bindOpaqueData: bound.response.opaqueData,
         inputSchema,
-        batches,
+        batches: prepend(head.value, input),
         connections: this.sinkConnections,
         batchesPerMorsel: Math.max(1, options.batchesPerMorsel ?? 2),
         batchIndex: flags.requiresInputBatchIndex,
@@ -242,8 +245,15 @@ class RunState {
         pooled: options.finalizeProcesses === 'pooled',
         launcher: this.launcher,
         stopped: () => this.aborted() || this.progress.rowsOut >= limit,
+        keepBatches: options.keepOutput !== false,
         onBatch: (batch) => {
+          // What the caller streams is what result.output holds: projected, cut at the limit.
+          const room = limit - this.progress.rowsOut;
           this.progress.rowsOut += batch.numRows;
+          if (options.onOutputBatch !== undefined && room > 0) {
+            const projected = projection.local ? new Table([batch]).select(projection.local).batches[0] : batch;
+            options.onOutputBatch(projected.numRows > room ? projected.slice(0, room) : projected);
+          }
           this.report();
         },
         onStreamDone: () => {
@@ -346,14 +356,33 @@ function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {
   return 'destructor';
 }
 
-/** DuckDB's vectors: batches of at most `size` rows, each on the (all-nullable) input schema. */
-function splitInput(input: Table, schema: Schema, size: number): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  for (const batch of input.batches) {
-    const bound = conformBatchToSchema(batch, schema, 'the run input');
-    for (let at = 0; at < bound.numRows; at += size) out.push(bound.slice(at, Math.min(bound.numRows, at + size)));
+/**
+ * DuckDB's vectors: batches of at most `size` rows, each on the (all-nullable) input
+ * schema, read from the input only as they are asked for. Empty batches are skipped.
+ */
+async function* inputBatches(input: Table | RunInputSource, schema: Schema, size: number): AsyncGenerator<RecordBatch, void, undefined> {
+  const source: AsyncIterator<RecordBatch> | Iterator<RecordBatch> = isInputSource(input) ? input.batches() : input.batches[Symbol.iterator]();
+  for (;;) {
+    const next = await source.next();
+    if (next.done === true) return;
+    const bound = conformBatchToSchema(next.value, schema, 'the run input');
+    for (let at = 0; at < bound.numRows; at += size) yield bound.slice(at, Math.min(bound.numRows, at + size));
   }
-  return out;
+}
+
+/** A source to pull rather than a table (told apart by shape: a table from another copy of apache-arrow is still a table). */
+function isInputSource(input: Table | RunInputSource): input is RunInputSource {
+  return typeof input.batches === 'function';
+}
+
+/** `first`, then the rest of `rest`. */
+async function* prepend(first: RecordBatch, rest: AsyncIterator<RecordBatch>): AsyncGenerator<RecordBatch, void, undefined> {
+  yield first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
 }
 
 interface Projection {

@@ -2,7 +2,7 @@
  * Options and results of `runFunction`: one query of a buffering function driven over
  * the wire through real worker processes.
  */
-import { type Schema, type Table } from 'apache-arrow';
+import { type RecordBatch, type Schema, type Table } from 'apache-arrow';
 import { type LogRecord } from '../protocol';
 import { type DiscoveredFunction } from './discovery';
 import { type ProtocolChoice, type ProtocolVersion } from './protocol-choice';
@@ -18,6 +18,23 @@ export interface ClientSecret {
   readonly scope?: readonly string[];
   /** Its key/value pairs. */
   readonly values: Readonly<Record<string, string | number | bigint | boolean>>;
+}
+
+/**
+ * A TABLE input read as the run goes: the schema is known up front (bind needs it), the
+ * batches are pulled one at a time, in order, when a sink connection takes its next
+ * morsel. `numRows` is the row count when known beforehand (progress shows it).
+ *
+ * @example
+ * ```ts
+ * const input: RunInputSource = { schema, batches: () => readBatchesOf(file) };
+ * await runFunction({ command, function: 'buffer_input', input });
+ * ```
+ */
+export interface RunInputSource {
+  readonly schema: Schema;
+  batches(): AsyncIterator<RecordBatch> | Iterator<RecordBatch>;
+  readonly numRows?: number;
 }
 
 /** Where a run is. */
@@ -98,8 +115,12 @@ export interface RunFunctionOptions {
   readonly function: string;
   /** The schema of the function (instead of `schema.name`). */
   readonly schema?: string;
-  /** The TABLE input. An empty table runs nothing, as in DuckDB. */
-  readonly input: Table;
+  /**
+   * The TABLE input: a table, or a {@link RunInputSource} whose batches are read only as
+   * the sink takes them (so a large file never sits in memory whole). An empty input runs
+   * nothing, as in DuckDB.
+   */
+  readonly input: Table | RunInputSource;
   /**
    * Arguments by parameter name, positional and named alike: `{ k: 5n, by: 'fare' }` — or
    * a function of the discovered function returning them (to parse text against the
@@ -133,6 +154,14 @@ export interface RunFunctionOptions {
   /** Cancels the run: live finalize streams get a cancel tick, busy sink workers are dropped, the destructor runs. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RunProgress) => void;
+  /**
+   * Every output batch as it arrives (after projection and `limit`), streams interleaved
+   * as they answer. With `keepOutput: false` the batches are handed here only and
+   * `result.output` is empty, so an output of any size passes through bounded memory.
+   */
+  readonly onOutputBatch?: (batch: RecordBatch) => void;
+  /** Keep the output batches for `result.output` (default true). */
+  readonly keepOutput?: boolean;
   /** Every worker log batch as it arrives (they are also returned). */
   readonly onLog?: (log: RunLog) => void;
   /** Worker stderr as it arrives (its tail is always kept for crash reports). Processes only. */

@@ -19,7 +19,11 @@ export interface SinkPlan {
   readonly outputSchema: Schema;
   readonly bindOpaqueData: Uint8Array | null;
   readonly inputSchema: Schema;
-  readonly batches: readonly RecordBatch[];
+  /**
+   * The input batches: an array, or an iterator pulled one morsel at a time as a
+   * connection becomes free (a streamed input is then read no faster than it is sunk).
+   */
+  readonly batches: readonly RecordBatch[] | AsyncIterator<RecordBatch> | Iterator<RecordBatch>;
   /** The sink connections; the first one is the primary. */
   readonly connections: readonly VgiConnection[];
   readonly batchesPerMorsel: number;
@@ -55,10 +59,7 @@ export interface SinkOutcome {
  * ```
  */
 export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
-  const morsels: { index: number; batches: readonly RecordBatch[] }[] = [];
-  for (let at = 0; at < plan.batches.length; at += plan.batchesPerMorsel) {
-    morsels.push({ index: morsels.length, batches: plan.batches.slice(at, at + plan.batchesPerMorsel) });
-  }
+  const takeMorsel = morselTaker(plan.batches, plan.batchesPerMorsel);
   const ref = { functionName: plan.functionName, schemaPath: plan.schemaPath, attachOpaqueData: plan.attachOpaqueData };
   const init = async (conn: VgiConnection, executionId: Uint8Array | null): Promise<Uint8Array> => {
     const stream = await conn.openInit({
@@ -78,13 +79,13 @@ export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
   // In join order; the primary joins synchronously with the first morsel, so it is first.
   const used: VgiConnection[] = [];
   const finished: { conn: VgiConnection; last: Uint8Array }[] = [];
-  let next = 0;
   let failure: unknown = null;
 
   const drive = async (conn: VgiConnection): Promise<void> => {
     let last: Uint8Array | undefined;
-    while (failure === null && !plan.stopped() && next < morsels.length) {
-      const morsel = morsels[next++];
+    while (failure === null && !plan.stopped()) {
+      const morsel = await takeMorsel();
+      if (morsel === null || failure !== null) break;
       if (!used.includes(conn)) {
         // The primary's init already ran; every other connection joins on its first morsel.
         if (conn !== primary) await init(conn, executionId);
@@ -116,6 +117,38 @@ export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
   if (failure !== null) throw failure;
   const combiner = finished[finished.length - 1]?.conn ?? primary;
   return { executionId, stateIds: finished.map((f) => f.last), used, combiner };
+}
+
+/** One morsel: consecutive batches sharing a `batch_index`. */
+interface Morsel {
+  readonly index: number;
+  readonly batches: readonly RecordBatch[];
+}
+
+/**
+ * Hands out morsels in input order, one caller at a time: takes are chained, so the
+ * connection that asked first gets the first morsel even when reading it waits on the
+ * input. `null` once the input ends.
+ */
+function morselTaker(batches: SinkPlan['batches'], perMorsel: number): () => Promise<Morsel | null> {
+  const iterator = Array.isArray(batches) ? (batches as readonly RecordBatch[])[Symbol.iterator]() : (batches as AsyncIterator<RecordBatch> | Iterator<RecordBatch>);
+  let ended = false;
+  let index = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  return () => {
+    const taken = chain.then(async (): Promise<Morsel | null> => {
+      const out: RecordBatch[] = [];
+      while (!ended && out.length < perMorsel) {
+        const next = await iterator.next();
+        if (next.done) ended = true;
+        else out.push(next.value);
+      }
+      return out.length === 0 ? null : { index: index++, batches: out };
+    });
+    // A failed read fails the connection that asked; the next ask sees the input ended.
+    chain = taken.catch(() => (ended = true));
+    return taken;
+  };
 }
 
 /**

@@ -19,8 +19,9 @@ import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
 import { createProgressReporter } from '../progress-reporter';
-import { readTableFile, resolveTableOutput } from '../table-files';
-import { formatTable } from '../table-printer';
+import { RunOutput } from '../run-output';
+import { resolveTableOutput } from '../table-files';
+import { openTableSource } from '../table-source';
 import { type HttpClientSettings, resolveWorkerTarget, type WorkerTarget } from '../worker-target';
 import { describeBackend, endExecution } from './storage.command';
 
@@ -70,15 +71,30 @@ export interface CommandIo {
  * ```
  */
 export async function runCommand(entry: string | undefined, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
-  if (!options.input) throw new CliError('silo run needs --input FILE (.csv, .json, .ndjson or .arrow) with the rows to feed the function.');
+  // The summary's time is the whole command's: reading the input is part of the run.
+  const started = Date.now();
+  if (!options.input) throw new CliError('silo run needs --input FILE (.csv, .json, .ndjson, .arrow or .parquet) with the rows to feed the function.');
   const sinkWorkers = positiveInt('--workers', options.workers ?? '1', 1, 256);
   const batchSize = positiveInt('--batch-size', options.batchSize ?? '2048', 1, 2048);
   const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
   const target = resolveWorkerTarget(entry, options);
   const output = resolveTableOutput(options.out, options.format);
-  const input = readTableFile(options.input);
-  const progress = createProgressReporter(io.stderr, { quiet: options.quiet });
+  const reading = { bytes: 0, total: 0 };
+  const progress = createProgressReporter(io.stderr, { quiet: options.quiet, input: { totalBytes: () => reading.total, bytesRead: () => reading.bytes } });
+  // Read as the sink takes batches: memory holds a few batches, not the file.
+  const input = await openTableSource(options.input, {
+    batchRows: batchSize,
+    onRead: (bytes, total) => {
+      reading.bytes = bytes;
+      reading.total = total;
+      progress.inputRead();
+    },
+  }).catch((error: unknown) => {
+    progress.stop();
+    throw error;
+  });
+  const sink = new RunOutput(output, shownRows, io.stdout);
   const abort = new AbortController();
   // Kept for the whole run (not once): a second Ctrl-C must not kill the command while
   // it cleans up. The workers are in their own process groups and outlive the signal.
@@ -101,12 +117,16 @@ export async function runCommand(entry: string | undefined, functionName: string
       limit,
       signal: abort.signal,
       onProgress: (p) => progress.update(p),
+      // Each output batch goes to --out as it arrives (or is kept only to be shown).
+      keepOutput: false,
+      onOutputBatch: (batch) => sink.push(batch),
       onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} ${log.url ?? `pid ${log.pid ?? '?'}`}] ${log.level} ${log.message}\n`) : undefined,
       onStderr: options.verbose ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `)) : undefined,
       onDestructor: (outcome) => (destructor = outcome),
     });
   } catch (error) {
     progress.stop();
+    await sink.abandon();
     const cleaned = await cleanUpAfterDestructor(target, destructor, io);
     if (error instanceof RunCancelledError) {
       process.exitCode = 130;
@@ -115,20 +135,17 @@ export async function runCommand(entry: string | undefined, functionName: string
     throw error;
   } finally {
     progress.stop();
+    await input.close();
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);
   }
   await cleanUpAfterDestructor(target, destructor, io);
-  const { timings } = result;
-  if (output) {
-    output.write(result.output, io.stdout);
-  } else {
-    io.stdout.write(`${formatTable(result.output, shownRows)}\n`);
-  }
+  // Without rows the output is still opened on the result's schema (a CSV keeps its header).
+  await sink.finish(result.output.schema);
   if (!options.quiet) {
     io.stderr.write(`silo: protocol ${describeProtocol(result.protocol)}${(options.protocol ?? 'auto') === 'auto' ? ', the newest the workers accept' : ''}\n`);
     io.stderr.write(
-      `silo: ${result.functionName} over ${plural(input.numRows, 'row')} → ${plural(result.output.numRows, 'row')}${output ? ` written to ${output.destination}` : ''} in ${timings.totalMs} ms ` +
+      `silo: ${result.functionName} over ${plural(input.rowsRead(), 'row')} → ${plural(sink.rows, 'row')}${output ? ` written to ${output.destination}` : ''} in ${Date.now() - started} ms ` +
         `(${describeWorkers(target, result, destructor)})\n`,
     );
   }

@@ -1,8 +1,9 @@
 /**
- * `silo storage inspect|gc`: the storage backend the environment selects
+ * `silo storage inspect`, `silo storage gc` and `silo storage vacuum`: the storage backend the environment selects
  * (`SILO_STORAGE`, `SILO_SQLITE_PATH`, `DATABASE_URL`, as the workers choose it) —
  * list its scopes with their lease expiry, remove scopes whose lease expired, end one
- * execution, or collect everything as if every lease had expired.
+ * execution, or collect everything as if every lease had expired; and reclaim the space
+ * of what was removed (`gc --vacuum`, `vacuum`).
  */
 import { createStorageFromEnv, DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, type FunctionStorage, fromHex, SqliteStorage, toHex } from '../../providers/storage';
 import { CliError } from '../cli.error';
@@ -54,14 +55,50 @@ export async function storageGcCommand(env: NodeJS.ProcessEnv = process.env, opt
   }
   if (options.execution !== undefined) {
     const id = parseExecutionId(options.execution);
-    return withStorage(env, async (storage) => `${await endExecution(storage, id, env)}\n`);
+    return withStorage(env, async (storage) => `${await endExecution(storage, id, env)}\n${options.vacuum ? await vacuumLine(storage, env) : ''}`);
   }
   return withStorage(env, async (storage) => {
     // Every lease counts as expired: running queries lose their data too (their next call is told so).
     const { scopesCollected } = await storage.collectGarbage(options.allExpiredNow ? Number.MAX_SAFE_INTEGER : undefined);
     const what = options.allExpiredNow ? 'treating every lease as expired' : 'with an expired lease';
-    return `collected ${scopesCollected} scope${scopesCollected === 1 ? '' : 's'} ${what} from ${describeBackend(storage, env)}\n`;
+    const collected = `collected ${scopesCollected} scope${scopesCollected === 1 ? '' : 's'} ${what} from ${describeBackend(storage, env)}\n`;
+    return options.vacuum ? `${collected}${await vacuumLine(storage, env)}` : collected;
   });
+}
+
+/**
+ * `silo storage vacuum`: reclaims the space of deleted data — SQLite's file shrinks
+ * (VACUUM, then a WAL checkpoint), PostgreSQL's tables are vacuumed (the space is reused
+ * by PostgreSQL) — and reports the size before and after.
+ *
+ * @example
+ * ```ts
+ * console.log(await storageVacuumCommand()); // 'vacuumed sqlite:/…/storage.db: 52.4 MB → 0.1 MB'
+ * ```
+ */
+export async function storageVacuumCommand(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return withStorage(env, (storage) => vacuumLine(storage, env));
+}
+
+/** A storage that can reclaim the space of deleted data (every built-in backend). */
+interface Vacuumable {
+  vacuum(): Promise<{ bytesBefore: number; bytesAfter: number }>;
+}
+
+async function vacuumLine(storage: FunctionStorage, env: NodeJS.ProcessEnv): Promise<string> {
+  const where = describeBackend(storage, env);
+  const vacuumable = storage as FunctionStorage & Partial<Vacuumable>;
+  if (typeof vacuumable.vacuum !== 'function') {
+    throw new CliError(`${where} has no vacuum(): its space is reclaimed by the backend itself, if at all. Run silo storage gc without --vacuum.`);
+  }
+  const { bytesBefore, bytesAfter } = await vacuumable.vacuum();
+  return `vacuumed ${where}: ${describeBytes(bytesBefore)} → ${describeBytes(bytesAfter)} (${describeBytes(Math.max(0, bytesBefore - bytesAfter))} reclaimed)\n`;
+}
+
+function describeBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Options of `silo storage gc`. */
@@ -70,6 +107,8 @@ export interface StorageGcOptions {
   readonly execution?: string;
   /** Collect as if every lease had expired now (`--all-expired-now`). */
   readonly allExpiredNow?: boolean;
+  /** Then reclaim the space of what was removed (`--vacuum`; see {@link storageVacuumCommand}). */
+  readonly vacuum?: boolean;
 }
 
 /**

@@ -94,12 +94,14 @@ describe('the packed package', () => {
   const work = mkdtempSync(join(tmpdir(), 'silo-packaging-'));
   const app = join(work, 'app');
   let files: string[] = [];
+  let tarball = '';
 
   beforeAll(async () => {
     const source = join(work, 'source');
     copyOfRepository(source);
     const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], source)) as { filename: string; files: { path: string }[] }[];
     files = packed.files.map((f) => f.path);
+    tarball = join(work, packed.filename);
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true }));
     // Peers the user installs; pg and @jest/globals deliberately not. Scripts are skipped:
@@ -154,5 +156,39 @@ describe('the packed package', () => {
     expect((await run(silo, ['--version'], dir, env)).stdout).toBe(`${pkg.version}\n`);
     const { stdout } = await run(silo, ['run', join('dist', 'worker.js'), 'sum_rows', '--input', join(work, 'in.csv'), '--arg', 'offset=1', '--workers', '2', '--out', '-', '--format', 'ndjson', '--quiet'], dir, env);
     expect(stdout).toBe(`{"total":${1 + 4950},"rows":100}\n`);
+  }, 240_000);
+
+  it('should scaffold a project with silo init that installs the packed package, compiles, passes its test and serves its function', async () => {
+    const project = join(work, 'scaffold');
+    const silo = join(app, 'node_modules', '.bin', 'silo');
+    expect((await run(silo, ['init', project, '--catalog', 'demo'], work)).stdout).toContain(`(vgi-silo ^${pkg.version}, catalog demo)`);
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['apache-arrow', 'reflect-metadata', 'tsyringe', 'vgi-silo']);
+    // The runtime dependencies install as a user's would, vgi-silo from the packed tarball and
+    // its peers from the cache the install above filled; the build and test tools are the
+    // repository's, at versions inside the ranges the project asks for (a registry install of
+    // jest and swc would cost most of a minute).
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ ...manifest, dependencies: { ...manifest.dependencies, 'vgi-silo': `file:${tarball}` } }, null, 2));
+    await npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', '--omit=dev'], project);
+    rmSync(join(project, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
+    symlinkSync(join(REPO, 'node_modules', 'better-sqlite3'), join(project, 'node_modules', 'better-sqlite3'), 'dir');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const semver = require(join(REPO, 'node_modules', 'semver')) as { satisfies(version: string, range: string): boolean };
+    for (const [name, range] of Object.entries(manifest.devDependencies)) {
+      const version = (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      expect(`${name}@${version} satisfies ${range}: ${semver.satisfies(version, range)}`).toBe(`${name}@${version} satisfies ${range}: true`);
+      // Some may have come along with the runtime install (@types/node, with vgi-silo's types).
+      rmSync(join(project, 'node_modules', name), { recursive: true, force: true });
+      mkdirSync(join(project, 'node_modules', name, '..'), { recursive: true });
+      symlinkSync(join(REPO, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+    }
+    await run(process.execPath, [TSC, '-p', 'tsconfig.json', '--noEmit'], project);
+    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], project);
+    const tests = await run(process.execPath, [join(REPO, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], project);
+    expect(tests.stderr).toMatch(/Tests: {7}2 passed, 2 total/);
+    writeFileSync(join(project, 'in.csv'), `value\n${Array.from({ length: 100 }, (_, i) => i).join('\n')}\n`);
+    const env = { ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(work, 'scaffold.db'), SILO_SECRET_KEY: randomBytes(32).toString('hex') };
+    const served = await run(join(project, 'node_modules', '.bin', 'silo'), ['run', join('dist', 'worker.js'), 'column_sum', '--input', 'in.csv', '--out', '-', '--format', 'ndjson', '--quiet'], project, env);
+    expect(served.stdout).toBe(`{"sum":${4950},"rows":100}\n`);
   }, 240_000);
 });

@@ -42,7 +42,7 @@ describe('table files', () => {
       `[SILO610] --input "${join(dir, 'in.parquet')}": unsupported file extension .parquet. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc.`,
     );
     expect(() => writeTableFile(join(dir, 'out.xlsx'), table)).toThrow(
-      `[SILO610] --out "${join(dir, 'out.xlsx')}": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, or name the format with --format csv|json|ndjson|arrow.`,
+      `[SILO610] --out "${join(dir, 'out.xlsx')}": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .parquet, or name the format with --format csv|json|ndjson|arrow|parquet.`,
     );
     expect(() => readTableFile(join(dir, 'missing.csv'))).toThrow(`[SILO610] Cannot read the input file "${join(dir, 'missing.csv')}": it does not exist.`);
     writeFileSync(join(dir, 'bad.arrow'), 'not arrow');
@@ -68,38 +68,39 @@ describe('resolveTableOutput', () => {
     return stream as unknown as NodeJS.WritableStream & { isTTY: boolean; bytes(): Buffer };
   }
 
-  it('should write to stdout with --out -, as csv unless --format says otherwise', () => {
+  it('should write to stdout with --out -, as csv unless --format says otherwise', async () => {
     const csv = capture();
-    resolveTableOutput('-', undefined)!.write(table, csv);
+    await resolveTableOutput('-', undefined)!.write(table, csv);
     expect(csv.bytes().toString()).toBe('id,city\n1,Lima\n2,\n');
     const ndjson = capture();
-    resolveTableOutput('-', 'NDJSON')!.write(table, ndjson);
+    await resolveTableOutput('-', 'NDJSON')!.write(table, ndjson);
     expect(ndjson.bytes().toString()).toBe('{"id":1,"city":"Lima"}\n{"id":2,"city":null}\n');
     const json = capture();
-    resolveTableOutput('-', 'json')!.write(table, json);
+    await resolveTableOutput('-', 'json')!.write(table, json);
     expect(JSON.parse(json.bytes().toString())).toEqual([{ id: 1, city: 'Lima' }, { id: 2, city: null }]);
     expect(resolveTableOutput('-', 'json')!.destination).toBe('stdout');
   });
 
-  it('should write Arrow to stdout as an IPC stream a reader can consume', () => {
+  it('should write Arrow to stdout as an IPC stream a reader can consume', async () => {
     const arrow = capture();
-    resolveTableOutput('-', 'arrow')!.write(table, arrow);
+    await resolveTableOutput('-', 'arrow')!.write(table, arrow);
     writeFileSync(join(dir, 'from-stdout.arrows'), arrow.bytes());
     expect(rows(readTableFile(join(dir, 'from-stdout.arrows')))).toEqual(rows(table));
   });
 
-  it('should refuse binary Arrow on a terminal, an unknown --format, and --format without --out', () => {
-    expect(() => resolveTableOutput('-', 'arrow')!.write(table, capture(true))).toThrow(
+  it('should refuse binary Arrow on a terminal, an unknown --format, and --format without --out', async () => {
+    await expect(resolveTableOutput('-', 'arrow')!.write(table, capture(true))).rejects.toThrow(
       '[SILO610] --out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.',
     );
-    expect(() => resolveTableOutput('-', 'parquet')).toThrow('[SILO610] --format "parquet" is not an output format. Use one of csv, json, ndjson, arrow.');
+    expect(() => resolveTableOutput('-', 'xlsx')).toThrow('[SILO610] --format "xlsx" is not an output format. Use one of csv, json, ndjson, arrow, parquet.');
+    expect(() => resolveTableOutput('-', 'parquet')).toThrow('[SILO610] --out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.');
     expect(() => resolveTableOutput(undefined, 'csv')).toThrow('[SILO610] --format csv needs --out: pass --out FILE, or --out - to write the result to stdout.');
     expect(resolveTableOutput(undefined, undefined)).toBeUndefined();
   });
 
-  it('should let --format name the format of a file whatever its extension', () => {
+  it('should let --format name the format of a file whatever its extension', async () => {
     const path = join(dir, 'result.txt');
-    resolveTableOutput(path, 'ndjson')!.write(table, capture());
+    await resolveTableOutput(path, 'ndjson')!.write(table, capture());
     expect(readFileSync(path, 'utf8')).toBe('{"id":1,"city":"Lima"}\n{"id":2,"city":null}\n');
     expect(resolveTableOutput(join(dir, 'r.arrows'), 'arrow')!.format).toBe('arrow');
   });
