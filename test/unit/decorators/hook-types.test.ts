@@ -5,26 +5,10 @@
  * the package's own types and pin the diagnostics a user sees.
  */
 import * as path from 'node:path';
-import * as ts from 'typescript';
+import { ROOT, typeCheck } from '../../support/typescript-snippets';
 
-const ROOT = path.resolve(__dirname, '../../..');
 /** Each case is a virtual file beside this test, so 'vgi-silo' resolves as in the repository. */
 const caseFile = (name: string) => path.join(ROOT, `test/unit/decorators/__${name}__.ts`);
-
-const options: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.CommonJS,
-  moduleResolution: ts.ModuleResolutionKind.Node10,
-  strict: true,
-  experimentalDecorators: true,
-  emitDecoratorMetadata: true,
-  esModuleInterop: true,
-  skipLibCheck: true,
-  noEmit: true,
-  types: ['node'],
-  baseUrl: ROOT,
-  paths: { 'vgi-silo': ['src/index.ts'] },
-};
 
 const HEADER = `
 import type { RecordBatch } from 'apache-arrow';
@@ -39,26 +23,10 @@ export class Cursor { @StateField('int64') afterId = -1n; }
 export class Other { @StateField('utf8') name = ''; }
 `;
 
-/** Type-checks every case as a file of this repository, in one program; returns each case's diagnostics as "TSnnnn: message" (chains flattened). */
+/** Each case's diagnostics, all cases type-checked in one program. */
 function diagnosticsOf(cases: Readonly<Record<string, string>>): Record<string, string[]> {
-  const sources = new Map(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body]));
-  const host = ts.createCompilerHost(options);
-  const read = host.readFile.bind(host);
-  const exists = host.fileExists.bind(host);
-  const getSource = host.getSourceFile.bind(host);
-  host.readFile = (f) => sources.get(path.resolve(f)) ?? read(f);
-  host.fileExists = (f) => sources.has(path.resolve(f)) || exists(f);
-  host.getSourceFile = (f, v, onError, create) => {
-    const text = sources.get(path.resolve(f));
-    return text !== undefined ? ts.createSourceFile(f, text, v, true) : getSource(f, v, onError, create);
-  };
-  const program = ts.createProgram([...sources.keys()], options, host);
-  const byCase: Record<string, string[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const name = Object.keys(cases).find((n) => d.file && path.resolve(d.file.fileName) === caseFile(n));
-    if (name) byCase[name].push(`TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-  }
-  return byCase;
+  const byFile = typeCheck(Object.fromEntries(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body])));
+  return Object.fromEntries(Object.keys(cases).map((name) => [name, byFile[path.resolve(caseFile(name))]]));
 }
 
 const CASES = {
