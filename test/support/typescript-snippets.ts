@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { packageSources } = require('./swc-options') as { packageSources: Record<string, string> };
+
 export const ROOT = path.resolve(__dirname, '../..');
 
 const OPTIONS: ts.CompilerOptions = {
@@ -22,7 +25,8 @@ const OPTIONS: ts.CompilerOptions = {
   noEmit: true,
   types: ['node'],
   baseUrl: ROOT,
-  paths: { 'vgi-silo': ['src/index.ts'] },
+  // Every import name of the package, as jest maps it.
+  paths: Object.fromEntries(Object.entries(packageSources).map(([name, file]) => [name, [file]])),
 };
 
 /** The first ```ts block after `heading` in the README. */
@@ -59,13 +63,13 @@ export function typeCheck(files: Readonly<Record<string, string>>): Record<strin
   return byFile;
 }
 
-/** Transpiles a snippet and runs it as a CommonJS module; its `vgi-silo` import is this repository's source. */
+/** Transpiles a snippet and runs it as a CommonJS module; its `vgi-silo` imports are this repository's source. */
 export function loadSnippet<T>(code: string): T {
   const js = ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true },
   }).outputText;
   const exported = {} as T;
   const load = createRequire(__filename);
-  new Function('require', 'exports', js)((id: string): unknown => (id === 'vgi-silo' ? load(path.join(ROOT, 'src')) : load(id)), exported);
+  new Function('require', 'exports', js)((id: string): unknown => load(packageSources[id] ?? id), exported);
   return exported;
 }
