@@ -12,7 +12,7 @@
  * {@link DictionaryTracker}). Reading dictionary-encoded or compressed streams is left to
  * `apache-arrow` (callers fall back when {@link canDecodeDirectly} says no).
  */
-import { type Data, type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
+import { type Data, DataType, type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
 import { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
@@ -76,8 +76,28 @@ export interface PlannedBatch {
   readonly bodyLength: number;
 }
 
+/**
+ * `data` with every null count known. apache-arrow slices a column with an unknown null
+ * count (-1) and computes it later from the validity bitmap; a column without one — every
+ * null-type column, and a column with no nulls — keeps the -1, which the assembler would
+ * write as the field node's null count: a message no reader accepts. A null-type column
+ * is all nulls; any other column without a bitmap has none.
+ */
+function withKnownNullCounts(data: Data): Data {
+  let children: Data[] | undefined;
+  data.children.forEach((child, i) => {
+    const known = withKnownNullCounts(child);
+    if (known !== child) (children ??= [...data.children])[i] = known;
+  });
+  const unknown = data.nullCount < 0;
+  if (!unknown && children === undefined) return data;
+  const nullCount = !unknown ? data.nullCount : DataType.isNull(data.type) ? data.length : 0;
+  return data.clone(data.type, data.offset, data.length, nullCount, data.buffers, children ?? data.children);
+}
+
 function planBatch(batch: ArrowBatch): PlannedBatch {
-  const assembled = VectorAssembler.assemble(batch);
+  const data = withKnownNullCounts(batch.data);
+  const assembled = VectorAssembler.assemble(data === batch.data ? batch : new RecordBatch(batch.schema, data, batch.metadata));
   const header = new RecordBatchHeader(batch.numRows, assembled.nodes, assembled.bufferRegions, null, assembled.variadicBufferCounts, batch.metadata);
   const head = frameFlatbuffer(Message.encode(Message.from(header, assembled.byteLength)));
   return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };

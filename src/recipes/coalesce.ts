@@ -21,7 +21,6 @@ import { badOption, schemaMismatch } from './recipe.error';
 export class BatchCoalescer {
   private pending: RecordBatch[] = [];
   private pendingRows = 0;
-  private readonly unsliced = new Set<RecordBatch>();
 
   constructor(
     readonly schema: Schema,
@@ -45,12 +44,7 @@ export class BatchCoalescer {
     let at = 0;
     while (at < batch.numRows) {
       const take = Math.min(this.targetRows - this.pendingRows, batch.numRows - at);
-      if (at === 0 && take === batch.numRows) {
-        this.pending.push(batch);
-        this.unsliced.add(batch);
-      } else {
-        this.pending.push(batch.slice(at, at + take));
-      }
+      this.pending.push(at === 0 && take === batch.numRows ? batch : batch.slice(at, at + take));
       this.pendingRows += take;
       at += take;
       if (this.pendingRows === this.targetRows) out.push(this.take());
@@ -64,11 +58,7 @@ export class BatchCoalescer {
   }
 
   private take(): RecordBatch {
-    // A lone slice is copied too: apache-arrow writes a sliced null-type column with a null count of -1.
-    const [first] = this.pending;
-    const whole = this.pending.length === 1 && this.unsliced.has(first);
-    const batch = whole ? first : concatRows(this.schema, this.pending.length === 1 ? [first, first.slice(0, 0)] : this.pending);
-    this.unsliced.clear();
+    const batch = this.pending.length === 1 ? this.pending[0] : concatRows(this.schema, this.pending);
     this.pending = [];
     this.pendingRows = 0;
     return batch;
