@@ -83,7 +83,7 @@ export interface PlannedBatch {
  * write as the field node's null count: a message no reader accepts. A null-type column
  * is all nulls; any other column without a bitmap has none.
  */
-function withKnownNullCounts(data: Data): Data {
+function withKnownNullCounts<T extends DataType>(data: Data<T>): Data<T> {
   let children: Data[] | undefined;
   data.children.forEach((child, i) => {
     const known = withKnownNullCounts(child);

@@ -14,14 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, type RecordBatch, Schema, Type, Uint64, Utf8 } from 'apache-arrow';
 import { makeRecordBatch } from '../arrow';
-import { DUCKDB_PACKAGE, type DuckDbModule, installCommand, sqlIdentifier, sqlString } from '../duckdb';
+import { DUCKDB_PACKAGE, type DuckDbConnection, type DuckDbInstance, type DuckDbModule, installCommand, loadDuckDb, openDuckDb, sqlIdentifier, sqlString } from '../duckdb';
 import { SiloError } from '../errors';
 import { CliError } from './cli.error';
 import { type BatchStream } from './csv-stream';
 import { jsonValue } from './table-files';
 
-type Instance = Awaited<ReturnType<DuckDbModule['DuckDBInstance']['create']>>;
-type Connection = Awaited<ReturnType<Instance['connect']>>;
 
 /** DuckDB types read as themselves; anything else is cast in SQL first. */
 const ARROW_OF: Readonly<Record<string, () => DataType>> = {
@@ -49,12 +47,9 @@ const ARROW_OF: Readonly<Record<string, () => DataType>> = {
  * ```
  */
 export function loadDuckDbForParquet(what: string): DuckDbModule {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@duckdb/node-api') as DuckDbModule;
-  } catch (cause) {
-    throw new SiloError('SILO358', `${what}: Parquet is read and written through DuckDB for Node.js, which is not installed. Install it with: ${installCommand(DUCKDB_PACKAGE)}`, { cause });
-  }
+  return loadDuckDb(
+    (cause) => new SiloError('SILO358', `${what}: Parquet is read and written through DuckDB for Node.js, which is not installed. Install it with: ${installCommand(DUCKDB_PACKAGE)}`, { cause }),
+  );
 }
 
 /** A Parquet file being read: its schema, row count, and batches of up to 2,048 rows. */
@@ -75,8 +70,7 @@ export interface ParquetStream extends BatchStream {
  */
 export async function openParquetStream(path: string, source: string): Promise<ParquetStream> {
   const duckdb = loadDuckDbForParquet(`--input "${path}"`);
-  const instance = await duckdb.DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-  const connection = await instance.connect();
+  const { instance, connection } = await openDuckDb(duckdb, ':memory:');
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -137,7 +131,7 @@ interface ParquetColumn {
   append(appender: Appender, value: unknown): void;
 }
 
-type Appender = Awaited<ReturnType<Connection['createAppender']>>;
+type Appender = Awaited<ReturnType<DuckDbConnection['createAppender']>>;
 
 function parquetColumn(type: DataType): ParquetColumn {
   switch (type.typeId) {
@@ -178,8 +172,8 @@ export class ParquetWriter {
   private constructor(
     private readonly path: string,
     private readonly scratch: string,
-    private readonly instance: Instance,
-    private readonly connection: Connection,
+    private readonly instance: DuckDbInstance,
+    private readonly connection: DuckDbConnection,
     private readonly appender: Appender,
     private readonly columns: readonly ParquetColumn[],
   ) {}
@@ -190,12 +184,7 @@ export class ParquetWriter {
     const scratch = mkdtempSync(join(tmpdir(), 'silo-parquet-'));
     // A small memory limit makes DuckDB keep the appended rows in the scratch file rather
     // than in its buffer pool (which defaults to most of the machine's memory).
-    const instance = await duckdb.DuckDBInstance.create(join(scratch, 'out.duckdb'), {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      memory_limit: '64MB',
-    });
-    const connection = await instance.connect();
+    const { instance, connection } = await openDuckDb(duckdb, join(scratch, 'out.duckdb'), { memory_limit: '64MB' });
     const columns = schema.fields.map((f) => parquetColumn(f.type));
     const names = schema.fields.map((f) => sqlIdentifier(f.name));
     await connection.run(`CREATE TABLE result (${names.map((n, i) => `${n} ${columns[i].sqlType}`).join(', ')})`);

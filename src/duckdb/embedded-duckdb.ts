@@ -11,7 +11,7 @@ import { runInThisContext } from 'node:vm';
 import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, Schema, Table, Uint64, Utf8 } from 'apache-arrow';
 import { SiloError } from '../errors';
 import { batchFromColumns } from '../worker/batch-utils';
-import { type DuckDbModule, extensionBinaryPath, loadDuckDb } from './extension-package';
+import { type DuckDbConnection, type DuckDbInstance, extensionBinaryPath, loadDuckDb, openDuckDb } from './extension-package';
 
 /** Options of {@link EmbeddedDuckDb.open}. */
 export interface EmbeddedDuckDbOptions {
@@ -45,8 +45,6 @@ export interface SqlResult {
   toTable(): Table;
 }
 
-type Instance = Awaited<ReturnType<DuckDbModule['DuckDBInstance']['create']>>;
-type Connection = Awaited<ReturnType<Instance['connect']>>;
 
 /** Quotes a SQL string literal. */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -67,9 +65,9 @@ export const sqlIdentifier = (value: string): string => `"${value.replace(/"/g, 
  */
 export class EmbeddedDuckDb {
   private constructor(
-    private readonly instance: Instance,
+    private readonly instance: DuckDbInstance,
     /** The connection statements run on; DuckDB's own threads run the query inside it. */
-    readonly connection: Connection,
+    readonly connection: DuckDbConnection,
   ) {}
 
   /** Opens DuckDB, loads the extension(s); throws a coded error naming the npm command when one is missing. */
@@ -81,13 +79,7 @@ export class EmbeddedDuckDb {
     // sandbox with a copy of process.env of its own (a jest test).
     process.env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
     (runInThisContext('process') as NodeJS.Process).env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
-    const instance = await duckdb.DuckDBInstance.create(options.path ?? ':memory:', {
-      allow_unsigned_extensions: 'true',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      ...options.config,
-    });
-    const connection = await instance.connect();
+    const { instance, connection } = await openDuckDb(duckdb, options.path ?? ':memory:', { allow_unsigned_extensions: 'true', ...options.config });
     for (const binary of binaries) {
       try {
         await connection.run(`LOAD ${sqlString(binary)}`);

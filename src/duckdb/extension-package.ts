@@ -74,16 +74,51 @@ export function extensionBinaryPath(extension: ExtensionName, paths: readonly st
   return join(dirname(leafManifest), 'bin', `${extension}.duckdb_extension`);
 }
 
-/** The `@duckdb/node-api` module, loaded on first use (it is an optional peer, not a dependency). */
-export function loadDuckDb(): DuckDbModule {
+/**
+ * The `@duckdb/node-api` module, loaded on first use (it is an optional peer, not a
+ * dependency). When it is missing, throws `missing(cause)`: by default SILO353, naming the
+ * command that installs it with the vgi extension.
+ */
+export function loadDuckDb(missing: (cause: unknown) => Error = missingDuckDb): DuckDbModule {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('@duckdb/node-api') as DuckDbModule;
   } catch (cause) {
-    throw new SiloError(
-      'SILO353',
-      `DuckDB for Node.js is not installed (npm package ${nameOf(DUCKDB_PACKAGE)}). Install it with the vgi extension: ${installCommand(DUCKDB_PACKAGE, EXTENSION_PACKAGES.vgi)}`,
-      { cause },
-    );
+    throw missing(cause);
+  }
+}
+
+function missingDuckDb(cause: unknown): Error {
+  return new SiloError(
+    'SILO353',
+    `DuckDB for Node.js is not installed (npm package ${nameOf(DUCKDB_PACKAGE)}). Install it with the vgi extension: ${installCommand(DUCKDB_PACKAGE, EXTENSION_PACKAGES.vgi)}`,
+    { cause },
+  );
+}
+
+/** A DuckDB instance of `@duckdb/node-api`, and a connection to it. */
+export type DuckDbInstance = Awaited<ReturnType<DuckDbModule['DuckDBInstance']['create']>>;
+export type DuckDbConnection = Awaited<ReturnType<DuckDbInstance['connect']>>;
+
+/**
+ * Opens a DuckDB database (`':memory:'` or a file) with extension auto-install and
+ * auto-load off — a missing extension is then an error, never a download — and connects.
+ *
+ * @example
+ * ```ts
+ * const { instance, connection } = await openDuckDb(loadDuckDb(), ':memory:', { memory_limit: '64MB' });
+ * ```
+ */
+export async function openDuckDb(
+  duckdb: DuckDbModule,
+  path: string,
+  config: Readonly<Record<string, string>> = {},
+): Promise<{ instance: DuckDbInstance; connection: DuckDbConnection }> {
+  const instance = await duckdb.DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', ...config });
+  try {
+    return { instance, connection: await instance.connect() };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
   }
 }
