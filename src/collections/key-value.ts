@@ -1,7 +1,8 @@
 import type { BoundStorage } from '../providers/storage';
 import { bytesToText, concatBytes, toBytes } from '../providers/storage';
-import { type Codec, jsonCodec } from './codec';
-import { checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import { type Codec } from './codec';
+import { invalidArgument } from './collection-error';
+import { TypedCollection } from './typed-collection';
 
 /** Options of a {@link KeyValue}. */
 export interface KeyValueOptions<T> {
@@ -45,21 +46,9 @@ function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
  * for await (const [key, total] of totals.entries()) console.log(key, total.sum);
  * ```
  */
-export class KeyValue<T = unknown> {
-  readonly name: string;
-  private readonly codec: Codec<T>;
-  private readonly ns: string;
-  private readonly label: string;
-
-  constructor(
-    private readonly storage: BoundStorage,
-    name: string,
-    options: KeyValueOptions<T> = {},
-  ) {
-    this.name = checkCollectionName('KeyValue', name);
-    this.codec = checkCodec(`KeyValue "${name}"`, options.codec) ?? jsonCodec<T>();
-    this.ns = `@kv:${name}`;
-    this.label = `KeyValue "${name}"`;
+export class KeyValue<T = unknown> extends TypedCollection<T> {
+  constructor(storage: BoundStorage, name: string, options: KeyValueOptions<T> = {}) {
+    super(storage, 'KeyValue', '@kv:', name, options.codec);
   }
 
   private key(method: string, key: unknown): string {
@@ -67,21 +56,25 @@ export class KeyValue<T = unknown> {
     return key;
   }
 
-  private decode(bytes: Uint8Array, key: string): T {
-    return decodeStored(this.codec, bytes, this.label, `the value of key ${JSON.stringify(key)}`);
+  private decodeValue(bytes: Uint8Array, key: string): T {
+    return this.decode(bytes, `the value of key ${JSON.stringify(key)}`);
+  }
+
+  private bytesOf(value: T, key: string): Uint8Array {
+    return this.encode(value, `the value of key ${JSON.stringify(key)}`);
   }
 
   /** The value of `key`, or `undefined` when absent. */
   async get(key: string): Promise<T | undefined> {
     const bytes = await this.storage.get(this.ns, this.key('get', key));
-    return bytes === undefined ? undefined : this.decode(bytes, key);
+    return bytes === undefined ? undefined : this.decodeValue(bytes, key);
   }
 
   /** Values in the order of `keys`, `undefined` where absent; one storage round trip. */
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     const checked = keys.map((k) => this.key('getMany', k));
     const values = await this.storage.getMany(this.ns, checked);
-    return values.map((bytes, i) => (bytes === undefined ? undefined : this.decode(bytes, checked[i])));
+    return values.map((bytes, i) => (bytes === undefined ? undefined : this.decodeValue(bytes, checked[i])));
   }
 
   /** True when `key` holds a value. */
@@ -92,7 +85,7 @@ export class KeyValue<T = unknown> {
   /** Sets `key` to `value`, replacing any value. */
   async put(key: string, value: T): Promise<void> {
     const k = this.key('put', key);
-    await this.storage.put(this.ns, k, encodeValue(this.codec, value, this.label, `the value of key ${JSON.stringify(k)}`));
+    await this.storage.put(this.ns, k, this.bytesOf(value, k));
   }
 
   /**
@@ -107,7 +100,7 @@ export class KeyValue<T = unknown> {
     const rows: { key: string; value: Uint8Array }[] = [];
     for (const [key, value] of entries) {
       const k = this.key('putMany', key);
-      rows.push({ key: k, value: encodeValue(this.codec, value, this.label, `the value of key ${JSON.stringify(k)}`) });
+      rows.push({ key: k, value: this.bytesOf(value, k) });
     }
     if (rows.length > 0) await this.storage.putMany(this.ns, rows);
   }
@@ -141,7 +134,7 @@ export class KeyValue<T = unknown> {
       const page = await this.storage.scan(this.ns, { start, end, limit: pageSize });
       for (const entry of page) {
         const key = bytesToText(entry.key);
-        yield [key, this.decode(entry.value, key)];
+        yield [key, this.decodeValue(entry.value, key)];
       }
       if (page.length < pageSize) return;
       // The smallest key after the last one: start is inclusive.
@@ -154,7 +147,7 @@ export class KeyValue<T = unknown> {
     return this.storage.deleteAll(this.ns);
   }
 
-  toString(): string {
+  override toString(): string {
     return this.label;
   }
 }

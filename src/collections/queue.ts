@@ -1,6 +1,7 @@
 import type { BoundStorage } from '../providers/storage';
-import { type Codec, jsonCodec } from './codec';
-import { checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import { type Codec } from './codec';
+import { invalidArgument } from './collection-error';
+import { TypedCollection } from './typed-collection';
 
 /** Options of a {@link Queue}. */
 export interface QueueOptions<T> {
@@ -20,32 +21,20 @@ export interface QueueOptions<T> {
  * if (!item) return out.finish();
  * ```
  */
-export class Queue<T = unknown> {
-  readonly name: string;
-  private readonly codec: Codec<T>;
-  private readonly ns: string;
-  private readonly label: string;
-
-  constructor(
-    private readonly storage: BoundStorage,
-    name: string,
-    options: QueueOptions<T> = {},
-  ) {
-    this.name = checkCollectionName('Queue', name);
-    this.codec = checkCodec(`Queue "${name}"`, options.codec) ?? jsonCodec<T>();
-    this.ns = `@queue:${name}`;
-    this.label = `Queue "${name}"`;
+export class Queue<T = unknown> extends TypedCollection<T> {
+  constructor(storage: BoundStorage, name: string, options: QueueOptions<T> = {}) {
+    super(storage, 'Queue', '@queue:', name, options.codec);
   }
 
   /** Pushes one value to the tail. */
   push(value: T): Promise<void> {
-    return this.storage.queuePush(this.ns, [encodeValue(this.codec, value, this.label, 'the pushed value')]);
+    return this.storage.queuePush(this.ns, [this.encode(value, 'the pushed value')]);
   }
 
   /** Pushes values to the tail in order, in one atomic push (all are encoded first, so a bad value pushes none). */
   async pushAll(values: Iterable<T>): Promise<void> {
     const bytes: Uint8Array[] = [];
-    for (const value of values) bytes.push(encodeValue(this.codec, value, this.label, `value ${bytes.length} of pushAll()`));
+    for (const value of values) bytes.push(this.encode(value, `value ${bytes.length} of pushAll()`));
     if (bytes.length > 0) await this.storage.queuePush(this.ns, bytes);
   }
 
@@ -57,7 +46,7 @@ export class Queue<T = unknown> {
   async pop(max = 1): Promise<T[]> {
     if (!Number.isSafeInteger(max) || max < 1) throw invalidArgument(this.label, 'pop', 'max must be a positive integer', max);
     const values = await this.storage.queuePop(this.ns, max);
-    return values.map((bytes, i) => decodeStored(this.codec, bytes, this.label, `value ${i} of ${values.length} popped`));
+    return values.map((bytes, i) => this.decode(bytes, `value ${i} of ${values.length} popped`));
   }
 
   /** How many values are queued. */
@@ -65,7 +54,7 @@ export class Queue<T = unknown> {
     return this.storage.queueLength(this.ns);
   }
 
-  toString(): string {
+  override toString(): string {
     return this.label;
   }
 }
