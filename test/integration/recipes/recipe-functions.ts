@@ -50,34 +50,31 @@ function withStream(batch: RecordBatch, schema: Schema, stream: number): RecordB
   return batchFromData(schema, [...batch.data.children, stamp], batch.numRows);
 }
 
-/** The external sort with a small fan-in (multi-pass merges), with and without its per-process cache. */
-@BufferingFunction({ name: 'sort_rows', args: KeyArgs, state: RecipeCursor })
-export class SortRows {
-  constructor(@InjectRecipe(ExternalSort, 'sorted', { keys: (a: KeyArgs) => parseSortKeys(a.key), fanIn: (a: KeyArgs) => Number(a.fanIn), targetRows: 777 }) private readonly sort: ExternalSort<KeyArgs>) {}
-  @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
-    return this.sort.spill(batch, ctx);
+/** The external sort with a small fan-in (multi-pass merges), with options on top of the key and fan-in arguments. */
+function sortFunction(name: string, options: { readonly targetRows?: number; readonly cache?: boolean }) {
+  @BufferingFunction({ name, args: KeyArgs, state: RecipeCursor })
+  class SortFunction {
+    constructor(
+      @InjectRecipe(ExternalSort, 'sorted', { keys: (a: KeyArgs) => parseSortKeys(a.key), fanIn: (a: KeyArgs) => Number(a.fanIn), ...options })
+      readonly sort: ExternalSort<KeyArgs>,
+    ) {}
+    @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
+      return this.sort.spill(batch, ctx);
+    }
+    @Combine() combine(stateIds: Uint8Array[], ctx: SinkContext<KeyArgs>) {
+      return this.sort.combine(stateIds, ctx);
+    }
+    @Finalize() finalize(state: RecipeCursor, out: Output, ctx: FinalizeContext<KeyArgs>) {
+      return this.sort.merge(state, out, ctx);
+    }
   }
-  @Combine() combine(stateIds: Uint8Array[], ctx: SinkContext<KeyArgs>) {
-    return this.sort.combine(stateIds, ctx);
-  }
-  @Finalize() finalize(state: RecipeCursor, out: Output, ctx: FinalizeContext<KeyArgs>) {
-    return this.sort.merge(state, out, ctx);
-  }
+  return SortFunction;
 }
 
-@BufferingFunction({ name: 'sort_rows_uncached', args: KeyArgs, state: RecipeCursor })
-export class SortRowsUncached {
-  constructor(@InjectRecipe(ExternalSort, 'sorted', { keys: (a: KeyArgs) => parseSortKeys(a.key), fanIn: (a: KeyArgs) => Number(a.fanIn), cache: false }) private readonly sort: ExternalSort<KeyArgs>) {}
-  @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
-    return this.sort.spill(batch, ctx);
-  }
-  @Combine() combine(stateIds: Uint8Array[], ctx: SinkContext<KeyArgs>) {
-    return this.sort.combine(stateIds, ctx);
-  }
-  @Finalize() finalize(state: RecipeCursor, out: Output, ctx: FinalizeContext<KeyArgs>) {
-    return this.sort.merge(state, out, ctx);
-  }
-}
+/** With the per-process run cache, output in batches of 777. */
+export const SortRows = sortFunction('sort_rows', { targetRows: 777 });
+/** Without the cache. */
+export const SortRowsUncached = sortFunction('sort_rows_uncached', { cache: false });
 
 /** The k rows first in `key` order. */
 @BufferingFunction({ name: 'top_rows', args: KeyArgs, state: RecipeCursor })
