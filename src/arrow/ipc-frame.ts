@@ -5,16 +5,16 @@
  */
 import { Message, MessageHeader, MetadataVersion } from 'apache-arrow';
 import { IpcFramingError } from './ipc.error';
+import { type IpcMessageKind } from './ipc-message.verifier';
 import { verifyMessageBytes } from './verified-ipc';
+
+export type { IpcMessageKind };
 
 /** The 4-byte continuation marker that starts every modern IPC message (`0xFFFFFFFF`). */
 export const CONTINUATION_MARKER = 0xffffffff;
 
 /** The end-of-stream marker: continuation marker + zero metadata length. */
 export const EOS_BYTES: Uint8Array = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
-
-/** What an IPC message carries. */
-export type IpcMessageKind = 'schema' | 'dictionary' | 'record-batch';
 
 /** One decoded IPC message with its raw bytes. */
 export interface IpcFrame {

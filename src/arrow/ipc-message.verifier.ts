@@ -8,7 +8,9 @@
  * of the body (a few bytes cannot announce two billion values).
  */
 import { DEFAULT_MAX_DEPTH, type FlatTable, FlatbufferFault, FlatbufferReader } from './flatbuffer-verifier';
-import type { IpcMessageKind } from './ipc-frame';
+
+/** What an IPC message carries. */
+export type IpcMessageKind = 'schema' | 'dictionary' | 'record-batch';
 
 /** Limits of {@link verifyMessage}. */
 export interface MessageLimits {

@@ -18,7 +18,7 @@ import { DUCKDB_PACKAGE, type DuckDbConnection, type DuckDbInstance, type DuckDb
 import { SiloError } from '../errors';
 import { CliError } from './cli.error';
 import { type BatchStream } from './csv-stream';
-import { jsonValue } from './table-files';
+import { jsonValue } from './json-value';
 
 
 /** DuckDB types read as themselves; anything else is cast in SQL first. */

@@ -12,6 +12,7 @@ import { CliError } from './cli.error';
 import { readCsv } from './csv-reader';
 import { readJson } from './json-reader';
 import { ParquetWriter } from './parquet-files';
+import { jsonValue } from './json-value';
 
 const READERS: Record<string, (text: Buffer, source: string) => Table> = {
   '.csv': (bytes, source) => readCsv(bytes.toString('utf8'), source),
@@ -321,24 +322,6 @@ export function toRows(table: Table): Record<string, unknown>[] {
     rows.push(row);
   }
   return rows;
-}
-
-/**
- * A JSON-safe form of one Arrow value.
- *
- * @example
- * ```ts
- * jsonValue(2n ** 60n); // '1152921504606846976'
- * ```
- */
-export function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof (value as { toJSON: unknown }).toJSON === 'function') {
-    return JSON.parse(JSON.stringify((value as { toJSON(): unknown }).toJSON(), (_k, v: unknown) => jsonValue(v)));
-  }
-  return value ?? null;
 }
 
 function csvLine(names: readonly string[], row: Record<string, unknown>): string {

@@ -4,7 +4,7 @@
  */
 import { type Table } from 'apache-arrow';
 import { typeName } from '../client';
-import { jsonValue } from './table-files';
+import { jsonValue } from './json-value';
 
 const MAX_CELL = 40;
 

@@ -4,8 +4,15 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { SiloError } from '../errors/silo.error';
-import { type ProtocolAttempt } from './protocol-choice';
-import type { DestructorOutcome } from './run-function.types';
+import type { ProtocolSpec } from '../protocol';
+import type { DestructorOutcome } from './destructor-outcome';
+
+/** One version tried, and how the worker answered it. */
+export interface ProtocolAttempt {
+  readonly protocol: ProtocolSpec;
+  /** The worker's refusal. */
+  readonly error: Error;
+}
 
 /**
  * A worker process ended (or its socket closed) while a call was waiting for its answer,

@@ -30,19 +30,13 @@ import {
   WireProtocolError,
 } from '../protocol';
 import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
-import { HttpFleet, type HttpFleetOptions, type WireBody } from './http-fleet';
+import { type HttpFleetOptions, type HttpRequestInfo, HttpTargets, type WireBody } from './http-targets';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
 import { type VgiConnection } from './vgi-connection';
 import { type CallResult, type ConnectionOptions, envelopeFor, protocolOf, type UnaryMethodName } from './worker-connection';
 
-/** One request as it was sent. */
-export interface HttpRequestInfo {
-  /** The worker base URL it went to. */
-  readonly url: string;
-  /** What it asked: a unary method's name, `init` (a stream's `/init`), `exchange` (a stream's next turn) or `cancel` (an `/exchange` cancelling the stream). */
-  readonly call: string;
-}
+export type { HttpRequestInfo };
 
 /** Options of an {@link HttpConnection}. */
 export interface HttpConnectionOptions extends ConnectionOptions {
@@ -106,9 +100,9 @@ export class HttpConnection implements VgiConnection {
   private ended: string | null = null;
   private readonly abort = new AbortController();
 
-  /** @internal Created by {@link HttpFleet.start} or {@link HttpConnection.open}. */
+  /** @internal Created by `HttpFleet.start` or {@link HttpConnection.open}. */
   constructor(
-    private readonly fleet: HttpFleet,
+    private readonly fleet: HttpTargets,
     private readonly options: HttpConnectionOptions = {},
     private readonly onClose: () => Promise<void> = async () => undefined,
   ) {}
@@ -124,8 +118,8 @@ export class HttpConnection implements VgiConnection {
    */
   static open(urls: string | readonly string[], options: HttpConnectionOptions & FleetSettings = {}): HttpConnection {
     const { onLog: _log, onRequest: _request, onRefused: _refused, ...settings } = options;
-    const fleet = new HttpFleet(typeof urls === 'string' ? [urls] : urls, settings);
-    return new HttpConnection(fleet, options, () => fleet.closeAll());
+    const targets = new HttpTargets(typeof urls === 'string' ? [urls] : urls, settings);
+    return new HttpConnection(targets, options, async () => targets.closeAgents());
   }
 
   /** Names the worker(s) in messages. */

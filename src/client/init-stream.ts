@@ -5,9 +5,18 @@
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { EMPTY_SCHEMA, type IpcStreamReader, IpcStreamWriter } from '../arrow';
-import { classifyBatch, type GlobalInitResponse, makeTickBatch } from '../protocol';
+import { classifyBatch, type GlobalInitResponse, type LogRecord, makeTickBatch } from '../protocol';
 import { type VgiInitStream } from './vgi-connection';
-import { type StreamIo } from './worker-connection';
+
+/** @internal What an {@link InitStream} needs from its connection. */
+export interface StreamIo {
+  readonly label: string;
+  write(bytes: Uint8Array): Promise<void>;
+  openStream(during: string): Promise<IpcStreamReader>;
+  log(method: string, log: LogRecord): void;
+  fail(during: string, cause: unknown): Promise<Error>;
+  release(broken: boolean): void;
+}
 
 /**
  * An open `init` stream. Obtained from `WorkerConnection.openInit()`; the connection is

@@ -17,7 +17,9 @@ import {
   VGI_PROTOCOL_NAME,
   VGI_V2_PROTOCOL,
 } from '../protocol';
-import { NoCommonProtocolError, RunConfigurationError, WorkerHttpError } from './client.error';
+import { NoCommonProtocolError, type ProtocolAttempt, RunConfigurationError, WorkerHttpError } from './client.error';
+
+export type { ProtocolAttempt };
 import { type VgiConnection } from './vgi-connection';
 
 /** A protocol version as a caller names it; `auto` asks the worker. */
@@ -82,13 +84,6 @@ export function protocolVersionOf(protocol: ProtocolSpec): ProtocolVersion {
 export function describeProtocol(protocol: ProtocolSpec | ProtocolVersion): string {
   const spec = typeof protocol === 'string' ? (BY_NAME.get(protocol) ?? VGI_V2_PROTOCOL) : protocol;
   return `${spec.version} (${spec.generation === 'B' ? spec.name : 'generation A'})`;
-}
-
-/** One version tried, and how the worker answered it. */
-export interface ProtocolAttempt {
-  readonly protocol: ProtocolSpec;
-  /** The worker's refusal. */
-  readonly error: Error;
 }
 
 /** What asking the worker settled. */

@@ -6,6 +6,9 @@ import { type RecordBatch, type Schema, type Table } from 'apache-arrow';
 import { type LogRecord } from '../protocol';
 import { type DiscoveredFunction } from './discovery';
 import { type ProtocolChoice, type ProtocolVersion } from './protocol-choice';
+import type { DestructorOutcome } from './destructor-outcome';
+
+export type { DestructorOutcome };
 
 /** A secret the run can hand to the function (DuckDB's secret manager, in miniature). */
 export interface ClientSecret {
@@ -178,22 +181,6 @@ export interface RunFunctionOptions {
    * execution itself when the destructor failed (`silo run` does).
    */
   readonly onDestructor?: (outcome: DestructorOutcome) => void;
-}
-
-/** What became of a run's execution at its end (see `RunFunctionOptions.onDestructor`). */
-export interface DestructorOutcome {
-  readonly executionId: Uint8Array;
-  /** True when a worker answered the destructor call: the execution's data is gone. */
-  readonly ran: boolean;
-  /** The process that ran (or was asked to run) it; `null` over HTTP. */
-  readonly pid: number | null;
-  /** Why it did not run, when it did not. */
-  readonly failure?: string;
-  /**
-   * Who ended the execution instead when the destructor could not run, e.g. `silo
-   * ending it in sqlite:/path/storage.db` (set by a caller that cleaned storage itself).
-   */
-  readonly cleanedBy?: string;
 }
 
 /** Process ids of each lifecycle step (empty and `null` over HTTP: see `RunFunctionResult.requests`). */

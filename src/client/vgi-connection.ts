@@ -6,8 +6,17 @@
  * an {@link HttpFleet} whose "connections" are views on its URL list.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { type GlobalInitResponse, type InitRequestInput, type ProtocolSpec, type RequestEnvelope, type RequestInputs, type ResultOutputs } from '../protocol';
-import { type CallResult, type UnaryMethodName } from './worker-connection';
+import { type GlobalInitResponse, type InitRequestInput, type LogRecord, type MethodName, type ProtocolSpec, type RequestEnvelope, type RequestInputs, type ResultOutputs } from '../protocol';
+
+/** A decoded unary answer. */
+export interface CallResult<T> {
+  readonly result: T;
+  readonly logs: readonly LogRecord[];
+  readonly serverId: string | null;
+}
+
+/** Unary methods (everything but the `init` stream). */
+export type UnaryMethodName = Exclude<MethodName, 'init'>;
 
 /** What each connection of a run is for. */
 export type WorkerRole = 'sink' | 'finalize' | 'destructor';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type RecordBatch } from 'apache-arrow';
-import { decodeFrames, IpcFramingError, type IpcStreamReader, MessageFramer } from '../arrow';
+import { decodeFrames, IpcFramingError, MessageFramer } from '../arrow';
 import {
   classifyBatch,
   decodeInitHeader,
@@ -15,7 +15,6 @@ import {
   encodeRequest,
   type InitRequestInput,
   type LogRecord,
-  type MethodName,
   type ProtocolSpec,
   RemoteError,
   type RequestEnvelope,
@@ -25,8 +24,10 @@ import {
   WireProtocolError,
 } from '../protocol';
 import { WorkerExitedError, WorkerProtocolViolation } from './client.error';
-import { InitStream } from './init-stream';
-import { type VgiConnection } from './vgi-connection';
+import { InitStream, type StreamIo } from './init-stream';
+import { type CallResult, type UnaryMethodName, type VgiConnection } from './vgi-connection';
+
+export type { CallResult, StreamIo, UnaryMethodName };
 import { connectUnixChannel, settlesWithin, type SpawnOptions, spawnWorkerChannel, type WorkerChannel } from './worker-channel';
 
 /** A log batch a worker sent, with where it came from. */
@@ -38,16 +39,6 @@ export interface ReceivedLog extends LogRecord {
   /** Over HTTP: the worker base URL that answered. */
   readonly url?: string;
 }
-
-/** A decoded unary answer. */
-export interface CallResult<T> {
-  readonly result: T;
-  readonly logs: readonly LogRecord[];
-  readonly serverId: string | null;
-}
-
-/** Unary methods (everything but the `init` stream). */
-export type UnaryMethodName = Exclude<MethodName, 'init'>;
 
 /**
  * The protocol version of a connection: fixed, or read at each request from whoever
@@ -83,16 +74,6 @@ export function protocolOf(source: ProtocolSource | undefined): ProtocolSpec {
  */
 export function envelopeFor(protocol: ProtocolSpec, envelope: RequestEnvelope = {}): RequestEnvelope {
   return { requestId: protocol.generation === 'B' ? randomBytes(8).toString('hex') : null, ...envelope, wire: protocol };
-}
-
-/** @internal What an {@link InitStream} needs from its connection. */
-export interface StreamIo {
-  readonly label: string;
-  write(bytes: Uint8Array): Promise<void>;
-  openStream(during: string): Promise<IpcStreamReader>;
-  log(method: string, log: LogRecord): void;
-  fail(during: string, cause: unknown): Promise<Error>;
-  release(broken: boolean): void;
 }
 
 /**

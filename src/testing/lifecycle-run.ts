@@ -1,12 +1,59 @@
-import { type RecordBatch, Table } from 'apache-arrow';
+import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import type { LogFields, LogLevel } from '../providers/logging';
-import { type FunctionStorage, toHex } from '../providers/storage';
+import { type FunctionStorage, type ScopeInfo, toHex } from '../providers/storage';
 import type { RawArguments } from '../registration/arguments-spec';
 import type { FunctionDefinition } from '../registration/function-definition';
 import type { SiloWorker } from '../worker/bootstrap';
 import type { BindCall, CallOptions } from '../worker/calls';
+import type { ColumnFilter } from '../worker/filters';
 import type { FinalizeStream } from '../worker/finalize-stream';
-import type { RunOptions, RunResult } from './testing-worker';
+
+/** Options of {@link TestingWorker.run}. */
+export interface RunOptions {
+  /** The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). */
+  readonly input: Table;
+  /** Arguments by SQL name: positional and named alike (`{ k: 3n, by: 'score' }`). */
+  readonly args?: Readonly<Record<string, unknown>>;
+  /** Sink connections (DuckDB threads), each given a share of the batches. Default 1. */
+  readonly sinkConnections?: number;
+  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
+  readonly batchSize?: number;
+  /**
+   * On by default. Every phase (each process call, combine, each finalize tick) runs in
+   * a fresh container, and the finalize state is serialized and read back between
+   * ticks, as if each ran in another process (as real workers do). The run is then
+   * repeated and must give the same output, which catches state kept in module
+   * variables. Pass `{ rerun: false }` for functions whose output legitimately changes
+   * between runs, and `false` to run every phase in one container (a function that
+   * relies on that breaks in real workers: opt out only to test something else).
+   */
+  readonly chaos?: boolean | { readonly rerun?: boolean };
+  /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`). */
+  readonly cancelAfterTicks?: number;
+  /** Column names DuckDB reads (projection pushdown), in order. */
+  readonly projection?: readonly string[];
+  /** Pushed filters (used when the function declares `autoApplyFilters`). */
+  readonly filters?: readonly ColumnFilter[];
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly secrets?: ReadonlyArray<{ readonly name: string; readonly type?: string; readonly values: Readonly<Record<string, unknown>> }>;
+  readonly attachOpaqueData?: Uint8Array;
+}
+
+/** What one run produced. */
+export interface RunResult {
+  /** The output rows as DuckDB would read them (after projection). */
+  readonly output: Table;
+  /** The bound output schema (before projection). */
+  readonly outputSchema: Schema;
+  /** Client logs of every phase, in order. */
+  readonly logs: readonly ClientLogRecord[];
+  readonly executionId: Uint8Array;
+  readonly finalizeStateIds: readonly Uint8Array[];
+  /** Storage the execution still held after its destructor: empty when nothing leaked. */
+  readonly leaks: readonly ScopeInfo[];
+  /** Ticks run per finalize stream. */
+  readonly ticks: readonly number[];
+}
 
 /** One client log record, with the phase that wrote it. */
 export interface ClientLogRecord {

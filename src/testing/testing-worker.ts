@@ -1,62 +1,16 @@
-import type { Schema, Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { SiloError, messages } from '../errors';
 import type { DependencyContainer } from 'tsyringe';
 import type { Provider } from '../container/providers';
 import { STORAGE, type Token } from '../container/tokens';
-import type { FunctionStorage, ScopeInfo } from '../providers/storage';
+import type { FunctionStorage } from '../providers/storage';
 import { toHex } from '../providers/storage';
 import type { FunctionRegistry } from '../registration/function-registry';
 import type { SiloModule } from '../registration/module';
 import { type SiloWorker, assembleWorker } from '../worker/bootstrap';
-import type { ColumnFilter } from '../worker/filters';
-import { runLifecycle, type ClientLogRecord } from './lifecycle-run';
+import { runLifecycle, type RunOptions, type RunResult } from './lifecycle-run';
 
-/** Options of {@link TestingWorker.run}. */
-export interface RunOptions {
-  /** The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). */
-  readonly input: Table;
-  /** Arguments by SQL name: positional and named alike (`{ k: 3n, by: 'score' }`). */
-  readonly args?: Readonly<Record<string, unknown>>;
-  /** Sink connections (DuckDB threads), each given a share of the batches. Default 1. */
-  readonly sinkConnections?: number;
-  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
-  readonly batchSize?: number;
-  /**
-   * On by default. Every phase (each process call, combine, each finalize tick) runs in
-   * a fresh container, and the finalize state is serialized and read back between
-   * ticks, as if each ran in another process (as real workers do). The run is then
-   * repeated and must give the same output, which catches state kept in module
-   * variables. Pass `{ rerun: false }` for functions whose output legitimately changes
-   * between runs, and `false` to run every phase in one container (a function that
-   * relies on that breaks in real workers: opt out only to test something else).
-   */
-  readonly chaos?: boolean | { readonly rerun?: boolean };
-  /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`). */
-  readonly cancelAfterTicks?: number;
-  /** Column names DuckDB reads (projection pushdown), in order. */
-  readonly projection?: readonly string[];
-  /** Pushed filters (used when the function declares `autoApplyFilters`). */
-  readonly filters?: readonly ColumnFilter[];
-  readonly settings?: Readonly<Record<string, unknown>>;
-  readonly secrets?: ReadonlyArray<{ readonly name: string; readonly type?: string; readonly values: Readonly<Record<string, unknown>> }>;
-  readonly attachOpaqueData?: Uint8Array;
-}
-
-/** What one run produced. */
-export interface RunResult {
-  /** The output rows as DuckDB would read them (after projection). */
-  readonly output: Table;
-  /** The bound output schema (before projection). */
-  readonly outputSchema: Schema;
-  /** Client logs of every phase, in order. */
-  readonly logs: readonly ClientLogRecord[];
-  readonly executionId: Uint8Array;
-  readonly finalizeStateIds: readonly Uint8Array[];
-  /** Storage the execution still held after its destructor: empty when nothing leaked. */
-  readonly leaks: readonly ScopeInfo[];
-  /** Ticks run per finalize stream. */
-  readonly ticks: readonly number[];
-}
+export type { RunOptions, RunResult };
 
 /**
  * An in-process worker for tests: `run()` drives a function's whole lifecycle through
