@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, field, MessageFramer, readIpcStream, schemaOf, wire } from '../src/arrow';
 import { decodeInitHeader, decodeUnaryResponse, encodeBindRequest, encodeContinuation, encodeRequest, sortBatches } from '../src/protocol';
-import { batchFromColumns, serializeBatch } from '../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../src/arrow/batch-utils';
 import { machine, writeSection } from './results-md';
 
 const REPO = join(__dirname, '..');

@@ -1,7 +1,7 @@
 import { RecordBatch, type Schema } from 'apache-arrow';
 import { conformBatchToSchema, describeSchemaDifference } from '../arrow/schema-compare';
-import { deserializeBatch, serializeBatch } from '../worker/batch-utils';
-import { fromTaggedValue, toTaggedJson } from '../worker/tagged-json';
+import { deserializeBatch, serializeBatch } from '../arrow/batch-utils';
+import { fromTaggedValue, toTaggedJson } from '../common/tagged-json';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -5,7 +5,7 @@ import type { Secrets } from '../providers/secrets';
 import type { Settings } from '../providers/settings';
 import { currentClientLog } from './call-scope';
 import type { ExecutionInfo } from './execution-info';
-import { unavailableStorage } from '../worker/unavailable-storage';
+import { unavailableStorage } from '../providers/storage/unavailable-storage';
 import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE, TRANSACTION_STORAGE } from './tokens';
 
 /** What the framework knows of an execution when it builds its scope. */

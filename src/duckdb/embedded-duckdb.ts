@@ -10,7 +10,7 @@
 import { runInThisContext } from 'node:vm';
 import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, Schema, Table, Uint64, Utf8 } from 'apache-arrow';
 import { SiloError } from '../errors';
-import { batchFromColumns } from '../worker/batch-utils';
+import { batchFromColumns } from '../arrow/batch-utils';
 import { type DuckDbConnection, type DuckDbInstance, extensionBinaryPath, loadDuckDb, openDuckDb } from './extension-package';
 
 /** Options of {@link EmbeddedDuckDb.open}. */

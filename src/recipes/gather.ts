@@ -6,7 +6,7 @@
  */
 import { type Data, type DataType, type RecordBatch, type Schema, Type, makeData, makeVector } from 'apache-arrow';
 import { buildColumn } from '../arrow/column.builder';
-import { batchFromData } from '../worker/batch-utils';
+import { batchFromData } from '../arrow/batch-utils';
 
 type WordArray = Int32Array | Uint16Array | Uint8Array;
 

@@ -4,7 +4,7 @@
  */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { describeSchemaDifference } from '../arrow/schema-compare';
-import { emptyBatch } from '../worker/batch-utils';
+import { emptyBatch } from '../arrow/batch-utils';
 import { RowComparator } from './compare';
 import { concatRows, takeIndices } from './gather';
 import { badOption, schemaMismatch } from './recipe.error';

@@ -19,7 +19,7 @@ import type { BindContext, BindResult, ExecutionContext, FinalizeContext, Secret
 import { FinalizeStream } from './finalize-stream';
 import { type InitContext, decodeInitContext, encodeInitContext } from './init-context';
 import { projectSchema } from './output-collector';
-import { unavailableStorage } from './unavailable-storage';
+import { unavailableStorage } from '../providers/storage/unavailable-storage';
 
 /** Tuning of a {@link Dispatcher}. */
 export interface DispatcherOptions {

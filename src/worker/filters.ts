@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { takeRows } from './batch-utils';
+import { takeRows } from '../arrow/batch-utils';
 
 /** Comparison operators a pushed filter can use. */
 export type FilterOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'isNull' | 'isNotNull' | 'in';

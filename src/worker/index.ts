@@ -6,4 +6,4 @@ export { bootstrapWorker, workerDefaults } from './bootstrap-worker';
 export type * from './calls';
 export type * from './contexts';
 export { type ColumnFilter, type FilterOp, applyFilters } from './filters';
-export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows, concatBatches, selectColumns } from './batch-utils';
+export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows, concatBatches, selectColumns } from '../arrow/batch-utils';

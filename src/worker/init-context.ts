@@ -3,7 +3,7 @@ import { deserializeSchema, serializeSchema } from '../arrow/ipc.codec';
 import { SiloError } from '../errors';
 import type { Sealer } from '../providers/secrets';
 import type { BindCall } from './calls';
-import { fromTaggedJson, toTaggedJson } from './tagged-json';
+import { fromTaggedJson, toTaggedJson } from '../common/tagged-json';
 
 /**
  * Everything later phases of an execution need from its sink init: the bind (arguments,

@@ -2,7 +2,7 @@ import { type Data, DataType, Precision, type RecordBatch, Schema, makeVector, v
 import { assertBatchConsistent } from '../arrow/batch-guard';
 import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
 import { SiloError } from '../errors';
-import { batchFromData } from './batch-utils';
+import { batchFromData } from '../arrow/batch-utils';
 import type { Output } from './contexts';
 import { type ColumnFilter, applyFilters } from './filters';
 

@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { WireProtocolError } from '../../protocol';
-import { fromTaggedJson, toTaggedJson } from '../../worker/tagged-json';
+import { fromTaggedJson, toTaggedJson } from '../../common/tagged-json';
 
 const VERSION = 0x01;
 const KEY_ID_BYTES = 4;

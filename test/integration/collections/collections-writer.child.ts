@@ -10,7 +10,7 @@ import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { BatchLog, Counter, Queue } from '../../../src/collections';
 import { BoundStorage, fromHex } from '../../../src/providers/storage';
 import { createStorageFromEnv } from '../../../src/providers/storage/storage-from-env';
-import { batchFromColumns } from '../../../src/worker/batch-utils';
+import { batchFromColumns } from '../../../src/arrow/batch-utils';
 
 const schema = new Schema([new Field('n', new Int64(), false), new Field('writer', new Utf8(), false)]);
 

@@ -14,7 +14,7 @@ import { Table } from 'apache-arrow';
 import { field, makeRecordBatch, schemaOf, wire } from '../../../src/arrow';
 import { runFunction } from '../../../src/client';
 import { bindArguments, encodeBindRequest, RemoteError } from '../../../src/protocol';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess, type HttpVgiClient } from '../../fixtures/http/http-driver';
 import { roundRobin, rowsOf, runOverHttp, runOverStdio, type QuerySpec } from '../../fixtures/http/lifecycle-runs';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { field, makeZeroColumnBatch, schemaOf, serializeBatch, wire } from '../../../src/arrow';
 import { bindArguments, encodeBindRequest, encodeContinuation, encodeRequest, MetadataKey } from '../../../src/protocol';
-import { batchFromColumns } from '../../../src/worker/batch-utils';
+import { batchFromColumns } from '../../../src/arrow/batch-utils';
 import { type FleetEnvironment, fleetEnvironment } from '../../fixtures/http/fleet-environment';
 import { type HttpResponse, type HttpVgiClient, HttpWorkerProcess, readStreams, send } from '../../fixtures/http/http-driver';
 import { rowsOf } from '../../fixtures/http/lifecycle-runs';

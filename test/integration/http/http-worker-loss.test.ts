@@ -12,7 +12,7 @@ import { field, makeRecordBatch, schemaOf, wire } from '../../../src/arrow';
 import { runFunction, WorkerUnreachableError } from '../../../src/client';
 import { encodeBindRequest } from '../../../src/protocol';
 import type { FunctionStorage } from '../../../src/providers/storage/function-storage';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess } from '../../fixtures/http/http-driver';
 import { rowsOf } from '../client/support';

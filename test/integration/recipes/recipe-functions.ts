@@ -4,7 +4,7 @@ import {
   type BindContext, BufferingFunction, Combine, DedupBuffer, ExternalSort, Finalize, type FinalizeContext, InjectRecipe, Named, OnBind,
   type Output, PartitionedBuffer, Process, RecipeCursor, ReplayBuffer, type SinkContext, TableInput, TopKBuffer, defineModule, parseSortKeys,
 } from '../../../src';
-import { batchFromData } from '../../../src/worker/batch-utils';
+import { batchFromData } from '../../../src/arrow/batch-utils';
 import { buildColumn } from '../../../src/arrow';
 
 export class KeyArgs {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { field, readIpcStream, readRow, schemaOf, wire } from '../../../src/arrow';
 import { bindArguments, encodeBindRequest, type BindRequestInput, RemoteError } from '../../../src/protocol';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { readTickAnswer, sharedEnvironment, type SharedEnvironment, WorkerProcess } from '../../fixtures/wire/wire-driver';
 
 const INPUT = schemaOf([field('x', wire.int64(), true), field('name', wire.utf8(), true)]);

@@ -2,7 +2,7 @@ import { Field, Int32, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arro
 import { BatchLog, BatchLogCursor, type LogCursor } from '../../../src/collections';
 import { metadataReader } from '../../../src/metadata';
 import { type BoundStorage, toBytes } from '../../../src/providers/storage';
-import { batchFromColumns } from '../../../src/worker/batch-utils';
+import { batchFromColumns } from '../../../src/arrow/batch-utils';
 import { BACKENDS, type Backend } from './backends';
 
 const schema = new Schema([new Field('n', new Int64(), false), new Field('tag', new Utf8(), true)]);

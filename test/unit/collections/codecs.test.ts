@@ -1,7 +1,7 @@
 import { Field, Float64, Int64, Schema, Utf8, tableFromArrays } from 'apache-arrow';
 import { arrowBatchCodec, bytesCodec, jsonCodec, KeyValue } from '../../../src/collections';
 import { BoundStorage, MemoryStorage, toBytes } from '../../../src/providers/storage';
-import { batchFromColumns } from '../../../src/worker/batch-utils';
+import { batchFromColumns } from '../../../src/arrow/batch-utils';
 
 const schema = new Schema([new Field('id', new Int64(), false), new Field('name', new Utf8(), true), new Field('score', new Float64(), true)]);
 const batch = () => batchFromColumns(schema, { id: [1n, -(2n ** 63n), 2n ** 63n - 1n], name: ['a', null, 'ünïcode'], score: [1.5, null, -0] });

@@ -4,7 +4,7 @@ import { BufferingFunction, Combine, Finalize, Process } from '../../../src/deco
 import { bytesToText } from '../../../src/providers/storage';
 import { defineModule } from '../../../src/registration';
 import { createTestingWorker } from '../../../src/testing';
-import { takeRows } from '../../../src/worker/batch-utils';
+import { takeRows } from '../../../src/arrow/batch-utils';
 import type { FinalizeContext, Output, SinkContext } from '../../../src/worker/contexts';
 
 /** Buffers every batch in a BatchLog and replays it, one batch per tick. */

@@ -8,7 +8,7 @@ import { Secrets } from '../../../src/providers/secrets';
 import { Settings } from '../../../src/providers/settings';
 import { toBytes } from '../../../src/providers/storage';
 import { createTestingWorker } from '../../../src/testing';
-import { batchFromColumns } from '../../../src/worker/batch-utils';
+import { batchFromColumns } from '../../../src/arrow/batch-utils';
 import type { Output, SinkContext } from '../../../src/worker/contexts';
 
 const schema = new Schema([new Field('n', new Int64(), false)]);

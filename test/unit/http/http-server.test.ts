@@ -11,7 +11,7 @@ import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, boo
 import { bindArguments, encodeBindRequest, encodeRequest, MetadataKey, type MethodName, type RequestEnvelope, type RequestInputs } from '../../../src/protocol';
 import { listenHttp, serveWorker, type HttpWorkerServer } from '../../../src/transport';
 import { httpSettingsFromEnv } from '../../../src/transport/http/http-settings';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { ConformanceModule } from '../../../samples/conformance/conformance.module';
 import { type HttpResponse, HttpVgiClient, readStreams, send } from '../../fixtures/http/http-driver';
 

@@ -24,7 +24,7 @@ import {
   VGI_V2_PROTOCOL,
 } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { ConformanceModule } from '../../../samples/conformance/conformance.module';
 import { bootstrapInMemoryWorker } from '../../fixtures/wire/in-memory-worker';
 import { connectInMemory } from '../../fixtures/wire/in-memory-connection';

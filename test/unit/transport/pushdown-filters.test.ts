@@ -1,7 +1,7 @@
 import type { DataType } from 'apache-arrow';
 import { field, schemaOf, wire } from '../../../src/arrow';
 import { decodePushdownFilters } from '../../../src/server/pushdown-filters.decoder';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 
 const OUTPUT = schemaOf([field('id', wire.int64(), true), field('name', wire.utf8(), true), field('score', wire.float64(), true), field('ok', wire.bool(), true)]);
 

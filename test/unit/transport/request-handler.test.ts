@@ -36,7 +36,7 @@ import {
 import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
 import { classifyBatch, decodeInitHeader, encodeBindRequest, encodeRequest } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { connectInMemory, type InMemoryConnection } from '../../fixtures/wire/in-memory-connection';
 import { readTickAnswer } from '../../fixtures/wire/wire-driver';
 

@@ -8,7 +8,7 @@ import { type SiloWorker } from '../../../src';
 import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
 import { decodeInitHeader, encodeBindRequest, encodeRequest, VGI_A10_PROTOCOL, VGI_V2_PROTOCOL } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
-import { batchFromColumns, serializeBatch } from '../../../src/worker/batch-utils';
+import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { IdentityModule } from '../../fixtures/identity/identity.function';
 import { bootstrapInMemoryWorker } from '../../fixtures/wire/in-memory-worker';
 import { connectInMemory, type InMemoryConnection } from '../../fixtures/wire/in-memory-connection';

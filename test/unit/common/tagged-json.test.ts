@@ -1,4 +1,4 @@
-import { fromTaggedJson, toTaggedJson } from '../../../src/worker/tagged-json';
+import { fromTaggedJson, toTaggedJson } from '../../../src/common/tagged-json';
 
 describe('Tagged JSON (persisted argument, setting and secret values)', () => {
   it('should round-trip the values Arrow produces: bigint, bytes, dates, typed arrays, maps, nesting', () => {

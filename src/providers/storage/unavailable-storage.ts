@@ -1,4 +1,4 @@
-import type { FunctionStorage } from '../providers/storage';
+import type { FunctionStorage } from '.';
 
 /**
  * A backend that refuses every call with one explanation: what the bind-time

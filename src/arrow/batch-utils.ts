@@ -1,6 +1,6 @@
 import { type Data, type DataType, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
-import { assertBatchConsistent } from '../arrow/batch-guard';
-import { readIpcStream, serializeBatch as serializeOne } from '../arrow/ipc.codec';
+import { assertBatchConsistent } from './batch-guard';
+import { readIpcStream, serializeBatch as serializeOne } from './ipc.codec';
 import { SiloError } from '../errors';
 
 /**
