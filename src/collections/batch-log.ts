@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { StateField } from '../decorators/state-field.decorator';
 import type { BoundStorage } from '../providers/storage';
-import type { Output } from '../worker/contexts';
+import type { Output } from '../definition/contexts';
 import { type Codec, arrowBatchCodec } from './codec';
 import { CollectionError, checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
 import { messages } from '../errors';

@@ -1,8 +1,8 @@
 import { injectable } from 'tsyringe';
 import { metadataWriter } from '../metadata';
 import { assertLegacyDecoratorCall } from './decorator-environment';
-import type { BufferingFunctionOptions } from './buffering-function.options';
-import type { BufferingHandlers } from '../worker/contexts';
+import type { BufferingFunctionOptions } from '../definition/buffering-function.options';
+import type { BufferingHandlers } from '../definition/contexts';
 
 /**
  * A class whose conventionally named hooks (`bind`, `process`, `combine`,

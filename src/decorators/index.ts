@@ -1,5 +1,5 @@
 export { BufferingFunction, type BufferingFunctionClass } from './buffering-function.decorator';
-export * from './buffering-function.options';
+export * from '../definition/buffering-function.options';
 export { Process, Combine, Finalize, InitialFinalizeState, OnCancel, OnBind, type HookDecorator } from './lifecycle-hooks.decorator';
 export {
   TableInput,

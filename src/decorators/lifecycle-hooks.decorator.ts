@@ -1,6 +1,6 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { type HookKind, metadataWriter } from '../metadata';
-import type { BindContext, BindResult, FinalizeContext, Output, SinkContext, StateId } from '../worker/contexts';
+import type { BindContext, BindResult, FinalizeContext, Output, SinkContext, StateId } from '../definition/contexts';
 import { assertLegacyDecoratorCall } from './decorator-environment';
 
 type MaybePromise<T> = T | Promise<T>;

@@ -2,7 +2,7 @@ import { DefinitionError, SiloError, messages } from '../errors';
 import { type Constructor, metadataReader } from '../metadata';
 import { checkFunction } from '../validation/function.rules';
 import type { IsProvided } from '../validation/injection.rules';
-import type { FunctionDefinition } from './function-definition';
+import type { FunctionDefinition } from '../definition/function-definition';
 
 /**
  * The registered functions of one worker, by schema and name. Built once per worker

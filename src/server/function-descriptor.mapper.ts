@@ -3,10 +3,10 @@
  * its FunctionInfo (vgi-wire §4.6, §4.7). The registry knows decorators and DTO classes;
  * the protocol layer knows records; this is the one place that translates between them.
  */
-import type { FunctionStability } from '../decorators/buffering-function.options';
+import type { FunctionStability } from '../definition/buffering-function.options';
 import type { ArgumentDescriptor, FunctionDescriptor, Stability } from '../protocol';
-import type { ArgumentSpec } from '../registration/arguments-spec';
-import type { FunctionDefinition } from '../registration/function-definition';
+import type { ArgumentSpec } from '../definition/arguments-spec';
+import type { FunctionDefinition } from '../definition/function-definition';
 
 /** The semantics profile DuckDB's pushed filters follow (vgi-wire §4.6 row 18). */
 export const DUCKDB_FILTER_PROFILE = 'vgi.duckdb.standard.v1';

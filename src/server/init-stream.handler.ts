@@ -9,7 +9,7 @@ import { joinBytes } from '../common/concat-bytes';
 import { SiloError } from '../errors';
 import { MetadataKey, ResponseStreamEncoder, encodeInitError, encodeInitHeader, type InitRequest, type ResponseContext } from '../protocol';
 import type { Logger } from '../providers/logging';
-import type { FunctionDefinition } from '../registration/function-definition';
+import type { FunctionDefinition } from '../definition/function-definition';
 import type { SiloWorker } from '../worker/bootstrap';
 import type { FinalizeInitCall, FunctionRef } from '../worker/calls';
 import type { FinalizeStream } from '../worker/finalize-stream';

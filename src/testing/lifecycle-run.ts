@@ -1,8 +1,8 @@
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import type { LogFields, LogLevel } from '../providers/logging';
 import { type FunctionStorage, type ScopeInfo, toHex } from '../providers/storage';
-import type { RawArguments } from '../registration/arguments-spec';
-import type { FunctionDefinition } from '../registration/function-definition';
+import type { RawArguments } from '../definition/arguments-spec';
+import type { FunctionDefinition } from '../definition/function-definition';
 import type { SiloWorker } from '../worker/bootstrap';
 import type { BindCall, CallOptions } from '../worker/calls';
 import type { ColumnFilter } from '../worker/filters';

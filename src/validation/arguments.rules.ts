@@ -13,7 +13,7 @@ import {
   metadataReader,
   renderValue,
 } from '../metadata';
-import { type ArgumentConstraints, type ArgumentSpec, ArgumentsSpec, type TableInputSpec } from '../registration/arguments-spec';
+import { type ArgumentConstraints, type ArgumentSpec, ArgumentsSpec, type TableInputSpec } from '../definition/arguments-spec';
 import { isSqlIdentifier } from './options.schema';
 
 /** Reads class-validator rules that DuckDB can show: choices, ranges, patterns. */

@@ -1,9 +1,9 @@
-import type { BufferingFunctionOptions } from '../decorators/buffering-function.options';
-import { BUFFERING_FUNCTION_OPTION_NAMES } from '../decorators/buffering-function.options';
+import type { BufferingFunctionOptions } from '../definition/buffering-function.options';
+import { BUFFERING_FUNCTION_OPTION_NAMES } from '../definition/buffering-function.options';
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, type HookKind, metadataReader } from '../metadata';
 import { DESIGN_PARAM_TYPES_KEY } from '../metadata/metadata.keys';
-import { type FunctionDefinition, describeFunction, resolveOptions } from '../registration/function-definition';
+import { type FunctionDefinition, describeFunction, resolveOptions } from '../definition/function-definition';
 import { compileArguments } from './arguments.rules';
 import { checkInjection, type IsProvided } from './injection.rules';
 import { isSqlIdentifier, validateOptions } from './options.schema';

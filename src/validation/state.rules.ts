@@ -1,6 +1,6 @@
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, VALUE_TYPE_NAMES, isValueTypeName, metadataReader, renderValue } from '../metadata';
-import { InvalidStateError, StateSpec, stateFieldSpec } from '../registration/state-spec';
+import { InvalidStateError, StateSpec, stateFieldSpec } from '../definition/state-spec';
 import { checkPropertyType } from './arguments.rules';
 
 /**

@@ -1,7 +1,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ClientLogSink } from '../container/call-scope';
 import type { Secret } from '../providers/secrets';
-import type { RawArguments } from '../registration/arguments-spec';
+import type { RawArguments } from '../definition/arguments-spec';
 import type { ColumnFilter } from './filters';
 
 /**

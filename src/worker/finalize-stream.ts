@@ -1,9 +1,9 @@
 import type { Schema } from 'apache-arrow';
 import { UserCodeError } from '../errors';
 import type { Logger } from '../providers/logging';
-import type { StateSpec } from '../registration/state-spec';
+import type { StateSpec } from '../definition/state-spec';
 import type { CallOptions } from './calls';
-import type { FinalizeContext } from './contexts';
+import type { FinalizeContext } from '../definition/contexts';
 import type { ColumnFilter } from './filters';
 import { OutputCollector, type TickOutcome } from './output-collector';
 

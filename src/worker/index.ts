@@ -4,6 +4,6 @@ export { OutputCollector, InvalidOutputError, projectSchema, type TickOutcome } 
 export { assembleWorker, type WorkerOptions, type SiloWorker } from './bootstrap';
 export { bootstrapWorker, workerDefaults } from './bootstrap-worker';
 export type * from './calls';
-export type * from './contexts';
+export type * from '../definition/contexts';
 export { type ColumnFilter, type FilterOp, applyFilters } from './filters';
 export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows, concatBatches, selectColumns } from '../arrow/batch-utils';

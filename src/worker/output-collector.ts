@@ -3,7 +3,7 @@ import { assertBatchConsistent } from '../arrow/batch-guard';
 import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
 import { SiloError } from '../errors';
 import { batchFromData } from '../arrow/batch-utils';
-import type { Output } from './contexts';
+import type { Output } from '../definition/contexts';
 import { type ColumnFilter, applyFilters } from './filters';
 
 /**

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { BatchLog, Counter } from '../../collections';
 import { type BoundStorage, bytesToText, toBytes, toHex } from '../../providers/storage';
-import type { ExecutionContext, FinalizeContext, Output, SinkContext } from '../../worker/contexts';
+import type { ExecutionContext, FinalizeContext, Output, SinkContext } from '../../definition/contexts';
 import { RowComparator } from '../compare';
 import { KWayMerge } from '../merge';
 import { badOption } from '../recipe.error';

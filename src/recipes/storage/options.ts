@@ -1,5 +1,5 @@
 /** Recipe options that may depend on the query's arguments. */
-import type { ExecutionContext } from '../../worker/contexts';
+import type { ExecutionContext } from '../../definition/contexts';
 
 /**
  * A value, or a function of the query's arguments giving it (`(args) => args.by`).

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { BatchLog } from '../../collections';
 import type { BoundStorage } from '../../providers/storage';
-import type { FinalizeContext, Output, SinkContext } from '../../worker/contexts';
+import type { FinalizeContext, Output, SinkContext } from '../../definition/contexts';
 import { readCoalesced } from './coalesced-read';
 import { type FromArgs, resolveOption } from './options';
 import type { RecipeCursor } from './recipe-cursor';

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { BatchLog } from '../../collections';
 import type { BoundStorage } from '../../providers/storage';
-import type { ExecutionContext, FinalizeContext, Output, SinkContext } from '../../worker/contexts';
+import type { ExecutionContext, FinalizeContext, Output, SinkContext } from '../../definition/contexts';
 import { RowComparator } from '../compare';
 import { badOption } from '../recipe.error';
 import type { SortKeys } from '../sort-keys';

@@ -5,7 +5,7 @@ import { bytesToText } from '../../../src/providers/storage';
 import { defineModule } from '../../../src/registration';
 import { createTestingWorker } from '../../../src/testing';
 import { takeRows } from '../../../src/arrow/batch-utils';
-import type { FinalizeContext, Output, SinkContext } from '../../../src/worker/contexts';
+import type { FinalizeContext, Output, SinkContext } from '../../../src/definition/contexts';
 
 /** Buffers every batch in a BatchLog and replays it, one batch per tick. */
 @BufferingFunction({ name: 'replay_rows', state: BatchLogCursor })

@@ -9,7 +9,7 @@ import { Settings } from '../../../src/providers/settings';
 import { toBytes } from '../../../src/providers/storage';
 import { createTestingWorker } from '../../../src/testing';
 import { batchFromColumns } from '../../../src/arrow/batch-utils';
-import type { Output, SinkContext } from '../../../src/worker/contexts';
+import type { Output, SinkContext } from '../../../src/definition/contexts';
 
 const schema = new Schema([new Field('n', new Int64(), false)]);
 
