@@ -1,5 +1,4 @@
-import type { BoundStorage } from '../providers/storage';
-import { bytesToText, concatBytes, toBytes } from '../providers/storage';
+import { type BoundStorage , bytesToText, concatBytes, toBytes } from '../providers/storage';
 import { type Codec } from './codec';
 import { invalidArgument } from './collection-error';
 import { TypedCollection } from './typed-collection';

@@ -1,9 +1,8 @@
 import type { BoundStorage, FunctionStorage } from '../providers/storage';
 import type { Logger } from '../providers/logging';
-import type { Secrets } from '../providers/secrets';
+import { type Secrets ,type  Sealer } from '../providers/secrets';
 import type { Settings } from '../providers/settings';
 import type { Clock } from '../providers/clock';
-import type { Sealer } from '../providers/secrets';
 import type { ExecutionInfo } from './execution-info';
 
 /**

@@ -1,5 +1,4 @@
-import { SiloError } from '../errors';
-import { messages } from '../errors';
+import { SiloError , messages } from '../errors';
 
 /**
  * Refuses TypeScript's standard (TC39) decorator call shape: Silo, tsyringe and

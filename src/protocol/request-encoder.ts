@@ -5,7 +5,7 @@
  */
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, makeRowsBatch, makeZeroColumnBatch, serializeBatch } from '../arrow';
-import { type BindRequestInput, encodeBindRequest } from './bind.codec';
+import { type BindRequestInput, encodeBindRequest , lastOf } from './bind.codec';
 import {
   type BufferingRequestInput,
   type CombineRequestInput,
@@ -16,7 +16,6 @@ import {
 } from './buffering.codec';
 import { type CatalogAttachRequestInput, encodeCatalogAttachRequest } from './catalog.codec';
 import { encodeInitRequest, type InitRequestInput } from './init.codec';
-import { lastOf } from './bind.codec';
 import { type MethodName, methodSpec, type ProtocolSpec, VGI_V2_PROTOCOL } from './method-table';
 import { toWireRow } from './record.codec';
 import { type NamedGetParams } from './records.types';

@@ -4,8 +4,7 @@
  * Every refusal and every failure of a call is answered with an error stream and the
  * loop goes on; only a channel whose framing is lost is closed.
  */
-import type { IpcFrame } from '../arrow';
-import { decodeFrames, EMPTY_SCHEMA, MessageFramer } from '../arrow';
+import { decodeFrames, EMPTY_SCHEMA, type IpcFrame, MessageFramer } from '../arrow';
 import { LOGGER } from '../container/tokens';
 import { decodeRequest, encodeErrorResponse, encodeRefusal, RequestFormatError } from '../protocol';
 import type { Logger } from '../providers/logging';

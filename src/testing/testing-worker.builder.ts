@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DependencyContainer } from 'tsyringe';
-import type { Provider, ProviderToken } from '../container/providers';
-import { providerToken } from '../container/providers';
+import { type Provider, type ProviderToken , providerToken } from '../container/providers';
 import { CLOCK, LOGGER, SEALER, STORAGE, type Token, tokenName } from '../container/tokens';
 import { SiloError, messages } from '../errors';
 import type { Constructor } from '../metadata';

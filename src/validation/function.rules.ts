@@ -1,5 +1,4 @@
-import type { BufferingFunctionOptions } from '../definition/buffering-function.options';
-import { BUFFERING_FUNCTION_OPTION_NAMES } from '../definition/buffering-function.options';
+import { type BufferingFunctionOptions , BUFFERING_FUNCTION_OPTION_NAMES } from '../definition/buffering-function.options';
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, type HookKind, metadataReader } from '../metadata';
 import { DESIGN_PARAM_TYPES_KEY } from '../metadata/metadata.keys';

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RecordBatch, tableFromArrays } from 'apache-arrow';
+import { type RecordBatch, tableFromArrays , Field, Schema, Utf8 } from 'apache-arrow';
 import { Pool } from 'pg';
 import {
   BufferingFunction, Combine, type FunctionStorage, Finalize, Inject, type Output, PostgresStorage, Process, SECRETS, STORAGE, type Secrets,
   type SinkContext, SqliteStorage, defineModule, batchFromColumns, OnBind,
 } from '../../../src';
-import { Field, Schema, Utf8 } from 'apache-arrow';
 import { createTestingWorker } from '../../../src/testing';
 
 const SECRET = `hunter2-${randomBytes(8).toString('hex')}`;

@@ -1,10 +1,9 @@
-import { type RecordBatch, tableFromArrays } from 'apache-arrow';
+import { type RecordBatch, tableFromArrays , Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import {
   ABORT_SIGNAL, ATTACH_STORAGE, type BoundStorage, BufferingFunction, CLOCK, type Clock, Combine, EXECUTION, EXECUTION_STORAGE,
   type ExecutionInfo, Finalize, FixedClock, Inject, Injectable, LOGGER, type Logger, MemoryStorage, type Output, Process, SECRETS, SETTINGS,
   STORAGE, type Secrets, type Settings, type SinkContext, createToken, defineModule, batchFromColumns, OnBind,
 } from '../../../src';
-import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { createTestingWorker } from '../../../src/testing';
 
 const SEEN = createToken<string[]>('Seen');

@@ -94,9 +94,9 @@ describe('SqliteStorage', () => {
     let path: string;
     let locker: Database.Database;
 
-    beforeEach(() => {
+    beforeEach(async () => {
       path = join(dir, `locked-${Math.random().toString(36).slice(2)}.db`);
-      new SqliteStorage({ path }).close();
+      await new SqliteStorage({ path }).close();
       locker = new Database(path);
       locker.exec('BEGIN IMMEDIATE');
     });
