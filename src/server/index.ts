@@ -1,6 +1,9 @@
 /**
- * The request handler: vgi.v2 requests in, dispatcher calls, response streams out. Knows
- * connections, never sockets; the transports in `../transport` own the bytes' carriers.
+ * `vgi-silo/server`: what an operator embedding a worker needs beyond `bootstrapWorker` and
+ * `serveWorker` — the request handler (vgi.v2 requests in, dispatcher calls, response streams
+ * out), the dispatcher and registry it drives, the transports that carry the bytes (stdio,
+ * unix sockets, HTTP), and storage upkeep (the garbage collector). Function authors need none
+ * of it: the package root has what they use.
  */
 export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './request-handler';
 export { type Connection, PeerGoneError, streamConnection } from './connection';
@@ -10,3 +13,21 @@ export { toBindCall, toBindResponse } from './bind-call.mapper';
 export { decodePushdownFilters, type DecodedFilters } from './pushdown-filters.decoder';
 export { createServerIdentity, siloVersion } from './server-identity';
 export { type ServerIdentity } from './unary-router';
+
+export { Dispatcher, type DispatcherOptions, type BindOutcome } from '../worker/dispatcher';
+export { FinalizeStream } from '../worker/finalize-stream';
+export { FunctionRegistry } from '../registration/function-registry';
+export type { FunctionDefinition } from '../registration/function-definition';
+export { GarbageCollector, type GarbageCollectorOptions } from '../providers/storage/garbage-collector';
+export { DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, DEFAULT_COLLECTED_TOMBSTONE_TTL_MS } from '../providers/storage/function-storage';
+
+export { serveWorker, type ServeWorkerOptions } from '../transport/serve-worker';
+export { channelLimitsFromEnv, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_READ_TIMEOUT_MS, type ChannelLimits } from '../transport/channel-limits';
+export { parseTransportArgs, TransportArgumentError, TRANSPORT_USAGE, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PREFIX, type TransportOptions } from '../transport/transport-args';
+export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from '../transport/stdio.transport';
+export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from '../transport/unix-socket.transport';
+export { listenHttp, type HttpListenOptions, type HttpWorkerServer } from '../transport/http/http.transport';
+export { HttpRpcHandler, type HttpRpcHandlerOptions } from '../transport/http/http-rpc.handler';
+export { httpSettingsFromEnv, type HttpSettings } from '../transport/http/http-settings';
+export { StreamTokenSealer, InvalidStreamTokenError } from '../transport/http/stream-token.sealer';
+export { BearerAuthenticator } from '../transport/http/bearer-auth';
