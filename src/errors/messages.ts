@@ -152,6 +152,9 @@ export const missingParamTypes = (subject: string): Problem =>
     'Enable "emitDecoratorMetadata": true (and "experimentalDecorators": true) in tsconfig.json compilerOptions; with swc or babel, enable decorator metadata in their config.',
   );
 
+export const injectableOptions = (): string =>
+  '@Injectable() takes no options: a { token } option would register the class on the global container, which every worker and TestBed shares. Call @Injectable() with no arguments and list the class (or { provide: TOKEN, useClass }) in a module\'s providers.';
+
 // --- SILO2xx: resolution and testing ------------------------------------------------
 
 export const overrideUnknownToken = (token: string, known: readonly string[]): string =>
