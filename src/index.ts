@@ -141,7 +141,7 @@ export {
   type FilterOp,
 } from './worker';
 export { serveWorker, type ServeWorkerOptions } from './transport/serve-worker';
-export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
+export { SiloError, DefinitionError, UserCodeError, isSiloError, ERROR_CODES, type DefinitionProblem, type SiloErrorCode, type ErrorCodeEntry } from './errors';
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export {
   RecipeError,

@@ -2,6 +2,7 @@
  * Errors of the Arrow IPC byte layer. They carry stable `SILO4xx` codes (wire and
  * protocol range) and say what was wrong with the bytes and how to fix the sender.
  */
+import type { SiloErrorCode } from '../errors/error-codes';
 import { SiloError } from '../errors/silo.error';
 
 /** Why a byte channel could not be read as consecutive Arrow IPC streams. */
@@ -35,7 +36,7 @@ export class IpcFramingError extends SiloError {
     /** Byte offset on the channel where the bad message starts. */
     readonly offset: number,
     detail: string,
-    options?: { cause?: unknown; code?: string; heading?: string },
+    options?: { cause?: unknown; code?: SiloErrorCode; heading?: string },
   ) {
     super(options?.code ?? 'SILO410', `${options?.heading ?? 'Arrow IPC framing error'} at byte ${offset}: ${detail}`, options);
   }

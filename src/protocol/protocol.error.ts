@@ -3,6 +3,7 @@
  * error batch: `exceptionType` (the reference SDK's names, which peers display) and an
  * optional `errorKind` token (vgi-wire §3.6).
  */
+import type { SiloErrorCode } from '../errors/error-codes';
 import { SiloError } from '../errors/silo.error';
 import { ErrorKind, type ErrorKindToken } from './wire.constants';
 
@@ -16,7 +17,7 @@ import { ErrorKind, type ErrorKindToken } from './wire.constants';
  */
 export class WireProtocolError extends SiloError {
   constructor(
-    code: string,
+    code: SiloErrorCode,
     /** The exception type name written to `exception_type` (e.g. `ProtocolError`). */
     readonly exceptionType: string,
     message: string,

@@ -2,6 +2,7 @@
  * Encodings shared by the SQL backends (SQLite, PostgreSQL): a scope as one byte string,
  * limit normalisation, and last-write-wins de-duplication of batched puts.
  */
+import { SiloError, messages } from '../../errors';
 import { toHex } from './bytes';
 import type { StorageEntry, StorageScope, StorageScopeKind } from './function-storage';
 
@@ -22,10 +23,10 @@ export const EXECUTION_SCOPE_TAG = KIND_TO_TAG.execution;
 export function encodeScope(scope: StorageScope): Uint8Array {
   const tag = KIND_TO_TAG[scope.kind];
   if (tag === undefined) {
-    throw new TypeError(`Storage scope kind "${String(scope.kind)}" is unknown. Use "execution", "attach" or "transaction".`);
+    throw new SiloError('SILO515', messages.unknownScopeKind(String(scope.kind)));
   }
   if (!(scope.id instanceof Uint8Array)) {
-    throw new TypeError(`Storage scope id must be a Uint8Array (got ${typeof scope.id}). Pass the execution id or attach data as bytes.`);
+    throw new SiloError('SILO515', messages.scopeIdNotBytes(typeof scope.id));
   }
   const out = new Uint8Array(scope.id.length + 1);
   out[0] = tag;
@@ -44,7 +45,7 @@ export function encodeScope(scope: StorageScope): Uint8Array {
 export function decodeScope(encoded: Uint8Array): StorageScope {
   const kind = (Object.keys(KIND_TO_TAG) as StorageScopeKind[]).find((k) => KIND_TO_TAG[k] === encoded[0]);
   if (kind === undefined) {
-    throw new RangeError(`Stored scope ${toHex(encoded)} has an unknown kind tag; the database was written by an incompatible version.`);
+    throw new SiloError('SILO332', messages.storedScopeUnknown(toHex(encoded)));
   }
   return { kind, id: encoded.slice(1) };
 }
