@@ -9,7 +9,7 @@ import { unavailableStorage } from '../worker/unavailable-storage';
 import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE, TRANSACTION_STORAGE } from './tokens';
 
 /** What the framework knows of an execution when it builds its scope. */
-export interface ExecutionScopeInput {
+interface ExecutionScopeInput {
   readonly info: ExecutionInfo;
   readonly secrets: Secrets;
   readonly settings: Settings;
@@ -20,7 +20,7 @@ export interface ExecutionScopeInput {
  * A logger for one execution: every record goes to the worker's logger (tagged with the
  * function and execution) and, when a call is running, to DuckDB as a client log.
  */
-export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
+function executionLogger(base: Logger, info: ExecutionInfo): Logger {
   const tagged = base.child({ function: info.functionName, execution: Buffer.from(info.executionId).toString('hex') });
   return new BaseLogger((level, message, fields) => {
     tagged[level](message, fields);

@@ -24,11 +24,6 @@ export interface ErrorCodeRange {
 
 /**
  * The code ranges, in order.
- *
- * @example
- * ```ts
- * const range = ERROR_CODE_RANGES.find((r) => error.code.startsWith(r.prefix));
- * ```
  */
 export const ERROR_CODE_RANGES: readonly ErrorCodeRange[] = [
   { prefix: 'SILO1', title: 'Definitions and registration', when: 'when the worker (or TestBed) registers its modules; all problems are reported together under SILO100' },

@@ -50,7 +50,7 @@ export function defineModule(definition: ModuleDefinition): SiloModule {
 }
 
 /** True for a value made by {@link defineModule}. */
-export function isSiloModule(value: unknown): value is SiloModule {
+function isSiloModule(value: unknown): value is SiloModule {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MODULE_BRAND] === true;
 }
 
