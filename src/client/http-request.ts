@@ -11,6 +11,8 @@ import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Socket } from 'node:net';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, IpcFramingError, MessageFramer } from '../arrow';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { WorkerHttpError, WorkerProtocolViolation, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
 
 /** The media type of every vgi.v2 request and response body. */
@@ -130,7 +132,7 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
       settle(() => {
         if (gaveUp !== null) return reject(gaveUp);
         if (options.signal?.aborted || error.name === 'AbortError') {
-          return reject(new Error(`${described} was abandoned: ${String(options.signal?.reason ?? 'the request was aborted')}.`, { cause: error }));
+          return reject(new SiloError('SILO614', messages.requestAbandoned(described, String(options.signal?.reason ?? 'the request was aborted')), { cause: error }));
         }
         const detail = error.code !== undefined && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
         const failure = new WorkerUnreachableError(target.baseUrl, described, target.during, connected ? 'response' : 'connect', detail, { cause: error });

@@ -276,3 +276,6 @@ export const connectionKilled = (label: string, during: string): string =>
 
 export const initStreamFinished = (label: string, what: string): string =>
   `${label}: ${what}() on an init stream that is already finished. Open a new init stream for the next call.`;
+
+export const requestAbandoned = (request: string, reason: string): string =>
+  `${request} was abandoned: ${reason}. Open a new connection to send it again.`;

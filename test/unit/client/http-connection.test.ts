@@ -336,7 +336,7 @@ describe('HttpConnection', () => {
     const pending = conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
     while (w.requests.length === 0) await new Promise((done) => setTimeout(done, 5));
     conn.kill();
-    expect(((await pending) as Error).message).toMatch(new RegExp(`^POST ${w.url}/vgi.v2/catalog_catalogs was abandoned: the connection was killed\\.$`));
+    expect(((await pending) as Error).message).toMatch(new RegExp(`^\\[SILO614\\] POST ${w.url}/vgi.v2/catalog_catalogs was abandoned: the connection was killed\\. Open a new connection to send it again\\.$`));
     expect(conn.usable).toBe(false);
     await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(`[SILO614] HTTP worker at ${w.url}: cannot send catalog_catalogs: the connection was killed; open a new connection.`);
   });
