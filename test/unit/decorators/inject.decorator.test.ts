@@ -63,6 +63,7 @@ describe('Inject and Injectable', () => {
 
   it('should refuse a token whose type does not fit the parameter', () => {
     expect(diagnostics.wrongToken.join('\n')).toContain(MISMATCH);
+    expect(diagnostics.wrongToken.join('\n')).toContain('{ provided: Logger; parameter: Clock; }');
     expect(diagnostics.wrongToken.join('\n')).toMatch(/TS1239/);
   });
 
