@@ -237,6 +237,12 @@ export const settingNotProvided = (name: string): string =>
 export const secretNotProvided = (name: string, received: readonly string[]): string =>
   `Secret "${name}" was not provided (received: ${received.join(', ') || 'none'}). Declare it in requiredSecrets or request it from @OnBind().`;
 
+export const executionStorageAtBind = (): string =>
+  'EXECUTION_STORAGE is not available in @OnBind(): no execution exists while DuckDB plans the query. Use ATTACH_STORAGE for data that outlives a query.';
+
+export const noTransactionStorage = (): string =>
+  'TRANSACTION_STORAGE needs a DuckDB transaction, and this call has none: the client sent no transaction_opaque_data (Silo workers advertise transactions, so DuckDB sends one with every bind). Use EXECUTION_STORAGE or ATTACH_STORAGE here.';
+
 export const filterColumnMissing = (column: string, columns: readonly string[]): string =>
   `A pushed filter names column "${column}", which the emitted batch does not have (columns: ${columns.join(', ')}). Emit every column of the output schema, or set autoApplyFilters: false and apply the filters yourself.`;
 
