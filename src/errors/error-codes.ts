@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   SILO202: { title: 'Unknown function', action: 'Check the name and schema, or add the module that declares the function to the worker.' },
   SILO203: { title: 'State kept outside execution storage', action: 'Keep everything later phases need in EXECUTION_STORAGE, not in module-level variables, static fields or provider fields.' },
   SILO204: { title: 'Function instance could not be built', action: 'Check the providers it injects (a factory that throws, a missing @Inject()); "TypeInfo not known" means two copies of tsyringe: run npm ls tsyringe.' },
+  SILO205: { title: 'TestBed projection names an unknown column', action: "Project only columns of the function's output schema." },
 
   // --- SILO3xx: environment
   SILO301: { title: 'reflect-metadata not loaded', action: "Add import 'reflect-metadata'; as the first line of every entry point." },

@@ -2,13 +2,14 @@
  * What a function author can run into outside registration is a coded SiloError too:
  * the code to match on, and a message that says what to do.
  */
-import { Field, Int64, Schema } from 'apache-arrow';
+import { Field, Int64, Schema, tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from '@jest/globals';
 import { BoundStorage, MemoryStorage, Secrets, Settings, batchFromColumns, deserializeBatch, isSiloError } from '../../../src';
 import { serializeBatches } from '../../../src/arrow/ipc.codec';
 import { GarbageCollector } from '../../../src/server';
 import { createTestingWorker } from '../../../src/testing';
 import type { SiloModule } from '../../../src';
+import { IdentityModule } from '../../fixtures/identity/identity.function';
 
 /** The code and message of what `run` throws (or rejects with). */
 async function failure(run: () => unknown): Promise<{ code: string; message: string }> {
@@ -70,5 +71,14 @@ describe('coded errors outside registration', () => {
 
   it('should refuse a garbage collector interval that is not positive (SILO339)', async () => {
     expect((await failure(() => new GarbageCollector(new MemoryStorage(), { intervalMs: 0 }))).code).toBe('SILO339');
+  });
+
+  it('should refuse a TestBed projection of a column the output lacks (SILO205)', async () => {
+    const worker = await createTestingWorker({ modules: [IdentityModule] }).compile();
+    expect(await failure(() => worker.run('call_identity', { input: tableFromArrays({ n: Int32Array.from([1]) }), projection: ['nope'] }))).toEqual({
+      code: 'SILO205',
+      message:
+        '[SILO205] projection names column "nope", which the output schema does not have (phase, transaction_id, attach_id, worker_path, calls_in_transaction). Project only columns of the function\'s output.',
+    });
   });
 });
