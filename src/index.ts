@@ -1,6 +1,10 @@
 /**
  * vgi-silo: write DuckDB VGI table-buffering (sink + source) functions as decorated
  * classes, wire them with dependency injection, and serve them as workers.
+ *
+ * The root holds what a function author needs. The client (connections, `runFunction`,
+ * discovery) is `vgi-silo/client`; what an operator embedding a worker needs (the
+ * dispatcher, request handler, transports, garbage collector) is `vgi-silo/server`.
  */
 // Decorators record metadata through Reflect; load the polyfill before any of them runs.
 import 'reflect-metadata';
@@ -32,7 +36,7 @@ export {
   type BufferingFunctionClass,
 } from './decorators';
 export { type ValueTypeName, type ValueTypes, type JsTypeOf, VALUE_TYPE_NAMES } from './metadata';
-export { defineModule, FunctionRegistry, InvalidArgumentsError, InvalidStateError, type SiloModule, type ModuleDefinition, type FunctionDefinition } from './registration';
+export { defineModule, InvalidArgumentsError, InvalidStateError, type SiloModule, type ModuleDefinition } from './registration';
 export {
   STORAGE,
   EXECUTION_STORAGE,
@@ -68,16 +72,14 @@ export {
   type ScopeStatus,
   type ScopeState,
   type ScopeEnding,
-  DEFAULT_DESTROYED_TOMBSTONE_TTL_MS,
-  DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
   BoundStorage,
   MemoryStorage,
   SqliteStorage,
+  type SqliteStorageOptions,
   PostgresStorage,
   type PostgresStorageOptions,
   type PostgresPool,
   createStorageFromEnv,
-  GarbageCollector,
   toBytes,
   bytesToText,
   type KeyLike,
@@ -114,8 +116,6 @@ export { SecretSealer } from './providers/secrets/secret-sealer';
 export { Settings } from './providers/settings';
 export { type Clock, SystemClock, FixedClock } from './providers/clock';
 export {
-  Dispatcher,
-  FinalizeStream,
   bootstrapWorker,
   InvalidOutputError,
   batchFromColumns,
@@ -140,8 +140,58 @@ export {
   type ColumnFilter,
   type FilterOp,
 } from './worker';
-export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
+export { serveWorker, type ServeWorkerOptions } from './transport/serve-worker';
+export { SiloError, DefinitionError, UserCodeError, isSiloError, ERROR_CODES, type DefinitionProblem, type SiloErrorCode, type ErrorCodeEntry } from './errors';
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
-export * from './transport';
-export * from './client';
-export * from './recipes';
+export {
+  RecipeError,
+  type SortKey,
+  type SortKeySpec,
+  type SortKeys,
+  type ResolvedKey,
+  resolveKeys,
+  keyColumnNames,
+  parseSortKeys,
+  checkKeyColumns,
+  RowComparator,
+  type KeyedBatch,
+  gatherRows,
+  takeIndices,
+  concatRows,
+  hashRows,
+  partitionIndices,
+  partitionBatch,
+  sortOrder,
+  sortBatch,
+  firstUnsorted,
+  KWayMerge,
+  mergeSortedRuns,
+  type SortedRun,
+  type MergeOptions,
+  type RunPosition,
+  topK,
+  topKOf,
+  TopKSelector,
+  FirstByKey,
+  dedupBatch,
+  BatchCoalescer,
+  coalesceBatches,
+  RecipeCursor,
+  type FromArgs,
+  resolveOption,
+  readCoalesced,
+  type CoalescedPosition,
+  ReplayBuffer,
+  type ReplayBufferOptions,
+  PartitionedBuffer,
+  type PartitionedBufferOptions,
+  ExternalSort,
+  type ExternalSortOptions,
+  TopKBuffer,
+  type TopKBufferOptions,
+  DedupBuffer,
+  type DedupBufferOptions,
+  InjectRecipe,
+  type RecipeClass,
+  type InjectRecipeStorage,
+} from './recipes';

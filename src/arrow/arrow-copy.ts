@@ -36,11 +36,6 @@ function anotherCopyError(subject: string, what: string): SiloError {
  * recognises its batches, schemas and columns across copies, but not its types, which
  * its visitors then cannot dispatch on. Anything else passes; callers keep their own
  * checks for it.
- *
- * @example
- * ```ts
- * assertSameArrowCopy(batch, RecordBatch, 'finalize output of top_k');
- * ```
  */
 export function assertSameArrowCopy(value: unknown, expected: ArrowClass, subject: string): void {
   if (typeof value !== 'object' || value === null) return;

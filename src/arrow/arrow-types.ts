@@ -28,12 +28,6 @@ import {
 /**
  * Wire type constructors: `utf8`, `binary`, `int64`, `list<T>`, `map<utf8, V>`, `struct`,
  * `dict` (an enum: `dictionary<int16, utf8>`), ...
- *
- * @example
- * ```ts
- * const tags = field('tags', wire.map(wire.utf8()), false); // map<utf8, utf8>!
- * const path = field('path', wire.list(wire.utf8()), false); // list<utf8>! with a nullable `item`
- * ```
  */
 export const wire = {
   utf8: (): DataType => new Utf8(),
@@ -63,12 +57,6 @@ export const wire = {
 
 /**
  * A field. `nullable` is explicit on purpose: every VGI schema pins it.
- *
- * @example
- * ```ts
- * field('name', wire.utf8(), false); // name: utf8!
- * field('limit', wire.int64(), true, { vgi_arg: 'named' });
- * ```
  */
 export function field(name: string, type: DataType, nullable: boolean, metadata?: Record<string, string>): Field {
   return new Field(name, type, nullable, metadata ? new Map(Object.entries(metadata)) : null);
@@ -76,11 +64,6 @@ export function field(name: string, type: DataType, nullable: boolean, metadata?
 
 /**
  * A schema from fields, optionally with schema-level metadata.
- *
- * @example
- * ```ts
- * const params = schemaOf([field('attach_opaque_data', wire.binary(), false)]);
- * ```
  */
 export function schemaOf(fields: readonly Field[], metadata?: Record<string, string>): Schema {
   return new Schema([...fields], metadata ? new Map(Object.entries(metadata)) : null);

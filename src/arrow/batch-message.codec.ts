@@ -25,11 +25,6 @@ const schemaMessages = new WeakMap<Schema, Uint8Array>();
  * The schema message of `schema` in the modern framing, encoded once per schema object
  * (and reused for a fresh schema object holding the same fields). The returned bytes are
  * shared: do not modify them.
- *
- * @example
- * ```ts
- * socket.write(schemaMessage(outputSchema));
- * ```
  */
 export function schemaMessage(schema: Schema): Uint8Array {
   let framed = schemaMessages.get(schema) ?? byFields(schema);
@@ -67,7 +62,7 @@ function sameFields(a: Schema, b: Schema): boolean {
 }
 
 /** A record batch (or dictionary batch) laid out as one IPC message, ready to be copied into place. */
-export interface PlannedBatch {
+interface PlannedBatch {
   /** Prefix + flatbuffer + padding. */
   readonly head: Uint8Array;
   readonly buffers: readonly ArrayBufferView[];
@@ -116,13 +111,6 @@ function planDictionaryBatch(chunk: Data, id: number, isDelta: boolean): Planned
  * the first time (or one that shares no chunk with the last one sent under its id) is
  * sent whole, as a replacement; a dictionary that grew by chunks sends the new chunks as
  * deltas; an unchanged one sends nothing.
- *
- * @example
- * ```ts
- * const dictionaries = new DictionaryTracker();
- * socket.write(encodeStream(schema, [first], { withEos: false, dictionaries }));
- * socket.write(encodeStream(schema, [second], { withSchema: false, withEos: false, dictionaries }));
- * ```
  */
 export class DictionaryTracker {
   private readonly sent = new Map<number, { first: Data | undefined; chunks: number }>();
@@ -150,12 +138,6 @@ export class DictionaryTracker {
  * false) — into one new buffer. Every batch must already be on `schema` (see
  * `conformBatchToSchema`). A stream written in several calls passes one
  * {@link DictionaryTracker} to all of them.
- *
- * @example
- * ```ts
- * const stream = encodeStream(schema, [batch]);                          // a complete stream
- * const tick = encodeStream(schema, [batch], { withSchema: false, withEos: false }); // one message
- * ```
  */
 export function encodeStream(
   schema: Schema,
@@ -202,11 +184,6 @@ function frameFlatbuffer(flatbuffer: Uint8Array): Uint8Array {
  * stream it was decoded from, when that stream's schema message is byte-for-byte the
  * schema message of `schema`: a producer replaying stored batches then writes the stored
  * message as it is, with no re-encoding and no copy. `undefined` otherwise.
- *
- * @example
- * ```ts
- * const message = storedMessageOf(batch, outputSchema) ?? encodeStream(outputSchema, [batch], { withSchema: false, withEos: false });
- * ```
  */
 export function storedMessageOf(batch: ArrowBatch, schema: Schema): Uint8Array | undefined {
   const stream = sourceStreams.get(batch);
@@ -220,11 +197,6 @@ export function storedMessageOf(batch: ArrowBatch, schema: Schema): Uint8Array |
 /**
  * True when record batches of `schema` can be loaded by {@link loadRecordBatch}: no
  * dictionary-encoded field (those need the dictionaries in force).
- *
- * @example
- * ```ts
- * if (canDecodeDirectly(schema)) batch = loadRecordBatch(schema, message, body);
- * ```
  */
 export function canDecodeDirectly(schema: Schema): boolean {
   return schema.dictionaries.size === 0;
@@ -235,11 +207,6 @@ export function canDecodeDirectly(schema: Schema): boolean {
  * body's memory (the body is copied only when it is not 8-byte aligned, as typed-array
  * views require). Returns `null` for a compressed body, which the caller leaves to
  * `apache-arrow`'s reader.
- *
- * @example
- * ```ts
- * const batch = loadRecordBatch(schema, Message.decode(frame.metadata), frame.body);
- * ```
  */
 export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array): ArrowBatch | null {
   const header = message.header() as RecordBatchHeader;
@@ -258,11 +225,6 @@ const SCHEMA_CACHE_SIZE = 256;
  * The schema a schema message's flatbuffer (`metadata`) describes, decoded by `decode`
  * once per distinct message: schemas are immutable, so equal bytes share one `Schema`
  * object. A bounded cache (the oldest entry goes first).
- *
- * @example
- * ```ts
- * const schema = cachedSchema(frame.metadata, () => Message.decode(frame.metadata).header() as Schema);
- * ```
  */
 export function cachedSchema(metadata: Uint8Array, decode: () => Schema): Schema {
   const key = Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1');
@@ -276,7 +238,7 @@ export function cachedSchema(metadata: Uint8Array, decode: () => Schema): Schema
 }
 
 /** One message of an in-memory stream: its decoded header and its body (a view). */
-export interface SplitMessage {
+interface SplitMessage {
   readonly message: Message;
   /** The message's flatbuffer bytes. */
   readonly metadata: Uint8Array;
@@ -289,11 +251,6 @@ export interface SplitMessage {
  * end of the bytes). Returns `null` for anything irregular — a truncated message, an
  * unknown header, a second schema — so the caller can hand the bytes to `apache-arrow`'s
  * reader, which reports the problem in its own words.
- *
- * @example
- * ```ts
- * const messages = splitStream(nestedBatchBytes);
- * ```
  */
 export function splitStream(bytes: Uint8Array): { messages: SplitMessage[]; canonical: boolean } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -347,11 +304,6 @@ const sourceStreams = new WeakMap<ArrowBatch, Uint8Array>();
  * canonical stream of exactly that batch on `schema`: serializing such a batch again
  * would reproduce them, so writers hand these out instead (e.g. a process hook staging
  * its input batch stores the bytes the request carried). `undefined` otherwise.
- *
- * @example
- * ```ts
- * const bytes = sourceStreamOf(batch, batch.schema) ?? encodeStream(batch.schema, [batch]);
- * ```
  */
 export function sourceStreamOf(batch: ArrowBatch, schema: Schema): Uint8Array | undefined {
   return batch.schema === schema ? sourceStreams.get(batch) : undefined;
@@ -361,11 +313,6 @@ export function sourceStreamOf(batch: ArrowBatch, schema: Schema): Uint8Array | 
  * Decodes a complete in-memory stream whose schema has no dictionaries straight from its
  * bytes (sharing them). `null` when the fast path does not apply; the caller then uses
  * `apache-arrow`'s reader.
- *
- * @example
- * ```ts
- * const decoded = decodeStreamDirectly(bytes) ?? readWithApacheArrow(bytes);
- * ```
  */
 export function decodeStreamDirectly(bytes: Uint8Array): { schema: Schema; batches: ArrowBatch[] } | null {
   const split = splitStream(bytes);

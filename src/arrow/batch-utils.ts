@@ -1,7 +1,7 @@
 import { type Data, type DataType, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import { assertBatchConsistent } from './batch-guard';
 import { readIpcStream, serializeBatch as serializeOne } from './ipc.codec';
-import { SiloError } from '../errors';
+import { SiloError, messages } from '../errors';
 
 /**
  * Builds a batch on exactly `schema` (names, types and nullability kept) from a
@@ -30,10 +30,10 @@ export function emptyBatch(schema: Schema): RecordBatch {
  */
 export function batchFromColumns(schema: Schema, columns: Readonly<Record<string, readonly unknown[]>>): RecordBatch {
   const lengths = new Set(schema.fields.map((f) => columns[f.name]?.length ?? 0));
-  if (lengths.size > 1) throw new RangeError(`batchFromColumns: every column needs the same length, got ${[...lengths].join(', ')}`);
+  if (lengths.size > 1) throw new SiloError('SILO532', messages.columnLengthsDiffer([...lengths]));
   const children = schema.fields.map((f) => {
     const values = columns[f.name];
-    if (!values) throw new RangeError(`batchFromColumns: no values for column "${f.name}". Pass one array per field of the schema.`);
+    if (!values) throw new SiloError('SILO532', messages.columnValuesMissing(f.name));
     return vectorFromArray(values as unknown[], f.type as DataType).data[0];
   });
   return batchFromData(schema, children, [...lengths][0] ?? 0);
@@ -67,7 +67,7 @@ export function deserializeBatch(bytes: Uint8Array): RecordBatch {
   const { schema, batches } = readIpcStream(bytes, 'stored batch');
   if (batches.length === 1) return batches[0];
   if (batches.length === 0) return emptyBatch(schema);
-  throw new RangeError(`deserializeBatch: expected one batch in the stream, found ${batches.length}. Use deserializeBatches() for several.`);
+  throw new SiloError('SILO533', messages.notOneBatch(batches.length));
 }
 
 /** Reads every batch of an IPC stream. */

@@ -32,12 +32,6 @@ import { buildBinaryData, buildUtf8Data, validityOf } from './utf8.builder';
 
 /**
  * Column data of `type` holding `values`.
- *
- * @example
- * ```ts
- * const path = buildColumn(wire.list(wire.utf8()), [['main']]);
- * const kind = buildColumn(wire.dict(), ['TABLE_BUFFERING']);
- * ```
  */
 export function buildColumn(type: DataType, values: readonly unknown[], subject = 'column'): Data {
   switch (type.typeId) {
@@ -75,13 +69,8 @@ export function buildColumn(type: DataType, values: readonly unknown[], subject 
 /**
  * The value a non-nullable child gets under a null parent (struct/map slot): Arrow ignores
  * it, but a non-null field must not carry a null bit.
- *
- * @example
- * ```ts
- * zeroValue(wire.utf8()); // ''
- * ```
  */
-export function zeroValue(type: DataType): unknown {
+function zeroValue(type: DataType): unknown {
   switch (type.typeId) {
     case Type.Utf8:
     case Type.LargeUtf8:

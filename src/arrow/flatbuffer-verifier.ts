@@ -33,7 +33,7 @@ export interface FlatTable {
 }
 
 /** A vector whose elements have been checked to lie inside the buffer. */
-export interface FlatVector {
+interface FlatVector {
   /** Position of the first element. */
   readonly start: number;
   readonly length: number;
@@ -55,13 +55,6 @@ const BUDGET_ALLOWANCE = 64;
  * cannot spend more than about its byte length, so the budget (the byte length plus a small
  * allowance) only stops buffers that reuse one object from many places — the way a few
  * hundred bytes could otherwise make a reader walk billions of elements.
- *
- * @example
- * ```ts
- * const fb = new FlatbufferReader(metadata, 'Message');
- * const root = fb.root();
- * const version = fb.int16(root, 0, 0);
- * ```
  */
 export class FlatbufferReader {
   private readonly view: DataView;

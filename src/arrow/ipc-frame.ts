@@ -39,12 +39,6 @@ export interface IpcFrame {
 /**
  * Decodes the flatbuffer `Message` header of a frame and validates that it is a message
  * a stream can contain.
- *
- * @example
- * ```ts
- * const head = decodeMessageHeader(metadataBytes, 0);
- * if (head.kind === 'record-batch') console.log(head.bodyLength);
- * ```
  */
 export function decodeMessageHeader(
   metadata: Uint8Array,
@@ -81,12 +75,6 @@ export function decodeMessageHeader(
 
 /**
  * Builds an {@link IpcFrame} from a decoded header and its body.
- *
- * @example
- * ```ts
- * const head = decodeMessageHeader(meta, 0);
- * const frame = makeFrame(head.kind, head.message, meta, body);
- * ```
  */
 export function makeFrame(kind: IpcMessageKind, message: Message, metadata: Uint8Array, body: Uint8Array): IpcFrame {
   if (kind === 'schema') {
@@ -130,11 +118,6 @@ function kindOf(headerType: MessageHeader): IpcMessageKind | undefined {
  * Writes frames (and optionally the EOS marker) into one contiguous buffer in the modern
  * framing, padding each flatbuffer so every body starts on an 8-byte boundary: typed-array
  * views over the body (e.g. `BigInt64Array`) fail on unaligned offsets.
- *
- * @example
- * ```ts
- * const bytes = joinFrames([schemaFrame, batchFrame], true); // a complete IPC stream
- * ```
  */
 export function joinFrames(frames: readonly IpcFrame[], withEos: boolean): Uint8Array {
   let total = withEos ? EOS_BYTES.length : 0;

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_DEPTH, type FlatTable, FlatbufferFault, FlatbufferReader } 
 export type IpcMessageKind = 'schema' | 'dictionary' | 'record-batch';
 
 /** Limits of {@link verifyMessage}. */
-export interface MessageLimits {
+interface MessageLimits {
   /** The largest acceptable `bodyLength`. Default: no limit beyond the safe-integer range. */
   readonly maxBodyBytes?: number;
   /** How deep schema fields may nest. Default 64. */
@@ -24,7 +24,7 @@ export interface MessageLimits {
 type BufferRole = 'validity' | 'bits' | 'offsets32' | 'offsets64' | 'type-ids' | 'bytes' | { readonly width: number };
 
 /** The shape one column takes in a record batch: its buffers, then its children's nodes. */
-export interface ColumnLayout {
+interface ColumnLayout {
   readonly name: string;
   readonly buffers: readonly BufferRole[];
   /** View columns: their data buffers follow, as many as `variadicBufferCounts` says. */
@@ -45,7 +45,7 @@ export interface SchemaLayout {
 }
 
 /** The numbers of a record batch (or a dictionary's data) needed to check it against its schema. */
-export interface BatchLayout {
+interface BatchLayout {
   readonly length: number;
   /** Field nodes as [length, nullCount] pairs. */
   readonly nodes: Float64Array;
@@ -84,12 +84,6 @@ const TYPE_NAMES: Readonly<Record<number, string>> = {
 /**
  * Verifies one flatbuffer `Message` (the bytes after the length prefix) in time linear in
  * its size. Throws a {@link FlatbufferFault} saying what is wrong.
- *
- * @example
- * ```ts
- * const verified = verifyMessage(frame.metadata, { maxBodyBytes: 64 * 1024 * 1024 });
- * if (verified.kind === 'record-batch') console.log(verified.batch?.length);
- * ```
  */
 export function verifyMessage(metadata: Uint8Array, limits: MessageLimits = {}): VerifiedMessage {
   const fb: FlatbufferReader = new FlatbufferReader(metadata, 'Message');
@@ -306,11 +300,6 @@ function verifyRecordBatch(fb: FlatbufferReader, batch: FlatTable, bodyLength: n
  * their parent needs, each length backed by the bytes its buffers hold, and the offsets
  * of variable-length columns in order and within their values (`body` is the message
  * body; one pass over the offsets). Throws a {@link FlatbufferFault}.
- *
- * @example
- * ```ts
- * checkBatchAgainstSchema(verifiedSchema.schema!, verifiedBatch, frame.body);
- * ```
  */
 export function checkBatchAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, body: Uint8Array): void {
   const batch = message.batch;

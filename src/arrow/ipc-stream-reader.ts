@@ -16,14 +16,8 @@ type InStreamMessage = IpcFrame | { readonly kind: 'eos' };
  * Arrow JS has no public "decode this one message" API, so each batch is decoded from a
  * minimal stream — schema, the dictionaries in force, the batch, EOS — which keeps
  * dictionary handling (deltas, replacements) in `apache-arrow`'s hands.
- *
- * @example
- * ```ts
- * const decoder = new IpcBatchDecoder(frames.schema);
- * for (const frame of frames.messages) { const batch = decoder.push(frame); if (batch) use(batch); }
- * ```
  */
-export class IpcBatchDecoder {
+class IpcBatchDecoder {
   private readonly dictionaries = new Map<number, IpcFrame[]>();
   private decodedSchema: Schema | null = null;
 
@@ -37,11 +31,6 @@ export class IpcBatchDecoder {
 
   /**
    * Feeds one message: a dictionary is remembered (returns `null`), a record batch is decoded.
-   *
-   * @example
-   * ```ts
-   * const batch = decoder.push(frame); // RecordBatch for a record-batch frame, null for a dictionary
-   * ```
    */
   push(frame: IpcFrame): RecordBatch | null {
     if (frame.kind === 'dictionary') {
@@ -72,15 +61,6 @@ export class IpcBatchDecoder {
 
 /**
  * One IPC stream being read from a channel. Obtained from `MessageFramer.openStream()`.
- *
- * @example
- * ```ts
- * const input = await framer.openStream();
- * if (input) {
- *   console.log(input.schema.fields.length);
- *   for (let b = await input.next(); b !== null; b = await input.next()) handle(b);
- * }
- * ```
  */
 export class IpcStreamReader {
   private readonly decoder: IpcBatchDecoder;
@@ -110,11 +90,6 @@ export class IpcStreamReader {
 
   /**
    * The next raw message (dictionary or record batch) of the stream, or `null` at its EOS.
-   *
-   * @example
-   * ```ts
-   * const frame = await input.nextFrame(); // e.g. to forward bytes without decoding them
-   * ```
    */
   async nextFrame(): Promise<IpcFrame | null> {
     if (this.finished) return null;
@@ -128,12 +103,6 @@ export class IpcStreamReader {
 
   /**
    * The next record batch, decoded as soon as its bytes have arrived; `null` at the EOS.
-   *
-   * @example
-   * ```ts
-   * const tick = await input.next();
-   * if (tick?.metadata.get('vgi_rpc.cancel')) stop();
-   * ```
    */
   async next(): Promise<RecordBatch | null> {
     for (let frame = await this.nextFrame(); frame !== null; frame = await this.nextFrame()) {
@@ -146,11 +115,6 @@ export class IpcStreamReader {
   /**
    * Reads and discards the rest of the stream up to its EOS; returns how many record
    * batches were skipped. Used after a producer finished (extra ticks) or after an error.
-   *
-   * @example
-   * ```ts
-   * await input.drain();
-   * ```
    */
   async drain(): Promise<number> {
     this.discarding();
@@ -164,11 +128,6 @@ export class IpcStreamReader {
 
 /**
  * Decodes a run of frames (schema first) into a schema and its batches.
- *
- * @example
- * ```ts
- * const { schema, batches } = decodeFrames([frames.schema, ...frames.messages]);
- * ```
  */
 export function decodeFrames(frames: readonly IpcFrame[]): { schema: Schema; batches: RecordBatch[] } {
   const direct = decodeFramesDirectly(frames);
@@ -228,11 +187,6 @@ function decodeFramesDirectly(frames: readonly IpcFrame[]): { schema: Schema; ba
 /**
  * Drops the empty placeholder batch `apache-arrow` yields for a stream without batches, so
  * "schema + EOS" reads as zero batches (a real 0-row batch is kept).
- *
- * @example
- * ```ts
- * const batches = withoutPlaceholders(reader.readAll());
- * ```
  */
 export function withoutPlaceholders(batches: RecordBatch[]): RecordBatch[] {
   return batches.filter((b) => b.constructor.name !== '_InternalEmptyPlaceholderRecordBatch');

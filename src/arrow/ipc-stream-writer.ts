@@ -14,14 +14,6 @@ import { conformBatchToSchema } from './schema-compare';
 
 /**
  * Writes one IPC stream message by message.
- *
- * @example
- * ```ts
- * const out = new IpcStreamWriter(outputSchema, 'finalize output of top_k');
- * channel.write(out.start());          // schema message (optional: write() sends it lazily)
- * channel.write(out.write(batch));      // dictionaries + record batch
- * channel.write(out.end());             // EOS
- * ```
  */
 export class IpcStreamWriter {
   private started = false;
@@ -45,11 +37,6 @@ export class IpcStreamWriter {
 
   /**
    * The schema message, the first time; empty bytes afterwards.
-   *
-   * @example
-   * ```ts
-   * socket.write(writer.start());
-   * ```
    */
   start(): Uint8Array {
     this.assertOpen('start');
@@ -62,11 +49,6 @@ export class IpcStreamWriter {
    * The messages for one batch (the dictionaries it needs, then the batch), preceded by
    * the schema message if the stream has not started. Throws `IpcSchemaMismatchError`
    * when the batch does not fit the stream's schema.
-   *
-   * @example
-   * ```ts
-   * socket.write(writer.write(makeRowsBatch(schema, rows, { 'vgi_rpc.server_id': id })));
-   * ```
    */
   write(batch: RecordBatch): Uint8Array {
     this.assertOpen('write');
@@ -80,11 +62,6 @@ export class IpcStreamWriter {
 
   /**
    * The end-of-stream marker, preceded by the schema message if nothing was written yet.
-   *
-   * @example
-   * ```ts
-   * socket.write(writer.end());
-   * ```
    */
   end(): Uint8Array {
     this.assertOpen('end');

@@ -11,11 +11,6 @@ import { verifyIpcStreamBytes } from './verified-ipc';
 
 /**
  * A serialized schema: the schema message followed by EOS (the form Silo writes).
- *
- * @example
- * ```ts
- * const bytes = serializeSchema(outputSchema); // for BindResponse.output_schema
- * ```
  */
 export function serializeSchema(schema: Schema): Uint8Array {
   // No batches: the schema message (encoded once per schema object) and EOS.
@@ -25,11 +20,6 @@ export function serializeSchema(schema: Schema): Uint8Array {
 /**
  * Reads a serialized schema in any of the three forms of vgi-wire §3.4: a bare schema
  * message, schema + EOS, or a full stream (only the first message matters).
- *
- * @example
- * ```ts
- * const inputSchema = deserializeSchema(bindRequest.input_schema);
- * ```
  */
 export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schema'): Schema {
   if (bytes instanceof Uint8Array) verifyIpcStreamBytes(bytes, subject);
@@ -43,11 +33,6 @@ export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schem
 
 /**
  * Reads a complete IPC stream held in memory: its schema and every batch.
- *
- * @example
- * ```ts
- * const { schema, batches } = readIpcStream(processRequest.input_batch);
- * ```
  */
 export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { schema: Schema; batches: RecordBatch[] } {
   if (bytes instanceof Uint8Array) verifyIpcStreamBytes(bytes, subject);
@@ -63,28 +48,7 @@ export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { sche
 }
 
 /**
- * Reads an IPC stream that must hold exactly one batch (nested records, request batches).
- *
- * @example
- * ```ts
- * const row = readRow(readSingleBatch(resultBytes, 'BindResponse'));
- * ```
- */
-export function readSingleBatch(bytes: Uint8Array, subject = 'IPC stream'): RecordBatch {
-  const { batches } = readIpcStream(bytes, subject);
-  if (batches.length !== 1) {
-    throw new IpcFramingError('bad-sequence', 0, `${subject}: expected exactly one record batch, found ${batches.length}.`);
-  }
-  return batches[0];
-}
-
-/**
  * One batch as a complete IPC stream: schema, dictionaries, the batch, EOS.
- *
- * @example
- * ```ts
- * const nested = serializeBatch(makeRowsBatch(BIND_RESPONSE_SCHEMA, [row]));
- * ```
  */
 export function serializeBatch(batch: RecordBatch, schema: Schema = batch.schema): Uint8Array {
   return serializeBatches(schema, [batch]);
@@ -92,11 +56,6 @@ export function serializeBatch(batch: RecordBatch, schema: Schema = batch.schema
 
 /**
  * Several batches (each with its own custom metadata) as one complete IPC stream on `schema`.
- *
- * @example
- * ```ts
- * const body = serializeBatches(resultSchema, [logBatch, resultBatch]);
- * ```
  */
 export function serializeBatches(schema: Schema, batches: readonly RecordBatch[], subject = 'IPC stream'): Uint8Array {
   if (batches.length === 1) {

@@ -2,10 +2,11 @@
  * Errors of the Arrow IPC byte layer. They carry stable `SILO4xx` codes (wire and
  * protocol range) and say what was wrong with the bytes and how to fix the sender.
  */
+import type { SiloErrorCode } from '../errors/error-codes';
 import { SiloError } from '../errors/silo.error';
 
 /** Why a byte channel could not be read as consecutive Arrow IPC streams. */
-export type IpcFramingFailure =
+type IpcFramingFailure =
   /** The channel ended inside a message or before a stream's end-of-stream marker. */
   | 'truncated'
   /** A length prefix is negative, or a continuation marker is malformed. */
@@ -21,12 +22,6 @@ export type IpcFramingFailure =
 
 /**
  * The bytes on a channel are not a well-formed sequence of Arrow IPC streams.
- *
- * @example
- * ```ts
- * try { await framer.readStream(); }
- * catch (e) { if (e instanceof IpcFramingError && e.failure === 'truncated') closeConnection(); }
- * ```
  */
 export class IpcFramingError extends SiloError {
   constructor(
@@ -35,7 +30,7 @@ export class IpcFramingError extends SiloError {
     /** Byte offset on the channel where the bad message starts. */
     readonly offset: number,
     detail: string,
-    options?: { cause?: unknown; code?: string; heading?: string },
+    options?: { cause?: unknown; code?: SiloErrorCode; heading?: string },
   ) {
     super(options?.code ?? 'SILO410', `${options?.heading ?? 'Arrow IPC framing error'} at byte ${offset}: ${detail}`, options);
   }
@@ -46,11 +41,6 @@ export class IpcFramingError extends SiloError {
  * offset or vector length outside the message, a buffer outside the body, a column length
  * its buffers cannot hold. Reading such bytes as they declare could take unbounded time
  * and memory, so they are refused unread.
- *
- * @example
- * ```ts
- * catch (e) { if (e instanceof MalformedIpcMessageError) console.error(e.message); }
- * ```
  */
 export class MalformedIpcMessageError extends IpcFramingError {
   constructor(offset: number, detail: string, subject?: string) {
@@ -66,11 +56,6 @@ export class MalformedIpcMessageError extends IpcFramingError {
 /**
  * A request on a byte channel is larger than the worker buffers for one request. Refused
  * as soon as a length prefix announces it, before its bytes are read.
- *
- * @example
- * ```ts
- * new MessageFramer(socket, { maxRequestBytes: 64 * 1024 * 1024 });
- * ```
  */
 export class IpcRequestTooLargeError extends IpcFramingError {
   constructor(offset: number, detail: string, readonly limit: number) {
@@ -86,11 +71,6 @@ export class IpcRequestTooLargeError extends IpcFramingError {
 /**
  * A message (or a request stream) started arriving and then stalled for longer than the
  * read timeout; its bytes would otherwise stay buffered for as long as the client waits.
- *
- * @example
- * ```ts
- * new MessageFramer(socket, { readTimeoutMs: 60_000 });
- * ```
  */
 export class IpcReadTimeoutError extends IpcFramingError {
   constructor(offset: number, detail: string, readonly timeoutMs: number) {
@@ -106,12 +86,6 @@ export class IpcReadTimeoutError extends IpcFramingError {
 /**
  * A record batch does not have the schema of the stream it is written to. The
  * `apache-arrow` stream writer would silently close the stream here; Silo refuses loudly.
- *
- * @example
- * ```ts
- * try { writer.write(batch); }
- * catch (e) { if (e instanceof IpcSchemaMismatchError) console.error(e.difference); }
- * ```
  */
 export class IpcSchemaMismatchError extends SiloError {
   constructor(
@@ -130,12 +104,6 @@ export class IpcSchemaMismatchError extends SiloError {
 
 /**
  * JS values cannot be encoded as an Arrow column of the requested type.
- *
- * @example
- * ```ts
- * try { buildColumn(new Int32(), ['x']); }
- * catch (e) { if (e instanceof ArrowValueError) console.error(e.message); }
- * ```
  */
 export class ArrowValueError extends SiloError {
   constructor(

@@ -19,7 +19,7 @@ import { checkAgainstSchema, verifyMessageBytes } from './verified-ipc';
 export type ByteSource = Readable | AsyncIterable<Uint8Array>;
 
 /** Limits that turn garbage length prefixes into a clear error instead of a huge allocation or a hang. */
-export interface MessageFramerOptions {
+interface MessageFramerOptions {
   /** Largest accepted flatbuffer `Message` (metadata) length. Default 64 MiB. */
   readonly maxMetadataBytes?: number;
   /** Largest accepted message body. Default 2 GiB - 1. */
@@ -49,10 +49,10 @@ export interface OpenStreamOptions {
 }
 
 /** One message read from the channel, or the end-of-stream marker. */
-export type FramedMessage = IpcFrame | { readonly kind: 'eos' };
+type FramedMessage = IpcFrame | { readonly kind: 'eos' };
 
 /** The frames of one complete IPC stream, EOS excluded. */
-export interface IpcStreamFrames {
+interface IpcStreamFrames {
   /** The schema message. */
   readonly schema: IpcFrame;
   /** Dictionary and record-batch messages, in channel order. */
@@ -64,17 +64,6 @@ const DEFAULT_MAX_BODY = 2 ** 31 - 1;
 
 /**
  * Splits a byte channel into Arrow IPC messages and streams.
- *
- * @example
- * ```ts
- * const framer = new MessageFramer(process.stdin);
- * for (;;) {
- *   const stream = await framer.openStream();
- *   if (stream === null) break; // clean EOF between requests
- *   const batch = await stream.next(); // the request batch, as soon as it has arrived
- *   await stream.drain();
- * }
- * ```
  */
 export class MessageFramer {
   private readonly iterator: AsyncIterator<unknown>;
@@ -114,12 +103,6 @@ export class MessageFramer {
   /**
    * Reads the next message. Returns `null` on a clean EOF before the message's first byte;
    * EOF inside a message is an {@link IpcFramingError} (`truncated`).
-   *
-   * @example
-   * ```ts
-   * const msg = await framer.readMessage();
-   * if (msg?.kind === 'record-batch') console.log(msg.numRows);
-   * ```
    */
   async readMessage(): Promise<FramedMessage | null> {
     // Two reads at once would each pull chunks from the channel, and one could wait forever
@@ -198,12 +181,6 @@ export class MessageFramer {
   /**
    * Reads one complete IPC stream, up to and including its EOS, and nothing more.
    * Returns `null` on a clean EOF before the stream's first byte.
-   *
-   * @example
-   * ```ts
-   * const frames = await framer.readStream();
-   * if (frames) { const { schema, batches } = decodeStreamFrames(frames); }
-   * ```
    */
   async readStream(): Promise<IpcStreamFrames | null> {
     const reader = await this.openStream({ whole: true });
@@ -216,12 +193,6 @@ export class MessageFramer {
   /**
    * Reads one complete IPC stream and returns its bytes (re-framed in the modern framing,
    * EOS included), e.g. to forward or store it. `null` on a clean EOF between streams.
-   *
-   * @example
-   * ```ts
-   * const request = await framer.readStreamBytes();
-   * if (request) { const { schema, batches } = readIpcStream(request); }
-   * ```
    */
   async readStreamBytes(): Promise<Uint8Array | null> {
     const frames = await this.readStream();
@@ -232,12 +203,6 @@ export class MessageFramer {
    * Opens the next IPC stream for incremental reading: the schema is read now, each batch
    * as soon as its bytes arrive. Returns `null` on a clean EOF before the stream's first byte.
    * The previous stream must have been read to its EOS (or drained) first.
-   *
-   * @example
-   * ```ts
-   * const input = await framer.openStream();
-   * const tick = await input?.next(); // waits for exactly one batch
-   * ```
    */
   async openStream(options: OpenStreamOptions = {}): Promise<IpcStreamReader | null> {
     if (this.openReader !== null && !this.openReader.done) {

@@ -11,18 +11,13 @@ import { ArrowValueError, IpcSchemaMismatchError } from './ipc.error';
 import { describeSchemaDifference } from './schema-compare';
 
 /** Batch custom metadata as a Map or a plain object. */
-export type BatchMetadata = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+type BatchMetadata = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 
 /** A column given as JS values, or as ready Arrow data. */
-export type ColumnInput = readonly unknown[] | Data | Vector;
+type ColumnInput = readonly unknown[] | Data | Vector;
 
 /**
  * A batch of `schema` from columns keyed by field name. Every field must be given.
- *
- * @example
- * ```ts
- * const batch = makeRecordBatch(schema, { x: [1n, 2n], name: ['a', 'b'] }, { metadata: { 'vgi_rpc.server_id': 's1' } });
- * ```
  */
 export function makeRecordBatch(
   schema: Schema,
@@ -60,11 +55,6 @@ export function makeRecordBatch(
 
 /**
  * A batch of `schema` from row objects.
- *
- * @example
- * ```ts
- * const batch = makeRowsBatch(schema, [{ x: 1n, name: 'a' }]);
- * ```
  */
 export function makeRowsBatch(
   schema: Schema,
@@ -79,11 +69,6 @@ export function makeRowsBatch(
 
 /**
  * A 0-row batch of `schema` carrying only metadata (log, error and state-token batches).
- *
- * @example
- * ```ts
- * const log = makeEmptyBatch(resultSchema, { 'vgi_rpc.log_level': 'INFO', 'vgi_rpc.log_message': 'hi' });
- * ```
  */
 export function makeEmptyBatch(schema: Schema, metadata?: BatchMetadata): RecordBatch {
   const columns: Record<string, unknown[]> = {};
@@ -93,11 +78,6 @@ export function makeEmptyBatch(schema: Schema, metadata?: BatchMetadata): Record
 
 /**
  * A batch with no columns and `numRows` rows (parameterless requests carry 1 row, ticks 0).
- *
- * @example
- * ```ts
- * const request = makeZeroColumnBatch(1, { 'vgi_rpc.method': 'catalog_catalogs' });
- * ```
  */
 export function makeZeroColumnBatch(numRows: number, metadata?: BatchMetadata, schema: Schema = EMPTY_SCHEMA): RecordBatch {
   const data = makeData({ type: new Struct([]), length: numRows, nullCount: 0, children: [] });
@@ -106,11 +86,6 @@ export function makeZeroColumnBatch(numRows: number, metadata?: BatchMetadata, s
 
 /**
  * The same batch (same data, same schema) with different custom metadata.
- *
- * @example
- * ```ts
- * const tagged = withBatchMetadata(batch, { 'vgi_rpc.server_id': serverId });
- * ```
  */
 export function withBatchMetadata(batch: RecordBatch, metadata: BatchMetadata): RecordBatch {
   return new RecordBatch(batch.schema, batch.data, toMetadataMap(metadata));
@@ -118,13 +93,8 @@ export function withBatchMetadata(batch: RecordBatch, metadata: BatchMetadata): 
 
 /**
  * Normalises metadata to a fresh `Map`.
- *
- * @example
- * ```ts
- * toMetadataMap({ a: '1' }).get('a'); // '1'
- * ```
  */
-export function toMetadataMap(metadata?: BatchMetadata): Map<string, string> {
+function toMetadataMap(metadata?: BatchMetadata): Map<string, string> {
   if (metadata === undefined) return new Map();
   if (metadata instanceof Map) return new Map(metadata);
   return new Map(Object.entries(metadata as Record<string, string>));

@@ -27,7 +27,7 @@ import { assertSameArrowCopy } from './arrow-copy';
 import { IpcSchemaMismatchError } from './ipc.error';
 
 /** What a comparison may ignore. */
-export interface SchemaCompareOptions {
+interface SchemaCompareOptions {
   /** Ignore field nullability (used before checking the data's actual nulls). */
   readonly ignoreNullability?: boolean;
   /** Compare field metadata too (off by default: the wire ignores it for record checks). */
@@ -36,12 +36,6 @@ export interface SchemaCompareOptions {
 
 /**
  * The first difference between two field lists, or `null` when they are equal.
- *
- * @example
- * ```ts
- * const diff = describeSchemaDifference(expected, batch.schema);
- * if (diff) throw new Error(`bad batch: ${diff}`);
- * ```
  */
 export function describeSchemaDifference(
   expected: Schema | readonly Field[],
@@ -53,11 +47,6 @@ export function describeSchemaDifference(
 
 /**
  * True when two schemas have the same field names, types, nullability and order.
- *
- * @example
- * ```ts
- * if (!schemasEqual(batch.schema, outputSchema)) batch = conformBatchToSchema(batch, outputSchema);
- * ```
  */
 export function schemasEqual(a: Schema | readonly Field[], b: Schema | readonly Field[], options?: SchemaCompareOptions): boolean {
   return describeSchemaDifference(a, b, options) === null;
@@ -65,11 +54,6 @@ export function schemasEqual(a: Schema | readonly Field[], b: Schema | readonly 
 
 /**
  * The first difference between two data types (children included), or `null`.
- *
- * @example
- * ```ts
- * describeTypeDifference(new Int(true, 64), new Int64()); // null: same wire type
- * ```
  */
 export function describeTypeDifference(expected: DataType, actual: DataType, options: SchemaCompareOptions = {}): string | null {
   return compareTypes(expected, actual, 'type', options);
@@ -79,12 +63,6 @@ export function describeTypeDifference(expected: DataType, actual: DataType, opt
  * Returns a batch with exactly `schema` (the same field and type objects), keeping the
  * batch's data and custom metadata. Refuses when the structure differs, or when a field
  * the target declares non-nullable holds nulls.
- *
- * @example
- * ```ts
- * const ready = conformBatchToSchema(userBatch, outputSchema, 'finalize output of top_k');
- * writer.write(ready);
- * ```
  */
 export function conformBatchToSchema(batch: RecordBatch, schema: Schema, subject = 'record batch'): RecordBatch {
   assertSameArrowCopy(batch, RecordBatch, subject);

@@ -8,11 +8,6 @@ import { ArrowValueError } from './ipc.error';
 
 /**
  * Validity bitmap for `values` (`null`/`undefined` are nulls), or `undefined` when nothing is null.
- *
- * @example
- * ```ts
- * validityOf(['a', null]); // { bitmap: Uint8Array [1, 0, ...], nullCount: 1 }
- * ```
  */
 export function validityOf(values: readonly unknown[]): { bitmap: Uint8Array | undefined; nullCount: number } {
   let nullCount = 0;
@@ -27,12 +22,6 @@ export function validityOf(values: readonly unknown[]): { bitmap: Uint8Array | u
 
 /**
  * Builds a `Utf8` column (or `LargeUtf8` with `large`) from JS strings; `null`/`undefined` are nulls.
- *
- * @example
- * ```ts
- * const data = buildUtf8Data(['a', null, 'ccc']);
- * const vector = makeVector(data); // Utf8 vector of length 3
- * ```
  */
 export function buildUtf8Data(values: readonly (string | null | undefined)[], large?: false): Data<Utf8>;
 export function buildUtf8Data(values: readonly (string | null | undefined)[], large: true): Data<LargeUtf8>;
@@ -75,11 +64,6 @@ export function buildUtf8Data(values: readonly (string | null | undefined)[], la
 /**
  * Builds a `Binary` column (or `LargeBinary` with `large`) from byte arrays; `null`/`undefined` are nulls.
  * A column of exactly one value shares that value's memory rather than copying it.
- *
- * @example
- * ```ts
- * const ids = buildBinaryData([Uint8Array.of(1, 2), null]);
- * ```
  */
 export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large?: false): Data<Binary>;
 export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large: true): Data<LargeBinary>;

@@ -8,11 +8,6 @@ import { type DataType, type RecordBatch, Type, type Vector } from 'apache-arrow
 
 /**
  * Converts one value obtained from `vector.get(i)` to plain JS, given its type.
- *
- * @example
- * ```ts
- * const tags = toPlainValue(batch.getChild('tags')!.get(0), batch.schema.fields[1].type); // Map
- * ```
  */
 export function toPlainValue(value: unknown, type: DataType): unknown {
   if (value === null || value === undefined) return null;
@@ -47,11 +42,6 @@ export function toPlainValue(value: unknown, type: DataType): unknown {
 
 /**
  * Value `index` of a column, as plain JS.
- *
- * @example
- * ```ts
- * const name = readValue(batch.getChild('name')!, 0) as string;
- * ```
  */
 export function readValue(vector: Vector, index: number): unknown {
   return toPlainValue(vector.get(index), vector.type);
@@ -59,11 +49,6 @@ export function readValue(vector: Vector, index: number): unknown {
 
 /**
  * Row `index` of a batch as an object keyed by field name, values as plain JS.
- *
- * @example
- * ```ts
- * const { name, options } = readRow(requestBatch);
- * ```
  */
 export function readRow(batch: RecordBatch, index = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -75,11 +60,6 @@ export function readRow(batch: RecordBatch, index = 0): Record<string, unknown> 
 
 /**
  * A whole column as plain JS values.
- *
- * @example
- * ```ts
- * const xs = readColumn(batch, 'x'); // e.g. [1n, 2n, null]
- * ```
  */
 export function readColumn(batch: RecordBatch, name: string): unknown[] {
   const vector = batch.getChild(name);

@@ -18,11 +18,6 @@ const SCHEMA_CACHE_SIZE = 256;
 /**
  * Verifies one message's flatbuffer (the bytes after its length prefix). Throws
  * {@link MalformedIpcMessageError} naming `offset`, the message's position on its channel.
- *
- * @example
- * ```ts
- * const verified = verifyMessageBytes(metadata, framer.position);
- * ```
  */
 export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject?: string): VerifiedMessage {
   const known = byIdentity.get(metadata);
@@ -49,11 +44,6 @@ export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject
 /**
  * Checks a verified batch or dictionary message against its stream's schema (see
  * `checkBatchAgainstSchema`).
- *
- * @example
- * ```ts
- * checkAgainstSchema(schema.schema!, verifyMessageBytes(frame.metadata, at), frame.body, at);
- * ```
  */
 export function checkAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, body: Uint8Array, offset: number, subject?: string): void {
   try {
@@ -68,11 +58,6 @@ export function checkAgainstSchema(schema: SchemaLayout, message: VerifiedMessag
  * Walks a complete in-memory IPC stream (as nested in `binary` cells, or an HTTP body)
  * and verifies every message up to its end-of-stream marker, so that apache-arrow's
  * readers only ever see well-formed flatbuffers. Throws `IpcFramingError`.
- *
- * @example
- * ```ts
- * verifyIpcStreamBytes(request.input_batch, 'TableBufferingProcessRequest.input_batch');
- * ```
  */
 export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
   // Too short for any message: the caller's reader says so in its own words.

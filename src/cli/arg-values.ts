@@ -14,11 +14,6 @@ const FALSE = ['false', 'f', 'no', 'n', 'off', '0'];
 
 /**
  * Parses `--arg` assignments into values by parameter name.
- *
- * @example
- * ```ts
- * parseArgAssignments(['k=5', 'by=fare'], topK); // { k: 5n, by: 'fare' }
- * ```
  */
 export function parseArgAssignments(assignments: readonly string[], fn: DiscoveredFunction): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -43,11 +38,6 @@ export function parseArgAssignments(assignments: readonly string[], fn: Discover
 
 /**
  * Parses one value's text as `type` (`null` = any: integer, number, bool or string).
- *
- * @example
- * ```ts
- * parseArgValue('10', new Int64(), 'k'); // 10n
- * ```
  */
 export function parseArgValue(text: string, type: DataType | null, name: string): unknown {
   const t = text.trim();

@@ -6,11 +6,6 @@ import { SiloError } from '../errors/silo.error';
 
 /**
  * An error the user fixes by changing the command line or the input file.
- *
- * @example
- * ```ts
- * throw new CliError('--workers must be a positive integer, got "0".');
- * ```
  */
 export class CliError extends SiloError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -16,11 +16,6 @@ export interface CsvCell {
 /**
  * Splits CSV text into records of cells. Throws on an unterminated quote or a quote in
  * the middle of an unquoted field, naming the line.
- *
- * @example
- * ```ts
- * parseCsvRecords('a,b\n1,"x, y"\n'); // [[a, b], [1, "x, y"]] as cells
- * ```
  */
 export function parseCsvRecords(text: string, source = 'CSV input', firstLine = 1): CsvCell[][] {
   const records: CsvCell[][] = [];
@@ -93,12 +88,6 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Reads CSV text (with a header row) into an Arrow table. Column types: int64 when every
  * value is an integer that fits, float64 when every value is a number, bool for
  * true/false, utf8 otherwise. An empty unquoted field is NULL; `""` is an empty string.
- *
- * @example
- * ```ts
- * const table = readCsv('city,fare\nLima,12.5\n"Kyoto, JP",8\n');
- * table.schema.fields.map((f) => String(f.type)); // ['Utf8', 'Float64']
- * ```
  */
 export function readCsv(text: string, source = 'CSV input'): Table {
   const records = parseCsvRecords(text, source).filter((r, i) => !(i > 0 && isBlankRecord(r)));
@@ -121,11 +110,6 @@ export function readCsv(text: string, source = 'CSV input'): Table {
 
 /**
  * The column names of a header record; throws on an empty or repeated name.
- *
- * @example
- * ```ts
- * csvHeader(parseCsvRecords('a,b\n')[0]); // ['a', 'b']
- * ```
  */
 export function csvHeader(record: readonly CsvCell[], source: string): string[] {
   const header = record.map((c) => c.text);
@@ -158,11 +142,6 @@ export function csvArrowType(kind: CsvKind): ReturnType<typeof wire.utf8> {
 
 /**
  * The narrowest kind that holds every non-NULL cell: int64, float64, bool, else utf8.
- *
- * @example
- * ```ts
- * inferCsvKind(cells); // 'float64' for 1, 2.5, (empty)
- * ```
  */
 export function inferCsvKind(cells: readonly CsvCell[]): CsvKind {
   const present = cells.filter((c) => !isNull(c)).map((c) => c.text.trim());
@@ -174,11 +153,6 @@ export function inferCsvKind(cells: readonly CsvCell[]): CsvKind {
 
 /**
  * One cell as a value of `kind`, or `undefined` when the text is not of that kind.
- *
- * @example
- * ```ts
- * csvValue('int64', { text: '7', quoted: false }); // 7n
- * ```
  */
 export function csvValue(kind: CsvKind, cell: CsvCell): unknown {
   if (isNull(cell)) return null;
@@ -194,7 +168,7 @@ function inferColumn(cells: readonly CsvCell[]): { type: ReturnType<typeof wire.
   return { type: csvArrowType(kind), values: cells.map((c) => csvValue(kind, c)) };
 }
 
-export function isNull(cell: CsvCell): boolean {
+function isNull(cell: CsvCell): boolean {
   return !cell.quoted && cell.text === '';
 }
 

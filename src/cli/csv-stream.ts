@@ -25,13 +25,8 @@ export interface BatchStream {
 /**
  * Splits text chunks into complete CSV records, as they arrive. A record is complete at
  * a line feed outside quotes (an even number of quotes before it).
- *
- * @example
- * ```ts
- * for await (const records of csvRecordChunks(chunks, 'input file "a.csv"')) handle(records);
- * ```
  */
-export async function* csvRecordChunks(chunks: AsyncIterable<string>, source: string): AsyncGenerator<CsvCell[][], void, undefined> {
+async function* csvRecordChunks(chunks: AsyncIterable<string>, source: string): AsyncGenerator<CsvCell[][], void, undefined> {
   let carry = '';
   let line = 1;
   // Quote parity and lines of `carry`, so a long quoted field is not rescanned per chunk.
@@ -75,12 +70,6 @@ export async function* csvRecordChunks(chunks: AsyncIterable<string>, source: st
 /**
  * Opens CSV text chunks as a {@link BatchStream}: reads the header and the first
  * `sampleRows` rows to fix the column types, then builds batches of `batchRows` rows.
- *
- * @example
- * ```ts
- * const { schema, batches } = await openCsvStream(textChunks(file), 'input file "trips.csv"');
- * for await (const batch of batches) send(batch);
- * ```
  */
 export async function openCsvStream(chunks: AsyncIterable<string>, source: string, options: { batchRows?: number; sampleRows?: number } = {}): Promise<BatchStream> {
   const batchRows = options.batchRows ?? 2048;

@@ -12,7 +12,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { CliError } from './cli.error';
 
 /** A resolved worker command. */
-export interface EntryCommand {
+interface EntryCommand {
   /** argv: program first. */
   readonly command: string[];
   /** How the entry was understood, for messages. */
@@ -23,11 +23,6 @@ const JS = ['.js', '.cjs', '.mjs'];
 
 /**
  * Resolves `<entry>`; `extraArgs` (e.g. `--unix /tmp/s.sock`) are appended.
- *
- * @example
- * ```ts
- * resolveEntryCommand('dist/samples/worker.js').command; // [process.execPath, '/abs/dist/samples/worker.js']
- * ```
  */
 export function resolveEntryCommand(entry: string, extraArgs: readonly string[] = [], cwd = process.cwd()): EntryCommand {
   const trimmed = entry.trim();
@@ -51,11 +46,6 @@ export function resolveEntryCommand(entry: string, extraArgs: readonly string[] 
 
 /**
  * The repository's TypeScript loader, when this command runs inside the Silo repository.
- *
- * @example
- * ```ts
- * findTsLoader(); // '/work/main/test/support/register-ts.js' or null
- * ```
  */
 export function findTsLoader(from = __dirname): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -74,11 +64,6 @@ export function findTsLoader(from = __dirname): string | null {
 /**
  * An argv as one `/bin/sh -c` command line, each argument quoted where it needs it: how
  * DuckDB's `LOCATION` starts a worker.
- *
- * @example
- * ```ts
- * toShellCommand(['node', '/my dir/worker.js']); // "node '/my dir/worker.js'"
- * ```
  */
 export function toShellCommand(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');

@@ -10,7 +10,7 @@
 import { type PackageManifest } from './package-version';
 
 /** What the templates are filled with. */
-export interface InitSettings {
+interface InitSettings {
   /** The npm package name (the directory's name, cleaned). */
   readonly packageName: string;
   /** The catalog the worker serves (ATTACH name in DuckDB): the package name as an identifier. */
@@ -40,12 +40,6 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
  * Every file of a new project, by path relative to its directory.
- *
- * @example
- * ```ts
- * const files = initFiles({ packageName: 'trips', catalog: 'trips', manifest: packageManifest()! });
- * Object.keys(files); // ['package.json', 'tsconfig.json', ..., 'src/worker.ts']
- * ```
  */
 export function initFiles(settings: InitSettings): Record<string, string> {
   const { packageName, catalog, manifest } = settings;

@@ -10,14 +10,8 @@ import { CliError } from './cli.error';
 
 /**
  * Parses JSON or NDJSON text into row objects.
- *
- * @example
- * ```ts
- * parseJsonRows('[{"a":1},{"a":2}]'); // [{ a: 1 }, { a: 2 }]
- * parseJsonRows('{"a":1}\n{"a":2}\n'); // the same
- * ```
  */
-export function parseJsonRows(text: string, source = 'JSON input'): Record<string, unknown>[] {
+function parseJsonRows(text: string, source = 'JSON input'): Record<string, unknown>[] {
   const trimmed = text.trim();
   if (trimmed === '') throw new CliError(`${source} is empty. Give an array of objects, or one object per line (NDJSON).`);
   let rows: unknown[];
@@ -44,12 +38,6 @@ export function parseJsonRows(text: string, source = 'JSON input'): Record<strin
 
 /**
  * Reads JSON or NDJSON rows into an Arrow table with inferred column types.
- *
- * @example
- * ```ts
- * const table = readJson('[{"city":"Lima","trips":3},{"city":"Kyoto","trips":null}]');
- * table.getChild('trips')!.get(0); // 3n
- * ```
  */
 export function readJson(text: string, source = 'JSON input'): Table {
   const rows = parseJsonRows(text, source);
@@ -80,11 +68,6 @@ export type JsonKind = 'int64' | 'float64' | 'bool' | 'utf8';
 
 /**
  * One JSON value as a value of `kind`, or `undefined` when it is not of that kind.
- *
- * @example
- * ```ts
- * jsonCell('int64', 3); // 3n
- * ```
  */
 export function jsonCell(kind: JsonKind, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -96,11 +79,6 @@ export function jsonCell(kind: JsonKind, value: unknown): unknown {
 
 /**
  * Infers a column's kind from its values (throws on objects, arrays, or mixed kinds).
- *
- * @example
- * ```ts
- * inferJsonKind('fare', [1, 2.5, null], 'JSON input'); // 'float64'
- * ```
  */
 export function inferJsonKind(name: string, values: readonly unknown[], source: string): JsonKind {
   const type = inferColumn(name, values, source).type;
@@ -109,11 +87,6 @@ export function inferJsonKind(name: string, values: readonly unknown[], source: 
 
 /**
  * Checks that a parsed JSON row is an object (row `n`, 1-based, for the message).
- *
- * @example
- * ```ts
- * checkJsonRow({ a: 1 }, 1, 'JSON input');
- * ```
  */
 export function checkJsonRow(row: unknown, n: number, source: string): asserts row is Record<string, unknown> {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) {

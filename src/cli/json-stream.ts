@@ -15,13 +15,8 @@ import { csvArrowType } from './csv-reader';
 /**
  * The rows of JSON or NDJSON text chunks as parsed objects, as they arrive. The first
  * non-blank character decides: `[` is an array of objects, anything else NDJSON.
- *
- * @example
- * ```ts
- * for await (const row of jsonRows(chunks, 'input file "a.ndjson"')) handle(row);
- * ```
  */
-export async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGenerator<Record<string, unknown>, void, undefined> {
+async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGenerator<Record<string, unknown>, void, undefined> {
   let mode: 'unknown' | 'ndjson' | 'array' = 'unknown';
   let buffer = '';
   let line = 1;
@@ -109,11 +104,6 @@ export async function* jsonRows(chunks: AsyncIterable<string>, source: string): 
  * Opens JSON or NDJSON text chunks as a {@link BatchStream}: the first `sampleRows` rows
  * fix the columns (keys in order of first appearance) and their types, then batches of
  * `batchRows` rows are built as they are read.
- *
- * @example
- * ```ts
- * const { schema, batches } = await openJsonStream(textChunks(file), 'input file "trips.ndjson"');
- * ```
  */
 export async function openJsonStream(chunks: AsyncIterable<string>, source: string, options: { batchRows?: number; sampleRows?: number } = {}): Promise<BatchStream> {
   const batchRows = options.batchRows ?? 2048;

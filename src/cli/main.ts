@@ -29,13 +29,8 @@ import { storageGcCommand, storageInspectCommand, storageVacuumCommand } from '.
 
 /**
  * Builds the `silo` program (exported so tests can drive it without a child process).
- *
- * @example
- * ```ts
- * await buildProgram().parseAsync(['node', 'silo', 'list', 'dist/samples/worker.js']);
- * ```
  */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('silo')
     .description('Serve, inspect and run Silo VGI buffering functions without DuckDB.')
     .version(packageVersion(), '-V, --version', 'print the vgi-silo version')
@@ -157,11 +152,6 @@ export function buildProgram(): Command {
 /**
  * Runs the program on `argv` and sets the exit code: 0, 1 for a failed run, 2 for a usage
  * or input error.
- *
- * @example
- * ```ts
- * await main(process.argv);
- * ```
  */
 export async function main(argv: readonly string[]): Promise<void> {
   try {

@@ -8,11 +8,6 @@ import { dirname, join } from 'node:path';
 
 /**
  * The `version` of the nearest package.json named `vgi-silo` above this file.
- *
- * @example
- * ```ts
- * packageVersion(); // '0.1.0'
- * ```
  */
 export function packageVersion(from: string = __dirname): string {
   return packageManifest(from)?.version ?? 'unknown';
@@ -27,11 +22,6 @@ export interface PackageManifest {
 
 /**
  * The nearest package.json named `vgi-silo` above this file, or `undefined`.
- *
- * @example
- * ```ts
- * packageManifest()?.peerDependencies?.['apache-arrow']; // '^21.2.0'
- * ```
  */
 export function packageManifest(from: string = __dirname): PackageManifest | undefined {
   for (let dir = from; ; dir = dirname(dir)) {

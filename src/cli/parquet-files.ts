@@ -40,11 +40,6 @@ const ARROW_OF: Readonly<Record<string, () => DataType>> = {
 
 /**
  * DuckDB for Node.js, or a coded error with the command that installs it.
- *
- * @example
- * ```ts
- * const duckdb = loadDuckDbForParquet('--input trips.parquet');
- * ```
  */
 export function loadDuckDbForParquet(what: string): DuckDbModule {
   return loadDuckDb(
@@ -60,13 +55,6 @@ export interface ParquetStream extends BatchStream {
 
 /**
  * Opens a Parquet file through an in-memory DuckDB and streams its rows.
- *
- * @example
- * ```ts
- * const parquet = await openParquetStream('trips.parquet', 'input file "trips.parquet"');
- * for await (const batch of parquet.batches) send(batch);
- * await parquet.close();
- * ```
  */
 export async function openParquetStream(path: string, source: string): Promise<ParquetStream> {
   const duckdb = loadDuckDbForParquet(`--input "${path}"`);
@@ -160,13 +148,6 @@ function parquetColumn(type: DataType): ParquetColumn {
  * Writes batches to a Parquet file: they go into a table of a scratch DuckDB database on
  * disk as they arrive (DuckDB keeps what it does not need in memory there), and `close()`
  * copies the table to `path` and removes the scratch database.
- *
- * @example
- * ```ts
- * const writer = await ParquetWriter.open('out.parquet', result.outputSchema);
- * writer.write(batch);
- * await writer.close();
- * ```
  */
 export class ParquetWriter {
   private constructor(

@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { type RunProgress } from '../client';
 
 /** Receives run progress; `stop()` clears the bar. */
-export interface ProgressReporter {
+interface ProgressReporter {
   update(progress: RunProgress): void;
   /** The input was read further (redraws from {@link InputProgress}). */
   inputRead(): void;
@@ -16,7 +16,7 @@ export interface ProgressReporter {
 }
 
 /** How far the input file has been read. */
-export interface InputProgress {
+interface InputProgress {
   /** The input file's size in bytes (0 until known). */
   totalBytes(): number;
   bytesRead(): number;
@@ -24,13 +24,6 @@ export interface InputProgress {
 
 /**
  * A reporter for `stream` (a bar on a TTY, lines otherwise), or a silent one.
- *
- * @example
- * ```ts
- * const progress = createProgressReporter(process.stderr);
- * await runFunction({ ...options, onProgress: (p) => progress.update(p) });
- * progress.stop();
- * ```
  */
 export function createProgressReporter(stream: NodeJS.WriteStream, options: { readonly quiet?: boolean; readonly input?: InputProgress } = {}): ProgressReporter {
   if (options.quiet) return { update: () => undefined, inputRead: () => undefined, stop: () => undefined };

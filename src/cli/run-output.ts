@@ -10,13 +10,6 @@ import { formatTable } from './table-printer';
 
 /**
  * Collects a run's output without holding it.
- *
- * @example
- * ```ts
- * const sink = new RunOutput(output, 20, process.stdout);
- * await runFunction({ ...options, keepOutput: false, onOutputBatch: (b) => sink.push(b) });
- * await sink.finish(result.outputSchema);
- * ```
  */
 export class RunOutput {
   private writer: BatchWriter | null = null;

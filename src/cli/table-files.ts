@@ -26,21 +26,11 @@ const READERS: Record<string, (text: Buffer, source: string) => Table> = {
 
 /**
  * Extensions `silo run --input` and `--out` accept.
- *
- * @example
- * ```ts
- * TABLE_FILE_EXTENSIONS.includes(extname(path)); // true for .csv, .json, .arrow, ...
- * ```
  */
-export const TABLE_FILE_EXTENSIONS = Object.keys(READERS);
+const TABLE_FILE_EXTENSIONS = Object.keys(READERS);
 
 /**
  * Reads a table file by its extension.
- *
- * @example
- * ```ts
- * const trips = readTableFile('samples/data/trips.arrow');
- * ```
  */
 export function readTableFile(path: string): Table {
   const read = READERS[extname(path).toLowerCase()];
@@ -57,36 +47,21 @@ export function readTableFile(path: string): Table {
 /**
  * Formats `silo run --format` accepts. `arrow` is the IPC file format in a file and the
  * IPC stream format on stdout, which a reader can consume as it arrives.
- *
- * @example
- * ```ts
- * TABLE_FORMATS.includes('ndjson'); // true
- * ```
  */
-export const TABLE_FORMATS = ['csv', 'json', 'ndjson', 'arrow', 'parquet'] as const;
+const TABLE_FORMATS = ['csv', 'json', 'ndjson', 'arrow', 'parquet'] as const;
 
 /**
  * One of {@link TABLE_FORMATS}.
- *
- * @example
- * ```ts
- * const format: TableFormat = 'csv';
- * ```
  */
-export type TableFormat = (typeof TABLE_FORMATS)[number];
+type TableFormat = (typeof TABLE_FORMATS)[number];
 
 /** `--out -`: the result goes to stdout. */
-export const STDOUT_PATH = '-';
+const STDOUT_PATH = '-';
 
 /**
  * Extensions `silo run --out` accepts.
- *
- * @example
- * ```ts
- * OUTPUT_EXTENSIONS.includes('.parquet'); // true
- * ```
  */
-export const OUTPUT_EXTENSIONS = ['.csv', '.json', '.ndjson', '.jsonl', '.arrow', '.arrows', '.ipc', '.parquet'];
+const OUTPUT_EXTENSIONS = ['.csv', '.json', '.ndjson', '.jsonl', '.arrow', '.arrows', '.ipc', '.parquet'];
 
 /** An output encoding: the format plus, for Arrow, which of the two IPC layouts. */
 type Encoding = TableFormat | 'arrow-stream';
@@ -104,12 +79,6 @@ const ENCODING_BY_EXTENSION: Record<string, Encoding> = {
 
 /**
  * Where and how `silo run` writes its result, checked before the run starts.
- *
- * @example
- * ```ts
- * const output = resolveTableOutput('-', 'ndjson');
- * output?.write(result.output, process.stdout);
- * ```
  */
 export interface TableOutput {
   /** The file, or `stdout`. */
@@ -124,13 +93,6 @@ export interface TableOutput {
 /**
  * Batches written as they arrive; `close()` ends the file (the JSON array's bracket, the
  * Arrow footer, the Parquet copy).
- *
- * @example
- * ```ts
- * const writer = await output.open(schema, process.stdout);
- * writer.write(batch);
- * await writer.close();
- * ```
  */
 export interface BatchWriter {
   write(batch: RecordBatch): void;
@@ -143,12 +105,6 @@ export interface BatchWriter {
  * Checks `--out` and `--format` together: a file's format comes from `--format`, else
  * from its extension; `--out -` writes to stdout in `--format` (default csv). Returns
  * `undefined` when there is no `--out` (the result is printed as a table).
- *
- * @example
- * ```ts
- * resolveTableOutput('sums.json', undefined)?.format; // 'json'
- * resolveTableOutput('-', 'arrow')?.destination;       // 'stdout'
- * ```
  */
 export function resolveTableOutput(out: string | undefined, format: string | undefined): TableOutput | undefined {
   const named = format === undefined ? undefined : parseFormat(format);
@@ -281,11 +237,6 @@ function encoder(schema: Schema, encoding: Exclude<Encoding, 'parquet'>, sink: (
 /**
  * Writes a table to a file by its extension: CSV with a header row, JSON as an array of
  * objects, Arrow IPC in the file format (`.arrows`: the stream format).
- *
- * @example
- * ```ts
- * writeTableFile('out.json', output);
- * ```
  */
 export function writeTableFile(path: string, table: Table): void {
   resolveTableOutput(path, undefined);
@@ -306,13 +257,8 @@ function parseFormat(format: string): TableFormat {
 /**
  * Rows as plain JSON-safe objects: int64 as a number when it is exact, else a string;
  * bytes as hex.
- *
- * @example
- * ```ts
- * toRows(table); // [{ city: 'Lima', trips: 3 }]
- * ```
  */
-export function toRows(table: Table): Record<string, unknown>[] {
+function toRows(table: Table): Record<string, unknown>[] {
   const names = table.schema.fields.map((f) => f.name);
   const columns = names.map((n) => table.getChild(n)!);
   const rows: Record<string, unknown>[] = [];

@@ -11,13 +11,6 @@ const MAX_CELL = 40;
 /**
  * The first `maxRows` rows of `table` as text; `totalRows` is how many rows the result
  * has when `table` holds only the first ones.
- *
- * @example
- * ```ts
- * console.log(formatTable(output, 20));
- * // ┌──────┬───────┐
- * // │ city │  sum  │ ...
- * ```
  */
 export function formatTable(table: Table, maxRows = 20, totalRows = table.numRows): string {
   const names = table.schema.fields.map((f) => f.name);

@@ -36,16 +36,11 @@ const KINDS: Record<string, 'csv' | 'json' | 'arrow' | 'parquet'> = {
 
 /**
  * Extensions `silo run --input` accepts.
- *
- * @example
- * ```ts
- * INPUT_EXTENSIONS.includes('.parquet'); // true
- * ```
  */
-export const INPUT_EXTENSIONS = Object.keys(KINDS);
+const INPUT_EXTENSIONS = Object.keys(KINDS);
 
 /** An input file being read: a run input plus what has been read of it. */
-export interface TableSource extends RunInputSource {
+interface TableSource extends RunInputSource {
   /** The file's size in bytes. */
   readonly totalBytes: number;
   /** Bytes of the file read so far. */
@@ -57,7 +52,7 @@ export interface TableSource extends RunInputSource {
 }
 
 /** Options of {@link openTableSource}. */
-export interface TableSourceOptions {
+interface TableSourceOptions {
   /** Rows per batch built from CSV and JSON (default 2048). */
   readonly batchRows?: number;
   /** Called after every chunk read from the file (for a progress bar), from the first one on. */
@@ -67,16 +62,6 @@ export interface TableSourceOptions {
 /**
  * Opens an input file by its extension and reads its schema (for CSV and JSON: infers it
  * from the first rows). The batches are read when the run pulls them, once.
- *
- * @example
- * ```ts
- * const input = await openTableSource('trips.csv', { onRead: () => bar.update() });
- * try {
- *   await runFunction({ command, function: 'top_k', input, args: { k: 5n, by: 'fare' } });
- * } finally {
- *   await input.close();
- * }
- * ```
  */
 export async function openTableSource(path: string, options: TableSourceOptions = {}): Promise<TableSource> {
   const kind = KINDS[extname(path).toLowerCase()];

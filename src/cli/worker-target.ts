@@ -21,7 +21,7 @@ export type WorkerTarget =
 export type HttpClientSettings = Pick<HttpFleetOptions, 'authToken' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'compressRequests'>;
 
 /** How the workers were given on the command line. */
-export interface WorkerTargetOptions {
+interface WorkerTargetOptions {
   /** `--url`, repeatable. */
   readonly url?: readonly string[];
   /** `--auth-token`. */
@@ -36,14 +36,8 @@ export interface WorkerTargetOptions {
 
 /**
  * True when `entry` names an HTTP worker rather than a file or a command.
- *
- * @example
- * ```ts
- * isWorkerUrl('http://127.0.0.1:8080/vgi'); // true
- * isWorkerUrl('dist/worker.js');            // false
- * ```
  */
-export function isWorkerUrl(entry: string): boolean {
+function isWorkerUrl(entry: string): boolean {
   return /^https?:\/\//i.test(entry.trim());
 }
 
@@ -51,12 +45,6 @@ export function isWorkerUrl(entry: string): boolean {
  * Resolves the workers: HTTP when the entry is a URL or `--url` is given (the entry's URL
  * first), else the entry's command. The token comes from `--auth-token`, else from
  * `SILO_AUTH_TOKEN`; it is refused with a process entry, which takes none.
- *
- * @example
- * ```ts
- * resolveWorkerTarget('http://a:8080/vgi', { url: ['http://b:8080/vgi'] });
- * // { kind: 'http', urls: ['http://a:8080/vgi', 'http://b:8080/vgi'], settings: { authToken: process.env.SILO_AUTH_TOKEN, ... } }
- * ```
  */
 export function resolveWorkerTarget(entry: string | undefined, options: WorkerTargetOptions, env: NodeJS.ProcessEnv = process.env): WorkerTarget {
   const flagged = options.url ?? [];

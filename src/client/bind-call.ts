@@ -13,13 +13,13 @@ import { coerceValue, typeOfValue } from './value-types';
 import { type VgiConnection } from './vgi-connection';
 
 /** The final bind: its exact request bytes (InitRequest.bind_call) and the worker's answer. */
-export interface BoundCall {
+interface BoundCall {
   readonly bindCall: Uint8Array;
   readonly response: BindResponse;
 }
 
 /** What a bind needs besides the connection. */
-export interface BindInput {
+interface BindInput {
   readonly fn: DiscoveredFunction;
   readonly arguments: BindArguments;
   readonly inputSchema: Schema;
@@ -30,11 +30,6 @@ export interface BindInput {
 
 /**
  * Binds, twice when the first answer asks for secrets by type and scope or by name.
- *
- * @example
- * ```ts
- * const { bindCall, response } = await bindFunction(conn, { fn, arguments: args, inputSchema, attachOpaqueData });
- * ```
  */
 export async function bindFunction(conn: VgiConnection, input: BindInput): Promise<BoundCall> {
   const { fn } = input;

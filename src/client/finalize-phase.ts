@@ -10,7 +10,7 @@ import { type RecordBatch, type Schema } from 'apache-arrow';
 import { type ConnectionLauncher, type VgiConnection } from './vgi-connection';
 
 /** Everything the source needs. */
-export interface FinalizePlan {
+interface FinalizePlan {
   readonly bindCall: Uint8Array;
   readonly outputSchema: Schema;
   readonly bindOpaqueData: Uint8Array | null;
@@ -33,7 +33,7 @@ export interface FinalizePlan {
 }
 
 /** What the source produced. */
-export interface FinalizeOutcome {
+interface FinalizeOutcome {
   /** Output batches per finalize state id (empty for ids never started). */
   readonly batches: readonly RecordBatch[][];
   /** The process of each stream that started, in finalize-state-id order. */
@@ -48,11 +48,6 @@ export interface FinalizeOutcome {
 
 /**
  * Drains every finalize state id. Stops all streams at the first failure and raises it.
- *
- * @example
- * ```ts
- * const { batches } = await runFinalize(plan);
- * ```
  */
 export async function runFinalize(plan: FinalizePlan): Promise<FinalizeOutcome> {
   const ids = plan.finalizeStateIds;

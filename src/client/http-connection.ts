@@ -30,6 +30,8 @@ import {
   WireProtocolError,
 } from '../protocol';
 import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { type HttpFleetOptions, type HttpRequestInfo, HttpTargets, type WireBody } from './http-targets';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
 import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
@@ -209,9 +211,9 @@ export class HttpConnection implements VgiConnection {
   }
 
   private acquire(what: string): void {
-    if (this.ended !== null) throw new Error(`${this.label}: cannot send ${what}: the connection was ${this.ended}; open a new connection.`);
+    if (this.ended !== null) throw new SiloError('SILO614', messages.connectionEnded(this.label, what, this.ended));
     if (this.busyWith !== null) {
-      throw new Error(`${this.label}: cannot send ${what} while ${this.busyWith} is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`);
+      throw new SiloError('SILO613', messages.connectionBusy(this.label, what, this.busyWith));
     }
     this.busyWith = what;
   }
@@ -327,7 +329,7 @@ export class HttpConnection implements VgiConnection {
       label: this.label,
       during,
       exchange: async (stateToken, callToken, cancel) => {
-        if (this.ended === 'killed') throw new Error(`${this.label}: cannot continue ${during}: the connection was killed.`);
+        if (this.ended === 'killed') throw new SiloError('SILO614', messages.connectionKilled(this.label, during));
         const kind: RequestKind = { path: `${pathOf('init', wire)}/exchange`, during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`, call: cancel ? 'cancel' : 'exchange', method: 'init', repeatable: true };
         // The 1.0 extension knows only the state token; a call token it was sent is never echoed.
         const { streams, url } = await this.send(kind, encodeContinuation(stateToken, wire.callToken ? callToken : null, { cancel }));

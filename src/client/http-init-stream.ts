@@ -9,6 +9,8 @@
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { classifyBatch, type GlobalInitResponse, type LogRecord } from '../protocol';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { WorkerProtocolViolation } from './client.error';
 import { type AnswerStream } from './http-request';
 import { type VgiInitStream } from './vgi-connection';
@@ -80,7 +82,7 @@ export class HttpInitStream implements VgiInitStream {
    * ```
    */
   async completeSinkInit(_inputSchema: Schema): Promise<void> {
-    if (this.done) throw new Error(`${this.io.label}: completeSinkInit() on an init stream that is already finished.`);
+    if (this.done) throw new SiloError('SILO614', messages.initStreamFinished(this.io.label, 'completeSinkInit'));
     const error = this.pending.find((p): p is Error => p instanceof Error);
     this.pending.length = 0;
     this.finish();

@@ -11,10 +11,12 @@ import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Socket } from 'node:net';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, IpcFramingError, MessageFramer } from '../arrow';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { WorkerHttpError, WorkerProtocolViolation, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
 
 /** The media type of every vgi.v2 request and response body. */
-export const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
+const ARROW_MEDIA_TYPE = 'application/vnd.apache.arrow.stream';
 
 /** Longest excerpt of a refusal's body quoted in an error. */
 const BODY_EXCERPT_CHARS = 500;
@@ -33,7 +35,7 @@ export interface HttpTarget {
 }
 
 /** How to send a request. */
-export interface PostOptions {
+interface PostOptions {
   readonly agent: HttpAgent | HttpsAgent;
   /** `Authorization: Bearer <token>` when set. */
   readonly authToken?: string;
@@ -77,11 +79,6 @@ export interface AnswerStream {
 /**
  * POSTs `body` to `target` and reads the whole answer, whatever its status. Rejects with
  * `WorkerUnreachableError` when no complete answer arrives.
- *
- * @example
- * ```ts
- * const answer = await postArrow({ baseUrl, path: 'vgi.v2/catalog_catalogs', during: 'catalog_catalogs' }, body, { agent, repeatable: true });
- * ```
  */
 export async function postArrow(target: HttpTarget, body: Uint8Array, options: PostOptions): Promise<HttpAnswer> {
   const url = `${target.baseUrl}/${target.path}`;
@@ -135,7 +132,7 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
       settle(() => {
         if (gaveUp !== null) return reject(gaveUp);
         if (options.signal?.aborted || error.name === 'AbortError') {
-          return reject(new Error(`${described} was abandoned: ${String(options.signal?.reason ?? 'the request was aborted')}.`, { cause: error }));
+          return reject(new SiloError('SILO614', messages.requestAbandoned(described, String(options.signal?.reason ?? 'the request was aborted')), { cause: error }));
         }
         const detail = error.code !== undefined && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
         const failure = new WorkerUnreachableError(target.baseUrl, described, target.during, connected ? 'response' : 'connect', detail, { cause: error });
@@ -192,11 +189,6 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
 /**
  * The largest request body a worker accepts, from the `VGI-Max-Request-Bytes` header it
  * stamps on every answer; `null` when absent or not a positive integer.
- *
- * @example
- * ```ts
- * requestLimitOf(answer.headers); // 67108864
- * ```
  */
 export function requestLimitOf(headers: IncomingHttpHeaders): number | null {
   const value = Number(headers['vgi-max-request-bytes']);
@@ -206,11 +198,6 @@ export function requestLimitOf(headers: IncomingHttpHeaders): number | null {
 /**
  * Asks a worker for its request size limit with `HEAD {base}/health` (open, no body);
  * `null` when it does not answer or does not say.
- *
- * @example
- * ```ts
- * const limit = await probeRequestLimit('http://127.0.0.1:8080/vgi', agent);
- * ```
  */
 export function probeRequestLimit(baseUrl: string, agent: HttpAgent | HttpsAgent): Promise<number | null> {
   const parsed = new URL(`${baseUrl}/health`);
@@ -230,11 +217,6 @@ export function probeRequestLimit(baseUrl: string, agent: HttpAgent | HttpsAgent
 /**
  * Reads every IPC stream of an Arrow body, in order (a stream `/init` answer holds two).
  * Bytes that are not Arrow IPC are a `WorkerProtocolViolation` naming the request.
- *
- * @example
- * ```ts
- * const [header, output] = await readAnswerStreams(answer, target);
- * ```
  */
 export async function readAnswerStreams(answer: HttpAnswer, target: HttpTarget): Promise<AnswerStream[]> {
   const framer = new MessageFramer(
@@ -257,11 +239,6 @@ export async function readAnswerStreams(answer: HttpAnswer, target: HttpTarget):
 
 /**
  * True when the answer's body is Arrow (whatever its status).
- *
- * @example
- * ```ts
- * if (!isArrowAnswer(answer)) throw refusalError(answer, target, { authTokenSent: false });
- * ```
  */
 export function isArrowAnswer(answer: HttpAnswer): boolean {
   return (answer.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase() === ARROW_MEDIA_TYPE;
@@ -270,11 +247,6 @@ export function isArrowAnswer(answer: HttpAnswer): boolean {
 /**
  * True when the worker flagged the body as an error stream where a result was expected
  * (`X-VGI-RPC-Error: true`).
- *
- * @example
- * ```ts
- * if (isRpcErrorAnswer(answer)) raiseErrorBatch(await readAnswerStreams(answer, target));
- * ```
  */
 export function isRpcErrorAnswer(answer: HttpAnswer): boolean {
   return String(answer.headers['x-vgi-rpc-error'] ?? '').toLowerCase() === 'true';
@@ -283,11 +255,6 @@ export function isRpcErrorAnswer(answer: HttpAnswer): boolean {
 /**
  * The error for an answer that is not a vgi.v2 response: a status other than 200 without
  * an Arrow error body, or a 200 that is not Arrow. Says how to fix the usual causes.
- *
- * @example
- * ```ts
- * if (answer.status !== 200 && !isArrowAnswer(answer)) throw refusalError(answer, target, { authTokenSent: false });
- * ```
  */
 export function refusalError(answer: HttpAnswer, target: HttpTarget, context: { readonly authTokenSent: boolean }): WorkerHttpError {
   return new WorkerHttpError(target.baseUrl, `POST ${answer.url}`, target.during, answer.status, describeBody(answer), adviceFor(answer, target, context));

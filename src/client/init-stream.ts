@@ -5,6 +5,8 @@
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { EMPTY_SCHEMA, type IpcStreamReader, IpcStreamWriter } from '../arrow';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { classifyBatch, type GlobalInitResponse, type LogRecord, makeTickBatch } from '../protocol';
 import { type VgiInitStream } from './vgi-connection';
 
@@ -125,7 +127,7 @@ export class InitStream implements VgiInitStream {
   }
 
   private assertOpen(what: string): void {
-    if (this.done) throw new Error(`${this.io.label}: ${what}() on an init stream that is already finished.`);
+    if (this.done) throw new SiloError('SILO614', messages.initStreamFinished(this.io.label, what));
   }
 
   /** Logs go to the connection's log sink, errors are raised; true for a data batch. */

@@ -10,7 +10,7 @@ import { type RecordBatch, type Schema } from 'apache-arrow';
 import { type VgiConnection } from './vgi-connection';
 
 /** Everything the sink needs. */
-export interface SinkPlan {
+interface SinkPlan {
   readonly functionName: string;
   readonly schemaPath: readonly string[];
   readonly attachOpaqueData: Uint8Array;
@@ -38,7 +38,7 @@ export interface SinkPlan {
 }
 
 /** What the sink produced. */
-export interface SinkOutcome {
+interface SinkOutcome {
   readonly executionId: Uint8Array;
   /** Each connection's last state id, in completion order (what combine receives). */
   readonly stateIds: readonly Uint8Array[];
@@ -51,12 +51,6 @@ export interface SinkOutcome {
 /**
  * Runs the sink over the plan's connections. Stops every connection at the first failure
  * and raises it.
- *
- * @example
- * ```ts
- * const sink = await runSink(plan);
- * const ids = await combineOn(sink, plan);
- * ```
  */
 export async function runSink(plan: SinkPlan): Promise<SinkOutcome> {
   const takeMorsel = morselTaker(plan.batches, plan.batchesPerMorsel);
@@ -153,11 +147,6 @@ function morselTaker(batches: SinkPlan['batches'], perMorsel: number): () => Pro
 
 /**
  * Runs combine on the connection that finished the sink last.
- *
- * @example
- * ```ts
- * const finalizeStateIds = await combineOn(sink, plan);
- * ```
  */
 export async function combineOn(sink: SinkOutcome, plan: Pick<SinkPlan, 'functionName' | 'schemaPath' | 'attachOpaqueData'>): Promise<Uint8Array[]> {
   const { result } = await sink.combiner.call('table_buffering_combine', {

@@ -187,11 +187,6 @@ class SocketChannel implements WorkerChannel {
 
 /**
  * Resolves true if `promise` settles within `ms`, false otherwise (it never rejects).
- *
- * @example
- * ```ts
- * if (!(await settlesWithin(channel.ended, 2000))) channel.kill();
- * ```
  */
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

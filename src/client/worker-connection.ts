@@ -24,6 +24,8 @@ import {
   WireProtocolError,
 } from '../protocol';
 import { WorkerExitedError, WorkerProtocolViolation } from './client.error';
+import { SiloError } from '../errors/silo.error';
+import * as messages from '../errors/messages';
 import { InitStream, type StreamIo } from './init-stream';
 import { type CallResult, type UnaryMethodName, type VgiConnection } from './vgi-connection';
 
@@ -217,10 +219,10 @@ export class WorkerConnection implements VgiConnection {
 
   private acquire(what: string): void {
     if (this.brokenBy !== null) {
-      throw new Error(`${this.label}: the connection is unusable after ${this.brokenBy} failed mid-response; open a new connection.`);
+      throw new SiloError('SILO614', messages.connectionBroken(this.label, this.brokenBy));
     }
     if (this.busyWith !== null) {
-      throw new Error(`${this.label}: cannot send ${what} while ${this.busyWith} is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`);
+      throw new SiloError('SILO613', messages.connectionBusy(this.label, what, this.busyWith));
     }
     this.busyWith = what;
   }

@@ -18,11 +18,6 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
  * The parts as one byte array for a single write: the only non-empty part itself (no
  * copy), or a new array holding them all. Unlike {@link concatBytes}, the result may
  * alias an input.
- *
- * @example
- * ```ts
- * await connection.write(joinBytes([writer.start(), writer.write(batch)])); // no copy once the schema went out
- * ```
  */
 export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   const nonEmpty = parts.filter((p) => p.byteLength > 0);

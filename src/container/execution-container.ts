@@ -5,11 +5,12 @@ import type { Secrets } from '../providers/secrets';
 import type { Settings } from '../providers/settings';
 import { currentClientLog } from './call-scope';
 import type { ExecutionInfo } from './execution-info';
+import { messages } from '../errors';
 import { unavailableStorage } from '../providers/storage/unavailable-storage';
 import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE, TRANSACTION_STORAGE } from './tokens';
 
 /** What the framework knows of an execution when it builds its scope. */
-export interface ExecutionScopeInput {
+interface ExecutionScopeInput {
   readonly info: ExecutionInfo;
   readonly secrets: Secrets;
   readonly settings: Settings;
@@ -20,7 +21,7 @@ export interface ExecutionScopeInput {
  * A logger for one execution: every record goes to the worker's logger (tagged with the
  * function and execution) and, when a call is running, to DuckDB as a client log.
  */
-export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
+function executionLogger(base: Logger, info: ExecutionInfo): Logger {
   const tagged = base.child({ function: info.functionName, execution: Buffer.from(info.executionId).toString('hex') });
   return new BaseLogger((level, message, fields) => {
     tagged[level](message, fields);
@@ -39,10 +40,8 @@ export function createExecutionContainer(root: DependencyContainer, input: Execu
   child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
   child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }) });
   const transaction = input.info.transactionId;
-  const noTransaction =
-    'TRANSACTION_STORAGE needs a DuckDB transaction, and this call has none: the client sent no transaction_opaque_data (Silo workers advertise transactions, so DuckDB sends one with every bind). Use EXECUTION_STORAGE or ATTACH_STORAGE here.';
   child.register(TRANSACTION_STORAGE, {
-    useValue: transaction ? BoundStorage.forUser(storage, { kind: 'transaction', id: transaction }) : BoundStorage.forUser(unavailableStorage(noTransaction), { kind: 'transaction', id: new Uint8Array(0) }),
+    useValue: transaction ? BoundStorage.forUser(storage, { kind: 'transaction', id: transaction }) : BoundStorage.forUser(unavailableStorage(messages.noTransactionStorage()), { kind: 'transaction', id: new Uint8Array(0) }),
   });
   child.register(LOGGER, { useValue: executionLogger(root.resolve<Logger>(LOGGER), input.info) });
   child.register(SECRETS, { useValue: input.secrets });

@@ -4,8 +4,8 @@
 // eslint-disable-next-line no-restricted-imports
 import { container as tsyringeGlobalContainer, type DependencyContainer } from 'tsyringe';
 import { SiloError, messages } from '../errors';
-import { EXECUTION_SCOPED_TOKENS, tokenName } from './tokens';
-import { type Provider, providerToken, registerProvider } from './providers';
+import { EXECUTION_SCOPED_TOKENS } from './tokens';
+import { type Provider, registerProvider } from './providers';
 
 /** Reflect's metadata API must exist before any decorator runs. */
 export function assertReflectMetadata(reflect: object = Reflect): void {
@@ -30,9 +30,4 @@ export function createRootContainer(providers: readonly Provider[]): DependencyC
 export function isProvidedIn(root: DependencyContainer, token: unknown): boolean {
   if (EXECUTION_SCOPED_TOKENS.includes(token as symbol)) return true;
   return (typeof token === 'symbol' || typeof token === 'string' || typeof token === 'function') && root.isRegistered(token as never, false);
-}
-
-/** Distinct token names registered by a provider list, for messages. */
-export function providedTokenNames(providers: readonly Provider[]): string[] {
-  return [...new Set(providers.map((p) => tokenName(providerToken(p))))];
 }

@@ -6,7 +6,7 @@ import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, arrowTypeOf, coerceValue } from '../metadata';
 
 /** One declared field of a finalize-state class. */
-export interface StateFieldSpec {
+interface StateFieldSpec {
   readonly propertyKey: string;
   readonly type: ValueTypeName;
   readonly arrowType: DataType;

@@ -54,14 +54,6 @@ export const sqlIdentifier = (value: string): string => `"${value.replace(/"/g, 
 
 /**
  * An in-process DuckDB with the `vgi` extension loaded.
- *
- * @example
- * ```ts
- * const db = await EmbeddedDuckDb.open();
- * await db.attach({ location: 'node dist/samples/conformance/main.js' });
- * const { rows } = await db.query('SELECT * FROM example.buffer_input((SELECT * FROM range(3) t(x)))');
- * db.close();
- * ```
  */
 export class EmbeddedDuckDb {
   private constructor(

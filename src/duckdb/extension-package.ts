@@ -36,11 +36,6 @@ export function installCommand(...specs: string[]): string {
 /**
  * The path of an extension's binary for this platform. The meta package lists one optional
  * dependency per platform (`…-linux-x64`, `…-darwin-arm64`, …); npm installs the one that fits.
- *
- * @example
- * ```ts
- * await connection.run(`LOAD '${extensionBinaryPath('vgi')}'`);
- * ```
  */
 export function extensionBinaryPath(extension: ExtensionName, paths: readonly string[] = [process.cwd(), __dirname]): string {
   const spec = EXTENSION_PACKAGES[extension];

@@ -2,11 +2,12 @@
  * Every message Silo writes about definitions, resolution and the environment, in one
  * place. Problems are phrased subject → rule → fix; the subject is added by the caller.
  */
+import type { SiloErrorCode } from './error-codes';
 import type { DefinitionProblem } from './silo.error';
 
 type Problem = DefinitionProblem;
 
-function problem(code: string, subject: string, rule: string, fix: string): Problem {
+function problem(code: SiloErrorCode, subject: string, rule: string, fix: string): Problem {
   return { code, subject, rule, fix };
 }
 
@@ -152,6 +153,12 @@ export const missingParamTypes = (subject: string): Problem =>
     'Enable "emitDecoratorMetadata": true (and "experimentalDecorators": true) in tsconfig.json compilerOptions; with swc or babel, enable decorator metadata in their config.',
   );
 
+export const injectableOptions = (): string =>
+  '@Injectable() takes no options: a { token } option would register the class on the global container, which every worker and TestBed shares. Call @Injectable() with no arguments and list the class (or { provide: TOKEN, useClass }) in a module\'s providers.';
+
+export const notAModule = (got: string): string =>
+  `Expected a module made by defineModule(), got ${got}. Wrap the definition in defineModule({ ... }).`;
+
 // --- SILO2xx: resolution and testing ------------------------------------------------
 
 export const overrideUnknownToken = (token: string, known: readonly string[]): string =>
@@ -163,6 +170,9 @@ export const unknownFunction = (name: string, known: readonly string[]): string 
 export const chaosLeak = (name: string): string =>
   `Running ${name} twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider's field). Keep everything later phases need in EXECUTION_STORAGE.`;
 
+export const unknownProjectionColumn = (name: string, columns: readonly string[]): string =>
+  `projection names column "${name}", which the output schema does not have (${columns.join(', ')}). Project only columns of the function's output.`;
+
 // --- SILO3xx: environment ------------------------------------------------------------
 
 export const reflectMetadataMissing = (): string =>
@@ -170,6 +180,15 @@ export const reflectMetadataMissing = (): string =>
 
 export const standardDecorators = (decorator: string): string =>
   `${decorator} was called as a standard (TC39) decorator. Silo needs legacy decorators: set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json compilerOptions.`;
+
+export const storedScopeUnknown = (encoded: string): string =>
+  `Stored scope ${encoded} has an unknown kind tag: the storage was written by an incompatible version of vgi-silo. Use one version on every worker of a storage, or start from a fresh storage.`;
+
+export const garbageCollectorInterval = (got: number): string =>
+  `GarbageCollector intervalMs must be a positive number of milliseconds (got ${got}). Pass a positive interval, or leave it out for one minute.`;
+
+export const streamTokenKeyLength = (bytes: number, source: string): string =>
+  `StreamTokenSealer needs a 32-byte key, got ${bytes} bytes from ${source}. Give every worker of the fleet the same 32-byte SILO_SIGNING_KEY (base64 or hex).`;
 
 // --- SILO5xx: executions -------------------------------------------------------------
 
@@ -214,3 +233,58 @@ export const invalidCollectionName = (kind: string, name: string): string =>
 /** A bad argument to a collection method or to @InjectCollection() (SILO522). */
 export const invalidCollectionArgument = (subject: string, rule: string, got: string): string =>
   `${subject}: ${rule} (got ${got}).`;
+
+export const settingNotProvided = (name: string): string =>
+  `Setting "${name}" was not provided. Add it to requiredSettings of the function so DuckDB sends it.`;
+
+export const secretNotProvided = (name: string, received: readonly string[]): string =>
+  `Secret "${name}" was not provided (received: ${received.join(', ') || 'none'}). Declare it in requiredSecrets or request it from @OnBind().`;
+
+export const executionStorageAtBind = (): string =>
+  'EXECUTION_STORAGE is not available in @OnBind(): no execution exists while DuckDB plans the query. Use ATTACH_STORAGE for data that outlives a query.';
+
+export const noTransactionStorage = (): string =>
+  'TRANSACTION_STORAGE needs a DuckDB transaction, and this call has none: the client sent no transaction_opaque_data (Silo workers advertise transactions, so DuckDB sends one with every bind). Use EXECUTION_STORAGE or ATTACH_STORAGE here.';
+
+export const filterColumnMissing = (column: string, columns: readonly string[]): string =>
+  `A pushed filter names column "${column}", which the emitted batch does not have (columns: ${columns.join(', ')}). Emit every column of the output schema, or set autoApplyFilters: false and apply the filters yourself.`;
+
+export const reservedNamespace = (): string =>
+  'Storage namespaces starting with a NUL byte are reserved for the framework. Choose a namespace that does not start with "\\0".';
+
+export const unknownScopeKind = (kind: string): string =>
+  `Storage scope kind "${kind}" is unknown. Use "execution", "attach" or "transaction".`;
+
+export const scopeIdNotBytes = (got: string): string =>
+  `Storage scope id must be a Uint8Array (got ${got}). Pass the execution id or attach data as bytes.`;
+
+// --- SILO53x: batch helpers ------------------------------------------------------------
+
+export const columnLengthsDiffer = (lengths: readonly number[]): string =>
+  `batchFromColumns: every column needs the same length, got ${lengths.join(', ')}. Pass arrays of one length.`;
+
+export const columnValuesMissing = (column: string): string =>
+  `batchFromColumns: no values for column "${column}". Pass one array per field of the schema.`;
+
+export const notOneBatch = (found: number): string =>
+  `deserializeBatch: expected one batch in the stream, found ${found}. Use deserializeBatches() for several.`;
+
+// --- SILO6xx: client ---------------------------------------------------------------------
+
+export const connectionBusy = (label: string, what: string, busyWith: string): string =>
+  `${label}: cannot send ${what} while ${busyWith} is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`;
+
+export const connectionEnded = (label: string, what: string, how: string): string =>
+  `${label}: cannot send ${what}: the connection was ${how}; open a new connection.`;
+
+export const connectionBroken = (label: string, brokenBy: string): string =>
+  `${label}: the connection is unusable after ${brokenBy} failed mid-response; open a new connection.`;
+
+export const connectionKilled = (label: string, during: string): string =>
+  `${label}: cannot continue ${during}: the connection was killed. Open a new connection and run the call again.`;
+
+export const initStreamFinished = (label: string, what: string): string =>
+  `${label}: ${what}() on an init stream that is already finished. Open a new init stream for the next call.`;
+
+export const requestAbandoned = (request: string, reason: string): string =>
+  `${request} was abandoned: ${reason}. Open a new connection to send it again.`;

@@ -3,8 +3,10 @@
  *
  * Code ranges: `SILO1xx` definition and registration, `SILO2xx` resolution and testing,
  * `SILO3xx` environment, `SILO4xx` wire and protocol, `SILO5xx` execution (a function's
- * own code, its arguments, its output).
+ * own code, its arguments, its output), `SILO6xx` client and CLI. Every code is a row of
+ * `ERROR_CODES` (error-codes.ts), with its title and what to do.
  */
+import type { SiloErrorCode } from './error-codes';
 
 const BRAND = Symbol.for('vgi-silo.error');
 
@@ -22,8 +24,8 @@ export class SiloError extends Error {
   readonly [BRAND] = true;
 
   constructor(
-    /** A stable code such as `SILO104`. */
-    readonly code: string,
+    /** A stable code such as `SILO104`: a row of `ERROR_CODES`. */
+    readonly code: SiloErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -47,7 +49,7 @@ export function isSiloError(value: unknown): value is SiloError {
 /** One broken rule found while checking a definition: subject → rule → fix. */
 export interface DefinitionProblem {
   /** Stable code of the rule, e.g. `SILO103`. */
-  readonly code: string;
+  readonly code: SiloErrorCode;
   /** What is wrong, e.g. `TopK#process` or `TopKArgs.k`. */
   readonly subject: string;
   /** The rule that is broken. */

@@ -9,7 +9,7 @@ import { field, schemaOf, wire } from '../arrow';
 import { RecordEncodeError } from './protocol.error';
 
 /** Field metadata keys of the arguments schema. */
-export const ArgumentMetadataKey = {
+const ArgumentMetadataKey = {
   type: 'vgi_type',
   arg: 'vgi_arg',
   doc: 'vgi_doc',
@@ -22,7 +22,7 @@ export const ArgumentMetadataKey = {
 } as const;
 
 /** Numeric bounds, as class-validator's `@Min`/`@Max` would give them (`ge`/`le` inclusive, `gt`/`lt` exclusive). */
-export interface ArgumentRange {
+interface ArgumentRange {
   readonly ge?: number | bigint;
   readonly le?: number | bigint;
   readonly gt?: number | bigint;
@@ -56,13 +56,8 @@ export interface ArgumentDescriptor {
 
 /**
  * JSON text of a value, with int64 `bigint`s written as plain numbers.
- *
- * @example
- * ```ts
- * toJsonText([1n, 'a']); // '[1,"a"]'
- * ```
  */
-export function toJsonText(value: unknown): string {
+function toJsonText(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
   if (value instanceof RegExp) return JSON.stringify(value.source);
@@ -72,13 +67,8 @@ export function toJsonText(value: unknown): string {
 
 /**
  * Interval notation of a range: `[0, 100]`, `(0, +inf)`, `[1, 10)`.
- *
- * @example
- * ```ts
- * formatRange({ ge: 0 }); // '[0, +inf)'
- * ```
  */
-export function formatRange(range: ArgumentRange): string {
+function formatRange(range: ArgumentRange): string {
   const low = range.gt !== undefined ? `(${range.gt}` : range.ge !== undefined ? `[${range.ge}` : '(-inf';
   const high = range.lt !== undefined ? `${range.lt})` : range.le !== undefined ? `${range.le}]` : '+inf)';
   return `${low}, ${high}`;
@@ -86,15 +76,6 @@ export function formatRange(range: ArgumentRange): string {
 
 /**
  * The §4.7 arguments schema for a function's parameters, in wire order.
- *
- * @example
- * ```ts
- * buildArgumentsSchema([
- *   { name: 'data', kind: 'table' },
- *   { name: 'k', kind: 'positional', type: wire.int64(), range: { ge: 1 } },
- *   { name: 'desc', kind: 'named', type: wire.bool(), default: false },
- * ]); // k: int64?, data: null? {vgi_type=table}, desc: bool? {vgi_arg=named, vgi_default=false}
- * ```
  */
 export function buildArgumentsSchema(args: readonly ArgumentDescriptor[], subject = 'function'): Schema {
   const seen = new Set<string>();
@@ -133,11 +114,6 @@ function argumentField(a: ArgumentDescriptor): Field {
 /**
  * Reads an arguments schema back into descriptors (client side, e.g. `silo list`).
  * Constraint metadata is returned as the raw strings the wire carries.
- *
- * @example
- * ```ts
- * readArgumentsSchema(info.arguments).map((a) => `${a.name} (${a.kind})`);
- * ```
  */
 export function readArgumentsSchema(schema: Schema): (ArgumentDescriptor & { readonly metadata: ReadonlyMap<string, string> })[] {
   return schema.fields.map((f) => {

@@ -25,13 +25,6 @@ export type BatchClass =
 
 /**
  * Classifies one batch the way every VGI reader does.
- *
- * @example
- * ```ts
- * const c = classifyBatch(batch);
- * if (c.kind === 'error') throw c.error;
- * if (c.kind === 'log') logger.info(c.log.message);
- * ```
  */
 export function classifyBatch(batch: RecordBatch): BatchClass {
   const metadata = batch.metadata;
@@ -52,11 +45,6 @@ export function classifyBatch(batch: RecordBatch): BatchClass {
 
 /**
  * True for a producer tick (or `/exchange` continuation) asking the stream to stop.
- *
- * @example
- * ```ts
- * if (isCancelRequest(tick)) { await runCancelHook(); output.end(); }
- * ```
  */
 export function isCancelRequest(batch: RecordBatch): boolean {
   return batch.metadata.has(MetadataKey.cancel);
@@ -64,12 +52,6 @@ export function isCancelRequest(batch: RecordBatch): boolean {
 
 /**
  * Rebuilds the remote exception carried by an error batch's metadata.
- *
- * @example
- * ```ts
- * const err = remoteErrorFrom(batch.metadata);
- * err.exceptionType; // e.g. 'ValueError'
- * ```
  */
 export function remoteErrorFrom(metadata: ReadonlyMap<string, string>): RemoteError {
   const logMessage = metadata.get(MetadataKey.logMessage) ?? '';

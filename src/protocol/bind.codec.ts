@@ -13,7 +13,7 @@ import { type BindArguments, type BindRequest, type BindResponse, type ResolvedS
 import { readNestedRow } from './values';
 
 /** One argument value with its Arrow type (client side). */
-export interface TypedValue {
+interface TypedValue {
   readonly type: DataType;
   readonly value: unknown;
 }
@@ -52,11 +52,6 @@ const EMPTY_ARGUMENTS: BindArguments = { positional: [], named: {}, types: { pos
 
 /**
  * Bind arguments from typed values (client side).
- *
- * @example
- * ```ts
- * bindArguments([{ type: wire.int64(), value: 10n }], { chunk_size: { type: wire.int64(), value: 3n } });
- * ```
  */
 export function bindArguments(positional: readonly TypedValue[], named: Readonly<Record<string, TypedValue>> = {}): BindArguments {
   const namedTypes: Record<string, DataType> = {};
@@ -75,11 +70,6 @@ export function bindArguments(positional: readonly TypedValue[], named: Readonly
 /**
  * The nested `arguments` IPC: one row, one column `args: struct<positional_<i>?, named_<name>?>?`;
  * with no arguments the struct has no children and the row is null.
- *
- * @example
- * ```ts
- * const bytes = encodeBindArguments(bindArguments([{ type: wire.float64(), value: 2 }]));
- * ```
  */
 export function encodeBindArguments(args: BindArguments): Uint8Array {
   if (args.positional.length !== args.types.positional.length) {
@@ -98,11 +88,6 @@ export function encodeBindArguments(args: BindArguments): Uint8Array {
 
 /**
  * Reads the nested `arguments` IPC into positional and named values (plain JS) with their types.
- *
- * @example
- * ```ts
- * const { positional, named } = decodeBindArguments(bytes); // [2], { verbose: 'yes' }
- * ```
  */
 export function decodeBindArguments(bytes: Uint8Array): BindArguments {
   const { schema, batches } = readArgumentsStream(bytes);
@@ -143,11 +128,6 @@ function readArgumentsStream(bytes: Uint8Array): ReturnType<typeof readIpcStream
 /**
  * Reads `BindRequest.secrets`: one struct column per secret. The secret type is its `type`
  * child, else the column's `secret_type` field metadata, else the column name (vgi-wire §4.8).
- *
- * @example
- * ```ts
- * decodeSecrets(bytes)[0].values.key_id;
- * ```
  */
 export function decodeSecrets(bytes: Uint8Array | null): ResolvedSecret[] {
   if (bytes === null || bytes.length === 0) return [];
@@ -179,12 +159,6 @@ export function decodeSecrets(bytes: Uint8Array | null): ResolvedSecret[] {
 
 /**
  * Decodes a nested BindRequest (also used for `InitRequest.bind_call`).
- *
- * @example
- * ```ts
- * const bind = decodeBindRequest(requestBytes);
- * bind.arguments.named.chunk_size; // 3n
- * ```
  */
 export function decodeBindRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): BindRequest {
   const rec = decodeRecord(bytes, recordSchema(protocol, 'bind', 'request'), 'BindRequest', readOptionsOf(protocol));
@@ -212,11 +186,6 @@ export function decodeBindRequest(bytes: Uint8Array, protocol: ProtocolSpec = VG
 
 /**
  * Nested BindRequest bytes (client side).
- *
- * @example
- * ```ts
- * encodeBindRequest({ functionName: 'sort_all', inputSchema, schemaPath: ['main'] });
- * ```
  */
 export function encodeBindRequest(input: BindRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   const args = input.arguments ?? EMPTY_ARGUMENTS;
@@ -251,11 +220,6 @@ function batchBytes(value: RecordBatch | Uint8Array | null | undefined): Uint8Ar
 
 /**
  * BindResponse record bytes. The lookup lists must be aligned (same length).
- *
- * @example
- * ```ts
- * encodeBindResponse({ outputSchema: request.inputSchema! });
- * ```
  */
 export function encodeBindResponse(response: BindResponseInput, schema: Schema = BIND_RESPONSE_SCHEMA): Uint8Array {
   const types = response.lookupSecretTypes ?? [];
@@ -281,11 +245,6 @@ export function encodeBindResponse(response: BindResponseInput, schema: Schema =
 
 /**
  * Decodes a BindResponse record (client side).
- *
- * @example
- * ```ts
- * decodeBindResponse(resultBytes).outputSchema.fields.length;
- * ```
  */
 export function decodeBindResponse(bytes: Uint8Array, schema: Schema = BIND_RESPONSE_SCHEMA): BindResponse {
   const rec = decodeRecord(bytes, schema, 'BindResponse', { acceptNulls: true });
@@ -301,11 +260,6 @@ export function decodeBindResponse(bytes: Uint8Array, schema: Schema = BIND_RESP
 /**
  * The schema a request names: vgi.v2 sends a path, generation A at 1.3 the schema's name,
  * 1.0 neither (the function is then resolved by name alone).
- *
- * @example
- * ```ts
- * schemaPathOf(decodeRecord(bytes, schema, 'BindRequest')); // ['main'] or null
- * ```
  */
 export function schemaPathOf(rec: PlainRecord): string[] | null {
   if (Array.isArray(rec.schemaPath)) return rec.schemaPath as string[];

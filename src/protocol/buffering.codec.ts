@@ -47,11 +47,6 @@ function readBuffering(bytes: Uint8Array, protocol: ProtocolSpec, method: 'table
 
 /**
  * Decodes a process request; the input chunk is decoded to a `RecordBatch`.
- *
- * @example
- * ```ts
- * const { executionId, inputBatch } = decodeProcessRequest(requestBytes);
- * ```
  */
 export function decodeProcessRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): ProcessRequest {
   const rec = readBuffering(bytes, protocol, 'table_buffering_process', 'TableBufferingProcessRequest');
@@ -75,11 +70,6 @@ export function decodeProcessRequest(bytes: Uint8Array, protocol: ProtocolSpec =
 
 /**
  * Nested process request bytes (client side).
- *
- * @example
- * ```ts
- * encodeProcessRequest({ functionName: 'sort_all', executionId, inputBatch: chunk });
- * ```
  */
 export function encodeProcessRequest(input: ProcessRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
@@ -97,11 +87,6 @@ export function encodeProcessRequest(input: ProcessRequestInput, protocol: Proto
 
 /**
  * Decodes a combine request.
- *
- * @example
- * ```ts
- * decodeCombineRequest(requestBytes).stateIds.length;
- * ```
  */
 export function decodeCombineRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CombineRequest {
   const rec = readBuffering(bytes, protocol, 'table_buffering_combine', 'TableBufferingCombineRequest');
@@ -111,11 +96,6 @@ export function decodeCombineRequest(bytes: Uint8Array, protocol: ProtocolSpec =
 
 /**
  * Nested combine request bytes (client side).
- *
- * @example
- * ```ts
- * encodeCombineRequest({ functionName: 'sort_all', executionId, stateIds: [a, b] });
- * ```
  */
 export function encodeCombineRequest(input: CombineRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
@@ -127,11 +107,6 @@ export function encodeCombineRequest(input: CombineRequestInput, protocol: Proto
 
 /**
  * Decodes a destructor request.
- *
- * @example
- * ```ts
- * const { executionId } = decodeDestructorRequest(requestBytes);
- * ```
  */
 export function decodeDestructorRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): DestructorRequest {
   return readBuffering(bytes, protocol, 'table_buffering_destructor', 'TableBufferingDestructorRequest') as unknown as DestructorRequest;
@@ -139,11 +114,6 @@ export function decodeDestructorRequest(bytes: Uint8Array, protocol: ProtocolSpe
 
 /**
  * Nested destructor request bytes (client side).
- *
- * @example
- * ```ts
- * encodeDestructorRequest({ functionName: 'sort_all', executionId });
- * ```
  */
 export function encodeDestructorRequest(input: BufferingRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
@@ -155,11 +125,6 @@ export function encodeDestructorRequest(input: BufferingRequestInput, protocol: 
 
 /**
  * TableBufferingProcessResponse record bytes.
- *
- * @example
- * ```ts
- * encodeProcessResponse(executionId);
- * ```
  */
 export function encodeProcessResponse(stateId: Uint8Array): Uint8Array {
   return encodeRecord(PROCESS_RESPONSE_SCHEMA, { stateId }, 'TableBufferingProcessResponse');
@@ -167,11 +132,6 @@ export function encodeProcessResponse(stateId: Uint8Array): Uint8Array {
 
 /**
  * TableBufferingCombineResponse record bytes.
- *
- * @example
- * ```ts
- * encodeCombineResponse([executionId]);
- * ```
  */
 export function encodeCombineResponse(finalizeStateIds: readonly Uint8Array[]): Uint8Array {
   return encodeRecord(COMBINE_RESPONSE_SCHEMA, { finalizeStateIds }, 'TableBufferingCombineResponse');

@@ -53,11 +53,6 @@ export interface CatalogAttachRequestInput {
 
 /**
  * CatalogInfo bytes (one `catalog_catalogs` item).
- *
- * @example
- * ```ts
- * const item = encodeCatalogInfo({ name: 'example' });
- * ```
  */
 export function encodeCatalogInfo(info: CatalogInfoInput, schema: Schema = CATALOG_INFO_SCHEMA): Uint8Array {
   return encodeRecord(
@@ -69,11 +64,6 @@ export function encodeCatalogInfo(info: CatalogInfoInput, schema: Schema = CATAL
 
 /**
  * Decodes a CatalogInfo item.
- *
- * @example
- * ```ts
- * decodeCatalogInfo(items[0]).name; // 'example'
- * ```
  */
 export function decodeCatalogInfo(bytes: Uint8Array, schema: Schema = CATALOG_INFO_SCHEMA): CatalogInfo {
   return decodeRecord(bytes, schema, 'CatalogInfo') as unknown as CatalogInfo;
@@ -81,11 +71,6 @@ export function decodeCatalogInfo(bytes: Uint8Array, schema: Schema = CATALOG_IN
 
 /**
  * Nested CatalogAttachRequest bytes (client side).
- *
- * @example
- * ```ts
- * const request = encodeCatalogAttachRequest({ name: 'example' });
- * ```
  */
 export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   const capabilities = input.clientCapabilities
@@ -108,11 +93,6 @@ export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput, pro
 
 /**
  * Decodes a nested CatalogAttachRequest; ATTACH options become a `{ name: value }` object.
- *
- * @example
- * ```ts
- * const { name, options } = decodeCatalogAttachRequest(requestBytes);
- * ```
  */
 export function decodeCatalogAttachRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CatalogAttachRequest {
   const rec = decodeRecord(bytes, recordSchema(protocol, 'catalog_attach', 'request'), 'CatalogAttachRequest', readOptionsOf(protocol));
@@ -138,11 +118,6 @@ export function decodeCatalogAttachRequest(bytes: Uint8Array, protocol: Protocol
 /**
  * Setting spec bytes: `type` is a serialized schema with one field `value`, the default a
  * nested 1-row batch of that schema.
- *
- * @example
- * ```ts
- * encodeSettingSpec({ name: 'sort_memory', description: 'bytes', type: wire.int64(), defaultValue: 1024n });
- * ```
  */
 export function encodeSettingSpec(spec: SettingSpec): Uint8Array {
   const valueSchema = schemaOf([field('value', spec.type, true)]);
@@ -161,11 +136,6 @@ export function encodeSettingSpec(spec: SettingSpec): Uint8Array {
 
 /**
  * Secret-type spec bytes.
- *
- * @example
- * ```ts
- * encodeSecretTypeSpec({ name: 'acme', description: 'ACME API', parametersSchema: schemaOf([field('token', wire.utf8(), true, { redact: 'true' })]) });
- * ```
  */
 export function encodeSecretTypeSpec(spec: SecretTypeSpec): Uint8Array {
   return encodeRecord(
@@ -178,11 +148,6 @@ export function encodeSecretTypeSpec(spec: SecretTypeSpec): Uint8Array {
 /**
  * CatalogAttachResult record bytes, with the reference defaults for omitted fields
  * (frozen catalog version 1, `main`, empty lists, `attach_opaque_data_required`).
- *
- * @example
- * ```ts
- * const result = encodeCatalogAttachResult({ attachOpaqueData: randomBytes(32) });
- * ```
  */
 export function encodeCatalogAttachResult(input: CatalogAttachResultInput, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): Uint8Array {
   const version = toBigInt(input.catalogVersion ?? 1n);
@@ -216,11 +181,6 @@ export function encodeCatalogAttachResult(input: CatalogAttachResultInput, schem
 
 /**
  * Decodes a CatalogAttachResult record (client side).
- *
- * @example
- * ```ts
- * const { attachOpaqueData } = decodeCatalogAttachResult(resultBytes);
- * ```
  */
 export function decodeCatalogAttachResult(bytes: Uint8Array, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): CatalogAttachResult {
   // Generation A at 1.0 has no attach catalogs or global functions: they read as none.
@@ -229,11 +189,6 @@ export function decodeCatalogAttachResult(bytes: Uint8Array, schema: Schema = CA
 
 /**
  * SchemaInfo bytes (one `catalog_schemas` item).
- *
- * @example
- * ```ts
- * encodeSchemaInfo({ path: ['main'], estimatedObjectCount: objectCounts({ table_function: 2 }) });
- * ```
  */
 export function encodeSchemaInfo(info: SchemaInfoInput, schema: Schema = SCHEMA_INFO_SCHEMA): Uint8Array {
   // Generation A names the schema (`name`) where vgi.v2 sends its path.
@@ -247,11 +202,6 @@ export function encodeSchemaInfo(info: SchemaInfoInput, schema: Schema = SCHEMA_
 
 /**
  * Decodes a SchemaInfo item.
- *
- * @example
- * ```ts
- * decodeSchemaInfo(items[0]).path; // ['main']
- * ```
  */
 export function decodeSchemaInfo(bytes: Uint8Array, schema: Schema = SCHEMA_INFO_SCHEMA): SchemaInfo {
   const rec = decodeRecord(bytes, schema, 'SchemaInfo');
@@ -265,11 +215,6 @@ export function decodeSchemaInfo(bytes: Uint8Array, schema: Schema = SCHEMA_INFO
 /**
  * All seven `estimated_object_count` keys, 0 unless given — what a buffering-only worker
  * sends (a missing key would count as 1 and trigger useless listings).
- *
- * @example
- * ```ts
- * objectCounts({ table_function: 2 }); // { table: 0n, view: 0n, ..., table_function: 2n, macro: 0n }
- * ```
  */
 export function objectCounts(counts: Partial<Record<ObjectCountKind, number | bigint>>): Record<ObjectCountKind, bigint> {
   const out = {} as Record<ObjectCountKind, bigint>;
@@ -279,11 +224,6 @@ export function objectCounts(counts: Partial<Record<ObjectCountKind, number | bi
 
 /**
  * Reads a setting spec back (client side): name, description, value type and default.
- *
- * @example
- * ```ts
- * const spec = decodeSettingSpec(attach.settings[0]);
- * ```
  */
 export function decodeSettingSpec(bytes: Uint8Array): SettingSpec {
   const rec = decodeRecord(bytes, SETTING_SPEC_SCHEMA, 'setting spec');

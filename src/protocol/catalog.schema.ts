@@ -11,11 +11,6 @@ const path = () => field('path', wire.list(wire.utf8()), false);
 
 /**
  * CatalogInfo with `releases[].released_at` nullable (vgi.v2) or not (generation A).
- *
- * @example
- * ```ts
- * catalogInfoSchema({ releasedAtNullable: false }); // generation A's CatalogInfo
- * ```
  */
 export function catalogInfoSchema(options: { readonly releasedAtNullable: boolean }): Schema {
   return schemaOf([
@@ -98,11 +93,6 @@ export const SECRET_TYPE_SPEC_SCHEMA: Schema = schemaOf([
 
 /**
  * SchemaInfo naming its schema by `path` (vgi.v2) or by `name` (generation A).
- *
- * @example
- * ```ts
- * schemaInfoSchema('name'); // generation A's SchemaInfo
- * ```
  */
 export function schemaInfoSchema(naming: 'path' | 'name'): Schema {
   return schemaOf([

@@ -19,14 +19,14 @@ import { RecordEncodeError } from './protocol.error';
 import { decodeRecord, encodeRecord } from './record.codec';
 
 /** A usage example shown by DuckDB (`FunctionInfo.examples`). */
-export interface FunctionExample {
+interface FunctionExample {
   readonly sql: string;
   readonly description: string;
   readonly expectedOutput?: string | null;
 }
 
 /** A filter function or runtime filter algorithm reference. */
-export interface FilterFunctionRef {
+interface FilterFunctionRef {
   readonly namespace: string;
   readonly name: string;
   readonly version: bigint;
@@ -106,15 +106,6 @@ export type FunctionInfo = Required<Omit<FunctionDescriptor, 'arguments' | 'requ
 /**
  * FunctionInfo bytes for one function (one `catalog_schema_contents_functions` item).
  * Refuses flag combinations DuckDB rejects.
- *
- * @example
- * ```ts
- * encodeFunctionInfo({
- *   name: 'sort_all',
- *   description: 'Sorts its input',
- *   arguments: [{ name: 'data', kind: 'table' }, { name: 'chunk_size', kind: 'named', type: wire.int64(), default: 3 }],
- * });
- * ```
  */
 export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNCTION_INFO_SCHEMA): Uint8Array {
   const subject = `FunctionInfo "${fn.name}"`;
@@ -189,12 +180,6 @@ export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNC
 
 /**
  * Decodes a FunctionInfo item (client side); `arguments` and `outputSchema` come back as schemas.
- *
- * @example
- * ```ts
- * const info = decodeFunctionInfo(items[0]);
- * info.functionType; // 'TABLE_BUFFERING'
- * ```
  */
 export function decodeFunctionInfo(bytes: Uint8Array, schema: Schema = FUNCTION_INFO_SCHEMA): FunctionInfo {
   const rec = decodeRecord(bytes, schema, 'FunctionInfo');

@@ -13,7 +13,7 @@ export * from './function-info.schema';
 export * from './lifecycle.schema';
 export * from './reflection.schema';
 export * from './method-table';
-export { camelCase, decodeRecord, encodeRecord, readRecordBatch, typesCompatible, type PlainRecord } from './record.codec';
+export { decodeRecord, encodeRecord, readRecordBatch, typesCompatible, type PlainRecord } from './record.codec';
 export * from './arguments-schema';
 export * from './function-info.codec';
 export * from './catalog.codec';

@@ -39,12 +39,6 @@ export interface InitRequestInput {
 /**
  * Decodes a nested InitRequest, its `bind_call` decoded as a BindRequest and
  * `projection_ids` as numbers.
- *
- * @example
- * ```ts
- * const init = decodeInitRequest(requestBytes);
- * if (init.phase === 'TABLE_BUFFERING' && init.executionId === null) mintExecution();
- * ```
  */
 export function decodeInitRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): InitRequest {
   const rec = decodeRecord(bytes, recordSchema(protocol, 'init', 'request'), 'InitRequest', readOptionsOf(protocol));
@@ -68,11 +62,6 @@ function toProjectionId(id: bigint | null, index: number): number {
 
 /**
  * Nested InitRequest bytes (client side).
- *
- * @example
- * ```ts
- * encodeInitRequest({ bindCall: bindBytes, outputSchema, phase: 'TABLE_BUFFERING' });
- * ```
  */
 export function encodeInitRequest(input: InitRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
   return encodeRecord(
@@ -90,11 +79,6 @@ export function encodeInitRequest(input: InitRequestInput, protocol: ProtocolSpe
 /**
  * The 1-row header batch of an `init` stream (GlobalInitResponse is not nested: it is the
  * header stream's own schema). `maxWorkers` defaults to 99999.
- *
- * @example
- * ```ts
- * const header = makeGlobalInitResponseBatch({ executionId }, { 'vgi_rpc.server_id': serverId });
- * ```
  */
 export function makeGlobalInitResponseBatch(
   header: Pick<GlobalInitResponse, 'executionId'> & { readonly opaqueData?: Uint8Array | null; readonly maxWorkers?: bigint | number },

@@ -92,13 +92,13 @@ export const VGI_METHOD_NAMES = [
 ] as const;
 
 /** A vgi.v2 method name. */
-export type VgiMethodName = (typeof VGI_METHOD_NAMES)[number];
+type VgiMethodName = (typeof VGI_METHOD_NAMES)[number];
 
 /** Methods of `vgi_rpc.Reflection.v1`. */
 export const REFLECTION_METHOD_NAMES = ['list_protocols', 'describe'] as const;
 
 /** A reflection method name. */
-export type ReflectionMethodName = (typeof REFLECTION_METHOD_NAMES)[number];
+type ReflectionMethodName = (typeof REFLECTION_METHOD_NAMES)[number];
 
 /** Any hosted method name. */
 export type MethodName = VgiMethodName | ReflectionMethodName;
@@ -276,11 +276,6 @@ function reflectionMethods(): MethodSpec[] {
 
 /**
  * A nested record schema of `method` in `protocol`: its request, result or listing item.
- *
- * @example
- * ```ts
- * recordSchema(VGI_A10_PROTOCOL, 'catalog_schema_contents_functions', 'item').fields.length; // 31
- * ```
  */
 export function recordSchema(protocol: ProtocolSpec, method: MethodName, part: 'request' | 'result' | 'item'): Schema {
   const schema = methodSpec(method, protocol)[part];
@@ -291,11 +286,6 @@ export function recordSchema(protocol: ProtocolSpec, method: MethodName, part: '
 /**
  * How a protocol's incoming records are read: generation-A extensions put nulls in fields
  * they flag non-null (and mean "none"), so those are accepted there.
- *
- * @example
- * ```ts
- * decodeRecord(bytes, schema, 'BindRequest', readOptionsOf(VGI_A10_PROTOCOL));
- * ```
  */
 export function readOptionsOf(protocol: ProtocolSpec): RecordReadOptions {
   return { acceptNulls: protocol.generation === 'A' };
@@ -304,11 +294,6 @@ export function readOptionsOf(protocol: ProtocolSpec): RecordReadOptions {
 /**
  * The outer result schema a method's responses (result, logs, errors) are written on:
  * `result: binary!` for record results, the empty schema for void results and streams.
- *
- * @example
- * ```ts
- * outerResultSchema(methodSpec('bind')); // result: binary!
- * ```
  */
 export function outerResultSchema(method: MethodSpec): Schema {
   return method.kind === 'unary' && method.result !== null ? RESULT_BINARY_SCHEMA : EMPTY_SCHEMA;
@@ -326,7 +311,7 @@ export const VGI_V2_PROTOCOL: ProtocolSpec = {
 };
 
 /** `vgi_rpc.Reflection.v1` (no version gate). */
-export const REFLECTION_PROTOCOL: ProtocolSpec = { name: REFLECTION_PROTOCOL_NAME, version: '', generation: 'B', callToken: true, methods: byName(reflectionMethods()) };
+const REFLECTION_PROTOCOL: ProtocolSpec = { name: REFLECTION_PROTOCOL_NAME, version: '', generation: 'B', callToken: true, methods: byName(reflectionMethods()) };
 
 const generationA = (version: string, shapes: WireShapes, callToken: boolean): ProtocolSpec => {
   const name = `vgi@${version.split('.').slice(0, 2).join('.')}`;
@@ -353,11 +338,6 @@ export const HOSTED_PROTOCOLS: ReadonlyMap<string, ProtocolSpec> = new Map([
 
 /**
  * The contract of a method in `protocol` (default vgi.v2), or of a reflection method.
- *
- * @example
- * ```ts
- * methodSpec('init').header; // GlobalInitResponse schema
- * ```
  */
 export function methodSpec(name: MethodName, protocol: ProtocolSpec = VGI_V2_PROTOCOL): MethodSpec {
   const found = protocol.methods.get(name) ?? REFLECTION_PROTOCOL.methods.get(name);

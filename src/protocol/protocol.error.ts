@@ -3,20 +3,16 @@
  * error batch: `exceptionType` (the reference SDK's names, which peers display) and an
  * optional `errorKind` token (vgi-wire §3.6).
  */
+import type { SiloErrorCode } from '../errors/error-codes';
 import { SiloError } from '../errors/silo.error';
 import { ErrorKind, type ErrorKindToken } from './wire.constants';
 
 /**
  * Base of every protocol refusal or decoding failure.
- *
- * @example
- * ```ts
- * catch (e) { if (e instanceof WireProtocolError) writeError(e.exceptionType, e.errorKind); }
- * ```
  */
 export class WireProtocolError extends SiloError {
   constructor(
-    code: string,
+    code: SiloErrorCode,
     /** The exception type name written to `exception_type` (e.g. `ProtocolError`). */
     readonly exceptionType: string,
     message: string,
@@ -31,11 +27,6 @@ export class WireProtocolError extends SiloError {
 /**
  * A request or response batch is malformed: no batch, no method, wrong row count,
  * parameter schema mismatch, undecodable nested record.
- *
- * @example
- * ```ts
- * throw new RequestFormatError('the request stream holds no record batch. Send exactly one 1-row batch.');
- * ```
  */
 export class RequestFormatError extends WireProtocolError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -45,11 +36,6 @@ export class RequestFormatError extends WireProtocolError {
 
 /**
  * `vgi_rpc.request_version` is missing or is not the framing version `"1"`.
- *
- * @example
- * ```ts
- * throw new RequestVersionError('2');
- * ```
  */
 export class RequestVersionError extends WireProtocolError {
   constructor(got: string | null) {
@@ -66,11 +52,6 @@ export class RequestVersionError extends WireProtocolError {
 /**
  * The request carries no `vgi_rpc.protocol` routing key and no generation-A (1.x)
  * `vgi_rpc.protocol_version` either: neither a vgi.v2 nor a generation-A client.
- *
- * @example
- * ```ts
- * throw new ProtocolNotSpecifiedError(['vgi.v2', 'vgi_rpc.Reflection.v1']);
- * ```
  */
 export class ProtocolNotSpecifiedError extends WireProtocolError {
   constructor(served: readonly string[]) {
@@ -87,11 +68,6 @@ export class ProtocolNotSpecifiedError extends WireProtocolError {
 
 /**
  * The routing key names a protocol this worker does not host.
- *
- * @example
- * ```ts
- * throw new ProtocolNotSupportedError('vgi.v3', ['vgi.v2']);
- * ```
  */
 export class ProtocolNotSupportedError extends WireProtocolError {
   constructor(protocol: string, hosted: readonly string[]) {
@@ -107,11 +83,6 @@ export class ProtocolNotSupportedError extends WireProtocolError {
 
 /**
  * The protocol has no such method.
- *
- * @example
- * ```ts
- * throw new MethodNotImplementedError("Protocol 'vgi.v2' has no method 'frobnicate'.");
- * ```
  */
 export class MethodNotImplementedError extends WireProtocolError {
   constructor(message: string) {
@@ -121,11 +92,6 @@ export class MethodNotImplementedError extends WireProtocolError {
 
 /**
  * The client's `vgi_rpc.protocol_version` is not 2.0.x.
- *
- * @example
- * ```ts
- * throw new ProtocolVersionMismatchError('2.1.0', '2.0.0');
- * ```
  */
 export class ProtocolVersionMismatchError extends WireProtocolError {
   constructor(
@@ -149,11 +115,6 @@ export class ProtocolVersionMismatchError extends WireProtocolError {
 
 /**
  * A peer answered with an error batch (client side, vgi-wire §3.6).
- *
- * @example
- * ```ts
- * catch (e) { if (e instanceof RemoteError && e.errorKind === 'method_not_implemented') fallback(); }
- * ```
  */
 export class RemoteError extends WireProtocolError {
   constructor(
@@ -172,11 +133,6 @@ export class RemoteError extends WireProtocolError {
 
 /**
  * Values given to an encoder do not fit the record they must become.
- *
- * @example
- * ```ts
- * throw new RecordEncodeError('FunctionInfo "top_k"', 'supportsBatchIndex must equal requiresInputBatchIndex.');
- * ```
  */
 export class RecordEncodeError extends SiloError {
   constructor(subject: string, detail: string, options?: { cause?: unknown }) {

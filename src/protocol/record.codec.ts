@@ -31,13 +31,8 @@ export interface RecordReadOptions {
 
 /**
  * `function_name` → `functionName`.
- *
- * @example
- * ```ts
- * camelCase('attach_opaque_data'); // 'attachOpaqueData'
- * ```
  */
-export function camelCase(name: string): string {
+function camelCase(name: string): string {
   let camel = camelNames.get(name);
   if (camel === undefined) {
     camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -53,11 +48,6 @@ const camelNames = new Map<string, string>();
 /**
  * Converts a camelCase object to the wire row of `schema` (struct fields recursively),
  * taking a value by its camelCase name or, failing that, its wire name.
- *
- * @example
- * ```ts
- * toWireRow(BIND_RESPONSE_SCHEMA.fields, { outputSchema: bytes, lookupNames: [] });
- * ```
  */
 export function toWireRow(fields: readonly Field[], value: Readonly<PlainRecord>): PlainRecord {
   const row: PlainRecord = {};
@@ -82,13 +72,8 @@ function toWireValue(value: unknown, type: DataType): unknown {
 /**
  * Converts a plain value read from the wire to its TS form: struct keys become camelCase,
  * maps (always utf8-keyed in VGI) become plain objects with their keys unchanged.
- *
- * @example
- * ```ts
- * fromWireValue(new Map([['a', '1']]), wire.map(wire.utf8())); // { a: '1' }
- * ```
  */
-export function fromWireValue(value: unknown, type: DataType): unknown {
+function fromWireValue(value: unknown, type: DataType): unknown {
   if (value === null || value === undefined) return null;
   switch (type.typeId) {
     case Type.Struct: {
@@ -114,11 +99,6 @@ export function fromWireValue(value: unknown, type: DataType): unknown {
 
 /**
  * Encodes one record as a complete IPC stream of a 1-row batch on `schema`.
- *
- * @example
- * ```ts
- * const bytes = encodeRecord(PROCESS_RESPONSE_SCHEMA, { stateId: Uint8Array.of(1) }, 'TableBufferingProcessResponse');
- * ```
  */
 export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subject: string, options: RecordReadOptions = {}): Uint8Array {
   try {
@@ -131,12 +111,6 @@ export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subje
 /**
  * Reads a 1-row batch as a camelCase record of `expected`, leniently (see file header).
  * Errors are {@link RequestFormatError}s naming the record.
- *
- * @example
- * ```ts
- * const rec = readRecordBatch(batch, CATALOG_ATTACH_REQUEST_SCHEMA, 'CatalogAttachRequest');
- * rec.name; // 'demo'
- * ```
  */
 export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
   if (expected.fields.length > 0 && batch.numRows !== 1) {
@@ -169,11 +143,6 @@ export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: s
 
 /**
  * Decodes a nested record held in a `binary` cell (schema + batch + EOS).
- *
- * @example
- * ```ts
- * const bind = decodeRecord(requestBytes, BIND_REQUEST_SCHEMA, 'BindRequest');
- * ```
  */
 export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
   let batches: RecordBatch[];
@@ -192,11 +161,6 @@ export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: strin
 
 /**
  * Whether `actual` can be read as `expected`: equal wire types, or an enum sent as plain utf8.
- *
- * @example
- * ```ts
- * typesCompatible(wire.dict(), wire.utf8()); // true (lenient enum)
- * ```
  */
 export function typesCompatible(expected: DataType, actual: DataType): boolean {
   if (expected.typeId === Type.Dictionary && actual.typeId === Type.Utf8) return true;

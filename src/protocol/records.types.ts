@@ -12,7 +12,7 @@ import {
 } from './enums';
 
 /** A DuckDB release of a catalog (CatalogInfo.releases). */
-export interface CatalogRelease {
+interface CatalogRelease {
   readonly version: string;
   /** Epoch milliseconds (the wire holds microseconds, UTC). */
   readonly releasedAt: number | null;

@@ -12,7 +12,7 @@ import { PROTOCOL_LIST_SCHEMA, SERVICE_DESCRIPTION_SCHEMA } from './reflection.s
 import { REQUEST_FRAMING_VERSION } from './wire.constants';
 
 /** One hosted protocol, as `list_protocols` reports it. */
-export interface ProtocolSummary {
+interface ProtocolSummary {
   readonly protocol: string;
   readonly protocolVersion: string;
   readonly protocolHash: string;
@@ -30,7 +30,7 @@ export interface ProtocolList {
 }
 
 /** One method, as `describe` reports it. */
-export interface MethodDescription {
+interface MethodDescription {
   readonly name: string;
   readonly methodType: 'unary' | 'stream';
   readonly hasReturn: boolean;
@@ -53,13 +53,8 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * How one method is described: schemas as IPC (schema + EOS), empty bytes where absent.
- *
- * @example
- * ```ts
- * describeMethod(methodSpec('bind')).resultSchemaIpc; // `result: binary!`
- * ```
  */
-export function describeMethod(method: MethodSpec): MethodDescription {
+function describeMethod(method: MethodSpec): MethodDescription {
   const hasReturn = method.kind === 'unary' && method.result !== null;
   return {
     name: method.name,
@@ -79,13 +74,8 @@ export function describeMethod(method: MethodSpec): MethodDescription {
 
 /**
  * SHA-256 hex digest over a protocol's methods and their wire schemas (clients do not verify it).
- *
- * @example
- * ```ts
- * protocolHash(VGI_V2_PROTOCOL).length; // 64
- * ```
  */
-export function protocolHash(protocol: ProtocolSpec): string {
+function protocolHash(protocol: ProtocolSpec): string {
   const hash = createHash('sha256').update(protocol.name).update('\0').update(protocol.version);
   for (const m of sortedMethods(protocol)) {
     const d = describeMethod(m);
@@ -112,11 +102,6 @@ function summary(protocol: ProtocolSpec): ProtocolSummary {
 
 /**
  * The `list_protocols` result record bytes.
- *
- * @example
- * ```ts
- * encodeProtocolList({ serverId: 'a1b2c3', serverVersion: '0.1.0' });
- * ```
  */
 export function encodeProtocolList(server: { readonly serverId: string; readonly serverVersion: string }): Uint8Array {
   const names = [...HOSTED_PROTOCOLS.keys()].sort();
@@ -131,11 +116,6 @@ export function encodeProtocolList(server: { readonly serverId: string; readonly
 
 /**
  * The `describe` result record bytes for one hosted protocol.
- *
- * @example
- * ```ts
- * encodeServiceDescription('vgi.v2');
- * ```
  */
 export function encodeServiceDescription(protocolName: string): Uint8Array {
   const protocol = HOSTED_PROTOCOLS.get(protocolName);
@@ -146,11 +126,6 @@ export function encodeServiceDescription(protocolName: string): Uint8Array {
 
 /**
  * Decodes a `list_protocols` result record.
- *
- * @example
- * ```ts
- * decodeProtocolList(bytes).protocols.find((p) => !p.protocol.startsWith('vgi_rpc.'));
- * ```
  */
 export function decodeProtocolList(bytes: Uint8Array): ProtocolList {
   return decodeRecord(bytes, PROTOCOL_LIST_SCHEMA, 'list_protocols result') as unknown as ProtocolList;
@@ -158,11 +133,6 @@ export function decodeProtocolList(bytes: Uint8Array): ProtocolList {
 
 /**
  * Decodes a `describe` result record.
- *
- * @example
- * ```ts
- * decodeServiceDescription(bytes).methods.map((m) => m.name);
- * ```
  */
 export function decodeServiceDescription(bytes: Uint8Array): ServiceDescription {
   return decodeRecord(bytes, SERVICE_DESCRIPTION_SCHEMA, 'describe result') as unknown as ServiceDescription;

@@ -37,7 +37,7 @@ import { type DecodedRequest, type RequestDecodeResult, type RequestRefusal } fr
 import { MetadataKey, REQUEST_FRAMING_VERSION, RETIRED_DESCRIBE_METHOD, VGI_PROTOCOL_VERSION } from './wire.constants';
 
 /** Where the request came from, when the transport itself names the route (HTTP paths). */
-export interface RequestDecodeOptions {
+interface RequestDecodeOptions {
   /** The `{protocol}` path segment: the routing key becomes optional but must agree. */
   readonly routeProtocol?: string;
   /** The `{method}` path segment: must agree with `vgi_rpc.method`. */
@@ -61,14 +61,6 @@ const served = (): string[] => [...hosted(), ...GENERATION_A_PROTOCOLS.map((p) =
 
 /**
  * Decodes and validates one request stream.
- *
- * @example
- * ```ts
- * const frames = await framer.readStream();
- * const result = decodeRequest(decodeFrames([frames.schema, ...frames.messages]));
- * if (!result.ok) channel.write(encodeRefusal(result.refusal, serverId));
- * else if (result.request.method === 'bind') handleBind(result.request.params);
- * ```
  */
 export function decodeRequest(
   stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] },
@@ -187,11 +179,6 @@ function decodeValidated(protocol: ProtocolSpec, spec: MethodSpec, batch: Record
 
 /**
  * Reads the first IPC stream of a byte buffer (an HTTP body) and decodes it as a request.
- *
- * @example
- * ```ts
- * const result = decodeRequestBytes(body, { routeProtocol: 'vgi.v2', routeMethod: 'bind' });
- * ```
  */
 export function decodeRequestBytes(bytes: Uint8Array, options: RequestDecodeOptions = {}): RequestDecodeResult {
   let stream: ReturnType<typeof readIpcStream>;
@@ -252,13 +239,8 @@ const sameMinor = (a: Semver, b: Semver): boolean => a.major === b.major && a.mi
 
 /**
  * The protocol version gate: MAJOR.MINOR must equal the server's, PATCH is ignored.
- *
- * @example
- * ```ts
- * checkProtocolVersion('2.0.7', '2.0.0'); // null (accepted)
- * ```
  */
-export function checkProtocolVersion(client: string | null, server: string): ProtocolVersionMismatchError | null {
+function checkProtocolVersion(client: string | null, server: string): ProtocolVersionMismatchError | null {
   if (client === null) {
     return new ProtocolVersionMismatchError(null, server, 'the client did not send vgi_rpc.protocol_version; it is not a vgi.v2 client. Upgrade the VGI extension.');
   }

@@ -83,11 +83,6 @@ const NESTED: Partial<{ [M in MethodName]: (input: RequestInputs[M], wire: Proto
 
 /**
  * The request batch of `method` with its metadata.
- *
- * @example
- * ```ts
- * const batch = makeRequestBatch('catalog_schemas', { attachOpaqueData });
- * ```
  */
 export function makeRequestBatch<M extends MethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): RecordBatch {
   const wire = envelope.wire ?? VGI_V2_PROTOCOL;
@@ -121,11 +116,6 @@ function withSchemaNames(params: Record<string, unknown>): Record<string, unknow
 
 /**
  * A complete request stream (schema, request batch, EOS).
- *
- * @example
- * ```ts
- * channel.write(encodeRequest('bind', { functionName: 'sort_all', inputSchema, schemaPath: ['main'] }, { requestId: 'a1b2c3d4e5f60718' }));
- * ```
  */
 export function encodeRequest<M extends MethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Uint8Array {
   return serializeBatch(makeRequestBatch(method, params, envelope));
@@ -133,11 +123,6 @@ export function encodeRequest<M extends MethodName>(method: M, params: RequestIn
 
 /**
  * A producer tick: 0 rows, 0 columns, optionally carrying `vgi_rpc.cancel = "1"`.
- *
- * @example
- * ```ts
- * ticks.write(makeTickBatch()); ticks.write(makeTickBatch({ cancel: true }));
- * ```
  */
 export function makeTickBatch(options: { readonly cancel?: boolean } = {}): RecordBatch {
   return makeZeroColumnBatch(0, options.cancel ? { [MetadataKey.cancel]: '1' } : {});
@@ -145,11 +130,6 @@ export function makeTickBatch(options: { readonly cancel?: boolean } = {}): Reco
 
 /**
  * An HTTP `/exchange` continuation: the empty schema, one 0-row batch with the tokens.
- *
- * @example
- * ```ts
- * post('/vgi.v2/init/exchange', encodeContinuation(stateToken, callToken));
- * ```
  */
 export function encodeContinuation(streamState: string, callState: string | null, options: { readonly cancel?: boolean } = {}): Uint8Array {
   const metadata: Record<string, string> = { [MetadataKey.streamState]: streamState };

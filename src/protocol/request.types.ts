@@ -18,7 +18,7 @@ import {
 } from './records.types';
 
 /** Params of `catalog_transaction_commit` / `_rollback`. */
-export interface TransactionEndParams {
+interface TransactionEndParams {
   readonly attachOpaqueData: Uint8Array;
   readonly transactionOpaqueData: Uint8Array;
 }
@@ -53,7 +53,7 @@ export interface MethodParams {
 }
 
 /** A validated, decoded request of method `M`. */
-export interface VgiRequest<M extends MethodName = MethodName> {
+interface VgiRequest<M extends MethodName = MethodName> {
   /** The protocol that owns the method (`vgi.v2`, `vgi_rpc.Reflection.v1`, or `vgi@1.0` / `vgi@1.3` for generation A). */
   readonly protocol: string;
   /** The protocol version's method table: answers are shaped by it. */

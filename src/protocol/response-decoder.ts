@@ -24,7 +24,7 @@ export interface DecodedResponse<T> {
 }
 
 /** A response stream's batches sorted by kind (vgi-wire §3.7). */
-export interface SortedBatches {
+interface SortedBatches {
   readonly data: RecordBatch[];
   readonly logs: LogRecord[];
   readonly stateToken: Extract<BatchClass, { kind: 'state-token' }> | null;
@@ -32,11 +32,6 @@ export interface SortedBatches {
 
 /**
  * Sorts batches by kind; throws the first error batch as a `RemoteError`.
- *
- * @example
- * ```ts
- * const { data, logs } = sortBatches(stream.batches);
- * ```
  */
 export function sortBatches(batches: readonly RecordBatch[]): SortedBatches {
   const out: { data: RecordBatch[]; logs: LogRecord[]; stateToken: SortedBatches['stateToken'] } = { data: [], logs: [], stateToken: null };
@@ -52,12 +47,6 @@ export function sortBatches(batches: readonly RecordBatch[]): SortedBatches {
 
 /**
  * Decodes a unary response stream of `method` into its typed result.
- *
- * @example
- * ```ts
- * const { result } = decodeUnaryResponse('catalog_catalogs', readIpcStream(bytes));
- * result[0].name; // 'example'
- * ```
  */
 export function decodeUnaryResponse<M extends MethodName>(
   method: M,
@@ -82,11 +71,6 @@ export function decodeUnaryResponse<M extends MethodName>(
 
 /**
  * {@link decodeUnaryResponse} from the response bytes.
- *
- * @example
- * ```ts
- * const { result } = decodeUnaryResponseBytes('bind', body);
- * ```
  */
 export function decodeUnaryResponseBytes<M extends MethodName>(method: M, bytes: Uint8Array, protocol?: ProtocolSpec): DecodedResponse<ResultOutputs[M]> {
   return decodeUnaryResponse(method, readIpcStream(bytes, `'${method}' response`), protocol);
@@ -94,12 +78,6 @@ export function decodeUnaryResponseBytes<M extends MethodName>(method: M, bytes:
 
 /**
  * Decodes the `init` header stream (or raises its error batch).
- *
- * @example
- * ```ts
- * const { result: header } = decodeInitHeader(readIpcStream(headerBytes));
- * header.executionId;
- * ```
  */
 export function decodeInitHeader(stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] }): DecodedResponse<GlobalInitResponse> {
   const { data, logs } = sortBatches(stream.batches);

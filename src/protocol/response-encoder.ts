@@ -24,7 +24,7 @@ export interface ResponseContext {
 }
 
 /** An exception as an error batch carries it. */
-export interface ErrorDescription {
+interface ErrorDescription {
   readonly exceptionType: string;
   readonly exceptionMessage: string;
   readonly traceback: string;
@@ -35,13 +35,8 @@ export interface ErrorDescription {
  * How a thrown value is reported: its exception type, own message, stack and error kind.
  * Honours `exceptionType` / `exceptionMessage` / `traceback` / `errorKind` properties
  * (Silo's wire errors and user-code wrappers carry them).
- *
- * @example
- * ```ts
- * describeError(new RangeError('k must be positive')); // { exceptionType: 'RangeError', ... }
- * ```
  */
-export function describeError(error: unknown): ErrorDescription {
+function describeError(error: unknown): ErrorDescription {
   if (!(error instanceof Error)) {
     return { exceptionType: 'Error', exceptionMessage: String(error), traceback: '', errorKind: null };
   }
@@ -57,13 +52,8 @@ export function describeError(error: unknown): ErrorDescription {
 
 /**
  * The metadata every response batch carries.
- *
- * @example
- * ```ts
- * responseMetadata({ serverId: 'w1', requestId: null }); // Map { 'vgi_rpc.server_id' => 'w1' }
- * ```
  */
-export function responseMetadata(ctx: ResponseContext, extra?: Iterable<[string, string]>): Map<string, string> {
+function responseMetadata(ctx: ResponseContext, extra?: Iterable<[string, string]>): Map<string, string> {
   const out = new Map<string, string>(extra ?? []);
   out.set(MetadataKey.serverId, ctx.serverId);
   if (ctx.requestId !== null) out.set(MetadataKey.requestId, ctx.requestId);
@@ -72,13 +62,8 @@ export function responseMetadata(ctx: ResponseContext, extra?: Iterable<[string,
 
 /**
  * A 0-row log batch on `schema` (vgi-wire §3.5).
- *
- * @example
- * ```ts
- * makeLogBatch(schema, { level: 'INFO', message: 'sorted 7 rows' }, ctx);
- * ```
  */
-export function makeLogBatch(schema: Schema, log: LogRecord, ctx: ResponseContext): RecordBatch {
+function makeLogBatch(schema: Schema, log: LogRecord, ctx: ResponseContext): RecordBatch {
   const entries: [string, string][] = [
     [MetadataKey.logLevel, log.level],
     [MetadataKey.logMessage, log.message],
@@ -90,13 +75,8 @@ export function makeLogBatch(schema: Schema, log: LogRecord, ctx: ResponseContex
 /**
  * A 0-row error batch on `schema` (vgi-wire §3.6): level `EXCEPTION`, `"<Type>: <message>"`,
  * a JSON extra with `exception_type`, `exception_message`, `traceback` (and `error_kind`).
- *
- * @example
- * ```ts
- * makeErrorBatch(RESULT_BINARY_SCHEMA, new Error('boom'), ctx);
- * ```
  */
-export function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseContext): RecordBatch {
+function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseContext): RecordBatch {
   const d = describeError(error);
   const extra: Record<string, string> = {
     exception_type: d.exceptionType,
@@ -118,13 +98,8 @@ export function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseCont
 /**
  * The result batch of a unary method: 1 row `result: binary!`, or a 0-row batch on the empty
  * schema for void methods.
- *
- * @example
- * ```ts
- * makeUnaryResultBatch('table_buffering_combine', [executionId], ctx);
- * ```
  */
-export function makeUnaryResultBatch<M extends MethodName>(method: M, value: ResultInputs[M], ctx: ResponseContext): RecordBatch {
+function makeUnaryResultBatch<M extends MethodName>(method: M, value: ResultInputs[M], ctx: ResponseContext): RecordBatch {
   const record = encodeResultRecord(method, value, ctx.protocol);
   if (record === null) return makeEmptyBatch(EMPTY_SCHEMA, responseMetadata(ctx));
   return makeRowsBatch(RESULT_BINARY_SCHEMA, [{ result: record }], responseMetadata(ctx));
@@ -132,15 +107,6 @@ export function makeUnaryResultBatch<M extends MethodName>(method: M, value: Res
 
 /**
  * One response stream, batch by batch. Each call returns the bytes to write now.
- *
- * @example
- * ```ts
- * const out = new ResponseStreamEncoder(outputSchema, ctx, 'finalize output of sort_all');
- * write(out.start());
- * write(out.log({ level: 'INFO', message: 'tick 1' }));
- * write(out.data(batch));
- * write(out.end());
- * ```
  */
 export class ResponseStreamEncoder {
   private readonly writer: IpcStreamWriter;
@@ -193,11 +159,6 @@ function whole(schema: Schema, ctx: ResponseContext, logs: readonly LogRecord[],
 
 /**
  * A complete unary response stream: logs, the result batch, EOS.
- *
- * @example
- * ```ts
- * channel.write(encodeUnaryResponse('catalog_catalogs', [{ name: 'example' }], ctx));
- * ```
  */
 export function encodeUnaryResponse<M extends MethodName>(
   method: M,
@@ -211,11 +172,6 @@ export function encodeUnaryResponse<M extends MethodName>(
 
 /**
  * A complete error stream on `schema`: logs, the error batch, EOS.
- *
- * @example
- * ```ts
- * channel.write(encodeErrorResponse(RESULT_BINARY_SCHEMA, err, ctx));
- * ```
  */
 export function encodeErrorResponse(schema: Schema, error: unknown, ctx: ResponseContext, logs: readonly LogRecord[] = []): Uint8Array {
   return whole(schema, ctx, logs, makeErrorBatch(schema, error, ctx), 'error response');
@@ -223,12 +179,6 @@ export function encodeErrorResponse(schema: Schema, error: unknown, ctx: Respons
 
 /**
  * The error stream answering a refused request, on the schema the refusal names.
- *
- * @example
- * ```ts
- * const decoded = decodeRequest(stream);
- * if (!decoded.ok) channel.write(encodeRefusal(decoded.refusal, serverId));
- * ```
  */
 export function encodeRefusal(refusal: RequestRefusal, serverId: string): Uint8Array {
   return encodeErrorResponse(refusal.responseSchema, refusal.error, { serverId, requestId: refusal.requestId });
@@ -236,11 +186,6 @@ export function encodeRefusal(refusal: RequestRefusal, serverId: string): Uint8A
 
 /**
  * The `init` header stream: logs, one GlobalInitResponse row, EOS (vgi-wire §4.9).
- *
- * @example
- * ```ts
- * channel.write(encodeInitHeader({ executionId }, ctx));
- * ```
  */
 export function encodeInitHeader(
   header: Pick<GlobalInitResponse, 'executionId'> & { readonly opaqueData?: Uint8Array | null; readonly maxWorkers?: bigint | number },
@@ -253,11 +198,6 @@ export function encodeInitHeader(
 /**
  * The error stream written in place of the `init` header (on the header schema, as the
  * reference SDK does).
- *
- * @example
- * ```ts
- * channel.write(encodeInitError(err, ctx));
- * ```
  */
 export function encodeInitError(error: unknown, ctx: ResponseContext, logs: readonly LogRecord[] = []): Uint8Array {
   return encodeErrorResponse(GLOBAL_INIT_RESPONSE_SCHEMA, error, ctx, logs);

@@ -137,12 +137,6 @@ const ENCODERS: Encoders = {
 
 /**
  * The nested result record bytes of a unary method, or `null` for a void method.
- *
- * @example
- * ```ts
- * encodeResultRecord('table_buffering_process', stateId);
- * encodeResultRecord('catalog_schema_contents_functions', [descriptor]);
- * ```
  */
 export function encodeResultRecord<M extends MethodName>(method: M, value: ResultInputs[M], protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array | null {
   return (ENCODERS[method] as (v: ResultInputs[M], s: MethodSpec) => Uint8Array | null)(value, methodSpec(method, protocol));
@@ -193,11 +187,6 @@ const DECODERS: Decoders = {
 
 /**
  * Decodes the nested result record of a unary method (client side); `bytes` is `null` for void methods.
- *
- * @example
- * ```ts
- * const functions = decodeResultRecord('catalog_schema_contents_functions', resultBytes);
- * ```
  */
 export function decodeResultRecord<M extends MethodName>(method: M, bytes: Uint8Array | null, protocol: ProtocolSpec = VGI_V2_PROTOCOL): ResultOutputs[M] {
   if (bytes === null) return undefined as ResultOutputs[M];

@@ -7,11 +7,6 @@ import { RecordEncodeError, RequestFormatError } from './protocol.error';
 /**
  * The first row of a nested IPC batch, keyed by column name (names kept as sent: they are
  * user names such as ATTACH options or DuckDB settings). `{}` for a 0-row batch.
- *
- * @example
- * ```ts
- * readNestedRow(settingsBytes, 'BindRequest.settings'); // { threads: 4n }
- * ```
  */
 export function readNestedRow(bytes: Uint8Array, subject: string): Record<string, unknown> {
   let batches;
@@ -26,11 +21,6 @@ export function readNestedRow(bytes: Uint8Array, subject: string): Record<string
 
 /**
  * A bigint from a bigint or a safe integer.
- *
- * @example
- * ```ts
- * toBigInt(99999); // 99999n
- * ```
  */
 export function toBigInt(value: bigint | number): bigint {
   if (typeof value === 'bigint') return value;

@@ -22,9 +22,6 @@ export const REQUEST_FRAMING_VERSION = '1';
 /** The reflection protocol the reference TypeScript client calls first (vgi-wire §9). */
 export const REFLECTION_PROTOCOL_NAME = 'vgi_rpc.Reflection.v1';
 
-/** Protocol names starting with this prefix are reserved for the framework. */
-export const RESERVED_PROTOCOL_PREFIX = 'vgi_rpc.';
-
 /** The retired introspection method; answered with `method_not_implemented`. */
 export const RETIRED_DESCRIBE_METHOD = '__describe__';
 
@@ -60,12 +57,6 @@ export const ErrorKind = {
 
 /** One of the {@link ErrorKind} tokens (or another peer's token, passed through). */
 export type ErrorKindToken = (typeof ErrorKind)[keyof typeof ErrorKind] | (string & {});
-
-/** Levels of log batches, most severe first (vgi-wire §3.5). */
-export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
-
-/** The level of a log batch. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The `vgi_rpc.log_level` value that marks an error batch. */
 export const EXCEPTION_LEVEL = 'EXCEPTION';

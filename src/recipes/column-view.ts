@@ -124,11 +124,6 @@ export class ColumnView {
 
 /**
  * Views of `columns` (by index) of `batch`.
- *
- * @example
- * ```ts
- * const views = columnViews(batch, [0, 2], 'partition', 'hash');
- * ```
  */
 export function columnViews(batch: RecordBatch, columns: readonly number[], subject: string, use: 'order' | 'hash'): ColumnView[] {
   return columns.map((c) => new ColumnView(batch.data.children[c], batch.schema.fields[c].name, subject, use));

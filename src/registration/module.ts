@@ -1,5 +1,6 @@
 import type { Constructor } from '../metadata';
 import type { Provider } from '../container/providers';
+import { SiloError, messages } from '../errors';
 
 const MODULE_BRAND = Symbol.for('vgi-silo.module');
 
@@ -49,7 +50,7 @@ export function defineModule(definition: ModuleDefinition): SiloModule {
 }
 
 /** True for a value made by {@link defineModule}. */
-export function isSiloModule(value: unknown): value is SiloModule {
+function isSiloModule(value: unknown): value is SiloModule {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MODULE_BRAND] === true;
 }
 
@@ -65,7 +66,7 @@ export function flattenModules(roots: readonly SiloModule[]): { functions: Const
   const visit = (m: SiloModule) => {
     if (seen.has(m)) return;
     seen.add(m);
-    if (!isSiloModule(m)) throw new TypeError(`Expected a module made by defineModule(), got ${typeof m}. Wrap the definition in defineModule({ ... }).`);
+    if (!isSiloModule(m)) throw new SiloError('SILO125', messages.notAModule(typeof m));
     m.imports.forEach(visit);
     for (const f of m.functions) if (!functions.includes(f)) functions.push(f);
     providers.push(...m.providers);

@@ -25,13 +25,6 @@ function toExtra(fields: LogFields): Record<string, string> | null {
 
 /**
  * Collects the records a call sends to DuckDB; `take()` hands them to the response encoder.
- *
- * @example
- * ```ts
- * const logs = new ClientLogBuffer();
- * const stateId = await dispatcher.process(call, logs.options);
- * write(encodeUnaryResponse('table_buffering_process', stateId, ctx, logs.take()));
- * ```
  */
 export class ClientLogBuffer {
   private records: LogRecord[] = [];

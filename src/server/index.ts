@@ -1,6 +1,7 @@
 /**
- * The request handler: vgi.v2 requests in, dispatcher calls, response streams out. Knows
- * connections, never sockets; the transports in `../transport` own the bytes' carriers.
+ * The request handler: requests of every protocol version in, dispatcher calls, response
+ * streams out. Knows connections, never sockets; the transports in `../transport` own the
+ * bytes' carriers. The package's `vgi-silo/server` entry point is `../server-api.ts`.
  */
 export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './request-handler';
 export { type Connection, PeerGoneError, streamConnection } from './connection';

@@ -22,7 +22,7 @@ import { decodePushdownFilters } from './pushdown-filters.decoder';
 import { type ChannelEnd, openNext, readFailure } from './stream-intake';
 
 /** Where a stream call reads and writes. */
-export interface StreamIo {
+interface StreamIo {
   readonly framer: MessageFramer;
   readonly connection: Connection;
   readonly ctx: ResponseContext;
@@ -65,11 +65,6 @@ function presentId(id: Uint8Array | null): Uint8Array | undefined {
 
 /**
  * The refusal of an `init` whose phase is not a buffering phase.
- *
- * @example
- * ```ts
- * if (init.phase !== 'TABLE_BUFFERING' && init.phase !== 'TABLE_BUFFERING_FINALIZE') throw unsupportedPhaseError(init);
- * ```
  */
 export function unsupportedPhaseError(init: InitRequest): SiloError {
   return new SiloError(
@@ -80,12 +75,6 @@ export function unsupportedPhaseError(init: InitRequest): SiloError {
 
 /**
  * Runs `init` requests against a worker's dispatcher.
- *
- * @example
- * ```ts
- * const init = new InitStreamHandler(worker, logger);
- * const end = await init.run(request.params, { framer, connection, ctx });
- * ```
  */
 export class InitStreamHandler {
   constructor(
@@ -112,12 +101,6 @@ export class InitStreamHandler {
    * The sink phase's work before its header: the primary init mints the execution id and
    * persists the init context, a secondary one echoes the id. Throws what the header's
    * error stream must report. Shared by the byte-channel loop and the HTTP transport.
-   *
-   * @example
-   * ```ts
-   * const sink = await init.startSink(request.params);
-   * write(encodeInitHeader({ executionId: sink.executionId, maxWorkers: sink.maxWorkers }, ctx));
-   * ```
    */
   async startSink(init: InitRequest): Promise<StartedSink> {
     const bind = toBindCall(init.bindCall);
@@ -188,12 +171,6 @@ export class InitStreamHandler {
    * filters it can apply, and open its producer stream (running `@InitialFinalizeState()`,
    * whose client logs land in `logs`). Throws what the header's error stream must report.
    * Shared by the byte-channel loop and the HTTP transport.
-   *
-   * @example
-   * ```ts
-   * const finalize = await init.startFinalize(request.params, logs);
-   * const outcome = await finalize.stream.tick(logs.options);
-   * ```
    */
   async startFinalize(init: InitRequest, logs: ClientLogBuffer): Promise<StartedFinalize> {
     const executionId = presentId(init.executionId);

@@ -11,16 +11,11 @@ import { MetadataKey } from '../protocol';
 export type ChannelEnd = { readonly kind: 'eof' } | { readonly kind: 'broken'; readonly error: IpcFramingError };
 
 /** What the next read of the channel produced. */
-export type Incoming = { readonly kind: 'stream'; readonly frames: readonly IpcFrame[] } | ChannelEnd;
+type Incoming = { readonly kind: 'stream'; readonly frames: readonly IpcFrame[] } | ChannelEnd;
 
 /**
  * Sorts a read failure: EOF inside a message, or a transport error on the input, is the
  * client going away; anything else is a channel that lost its framing.
- *
- * @example
- * ```ts
- * try { frame = await reader.nextFrame(); } catch (e) { return readFailure(e); }
- * ```
  */
 export function readFailure(error: unknown): ChannelEnd {
   if (error instanceof IpcFramingError && error.failure !== 'truncated') return { kind: 'broken', error };
@@ -29,12 +24,6 @@ export function readFailure(error: unknown): ChannelEnd {
 
 /**
  * Opens the next stream: its reader, the client's EOF, or a broken channel.
- *
- * @example
- * ```ts
- * const opened = await openNext(framer);
- * if ('reader' in opened) for await (...) ...
- * ```
  */
 export async function openNext(framer: MessageFramer, options: OpenStreamOptions = {}): Promise<{ readonly reader: IpcStreamReader } | ChannelEnd> {
   try {
@@ -58,12 +47,6 @@ async function collect(reader: IpcStreamReader, taken: readonly IpcFrame[]): Pro
 
 /**
  * Reads the next complete stream (schema, dictionaries, batches; EOS consumed).
- *
- * @example
- * ```ts
- * const next = await readStream(framer);
- * if (next.kind === 'stream') handle(decodeFrames(next.frames));
- * ```
  */
 export async function readStream(framer: MessageFramer): Promise<Incoming> {
   // A request is kept whole until its EOS: the stream counts against the request limit.
@@ -77,11 +60,6 @@ export async function readStream(framer: MessageFramer): Promise<Incoming> {
  * SDK does; DuckDB drops the connection instead). A stream whose first batch names a method
  * is the next request and is returned; anything else is the failed call's input and is
  * discarded up to its EOS, then the next stream is read.
- *
- * @example
- * ```ts
- * const next = await readStreamAfterFailedInit(framer);
- * ```
  */
 export async function readStreamAfterFailedInit(framer: MessageFramer): Promise<Incoming> {
   const opened = await openNext(framer, { whole: true });

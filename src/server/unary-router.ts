@@ -10,10 +10,10 @@ import { CATALOG_VERSION, type CatalogService } from './catalog.service';
 import { ClientLogBuffer } from './client-log.buffer';
 
 /** A unary request (anything but the `init` stream). */
-export type UnaryRequest = Exclude<DecodedRequest, { method: 'init' }>;
+type UnaryRequest = Exclude<DecodedRequest, { method: 'init' }>;
 
 /** A unary response stream, and whether it carries an error batch instead of a result. */
-export interface UnaryAnswer {
+interface UnaryAnswer {
   readonly bytes: Uint8Array;
   readonly failed: boolean;
 }
@@ -27,12 +27,6 @@ export interface ServerIdentity {
 /**
  * Answers unary requests. Errors never escape: each becomes an error stream on the
  * method's result schema, after any client logs the call wrote.
- *
- * @example
- * ```ts
- * const router = new UnaryRouter(worker, catalog, identity, logger);
- * await connection.write(await router.answer(request, { serverId, requestId: request.requestId }));
- * ```
  */
 export class UnaryRouter {
   constructor(

@@ -1,4 +1,5 @@
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
+import { SiloError, messages } from '../errors';
 import type { LogFields, LogLevel } from '../providers/logging';
 import { type FunctionStorage, type ScopeInfo, toHex } from '../providers/storage';
 import type { RawArguments } from '../definition/arguments-spec';
@@ -152,7 +153,7 @@ export async function runLifecycle(
 
   const projectionIds = options.projection?.map((name) => {
     const i = bound.outputSchema.fields.findIndex((f) => f.name === name);
-    if (i < 0) throw new RangeError(`projection names column "${name}", which the output schema does not have (${bound.outputSchema.fields.map((f) => f.name).join(', ')}).`);
+    if (i < 0) throw new SiloError('SILO205', messages.unknownProjectionColumn(name, bound.outputSchema.fields.map((f) => f.name)));
     return i;
   });
 

@@ -22,11 +22,6 @@ export interface ChannelLimits {
 
 /**
  * Reads an optional positive number from the environment; `fallback` when unset.
- *
- * @example
- * ```ts
- * const ttl = readPositiveNumber(process.env, 'SILO_STREAM_TTL_SECONDS', 3600, 'seconds', false);
- * ```
  */
 export function readPositiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string, integer: boolean): number {
   const raw = env[name]?.trim();

@@ -20,4 +20,3 @@ export {
   type HttpRpcHandlerOptions,
   type HttpSettings,
 } from './http';
-export { RequestHandler, PeerGoneError, streamConnection, type Connection, type ConnectionEnd, type RequestHandlerOptions, type ServerIdentity } from '../server';

@@ -4,11 +4,6 @@ import type { ListenOptions, Server } from 'node:net';
  * Starts listening and settles once: resolves on `listening`, rejects with the listen
  * error (address in use, permission denied) instead of letting it surface as an
  * unhandled `error` event. Shared by the unix-socket and HTTP transports.
- *
- * @example
- * ```ts
- * await listenServer(server, { path: '/tmp/worker.sock' });
- * ```
  */
 export function listenServer(server: Server, options: ListenOptions): Promise<void> {
   return new Promise((done, fail) => {

@@ -4,7 +4,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { ByteSource } from '../arrow';
-import { type ConnectionEnd, type RequestHandler, streamConnection } from '../server';
+import { streamConnection } from '../server/connection';
+import type { ConnectionEnd, RequestHandler } from '../server/request-handler';
 
 /** Where a stdio worker reads and writes. */
 export interface StdioStreams {

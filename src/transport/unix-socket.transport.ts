@@ -8,7 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { listenServer } from './listen-server';
 import { resolve } from 'node:path';
 import { SiloError } from '../errors';
-import { type RequestHandler, streamConnection } from '../server';
+import { streamConnection } from '../server/connection';
+import type { RequestHandler } from '../server/request-handler';
 
 /** Options of {@link listenUnixSocket}. */
 export interface UnixSocketOptions {

@@ -60,7 +60,7 @@ class BufferingFunctionOptionsSchema {
 }
 
 /** One failed option constraint. */
-export interface OptionViolation {
+interface OptionViolation {
   /** Dotted path: `maxWorkers`, `examples.0.sql`. */
   readonly option: string;
   /** class-validator's constraint message without the property name, e.g. `must not be greater than 99999`. */

@@ -12,7 +12,7 @@ import { type SiloWorker, type WorkerOptions, assembleWorker } from './bootstrap
  * every worker process of the host unless `SILO_STORAGE` says otherwise), JSON logs on
  * stderr, the system clock, and the host's sealing key. Built lazily, on first use.
  */
-export function workerDefaults(): Provider[] {
+function workerDefaults(): Provider[] {
   return [
     { provide: STORAGE, useFactory: () => createStorageFromEnv() },
     { provide: LOGGER, useFactory: () => new StderrLogger() },
@@ -43,11 +43,6 @@ export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorke
  * `SILO_LEASE_TTL_MS`: how long an execution's data outlives its last activity before
  * garbage collection may remove it (the dispatcher's default, 6 hours, when unset). A
  * fleet that loses workers mid-query sets it shorter so orphans go sooner.
- *
- * @example
- * ```ts
- * leaseTtlFromEnv({ SILO_LEASE_TTL_MS: '60000' }); // 60000
- * ```
  */
 export function leaseTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.SILO_LEASE_TTL_MS?.trim();

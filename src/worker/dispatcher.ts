@@ -137,7 +137,7 @@ export class Dispatcher {
     const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(call) };
     const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal });
     container.register(EXECUTION_STORAGE, {
-      useValue: BoundStorage.forUser(unavailableStorage('EXECUTION_STORAGE is not available in @OnBind(): no execution exists while DuckDB plans the query. Use ATTACH_STORAGE for data that outlives a query.'), { kind: 'execution', id: new Uint8Array(0) }),
+      useValue: BoundStorage.forUser(unavailableStorage(messages.executionStorageAtBind()), { kind: 'execution', id: new Uint8Array(0) }),
     });
     const instance = this.resolveInstance(definition, container);
     const ctx: BindContext = { functionName: definition.options.name, args, inputSchema: call.inputSchema, settings, secrets, ...this.identity(call), resolvedSecretsProvided: call.resolvedSecretsProvided ?? false };

@@ -1,5 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import { takeRows } from '../arrow/batch-utils';
+import { SiloError, messages } from '../errors';
 
 /** Comparison operators a pushed filter can use. */
 export type FilterOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'isNull' | 'isNotNull' | 'in';
@@ -62,7 +63,7 @@ export function applyFilters(batch: RecordBatch, filters: readonly ColumnFilter[
   if (filters.length === 0 || batch.numRows === 0) return batch;
   const columns = filters.map((f) => {
     const column = batch.getChild(f.column);
-    if (!column) throw new RangeError(`A pushed filter names column "${f.column}", which the emitted batch does not have (columns: ${batch.schema.fields.map((x) => x.name).join(', ')}).`);
+    if (!column) throw new SiloError('SILO509', messages.filterColumnMissing(f.column, batch.schema.fields.map((x) => x.name)));
     return column;
   });
   const keep: number[] = [];

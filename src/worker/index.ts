@@ -2,7 +2,7 @@ export { Dispatcher, type DispatcherOptions, type BindOutcome } from './dispatch
 export { FinalizeStream } from './finalize-stream';
 export { OutputCollector, InvalidOutputError, projectSchema, type TickOutcome } from './output-collector';
 export { assembleWorker, type WorkerOptions, type SiloWorker } from './bootstrap';
-export { bootstrapWorker, workerDefaults } from './bootstrap-worker';
+export { bootstrapWorker } from './bootstrap-worker';
 export type * from './calls';
 export type * from '../definition/contexts';
 export { type ColumnFilter, type FilterOp, applyFilters } from './filters';

@@ -26,7 +26,7 @@ const packageSources = {
   'vgi-silo/testing': path.join(root, 'src', 'testing', 'index.ts'),
   'vgi-silo/testing/storage': path.join(root, 'src', 'testing', 'storage-conformance.ts'),
   'vgi-silo/client': path.join(root, 'src', 'client', 'index.ts'),
-  'vgi-silo/server': path.join(root, 'src', 'server', 'index.ts'),
+  'vgi-silo/server': path.join(root, 'src', 'server-api.ts'),
   'vgi-silo/arrow': path.join(root, 'src', 'apache-arrow.ts'),
 };
 

@@ -10,7 +10,7 @@ import { initFiles } from '../init-template';
 import { packageManifest } from '../package-version';
 
 /** Options of `silo init`. */
-export interface InitCommandOptions {
+interface InitCommandOptions {
   /** The catalog the worker serves (default: the directory's name as an identifier). */
   readonly catalog?: string;
 }
@@ -18,11 +18,6 @@ export interface InitCommandOptions {
 /**
  * Writes the project into `dir` (created when missing; refused when it holds files) and
  * returns what to do next.
- *
- * @example
- * ```ts
- * process.stdout.write(initCommand('trips'));
- * ```
  */
 export function initCommand(dir: string, options: InitCommandOptions = {}): string {
   const root = resolve(dir);

@@ -19,7 +19,7 @@ import {
 import { resolveWorkerTarget } from '../worker-target';
 
 /** Options of `silo list`. */
-export interface ListOptions {
+interface ListOptions {
   readonly catalog?: string;
   readonly json?: boolean;
   /** Bearer token for an HTTP worker (`--auth-token`; default `SILO_AUTH_TOKEN`). */
@@ -34,12 +34,6 @@ export interface ListOptions {
 
 /**
  * Runs `silo list` and returns the text to print.
- *
- * @example
- * ```ts
- * console.log(await listCommand('dist/samples/worker.js', {}));
- * console.log(await listCommand('http://127.0.0.1:8080/vgi', { authToken: 's3cret' }));
- * ```
  */
 export async function listCommand(entry: string, options: ListOptions): Promise<string> {
   const target = resolveWorkerTarget(entry, options);
@@ -64,13 +58,8 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
 
 /**
  * The human-readable listing.
- *
- * @example
- * ```ts
- * formatDiscovery(discovery, 'node worker.js');
- * ```
  */
-export function formatDiscovery(d: CatalogDiscovery, worker: string, negotiated = false): string {
+function formatDiscovery(d: CatalogDiscovery, worker: string, negotiated = false): string {
   const out: string[] = [];
   const others = d.catalogs.filter((c) => c.name !== d.catalog).map((c) => c.name);
   out.push(`catalog ${d.catalog}${others.length > 0 ? ` (also serves: ${others.join(', ')})` : ''} — ${worker}`);

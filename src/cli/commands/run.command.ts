@@ -26,7 +26,7 @@ import { type HttpClientSettings, resolveWorkerTarget, type WorkerTarget } from 
 import { describeBackend, endExecution } from './storage.command';
 
 /** Options of `silo run` as commander hands them over (strings). */
-export interface RunCommandOptions {
+interface RunCommandOptions {
   readonly input?: string;
   readonly arg?: readonly string[];
   readonly workers?: string;
@@ -63,12 +63,6 @@ export interface CommandIo {
 /**
  * Runs `silo run`. `entry` is a worker entry, an HTTP worker URL, or `undefined` when the
  * workers are given with `--url` only.
- *
- * @example
- * ```ts
- * await runCommand('dist/samples/worker.js', 'top_k', { input: 'trips.csv', arg: ['k=5', 'by=fare'], workers: '4' }, process);
- * await runCommand(undefined, 'top_k', { input: 'trips.csv', url: ['http://10.0.0.7:8080/vgi', 'http://10.0.0.8:8080/vgi'] }, process);
- * ```
  */
 export async function runCommand(entry: string | undefined, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
   // The summary's time is the whole command's: reading the input is part of the run.
@@ -202,11 +196,6 @@ function describeWorkers(target: WorkerTarget, result: RunFunctionResult, destru
 
 /**
  * Parses a whole number option within bounds.
- *
- * @example
- * ```ts
- * positiveInt('--workers', '4', 1, 256); // 4
- * ```
  */
 export function positiveInt(option: string, text: string, min: number, max: number): number {
   const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;

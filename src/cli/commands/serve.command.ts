@@ -8,11 +8,6 @@ import { resolveEntryCommand } from '../entry-command';
 
 /**
  * Runs the entry until it exits; resolves with its exit code (128 + n after signal n).
- *
- * @example
- * ```ts
- * process.exitCode = await serveCommand('dist/samples/worker.js', ['--unix', '/tmp/silo.sock']);
- * ```
  */
 export async function serveCommand(entry: string, workerArgs: readonly string[]): Promise<number> {
   const { command } = resolveEntryCommand(entry, workerArgs);

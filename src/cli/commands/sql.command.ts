@@ -13,7 +13,7 @@ import { formatTable } from '../table-printer';
 import { type CommandIo, positiveInt } from './run.command';
 
 /** Options of {@link sqlCommand}. */
-export interface SqlCommandOptions {
+interface SqlCommandOptions {
   /** The catalog to attach; default: ask the worker (DuckDB names the database after it). */
   readonly catalog?: string;
   /** The database alias; default the catalog name. */
@@ -28,20 +28,15 @@ export interface SqlCommandOptions {
 }
 
 /** Where the statements come from when no query is given: a terminal prompt, or piped text. */
-export interface SqlInput {
+interface SqlInput {
   readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /**
  * The LOCATION DuckDB starts a worker with (it runs it with `/bin/sh -c`): an HTTP base URL
  * or `unix://` path as given, an entry file as the command that runs it.
- *
- * @example
- * ```ts
- * workerLocation('dist/samples/worker.js'); // "/usr/bin/node /abs/dist/samples/worker.js"
- * ```
  */
-export function workerLocation(entry: string): { readonly location: string; readonly http: boolean } {
+function workerLocation(entry: string): { readonly location: string; readonly http: boolean } {
   if (/^https?:\/\//i.test(entry)) return { location: entry, http: true };
   if (entry.startsWith('unix://')) return { location: entry, http: false };
   return { location: toShellCommand(resolveEntryCommand(entry).command), http: false };
@@ -49,11 +44,6 @@ export function workerLocation(entry: string): { readonly location: string; read
 
 /**
  * Opens DuckDB, attaches `entry`, runs `query` (or a prompt) and prints each result.
- *
- * @example
- * ```ts
- * await sqlCommand('dist/samples/worker.js', 'SELECT * FROM samples.top_k(3, (SELECT * FROM t), by := \'fare\')', {}, io);
- * ```
  */
 export async function sqlCommand(entry: string, query: string | undefined, options: SqlCommandOptions, io: CommandIo & SqlInput): Promise<void> {
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);

@@ -10,12 +10,6 @@ import { CliError } from '../cli.error';
 
 /**
  * Lists every scope that holds data or a lease.
- *
- * @example
- * ```ts
- * console.log(await storageInspectCommand());
- * // execution  00b33845…  lease expires 2025-01-01T10:00:00.000Z (in 3540 s)
- * ```
  */
 export async function storageInspectCommand(env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<string> {
   return withStorage(env, async (storage) => {
@@ -43,11 +37,6 @@ export async function storageInspectCommand(env: NodeJS.ProcessEnv = process.env
 
 /**
  * Removes the data of scopes whose lease expired (killed workers, lost destructors).
- *
- * @example
- * ```ts
- * console.log(await storageGcCommand()); // 'collected 2 scopes with an expired lease from sqlite:/…/storage.db'
- * ```
  */
 export async function storageGcCommand(env: NodeJS.ProcessEnv = process.env, options: StorageGcOptions = {}): Promise<string> {
   if (options.execution !== undefined && options.allExpiredNow) {
@@ -70,11 +59,6 @@ export async function storageGcCommand(env: NodeJS.ProcessEnv = process.env, opt
  * `silo storage vacuum`: reclaims the space of deleted data — SQLite's file shrinks
  * (VACUUM, then a WAL checkpoint), PostgreSQL's tables are vacuumed (the space is reused
  * by PostgreSQL) — and reports the size before and after.
- *
- * @example
- * ```ts
- * console.log(await storageVacuumCommand()); // 'vacuumed sqlite:/…/storage.db: 52.4 MB → 0.1 MB'
- * ```
  */
 export async function storageVacuumCommand(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return withStorage(env, (storage) => vacuumLine(storage, env));
@@ -102,7 +86,7 @@ function describeBytes(n: number): string {
 }
 
 /** Options of `silo storage gc`. */
-export interface StorageGcOptions {
+interface StorageGcOptions {
   /** End this execution (hex id) now: remove its data, leave a tombstone (`--execution ID`). */
   readonly execution?: string;
   /** Collect as if every lease had expired now (`--all-expired-now`). */
@@ -115,11 +99,6 @@ export interface StorageGcOptions {
  * Ends one execution in the storage the workers share, as its destructor would: removes
  * its data and leaves a tombstone, so a worker still running it refuses its next call.
  * Returns what it did, in a sentence.
- *
- * @example
- * ```ts
- * await endExecution(storage, executionId, process.env); // 'ended execution 9f1c… in sqlite:/…/storage.db: its data was removed…'
- * ```
  */
 export async function endExecution(storage: FunctionStorage, executionId: Uint8Array, env: NodeJS.ProcessEnv): Promise<string> {
   const scope = { kind: 'execution', id: executionId } as const;
@@ -143,13 +122,8 @@ function parseExecutionId(text: string): Uint8Array {
 
 /**
  * Runs `use` on the storage the environment selects, and closes it.
- *
- * @example
- * ```ts
- * await withStorage(process.env, (storage) => storage.listScopes());
- * ```
  */
-export async function withStorage<T>(env: NodeJS.ProcessEnv, use: (storage: FunctionStorage) => Promise<T>): Promise<T> {
+async function withStorage<T>(env: NodeJS.ProcessEnv, use: (storage: FunctionStorage) => Promise<T>): Promise<T> {
   const storage = createStorageFromEnv(env);
   try {
     return await use(storage);
@@ -160,11 +134,6 @@ export async function withStorage<T>(env: NodeJS.ProcessEnv, use: (storage: Func
 
 /**
  * Names a storage for messages: `sqlite:/path`, `postgres (schema silo)`, `memory`.
- *
- * @example
- * ```ts
- * describeBackend(storage, process.env); // 'sqlite:/home/me/.local/state/silo/storage.db'
- * ```
  */
 export function describeBackend(storage: FunctionStorage, env: NodeJS.ProcessEnv): string {
   if (storage instanceof SqliteStorage) return `sqlite:${storage.path}`;

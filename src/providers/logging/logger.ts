@@ -2,7 +2,7 @@
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /** Numeric order of {@link LogLevel}s, for thresholds. */
-export const LOG_LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
+const LOG_LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
 
 /** Structured extra fields of one log record. */
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -29,7 +29,7 @@ export interface Logger {
 }
 
 /** Where a {@link BaseLogger} writes a finished record. */
-export type LogWrite = (level: LogLevel, message: string, fields: LogFields) => void;
+type LogWrite = (level: LogLevel, message: string, fields: LogFields) => void;
 
 /** Shared plumbing: level threshold, bindings, the five level methods. */
 export class BaseLogger implements Logger {

@@ -18,11 +18,6 @@ const GENERATE_HINT = `node -e "console.log(require('crypto').randomBytes(32).to
 
 /**
  * Options of {@link SecretSealer.fromEnvironment}.
- *
- * @example
- * ```ts
- * const options: SecretSealerOptions = { keyFile: '/run/secrets/silo.key' };
- * ```
  */
 export interface SecretSealerOptions {
   /** The 32-byte key itself. Wins over everything else. */
@@ -35,11 +30,6 @@ export interface SecretSealerOptions {
 
 /**
  * Parses a 32-byte key written as hex (64 characters) or base64 (standard or URL-safe).
- *
- * @example
- * ```ts
- * parseSecretKey(randomBytes(32).toString('base64')).length; // 32
- * ```
  */
 export function parseSecretKey(text: string, source = 'SILO_SECRET_KEY'): Uint8Array {
   const trimmed = text.trim();
@@ -58,11 +48,6 @@ export function parseSecretKey(text: string, source = 'SILO_SECRET_KEY'): Uint8A
 /**
  * Where the host-wide generated key lives: `$XDG_STATE_HOME/silo/secret.key`, else
  * `~/.local/state/silo/secret.key`.
- *
- * @example
- * ```ts
- * defaultSecretKeyPath({ HOME: '/home/me' }); // '/home/me/.local/state/silo/secret.key'
- * ```
  */
 export function defaultSecretKeyPath(env: NodeJS.ProcessEnv = process.env): string {
   const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
@@ -92,13 +77,8 @@ function refuseLooseMode(path: string): void {
  * when many worker processes start at once: each writes a private temporary file and
  * hard-links it into place, which fails if the key already exists; every process then
  * reads whichever key won, so all of them share one key.
- *
- * @example
- * ```ts
- * const key = loadOrCreateSecretKey(defaultSecretKeyPath());
- * ```
  */
-export function loadOrCreateSecretKey(path: string): Uint8Array {
+function loadOrCreateSecretKey(path: string): Uint8Array {
   try {
     refuseLooseMode(path);
     return readKeyFile(path);

@@ -1,3 +1,5 @@
+import { SiloError, messages } from '../../errors';
+
 /** One secret DuckDB resolved for a bind. */
 export interface Secret {
   /** The secret's name (or the column name DuckDB sent it under). */
@@ -45,8 +47,7 @@ export class Secrets {
   require(name: string): Secret {
     const found = this.get(name);
     if (!found) {
-      const known = this.list.map((s) => s.name).join(', ') || 'none';
-      throw new Error(`Secret "${name}" was not provided (received: ${known}). Declare it in requiredSecrets or request it from @OnBind().`);
+      throw new SiloError('SILO508', messages.secretNotProvided(name, this.list.map((s) => s.name)));
     }
     return found;
   }

@@ -1,3 +1,5 @@
+import { SiloError, messages } from '../../errors';
+
 /**
  * The DuckDB settings shipped with the bind (those named in `requiredSettings`),
  * injected with `SETTINGS`.
@@ -24,7 +26,7 @@ export class Settings {
   /** The setting's value, or an error naming the setting. */
   require<T = unknown>(name: string): T {
     if (!(name in this.values)) {
-      throw new Error(`Setting "${name}" was not provided. Add it to requiredSettings of the function so DuckDB sends it.`);
+      throw new SiloError('SILO507', messages.settingNotProvided(name));
     }
     return this.values[name] as T;
   }

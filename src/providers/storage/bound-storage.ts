@@ -1,3 +1,4 @@
+import { SiloError, messages } from '../../errors';
 import { concatBytes, toBytes, type KeyLike } from './bytes';
 import type {
   FunctionStorage,
@@ -103,9 +104,7 @@ export class BoundStorage {
     const bytes = toBytes(ns);
     if (this.framework) return concatBytes(FRAMEWORK_PREFIX, bytes);
     if (bytes.length > 0 && bytes[0] === RESERVED_FIRST_BYTE) {
-      throw new RangeError(
-        'Storage namespaces starting with a NUL byte are reserved for the framework. Choose a namespace that does not start with "\\0".',
-      );
+      throw new SiloError('SILO515', messages.reservedNamespace());
     }
     return bytes;
   }

@@ -1,4 +1,5 @@
 import type { FunctionStorage, GarbageCollectionReport } from './function-storage';
+import { SiloError, messages } from '../../errors';
 
 /**
  * Options of {@link GarbageCollector}.
@@ -50,7 +51,7 @@ export class GarbageCollector {
   ) {
     this.intervalMs = options.intervalMs ?? 60_000;
     if (!(this.intervalMs > 0)) {
-      throw new RangeError(`GarbageCollector intervalMs must be a positive number of milliseconds (got ${this.intervalMs}).`);
+      throw new SiloError('SILO339', messages.garbageCollectorInterval(this.intervalMs));
     }
   }
 

@@ -5,5 +5,5 @@ export { toBytes, bytesToText, compareBytes, toHex, fromHex, concatBytes, type K
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.provider';
 export { PostgresStorage, type PostgresStorageOptions } from './postgres-storage.provider';
 export type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';
-export { createStorageFromEnv, STORAGE_BACKENDS, type StorageBackendName } from './storage-from-env';
+export { createStorageFromEnv } from './storage-from-env';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector';

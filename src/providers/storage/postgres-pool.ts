@@ -13,12 +13,6 @@ export interface PostgresQueryResult<R> {
 
 /**
  * A connection checked out of a {@link PostgresPool}.
- *
- * @example
- * ```ts
- * const client = await pool.connect();
- * try { await client.query('SELECT 1'); } finally { client.release(); }
- * ```
  */
 export interface PostgresPoolClient {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's own row type is `any`-valued
@@ -44,7 +38,7 @@ export interface PostgresPool {
 }
 
 /** Options Silo passes when it creates the pool itself. */
-export interface PostgresPoolConfig {
+interface PostgresPoolConfig {
   readonly connectionString: string;
   readonly max: number;
 }
@@ -52,11 +46,6 @@ export interface PostgresPoolConfig {
 /**
  * Creates a `pg.Pool`, loading `pg` only now: most workers never use PostgreSQL, and
  * loading it costs about 80 ms of each worker's start-up.
- *
- * @example
- * ```ts
- * const pool = createPostgresPool({ connectionString: 'postgres://user@host:5432/db', max: 4 });
- * ```
  */
 export function createPostgresPool(config: PostgresPoolConfig): PostgresPool {
   let pg: { Pool: new (config: PostgresPoolConfig) => PostgresPool };

@@ -2,6 +2,7 @@
  * Encodings shared by the SQL backends (SQLite, PostgreSQL): a scope as one byte string,
  * limit normalisation, and last-write-wins de-duplication of batched puts.
  */
+import { SiloError, messages } from '../../errors';
 import { toHex } from './bytes';
 import type { StorageEntry, StorageScope, StorageScopeKind } from './function-storage';
 
@@ -13,19 +14,14 @@ export const EXECUTION_SCOPE_TAG = KIND_TO_TAG.execution;
 /**
  * Encodes a scope as `[kind tag] ++ id`: one column in SQL tables, so every key is
  * `(scope, ns, key)` and an execution and an attach with equal ids never collide.
- *
- * @example
- * ```ts
- * encodeScope({ kind: 'attach', id: new Uint8Array([7]) }); // Uint8Array [2, 7]
- * ```
  */
 export function encodeScope(scope: StorageScope): Uint8Array {
   const tag = KIND_TO_TAG[scope.kind];
   if (tag === undefined) {
-    throw new TypeError(`Storage scope kind "${String(scope.kind)}" is unknown. Use "execution", "attach" or "transaction".`);
+    throw new SiloError('SILO515', messages.unknownScopeKind(String(scope.kind)));
   }
   if (!(scope.id instanceof Uint8Array)) {
-    throw new TypeError(`Storage scope id must be a Uint8Array (got ${typeof scope.id}). Pass the execution id or attach data as bytes.`);
+    throw new SiloError('SILO515', messages.scopeIdNotBytes(typeof scope.id));
   }
   const out = new Uint8Array(scope.id.length + 1);
   out[0] = tag;
@@ -35,16 +31,11 @@ export function encodeScope(scope: StorageScope): Uint8Array {
 
 /**
  * Inverse of {@link encodeScope}.
- *
- * @example
- * ```ts
- * decodeScope(new Uint8Array([1, 9])); // { kind: 'execution', id: Uint8Array [9] }
- * ```
  */
 export function decodeScope(encoded: Uint8Array): StorageScope {
   const kind = (Object.keys(KIND_TO_TAG) as StorageScopeKind[]).find((k) => KIND_TO_TAG[k] === encoded[0]);
   if (kind === undefined) {
-    throw new RangeError(`Stored scope ${toHex(encoded)} has an unknown kind tag; the database was written by an incompatible version.`);
+    throw new SiloError('SILO332', messages.storedScopeUnknown(toHex(encoded)));
   }
   return { kind, id: encoded.slice(1) };
 }
@@ -52,12 +43,6 @@ export function decodeScope(encoded: Uint8Array): StorageScope {
 /**
  * A scan or pop limit as a non-negative integer, or `undefined` for "no limit".
  * Mirrors `MemoryStorage`: negative means zero, fractions are truncated.
- *
- * @example
- * ```ts
- * normalizeLimit(undefined); // undefined
- * normalizeLimit(-3);        // 0
- * ```
  */
 export function normalizeLimit(limit: number | undefined): number | undefined {
   if (limit === undefined || limit === Number.POSITIVE_INFINITY) return undefined;
@@ -68,11 +53,6 @@ export function normalizeLimit(limit: number | undefined): number | undefined {
 /**
  * Keeps the last entry for each key, as applying the entries one after the other would.
  * PostgreSQL refuses to upsert one key twice in one statement, so batches are folded first.
- *
- * @example
- * ```ts
- * lastWriteWins([{ key: k, value: a }, { key: k, value: b }]); // [{ key: k, value: b }]
- * ```
  */
 export function lastWriteWins(entries: readonly StorageEntry[]): StorageEntry[] {
   const byKey = new Map<string, StorageEntry>();

@@ -93,11 +93,6 @@ const NO_LIMIT = -1n;
  * Resolves the SQLite file {@link SqliteStorage} opens: the explicit path, else
  * `SILO_SQLITE_PATH`, else `$XDG_STATE_HOME/silo/storage.db`, else
  * `~/.local/state/silo/storage.db`.
- *
- * @example
- * ```ts
- * resolveSqlitePath({ env: { XDG_STATE_HOME: '/var/lib/me' } }); // '/var/lib/me/silo/storage.db'
- * ```
  */
 export function resolveSqlitePath(options: { path?: string; env?: NodeJS.ProcessEnv } = {}): string {
   if (options.path) return options.path;

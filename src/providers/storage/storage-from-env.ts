@@ -6,21 +6,11 @@ import { SqliteStorage } from './sqlite-storage.provider';
 
 /**
  * The values `SILO_STORAGE` accepts.
- *
- * @example
- * ```ts
- * if (!STORAGE_BACKENDS.includes(name as StorageBackendName)) console.error(`pick one of ${STORAGE_BACKENDS.join(', ')}`);
- * ```
  */
-export const STORAGE_BACKENDS = ['memory', 'sqlite', 'postgres'] as const;
+const STORAGE_BACKENDS = ['memory', 'sqlite', 'postgres'] as const;
 
 /**
  * One of {@link STORAGE_BACKENDS}.
- *
- * @example
- * ```ts
- * const backend: StorageBackendName = 'sqlite';
- * ```
  */
 export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
 

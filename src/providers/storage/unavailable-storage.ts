@@ -1,4 +1,5 @@
 import type { FunctionStorage } from '.';
+import { SiloError } from '../../errors';
 
 /**
  * A backend that refuses every call with one explanation: what the bind-time
@@ -9,7 +10,7 @@ export function unavailableStorage(reason: string): FunctionStorage {
     get(target, property) {
       if (property === 'backend') return target.backend;
       if (property === 'then') return undefined;
-      return () => Promise.reject(new Error(reason));
+      return () => Promise.reject(new SiloError('SILO514', reason));
     },
   });
 }

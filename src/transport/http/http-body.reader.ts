@@ -29,11 +29,6 @@ const DECODE_INLINE_BYTES = 256 * 1024;
 /**
  * A request refused at the HTTP layer, before any Arrow is read: the status and the
  * plain-text reason the response carries.
- *
- * @example
- * ```ts
- * throw new HttpRefusal(415, 'Content-Encoding "br" is not supported.');
- * ```
  */
 export class HttpRefusal extends SiloError {
   constructor(
@@ -47,11 +42,6 @@ export class HttpRefusal extends SiloError {
 /**
  * Refuses a body whose `Content-Type` is not the Arrow stream media type (parameters
  * such as `; charset=…` are ignored).
- *
- * @example
- * ```ts
- * checkContentType(req.headers['content-type']); // throws HttpRefusal(415) for 'application/json'
- * ```
  */
 export function checkContentType(contentType: string | undefined): void {
   const mediaType = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
@@ -66,11 +56,6 @@ const tooLarge = (size: string, max: number): HttpRefusal =>
 /**
  * Reads the whole body, refusing it with 413 as soon as it passes `maxBytes` (at once
  * when `Content-Length` already says so).
- *
- * @example
- * ```ts
- * const raw = await readRequestBody(req, 64 * 1024 * 1024);
- * ```
  */
 export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -88,11 +73,6 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number): P
 /**
  * Undoes `Content-Encoding`: none or `identity` as is, `gzip` decoded (its output limited
  * to `maxBytes`, so a small compressed bomb is still a 413), anything else a 415.
- *
- * @example
- * ```ts
- * const body = await decodeRequestBody(raw, req.headers['content-encoding'], maxBytes);
- * ```
  */
 export async function decodeRequestBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { ARROW_STREAM_MEDIA_TYPE } from './http-body.reader';
 
 /** Bodies up to this size are sent in one piece with a Content-Length. */
-export const BUFFERED_REPLY_BYTES = 256 * 1024;
+const BUFFERED_REPLY_BYTES = 256 * 1024;
 
 /** Slice size when streaming a larger body. */
 const STREAM_SLICE_BYTES = 64 * 1024;
@@ -25,11 +25,6 @@ export interface HttpReply {
 /**
  * An Arrow reply. `rpcError` marks a body that holds an error stream where the caller
  * expected a result (`X-VGI-RPC-Error: true`, vgi-wire §2.3).
- *
- * @example
- * ```ts
- * arrowReply([encodeUnaryResponse('catalog_catalogs', [{ name: 'example' }], ctx)]);
- * ```
  */
 export function arrowReply(parts: readonly Uint8Array[], options: { readonly status?: number; readonly rpcError?: boolean } = {}): HttpReply {
   return {
@@ -42,11 +37,6 @@ export function arrowReply(parts: readonly Uint8Array[], options: { readonly sta
 
 /**
  * A plain-text reply (404 for paths that are not ours, 413, 415, …).
- *
- * @example
- * ```ts
- * textReply(404, 'Not Found');
- * ```
  */
 export function textReply(status: number, text: string, headers?: Readonly<Record<string, string>>): HttpReply {
   return { status, contentType: 'text/plain; charset=utf-8', body: `${text}\n`, headers };
@@ -54,11 +44,6 @@ export function textReply(status: number, text: string, headers?: Readonly<Recor
 
 /**
  * A JSON reply (`/health`, 401).
- *
- * @example
- * ```ts
- * jsonReply(200, { status: 'ok' });
- * ```
  */
 export function jsonReply(status: number, value: unknown, headers?: Readonly<Record<string, string>>): HttpReply {
   return { status, contentType: 'application/json', body: JSON.stringify(value), headers };
@@ -80,11 +65,6 @@ function drained(res: ServerResponse): Promise<void> {
 /**
  * Writes `reply` with `common` headers (stamped on every response) underneath its own.
  * With `headOnly` the headers (Content-Length included) go out without the body.
- *
- * @example
- * ```ts
- * await writeReply(res, textReply(404, 'Not Found'), { 'VGI-Supported-Encodings': 'gzip' });
- * ```
  */
 export async function writeReply(res: ServerResponse, reply: HttpReply, common: Readonly<Record<string, string>>, headOnly = false): Promise<void> {
   for (const [name, value] of Object.entries({ ...common, ...reply.headers })) res.setHeader(name, value);

@@ -8,7 +8,7 @@
  */
 
 /** What a stream path asks for: open a stream, or continue (or cancel) one. */
-export type StreamAction = 'init' | 'exchange';
+type StreamAction = 'init' | 'exchange';
 
 /** A path this worker serves. */
 export type HttpRoute =
@@ -23,14 +23,6 @@ const SEGMENT = /^[A-Za-z0-9._~-]+$/;
  * Resolves a request target (path and optional query) against the mount prefix.
  * Repeated slashes collapse, as ordinary servers do: a client joining a base URL that
  * ends in `/` with `/vgi.v2/bind` must still reach `bind`.
- *
- * @example
- * ```ts
- * parseRoute('/vgi/vgi.v2/init/exchange', '/vgi'); // { kind: 'rpc', protocol: 'vgi.v2', method: 'init', action: 'exchange' }
- * parseRoute('/vgi/health?x=1', '/vgi');           // { kind: 'health' }
- * parseRoute('/vgi/catalog_attach', '/vgi');        // { kind: 'rpc', protocol: null, method: 'catalog_attach', action: 'call' }
- * parseRoute('/other', '/vgi');                    // null
- * ```
  */
 export function parseRoute(target: string, prefix: string): HttpRoute | null {
   const path = target.split('?', 1)[0].replace(/\/{2,}/g, '/');

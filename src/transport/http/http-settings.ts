@@ -10,7 +10,7 @@ import { parseSecretKey } from '../../providers/secrets/secret-sealer';
 import { DEFAULT_MAX_REQUEST_BYTES, readPositiveNumber } from '../channel-limits';
 
 /** Continuations expire one hour after they were minted unless `SILO_STREAM_TTL_SECONDS` says otherwise (the reference default). */
-export const DEFAULT_STREAM_TTL_SECONDS = 3600;
+const DEFAULT_STREAM_TTL_SECONDS = 3600;
 
 /** Request bodies above this many bytes (after gzip decoding too) are refused with 413, unless `SILO_MAX_REQUEST_BYTES` says otherwise (the limit of every transport). */
 export { DEFAULT_MAX_REQUEST_BYTES };

@@ -32,14 +32,14 @@ import { InvalidStreamTokenError, type TokenBinding } from './stream-token.seale
 import { type FinalizeContinuation, newCallId, type SinkContinuation, type StreamTokens } from './stream-tokens';
 
 /** Who asks, and how responses are stamped. */
-export interface HttpStreamCall {
+interface HttpStreamCall {
   /** What the stream's tokens are bound to (protocol and caller). */
   readonly binding: TokenBinding;
   readonly ctx: ResponseContext;
 }
 
 /** A continuation body: the first IPC stream of an `/exchange` request. */
-export interface ContinuationStream {
+interface ContinuationStream {
   readonly schema: Schema;
   readonly batches: readonly RecordBatch[];
 }
@@ -49,12 +49,6 @@ type FinalizeIdentity = Omit<FinalizeContinuation, 'state' | 'claim'>;
 
 /**
  * Serves `…/init/init` and `…/init/exchange` for one worker.
- *
- * @example
- * ```ts
- * const streams = new HttpStreamHandler(worker, new InitStreamHandler(worker, log), tokens, log);
- * const reply = await streams.open(request.params, { binding, ctx });
- * ```
  */
 export class HttpStreamHandler {
   private claimsOf?: StreamClaims;

@@ -16,11 +16,6 @@ const EMPTY = new Uint8Array(0);
 /**
  * A continuation's claim was already redeemed: the state token was used before. An
  * invalid state token like any other (SILO430, HTTP 400).
- *
- * @example
- * ```ts
- * catch (e) { if (e instanceof ContinuationReplayedError) console.error('replayed'); }
- * ```
  */
 export class ContinuationReplayedError extends InvalidStreamTokenError {
   constructor(functionName: string) {
@@ -33,14 +28,6 @@ export class ContinuationReplayedError extends InvalidStreamTokenError {
 
 /**
  * Records and redeems continuation claims in the storage every worker of the fleet shares.
- *
- * @example
- * ```ts
- * const claims = new StreamClaims(storage);
- * const claim = StreamClaims.mint();
- * await claims.record(executionId, claim);
- * await claims.redeem(executionId, claim); // true, then false for the same claim
- * ```
  */
 export class StreamClaims {
   constructor(private readonly storage: FunctionStorage) {}

@@ -9,6 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { WireProtocolError } from '../../protocol';
+import { SiloError, messages } from '../../errors';
 import { fromTaggedJson, toTaggedJson } from '../../common/tagged-json';
 
 const VERSION = 0x01;
@@ -82,7 +83,7 @@ export class StreamTokenSealer {
     key: Uint8Array,
     private readonly options: StreamTokenSealerOptions,
   ) {
-    if (key.length !== 32) throw new RangeError(`StreamTokenSealer needs a 32-byte key, got ${key.length} bytes from ${options.source}.`);
+    if (key.length !== 32) throw new SiloError('SILO340', messages.streamTokenKeyLength(key.length, options.source));
     this.key = createSecretKey(Buffer.from(key));
     this.keyIdBytes = createHash('sha256').update('silo-stream-token-key-id\0').update(key).digest().subarray(0, KEY_ID_BYTES);
     this.keyId = this.keyIdBytes.toString('hex');

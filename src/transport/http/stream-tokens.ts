@@ -42,7 +42,7 @@ export interface SinkContinuation {
 }
 
 /** Either continuation. */
-export type StreamContinuation = FinalizeContinuation | SinkContinuation;
+type StreamContinuation = FinalizeContinuation | SinkContinuation;
 
 /** The call token's content. */
 interface CallState {
@@ -51,11 +51,6 @@ interface CallState {
 
 /**
  * A fresh stream id (16 random bytes, hex), minted once per `/init`.
- *
- * @example
- * ```ts
- * const callId = newCallId(); // '9f1c…' (32 hex characters)
- * ```
  */
 export function newCallId(): string {
   return randomBytes(16).toString('hex');
@@ -73,7 +68,7 @@ function checkShape(value: unknown): StreamContinuation {
 }
 
 /** Options of {@link StreamTokens}. */
-export interface StreamTokensOptions {
+interface StreamTokensOptions {
   /**
    * `required` (default): an `/exchange` must echo the stream's call token next to its
    * state token, and a state token without it is refused. `absent`: for a protocol
@@ -85,14 +80,6 @@ export interface StreamTokensOptions {
 
 /**
  * Seals and opens the two tokens of HTTP streams.
- *
- * @example
- * ```ts
- * const tokens = new StreamTokens(sealer);
- * const call = tokens.sealCall(callId, binding);
- * const state = tokens.sealState({ kind: 'finalize', callId, ... }, binding);
- * const resumed = tokens.openState(state, call, binding);
- * ```
  */
 export class StreamTokens {
   private readonly callTokens: 'required' | 'absent';

@@ -121,7 +121,8 @@ describe('the packed package', () => {
 
   it('should ship the compiled code, its types, the license and the changelog, and no source maps or tests', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts',
-      'dist/src/testing/index.d.ts', 'dist/src/testing/storage-conformance.d.ts', 'dist/src/apache-arrow.d.ts', 'dist/src/cli/main.js']));
+      'dist/src/testing/index.d.ts', 'dist/src/testing/storage-conformance.d.ts', 'dist/src/apache-arrow.d.ts', 'dist/src/cli/main.js',
+      'dist/src/client/index.d.ts', 'dist/src/server/index.d.ts']));
     expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts)$/.test(f)).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
     expect(files.filter((f) => f.endsWith('.map') || f.includes('.test.'))).toEqual([]);
     expect(readFileSync(join(app, 'node_modules', 'vgi-silo', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the Silo authors\n/);
@@ -144,6 +145,7 @@ describe('the packed package', () => {
       leaks: [],
       postgres:
         '[SILO345] PostgreSQL storage (SILO_STORAGE=postgres, or new PostgresStorage()) needs the "pg" package, which vgi-silo does not install. Install it next to vgi-silo: npm install pg',
+      subpaths: ['function', 'function', 'function'],
     });
   }, 240_000);
 

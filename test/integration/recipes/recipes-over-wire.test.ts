@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Field, Float64, Int32, Int64, Schema, Table, Utf8 } from 'apache-arrow';
 import { makeRecordBatch } from '../../../src/arrow';
-import { partitionIndices, runFunction } from '../../../src';
+import { partitionIndices } from '../../../src';
+import { runFunction } from '../../../src/client';
 import { REGISTER_TS, sharedStorageEnv } from '../client/support';
 import { referenceSort, rowsOf } from '../../unit/recipes/random-batches';
 

@@ -336,9 +336,9 @@ describe('HttpConnection', () => {
     const pending = conn.call('catalog_catalogs', {}).catch((e: unknown) => e);
     while (w.requests.length === 0) await new Promise((done) => setTimeout(done, 5));
     conn.kill();
-    expect(((await pending) as Error).message).toMatch(new RegExp(`^POST ${w.url}/vgi.v2/catalog_catalogs was abandoned: the connection was killed\\.$`));
+    expect(((await pending) as Error).message).toMatch(new RegExp(`^\\[SILO614\\] POST ${w.url}/vgi.v2/catalog_catalogs was abandoned: the connection was killed\\. Open a new connection to send it again\\.$`));
     expect(conn.usable).toBe(false);
-    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(`HTTP worker at ${w.url}: cannot send catalog_catalogs: the connection was killed; open a new connection.`);
+    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(`[SILO614] HTTP worker at ${w.url}: cannot send catalog_catalogs: the connection was killed; open a new connection.`);
   });
 
   it('should refuse a second call while one is in flight', async () => {
@@ -346,7 +346,7 @@ describe('HttpConnection', () => {
     const { conn } = connect(w.url);
     const first = conn.call('catalog_catalogs', {});
     await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(
-      `HTTP worker at ${w.url}: cannot send catalog_catalogs while catalog_catalogs is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`,
+      `[SILO613] HTTP worker at ${w.url}: cannot send catalog_catalogs while catalog_catalogs is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.`,
     );
     await first;
   });

@@ -72,7 +72,7 @@ describe('WorkerConnection', () => {
     expect((error as Error).message).toBe(
       '[SILO601] The worker pid 99 (fake) ended (signal SIGKILL) during catalog_catalogs, before answering. Its stderr ended with:\n  | Error: out of memory\n  |     at process',
     );
-    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow('worker pid 99 (fake): the connection is unusable after catalog_catalogs failed mid-response; open a new connection.');
+    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow('[SILO614] worker pid 99 (fake): the connection is unusable after catalog_catalogs failed mid-response; open a new connection.');
   });
 
   it('should report a worker that writes something other than Arrow IPC', async () => {
@@ -89,7 +89,7 @@ describe('WorkerConnection', () => {
     const { conn, worker } = connect();
     const first = conn.call('catalog_catalogs', {});
     await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(
-      'worker pid 99 (fake): cannot send catalog_catalogs while catalog_catalogs is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.',
+      '[SILO613] worker pid 99 (fake): cannot send catalog_catalogs while catalog_catalogs is in flight; calls on one connection are sequential, await the previous one (or finish its stream) first.',
     );
     await nextRequest(worker);
     worker.send(encodeUnaryResponse('catalog_catalogs', [], ctx));
