@@ -1,9 +1,9 @@
 import { Field, RecordBatch, Schema, Table, makeData, Struct, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
 import { verifyIpcStreamBytes } from '../arrow/verified-ipc';
 import { schemasEqual } from '../arrow/schema-compare';
-import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, arrowTypeOf, coerceValue } from '../metadata';
+import { validateDecorated } from '../validation/class-validator.lazy';
 
 /** One declared field of a finalize-state class. */
 export interface StateFieldSpec {
@@ -101,7 +101,7 @@ export class StateSpec<S extends object = object> {
   validate(state: S): void {
     const shadow = Object.create(this.stateClass.prototype) as Record<string, unknown>;
     for (const f of this.fields) shadow[f.propertyKey] = forValidation((state as Record<string, unknown>)[f.propertyKey]);
-    const errors = validateSync(shadow, { forbidUnknownValues: false });
+    const errors = validateDecorated(shadow, { forbidUnknownValues: false });
     if (errors.length > 0) {
       const detail = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
       throw new InvalidStateError(this.stateClass.name, detail);
