@@ -216,8 +216,9 @@ async function main(): Promise<void> {
   console.log(`call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`);
   const own: { processUs: number; tickUs: number }[] = [];
   // A worker built before SILO_CPU_STATS writes no counters: then only /proc figures are shown.
-  await new Promise((done) => setTimeout(done, 300));
-  const counted = statsDir !== null && conn.pid !== null && existsSync(join(statsDir, `silo-cpu-${conn.pid}.json`));
+  const counterFile = statsDir !== null && conn.pid !== null ? join(statsDir, `silo-cpu-${conn.pid}.json`) : null;
+  for (let waited = 0; counterFile !== null && !existsSync(counterFile) && waited < 5000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+  const counted = counterFile !== null && existsSync(counterFile);
   for (let r = 0; r < reps; r++) {
     const run = await oneRun(conn, batches, counted ? statsDir : null);
     if (run.own) own.push(run.own);
