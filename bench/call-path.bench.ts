@@ -11,14 +11,19 @@
  *   npm run bench:call-path -- [--rows N] [--reps N] [--storage memory|sqlite] [--spawn]
  *
  * `--spawn` runs the worker as a real process (the built conformance worker) on stdio
- * pipes, which adds what the process boundary costs. For profiles, run
+ * pipes, which adds what the process boundary costs; the headline figures are then the
+ * worker's own CPU counters (`SILO_CPU_STATS`): CPU µs per process call and per finalize
+ * tick, and the cold start (spawn to the first answer: wall ms, and the worker's CPU ms)
+ * over `--starts N` fresh processes (default 5), beside `node -e 0`. For profiles, run
  * `node --cpu-prof dist/bench/call-path.bench.js …` (the client, and the worker unless
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
 import 'reflect-metadata';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { type RecordBatch } from 'apache-arrow';
 import { bindArgumentsByName } from '../src/client/argument-binding';
@@ -29,6 +34,7 @@ import { WorkerConnection } from '../src/client/worker-connection';
 import { STORAGE } from '../src/container/tokens';
 import { MemoryStorage } from '../src/providers/storage/memory-storage.provider';
 import { SqliteStorage } from '../src/providers/storage/sqlite-storage.provider';
+import type { CpuStatsSnapshot } from '../src/server/cpu-stats';
 import { RequestHandler } from '../src/server/request-handler';
 import { streamConnection } from '../src/server/connection';
 import { bootstrapWorker } from '../src/worker/bootstrap-worker';
@@ -76,6 +82,57 @@ function cpuNow(workerPid: number | null): { client: number; worker: number } {
   return { client: own.user + own.system, worker };
 }
 
+/** The worker's own counters (`SILO_CPU_STATS`), as last written; it rewrites them every 100 ms and at exit. */
+function workerCounters(statsDir: string, pid: number): CpuStatsSnapshot {
+  return JSON.parse(readFileSync(join(statsDir, `silo-cpu-${pid}.json`), 'utf8')) as CpuStatsSnapshot;
+}
+
+/** Waits until the worker's counters file has been rewritten after now. */
+async function freshCounters(statsDir: string, pid: number): Promise<CpuStatsSnapshot> {
+  const asked = Date.now();
+  for (;;) {
+    await new Promise((done) => setTimeout(done, 40));
+    const c = workerCounters(statsDir, pid);
+    if (c.writtenAt > asked) return c;
+  }
+}
+
+/** CPU µs per call of `kind` between two snapshots of the worker's counters. */
+function perCall(before: CpuStatsSnapshot, after: CpuStatsSnapshot, kind: string): { calls: number; cpuUs: number } {
+  const b = before.calls[kind] ?? { count: 0, cpuUs: 0 };
+  const a = after.calls[kind] ?? { count: 0, cpuUs: 0 };
+  const calls = a.count - b.count;
+  return { calls, cpuUs: calls > 0 ? (a.cpuUs - b.cpuUs) / calls : 0 };
+}
+
+/**
+ * Cold start of `starts` fresh processes of each worker entry: spawn to the first answer
+ * (wall ms), and the worker's CPU ms by then (/proc, read as the answer arrives).
+ */
+async function coldStarts(starts: number, entry: string, env: NodeJS.ProcessEnv): Promise<{ wallMs: number[]; cpuMs: number[] }> {
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < starts; i++) {
+    const started = performance.now();
+    const conn = WorkerConnection.spawn([process.execPath, entry], { env });
+    await conn.call('catalog_catalogs', {});
+    wallMs.push(performance.now() - started);
+    cpuMs.push(cpuNow(conn.pid).worker / 1000);
+    await conn.close();
+  }
+  return { wallMs, cpuMs };
+}
+
+/** The bench catalog's worker (key_sum, sort_by_key): functions without class-validator rules. */
+const BENCH_WORKER = join(CONFORMANCE_WORKER, '..', '..', '..', 'bench', 'functions', 'main.js');
+
+/** CPU ms of `node -e 0` (measured by itself at its end), for scale. */
+function bareNodeCpuMs(): number {
+  return Number(execFileSync(process.execPath, ['-e', 'const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))'], { encoding: 'utf8' })) / 1000;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /** Per-call figures of one phase: wall µs, and CPU µs of the client and of the worker. */
 interface PhaseCost {
   readonly wallUs: number;
@@ -92,8 +149,17 @@ function costSince(start: { t: bigint; cpu: { client: number; worker: number } }
   };
 }
 
-async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): Promise<{ process: PhaseCost; tick: PhaseCost; rowsOut: number }> {
+interface RunCost {
+  readonly process: PhaseCost;
+  readonly tick: PhaseCost;
+  readonly rowsOut: number;
+  /** The worker's own CPU µs per process call and per finalize tick (spawned worker only). */
+  readonly own?: { readonly processUs: number; readonly tickUs: number };
+}
+
+async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[], statsDir: string | null): Promise<RunCost> {
   const pid = conn.pid;
+  const counters = statsDir !== null && pid !== null ? () => freshCounters(statsDir, pid) : null;
   const discovery = await discoverCatalog(conn, {});
   const fn = findFunction(discovery, 'buffer_input');
   const inputSchema = nullableSchema(batches[0].schema);
@@ -104,13 +170,16 @@ async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): 
   const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
   await sink.completeSinkInit(inputSchema);
   const executionId = sink.header.executionId;
+  const beforeProcess = await counters?.();
   let start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   let last = executionId;
   for (const batch of batches) last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null })).result;
   const processCost = costSince(start, batches.length, pid);
+  const afterProcess = await counters?.();
   const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [last] });
   let rowsOut = 0;
   let ticks = 0;
+  const beforeTicks = await counters?.();
   start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   for (const finalizeStateId of ids) {
     const stream = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId });
@@ -118,8 +187,13 @@ async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[]): 
     ticks += stream.ticks;
   }
   const tickCost = costSince(start, ticks, pid);
+  const afterTicks = await counters?.();
   await conn.call('table_buffering_destructor', { ...ref, executionId });
-  return { process: processCost, tick: tickCost, rowsOut };
+  const own =
+    beforeProcess && afterProcess && beforeTicks && afterTicks
+      ? { processUs: perCall(beforeProcess, afterProcess, 'table_buffering_process').cpuUs, tickUs: perCall(beforeTicks, afterTicks, 'finalize_tick').cpuUs }
+      : undefined;
+  return { process: processCost, tick: tickCost, rowsOut, own };
 }
 
 async function main(): Promise<void> {
@@ -129,10 +203,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'silo-call-path-'));
   const storage = storageKind === 'memory' ? new MemoryStorage() : new SqliteStorage({ path: join(dir, 'bench.db') });
   const spawned = process.argv.includes('--spawn');
+  const statsDir = spawned ? join(dir, 'cpu') : null;
+  const workerEnv = { ...process.env, SILO_STORAGE: storageKind, SILO_SQLITE_PATH: join(dir, 'bench.db'), ...(statsDir ? { SILO_CPU_STATS: statsDir } : {}) };
   const conn = spawned
-    ? WorkerConnection.spawn([process.execPath, ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), CONFORMANCE_WORKER], {
-        env: { ...process.env, SILO_STORAGE: storageKind, SILO_SQLITE_PATH: join(dir, 'bench.db') },
-      })
+    ? WorkerConnection.spawn([process.execPath, ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), CONFORMANCE_WORKER], { env: workerEnv })
     : new WorkerConnection(
         inProcessChannel(new RequestHandler(await bootstrapWorker({ catalog: CONFORMANCE_CATALOG, modules: [ConformanceModule], providers: [{ provide: STORAGE, useValue: storage }] }))),
       );
@@ -140,15 +214,42 @@ async function main(): Promise<void> {
   const batches: RecordBatch[] = [];
   for (const b of input.batches) for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
   console.log(`call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`);
+  const own: { processUs: number; tickUs: number }[] = [];
+  // A worker built before SILO_CPU_STATS writes no counters: then only /proc figures are shown.
+  const counterFile = statsDir !== null && conn.pid !== null ? join(statsDir, `silo-cpu-${conn.pid}.json`) : null;
+  for (let waited = 0; counterFile !== null && !existsSync(counterFile) && waited < 5000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+  const counted = counterFile !== null && existsSync(counterFile);
   for (let r = 0; r < reps; r++) {
-    const run = await oneRun(conn, batches);
+    const run = await oneRun(conn, batches, counted ? statsDir : null);
+    if (run.own) own.push(run.own);
     if (run.rowsOut !== rows) throw new Error(`buffer_input returned ${run.rowsOut} rows, expected ${rows}`);
     const show = (what: string, c: PhaseCost): string =>
       `${what} ${c.wallUs.toFixed(0)} µs (${Math.round((BATCH_ROWS * 1e6) / c.wallUs).toLocaleString('en-US')} rows/s; CPU µs client ${c.clientCpuUs.toFixed(0)}` +
       (spawned ? `, worker ${c.workerCpuUs.toFixed(0)})` : ', worker included)');
-    console.log(`rep ${r + 1}: ${show('process call', run.process)}; ${show('finalize tick', run.tick)}`);
+    const headline = run.own ? `worker's own CPU: ${run.own.processUs.toFixed(0)} µs per process call, ${run.own.tickUs.toFixed(0)} µs per finalize tick | ` : '';
+    console.log(`rep ${r + 1}: ${headline}${show('process call', run.process)}; ${show('finalize tick', run.tick)}`);
   }
   await conn.close();
+  if (statsDir !== null) {
+    const range = (xs: number[]): string => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    const starts = Number(option('--starts', '5'));
+    console.log('');
+    if (own.length > 0) {
+      console.log('| worker CPU, own counters (median of reps) | µs |');
+      console.log('|---|---:|');
+      console.log(`| per table_buffering_process call (${BATCH_ROWS} rows) | ${median(own.map((o) => o.processUs)).toFixed(0)} |`);
+      console.log(`| per finalize tick | ${median(own.map((o) => o.tickUs)).toFixed(0)} |`);
+      console.log('');
+    }
+    console.log(`| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`);
+    console.log('|---|---:|---:|');
+    for (const [name, entry] of [['conformance worker (~40 functions, class-validator rules)', CONFORMANCE_WORKER], ['bench worker (3 functions, no rules)', BENCH_WORKER]] as const) {
+      const s = await coldStarts(starts, entry, workerEnv);
+      console.log(`| ${name} | ${range(s.wallMs)} | ${range(s.cpuMs)} |`);
+    }
+    const bare = Array.from({ length: starts }, bareNodeCpuMs);
+    console.log(`| \`node -e 0\`, for scale | | ${range(bare)} |`);
+  }
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
 }

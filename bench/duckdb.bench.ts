@@ -11,7 +11,8 @@
  * (every call on a fresh process), beside DuckDB's own query for the same result (the
  * floor) and the raw pipe limit for the input's bytes. The results are aggregated in SQL so
  * the figures measure the function, not moving 1M rows into JavaScript. Worker CPU and peak
- * RSS come from /proc for every process of the run (tagged through its LOCATION).
+ * RSS come from /proc for every process of the run (tagged through its LOCATION); CPU per
+ * process call and per finalize tick from the workers' own counters (`SILO_CPU_STATS`).
  *
  *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--write]
  *   npm run bench:duckdb
@@ -23,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toShellCommand } from '../src/cli/entry-command';
+import type { CpuStatsSnapshot } from '../src/server/cpu-stats';
 import { EmbeddedDuckDb } from '../src/duckdb';
 import { machine, writeSection } from './results-md';
 import { inputAsIpc, makeInput } from './wire/input-data';
@@ -34,10 +36,12 @@ const TICKS_PER_SECOND = 100;
 
 /** How to read the table, printed under it. */
 const NOTES = [
-  'Worker CPU counts every process of the run, start-up included: the 1.0 extension starts a fresh sink process per',
-  "DuckDB thread on every query (only finalize workers are pooled), and each start-up costs the module loading, so",
-  '"µs / batch" here is the whole cost of a query spread over its batches, not the cost of one process call (that is',
-  'what `npm run bench:call-path` measures). DuckDB native aggregates the same rows without a worker: the floor.',
+  '"(own)" columns come from the workers\' own counters (SILO_CPU_STATS: process.cpuUsage() charged to each call it',
+  'answers): CPU per process call and per finalize tick, and the start-up CPU of each process new in the run.',
+  '"all" columns count every process of the run from /proc, start-up included: the 1.0 extension starts a fresh sink',
+  'process per DuckDB thread on every query (only finalize workers are pooled), so "µs / batch, all" is the whole cost',
+  'of a query spread over its batches. "× raw pipe" is rows/s as a share of the raw pipe limit above. DuckDB native',
+  'runs the same query without a worker: the floor.',
 ];
 
 interface Workload {
@@ -113,26 +117,69 @@ interface Measured {
   readonly workerCpuS: number;
   readonly processes: number;
   readonly peakRssMb: number;
+  /** From the workers' own counters: CPU µs per process call and per finalize tick, and start-up CPU ms per fresh process. */
+  readonly own: { readonly processUs: number; readonly tickUs: number; readonly startupMs: number; readonly fresh: number };
+  /** Peak RSS (MB) of each process of the run, highest first. */
+  readonly rssMb: readonly number[];
 }
 
-async function measure(db: EmbeddedDuckDb, sql: string, watch: ProcessWatch | null): Promise<Measured> {
+/** Every worker's counters file in `dir`, by pid. */
+function readCounters(dir: string): Map<number, CpuStatsSnapshot> {
+  const out = new Map<number, CpuStatsSnapshot>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) {
+    if (!/^silo-cpu-\d+\.json$/.test(f)) continue;
+    try {
+      const s = JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuStatsSnapshot;
+      out.set(s.pid, s);
+    } catch {
+      // A file being rewritten at this instant; the next read has it.
+    }
+  }
+  return out;
+}
+
+/** CPU per call of the run, from the difference of two readings of the counters. */
+function ownCosts(before: Map<number, CpuStatsSnapshot>, after: Map<number, CpuStatsSnapshot>): Measured['own'] {
+  const sum = { process: { n: 0, us: 0 }, tick: { n: 0, us: 0 }, startupUs: 0, fresh: 0 };
+  for (const [pid, a] of after) {
+    const b = before.get(pid);
+    for (const [kind, into] of [['table_buffering_process', sum.process], ['finalize_tick', sum.tick]] as const) {
+      into.n += (a.calls[kind]?.count ?? 0) - (b?.calls[kind]?.count ?? 0);
+      into.us += (a.calls[kind]?.cpuUs ?? 0) - (b?.calls[kind]?.cpuUs ?? 0);
+    }
+    if (b === undefined) {
+      sum.fresh++;
+      sum.startupUs += a.startupCpuUs;
+    }
+  }
+  return { processUs: sum.process.n > 0 ? sum.process.us / sum.process.n : 0, tickUs: sum.tick.n > 0 ? sum.tick.us / sum.tick.n : 0, startupMs: sum.fresh > 0 ? sum.startupUs / sum.fresh / 1000 : 0, fresh: sum.fresh };
+}
+
+async function measure(db: EmbeddedDuckDb, sql: string, watch: ProcessWatch | null, countersDir: string | null = null): Promise<Measured> {
   const before = watch?.snapshot() ?? new Map<number, { cpu: number; hwmKb: number }>();
+  const countersBefore = countersDir ? readCounters(countersDir) : new Map<number, CpuStatsSnapshot>();
   const started = performance.now();
   await db.query(sql);
   const ms = performance.now() - started;
-  // Let finalize and destructor processes report their last ticks.
-  await new Promise((done) => setTimeout(done, 100));
+  // Let finalize and destructor processes report their last ticks (counters are rewritten every 100 ms).
+  await new Promise((done) => setTimeout(done, 250));
+  const own = ownCosts(countersBefore, countersDir ? readCounters(countersDir) : new Map());
   const after = watch?.snapshot() ?? new Map<number, { cpu: number; hwmKb: number }>();
   let cpu = 0;
   let peak = 0;
   let processes = 0;
+  const rssMb: number[] = [];
   for (const [pid, s] of after) {
     const delta = s.cpu - (before.get(pid)?.cpu ?? 0);
-    if (delta > 0 || !before.has(pid)) processes++;
+    if (delta > 0 || !before.has(pid)) {
+      processes++;
+      rssMb.push(s.hwmKb / 1024);
+    }
     cpu += Math.max(0, delta);
     peak = Math.max(peak, s.hwmKb);
   }
-  return { ms, workerCpuS: cpu, processes, peakRssMb: peak / 1024 };
+  return { ms, workerCpuS: cpu, processes, peakRssMb: peak / 1024, own, rssMb: rssMb.sort((a, b) => b - a) };
 }
 
 function argValue(name: string, fallback: string): string {
@@ -144,14 +191,16 @@ async function main(): Promise<void> {
   const rows = Number(argValue('--rows', '1000000'));
   const batches = Math.ceil(rows / 2048);
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-duckdb-'));
+  const countersDir = (tag: string): string => join(dir, `cpu-${tag}`);
   const worker = (entry: string, tag: string) =>
-    toShellCommand(['env', `SILO_BENCH_TAG=${tag}`, 'SILO_STORAGE=sqlite', `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`, `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`, process.execPath, entry]);
+    toShellCommand(['env', `SILO_BENCH_TAG=${tag}`, `SILO_CPU_STATS=${countersDir(tag)}`, 'SILO_STORAGE=sqlite', `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`, `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`, process.execPath, entry]);
   const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
   if (!existsSync(conformance) || !existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
 
   const input = makeInput(rows);
   const rawMs = await pipeThroughMs(inputAsIpc(input, 2048));
+  const rawRowsPerSecond = rows / (rawMs / 1000);
   const db = await EmbeddedDuckDb.open({ config: { threads: '2' } });
   const lines: string[] = [];
   const print = (line: string) => {
@@ -171,22 +220,27 @@ async function main(): Promise<void> {
     print(`${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2`);
     print(`raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`);
     print('');
-    print('| workload | run | wall ms | rows/s | worker CPU ms | worker CPU µs / batch | worker processes | peak worker RSS MB | vs DuckDB native |');
-    print('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    print(
+      '| workload | run | wall ms | rows/s | × raw pipe | worker CPU µs per process call (own) | per finalize tick (own) | start-up CPU ms per fresh process (own) | worker CPU ms, all | worker CPU µs / batch, all | worker processes (fresh) | peak RSS MB of each worker | vs DuckDB native |',
+    );
+    print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const w of WORKLOADS) {
       const native = await measure(db, w.native('t'), null);
-      await measure(db, w.silo('t', w.catalog), watches.pooled); // warm-up: workers spawned, code loaded
-      const pooled = await measure(db, w.silo('t', w.catalog), watches.pooled);
-      const fresh = await measure(db, w.silo('t', `${w.catalog}_fresh`), watches.fresh);
+      await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled)); // warm-up: workers spawned, code loaded
+      const pooled = await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled));
+      const fresh = await measure(db, w.silo('t', `${w.catalog}_fresh`), watches.fresh, countersDir(tags.fresh));
       for (const [run, m] of [['pooled', pooled], ['pool false', fresh]] as const) {
+        const rate = rows / (m.ms / 1000);
         print(
-          `| ${w.name} | ${run} | ${m.ms.toFixed(0)} | ${grouped(rows / (m.ms / 1000))} | ${(m.workerCpuS * 1000).toFixed(0)} | ${grouped((m.workerCpuS * 1e6) / batches)} | ${m.processes} | ${m.peakRssMb.toFixed(0)} | ${(m.ms / native.ms).toFixed(1)}× |`,
+          `| ${w.name} | ${run} | ${m.ms.toFixed(0)} | ${grouped(rate)} | ${((100 * rate) / rawRowsPerSecond).toFixed(1)} % | ${grouped(m.own.processUs)} | ${grouped(m.own.tickUs)} | ${m.own.fresh > 0 ? m.own.startupMs.toFixed(0) : '–'} | ${(m.workerCpuS * 1000).toFixed(0)} | ${grouped((m.workerCpuS * 1e6) / batches)} | ${m.processes} (${m.own.fresh}) | ${m.rssMb.map((r) => r.toFixed(0)).join(', ')} | ${(m.ms / native.ms).toFixed(1)}× |`,
         );
       }
-      print(`| ${w.name} | DuckDB native | ${native.ms.toFixed(0)} | ${grouped(rows / (native.ms / 1000))} | | | | | 1.0× |`);
+      print(`| ${w.name} | DuckDB native | ${native.ms.toFixed(0)} | ${grouped(rows / (native.ms / 1000))} | ${((100 * rows) / (native.ms / 1000) / rawRowsPerSecond).toFixed(0)} % | | | | | | | | 1.0× |`);
     }
     watches.pooled.stop();
     watches.fresh.stop();
+    print('');
+    print(`peak RSS of the DuckDB process (this benchmark, DuckDB embedded, the input table included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     print('');
     for (const note of NOTES) print(note);
   } finally {

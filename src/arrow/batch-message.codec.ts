@@ -16,6 +16,7 @@ import { type Data, DataType, type Field, makeData, Message, type RecordBatch as
 import { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { assembleRecordBatch } from './assemble-batch';
 import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
 
 /** The framed schema message (prefix, flatbuffer, padding) of each schema object seen. */
@@ -214,7 +215,7 @@ export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Arr
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
   const children = new VectorLoader(aligned, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(schema.fields);
   const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
-  return new RecordBatch(schema, data, message.metadata);
+  return assembleRecordBatch(schema, data, message.metadata);
 }
 
 /** Schemas decoded from schema messages, by the message bytes: request schemas repeat call after call. */

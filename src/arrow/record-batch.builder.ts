@@ -3,8 +3,9 @@
  * metadata, and checks the result: `apache-arrow` silently flips a field to nullable when a
  * column's length differs from the batch's, which a strict reader then rejects.
  */
-import { Data, makeData, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
+import { Data, makeData, type RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
 import { assertSameArrowCopy } from './arrow-copy';
+import { assembleRecordBatch } from './assemble-batch';
 import { EMPTY_SCHEMA } from './arrow-types';
 import { buildColumn } from './column.builder';
 import { ArrowValueError, IpcSchemaMismatchError } from './ipc.error';
@@ -47,7 +48,7 @@ export function makeRecordBatch(
     }
   });
   const data = makeData({ type: new Struct(schema.fields), length: numRows, nullCount: 0, children: datas });
-  const batch = new RecordBatch(schema, data, toMetadataMap(options.metadata));
+  const batch = assembleRecordBatch(schema, data, toMetadataMap(options.metadata));
   const drift = describeSchemaDifference(schema, batch.schema);
   if (drift !== null) throw new IpcSchemaMismatchError('makeRecordBatch()', drift);
   return batch;
@@ -81,14 +82,14 @@ export function makeEmptyBatch(schema: Schema, metadata?: BatchMetadata): Record
  */
 export function makeZeroColumnBatch(numRows: number, metadata?: BatchMetadata, schema: Schema = EMPTY_SCHEMA): RecordBatch {
   const data = makeData({ type: new Struct([]), length: numRows, nullCount: 0, children: [] });
-  return new RecordBatch(schema, data, toMetadataMap(metadata));
+  return assembleRecordBatch(schema, data, toMetadataMap(metadata));
 }
 
 /**
  * The same batch (same data, same schema) with different custom metadata.
  */
 export function withBatchMetadata(batch: RecordBatch, metadata: BatchMetadata): RecordBatch {
-  return new RecordBatch(batch.schema, batch.data, toMetadataMap(metadata));
+  return assembleRecordBatch(batch.schema, batch.data, toMetadataMap(metadata));
 }
 
 /**

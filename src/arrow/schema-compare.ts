@@ -23,6 +23,7 @@ import {
   type Timestamp,
   Type,
 } from 'apache-arrow';
+import { assembleRecordBatch } from './assemble-batch';
 import { assertSameArrowCopy } from './arrow-copy';
 import { IpcSchemaMismatchError } from './ipc.error';
 
@@ -77,7 +78,7 @@ export function conformBatchToSchema(batch: RecordBatch, schema: Schema, subject
     return retype(child, field.type);
   });
   const data = makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children });
-  return new RecordBatch(schema, data, new Map(batch.metadata));
+  return assembleRecordBatch(schema, data, new Map(batch.metadata));
 }
 
 function fieldsOf(value: Schema | readonly Field[]): readonly Field[] {

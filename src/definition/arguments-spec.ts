@@ -1,7 +1,7 @@
 import type { DataType } from 'apache-arrow';
-import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, coerceValue, isValueTypeName, renderValue } from '../metadata';
+import { validateDecorated } from '../common/class-validator.lazy';
 
 /** Constraints published to DuckDB alongside an argument (from class-validator rules). */
 export interface ArgumentConstraints {
@@ -129,7 +129,7 @@ export class ArgumentsSpec {
       const shadow = Object.create(this.argsClass.prototype) as Record<string, unknown>;
       for (const [k, v] of Object.entries(values)) shadow[k] = forValidation(v);
       const nameOf = new Map([...this.positional, ...this.named].map((a) => [a.propertyKey, a.name]));
-      for (const error of validateSync(shadow, { forbidUnknownValues: false })) {
+      for (const error of validateDecorated(shadow, { forbidUnknownValues: false })) {
         const name = nameOf.get(error.property) ?? error.property;
         for (const message of Object.values(error.constraints ?? {})) {
           const constraint = message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message;

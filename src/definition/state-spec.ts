@@ -1,9 +1,10 @@
-import { Field, RecordBatch, Schema, Table, makeData, Struct, tableFromIPC, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
-import { verifyIpcStreamBytes } from '../arrow/verified-ipc';
+import { Field, Schema, Table, makeData, Struct, vectorFromArray, type DataType } from 'apache-arrow';
+import { assembleRecordBatch } from '../arrow/assemble-batch';
+import { readIpcStream, serializeBatch } from '../arrow/ipc.codec';
 import { schemasEqual } from '../arrow/schema-compare';
-import { validateSync } from 'class-validator';
 import { SiloError } from '../errors';
 import { type Constructor, type ValueTypeName, arrowTypeOf, coerceValue } from '../metadata';
+import { validateDecorated } from '../common/class-validator.lazy';
 
 /** One declared field of a finalize-state class. */
 interface StateFieldSpec {
@@ -68,16 +69,17 @@ export class StateSpec<S extends object = object> {
       return vectorFromArray([value], f.arrowType).data[0];
     });
     const struct = makeData({ type: new Struct(this.schema.fields), length: 1, nullCount: 0, children });
-    return tableToIPC(new Table(new RecordBatch(this.schema, struct)), 'stream');
+    // The bytes apache-arrow's stream writer would write (`tableToIPC`), at a fraction of its cost: a state is written every tick.
+    return serializeBatch(assembleRecordBatch(this.schema, struct));
   }
 
   /** Reads a state written by {@link serialize} and validates it. */
   deserialize(bytes: Uint8Array): S {
-    let table: Table;
+    let table: Pick<Table, 'schema' | 'numRows' | 'getChild'>;
     try {
-      // State comes back in sealed continuation tokens; checked all the same before apache-arrow reads it.
-      verifyIpcStreamBytes(bytes, `${this.stateClass.name} state`);
-      table = tableFromIPC(bytes);
+      // State comes back in sealed continuation tokens; readIpcStream verifies the bytes before reading them.
+      const { schema, batches } = readIpcStream(bytes, `${this.stateClass.name} state`);
+      table = batches.length === 1 ? batches[0] : new Table(schema, batches);
     } catch (e) {
       throw new InvalidStateError(this.stateClass.name, `the bytes are not an Arrow IPC stream (${(e as Error).message})`, e);
     }
@@ -101,7 +103,7 @@ export class StateSpec<S extends object = object> {
   validate(state: S): void {
     const shadow = Object.create(this.stateClass.prototype) as Record<string, unknown>;
     for (const f of this.fields) shadow[f.propertyKey] = forValidation((state as Record<string, unknown>)[f.propertyKey]);
-    const errors = validateSync(shadow, { forbidUnknownValues: false });
+    const errors = validateDecorated(shadow, { forbidUnknownValues: false });
     if (errors.length > 0) {
       const detail = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
       throw new InvalidStateError(this.stateClass.name, detail);

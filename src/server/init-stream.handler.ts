@@ -17,6 +17,7 @@ import { projectSchema } from '../worker/output-collector';
 import { toBindCall } from './bind-call.mapper';
 import { ClientLogBuffer } from './client-log.buffer';
 import type { Connection } from './connection';
+import type { CpuStats } from './cpu-stats';
 import { DEFAULT_MAX_WORKERS, advertisesFilterPushdown } from './function-descriptor.mapper';
 import { decodePushdownFilters } from './pushdown-filters.decoder';
 import { type ChannelEnd, openNext, readFailure } from './stream-intake';
@@ -80,6 +81,7 @@ export class InitStreamHandler {
   constructor(
     private readonly worker: SiloWorker,
     private readonly log: Logger,
+    private readonly cpuStats?: CpuStats,
   ) {}
 
   /** Serves one `init` call, header to output EOS (input drained). */
@@ -202,6 +204,7 @@ export class InitStreamHandler {
       return this.refuse(init, io, error, logs.take());
     }
     await io.connection.write(encodeInitHeader({ executionId: started.call.executionId, maxWorkers: started.maxWorkers }, io.ctx, logs.take()));
+    this.cpuStats?.mark('init');
     return this.produce(started.stream, started.definition.options.name, io, logs);
   }
 
@@ -260,6 +263,7 @@ export class InitStreamHandler {
       finished = true;
     }
     await io.connection.write(concat(...parts));
+    this.cpuStats?.mark('finalize_tick');
     return finished;
   }
 }

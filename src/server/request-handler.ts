@@ -11,6 +11,7 @@ import type { Logger } from '../providers/logging';
 import type { SiloWorker } from '../worker/bootstrap';
 import { CatalogService } from './catalog.service';
 import { type Connection, PeerGoneError } from './connection';
+import type { CpuStats } from './cpu-stats';
 import { InitStreamHandler, type StreamEnd } from './init-stream.handler';
 import { createServerIdentity } from './server-identity';
 import { readStream, readStreamAfterFailedInit } from './stream-intake';
@@ -36,6 +37,8 @@ export interface RequestHandlerOptions {
    * `SILO_MAX_REQUEST_BYTES` and `SILO_READ_TIMEOUT_MS`).
    */
   readonly limits?: { readonly maxRequestBytes?: number; readonly readTimeoutMs?: number };
+  /** Charges the worker's CPU time to each call it answers (`SILO_CPU_STATS`); default: not measured. */
+  readonly cpuStats?: CpuStats;
 }
 
 /**
@@ -55,14 +58,16 @@ export class RequestHandler {
   private readonly unary: UnaryRouter;
   private readonly init: InitStreamHandler;
   private readonly limits: RequestHandlerOptions['limits'];
+  private readonly cpuStats: CpuStats | undefined;
 
   constructor(worker: SiloWorker, options: RequestHandlerOptions = {}) {
     this.identity = options.identity ?? createServerIdentity();
     this.log = options.logger ?? worker.container.resolve<Logger>(LOGGER);
     const catalog = new CatalogService(worker.catalog, worker.registry);
     this.unary = new UnaryRouter(worker, catalog, this.identity, this.log);
-    this.init = new InitStreamHandler(worker, this.log);
+    this.init = new InitStreamHandler(worker, this.log, options.cpuStats);
     this.limits = options.limits;
+    this.cpuStats = options.cpuStats;
   }
 
   /** Serves one connection until it ends; never rejects. */
@@ -119,8 +124,13 @@ export class RequestHandler {
     const request = decoded.request;
     const ctx = { serverId, requestId: request.requestId, protocol: request.wire };
     this.log.debug(`${connection.label}: ${request.protocol} ${request.method}`);
-    if (request.method === 'init') return this.init.run(request.params, { framer, connection, ctx });
+    if (request.method === 'init') {
+      const end = await this.init.run(request.params, { framer, connection, ctx });
+      this.cpuStats?.mark('init');
+      return end;
+    }
     await connection.write(await this.unary.answer(request, ctx));
+    this.cpuStats?.mark(request.method);
     return { kind: 'done' };
   }
 }

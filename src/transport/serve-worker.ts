@@ -7,6 +7,7 @@ import type { ByteSource } from '../arrow';
 import { LOGGER } from '../container/tokens';
 import type { Logger } from '../providers/logging';
 import { type ConnectionEnd, RequestHandler } from '../server/request-handler';
+import { cpuStatsFromEnv } from '../server/cpu-stats';
 import type { SiloWorker } from '../worker/bootstrap';
 import { type ChannelLimits, channelLimitsFromEnv } from './channel-limits';
 import { listenHttp } from './http/http.transport';
@@ -90,7 +91,7 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     return exitAfter(Promise.resolve(), 2);
   }
   const log = worker.container.resolve<Logger>(LOGGER);
-  const handler = new RequestHandler(worker, { logger: log, limits });
+  const handler = new RequestHandler(worker, { logger: log, limits, cpuStats: ownProcess ? cpuStatsFromEnv(options.env ?? process.env) : undefined });
   const protocolWrite = ownProcess ? reserveStdoutForProtocol() : undefined;
 
   if (transport.kind === 'stdio') {

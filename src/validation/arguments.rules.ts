@@ -1,5 +1,4 @@
 import { DataType } from 'apache-arrow';
-import { getMetadataStorage } from 'class-validator';
 import { assertSameArrowCopy } from '../arrow/arrow-copy';
 import { type DefinitionProblem, messages } from '../errors';
 import {
@@ -14,11 +13,14 @@ import {
   renderValue,
 } from '../metadata';
 import { type ArgumentConstraints, type ArgumentSpec, ArgumentsSpec, type TableInputSpec } from '../definition/arguments-spec';
+import { classValidator, classValidatorRulesExist } from '../common/class-validator.lazy';
 import { isSqlIdentifier } from './options.schema';
 
 /** Reads class-validator rules that DuckDB can show: choices, ranges, patterns. */
 function publishedConstraints(cls: Constructor, propertyKey: string): ArgumentConstraints {
-  const rules = getMetadataStorage()
+  if (!classValidatorRulesExist()) return { choices: undefined, range: undefined, pattern: undefined };
+  const rules = classValidator()
+    .getMetadataStorage()
     .getTargetValidationMetadatas(cls, '', true, false)
     .filter((m) => m.propertyName === propertyKey);
   let choices: unknown[] | undefined;

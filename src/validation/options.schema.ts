@@ -1,63 +1,12 @@
-import {
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-  validateSync,
-  type ValidationError,
-} from 'class-validator';
-
-const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-class ExampleSchema {
-  @IsString() sql!: string;
-  @IsOptional() @IsString() description?: string;
-  @IsOptional() @IsString() expectedOutput?: string;
-}
-
-class RequiredSecretSchema {
-  @IsString() @Matches(/\S/, { message: 'must not be blank' }) type!: string;
-  @IsOptional() @IsString() scope?: string;
-  @IsOptional() @IsString() name?: string;
-}
-
-class CardinalitySchema {
-  @IsOptional() @IsInt() @Min(0) estimate?: number;
-  @IsOptional() @IsInt() @Min(0) max?: number;
-}
-
 /**
- * The shape `@BufferingFunction()` options must have, as class-validator rules. Name
- * syntax is checked separately (it has its own code, SILO107).
+ * Checks `@BufferingFunction()` options against their schema. Well-formed options — every
+ * option of every function, on every worker start — are vouched for by a plain check that
+ * accepts only what class-validator accepts; anything else goes to class-validator
+ * (`options-schema.classes.ts`, loaded then), whose messages the errors quote.
  */
-class BufferingFunctionOptionsSchema {
-  @IsString() @MaxLength(255) name!: string;
-  @IsOptional() @IsString() schema?: string;
-  @IsOptional() @IsString() description?: string;
-  @IsOptional() @IsArray() @IsString({ each: true }) @ArrayUnique({ message: 'must not repeat a value' }) categories?: string[];
-  @IsOptional() @IsObject() tags?: Record<string, string>;
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) examples?: ExampleSchema[];
-  @IsOptional() @IsBoolean() sinkOrderDependent?: boolean;
-  @IsOptional() @IsBoolean() sourceOrderDependent?: boolean;
-  @IsOptional() @IsBoolean() requiresInputBatchIndex?: boolean;
-  @IsOptional() @IsBoolean() projectionPushdown?: boolean;
-  @IsOptional() @IsBoolean() filterPushdown?: boolean;
-  @IsOptional() @IsBoolean() autoApplyFilters?: boolean;
-  @IsOptional() @IsInt() @Min(1) @Max(99999) maxWorkers?: number;
-  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(SQL_IDENTIFIER, { each: true, message: 'must hold DuckDB setting names (letters, digits, underscores)' }) requiredSettings?: string[];
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) requiredSecrets?: RequiredSecretSchema[];
-  @IsOptional() @IsIn(['consistent', 'volatile', 'consistentWithinQuery']) stability?: string;
-  @IsOptional() @ValidateNested() cardinality?: CardinalitySchema;
-}
+import type { ValidationError } from 'class-validator';
+import type * as OptionsSchemaClasses from './options-schema.classes';
+import { isSqlIdentifier, SQL_IDENTIFIER } from './sql-identifier';
 
 /** One failed option constraint. */
 interface OptionViolation {
@@ -67,22 +16,57 @@ interface OptionViolation {
   readonly constraint: string;
 }
 
-function instantiate<T extends object>(cls: new () => T, plain: Record<string, unknown>): T {
-  return Object.assign(new cls(), plain);
+type Check = (value: unknown) => boolean;
+
+const isString: Check = (v) => typeof v === 'string';
+const isBoolean: Check = (v) => typeof v === 'boolean';
+const isPlainObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIntIn =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+/** `@IsOptional()`: null and undefined skip every other rule. */
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || v === null || check(v);
+const arrayOf =
+  (check: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(check);
+/** A nested object whose own enumerable properties (what `Object.assign` copies) pass `shape`. */
+const nested =
+  (shape: Readonly<Record<string, Check>>): Check =>
+  (v) =>
+    isPlainObject(v) && conforms({ ...(v as Record<string, unknown>) }, shape);
+
+function conforms(value: Record<string, unknown>, shape: Readonly<Record<string, Check>>): boolean {
+  for (const [key, check] of Object.entries(shape)) if (!check(value[key])) return false;
+  return true;
 }
 
-/** Nested plain objects become schema instances so @ValidateNested can check them. */
-function toSchema(options: Record<string, unknown>): BufferingFunctionOptionsSchema {
-  const copy: Record<string, unknown> = { ...options };
-  const nest = <T extends object>(value: unknown, cls: new () => T): unknown =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? instantiate(cls, value as Record<string, unknown>) : value;
-  if (Array.isArray(copy.examples)) copy.examples = copy.examples.map((e) => nest(e, ExampleSchema));
-  if (Array.isArray(copy.requiredSecrets)) copy.requiredSecrets = copy.requiredSecrets.map((s) => nest(s, RequiredSecretSchema));
-  copy.cardinality = nest(copy.cardinality, CardinalitySchema);
-  delete copy.args;
-  delete copy.state;
-  return instantiate(BufferingFunctionOptionsSchema, copy);
-}
+const STABILITIES = ['consistent', 'volatile', 'consistentWithinQuery'];
+
+/** The rules of `BufferingFunctionOptionsSchema`, as plain checks; stricter is allowed (class-validator then decides), laxer is not. */
+const OPTIONS_SHAPE: Readonly<Record<string, Check>> = {
+  name: (v) => isString(v) && (v as string).length <= 255,
+  schema: optional(isString),
+  description: optional(isString),
+  categories: optional((v) => arrayOf(isString)(v) && new Set(v as string[]).size === (v as string[]).length),
+  tags: optional(isPlainObject),
+  examples: optional(arrayOf(nested({ sql: isString, description: optional(isString), expectedOutput: optional(isString) }))),
+  sinkOrderDependent: optional(isBoolean),
+  sourceOrderDependent: optional(isBoolean),
+  requiresInputBatchIndex: optional(isBoolean),
+  projectionPushdown: optional(isBoolean),
+  filterPushdown: optional(isBoolean),
+  autoApplyFilters: optional(isBoolean),
+  maxWorkers: optional(isIntIn(1, 99999)),
+  requiredSettings: optional(arrayOf((v) => isString(v) && SQL_IDENTIFIER.test(v as string))),
+  requiredSecrets: optional(arrayOf(nested({ type: (v) => isString(v) && /\S/.test(v as string), scope: optional(isString), name: optional(isString) }))),
+  stability: optional((v) => STABILITIES.includes(v as string)),
+  cardinality: optional(nested({ estimate: optional(isIntIn(0, Infinity)), max: optional(isIntIn(0, Infinity)) })),
+};
 
 function flatten(errors: readonly ValidationError[], prefix = ''): OptionViolation[] {
   const out: OptionViolation[] = [];
@@ -100,10 +84,10 @@ function flatten(errors: readonly ValidationError[], prefix = ''): OptionViolati
 
 /** Checks options against the schema; unknown names are reported by the caller. */
 export function validateOptions(options: Record<string, unknown>): OptionViolation[] {
-  return flatten(validateSync(toSchema(options), { forbidUnknownValues: false }));
+  if (conforms({ ...options }, OPTIONS_SHAPE)) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { validateOptionsWithClassValidator } = require('./options-schema.classes') as typeof OptionsSchemaClasses;
+  return flatten(validateOptionsWithClassValidator(options));
 }
 
-/** True for a valid SQL identifier (function, schema and argument names). */
-export function isSqlIdentifier(name: unknown): name is string {
-  return typeof name === 'string' && SQL_IDENTIFIER.test(name);
-}
+export { isSqlIdentifier };
