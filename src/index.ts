@@ -141,6 +141,21 @@ export {
   type FilterOp,
 } from './worker';
 export { SiloError, DefinitionError, UserCodeError, isSiloError, type DefinitionProblem } from './errors';
+export {
+  Observability,
+  type ObservabilityOptions,
+  observabilityFromEnv,
+  TRACER,
+  type SiloTracer,
+  type SiloSpan,
+  executionTraceContext,
+  type ExecutionTraceContext,
+  MetricsRegistry,
+  type Instrumentation,
+  type RpcCall,
+  type RpcPhase,
+  type StorageProfile,
+} from './observability';
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export * from './transport';
 export * from './client';

@@ -14,6 +14,8 @@ export interface ExecutionScopeInput {
   readonly secrets: Secrets;
   readonly settings: Settings;
   readonly signal: AbortSignal;
+  /** The storage backend as the dispatcher uses it (observed); default the root's `STORAGE`. */
+  readonly storage?: FunctionStorage;
 }
 
 /**
@@ -35,7 +37,7 @@ export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
  */
 export function createExecutionContainer(root: DependencyContainer, input: ExecutionScopeInput): DependencyContainer {
   const child = root.createChildContainer();
-  const storage = root.resolve<FunctionStorage>(STORAGE);
+  const storage = input.storage ?? root.resolve<FunctionStorage>(STORAGE);
   child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
   child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }) });
   const transaction = input.info.transactionId;
