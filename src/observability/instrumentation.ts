@@ -16,6 +16,8 @@ export const RPC_PHASES: readonly RpcPhase[] = ['bind', 'sink_init', 'process', 
 export interface RpcCall {
   /** The execution, when it was minted by this call (a primary sink init). */
   setExecution(executionId: Uint8Array): void;
+  /** The function, when the request did not name it (an HTTP stream continuation). */
+  setFunction(functionName: string): void;
   /** Rows and Arrow buffer bytes the call received. */
   addInput(rows: number, bytes: number): void;
   /** Rows and Arrow buffer bytes the call produced. */

@@ -282,7 +282,7 @@ class ObservedCall implements RpcCall {
   constructor(
     private readonly owner: Observability,
     private readonly phase: RpcPhase,
-    private readonly functionName: string,
+    private functionName: string,
     private executionId: Uint8Array | undefined,
   ) {
     if (executionId !== undefined && executionId.length > 0) this.joined(executionId);
@@ -308,6 +308,11 @@ class ObservedCall implements RpcCall {
 
   setExecution(executionId: Uint8Array): void {
     if (this.executionId === undefined || this.executionId.length === 0) this.joined(executionId);
+  }
+
+  setFunction(functionName: string): void {
+    this.functionName = functionName;
+    this.span?.setAttribute('silo.function', functionName);
   }
 
   addInput(rows: number, bytes: number): void {

@@ -246,11 +246,12 @@ export class Dispatcher {
 
   /** Opens the finalize stream of one finalize state id (or resumes one from serialized state). */
   async openFinalize(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
-    return observeCall(this.instrumentation, 'finalize_open', call.bind?.functionName ?? '', call.executionId, () => this.openFinalizeNow(call, options));
+    return observeCall(this.instrumentation, 'finalize_open', call.bind?.functionName ?? '', call.executionId, (observed) => this.openFinalizeNow(call, options, observed));
   }
 
-  private async openFinalizeNow(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
+  private async openFinalizeNow(call: FinalizeInitCall, options: CallOptions | undefined, observed: RpcCall | undefined): Promise<FinalizeStream> {
     const live = await this.execution(call.executionId, 'finalize', call.bind);
+    if (call.bind === undefined) observed?.setFunction(live.definition.options.name);
     const { definition } = live;
     const full = live.context.outputSchema;
     const projected = definition.options.projectionPushdown ? projectSchema(full, call.projectionIds) : full;
