@@ -84,6 +84,28 @@ export class MetricsRegistry {
     return s;
   }
 
+  /**
+   * One series of a counter or histogram, looked up once: `add`/`record` on it skip the
+   * label lookup (the call path keeps these per function and phase).
+   */
+  handle(name: string, labels: MetricLabels = {}): MetricHandle {
+    const family = this.families.get(name);
+    if (family === undefined || family.kind === 'gauge') return NOOP_HANDLE;
+    const s = this.series(family, labels);
+    const otel = family.otel;
+    const buckets = family.buckets;
+    if (family.kind === 'counter') return { add: (v) => ((s.value += v), (otel as OtelCounter | undefined)?.add(v, labels)), record: () => undefined };
+    return {
+      add: () => undefined,
+      record: (v) => {
+        s.value += 1;
+        s.sum! += v;
+        for (let i = buckets!.length - 1; i >= 0 && v <= buckets![i]; i--) s.counts![i] += 1;
+        (otel as OtelHistogram | undefined)?.record(v, labels);
+      },
+    };
+  }
+
   /** Adds to a counter. */
   add(name: string, value: number, labels: MetricLabels = {}): void {
     const family = this.families.get(name);
@@ -134,6 +156,14 @@ export class MetricsRegistry {
     return `${lines.join('\n')}\n`;
   }
 }
+
+/** A series of a counter (`add`) or histogram (`record`). */
+export interface MetricHandle {
+  add(value: number): void;
+  record(value: number): void;
+}
+
+const NOOP_HANDLE: MetricHandle = Object.freeze({ add: () => undefined, record: () => undefined });
 
 /** The content type of {@link MetricsRegistry.renderPrometheus}'s output. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

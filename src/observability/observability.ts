@@ -10,7 +10,7 @@ import { BoundStorage } from '../providers/storage/bound-storage';
 import type { FunctionStorage, StorageScope } from '../providers/storage/function-storage';
 import type { Logger } from '../providers/logging';
 import { type Instrumentation, type RpcCall, type RpcPhase } from './instrumentation';
-import { MetricsRegistry } from './metrics-registry';
+import { type MetricHandle, MetricsRegistry } from './metrics-registry';
 import { type ModuleLoader, type OpenTelemetryApi, loadOpenTelemetryApi } from './otel-api';
 import { formatProfile, mergeProfiles, payloadBytes, type StorageProfile } from './storage-profile';
 import { executionTraceContext } from './trace-ids';
@@ -86,6 +86,10 @@ export class Observability implements Instrumentation {
   private rawStorage?: FunctionStorage;
   private readonly logger?: () => Logger;
   private gcObserver?: PerformanceObserver;
+  /** Series handles per function and phase, and per storage operation: the call path does no label lookups. */
+  private readonly callSeries = new Map<string, CallSeries>();
+  /** The trace parent of recent executions (each is a hash): one per execution, not per call. */
+  private readonly contexts = new Map<string, Context>();
   /** Executions with a call in flight, by id (the live-executions gauge). */
   private readonly inFlight = new Map<string, number>();
 
@@ -156,10 +160,38 @@ export class Observability implements Instrumentation {
   }
 
   /** The span context every span of `executionId` is a child of. */
-  executionContext(executionId: Uint8Array): Context {
-    const api = this.api!;
-    const { traceId, spanId } = executionTraceContext(executionId);
-    return api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
+  executionContext(executionId: Uint8Array, idHex: string): Context {
+    let ctx = this.contexts.get(idHex);
+    if (ctx === undefined) {
+      const api = this.api!;
+      const { traceId, spanId } = executionTraceContext(executionId);
+      ctx = api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
+      if (this.contexts.size >= 256) this.contexts.delete(this.contexts.keys().next().value as string);
+      this.contexts.set(idHex, ctx);
+    }
+    return ctx;
+  }
+
+  /** @internal the metric series of calls of `functionName` in `phase`. */
+  seriesOf(functionName: string, phase: RpcPhase): CallSeries | undefined {
+    const m = this.metrics;
+    if (m === undefined) return undefined;
+    const k = `${functionName}\0${phase}`;
+    let s = this.callSeries.get(k);
+    if (s === undefined) {
+      const labels = { function: functionName, phase };
+      const fn = { function: functionName };
+      s = {
+        calls: m.handle('silo_calls_total', labels),
+        duration: m.handle('silo_call_duration_seconds', labels),
+        rowsIn: m.handle('silo_rows_in_total', fn),
+        bytesIn: m.handle('silo_bytes_in_total', fn),
+        rowsOut: m.handle('silo_rows_out_total', fn),
+        bytesOut: m.handle('silo_bytes_out_total', fn),
+      };
+      this.callSeries.set(k, s);
+    }
+    return s;
   }
 
   wrapStorage(storage: FunctionStorage): FunctionStorage {
@@ -181,21 +213,24 @@ export class Observability implements Instrumentation {
   }
 
   private timed(op: string, fn: (...a: unknown[]) => unknown, target: FunctionStorage): (...a: unknown[]) => unknown {
+    const count = this.metrics?.handle('silo_storage_operations_total', { operation: op });
+    const latency = this.metrics?.handle('silo_storage_operation_duration_seconds', { operation: op });
     return (...args: unknown[]) => {
       const started = now();
       const result = fn.apply(target, args);
       if (!(result instanceof Promise)) return result;
       return result.then((value: unknown) => {
-        this.storageDone(op, args, value, now() - started);
+        const ms = now() - started;
+        count?.add(1);
+        latency?.record(ms / 1000);
+        this.storageDone(op, args, value, ms);
         return value;
       });
     };
   }
 
   private storageDone(op: string, args: unknown[], value: unknown, ms: number): void {
-    this.metrics?.add('silo_storage_operations_total', 1, { operation: op });
-    this.metrics?.record('silo_storage_operation_duration_seconds', ms / 1000, { operation: op });
-    this.scope.getStore()?.call?.chargeStorage(ms);
+    if (this.tracer !== undefined) this.scope.getStore()?.call?.chargeStorage(ms);
     if (!this.storageProfile) return;
     const scope = args[0] as StorageScope | undefined;
     if (scope?.kind !== 'execution' || !(scope.id instanceof Uint8Array) || scope.id.length === 0) return;
@@ -243,6 +278,16 @@ export class Observability implements Instrumentation {
     for (const p of Object.values(byProcess)) mergeProfiles(total, p);
     this.logger?.().info(`storage profile of execution ${id}:\n${formatProfile(total)}`, { event: 'storage_profile', execution: id, processes: Object.keys(byProcess).length, profile: total, by_process: byProcess });
   }
+}
+
+/** The metric series one kind of call updates. */
+interface CallSeries {
+  readonly calls: MetricHandle;
+  readonly duration: MetricHandle;
+  readonly rowsIn: MetricHandle;
+  readonly bytesIn: MetricHandle;
+  readonly rowsOut: MetricHandle;
+  readonly bytesOut: MetricHandle;
 }
 
 /** Node's GC kind flags, named as Prometheus labels. */
@@ -302,8 +347,10 @@ class ObservedCall implements RpcCall {
     if (tracer === undefined || api === undefined) return;
     const attributes: Attributes = { 'silo.function': this.functionName, 'silo.phase': this.phase, 'process.pid': process.pid };
     if (executionId) attributes['silo.execution_id'] = hexOf(executionId);
-    const parent = executionId ? this.owner.executionContext(executionId) : api.ROOT_CONTEXT;
-    this.span = tracer.startSpan(`silo.${this.phase}`, { kind: api.SpanKind.SERVER, attributes, startTime: epochMs(this.started) }, parent);
+    const parent = executionId ? this.owner.executionContext(executionId, this.idHex!) : api.ROOT_CONTEXT;
+    const span = tracer.startSpan(`silo.${this.phase}`, { kind: api.SpanKind.SERVER, attributes, startTime: epochMs(this.started) }, parent);
+    // The API without an SDK (or a sampler that dropped it) gives a span that records nothing: skip its upkeep.
+    this.span = span.isRecording() ? span : undefined;
   }
 
   setExecution(executionId: Uint8Array): void {
@@ -347,17 +394,15 @@ class ObservedCall implements RpcCall {
 
   end(error?: unknown): Promise<void> | undefined {
     const ms = now() - this.started;
-    const metrics = this.owner.metrics;
-    if (metrics) {
-      const labels = { function: this.functionName, phase: this.phase };
-      metrics.add('silo_calls_total', 1, labels);
-      metrics.record('silo_call_duration_seconds', ms / 1000, labels);
-      if (error !== undefined) metrics.add('silo_call_errors_total', 1, { ...labels, code: errorCode(error) });
-      const fn = { function: this.functionName };
-      if (this.rowsIn > 0) metrics.add('silo_rows_in_total', this.rowsIn, fn);
-      if (this.bytesIn > 0) metrics.add('silo_bytes_in_total', this.bytesIn, fn);
-      if (this.rowsOut > 0) metrics.add('silo_rows_out_total', this.rowsOut, fn);
-      if (this.bytesOut > 0) metrics.add('silo_bytes_out_total', this.bytesOut, fn);
+    const series = this.owner.seriesOf(this.functionName, this.phase);
+    if (series) {
+      series.calls.add(1);
+      series.duration.record(ms / 1000);
+      if (error !== undefined) this.owner.metrics!.add('silo_call_errors_total', 1, { function: this.functionName, phase: this.phase, code: errorCode(error) });
+      if (this.rowsIn > 0) series.rowsIn.add(this.rowsIn);
+      if (this.bytesIn > 0) series.bytesIn.add(this.bytesIn);
+      if (this.rowsOut > 0) series.rowsOut.add(this.rowsOut);
+      if (this.bytesOut > 0) series.bytesOut.add(this.bytesOut);
     }
     if (this.phase === 'sink_init' && this.span === undefined && this.executionId === undefined) this.startSpan(undefined);
     const span = this.span;
