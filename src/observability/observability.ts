@@ -4,6 +4,7 @@
  * profiles. Implements the dispatcher's {@link Instrumentation} seam.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import type { Attributes, Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import { BoundStorage } from '../providers/storage/bound-storage';
@@ -92,6 +93,8 @@ export class Observability implements Instrumentation {
   private readonly contexts = new Map<string, Context>();
   /** Executions with a call in flight, by id (the live-executions gauge). */
   private readonly inFlight = new Map<string, number>();
+  /** Names this process's profiles in storage: its pid, and a nonce for workers sharing a pid (tests, pid reuse). */
+  private readonly profileKey = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(options: ObservabilityOptions = {}) {
     const api = options.tracing === false && options.meter === undefined ? undefined : loadOpenTelemetryApi(options.loadApi);
@@ -255,7 +258,7 @@ export class Observability implements Instrumentation {
     entry.dirty = false;
     const bytes = new TextEncoder().encode(JSON.stringify(entry.profile));
     try {
-      await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).put(PROFILE_NS, String(process.pid), bytes);
+      await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).put(PROFILE_NS, this.profileKey, bytes);
     } catch {
       // A profile that cannot be saved (the execution just ended) is lost, not an error of the call.
     }
@@ -273,7 +276,7 @@ export class Observability implements Instrumentation {
       // Reported from this process's share alone.
     }
     const own = this.profiles.get(id);
-    if (own) byProcess[String(process.pid)] = own.profile;
+    if (own) byProcess[this.profileKey] = own.profile;
     this.profiles.delete(id);
     for (const p of Object.values(byProcess)) mergeProfiles(total, p);
     this.logger?.().info(`storage profile of execution ${id}:\n${formatProfile(total)}`, { event: 'storage_profile', execution: id, processes: Object.keys(byProcess).length, profile: total, by_process: byProcess });
