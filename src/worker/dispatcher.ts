@@ -298,7 +298,7 @@ export class Dispatcher {
       await this.instrumentation.executionEnding?.(call.executionId, this.storage);
       await this.storage.endScope(this.scope(call.executionId), this.tombstoneTtlMs);
     } catch (e) {
-      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`);
+      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`, { execution: key, function: call.functionName });
     }
   }
 
