@@ -4,4 +4,7 @@ export { MetricsRegistry, type MetricLabels, LATENCY_BUCKETS_SECONDS, PROMETHEUS
 export { loadOpenTelemetryApi, type OpenTelemetryApi, type ModuleLoader } from './otel-api';
 export { executionTraceContext, type ExecutionTraceContext } from './trace-ids';
 export { TRACER, NOOP_TRACER, createSiloTracer, type SiloTracer, type SiloSpan } from './silo-tracer';
+export { jsonLinesTracer, readSpanRecords, type SpanRecord } from './json-lines-tracer';
+export { formatTimeline } from './timeline';
+export { checkHealth, type HealthReport } from './health-check';
 export { type StorageProfile, type OperationProfile, formatProfile, mergeProfiles } from './storage-profile';

@@ -11,6 +11,7 @@ import { BoundStorage } from '../providers/storage/bound-storage';
 import type { FunctionStorage, StorageScope } from '../providers/storage/function-storage';
 import type { Logger } from '../providers/logging';
 import { type Instrumentation, type RpcCall, type RpcPhase } from './instrumentation';
+import { jsonLinesTracer } from './json-lines-tracer';
 import { type MetricHandle, MetricsRegistry } from './metrics-registry';
 import { type ModuleLoader, type OpenTelemetryApi, loadOpenTelemetryApi } from './otel-api';
 import { formatProfile, mergeProfiles, payloadBytes, type StorageProfile } from './storage-profile';
@@ -26,6 +27,8 @@ export interface ObservabilityOptions {
   readonly metrics?: boolean;
   /** Mirror the metrics to this OpenTelemetry meter (default: the global `vgi-silo` meter when the API is installed). */
   readonly meter?: Meter;
+  /** Append every span as a JSON line to this file instead of using the global provider (`SILO_TRACE_FILE`; what `silo run --trace` reads). */
+  readonly traceFile?: string;
   /** Per-execution storage profiles, logged by the destructor. Default false. */
   readonly storageProfile?: boolean;
   /** Where profiles are logged. */
@@ -48,8 +51,8 @@ interface ActiveScope {
 }
 
 /**
- * Reads `SILO_TRACING` (`0`/`off`, `1`/`on`, default auto), `SILO_METRICS` (default on)
- * and `SILO_STORAGE_PROFILE` (`1` turns profiles on).
+ * Reads `SILO_TRACING` (`0`/`off`, `1`/`on`, default auto), `SILO_METRICS` (default on),
+ * `SILO_STORAGE_PROFILE` (`1` turns profiles on) and `SILO_TRACE_FILE` (spans as JSON lines to that file).
  *
  * @example
  * ```ts
@@ -62,7 +65,8 @@ export function observabilityFromEnv(env: NodeJS.ProcessEnv = process.env): Obse
     if (v === undefined || v === '' || v === 'auto') return undefined;
     return !['0', 'off', 'false', 'no'].includes(v);
   };
-  return { tracing: flag(env.SILO_TRACING) ?? 'auto', metrics: flag(env.SILO_METRICS) ?? true, storageProfile: flag(env.SILO_STORAGE_PROFILE) ?? false };
+  const traceFile = env.SILO_TRACE_FILE?.trim() || undefined;
+  return { tracing: flag(env.SILO_TRACING) ?? 'auto', metrics: flag(env.SILO_METRICS) ?? true, storageProfile: flag(env.SILO_STORAGE_PROFILE) ?? false, ...(traceFile ? { traceFile } : {}) };
 }
 
 /**
@@ -100,7 +104,7 @@ export class Observability implements Instrumentation {
     const api = options.tracing === false && options.meter === undefined ? undefined : loadOpenTelemetryApi(options.loadApi);
     const tracing = options.tracing ?? 'auto';
     this.api = tracing !== false ? api : undefined;
-    this.tracer = this.api ? (options.tracer ?? this.api.trace.getTracer(SILO_TRACER_NAME)) : undefined;
+    this.tracer = this.api ? (options.tracer ?? (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME))) : undefined;
     this.storageProfile = options.storageProfile ?? false;
     this.logger = options.logger;
     this.metrics = options.metrics === false ? undefined : this.defineMetrics(options.meter ?? api?.metrics.getMeter(SILO_TRACER_NAME));
