@@ -3,7 +3,7 @@
  * (2,048 rows) with observability off, with metrics only (the default), and with tracing
  * on through `@opentelemetry/api` to a recording tracer whose exporter drops every span.
  * Each mode is a real worker process on stdio pipes, driven by Silo's client; the modes
- * run interleaved, rep after rep, and the figure is the worker's own CPU time
+ * run interleaved, each rep starting with the next mode, and the figure is the worker's own CPU time
  * (/proc/<pid>/stat) over the process calls, divided by their number.
  *
  * The process-level figures carry the noise of a shared machine (a few %, either way);
@@ -134,7 +134,11 @@ async function main(): Promise<void> {
   // One warm-up query per worker (JIT, SQLite pages), then the measured reps, modes interleaved.
   for (const conn of conns) await processCalls(conn, batches.slice(0, 50));
   for (let r = 0; r < reps; r++) {
-    for (let m = 0; m < MODES.length; m++) perCall[m].push((await processCalls(conns[m], batches)) / batches.length);
+    // Each rep starts with another mode, so a machine getting busier or quieter favours none.
+    for (let k = 0; k < MODES.length; k++) {
+      const m = (r + k) % MODES.length;
+      perCall[m].push((await processCalls(conns[m], batches)) / batches.length);
+    }
     console.log(`rep ${r + 1}: ${MODES.map((mode, m) => `${mode.name} ${perCall[m][r].toFixed(1)} µs`).join('; ')}`);
   }
   const base = median(perCall[0]);
