@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { Attributes, AttributeValue, Context, Span, SpanContext, SpanOptions, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
 import type { OpenTelemetryApi } from './otel-api';
+import type { Attributes, AttributeValue, OtelContext as Context, OtelSpan as Span, OtelSpanContext as SpanContext, OtelSpanOptions as SpanOptions, OtelTime as TimeInput, OtelTracer as Tracer } from './otel-types';
+
+type SpanStatus = { code: number; message?: string };
 
 /** One span as a line of the file. */
 export interface SpanRecord {
@@ -101,14 +103,7 @@ export function jsonLinesTracer(api: OpenTelemetryApi, file: string): Tracer {
     const spanContext: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: api.TraceFlags.SAMPLED };
     return new FileSpan(name, spanContext, parent?.spanId ?? null, options, file);
   };
-  const startActiveSpan = (name: string, ...rest: unknown[]): unknown => {
-    const fn = rest[rest.length - 1] as (span: Span) => unknown;
-    const options = (rest.length > 1 ? rest[0] : {}) as SpanOptions;
-    const ctx = (rest.length > 2 ? rest[1] : api.context.active()) as Context;
-    const span = startSpan(name, options, ctx);
-    return api.context.with(api.trace.setSpan(ctx, span), () => fn(span));
-  };
-  return { startSpan, startActiveSpan: startActiveSpan as Tracer['startActiveSpan'] };
+  return { startSpan };
 }
 
 /**

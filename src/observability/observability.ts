@@ -6,7 +6,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import type { Attributes, Context, Meter, Span, Tracer } from '@opentelemetry/api';
 import { BoundStorage } from '../providers/storage/bound-storage';
 import type { FunctionStorage, StorageScope } from '../providers/storage/function-storage';
 import type { Logger } from '../providers/logging';
@@ -14,6 +13,7 @@ import { type Instrumentation, type RpcCall, type RpcPhase } from './instrumenta
 import { jsonLinesTracer } from './json-lines-tracer';
 import { type MetricHandle, MetricsRegistry } from './metrics-registry';
 import { type ModuleLoader, type OpenTelemetryApi, loadOpenTelemetryApi } from './otel-api';
+import type { Attributes, OtelContext as Context, OtelMeter as Meter, OtelSpan as Span, OtelTracer as Tracer } from './otel-types';
 import { formatProfile, mergeProfiles, payloadBytes, type StorageProfile } from './storage-profile';
 import { executionTraceContext } from './trace-ids';
 

@@ -2,10 +2,9 @@
  * `@opentelemetry/api` is an optional peer: loaded on first use, once, and everything
  * that needs it is a no-op when it is not installed.
  */
-import type * as OtelApi from '@opentelemetry/api';
+import type { OpenTelemetryApi } from './otel-types';
 
-/** The OpenTelemetry API module, as Silo uses it. */
-export type OpenTelemetryApi = typeof OtelApi;
+export type { OpenTelemetryApi };
 
 /** How the module is loaded; tests pass one that fails to simulate it being absent. */
 export type ModuleLoader = (id: string) => unknown;
