@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFunction } from '../../../src/client';
-import { PROMETHEUS_CONTENT_TYPE } from '../../../src/observability';
+import { executionTraceContext, PROMETHEUS_CONTENT_TYPE, readSpanRecords } from '../../../src/observability';
 import { type FleetEnvironment, fleetEnvironment } from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess, send } from '../../fixtures/http/http-driver';
 import { sampleInput } from '../client/support';
@@ -31,9 +31,11 @@ describe('HTTP worker observability endpoints', () => {
     fleet = fleetEnvironment('sqlite');
     // A directory path that runs through a regular file: no backend can be opened there.
     writeFileSync(join(fleet.dir, 'not-a-directory'), '');
+    // Both serving workers write their spans to one file (the built-in JSON-lines tracer).
+    const traced = { ...fleet.env, SILO_TRACE_FILE: join(fleet.dir, 'spans.jsonl') };
     [guarded, open, broken] = await Promise.all([
-      HttpWorkerProcess.start({ ...fleet.env, SILO_AUTH_TOKENS: TOKEN }),
-      HttpWorkerProcess.start({ ...fleet.env, SILO_AUTH_TOKENS: TOKEN, SILO_OBSERVABILITY_OPEN: '1' }),
+      HttpWorkerProcess.start({ ...traced, SILO_AUTH_TOKENS: TOKEN }),
+      HttpWorkerProcess.start({ ...traced, SILO_AUTH_TOKENS: TOKEN, SILO_OBSERVABILITY_OPEN: '1' }),
       HttpWorkerProcess.start({ ...fleet.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(fleet.dir, 'not-a-directory', 'storage.db') }),
     ]);
   }, 30_000);
@@ -102,6 +104,16 @@ describe('HTTP worker observability endpoints', () => {
     expect(report.status).toBe('unavailable');
     expect(report.storage.reachable).toBe(false);
     expect(report.storage.error).not.toBe('');
+  });
+
+  it('should put the spans of one execution served by two HTTP workers in one trace', async () => {
+    const result = await runFunction({ urls: [guarded.url, open.url], authToken: TOKEN, function: 'buffer_input', input: sampleInput(5000), sinkWorkers: 2 });
+    const { traceId, spanId } = executionTraceContext(result.executionId);
+    const spans = readSpanRecords(join(fleet.dir, 'spans.jsonl')).filter((s) => s.traceId === traceId);
+    expect(new Set(spans.map((s) => s.pid))).toEqual(new Set([guarded.pid, open.pid]));
+    expect(spans.every((s) => s.parentSpanId === spanId)).toBe(true);
+    const phases = new Set(spans.map((s) => s.attributes['silo.phase']));
+    expect(phases).toEqual(new Set(['sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick', 'destructor']));
   });
 
   it('should refuse other methods on /metrics', async () => {
