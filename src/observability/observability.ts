@@ -101,7 +101,8 @@ export class Observability implements Instrumentation {
   private readonly profileKey = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(options: ObservabilityOptions = {}) {
-    const api = options.tracing === false && options.meter === undefined ? undefined : loadOpenTelemetryApi(options.loadApi);
+    // Loaded for the traces and for the global meter the metrics are mirrored to.
+    const api = options.tracing === false && options.metrics === false ? undefined : loadOpenTelemetryApi(options.loadApi);
     const tracing = options.tracing ?? 'auto';
     this.api = tracing !== false ? api : undefined;
     this.tracer = this.api ? (options.tracer ?? (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME))) : undefined;
@@ -391,8 +392,8 @@ class ObservedCall implements RpcCall {
   }
 
   run<T>(fn: () => T): T {
-    // Without a span or a profile nothing needs the call's context: no async scope is entered.
-    if (this.span === undefined && this.phase !== 'sink_init' && !this.owner.storageProfile) return fn();
+    // Without a span nothing needs the call's context (a primary sink init gets its span inside): no async scope is entered.
+    if (this.span === undefined && !(this.phase === 'sink_init' && this.owner.tracing)) return fn();
     const scope = this.owner.active;
     const api = this.owner.api;
     const inner = (): T => (this.span && api ? api.context.with(api.trace.setSpan(api.context.active(), this.span), fn) : fn());

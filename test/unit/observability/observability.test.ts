@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { type AttributeValue, type Context, context, type Span, type SpanContext, type SpanOptions, type SpanStatus, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
 import { SiloError } from '../../../src/errors';
-import { createSiloTracer, executionTraceContext, MetricsRegistry, NO_INSTRUMENTATION, Observability, observabilityFromEnv, observeCall } from '../../../src/observability';
+import { createSiloTracer, executionTraceContext, NO_INSTRUMENTATION, Observability, observabilityFromEnv, observeCall } from '../../../src/observability';
 import { MemoryLogger } from '../../../src/providers/logging';
 import { MemoryStorage } from '../../../src/providers/storage/memory-storage.provider';
 import { BoundStorage } from '../../../src/providers/storage/bound-storage';
@@ -139,36 +139,5 @@ describe('Observability', () => {
   it('should let the default instrumentation observe nothing', async () => {
     expect(NO_INSTRUMENTATION.begin('process', 'f', executionId)).toBeUndefined();
     expect(await observeCall(NO_INSTRUMENTATION, 'process', 'f', executionId, async (call) => call)).toBeUndefined();
-  });
-});
-
-describe('MetricsRegistry', () => {
-  it('should render counters, gauges and cumulative histogram buckets in the Prometheus text format', () => {
-    const m = new MetricsRegistry();
-    m.counter('jobs_total', 'Jobs.');
-    m.histogram('latency_seconds', 'Latency.', [0.1, 1]);
-    m.gauge('open', 'Open things.', () => 3);
-    m.add('jobs_total', 2, { kind: 'a"b' });
-    m.handle('latency_seconds', { op: 'get' }).record(0.05);
-    m.record('latency_seconds', 0.5, { op: 'get' });
-    m.record('latency_seconds', 5, { op: 'get' });
-    expect(m.renderPrometheus()).toBe(
-      [
-        '# HELP jobs_total Jobs.',
-        '# TYPE jobs_total counter',
-        'jobs_total{kind="a\\"b"} 2',
-        '# HELP latency_seconds Latency.',
-        '# TYPE latency_seconds histogram',
-        'latency_seconds_bucket{op="get",le="0.1"} 1',
-        'latency_seconds_bucket{op="get",le="1"} 2',
-        'latency_seconds_bucket{op="get",le="+Inf"} 3',
-        'latency_seconds_sum{op="get"} 5.55',
-        'latency_seconds_count{op="get"} 3',
-        '# HELP open Open things.',
-        '# TYPE open gauge',
-        'open 3',
-        '',
-      ].join('\n'),
-    );
   });
 });
