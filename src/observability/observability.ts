@@ -244,7 +244,11 @@ export class Observability implements Instrumentation {
     if (scope?.kind !== 'execution' || !(scope.id instanceof Uint8Array) || scope.id.length === 0) return;
     const id = hexOf(scope.id);
     let entry = this.profiles.get(id);
-    if (entry === undefined) this.profiles.set(id, (entry = { profile: {}, dirty: false }));
+    if (entry === undefined) {
+      // Executions whose destructor ran elsewhere leave their entry here: keep the newest only.
+      if (this.profiles.size >= 256) this.profiles.delete(this.profiles.keys().next().value as string);
+      this.profiles.set(id, (entry = { profile: {}, dirty: false }));
+    }
     let bytes = 0;
     for (let i = 1; i < args.length; i++) bytes += payloadBytes(args[i]);
     bytes += payloadBytes(value);
