@@ -147,6 +147,7 @@ export class Observability implements Instrumentation {
   }
 
   begin(phase: RpcPhase, functionName: string, executionId: Uint8Array | undefined): RpcCall | undefined {
+    if (this.metrics === undefined && this.tracer === undefined && !this.storageProfile) return undefined;
     return new ObservedCall(this, phase, functionName, executionId);
   }
 
