@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFunction } from '../../../src/client';
 import { executionTraceContext } from '../../../src/observability';
@@ -8,6 +8,8 @@ import type { ExportedSpan } from './span-file-exporter';
 
 const PRELOAD = join(__dirname, 'span-file-exporter.ts');
 const TRACED_WORKER = [process.execPath, '-r', REGISTER_TS, '-r', PRELOAD, join(__dirname, 'traced-worker.ts')];
+/** The same worker in a project without `@opentelemetry/api`. */
+const UNTRACED_WORKER = [process.execPath, '-r', REGISTER_TS, '-r', join(__dirname, 'without-otel-api.ts'), join(__dirname, 'traced-worker.ts')];
 
 function readSpans(file: string): ExportedSpan[] {
   return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ExportedSpan);
@@ -62,5 +64,15 @@ describe('Tracing of one execution across worker processes', () => {
     const bind = spans.filter((s) => s.name === 'silo.bind');
     expect(bind.length).toBeGreaterThan(0);
     expect(bind.every((s) => s.traceId !== traceId)).toBe(true);
+  });
+
+  it('should run the same query, user spans included, with no span written when @opentelemetry/api is not installed', async () => {
+    const file = join(dir, 'untraced.jsonl');
+    const result = await runFunction({ command: UNTRACED_WORKER, env: { ...env, SILO_TRACE_FILE: file, SILO_TRACING: '1' }, function: 'traced_count', input: sampleInput(3000), sinkWorkers: 2 });
+    expect(result.output.toArray().map((r) => r!.toJSON())).toEqual([
+      { part: 'first', rows: 1500n },
+      { part: 'second', rows: 1500n },
+    ]);
+    expect(existsSync(file)).toBe(false);
   });
 });
