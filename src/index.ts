@@ -142,6 +142,7 @@ export {
 } from './worker';
 export { serveWorker, type ServeWorkerOptions } from './transport/serve-worker';
 export { SiloError, DefinitionError, UserCodeError, isSiloError, ERROR_CODES, type DefinitionProblem, type SiloErrorCode, type ErrorCodeEntry } from './errors';
+export { TRACER, type SiloTracer, type SiloSpan, type ObservabilityOptions } from './observability';
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export {
   RecipeError,

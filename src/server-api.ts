@@ -32,3 +32,15 @@ export { HttpRpcHandler, type HttpRpcHandlerOptions } from './transport/http/htt
 export { httpSettingsFromEnv, type HttpSettings } from './transport/http/http-settings';
 export { StreamTokenSealer, InvalidStreamTokenError } from './transport/http/stream-token.sealer';
 export { BearerAuthenticator } from './transport/http/bearer-auth';
+
+export {
+  Observability,
+  observabilityFromEnv,
+  executionTraceContext,
+  type ExecutionTraceContext,
+  MetricsRegistry,
+  type Instrumentation,
+  type RpcCall,
+  type RpcPhase,
+  type StorageProfile,
+} from './observability';

@@ -11,6 +11,7 @@
  *   silo storage inspect                             the scopes in the storage the workers share
  *   silo storage gc [--execution ID] [--vacuum]      remove expired scopes' data (then reclaim its space)
  *   silo storage vacuum                              reclaim the space of deleted data
+ *   silo storage profile [FILE]                      summarise SILO_STORAGE_PROFILE=1 workers' storage profiles
  *
  * `<entry>` is a .js file, a .ts file (inside the Silo repository), or a full command in
  * quotes; for `list` and `run` also an HTTP worker's base URL (`http://host:port/vgi`).
@@ -26,6 +27,7 @@ import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
 import { sqlCommand } from './commands/sql.command';
 import { storageGcCommand, storageInspectCommand, storageVacuumCommand } from './commands/storage.command';
+import { storageProfileFromFile } from './commands/storage-profile.command';
 
 /**
  * Builds the `silo` program (exported so tests can drive it without a child process).
@@ -88,6 +90,7 @@ function buildProgram(): Command {
     .option('--protocol <version>', 'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', "show the workers' log batches and stderr")
+    .option('--trace', "print a per-phase timeline of the run from the workers' spans: which process ran what, how long, rows in and out")
     .action(async (first: string, second: string | undefined, opts: Parameters<typeof runCommand>[2]) => {
       // `silo run --url A --url B fn`: with the workers given by --url, the one argument is the function.
       if (second === undefined && (opts.url ?? []).length === 0) {
@@ -139,6 +142,12 @@ function buildProgram(): Command {
     .option('--vacuum', 'then reclaim the space of the removed data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables) and report the size before and after')
     .action(async (opts: { execution?: string; allExpiredNow?: boolean; vacuum?: boolean }) => {
       process.stdout.write(await storageGcCommand(process.env, opts));
+    });
+  storage
+    .command('profile [file]')
+    .description("summarise the storage profiles of workers run with SILO_STORAGE_PROFILE=1 (calls, bytes and time per operation, per execution) from their log file or stdin")
+    .action(async (file: string | undefined) => {
+      process.stdout.write(await storageProfileFromFile(file));
     });
   storage
     .command('vacuum')

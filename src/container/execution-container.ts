@@ -15,13 +15,15 @@ interface ExecutionScopeInput {
   readonly secrets: Secrets;
   readonly settings: Settings;
   readonly signal: AbortSignal;
+  /** The storage backend as the dispatcher uses it (observed); default the root's `STORAGE`. */
+  readonly storage?: FunctionStorage;
 }
 
 /**
  * A logger for one execution: every record goes to the worker's logger (tagged with the
  * function and execution) and, when a call is running, to DuckDB as a client log.
  */
-function executionLogger(base: Logger, info: ExecutionInfo): Logger {
+export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
   const tagged = base.child({ function: info.functionName, execution: Buffer.from(info.executionId).toString('hex') });
   return new BaseLogger((level, message, fields) => {
     tagged[level](message, fields);
@@ -36,7 +38,7 @@ function executionLogger(base: Logger, info: ExecutionInfo): Logger {
  */
 export function createExecutionContainer(root: DependencyContainer, input: ExecutionScopeInput): DependencyContainer {
   const child = root.createChildContainer();
-  const storage = root.resolve<FunctionStorage>(STORAGE);
+  const storage = input.storage ?? root.resolve<FunctionStorage>(STORAGE);
   child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
   child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }) });
   const transaction = input.info.transactionId;

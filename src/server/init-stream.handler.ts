@@ -92,7 +92,8 @@ export class InitStreamHandler {
   }
 
   private async refuse(init: InitRequest, io: StreamIo, error: unknown, logs: ReturnType<ClientLogBuffer['take']>): Promise<StreamEnd> {
-    this.log.warn(`init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`);
+    const execution = init.executionId && init.executionId.length > 0 ? Buffer.from(init.executionId).toString('hex') : undefined;
+    this.log.warn(`init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`, { execution, function: init.bindCall.functionName });
     await io.connection.write(encodeInitError(error, io.ctx, logs));
     return { kind: 'init-failed' };
   }
@@ -258,7 +259,7 @@ export class InitStreamHandler {
       finished = outcome.finished;
       if (finished) parts.push(out.end());
     } catch (error) {
-      this.log.warn(`finalize of ${name} failed: ${(error as Error).message}`);
+      this.log.warn(`finalize of ${name} failed: ${(error as Error).message}`, { execution: Buffer.from(stream.context.executionId).toString('hex'), function: name });
       parts.push(...logs.take().map((l) => out.log(l)), out.error(error), out.end());
       finished = true;
     }

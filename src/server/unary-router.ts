@@ -9,6 +9,14 @@ import { toBindCall, toBindResponse } from './bind-call.mapper';
 import { CATALOG_VERSION, type CatalogService } from './catalog.service';
 import { ClientLogBuffer } from './client-log.buffer';
 
+/** The execution (and function) a failed call belonged to, so its log line can be found with the execution's others. */
+function executionFields(request: UnaryRequest): { execution: string; function?: string } | undefined {
+  const params = request.params as { executionId?: unknown; functionName?: unknown } | undefined;
+  const id = params?.executionId;
+  if (!(id instanceof Uint8Array) || id.length === 0) return undefined;
+  return { execution: Buffer.from(id).toString('hex'), function: typeof params?.functionName === 'string' ? params.functionName : undefined };
+}
+
 /** A unary request (anything but the `init` stream). */
 type UnaryRequest = Exclude<DecodedRequest, { method: 'init' }>;
 
@@ -50,7 +58,7 @@ export class UnaryRouter {
     try {
       return { bytes: await this.route(request, ctx, logs), failed: false };
     } catch (error) {
-      this.log.warn(`${request.method} failed: ${(error as Error).message}`);
+      this.log.warn(`${request.method} failed: ${(error as Error).message}`, executionFields(request));
       return { bytes: encodeErrorResponse(outerResultSchema(request.spec), error, ctx, logs.take()), failed: true };
     }
   }

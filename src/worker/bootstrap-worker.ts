@@ -5,6 +5,7 @@ import { SystemClock } from '../providers/clock';
 import { StderrLogger } from '../providers/logging';
 import { SecretSealer } from '../providers/secrets/secret-sealer';
 import { createStorageFromEnv } from '../providers/storage/storage-from-env';
+import { observabilityFromEnv } from '../observability/observability';
 import { type SiloWorker, type WorkerOptions, assembleWorker } from './bootstrap';
 
 /**
@@ -36,7 +37,8 @@ function workerDefaults(): Provider[] {
  */
 export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorker> {
   const leaseTtlMs = options.dispatcher?.leaseTtlMs ?? leaseTtlFromEnv(process.env);
-  return assembleWorker({ ...options, dispatcher: { ...options.dispatcher, leaseTtlMs } }, workerDefaults());
+  const observability = options.observability ?? observabilityFromEnv(process.env);
+  return assembleWorker({ ...options, observability, dispatcher: { ...options.dispatcher, leaseTtlMs } }, workerDefaults());
 }
 
 /**

@@ -8,6 +8,7 @@ import { EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens'
 import { describeSchemaDifference } from '../arrow/schema-compare';
 import { SiloError, UserCodeError, messages } from '../errors';
 import type { HookKind } from '../metadata';
+import { type Instrumentation, NO_INSTRUMENTATION, observeCall, type RpcCall } from '../observability/instrumentation';
 import type { Logger } from '../providers/logging';
 import { Secrets, type Sealer } from '../providers/secrets';
 import { Settings } from '../providers/settings';
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
    * late call is told the query ended instead of that the execution is unknown. Default 10 minutes.
    */
   readonly tombstoneTtlMs?: number;
+  /** What observes each call (spans, metrics, storage profiles). Default: nothing. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** What bind decided. */
@@ -82,6 +85,8 @@ export class Dispatcher {
   private readonly maxCached: number;
   private readonly tombstoneTtlMs: number;
   private storageBackend?: FunctionStorage;
+  /** The observability seam: every call below reports to it. */
+  readonly instrumentation: Instrumentation;
 
   constructor(
     readonly registry: FunctionRegistry,
@@ -91,10 +96,14 @@ export class Dispatcher {
     this.leaseTtlMs = options.leaseTtlMs ?? 6 * 60 * 60 * 1000;
     this.maxCached = options.maxCachedExecutions ?? 256;
     this.tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_DESTROYED_TOMBSTONE_TTL_MS;
+    this.instrumentation = options.instrumentation ?? NO_INSTRUMENTATION;
   }
 
   private get storage(): FunctionStorage {
-    this.storageBackend ??= this.root.resolve<FunctionStorage>(STORAGE);
+    if (this.storageBackend === undefined) {
+      const backend = this.root.resolve<FunctionStorage>(STORAGE);
+      this.storageBackend = this.instrumentation.wrapStorage ? this.instrumentation.wrapStorage(backend) : backend;
+    }
     return this.storageBackend;
   }
 
@@ -129,13 +138,17 @@ export class Dispatcher {
 
   /** Plan time: validates arguments, runs `@OnBind()` (default: output = input schema). */
   async bind(call: BindCall, options?: CallOptions): Promise<BindOutcome> {
+    return observeCall(this.instrumentation, 'bind', call.functionName, undefined, () => this.bindNow(call, options));
+  }
+
+  private async bindNow(call: BindCall, options?: CallOptions): Promise<BindOutcome> {
     const definition = this.definition(call);
     const args = definition.args.bind(definition.options.name, call.arguments);
     if (!definition.hooks.onBind) return { outputSchema: call.inputSchema, secretLookups: [] };
     const secrets = new Secrets(call.secrets ?? []);
     const settings = new Settings(call.settings ?? {});
     const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(call) };
-    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal });
+    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal, storage: this.storage });
     container.register(EXECUTION_STORAGE, {
       useValue: BoundStorage.forUser(unavailableStorage(messages.executionStorageAtBind()), { kind: 'execution', id: new Uint8Array(0) }),
     });
@@ -162,6 +175,10 @@ export class Dispatcher {
    * an execution storage holds, and is refused for any other.
    */
   async initSink(call: SinkInitCall): Promise<{ executionId: Uint8Array }> {
+    return observeCall(this.instrumentation, 'sink_init', call.bind.functionName, call.executionId, (observed) => this.initSinkNow(call, observed));
+  }
+
+  private async initSinkNow(call: SinkInitCall, observed: RpcCall | undefined): Promise<{ executionId: Uint8Array }> {
     const definition = this.definition(call.bind);
     definition.args.bind(definition.options.name, call.bind.arguments);
     if (call.executionId) {
@@ -169,6 +186,7 @@ export class Dispatcher {
       return { executionId: call.executionId };
     }
     const executionId = new Uint8Array(randomBytes(16));
+    observed?.setExecution(executionId);
     const context: InitContext = { executionId, bind: call.bind, outputSchema: call.outputSchema, bindOpaqueData: call.bindOpaqueData };
     await this.persistContext(context);
     this.remember(this.build(context));
@@ -177,6 +195,13 @@ export class Dispatcher {
 
   /** One input batch. Returns the state id. */
   async process(call: ProcessCall, options?: CallOptions): Promise<Uint8Array> {
+    return observeCall(this.instrumentation, 'process', call.functionName, call.executionId, (observed) => {
+      observed?.addInput(call.batch.numRows, call.batch.data.byteLength);
+      return this.processNow(call, options);
+    });
+  }
+
+  private async processNow(call: ProcessCall, options?: CallOptions): Promise<Uint8Array> {
     const live = await this.execution(call.executionId, 'process', call);
     // Checked here, before user code: a batch on another schema would otherwise fail
     // much later (in finalize), blaming the function.
@@ -195,6 +220,10 @@ export class Dispatcher {
 
   /** After every sink connection finished: the finalize state ids. */
   async combine(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
+    return observeCall(this.instrumentation, 'combine', call.functionName, call.executionId, () => this.combineNow(call, options));
+  }
+
+  private async combineNow(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
     const live = await this.execution(call.executionId, 'combine', call);
     // Without @Combine() (or when it returns nothing): one finalize stream for the execution.
     if (!live.definition.hooks.combine) return [call.executionId];
@@ -217,7 +246,12 @@ export class Dispatcher {
 
   /** Opens the finalize stream of one finalize state id (or resumes one from serialized state). */
   async openFinalize(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
+    return observeCall(this.instrumentation, 'finalize_open', call.bind?.functionName ?? '', call.executionId, (observed) => this.openFinalizeNow(call, options, observed));
+  }
+
+  private async openFinalizeNow(call: FinalizeInitCall, options: CallOptions | undefined, observed: RpcCall | undefined): Promise<FinalizeStream> {
     const live = await this.execution(call.executionId, 'finalize', call.bind);
+    if (call.bind === undefined) observed?.setFunction(live.definition.options.name);
     const { definition } = live;
     const full = live.context.outputSchema;
     const projected = definition.options.projectionPushdown ? projectSchema(full, call.projectionIds) : full;
@@ -241,6 +275,7 @@ export class Dispatcher {
       abort,
       this.log,
       definition.hooks.onCancel !== undefined,
+      this.instrumentation,
     );
   }
 
@@ -252,13 +287,18 @@ export class Dispatcher {
    * throws; unknown ids are fine.
    */
   async destroy(call: DestructorCall): Promise<void> {
+    return observeCall(this.instrumentation, 'destructor', call.functionName ?? '', call.executionId.length > 0 ? call.executionId : undefined, () => this.destroyNow(call));
+  }
+
+  private async destroyNow(call: DestructorCall): Promise<void> {
     const key = toHex(call.executionId);
     this.forget(key);
     if (call.executionId.length === 0) return;
     try {
+      await this.instrumentation.executionEnding?.(call.executionId, this.storage);
       await this.storage.endScope(this.scope(call.executionId), this.tombstoneTtlMs);
     } catch (e) {
-      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`);
+      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`, { execution: key, function: call.functionName });
     }
   }
 
@@ -301,7 +341,7 @@ export class Dispatcher {
     const settings = new Settings(context.bind.settings ?? {});
     const abort = new AbortController();
     const info: ExecutionInfo = { executionId: context.executionId, functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(context.bind) };
-    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: abort.signal });
+    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: abort.signal, storage: this.storage });
     const base: ExecutionContext = {
       functionName: definition.options.name,
       schemaName: definition.options.schema,

@@ -1,5 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { UserCodeError } from '../errors';
+import { type Instrumentation, NO_INSTRUMENTATION, observeCall } from '../observability/instrumentation';
 import type { Logger } from '../providers/logging';
 import type { StateSpec } from '../definition/state-spec';
 import type { CallOptions } from './calls';
@@ -29,6 +30,7 @@ export class FinalizeStream {
     private readonly abort: AbortController,
     private readonly log: Logger,
     private readonly hasCancelHook: boolean,
+    private readonly instrumentation: Instrumentation = NO_INSTRUMENTATION,
   ) {}
 
   /** The schema of every batch this stream yields. */
@@ -44,6 +46,14 @@ export class FinalizeStream {
   /** Runs one tick: exactly one batch, or the end of the stream (or both). */
   async tick(options?: CallOptions): Promise<TickOutcome> {
     if (this.finished) return { finished: true };
+    return observeCall(this.instrumentation, 'finalize_tick', this.context.functionName, this.context.executionId, async (observed) => {
+      const outcome = await this.tickNow(options);
+      if (outcome.batch) observed?.addOutput(outcome.batch.numRows, outcome.batch.data.byteLength);
+      return outcome;
+    });
+  }
+
+  private async tickNow(options?: CallOptions): Promise<TickOutcome> {
     const out = new OutputCollector(this.hookName, this.context.fullOutputSchema, this.context.outputSchema, this.filters);
     await this.invoke('finalize', [this.state, out, this.context], options);
     const outcome = out.collect();
@@ -55,6 +65,10 @@ export class FinalizeStream {
   async cancel(options?: CallOptions): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    return observeCall(this.instrumentation, 'cancel', this.context.functionName, this.context.executionId, () => this.cancelNow(options));
+  }
+
+  private async cancelNow(options?: CallOptions): Promise<void> {
     this.abort.abort();
     if (!this.hasCancelHook) return;
     try {

@@ -15,6 +15,10 @@ import {
   RunCancelledError,
   runFunction,
 } from '../../client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatTimeline, readSpanRecords } from '../../observability';
 import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
 import { CliError } from '../cli.error';
@@ -52,6 +56,8 @@ interface RunCommandOptions {
   readonly gzip?: boolean;
   /** `--protocol VERSION`: 2.0.0 (vgi.v2), 1.3.0, 1.0.0 or auto (the default). */
   readonly protocol?: string;
+  /** `--trace`: the workers write their spans to a scratch file; the per-phase timeline is printed on stderr. */
+  readonly trace?: boolean;
 }
 
 /** Where the command writes. */
@@ -73,6 +79,11 @@ export async function runCommand(entry: string | undefined, functionName: string
   const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
   const target = resolveWorkerTarget(entry, options);
+  if (options.trace && target.kind !== 'process') {
+    throw new CliError('silo run --trace needs worker processes: HTTP workers write their spans where their own tracing sends them. Drop --trace, or run the entry instead of --url.');
+  }
+  const traceDir = options.trace ? mkdtempSync(join(tmpdir(), 'silo-trace-')) : undefined;
+  const traceFile = traceDir ? join(traceDir, 'spans.jsonl') : undefined;
   const output = resolveTableOutput(options.out, options.format);
   const reading = { bytes: 0, total: 0 };
   const progress = createProgressReporter(io.stderr, { quiet: options.quiet, input: { totalBytes: () => reading.total, bytesRead: () => reading.bytes } });
@@ -101,6 +112,7 @@ export async function runCommand(entry: string | undefined, functionName: string
   try {
     result = await runFunction({
       ...workersOf(target),
+      ...(traceFile ? { env: { ...process.env, SILO_TRACE_FILE: traceFile } } : {}),
       catalog: options.catalog,
       protocol: options.protocol as ProtocolChoice | undefined,
       function: functionName,
@@ -120,6 +132,7 @@ export async function runCommand(entry: string | undefined, functionName: string
     });
   } catch (error) {
     progress.stop();
+    if (traceDir) rmSync(traceDir, { recursive: true, force: true });
     await sink.abandon();
     const cleaned = await cleanUpAfterDestructor(target, destructor, io);
     if (error instanceof RunCancelledError) {
@@ -132,6 +145,10 @@ export async function runCommand(entry: string | undefined, functionName: string
     await input.close();
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);
+  }
+  if (traceFile) {
+    io.stderr.write(`${formatTimeline(readSpanRecords(traceFile), result.executionId)}\n`);
+    rmSync(traceDir!, { recursive: true, force: true });
   }
   await cleanUpAfterDestructor(target, destructor, io);
   // Without rows the output is still opened on the result's schema (a CSV keeps its header).

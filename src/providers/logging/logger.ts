@@ -71,21 +71,58 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** How a {@link StderrLogger} writes records: JSON lines, or one human-readable line each. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Options of {@link StderrLogger}. */
+export interface StderrLoggerOptions {
+  /** Default: `SILO_LOG_FORMAT`, else `pretty` when stderr is a terminal and `json` otherwise. */
+  readonly format?: LogFormat;
+  /** Where lines go. Default: `process.stderr`. */
+  readonly write?: (line: string) => void;
+}
+
+const LEVEL_LABEL: Readonly<Record<LogLevel, string>> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+
+/** `12:04:05.123 WARN  [9f1c…e2 top_k] message key=value` — for people reading a terminal. */
+function prettyLine(time: Date, level: LogLevel, message: string, fields: LogFields): string {
+  const { execution, function: fn, ...rest } = fields as Record<string, unknown>;
+  const tag = execution !== undefined || fn !== undefined ? ` [${[typeof execution === 'string' ? `${execution.slice(0, 8)}…` : undefined, fn].filter(Boolean).join(' ')}]` : '';
+  const extra = Object.entries(rest)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, jsonSafe)}`)
+    .join(' ');
+  return `${time.toISOString().slice(11, 23)} ${LEVEL_LABEL[level]}${tag} ${message}${extra ? ` ${extra}` : ''}\n`;
+}
+
+function defaultFormat(): LogFormat {
+  const env = process.env.SILO_LOG_FORMAT?.trim().toLowerCase();
+  if (env === 'json' || env === 'pretty') return env;
+  return process.stderr.isTTY ? 'pretty' : 'json';
+}
+
 /**
  * The default logger of a worker: one JSON object per line on stderr (stdout carries
- * protocol bytes only). Threshold from `SILO_LOG_LEVEL` (default `info`).
+ * protocol bytes only), or readable lines when stderr is a terminal (`SILO_LOG_FORMAT`
+ * chooses). Threshold from `SILO_LOG_LEVEL` (default `info`). Inside an execution every
+ * record carries `execution` (its id in hex) and `function`.
  *
  * @example
  * ```ts
  * const log = new StderrLogger('debug');
  * log.info('worker started', { pid: process.pid });
+ * // {"time":"2026-12-02T12:04:05.123Z","level":"info","pid":4242,"msg":"worker started"}
  * ```
  */
 export class StderrLogger extends BaseLogger {
-  constructor(threshold: LogLevel = (process.env.SILO_LOG_LEVEL as LogLevel | undefined) ?? 'info') {
+  constructor(threshold: LogLevel = (process.env.SILO_LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined) ?? 'info', options: StderrLoggerOptions = {}) {
+    const format = options.format ?? defaultFormat();
+    const out = options.write ?? ((line: string) => void process.stderr.write(line));
     super((level, message, fields) => {
-      const record = { time: new Date().toISOString(), level, pid: process.pid, msg: message, ...fields };
-      process.stderr.write(`${JSON.stringify(record, jsonSafe)}\n`);
+      const time = new Date();
+      if (format === 'pretty') return out(prettyLine(time, level, message, fields));
+      const record = { time: time.toISOString(), level, pid: process.pid, msg: message, ...fields };
+      out(`${JSON.stringify(record, jsonSafe)}\n`);
     }, LOG_LEVEL_ORDER[threshold] ? threshold : 'info');
   }
 }

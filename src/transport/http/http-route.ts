@@ -13,6 +13,9 @@ type StreamAction = 'init' | 'exchange';
 /** A path this worker serves. */
 export type HttpRoute =
   | { readonly kind: 'health' }
+  /** `{prefix}/metrics` (Prometheus text) and `{prefix}/healthz` (storage reachable). */
+  | { readonly kind: 'metrics' }
+  | { readonly kind: 'healthz' }
   /** `protocol` is `null` on a generation-A path: the request's protocol_version decides. */
   | { readonly kind: 'rpc'; readonly protocol: string | null; readonly method: string; readonly action: 'call' | StreamAction };
 
@@ -29,6 +32,7 @@ export function parseRoute(target: string, prefix: string): HttpRoute | null {
   if (prefix !== '' && path !== prefix && !path.startsWith(`${prefix}/`)) return null;
   const segments = path.slice(prefix.length).split('/').filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
+  if (segments.length === 1 && (segments[0] === 'metrics' || segments[0] === 'healthz')) return { kind: segments[0] };
   if (segments.length < 1 || segments.length > 3 || !segments.every((s) => SEGMENT.test(s))) return null;
   // Method names have no dots, protocol names do: `{prefix}/vgi.v2` alone is no call.
   if (segments.length === 1) return segments[0].includes('.') ? null : { kind: 'rpc', protocol: null, method: segments[0], action: 'call' };

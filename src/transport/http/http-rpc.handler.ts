@@ -22,6 +22,8 @@ import {
   VGI_PROTOCOL_NAME,
   type WireProtocolError,
 } from '../../protocol';
+import { checkHealth } from '../../observability/health-check';
+import { PROMETHEUS_CONTENT_TYPE } from '../../observability/metrics-registry';
 import type { Logger } from '../../providers/logging';
 import { CatalogService } from '../../server/catalog.service';
 import { InitStreamHandler } from '../../server/init-stream.handler';
@@ -82,8 +84,10 @@ export class HttpRpcHandler {
   /** Generation A's streams: the 1.0 extension never echoes a call token, so the state token alone names the stream. */
   private readonly generationAStreams: HttpStreamHandler;
   private requests = 0;
+  private readonly worker: SiloWorker;
 
   constructor(worker: SiloWorker, options: HttpRpcHandlerOptions) {
+    this.worker = worker;
     this.identity = options.identity ?? createServerIdentity();
     this.log = options.logger ?? worker.container.resolve<Logger>(LOGGER);
     this.prefix = options.prefix;
@@ -127,13 +131,18 @@ export class HttpRpcHandler {
   private async answer(req: IncomingMessage): Promise<HttpReply> {
     const route = parseRoute(req.url ?? '/', this.prefix);
     // Capability probes (and CORS preflights) carry no credentials: answer them with the common headers alone.
-    if (req.method === 'OPTIONS' && route !== null) return { status: 204, contentType: 'text/plain; charset=utf-8', body: [], headers: { Allow: route.kind === 'health' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS' } };
+    if (req.method === 'OPTIONS' && route !== null) return { status: 204, contentType: 'text/plain; charset=utf-8', body: [], headers: { Allow: route.kind === 'rpc' ? 'POST, OPTIONS' : 'GET, HEAD, OPTIONS' } };
     // Health is open: load balancers and the reference client probe it before authenticating.
     if (route?.kind === 'health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return textReply(405, 'Method Not Allowed: /health answers GET, HEAD and OPTIONS.', { Allow: 'GET, HEAD, OPTIONS' });
       return jsonReply(200, { status: 'ok', server_id: this.identity.serverId, server_version: this.identity.serverVersion, protocol: VGI_PROTOCOL_NAME });
     }
     const auth = this.auth.authenticate(req.headers.authorization);
+    // Behind the RPC routes' token unless the operator opened them (SILO_OBSERVABILITY_OPEN).
+    if (route?.kind === 'metrics' || route?.kind === 'healthz') {
+      if (!auth.ok && this.settings.observabilityOpen !== true) return this.unauthorized(auth.reason);
+      return this.observe(route.kind, req.method);
+    }
     if (!auth.ok) return this.unauthorized(auth.reason);
     if (route === null) return textReply(404, `Not Found: this worker serves ${this.prefix}/health and ${this.prefix}/{protocol}/{method}[/init|/exchange].`);
     if (req.method !== 'POST') return textReply(405, `Method Not Allowed: RPC paths answer POST, got ${req.method ?? 'none'}.`, { Allow: 'POST, OPTIONS' });
@@ -149,6 +158,18 @@ export class HttpRpcHandler {
       throw error;
     }
     return this.dispatch(route, body, auth.principal);
+  }
+
+  /** `GET /metrics` (Prometheus text) and `GET /healthz` (503 when storage does not answer). */
+  private async observe(kind: 'metrics' | 'healthz', method: string | undefined): Promise<HttpReply> {
+    if (method !== 'GET' && method !== 'HEAD') return textReply(405, `Method Not Allowed: /${kind} answers GET and HEAD.`, { Allow: 'GET, HEAD, OPTIONS' });
+    if (kind === 'healthz') {
+      const report = await checkHealth(this.worker);
+      return jsonReply(report.status === 'ok' ? 200 : 503, report);
+    }
+    const metrics = this.worker.observability?.metrics;
+    if (metrics === undefined) return textReply(404, 'Not Found: this worker keeps no metrics (SILO_METRICS is off). Unset SILO_METRICS to serve /metrics.');
+    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: metrics.renderPrometheus() };
   }
 
   /** Unknown protocols and methods are 404 (Arrow); a unary method on a stream path or the reverse, 400. */

@@ -29,6 +29,8 @@ export interface HttpSettings {
   readonly authTokens: readonly string[];
   /** The largest accepted request body, before and after decoding. */
   readonly maxRequestBytes: number;
+  /** `/metrics` and `/healthz` answer without a bearer token (`SILO_OBSERVABILITY_OPEN=1`). Default false: the RPC routes' rules. */
+  readonly observabilityOpen?: boolean;
 }
 
 function environmentError(message: string): SiloError {
@@ -84,5 +86,6 @@ export function httpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpS
     streamTtlMs: readPositiveNumber(env, 'SILO_STREAM_TTL_SECONDS', DEFAULT_STREAM_TTL_SECONDS, 'seconds', false) * 1000,
     authTokens: readAuthTokens(env),
     maxRequestBytes: readPositiveNumber(env, 'SILO_MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 'bytes', true),
+    observabilityOpen: ['1', 'true', 'on', 'yes'].includes(env.SILO_OBSERVABILITY_OPEN?.trim().toLowerCase() ?? ''),
   };
 }
