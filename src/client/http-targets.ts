@@ -16,7 +16,7 @@ import { probeRequestLimit, requestLimitOf } from './http-request';
 import { type WorkerRole } from './vgi-connection';
 import { type ProtocolSource, type ReceivedLog } from './worker-connection';
 
-/** Options of an {@link HttpTargets} list and of the {@link HttpFleet} on it. */
+/** Options of an {@link HttpFleet} (and of the worker list under it). */
 export interface HttpFleetOptions {
   /**
    * The protocol version every connection of the fleet speaks (default vgi.v2), or a
