@@ -44,7 +44,13 @@ import { makeInput } from './wire/input-data';
 const BATCH_ROWS = 2048;
 
 /** The built conformance worker (`--spawn`), found from bench/ or dist/bench/. */
-const CONFORMANCE_WORKER = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ? ['..'] : ['..', 'dist']), 'samples', 'conformance', 'main.js');
+const CONFORMANCE_WORKER = join(
+  __dirname,
+  ...(__dirname.includes(`${sep}dist${sep}`) ? ['..'] : ['..', 'dist']),
+  'samples',
+  'conformance',
+  'main.js',
+);
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
@@ -60,7 +66,8 @@ function inProcessChannel(handler: RequestHandler): WorkerChannel {
     label: 'in-process worker',
     pid: process.pid,
     readable: toClient,
-    write: (bytes) => new Promise<void>((done, fail) => toWorker.write(bytes, (error) => (error ? fail(error) : done()))),
+    write: (bytes) =>
+      new Promise<void>((done, fail) => toWorker.write(bytes, (error) => (error ? fail(error) : done()))),
     ended: new Promise<string>(() => undefined),
     stderrTail: () => '',
     close: async () => {
@@ -109,7 +116,11 @@ function perCall(before: CpuStatsSnapshot, after: CpuStatsSnapshot, kind: string
  * Cold start of `starts` fresh processes of each worker entry: spawn to the first answer
  * (wall ms), and the worker's CPU ms by then (/proc, read as the answer arrives).
  */
-async function coldStarts(starts: number, entry: string, env: NodeJS.ProcessEnv): Promise<{ wallMs: number[]; cpuMs: number[] }> {
+async function coldStarts(
+  starts: number,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ wallMs: number[]; cpuMs: number[] }> {
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < starts; i++) {
@@ -128,7 +139,15 @@ const BENCH_WORKER = join(CONFORMANCE_WORKER, '..', '..', '..', 'bench', 'functi
 
 /** CPU ms of `node -e 0` (measured by itself at its end), for scale. */
 function bareNodeCpuMs(): number {
-  return Number(execFileSync(process.execPath, ['-e', 'const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))'], { encoding: 'utf8' })) / 1000;
+  return (
+    Number(
+      execFileSync(
+        process.execPath,
+        ['-e', 'const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))'],
+        { encoding: 'utf8' },
+      ),
+    ) / 1000
+  );
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -140,7 +159,11 @@ interface PhaseCost {
   readonly workerCpuUs: number;
 }
 
-function costSince(start: { t: bigint; cpu: { client: number; worker: number } }, calls: number, workerPid: number | null): PhaseCost {
+function costSince(
+  start: { t: bigint; cpu: { client: number; worker: number } },
+  calls: number,
+  workerPid: number | null,
+): PhaseCost {
   const cpu = cpuNow(workerPid);
   return {
     wallUs: Number(process.hrtime.bigint() - start.t) / 1000 / calls,
@@ -157,7 +180,11 @@ interface RunCost {
   readonly own?: { readonly processUs: number; readonly tickUs: number };
 }
 
-async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[], statsDir: string | null): Promise<RunCost> {
+async function oneRun(
+  conn: WorkerConnection,
+  batches: readonly RecordBatch[],
+  statsDir: string | null,
+): Promise<RunCost> {
   const pid = conn.pid;
   const counters = statsDir !== null && pid !== null ? () => freshCounters(statsDir, pid) : null;
   const discovery = await discoverCatalog(conn, {});
@@ -166,14 +193,20 @@ async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[], s
   const attachOpaqueData = discovery.attach.attachOpaqueData;
   const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
   const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
-  const init = { bindCall: bound.bindCall, outputSchema: bound.response.outputSchema, bindOpaqueData: bound.response.opaqueData };
+  const init = {
+    bindCall: bound.bindCall,
+    outputSchema: bound.response.outputSchema,
+    bindOpaqueData: bound.response.opaqueData,
+  };
   const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
   await sink.completeSinkInit(inputSchema);
   const executionId = sink.header.executionId;
   const beforeProcess = await counters?.();
   let start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   let last = executionId;
-  for (const batch of batches) last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null })).result;
+  for (const batch of batches)
+    last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null }))
+      .result;
   const processCost = costSince(start, batches.length, pid);
   const afterProcess = await counters?.();
   const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [last] });
@@ -191,7 +224,10 @@ async function oneRun(conn: WorkerConnection, batches: readonly RecordBatch[], s
   await conn.call('table_buffering_destructor', { ...ref, executionId });
   const own =
     beforeProcess && afterProcess && beforeTicks && afterTicks
-      ? { processUs: perCall(beforeProcess, afterProcess, 'table_buffering_process').cpuUs, tickUs: perCall(beforeTicks, afterTicks, 'finalize_tick').cpuUs }
+      ? {
+          processUs: perCall(beforeProcess, afterProcess, 'table_buffering_process').cpuUs,
+          tickUs: perCall(beforeTicks, afterTicks, 'finalize_tick').cpuUs,
+        }
       : undefined;
   return { process: processCost, tick: tickCost, rowsOut, own };
 }
@@ -204,20 +240,44 @@ async function main(): Promise<void> {
   const storage = storageKind === 'memory' ? new MemoryStorage() : new SqliteStorage({ path: join(dir, 'bench.db') });
   const spawned = process.argv.includes('--spawn');
   const statsDir = spawned ? join(dir, 'cpu') : null;
-  const workerEnv = { ...process.env, SILO_STORAGE: storageKind, SILO_SQLITE_PATH: join(dir, 'bench.db'), ...(statsDir ? { SILO_CPU_STATS: statsDir } : {}) };
+  const workerEnv = {
+    ...process.env,
+    SILO_STORAGE: storageKind,
+    SILO_SQLITE_PATH: join(dir, 'bench.db'),
+    ...(statsDir ? { SILO_CPU_STATS: statsDir } : {}),
+  };
   const conn = spawned
-    ? WorkerConnection.spawn([process.execPath, ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), CONFORMANCE_WORKER], { env: workerEnv })
+    ? WorkerConnection.spawn(
+        [
+          process.execPath,
+          ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean),
+          CONFORMANCE_WORKER,
+        ],
+        { env: workerEnv },
+      )
     : new WorkerConnection(
-        inProcessChannel(new RequestHandler(await bootstrapWorker({ catalog: CONFORMANCE_CATALOG, modules: [ConformanceModule], providers: [{ provide: STORAGE, useValue: storage }] }))),
+        inProcessChannel(
+          new RequestHandler(
+            await bootstrapWorker({
+              catalog: CONFORMANCE_CATALOG,
+              modules: [ConformanceModule],
+              providers: [{ provide: STORAGE, useValue: storage }],
+            }),
+          ),
+        ),
       );
   const input = makeInput(rows);
   const batches: RecordBatch[] = [];
-  for (const b of input.batches) for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
-  console.log(`call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`);
+  for (const b of input.batches)
+    for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
+  console.log(
+    `call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`,
+  );
   const own: { processUs: number; tickUs: number }[] = [];
   // A worker built before SILO_CPU_STATS writes no counters: then only /proc figures are shown.
   const counterFile = statsDir !== null && conn.pid !== null ? join(statsDir, `silo-cpu-${conn.pid}.json`) : null;
-  for (let waited = 0; counterFile !== null && !existsSync(counterFile) && waited < 5000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+  for (let waited = 0; counterFile !== null && !existsSync(counterFile) && waited < 5000; waited += 50)
+    await new Promise((done) => setTimeout(done, 50));
   const counted = counterFile !== null && existsSync(counterFile);
   for (let r = 0; r < reps; r++) {
     const run = await oneRun(conn, batches, counted ? statsDir : null);
@@ -226,24 +286,34 @@ async function main(): Promise<void> {
     const show = (what: string, c: PhaseCost): string =>
       `${what} ${c.wallUs.toFixed(0)} µs (${Math.round((BATCH_ROWS * 1e6) / c.wallUs).toLocaleString('en-US')} rows/s; CPU µs client ${c.clientCpuUs.toFixed(0)}` +
       (spawned ? `, worker ${c.workerCpuUs.toFixed(0)})` : ', worker included)');
-    const headline = run.own ? `worker's own CPU: ${run.own.processUs.toFixed(0)} µs per process call, ${run.own.tickUs.toFixed(0)} µs per finalize tick | ` : '';
+    const headline = run.own
+      ? `worker's own CPU: ${run.own.processUs.toFixed(0)} µs per process call, ${run.own.tickUs.toFixed(0)} µs per finalize tick | `
+      : '';
     console.log(`rep ${r + 1}: ${headline}${show('process call', run.process)}; ${show('finalize tick', run.tick)}`);
   }
   await conn.close();
   if (statsDir !== null) {
-    const range = (xs: number[]): string => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    const range = (xs: number[]): string =>
+      `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
     const starts = Number(option('--starts', '5'));
     console.log('');
     if (own.length > 0) {
       console.log('| worker CPU, own counters (median of reps) | µs |');
       console.log('|---|---:|');
-      console.log(`| per table_buffering_process call (${BATCH_ROWS} rows) | ${median(own.map((o) => o.processUs)).toFixed(0)} |`);
+      console.log(
+        `| per table_buffering_process call (${BATCH_ROWS} rows) | ${median(own.map((o) => o.processUs)).toFixed(0)} |`,
+      );
       console.log(`| per finalize tick | ${median(own.map((o) => o.tickUs)).toFixed(0)} |`);
       console.log('');
     }
-    console.log(`| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`);
+    console.log(
+      `| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`,
+    );
     console.log('|---|---:|---:|');
-    for (const [name, entry] of [['conformance worker (~40 functions, class-validator rules)', CONFORMANCE_WORKER], ['bench worker (3 functions, no rules)', BENCH_WORKER]] as const) {
+    for (const [name, entry] of [
+      ['conformance worker (~40 functions, class-validator rules)', CONFORMANCE_WORKER],
+      ['bench worker (3 functions, no rules)', BENCH_WORKER],
+    ] as const) {
       const s = await coldStarts(starts, entry, workerEnv);
       console.log(`| ${name} | ${range(s.wallMs)} | ${range(s.cpuMs)} |`);
     }

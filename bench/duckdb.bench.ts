@@ -52,9 +52,24 @@ interface Workload {
 }
 
 const WORKLOADS: readonly Workload[] = [
-  { name: 'W1 passthrough', catalog: 'example', silo: (t, db) => `SELECT count(*) AS n, sum(k) AS x FROM ${db}.buffer_input((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, sum(k) AS x FROM (SELECT * FROM ${t})` },
-  { name: 'W2 per-key sum', catalog: 'bench', silo: (t, db) => `SELECT count(*) AS n, sum("sum") AS x FROM ${db}.key_sum((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, sum(total) AS x FROM (SELECT k, sum(v) AS total FROM ${t} GROUP BY k)` },
-  { name: 'W3 global sort', catalog: 'bench', silo: (t, db) => `SELECT count(*) AS n, min(k) AS x FROM ${db}.sort_by_key((SELECT * FROM ${t}))`, native: (t) => `SELECT count(*) AS n, min(k) AS x FROM (SELECT * FROM ${t} ORDER BY k)` },
+  {
+    name: 'W1 passthrough',
+    catalog: 'example',
+    silo: (t, db) => `SELECT count(*) AS n, sum(k) AS x FROM ${db}.buffer_input((SELECT * FROM ${t}))`,
+    native: (t) => `SELECT count(*) AS n, sum(k) AS x FROM (SELECT * FROM ${t})`,
+  },
+  {
+    name: 'W2 per-key sum',
+    catalog: 'bench',
+    silo: (t, db) => `SELECT count(*) AS n, sum("sum") AS x FROM ${db}.key_sum((SELECT * FROM ${t}))`,
+    native: (t) => `SELECT count(*) AS n, sum(total) AS x FROM (SELECT k, sum(v) AS total FROM ${t} GROUP BY k)`,
+  },
+  {
+    name: 'W3 global sort',
+    catalog: 'bench',
+    silo: (t, db) => `SELECT count(*) AS n, min(k) AS x FROM ${db}.sort_by_key((SELECT * FROM ${t}))`,
+    native: (t) => `SELECT count(*) AS n, min(k) AS x FROM (SELECT * FROM ${t} ORDER BY k)`,
+  },
 ];
 
 /** Processes whose environment carries `tag`: the workers of one ATTACH. */
@@ -118,7 +133,12 @@ interface Measured {
   readonly processes: number;
   readonly peakRssMb: number;
   /** From the workers' own counters: CPU µs per process call and per finalize tick, and start-up CPU ms per fresh process. */
-  readonly own: { readonly processUs: number; readonly tickUs: number; readonly startupMs: number; readonly fresh: number };
+  readonly own: {
+    readonly processUs: number;
+    readonly tickUs: number;
+    readonly startupMs: number;
+    readonly fresh: number;
+  };
   /** Peak RSS (MB) of each process of the run, highest first. */
   readonly rssMb: readonly number[];
 }
@@ -144,7 +164,10 @@ function ownCosts(before: Map<number, CpuStatsSnapshot>, after: Map<number, CpuS
   const sum = { process: { n: 0, us: 0 }, tick: { n: 0, us: 0 }, startupUs: 0, fresh: 0 };
   for (const [pid, a] of after) {
     const b = before.get(pid);
-    for (const [kind, into] of [['table_buffering_process', sum.process], ['finalize_tick', sum.tick]] as const) {
+    for (const [kind, into] of [
+      ['table_buffering_process', sum.process],
+      ['finalize_tick', sum.tick],
+    ] as const) {
       into.n += (a.calls[kind]?.count ?? 0) - (b?.calls[kind]?.count ?? 0);
       into.us += (a.calls[kind]?.cpuUs ?? 0) - (b?.calls[kind]?.cpuUs ?? 0);
     }
@@ -153,10 +176,20 @@ function ownCosts(before: Map<number, CpuStatsSnapshot>, after: Map<number, CpuS
       sum.startupUs += a.startupCpuUs;
     }
   }
-  return { processUs: sum.process.n > 0 ? sum.process.us / sum.process.n : 0, tickUs: sum.tick.n > 0 ? sum.tick.us / sum.tick.n : 0, startupMs: sum.fresh > 0 ? sum.startupUs / sum.fresh / 1000 : 0, fresh: sum.fresh };
+  return {
+    processUs: sum.process.n > 0 ? sum.process.us / sum.process.n : 0,
+    tickUs: sum.tick.n > 0 ? sum.tick.us / sum.tick.n : 0,
+    startupMs: sum.fresh > 0 ? sum.startupUs / sum.fresh / 1000 : 0,
+    fresh: sum.fresh,
+  };
 }
 
-async function measure(db: EmbeddedDuckDb, sql: string, watch: ProcessWatch | null, countersDir: string | null = null): Promise<Measured> {
+async function measure(
+  db: EmbeddedDuckDb,
+  sql: string,
+  watch: ProcessWatch | null,
+  countersDir: string | null = null,
+): Promise<Measured> {
   const before = watch?.snapshot() ?? new Map<number, { cpu: number; hwmKb: number }>();
   const countersBefore = countersDir ? readCounters(countersDir) : new Map<number, CpuStatsSnapshot>();
   const started = performance.now();
@@ -193,7 +226,16 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-duckdb-'));
   const countersDir = (tag: string): string => join(dir, `cpu-${tag}`);
   const worker = (entry: string, tag: string) =>
-    toShellCommand(['env', `SILO_BENCH_TAG=${tag}`, `SILO_CPU_STATS=${countersDir(tag)}`, 'SILO_STORAGE=sqlite', `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`, `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`, process.execPath, entry]);
+    toShellCommand([
+      'env',
+      `SILO_BENCH_TAG=${tag}`,
+      `SILO_CPU_STATS=${countersDir(tag)}`,
+      'SILO_STORAGE=sqlite',
+      `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`,
+      `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`,
+      process.execPath,
+      entry,
+    ]);
   const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
   if (!existsSync(conformance) || !existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
@@ -213,12 +255,21 @@ async function main(): Promise<void> {
     const tags = { pooled: randomBytes(6).toString('hex'), fresh: randomBytes(6).toString('hex') };
     await db.attach({ location: worker(conformance, tags.pooled), catalog: 'example', alias: 'example' });
     await db.attach({ location: worker(bench, tags.pooled), catalog: 'bench', alias: 'bench' });
-    await db.attach({ location: worker(conformance, tags.fresh), catalog: 'example', alias: 'example_fresh', pool: false });
+    await db.attach({
+      location: worker(conformance, tags.fresh),
+      catalog: 'example',
+      alias: 'example_fresh',
+      pool: false,
+    });
     await db.attach({ location: worker(bench, tags.fresh), catalog: 'bench', alias: 'bench_fresh', pool: false });
     const watches = { pooled: new ProcessWatch(tags.pooled), fresh: new ProcessWatch(tags.fresh) };
 
-    print(`${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2`);
-    print(`raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`);
+    print(
+      `${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2`,
+    );
+    print(
+      `raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`,
+    );
     print('');
     print(
       '| workload | run | wall ms | rows/s | × raw pipe | worker CPU µs per process call (own) | per finalize tick (own) | start-up CPU ms per fresh process (own) | worker CPU ms, all | worker CPU µs / batch, all | worker processes (fresh) | peak RSS MB of each worker | vs DuckDB native |',
@@ -229,18 +280,25 @@ async function main(): Promise<void> {
       await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled)); // warm-up: workers spawned, code loaded
       const pooled = await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled));
       const fresh = await measure(db, w.silo('t', `${w.catalog}_fresh`), watches.fresh, countersDir(tags.fresh));
-      for (const [run, m] of [['pooled', pooled], ['pool false', fresh]] as const) {
+      for (const [run, m] of [
+        ['pooled', pooled],
+        ['pool false', fresh],
+      ] as const) {
         const rate = rows / (m.ms / 1000);
         print(
           `| ${w.name} | ${run} | ${m.ms.toFixed(0)} | ${grouped(rate)} | ${((100 * rate) / rawRowsPerSecond).toFixed(1)} % | ${grouped(m.own.processUs)} | ${grouped(m.own.tickUs)} | ${m.own.fresh > 0 ? m.own.startupMs.toFixed(0) : '–'} | ${(m.workerCpuS * 1000).toFixed(0)} | ${grouped((m.workerCpuS * 1e6) / batches)} | ${m.processes} (${m.own.fresh}) | ${m.rssMb.map((r) => r.toFixed(0)).join(', ')} | ${(m.ms / native.ms).toFixed(1)}× |`,
         );
       }
-      print(`| ${w.name} | DuckDB native | ${native.ms.toFixed(0)} | ${grouped(rows / (native.ms / 1000))} | ${((100 * rows) / (native.ms / 1000) / rawRowsPerSecond).toFixed(0)} % | | | | | | | | 1.0× |`);
+      print(
+        `| ${w.name} | DuckDB native | ${native.ms.toFixed(0)} | ${grouped(rows / (native.ms / 1000))} | ${((100 * rows) / (native.ms / 1000) / rawRowsPerSecond).toFixed(0)} % | | | | | | | | 1.0× |`,
+      );
     }
     watches.pooled.stop();
     watches.fresh.stop();
     print('');
-    print(`peak RSS of the DuckDB process (this benchmark, DuckDB embedded, the input table included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    print(
+      `peak RSS of the DuckDB process (this benchmark, DuckDB embedded, the input table included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    );
     print('');
     for (const note of NOTES) print(note);
   } finally {
@@ -249,7 +307,11 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--write')) {
     const command = 'npm run bench:duckdb -- --write';
-    writeSection(join(ROOT, 'bench', 'RESULTS.md'), '## Through DuckDB', ['## Through DuckDB', '', `\`${command}\`, on:`, '', machine(), '', ...lines, ''].join('\n'));
+    writeSection(
+      join(ROOT, 'bench', 'RESULTS.md'),
+      '## Through DuckDB',
+      ['## Through DuckDB', '', `\`${command}\`, on:`, '', machine(), '', ...lines, ''].join('\n'),
+    );
     console.log('\nwrote the "## Through DuckDB" section of bench/RESULTS.md');
   }
 }

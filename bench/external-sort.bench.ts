@@ -95,9 +95,15 @@ async function rolesByPid(db: EmbeddedDuckDb): Promise<Map<number, Set<string>>>
   for (const { message } of rows) {
     const m = /^\{'event': ([\w.]+), 'info': \{(.*)\}\}$/s.exec(String(message));
     if (m === null) continue;
-    const info = Object.fromEntries(m[2].split(', ').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+    const info = Object.fromEntries(
+      m[2].split(', ').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+    );
     if (info.conn && info.worker_pid) pidOf.set(info.conn, Number(info.worker_pid));
-    const phase = { 'table_buffering.process': 'sink', 'table_buffering.combine': 'combine', 'table_buffering.finalize_init': 'finalize' }[m[1]];
+    const phase = {
+      'table_buffering.process': 'sink',
+      'table_buffering.combine': 'combine',
+      'table_buffering.finalize_init': 'finalize',
+    }[m[1]];
     if (phase && info.conn) phasesOf.set(info.conn, (phasesOf.get(info.conn) ?? new Set()).add(phase));
   }
   const out = new Map<number, Set<string>>();
@@ -125,7 +131,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-sort-'));
   const storagePath = join(dir, 'storage.db');
   const tag = randomBytes(6).toString('hex');
-  const location = toShellCommand(['env', `SILO_BENCH_TAG=${tag}`, 'SILO_STORAGE=sqlite', `SILO_SQLITE_PATH=${storagePath}`, `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`, process.execPath, worker]);
+  const location = toShellCommand([
+    'env',
+    `SILO_BENCH_TAG=${tag}`,
+    'SILO_STORAGE=sqlite',
+    `SILO_SQLITE_PATH=${storagePath}`,
+    `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`,
+    process.execPath,
+    worker,
+  ]);
   const lines: string[] = [];
   const print = (line: string) => {
     console.log(line);
@@ -141,7 +155,9 @@ async function main(): Promise<void> {
     await db.attach({ location, catalog: 'samples', alias: 'samples' });
     await db.run('CALL truncate_duckdb_logs()');
     const sql = `SELECT * FROM samples.external_sort((SELECT * FROM t), by := 'k', fan_in := ${fanIn})`;
-    print(`${grouped(rows)} rows (k int64 spread over ±5·10^11, v float64, s 20-byte utf8), DuckDB threads ${threads}, fan_in ${fanIn}, SQLite storage`);
+    print(
+      `${grouped(rows)} rows (k int64 spread over ±5·10^11, v float64, s 20-byte utf8), DuckDB threads ${threads}, fan_in ${fanIn}, SQLite storage`,
+    );
     print(`CREATE TABLE sorted AS ${sql}`);
     const watch = new WorkerWatch(tag);
     const started = performance.now();
@@ -161,8 +177,12 @@ async function main(): Promise<void> {
     const c = check.rows[0];
     const complete = c.n === c.expected_n && c.same_rows === true && c.same_keys === true;
     const sorted = c.out_of_order === 0n && c.starts_at_min === true;
-    print(`wall ${(ms / 1000).toFixed(1)} s, ${grouped(rows / (ms / 1000))} rows/s; SQLite file after the run ${storageMb.toFixed(0)} MB`);
-    print(`check: ${c.n} rows of ${c.expected_n}, ${c.out_of_order} out of order, row fingerprint ${c.same_rows ? 'equal' : 'DIFFERENT'}, key sum ${c.same_keys ? 'equal' : 'DIFFERENT'} -> ${sorted && complete ? 'sorted and complete' : 'FAILED'}`);
+    print(
+      `wall ${(ms / 1000).toFixed(1)} s, ${grouped(rows / (ms / 1000))} rows/s; SQLite file after the run ${storageMb.toFixed(0)} MB`,
+    );
+    print(
+      `check: ${c.n} rows of ${c.expected_n}, ${c.out_of_order} out of order, row fingerprint ${c.same_rows ? 'equal' : 'DIFFERENT'}, key sum ${c.same_keys ? 'equal' : 'DIFFERENT'} -> ${sorted && complete ? 'sorted and complete' : 'FAILED'}`,
+    );
     print('');
     print('| worker pid | phases | CPU s | peak RSS MB |');
     print('|---:|---|---:|---:|');
@@ -175,7 +195,9 @@ async function main(): Promise<void> {
       cpu += p.cpuS;
     }
     print('');
-    print(`worker CPU ${cpu.toFixed(1)} s in total (${((cpu * 1e6) / rows).toFixed(2)} µs per row); largest peak RSS ${peak.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB): ${peak < RSS_LIMIT_MB ? 'within' : 'OVER'}`);
+    print(
+      `worker CPU ${cpu.toFixed(1)} s in total (${((cpu * 1e6) / rows).toFixed(2)} µs per row); largest peak RSS ${peak.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB): ${peak < RSS_LIMIT_MB ? 'within' : 'OVER'}`,
+    );
     print('');
     for (const note of NOTES) print(note);
     failed = !(sorted && complete) || peak >= RSS_LIMIT_MB;
@@ -186,7 +208,11 @@ async function main(): Promise<void> {
   if (process.argv.includes('--write')) {
     const command = `npm run bench:external-sort -- --rows ${rows}${fanIn === 128 ? '' : ` --fan-in ${fanIn}`} --write`;
     const heading = '## External sort through DuckDB';
-    writeSection(join(ROOT, 'bench', 'RESULTS.md'), heading, [heading, '', `\`${command}\`, on:`, '', machine(), '', ...lines, ''].join('\n'));
+    writeSection(
+      join(ROOT, 'bench', 'RESULTS.md'),
+      heading,
+      [heading, '', `\`${command}\`, on:`, '', machine(), '', ...lines, ''].join('\n'),
+    );
     console.log(`\nwrote the "${heading}" section of bench/RESULTS.md`);
   }
   if (failed) process.exitCode = 1;

@@ -21,7 +21,8 @@ function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   if (at === -1) return fallback;
   const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} takes a whole number, got "${process.argv[at + 1]}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} takes a whole number, got "${process.argv[at + 1]}"`);
   return value;
 }
 
@@ -47,8 +48,12 @@ async function main(): Promise<void> {
   await target.close();
   const { answered, closed, timeout } = report.outcomes;
   const mode = process.argv.includes('--keep-open') ? 'connections kept open' : 'client EOF after each input';
-  console.log(`inputs:   ${report.inputs} (seed ${seed}, deadline ${deadlineMs} ms, ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`outcomes: answered ${answered}, closed ${closed}, timeouts ${timeout} (each timeout is served up to 3 times; ${report.retried} met the deadline on a retry)`);
+  console.log(
+    `inputs:   ${report.inputs} (seed ${seed}, deadline ${deadlineMs} ms, ${mode}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `outcomes: answered ${answered}, closed ${closed}, timeouts ${timeout} (each timeout is served up to 3 times; ${report.retried} met the deadline on a retry)`,
+  );
   console.log(`worst:    ${report.worstMs.toFixed(1)} ms to an answer or close (${report.worst})`);
   console.log(`worst decode CPU: ${report.worstCpuMs.toFixed(1)} ms (${report.worstCpu})`);
   console.log(`unserved fresh connections afterwards: ${report.unserved.length}`);

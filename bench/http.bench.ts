@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeFrames, field, MessageFramer, readIpcStream, schemaOf, wire } from '../src/arrow';
-import { decodeInitHeader, decodeUnaryResponse, encodeBindRequest, encodeContinuation, encodeRequest, sortBatches } from '../src/protocol';
+import {
+  decodeInitHeader,
+  decodeUnaryResponse,
+  encodeBindRequest,
+  encodeContinuation,
+  encodeRequest,
+  sortBatches,
+} from '../src/protocol';
 import { batchFromColumns, serializeBatch } from '../src/arrow/batch-utils';
 import { machine, writeSection } from './results-md';
 
@@ -28,13 +35,20 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /** POSTs an Arrow body; resolves with the response body (non-200 is an error). */
 function post(url: string, body: Uint8Array, gzipped = false): Promise<Buffer> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(body.length) };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/vnd.apache.arrow.stream',
+    'Content-Length': String(body.length),
+  };
   if (gzipped) headers['Content-Encoding'] = 'gzip';
   return new Promise((done, fail) => {
     const req = request(url, { method: 'POST', agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? done(Buffer.concat(chunks)) : fail(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? done(Buffer.concat(chunks))
+          : fail(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+      );
     });
     req.on('error', fail);
     req.end(body);
@@ -43,11 +57,14 @@ function post(url: string, body: Uint8Array, gzipped = false): Promise<Buffer> {
 
 /** Every IPC stream of a body, in order (a stream `/init` answer holds the header, then the output). */
 async function streams(body: Uint8Array): Promise<{ schema: Schema; batches: RecordBatch[] }[]> {
-  const framer = new MessageFramer((async function* () {
-    yield body;
-  })());
+  const framer = new MessageFramer(
+    (async function* () {
+      yield body;
+    })(),
+  );
   const out = [];
-  for (let frames = await framer.readStream(); frames !== null; frames = await framer.readStream()) out.push(decodeFrames([frames.schema, ...frames.messages]));
+  for (let frames = await framer.readStream(); frames !== null; frames = await framer.readStream())
+    out.push(decodeFrames([frames.schema, ...frames.messages]));
   return out;
 }
 
@@ -69,8 +86,19 @@ async function rate(concurrency: number, op: () => Promise<number>): Promise<num
 }
 
 async function startWorker(dir: string): Promise<{ url: string; stop: () => void }> {
-  const env = { ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(dir, 'bench.db'), SILO_SECRET_KEY: randomBytes(32).toString('hex'), SILO_SIGNING_KEY: randomBytes(32).toString('hex'), SILO_LOG_LEVEL: 'error' };
-  const child = spawn(process.execPath, ['-r', join(REPO, 'test/support/register-ts.js'), join(REPO, 'samples/conformance/main.ts'), '--http', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = {
+    ...process.env,
+    SILO_STORAGE: 'sqlite',
+    SILO_SQLITE_PATH: join(dir, 'bench.db'),
+    SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+    SILO_SIGNING_KEY: randomBytes(32).toString('hex'),
+    SILO_LOG_LEVEL: 'error',
+  };
+  const child = spawn(
+    process.execPath,
+    ['-r', join(REPO, 'test/support/register-ts.js'), join(REPO, 'samples/conformance/main.ts'), '--http', '0'],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((done, fail) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -90,37 +118,105 @@ async function main(): Promise<void> {
   try {
     const catalogs = encodeRequest('catalog_catalogs', {});
     const bindCall = { functionName: 'buffer_input', inputSchema: INPUT, schemaPath: ['main'] };
-    const bound = decodeUnaryResponse('bind', readIpcStream(await post(`${v2}/bind`, encodeRequest('bind', bindCall)))).result;
+    const bound = decodeUnaryResponse(
+      'bind',
+      readIpcStream(await post(`${v2}/bind`, encodeRequest('bind', bindCall))),
+    ).result;
     const init = { bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema };
-    const [header] = await streams(await post(`${v2}/init/init`, encodeRequest('init', { ...init, phase: 'TABLE_BUFFERING' })));
+    const [header] = await streams(
+      await post(`${v2}/init/init`, encodeRequest('init', { ...init, phase: 'TABLE_BUFFERING' })),
+    );
     const executionId = decodeInitHeader(header).result.executionId;
-    const chunk = batchFromColumns(INPUT, { x: Array.from({ length: ROWS }, (_, i) => BigInt(i)), name: Array.from({ length: ROWS }, (_, i) => `row-${i}`) });
-    const processRequest = encodeRequest('table_buffering_process', { functionName: 'buffer_input', executionId, inputBatch: serializeBatch(chunk), schemaPath: ['main'] });
+    const chunk = batchFromColumns(INPUT, {
+      x: Array.from({ length: ROWS }, (_, i) => BigInt(i)),
+      name: Array.from({ length: ROWS }, (_, i) => `row-${i}`),
+    });
+    const processRequest = encodeRequest('table_buffering_process', {
+      functionName: 'buffer_input',
+      executionId,
+      inputBatch: serializeBatch(chunk),
+      schemaPath: ['main'],
+    });
 
     // Warm up both processes' JIT (and the storage) before anything is measured.
-    await Promise.all([0, 1, 2, 3].map(async () => {
-      for (let i = 0; i < 300; i++) await post(`${v2}/${i % 2 ? 'catalog_catalogs' : 'table_buffering_process'}`, i % 2 ? catalogs : processRequest);
-    }));
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        for (let i = 0; i < 300; i++)
+          await post(
+            `${v2}/${i % 2 ? 'catalog_catalogs' : 'table_buffering_process'}`,
+            i % 2 ? catalogs : processRequest,
+          );
+      }),
+    );
     const results: [string, number][] = [];
     const measure = async (name: string, concurrency: number, op: () => Promise<number>) => {
       const value = await rate(concurrency, op);
       results.push([name, value]);
       console.log(`${name}: ${value.toLocaleString('en-US')}/s`);
     };
-    await measure('unary catalog_catalogs, 1 connection (requests/s)', 1, async () => (await post(`${v2}/catalog_catalogs`, catalogs), 1));
-    await measure('unary catalog_catalogs, 8 concurrent (requests/s)', 8, async () => (await post(`${v2}/catalog_catalogs`, catalogs), 1));
-    await measure(`table_buffering_process of ${ROWS} rows, 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, processRequest), 1));
-    await measure(`table_buffering_process of ${ROWS} rows, 8 concurrent (requests/s)`, 8, async () => (await post(`${v2}/table_buffering_process`, processRequest), 1));
+    await measure(
+      'unary catalog_catalogs, 1 connection (requests/s)',
+      1,
+      async () => (await post(`${v2}/catalog_catalogs`, catalogs), 1),
+    );
+    await measure(
+      'unary catalog_catalogs, 8 concurrent (requests/s)',
+      8,
+      async () => (await post(`${v2}/catalog_catalogs`, catalogs), 1),
+    );
+    await measure(
+      `table_buffering_process of ${ROWS} rows, 1 connection (requests/s)`,
+      1,
+      async () => (await post(`${v2}/table_buffering_process`, processRequest), 1),
+    );
+    await measure(
+      `table_buffering_process of ${ROWS} rows, 8 concurrent (requests/s)`,
+      8,
+      async () => (await post(`${v2}/table_buffering_process`, processRequest), 1),
+    );
     // A full DuckDB vector, plain and gzip-encoded as the client's compressRequests sends it (encoding included in the time).
-    const vector = batchFromColumns(INPUT, { x: Array.from({ length: 2048 }, (_, i) => BigInt(i)), name: Array.from({ length: 2048 }, (_, i) => `name-${i % 101}`) });
-    const vectorRequest = encodeRequest('table_buffering_process', { functionName: 'buffer_input', executionId, inputBatch: serializeBatch(vector), schemaPath: ['main'] });
+    const vector = batchFromColumns(INPUT, {
+      x: Array.from({ length: 2048 }, (_, i) => BigInt(i)),
+      name: Array.from({ length: 2048 }, (_, i) => `name-${i % 101}`),
+    });
+    const vectorRequest = encodeRequest('table_buffering_process', {
+      functionName: 'buffer_input',
+      executionId,
+      inputBatch: serializeBatch(vector),
+      schemaPath: ['main'],
+    });
     const packedBytes = gzipSync(vectorRequest, { level: 1 }).byteLength;
     const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-    await measure(`table_buffering_process of 2048 rows (${kb(vectorRequest.byteLength)}), 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, vectorRequest), 1));
-    await measure(`the same, gzip-encoded by the sender (${kb(packedBytes)}), 1 connection (requests/s)`, 1, async () => (await post(`${v2}/table_buffering_process`, gzipSync(vectorRequest, { level: 1 }), true), 1));
+    await measure(
+      `table_buffering_process of 2048 rows (${kb(vectorRequest.byteLength)}), 1 connection (requests/s)`,
+      1,
+      async () => (await post(`${v2}/table_buffering_process`, vectorRequest), 1),
+    );
+    await measure(
+      `the same, gzip-encoded by the sender (${kb(packedBytes)}), 1 connection (requests/s)`,
+      1,
+      async () => (await post(`${v2}/table_buffering_process`, gzipSync(vectorRequest, { level: 1 }), true), 1),
+    );
 
-    const [fid] = decodeUnaryResponse('table_buffering_combine', readIpcStream(await post(`${v2}/table_buffering_combine`, encodeRequest('table_buffering_combine', { functionName: 'buffer_input', executionId, stateIds: [new Uint8Array(0)] })))).result;
-    const finalizeInit = encodeRequest('init', { ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: fid });
+    const [fid] = decodeUnaryResponse(
+      'table_buffering_combine',
+      readIpcStream(
+        await post(
+          `${v2}/table_buffering_combine`,
+          encodeRequest('table_buffering_combine', {
+            functionName: 'buffer_input',
+            executionId,
+            stateIds: [new Uint8Array(0)],
+          }),
+        ),
+      ),
+    ).result;
+    const finalizeInit = encodeRequest('init', {
+      ...init,
+      phase: 'TABLE_BUFFERING_FINALIZE',
+      executionId,
+      finalizeStateId: fid,
+    });
     // A stream is sequential by nature: each turn needs the previous turn's token.
     const tokenSizes: number[] = [];
     const drain = async (): Promise<number> => {
@@ -131,7 +227,9 @@ async function main(): Promise<void> {
         const token = sortBatches(output.batches).stateToken;
         if (token === null || Date.now() > deadline) return turns;
         tokenSizes.push(token.streamState.length);
-        output = (await streams(await post(`${v2}/init/exchange`, encodeContinuation(token.streamState, token.callState))))[0];
+        output = (
+          await streams(await post(`${v2}/init/exchange`, encodeContinuation(token.streamState, token.callState)))
+        )[0];
         turns++;
       }
     };
@@ -140,7 +238,11 @@ async function main(): Promise<void> {
     const tokenBytes = Math.round(tokenSizes.reduce((a, b) => a + b, 0) / Math.max(1, tokenSizes.length));
     console.log(`state token: ${tokenBytes} base64 characters on average`);
 
-    const table = ['| workload | rate |', '|---|---:|', ...results.map(([name, value]) => `| ${name} | ${value.toLocaleString('en-US')} |`)].join('\n');
+    const table = [
+      '| workload | rate |',
+      '|---|---:|',
+      ...results.map(([name, value]) => `| ${name} | ${value.toLocaleString('en-US')} |`),
+    ].join('\n');
     if (process.argv.includes('--write')) {
       const path = join(__dirname, 'RESULTS.md');
       const section = [

@@ -16,7 +16,15 @@ export function machine(): string {
     }
   };
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return ['```', `$ nproc\n${run('nproc')}`, `$ free -h\n${run('free -h')}`, `$ node --version\n${process.version}`, `$ uptime\n${run('uptime')}`, `(${cpu})`, '```'].join('\n');
+  return [
+    '```',
+    `$ nproc\n${run('nproc')}`,
+    `$ free -h\n${run('free -h')}`,
+    `$ node --version\n${process.version}`,
+    `$ uptime\n${run('uptime')}`,
+    `(${cpu})`,
+    '```',
+  ].join('\n');
 }
 
 /**

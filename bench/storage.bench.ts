@@ -31,7 +31,13 @@ const VALUE = new Uint8Array(randomBytes(100));
 const ns = toBytes('bench');
 
 /** Runs one operation `count` times (per process) and times it. */
-async function runOp(storage: FunctionStorage, scope: StorageScope, op: Op, worker: number, count: number): Promise<Result> {
+async function runOp(
+  storage: FunctionStorage,
+  scope: StorageScope,
+  op: Op,
+  worker: number,
+  count: number,
+): Promise<Result> {
   const key = (i: number) => toBytes(`w${worker}-${i}`);
   const started = process.hrtime.bigint();
   let ops = 0;
@@ -99,7 +105,13 @@ interface Backend {
 function backends(): Backend[] {
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-'));
   const list: Backend[] = [
-    { name: 'memory', env: { SILO_STORAGE: 'memory' }, count: 50_000, multiProcess: false, cleanup: async () => undefined },
+    {
+      name: 'memory',
+      env: { SILO_STORAGE: 'memory' },
+      count: 50_000,
+      multiProcess: false,
+      cleanup: async () => undefined,
+    },
     {
       name: 'sqlite',
       env: { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(dir, 'bench.db') },
@@ -148,9 +160,13 @@ async function multiProcess(backend: Backend, processes: number): Promise<Map<Op
   const children: ChildProcessWithoutNullStreams[] = [];
   const readers: AsyncIterator<string>[] = [];
   for (let w = 0; w < processes; w++) {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, '--worker', String(w), scope, String(backend.count)], {
-      env: { ...process.env, ...backend.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, __filename, '--worker', String(w), scope, String(backend.count)],
+      {
+        env: { ...process.env, ...backend.env },
+      },
+    );
     child.stderr.pipe(process.stderr);
     children.push(child);
     readers.push(createInterface({ input: child.stdout })[Symbol.asyncIterator]());
@@ -191,7 +207,11 @@ async function main(): Promise<void> {
       await backend.cleanup();
     }
   }
-  const table = ['| backend | operation | 1 process, ops/s | 4 processes, ops/s (total) |', '|---|---|---:|---:|', ...rows].join('\n');
+  const table = [
+    '| backend | operation | 1 process, ops/s | 4 processes, ops/s (total) |',
+    '|---|---|---:|---:|',
+    ...rows,
+  ].join('\n');
   console.log(table);
 
   if (process.argv.includes('--write')) {

@@ -64,12 +64,19 @@ async function processCalls(conn: WorkerConnection, batches: readonly RecordBatc
   const attachOpaqueData = discovery.attach.attachOpaqueData;
   const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
   const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
-  const sink = await conn.openInit({ bindCall: bound.bindCall, outputSchema: bound.response.outputSchema, bindOpaqueData: bound.response.opaqueData, phase: 'TABLE_BUFFERING', executionId: null });
+  const sink = await conn.openInit({
+    bindCall: bound.bindCall,
+    outputSchema: bound.response.outputSchema,
+    bindOpaqueData: bound.response.opaqueData,
+    phase: 'TABLE_BUFFERING',
+    executionId: null,
+  });
   await sink.completeSinkInit(inputSchema);
   const executionId = sink.header.executionId;
   const pid = conn.pid!;
   const before = cpuOf(pid);
-  for (const batch of batches) await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null });
+  for (const batch of batches)
+    await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null });
   const used = cpuOf(pid) - before;
   await conn.call('table_buffering_destructor', { ...ref, executionId });
   return used;
@@ -107,11 +114,14 @@ async function micro(): Promise<void> {
     ['tracing + metrics, no-op exporter', () => new Observability({ tracing: true })],
   ];
   const costs = modes.map((): number[] => []);
-  for (let r = 0; r < 5; r++) for (let m = 0; m < modes.length; m++) costs[m].push(await instrumentationCost(modes[m][1](), n));
+  for (let r = 0; r < 5; r++)
+    for (let m = 0; m < modes.length; m++) costs[m].push(await instrumentationCost(modes[m][1](), n));
   const base = median(costs[0]);
   for (let m = 0; m < modes.length; m++) {
     const med = median(costs[m]);
-    console.log(`in-process, ${modes[m][0]}: ${med.toFixed(2)} µs CPU per call${m === 0 ? '' : ` (+${(med - base).toFixed(2)} µs of instrumentation)`}`);
+    console.log(
+      `in-process, ${modes[m][0]}: ${med.toFixed(2)} µs CPU per call${m === 0 ? '' : ` (+${(med - base).toFixed(2)} µs of instrumentation)`}`,
+    );
   }
 }
 
@@ -123,11 +133,20 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'silo-tracing-bench-'));
   const input = makeInput(rows);
   const batches: RecordBatch[] = [];
-  for (const b of input.batches) for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
-  console.log(`tracing overhead: ${batches.length} process calls of ${BATCH_ROWS} rows per rep, ${storage} storage, ${reps} reps, node ${process.version}`);
+  for (const b of input.batches)
+    for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
+  console.log(
+    `tracing overhead: ${batches.length} process calls of ${BATCH_ROWS} rows per rep, ${storage} storage, ${reps} reps, node ${process.version}`,
+  );
   const conns = MODES.map((mode, i) =>
     WorkerConnection.spawn([process.execPath, '-r', REGISTER_TS, ...mode.preload, WORKER], {
-      env: { ...process.env, SILO_STORAGE: storage, SILO_SQLITE_PATH: join(dir, `bench-${i}.db`), SILO_LOG_LEVEL: 'warn', ...mode.env },
+      env: {
+        ...process.env,
+        SILO_STORAGE: storage,
+        SILO_SQLITE_PATH: join(dir, `bench-${i}.db`),
+        SILO_LOG_LEVEL: 'warn',
+        ...mode.env,
+      },
     }),
   );
   const perCall: number[][] = MODES.map(() => []);
@@ -144,7 +163,9 @@ async function main(): Promise<void> {
   const base = median(perCall[0]);
   for (let m = 0; m < MODES.length; m++) {
     const med = median(perCall[m]);
-    console.log(`${MODES[m].name}: median ${med.toFixed(1)} µs worker CPU per process call (${m === 0 ? 'baseline' : `${(((med - base) / base) * 100).toFixed(1)} % over off`})`);
+    console.log(
+      `${MODES[m].name}: median ${med.toFixed(1)} µs worker CPU per process call (${m === 0 ? 'baseline' : `${(((med - base) / base) * 100).toFixed(1)} % over off`})`,
+    );
   }
   await Promise.all(conns.map((c) => c.close()));
   rmSync(dir, { recursive: true, force: true });

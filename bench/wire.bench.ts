@@ -61,12 +61,17 @@ async function baselines(options: Options, input: ReturnType<typeof makeInput>):
   const ipc = inputAsIpc(input, BATCH_ROWS);
   const rawMs: number[] = [];
   for (let rep = 0; rep < options.reps; rep++) rawMs.push(await pipeThroughMs(ipc));
-  console.log(`raw limit: ${(ipc.length / 1e6).toFixed(1)} MB through a pass-through child in ${withSpread(rawMs, 1)} ms`);
+  console.log(
+    `raw limit: ${(ipc.length / 1e6).toFixed(1)} MB through a pass-through child in ${withSpread(rawMs, 1)} ms`,
+  );
   const startUp = new Map<string, number[]>();
   for (const side of options.sides) {
     for (const workload of options.workloads) {
       const command = side.command(workload);
-      const label = `${side.label} (${command.slice(1).map((a) => a.split('/').slice(-2).join('/')).join(' ')})`;
+      const label = `${side.label} (${command
+        .slice(1)
+        .map((a) => a.split('/').slice(-2).join('/'))
+        .join(' ')})`;
       if (startUp.has(label)) continue;
       const times: number[] = [];
       for (let rep = 0; rep < options.reps; rep++) times.push(await startUpMs(command, side.env));
@@ -97,15 +102,23 @@ async function timeAll(options: Options, input: ReturnType<typeof makeInput>): P
         let outcome = await measuredRun(side, workload, input);
         // On a shared machine, a run during which others took a large share of the CPU
         // measures them as much as us: run it again, a bounded number of times.
-        for (let retry = 1; outcome.ok && outcome.othersCpuShare > options.maxOthers && retry <= DISTURBED_RETRIES; retry++) {
-          console.log(`rep ${rep + 1}/${options.reps} ${workload.id} ${side.label}: disturbed, running again: ${describeOutcome(outcome, options.rows)}`);
+        for (
+          let retry = 1;
+          outcome.ok && outcome.othersCpuShare > options.maxOthers && retry <= DISTURBED_RETRIES;
+          retry++
+        ) {
+          console.log(
+            `rep ${rep + 1}/${options.reps} ${workload.id} ${side.label}: disturbed, running again: ${describeOutcome(outcome, options.rows)}`,
+          );
           measured.repeated.set(keyOf(workload, side), (measured.repeated.get(keyOf(workload, side)) ?? 0) + 1);
           outcome = await measuredRun(side, workload, input);
         }
         const runs = measured.runs.get(keyOf(workload, side)) ?? [];
         runs.push(outcome);
         measured.runs.set(keyOf(workload, side), runs);
-        console.log(`rep ${rep + 1}/${options.reps} ${workload.id} ${side.label}: ${describeOutcome(outcome, options.rows)}`);
+        console.log(
+          `rep ${rep + 1}/${options.reps} ${workload.id} ${side.label}: ${describeOutcome(outcome, options.rows)}`,
+        );
         if (!outcome.ok) console.log(outcome.error);
       }
     }
@@ -137,12 +150,12 @@ async function runTimings(options: Options, root: string): Promise<void> {
     `Worker start-up, from spawn to the answer to its first request (\`catalog_catalogs\`), one process on an idle machine, median (min–max) ms: ` +
       `${[...startUp].map(([label, times]) => `${label} ${withSpread(times, 0)}`).join('; ')}.`,
     '',
-    'Latencies are measured in the client around each call, pooled over all repetitions; peak RSS is each process\'s VmHWM ' +
+    "Latencies are measured in the client around each call, pooled over all repetitions; peak RSS is each process's VmHWM " +
       'read just before the client closes it (highest sink process, highest finalize process; median over repetitions).',
     '',
     main,
     '',
-    'Where the wall time goes (client timings, median ms; start-up + discovery includes starting the worker processes; CPU is user + system time of all the run\'s worker processes, and of the client process; ' +
+    "Where the wall time goes (client timings, median ms; start-up + discovery includes starting the worker processes; CPU is user + system time of all the run's worker processes, and of the client process; " +
       '"others\' CPU" is what other processes on the machine used meanwhile, as a share of all cores — on a shared machine, runs with a high share are slower for reasons outside the benchmark):',
     '',
     phases,
@@ -150,7 +163,14 @@ async function runTimings(options: Options, root: string): Promise<void> {
     ...(failures.length > 0 ? ['', 'Failed runs:', '', ...failures] : []),
   ].join('\n');
   console.log(`\n${block}`);
-  saveDetails(root, { options: describeOptions(options), rawMs, ipcBytes, startUpMs: Object.fromEntries(startUp), runs: Object.fromEntries(measured.runs), repeated: Object.fromEntries(measured.repeated) });
+  saveDetails(root, {
+    options: describeOptions(options),
+    rawMs,
+    ipcBytes,
+    startUpMs: Object.fromEntries(startUp),
+    runs: Object.fromEntries(measured.runs),
+    repeated: Object.fromEntries(measured.repeated),
+  });
   if (options.write) {
     writeBlock(join(root, 'bench', 'RESULTS.md'), 'table', block);
     console.log('\nwrote the timing block of the "## Wire" section of bench/RESULTS.md');
@@ -179,7 +199,10 @@ async function runProfiles(options: Options, root: string): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'wire-profile-'));
       try {
         const clientProfile = join(dir, 'client.cpuprofile');
-        const outcome = await measuredRun(side, workload, input, { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir], clientProfile });
+        const outcome = await measuredRun(side, workload, input, {
+          nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+          clientProfile,
+        });
         console.log(`${workload.id} ${side.label} under --cpu-prof: ${describeOutcome(outcome, options.rows)}`);
         if (!outcome.ok) {
           console.log(outcome.error);
@@ -187,18 +210,31 @@ async function runProfiles(options: Options, root: string): Promise<void> {
           continue;
         }
         const files = profilesByPid(dir);
-        const pick = (pids: readonly number[]) => [...new Set(pids)].map((p) => files.get(p)).filter((f): f is string => f !== undefined);
+        const pick = (pids: readonly number[]) =>
+          [...new Set(pids)].map((p) => files.get(p)).filter((f): f is string => f !== undefined);
         const sink = summarizeProfiles(pick(outcome.pids.sink), root);
         const finalize = summarizeProfiles(pick(outcome.pids.finalize), root);
         parts.push(
           '',
           `#### ${workload.id} ${workload.title}, ${side.label} (${(outcome.wallMs / 1000).toFixed(2)} s wall; other processes used ${(outcome.othersCpuShare * 100).toFixed(0)} % of the machine meanwhile)`,
           '',
-          profileTable(`Sink processes (${outcome.pids.sink.length}, start-up, discovery, bind and combine included)`, sink, 15),
+          profileTable(
+            `Sink processes (${outcome.pids.sink.length}, start-up, discovery, bind and combine included)`,
+            sink,
+            15,
+          ),
           '',
-          profileTable(`Finalize process${outcome.pids.finalize.length === 1 ? '' : 'es'} (${outcome.pids.finalize.length}, destructor included)`, finalize, 8),
+          profileTable(
+            `Finalize process${outcome.pids.finalize.length === 1 ? '' : 'es'} (${outcome.pids.finalize.length}, destructor included)`,
+            finalize,
+            8,
+          ),
           '',
-          profileTable("Client (the harness process running Silo's runFunction; shares the 2 cores with the workers)", summarizeProfiles([clientProfile], root), 10),
+          profileTable(
+            "Client (the harness process running Silo's runFunction; shares the 2 cores with the workers)",
+            summarizeProfiles([clientProfile], root),
+            10,
+          ),
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -214,14 +250,22 @@ async function runProfiles(options: Options, root: string): Promise<void> {
 }
 
 function describeOptions(options: Options): Record<string, unknown> {
-  return { rows: options.rows, reps: options.reps, workloads: options.workloads.map((w) => w.id), sides: options.sides.map((s) => s.name) };
+  return {
+    rows: options.rows,
+    reps: options.reps,
+    workloads: options.workloads.map((w) => w.id),
+    sides: options.sides.map((s) => s.name),
+  };
 }
 
 function saveDetails(root: string, details: Record<string, unknown>): void {
   const dir = join(root, 'bench', 'out');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `wire-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(details, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2));
+  writeFileSync(
+    file,
+    JSON.stringify(details, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2),
+  );
   console.log(`details: ${file}`);
 }
 
@@ -230,7 +274,9 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), root);
   assertBuilt(root);
   const names: SideName[] = options.sides.map((s) => s.name);
-  console.log(`wire benchmark: ${grouped(options.rows)} rows, ${options.profile ? 'profile' : `${options.reps} reps`}, ${options.workloads.map((w) => w.id).join(' ')} on ${names.join(' + ')}`);
+  console.log(
+    `wire benchmark: ${grouped(options.rows)} rows, ${options.profile ? 'profile' : `${options.reps} reps`}, ${options.workloads.map((w) => w.id).join(' ')} on ${names.join(' + ')}`,
+  );
   await (options.profile ? runProfiles(options, root) : runTimings(options, root));
 }
 

@@ -18,13 +18,27 @@ import { SqliteStorage } from 'vgi-silo';
 import { EmbeddedDuckDb } from '../src/duckdb';
 import { toShellCommand } from '../src/cli/entry-command';
 
-const CITIES = ['Amsterdam', 'Berlin', 'Cairo', 'Denver', 'Edinburgh', 'Fukuoka', 'Geneva', 'Hanoi', 'Istanbul', 'Jakarta', 'Kyoto', 'Lima'];
+const CITIES = [
+  'Amsterdam',
+  'Berlin',
+  'Cairo',
+  'Denver',
+  'Edinburgh',
+  'Fukuoka',
+  'Geneva',
+  'Hanoi',
+  'Istanbul',
+  'Jakarta',
+  'Kyoto',
+  'Lima',
+];
 
 /** `node dist/samples/worker.js` when built; from sources, the repository's TypeScript loader. */
 function workerCommand(): string[] {
   if (__filename.endsWith('.js')) return [process.execPath, join(__dirname, 'worker.js')];
   const loader = resolve(__dirname, '..', 'test', 'support', 'register-ts.js');
-  if (!existsSync(loader)) throw new Error(`Cannot run the TypeScript worker without ${loader}; run the built job (npm start).`);
+  if (!existsSync(loader))
+    throw new Error(`Cannot run the TypeScript worker without ${loader}; run the built job (npm start).`);
   return [process.execPath, '-r', loader, join(__dirname, 'worker.ts')];
 }
 
@@ -70,7 +84,9 @@ async function whatRanWhere(db: EmbeddedDuckDb, functionName: string): Promise<s
     if (e.event === 'table_buffering.finalize_init') connections.finalize.add(conn);
   }
   // A connection's worker pid may be logged after its first event (a fresh spawn): resolve at the end.
-  const phases = Object.fromEntries(Object.entries(connections).map(([k, conns]) => [k, new Set([...conns].map((c) => pidOfConnection.get(c) ?? '?'))])) as Record<keyof typeof connections, Set<string>>;
+  const phases = Object.fromEntries(
+    Object.entries(connections).map(([k, conns]) => [k, new Set([...conns].map((c) => pidOfConnection.get(c) ?? '?'))]),
+  ) as Record<keyof typeof connections, Set<string>>;
   const list = (s: Set<string>) => `[${[...s].join(', ')}]`;
   return (
     `execution ${executionId ?? '?'}: ${processCalls} process calls on sink pids ${list(phases.sink)}, ` +
@@ -81,7 +97,8 @@ async function whatRanWhere(db: EmbeddedDuckDb, functionName: string): Promise<s
 /** Sums agree to a relative 1e-9: the sink threads add the same values in another order. */
 function assertClose(what: string, got: readonly number[], expected: readonly number[]): void {
   const off = got.findIndex((g, i) => Math.abs(g - expected[i]) > 1e-9 * Math.max(1, Math.abs(expected[i])));
-  if (got.length !== expected.length || off >= 0) throw new Error(`${what}: DuckDB through the worker returned ${got.join(', ')}, plain SQL ${expected.join(', ')}`);
+  if (got.length !== expected.length || off >= 0)
+    throw new Error(`${what}: DuckDB through the worker returned ${got.join(', ')}, plain SQL ${expected.join(', ')}`);
 }
 
 function assertSame(what: string, got: unknown, expected: unknown): void {
@@ -92,11 +109,16 @@ function assertSame(what: string, got: unknown, expected: unknown): void {
 
 async function main(): Promise<void> {
   const rows = Number(process.env.SILO_MAIN_ROWS ?? 200_000);
-  if (!Number.isInteger(rows) || rows < 100_000) throw new Error(`SILO_MAIN_ROWS must be a whole number of at least 100000, got ${process.env.SILO_MAIN_ROWS}.`);
+  if (!Number.isInteger(rows) || rows < 100_000)
+    throw new Error(`SILO_MAIN_ROWS must be a whole number of at least 100000, got ${process.env.SILO_MAIN_ROWS}.`);
   const dir = mkdtempSync(join(tmpdir(), 'silo-main-'));
   const storagePath = join(dir, 'storage.db');
   // DuckDB starts the workers with its own environment: every process shares one SQLite file and one sealing key.
-  Object.assign(process.env, { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: storagePath, SILO_SECRET_KEY: randomBytes(32).toString('hex') });
+  Object.assign(process.env, {
+    SILO_STORAGE: 'sqlite',
+    SILO_SQLITE_PATH: storagePath,
+    SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+  });
   const location = toShellCommand(workerCommand());
   const jobStarted = Date.now();
   const db = await EmbeddedDuckDb.open({ config: { threads: '4' } });
@@ -104,7 +126,9 @@ async function main(): Promise<void> {
     await db.run('SET enable_logging = true');
     await db.run(tripsSql(rows));
     const catalog = await db.attach({ location });
-    console.log(`DuckDB ${(await db.query('SELECT version() AS v')).rows[0].v} with the vgi extension (protocol 1.0.0) from npm, 4 threads`);
+    console.log(
+      `DuckDB ${(await db.query('SELECT version() AS v')).rows[0].v} with the vgi extension (protocol 1.0.0) from npm, 4 threads`,
+    );
     console.log(`input: ${rows} trips (trip_id, city, fare) in table trips`);
     console.log(`ATTACH ... (TYPE vgi, LOCATION '${location}') as ${catalog}; storage: SQLite at ${storagePath}`);
 
@@ -114,11 +138,24 @@ async function main(): Promise<void> {
     const sums = await db.query(sumsSql);
     const sumsMs = Date.now() - started;
     console.log(`\n${sumsSql}\n  -> ${sums.rows.length} groups in ${sumsMs} ms`);
-    for (const g of sums.rows) console.log(`  ${String(g.city).padEnd(10)} trips=${String(g.count).padStart(7)}  fares=${(g.sum as number).toFixed(2).padStart(14)}`);
+    for (const g of sums.rows)
+      console.log(
+        `  ${String(g.city).padEnd(10)} trips=${String(g.count).padStart(7)}  fares=${(g.sum as number).toFixed(2).padStart(14)}`,
+      );
     console.log(`  ${await whatRanWhere(db, 'per_key_sum')}`);
-    const plainSums = await db.query(`SELECT city, sum(fare) AS sum, count(*) AS count FROM trips GROUP BY city ORDER BY city`);
-    assertSame('per_key_sum groups', sums.rows.map((r) => [r.city, r.count]), plainSums.rows.map((r) => [r.city, r.count]));
-    assertClose('per_key_sum sums', sums.rows.map((r) => r.sum as number), plainSums.rows.map((r) => r.sum as number));
+    const plainSums = await db.query(
+      `SELECT city, sum(fare) AS sum, count(*) AS count FROM trips GROUP BY city ORDER BY city`,
+    );
+    assertSame(
+      'per_key_sum groups',
+      sums.rows.map((r) => [r.city, r.count]),
+      plainSums.rows.map((r) => [r.city, r.count]),
+    );
+    assertClose(
+      'per_key_sum sums',
+      sums.rows.map((r) => r.sum as number),
+      plainSums.rows.map((r) => r.sum as number),
+    );
     console.log('  = SELECT city, sum(fare), count(*) FROM trips GROUP BY city');
 
     const topSql = `SELECT trip_id, city, fare FROM ${catalog}.top_k(5, (SELECT * FROM trips), by := 'fare')`;
@@ -126,10 +163,17 @@ async function main(): Promise<void> {
     started = Date.now();
     const top = await db.query(topSql);
     console.log(`\n${topSql}\n  -> ${top.rows.length} rows in ${Date.now() - started} ms`);
-    for (const r of top.rows) console.log(`  trip ${String(r.trip_id).padStart(7)}  ${String(r.city).padEnd(10)} ${(r.fare as number).toFixed(2)}`);
+    for (const r of top.rows)
+      console.log(
+        `  trip ${String(r.trip_id).padStart(7)}  ${String(r.city).padEnd(10)} ${(r.fare as number).toFixed(2)}`,
+      );
     console.log(`  ${await whatRanWhere(db, 'top_k')}`);
     const plainTop = await db.query('SELECT fare FROM trips ORDER BY fare DESC LIMIT 5');
-    assertSame('top_k', top.rows.map((r) => r.fare), plainTop.rows.map((r) => r.fare));
+    assertSame(
+      'top_k',
+      top.rows.map((r) => r.fare),
+      plainTop.rows.map((r) => r.fare),
+    );
     console.log('  = SELECT * FROM trips ORDER BY fare DESC LIMIT 5 (fares)');
 
     // Which trip each city keeps depends on which sink thread stored it first: checked as "one real trip per city".
@@ -139,13 +183,20 @@ async function main(): Promise<void> {
     await db.run(`CREATE TEMP TABLE first_trips AS ${dedupSql}`);
     const firsts = await db.query('SELECT * FROM first_trips ORDER BY city');
     console.log(`\n${dedupSql}\n  -> ${firsts.rows.length} rows in ${Date.now() - started} ms`);
-    for (const r of firsts.rows.slice(0, 3)) console.log(`  ${String(r.city).padEnd(10)} trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`);
+    for (const r of firsts.rows.slice(0, 3))
+      console.log(
+        `  ${String(r.city).padEnd(10)} trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`,
+      );
     console.log(`  ${await whatRanWhere(db, 'dedup')}`);
     const dedupCheck = await db.query(
       'SELECT (SELECT count(DISTINCT city) FROM first_trips) AS cities, (SELECT count(*) FROM first_trips JOIN trips USING (trip_id, city, fare)) AS real_trips',
     );
     const plainCities = await db.query('SELECT count(DISTINCT city) AS cities FROM trips');
-    assertSame('dedup', [dedupCheck.rows[0].cities, dedupCheck.rows[0].real_trips, firsts.rows.length], [plainCities.rows[0].cities, plainCities.rows[0].cities, Number(plainCities.rows[0].cities)]);
+    assertSame(
+      'dedup',
+      [dedupCheck.rows[0].cities, dedupCheck.rows[0].real_trips, firsts.rows.length],
+      [plainCities.rows[0].cities, plainCities.rows[0].cities, Number(plainCities.rows[0].cities)],
+    );
     console.log('  = one trip of trips per city of SELECT DISTINCT city FROM trips');
 
     const sortSql = `SELECT trip_id, fare FROM ${catalog}.external_sort((SELECT * FROM trips WHERE trip_id % 4 = 0), by := 'fare DESC, trip_id')`;
@@ -153,10 +204,17 @@ async function main(): Promise<void> {
     started = Date.now();
     const sorted = await db.query(sortSql);
     console.log(`\n${sortSql}\n  -> ${sorted.rows.length} rows in ${Date.now() - started} ms`);
-    for (const r of sorted.rows.slice(0, 3)) console.log(`  trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`);
+    for (const r of sorted.rows.slice(0, 3))
+      console.log(`  trip ${String(r.trip_id).padStart(7)}  ${(r.fare as number).toFixed(2)}`);
     console.log(`  ${await whatRanWhere(db, 'external_sort')}`);
-    const plainSorted = await db.query('SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id');
-    assertSame('external_sort', sorted.rows.map((r) => r.trip_id), plainSorted.rows.map((r) => r.trip_id));
+    const plainSorted = await db.query(
+      'SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id',
+    );
+    assertSame(
+      'external_sort',
+      sorted.rows.map((r) => r.trip_id),
+      plainSorted.rows.map((r) => r.trip_id),
+    );
     console.log('  = SELECT trip_id, fare FROM trips WHERE trip_id % 4 = 0 ORDER BY fare DESC, trip_id');
   } finally {
     db.close();

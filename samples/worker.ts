@@ -23,7 +23,10 @@ import { ExternalSortModule } from './04-external-sort/external-sort.module';
 const SAMPLES_CATALOG = 'samples';
 
 async function main(): Promise<void> {
-  const worker = await bootstrapWorker({ catalog: SAMPLES_CATALOG, modules: [TopKModule, PerKeySumModule, DedupModule, ExternalSortModule] });
+  const worker = await bootstrapWorker({
+    catalog: SAMPLES_CATALOG,
+    modules: [TopKModule, PerKeySumModule, DedupModule, ExternalSortModule],
+  });
   await serveWorker(worker, process.argv.slice(2));
 }
 

@@ -26,7 +26,10 @@ const packages = lock.packages;
 /** Every published version of a package with its platform fields, or null when there is none. */
 function published(name) {
   try {
-    const out = execFileSync('npm', ['view', name, 'versions', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('npm', ['view', name, 'versions', '--json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const versions = JSON.parse(out);
     return Array.isArray(versions) ? versions : [versions];
   } catch {
@@ -58,7 +61,9 @@ for (const [path, entry] of Object.entries(packages)) {
     if (resolvedEntry(path, name)) continue;
     const versions = published(name);
     if (versions?.includes(version)) {
-      console.error(`${name}@${version} is published but missing from the lock file: run npm install --package-lock-only first.`);
+      console.error(
+        `${name}@${version} is published but missing from the lock file: run npm install --package-lock-only first.`,
+      );
       process.exitCode = 1;
       continue;
     }
@@ -75,13 +80,19 @@ for (const [path, entry] of Object.entries(packages)) {
     placeholder.optional = true;
     if (platform.os) placeholder.os = platform.os;
     packages[`node_modules/${name}`] = placeholder;
-    console.log(`recorded ${name}@${version} (unpublished) for ${[platform.os, platform.cpu, platform.libc].flat().filter(Boolean).join('/')}`);
+    console.log(
+      `recorded ${name}@${version} (unpublished) for ${[platform.os, platform.cpu, platform.libc].flat().filter(Boolean).join('/')}`,
+    );
     added++;
   }
 }
 
 if (added) {
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))));
+  lock.packages = Object.fromEntries(
+    Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))),
+  );
   writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 }
-console.log(added ? `${added} entries added to package-lock.json` : 'package-lock.json already lists every optional dependency');
+console.log(
+  added ? `${added} entries added to package-lock.json` : 'package-lock.json already lists every optional dependency',
+);

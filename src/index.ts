@@ -36,7 +36,13 @@ export {
   type BufferingFunctionClass,
 } from './decorators';
 export { type ValueTypeName, type ValueTypes, type JsTypeOf, VALUE_TYPE_NAMES } from './metadata';
-export { defineModule, InvalidArgumentsError, InvalidStateError, type SiloModule, type ModuleDefinition } from './registration';
+export {
+  defineModule,
+  InvalidArgumentsError,
+  InvalidStateError,
+  type SiloModule,
+  type ModuleDefinition,
+} from './registration';
 export {
   STORAGE,
   EXECUTION_STORAGE,
@@ -141,7 +147,16 @@ export {
   type FilterOp,
 } from './worker';
 export { serveWorker, type ServeWorkerOptions } from './transport/serve-worker';
-export { SiloError, DefinitionError, UserCodeError, isSiloError, ERROR_CODES, type DefinitionProblem, type SiloErrorCode, type ErrorCodeEntry } from './errors';
+export {
+  SiloError,
+  DefinitionError,
+  UserCodeError,
+  isSiloError,
+  ERROR_CODES,
+  type DefinitionProblem,
+  type SiloErrorCode,
+  type ErrorCodeEntry,
+} from './errors';
 export { TRACER, type SiloTracer, type SiloSpan, type ObservabilityOptions } from './observability';
 export { InconsistentBatchError, assertBatchConsistent } from './arrow/batch-guard';
 export {

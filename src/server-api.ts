@@ -9,7 +9,12 @@
 export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './server/request-handler';
 export { type Connection, PeerGoneError, streamConnection } from './server/connection';
 export { CatalogService, CATALOG_VERSION } from './server/catalog.service';
-export { toFunctionDescriptor, advertisesFilterPushdown, DEFAULT_MAX_WORKERS, DUCKDB_FILTER_PROFILE } from './server/function-descriptor.mapper';
+export {
+  toFunctionDescriptor,
+  advertisesFilterPushdown,
+  DEFAULT_MAX_WORKERS,
+  DUCKDB_FILTER_PROFILE,
+} from './server/function-descriptor.mapper';
 export { toBindCall, toBindResponse } from './server/bind-call.mapper';
 export { decodePushdownFilters, type DecodedFilters } from './server/pushdown-filters.decoder';
 export { createServerIdentity, siloVersion } from './server/server-identity';
@@ -20,11 +25,26 @@ export { FinalizeStream } from './worker/finalize-stream';
 export { FunctionRegistry } from './registration/function-registry';
 export type { FunctionDefinition } from './definition/function-definition';
 export { GarbageCollector, type GarbageCollectorOptions } from './providers/storage/garbage-collector';
-export { DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, DEFAULT_COLLECTED_TOMBSTONE_TTL_MS } from './providers/storage/function-storage';
+export {
+  DEFAULT_DESTROYED_TOMBSTONE_TTL_MS,
+  DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
+} from './providers/storage/function-storage';
 
 export { serveWorker, type ServeWorkerOptions } from './transport/serve-worker';
-export { channelLimitsFromEnv, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_READ_TIMEOUT_MS, type ChannelLimits } from './transport/channel-limits';
-export { parseTransportArgs, TransportArgumentError, TRANSPORT_USAGE, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PREFIX, type TransportOptions } from './transport/transport-args';
+export {
+  channelLimitsFromEnv,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_READ_TIMEOUT_MS,
+  type ChannelLimits,
+} from './transport/channel-limits';
+export {
+  parseTransportArgs,
+  TransportArgumentError,
+  TRANSPORT_USAGE,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PREFIX,
+  type TransportOptions,
+} from './transport/transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './transport/stdio.transport';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './transport/unix-socket.transport';
 export { listenHttp, type HttpListenOptions, type HttpWorkerServer } from './transport/http/http.transport';

@@ -12,7 +12,10 @@ export const VALUE_COLUMN = 'v';
 export const TEXT_COLUMN = 's';
 
 /** `key_sum`'s output: one row per key. */
-export const SUMS_SCHEMA = new Schema([new Field(KEY_COLUMN, new Int64(), false), new Field('sum', new Float64(), false)]);
+export const SUMS_SCHEMA = new Schema([
+  new Field(KEY_COLUMN, new Int64(), false),
+  new Field('sum', new Float64(), false),
+]);
 
 /**
  * Checks at bind that the input has the bench columns with the bench types, so a
@@ -60,7 +63,10 @@ export function columnsOf(batch: RecordBatch): BenchColumns {
 
 /** Only the key and value columns (what `key_sum` reads). */
 export function keysAndValuesOf(batch: RecordBatch): { keys: BigInt64Array; values: Float64Array } {
-  return { keys: child(batch, KEY_COLUMN).values as BigInt64Array, values: child(batch, VALUE_COLUMN).values as Float64Array };
+  return {
+    keys: child(batch, KEY_COLUMN).values as BigInt64Array,
+    values: child(batch, VALUE_COLUMN).values as Float64Array,
+  };
 }
 
 /** Builds a batch on exactly `schema` (the bound output schema, nullability kept) from bench columns. */
@@ -73,20 +79,35 @@ export function batchOfColumns(schema: Schema, columns: BenchColumns): RecordBat
       case VALUE_COLUMN:
         return makeData({ type: field.type, length, nullCount: 0, data: columns.values });
       case TEXT_COLUMN:
-        return makeData({ type: field.type, length, nullCount: 0, valueOffsets: columns.textOffsets, data: columns.textData });
+        return makeData({
+          type: field.type,
+          length,
+          nullCount: 0,
+          valueOffsets: columns.textOffsets,
+          data: columns.textData,
+        });
       default:
         throw new Error(`the output schema has a column "${field.name}" the bench does not produce`);
     }
   });
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: columns.length, nullCount: 0, children }));
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: columns.length, nullCount: 0, children }),
+  );
 }
 
 /** A `key_sum` batch (partials or output rows). */
 export function batchOfSums(sums: KeySums): RecordBatch {
   const [keyField, sumField] = SUMS_SCHEMA.fields;
   const length = sums.keys.length;
-  const children = [makeData({ type: keyField.type, length, nullCount: 0, data: sums.keys }), makeData({ type: sumField.type, length, nullCount: 0, data: sums.sums })];
-  return new RecordBatch(SUMS_SCHEMA, makeData({ type: new Struct(SUMS_SCHEMA.fields), length, nullCount: 0, children }));
+  const children = [
+    makeData({ type: keyField.type, length, nullCount: 0, data: sums.keys }),
+    makeData({ type: sumField.type, length, nullCount: 0, data: sums.sums }),
+  ];
+  return new RecordBatch(
+    SUMS_SCHEMA,
+    makeData({ type: new Struct(SUMS_SCHEMA.fields), length, nullCount: 0, children }),
+  );
 }
 
 /** The per-key sums held by a `key_sum` batch. */

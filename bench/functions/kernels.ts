@@ -37,7 +37,8 @@ export interface KeySums {
  */
 function exactKey(key: bigint): number {
   const n = Number(key);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`key ${key} does not fit a double exactly; the bench kernels only sum keys within ±2^53.`);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`key ${key} does not fit a double exactly; the bench kernels only sum keys within ±2^53.`);
   return n;
 }
 

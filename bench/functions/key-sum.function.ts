@@ -17,7 +17,15 @@ import {
   deserializeBatch,
   serializeBatch,
 } from 'vgi-silo';
-import { KEY_COLUMN, SUMS_SCHEMA, VALUE_COLUMN, assertBenchInput, batchOfSums, keysAndValuesOf, sumsOf } from './arrow-columns';
+import {
+  KEY_COLUMN,
+  SUMS_SCHEMA,
+  VALUE_COLUMN,
+  assertBenchInput,
+  batchOfSums,
+  keysAndValuesOf,
+  sumsOf,
+} from './arrow-columns';
 import { CHUNK_ROWS, PARTITIONS, mergeSums, partialSums, sliceSums, sortedSums } from './kernels';
 import { TableOnlyArgs } from './table-only.args';
 
@@ -61,7 +69,13 @@ export class KeySumFunction {
   async process(batch: RecordBatch, ctx: SinkContext): Promise<Uint8Array> {
     const { keys, values } = keysAndValuesOf(batch);
     const parts = partialSums(keys, values, PARTITIONS);
-    await Promise.all(parts.map((part, p) => (part.keys.length > 0 ? this.storage.append('partials', String(p), serializeBatch(batchOfSums(part))) : undefined)));
+    await Promise.all(
+      parts.map((part, p) =>
+        part.keys.length > 0
+          ? this.storage.append('partials', String(p), serializeBatch(batchOfSums(part)))
+          : undefined,
+      ),
+    );
     return ctx.executionId;
   }
 
@@ -76,11 +90,16 @@ export class KeySumFunction {
     const partition = bytesToText(ctx.finalizeStateId);
     if (!state.staged) {
       const totals = new Map<number, number>();
-      for await (const entry of this.storage.logEntries('partials', partition)) mergeSums(totals, sumsOf(deserializeBatch(entry.value)));
+      for await (const entry of this.storage.logEntries('partials', partition))
+        mergeSums(totals, sumsOf(deserializeBatch(entry.value)));
       const result = sortedSums(totals);
       // Staged in storage, not kept in this process: the next tick may run elsewhere (HTTP).
       for (let at = 0; at < result.keys.length; at += CHUNK_ROWS) {
-        await this.storage.append('result', partition, serializeBatch(batchOfSums(sliceSums(result, at, Math.min(result.keys.length, at + CHUNK_ROWS)))));
+        await this.storage.append(
+          'result',
+          partition,
+          serializeBatch(batchOfSums(sliceSums(result, at, Math.min(result.keys.length, at + CHUNK_ROWS)))),
+        );
       }
       state.staged = true;
     }

@@ -62,7 +62,8 @@ export class SortByKeyFunction {
   @Combine()
   async combine(_stateIds: Uint8Array[], ctx: SinkContext): Promise<Uint8Array[]> {
     const parts: BenchColumns[] = [];
-    for await (const entry of this.storage.logEntries('input', '')) parts.push(columnsOf(deserializeBatch(entry.value)));
+    for await (const entry of this.storage.logEntries('input', ''))
+      parts.push(columnsOf(deserializeBatch(entry.value)));
     const all = partedColumns(parts);
     const order = sortOrder(all.keys);
     for (let at = 0; at < all.length; at += CHUNK_ROWS) {

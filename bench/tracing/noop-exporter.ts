@@ -4,7 +4,20 @@
  * and whose exporter drops them — tracing fully on, minus the export.
  */
 import { randomBytes } from 'node:crypto';
-import { type Attributes, type AttributeValue, type Context, context, type Span, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  context,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type SpanStatus,
+  type TimeInput,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 
 let exported = 0;
 
@@ -65,7 +78,11 @@ class RecordingSpan implements Span {
 const tracer: Tracer = {
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
     const parent = trace.getSpanContext(ctx);
-    const spanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED };
+    const spanContext = {
+      traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      traceFlags: TraceFlags.SAMPLED,
+    };
     return new RecordingSpan(name, spanContext, parent?.spanId, options.startTime ?? Date.now(), options.attributes);
   },
   startActiveSpan(name: string, ...rest: unknown[]): never {

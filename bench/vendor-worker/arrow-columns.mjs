@@ -9,7 +9,10 @@ export const VALUE_COLUMN = 'v';
 export const TEXT_COLUMN = 's';
 
 /** `key_sum`'s output: one row per key. */
-export const SUMS_SCHEMA = new Schema([new Field(KEY_COLUMN, new Int64(), false), new Field('sum', new Float64(), false)]);
+export const SUMS_SCHEMA = new Schema([
+  new Field(KEY_COLUMN, new Int64(), false),
+  new Field('sum', new Float64(), false),
+]);
 
 function child(batch, name) {
   const index = batch.schema.fields.findIndex((f) => f.name === name);
@@ -25,7 +28,9 @@ function child(batch, name) {
 export function assertBenchInput(schema, functionName, needed) {
   for (const name of needed) {
     if (!schema.fields.some((f) => f.name === name)) {
-      throw new Error(`${functionName}: the input needs columns k BIGINT, v DOUBLE, s VARCHAR (got ${schema.fields.map((f) => f.name).join(', ')}).`);
+      throw new Error(
+        `${functionName}: the input needs columns k BIGINT, v DOUBLE, s VARCHAR (got ${schema.fields.map((f) => f.name).join(', ')}).`,
+      );
     }
   }
 }
@@ -51,7 +56,14 @@ export function batchOfColumns(schema, columns) {
   const children = schema.fields.map((field) => {
     if (field.name === KEY_COLUMN) return makeData({ type: field.type, length, nullCount: 0, data: columns.keys });
     if (field.name === VALUE_COLUMN) return makeData({ type: field.type, length, nullCount: 0, data: columns.values });
-    if (field.name === TEXT_COLUMN) return makeData({ type: field.type, length, nullCount: 0, valueOffsets: columns.textOffsets, data: columns.textData });
+    if (field.name === TEXT_COLUMN)
+      return makeData({
+        type: field.type,
+        length,
+        nullCount: 0,
+        valueOffsets: columns.textOffsets,
+        data: columns.textData,
+      });
     throw new Error(`the output schema has a column "${field.name}" the bench does not produce`);
   });
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
@@ -60,8 +72,14 @@ export function batchOfColumns(schema, columns) {
 export function batchOfSums(sums) {
   const [keyField, sumField] = SUMS_SCHEMA.fields;
   const length = sums.keys.length;
-  const children = [makeData({ type: keyField.type, length, nullCount: 0, data: sums.keys }), makeData({ type: sumField.type, length, nullCount: 0, data: sums.sums })];
-  return new RecordBatch(SUMS_SCHEMA, makeData({ type: new Struct(SUMS_SCHEMA.fields), length, nullCount: 0, children }));
+  const children = [
+    makeData({ type: keyField.type, length, nullCount: 0, data: sums.keys }),
+    makeData({ type: sumField.type, length, nullCount: 0, data: sums.sums }),
+  ];
+  return new RecordBatch(
+    SUMS_SCHEMA,
+    makeData({ type: new Struct(SUMS_SCHEMA.fields), length, nullCount: 0, children }),
+  );
 }
 
 export function sumsOf(batch) {

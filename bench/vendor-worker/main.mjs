@@ -11,11 +11,32 @@
 // default storage (bun:sqlite) does not, hence setStorage() with better-sqlite3.
 import { createRequire } from 'node:module';
 import { Worker, defineTableBufferingFunction, deserializeBatch, serializeBatch, setStorage } from '@query-farm/vgi';
-import { KEY_COLUMN, SUMS_SCHEMA, TEXT_COLUMN, VALUE_COLUMN, assertBenchInput, batchOfColumns, batchOfSums, columnsOf, keysAndValuesOf, sumsOf } from './arrow-columns.mjs';
+import {
+  KEY_COLUMN,
+  SUMS_SCHEMA,
+  TEXT_COLUMN,
+  VALUE_COLUMN,
+  assertBenchInput,
+  batchOfColumns,
+  batchOfSums,
+  columnsOf,
+  keysAndValuesOf,
+  sumsOf,
+} from './arrow-columns.mjs';
 import { BetterSqliteFunctionStorage } from './sqlite-storage.mjs';
 
 const require = createRequire(import.meta.url);
-const { CHUNK_ROWS, PARTITIONS, gatherRows, mergeSums, partedColumns, partialSums, sliceSums, sortOrder, sortedSums } = require('../../dist/bench/functions/kernels.js');
+const {
+  CHUNK_ROWS,
+  PARTITIONS,
+  gatherRows,
+  mergeSums,
+  partedColumns,
+  partialSums,
+  sliceSums,
+  sortOrder,
+  sortedSums,
+} = require('../../dist/bench/functions/kernels.js');
 
 const path = process.env.VENDOR_SQLITE_PATH;
 if (!path) {
@@ -75,7 +96,13 @@ const keySum = defineTableBufferingFunction({
   process: async (batch, params) => {
     const { keys, values } = keysAndValuesOf(batch);
     const parts = partialSums(keys, values, PARTITIONS);
-    await Promise.all(parts.map((part, p) => (part.keys.length > 0 ? params.storage.stateAppend(NS_PARTIALS, text(String(p)), serializeBatch(batchOfSums(part))) : undefined)));
+    await Promise.all(
+      parts.map((part, p) =>
+        part.keys.length > 0
+          ? params.storage.stateAppend(NS_PARTIALS, text(String(p)), serializeBatch(batchOfSums(part)))
+          : undefined,
+      ),
+    );
     return params.executionId;
   },
   combine: () => Array.from({ length: PARTITIONS }, (_, p) => text(String(p))),
@@ -83,10 +110,15 @@ const keySum = defineTableBufferingFunction({
   finalize: async (params, fid, state, out) => {
     if (!state.staged) {
       const totals = new Map();
-      for await (const [, value] of logEntries(params.storage, NS_PARTIALS, fid)) mergeSums(totals, sumsOf(deserializeBatch(value)));
+      for await (const [, value] of logEntries(params.storage, NS_PARTIALS, fid))
+        mergeSums(totals, sumsOf(deserializeBatch(value)));
       const result = sortedSums(totals);
       for (let at = 0; at < result.keys.length; at += CHUNK_ROWS) {
-        await params.storage.stateAppend(NS_RESULT, fid, serializeBatch(batchOfSums(sliceSums(result, at, Math.min(result.keys.length, at + CHUNK_ROWS)))));
+        await params.storage.stateAppend(
+          NS_RESULT,
+          fid,
+          serializeBatch(batchOfSums(sliceSums(result, at, Math.min(result.keys.length, at + CHUNK_ROWS)))),
+        );
       }
       state.staged = true;
     }
@@ -108,7 +140,8 @@ const sortByKey = defineTableBufferingFunction({
   },
   combine: async (_stateIds, params) => {
     const parts = [];
-    for await (const [, value] of logEntries(params.storage, NS_INPUT, EMPTY)) parts.push(columnsOf(deserializeBatch(value)));
+    for await (const [, value] of logEntries(params.storage, NS_INPUT, EMPTY))
+      parts.push(columnsOf(deserializeBatch(value)));
     const all = partedColumns(parts);
     const order = sortOrder(all.keys);
     for (let at = 0; at < all.length; at += CHUNK_ROWS) {
@@ -121,4 +154,6 @@ const sortByKey = defineTableBufferingFunction({
   finalize: (params, _fid, state, out) => drainOne(params.storage, NS_SORTED, EMPTY, state, out),
 });
 
-new Worker({ catalog: { name: 'bench', schemas: [{ name: 'main', functions: [bufferInput, keySum, sortByKey] }] } }).run();
+new Worker({
+  catalog: { name: 'bench', schemas: [{ name: 'main', functions: [bufferInput, keySum, sortByKey] }] },
+}).run();

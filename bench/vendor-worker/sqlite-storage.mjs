@@ -42,13 +42,17 @@ export class BetterSqliteFunctionStorage {
       get: p('SELECT value FROM function_state WHERE scope_id = ? AND ns = ? AND key = ?'),
       put: p('INSERT OR REPLACE INTO function_state (scope_id, ns, key, value) VALUES (?, ?, ?, ?)'),
       append: p('INSERT INTO function_state_log (scope_id, ns, key, value) VALUES (?, ?, ?, ?)'),
-      scan: p('SELECT id, value FROM function_state_log WHERE scope_id = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?'),
+      scan: p(
+        'SELECT id, value FROM function_state_log WHERE scope_id = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?',
+      ),
       clearState: p('DELETE FROM function_state WHERE scope_id = ?'),
       clearLog: p('DELETE FROM function_state_log WHERE scope_id = ?'),
       collect: p('DELETE FROM function_state WHERE scope_id = ? AND ns = ? RETURNING value'),
       workerScan: p('SELECT key, value FROM function_state WHERE scope_id = ? AND ns = ?'),
       push: p('INSERT INTO work_queue (execution_id, work_item) VALUES (?, ?)'),
-      pop: p('DELETE FROM work_queue WHERE id = (SELECT id FROM work_queue WHERE execution_id = ? ORDER BY id LIMIT 1) RETURNING work_item'),
+      pop: p(
+        'DELETE FROM work_queue WHERE id = (SELECT id FROM work_queue WHERE execution_id = ? ORDER BY id LIMIT 1) RETURNING work_item',
+      ),
       clearQueue: p('DELETE FROM work_queue WHERE execution_id = ?'),
     };
     this.pushAll = this.db.transaction((executionId, items) => {

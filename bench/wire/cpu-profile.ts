@@ -68,7 +68,8 @@ function componentOf(script: string, functionName: string): string {
   if (script === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (script.startsWith('node:')) return 'node: internals';
   const parts = script.split('/');
-  if (parts[0] === 'src' || parts[0] === 'samples' || parts[0] === 'bench') return parts.slice(0, Math.min(parts.length - 1, 3)).join('/') || parts[0];
+  if (parts[0] === 'src' || parts[0] === 'samples' || parts[0] === 'bench')
+    return parts.slice(0, Math.min(parts.length - 1, 3)).join('/') || parts[0];
   if (parts[0].startsWith('@')) return `${parts[0]}/${parts[1]}`;
   return parts[0];
 }
@@ -96,7 +97,9 @@ class FrameNamer {
     let map = this.maps.get(frame.url);
     if (map === undefined) {
       const file = `${fileURLToPath(frame.url)}.map`;
-      map = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : null;
+      map = existsSync(file)
+        ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0])
+        : null;
       this.maps.set(frame.url, map);
     }
     const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalLine?: number } | undefined;
@@ -165,5 +168,12 @@ export function summarizeProfiles(files: readonly string[], repoRoot: string): P
       components.set(component, (components.get(component) ?? 0) + ms);
     }
   }
-  return { totalMs, idleMs, busyMs: totalMs - idleMs, loadingMs, functions: sorted(functions), components: sorted(components) };
+  return {
+    totalMs,
+    idleMs,
+    busyMs: totalMs - idleMs,
+    loadingMs,
+    functions: sorted(functions),
+    components: sorted(components),
+  };
 }

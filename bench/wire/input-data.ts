@@ -2,7 +2,18 @@
  * The benchmark input: N rows of `k BIGINT, v DOUBLE, s VARCHAR` (about 20 bytes of
  * text), generated from a fixed seed so every run and both sides see the same bytes.
  */
-import { Field, Float64, Int64, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Table, Utf8, makeData } from 'apache-arrow';
+import {
+  Field,
+  Float64,
+  Int64,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+} from 'apache-arrow';
 
 /** Distinct keys of `k` (fewer when N is smaller). */
 export const DISTINCT_KEYS = 100_000;
@@ -56,13 +67,19 @@ export function makeInput(rows: number, seed = 20261124): Table {
     for (let c = 11; c < TEXT_BYTES; c++) textData[at + c] = LETTERS[Math.floor(random() * 26)];
   }
   textOffsets[rows] = rows * TEXT_BYTES;
-  const schema = new Schema([new Field('k', new Int64(), true), new Field('v', new Float64(), true), new Field('s', new Utf8(), true)]);
+  const schema = new Schema([
+    new Field('k', new Int64(), true),
+    new Field('v', new Float64(), true),
+    new Field('s', new Utf8(), true),
+  ]);
   const children = [
     makeData({ type: new Int64(), length: rows, nullCount: 0, data: keys }),
     makeData({ type: new Float64(), length: rows, nullCount: 0, data: values }),
     makeData({ type: new Utf8(), length: rows, nullCount: 0, valueOffsets: textOffsets, data: textData }),
   ];
-  return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))]);
+  return new Table([
+    new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children })),
+  ]);
 }
 
 /**
@@ -73,7 +90,8 @@ export function inputAsIpc(input: Table, batchRows: number): Uint8Array {
   const writer = new RecordBatchStreamWriter();
   writer.reset(undefined, input.schema);
   for (const batch of input.batches) {
-    for (let at = 0; at < batch.numRows; at += batchRows) writer.write(batch.slice(at, Math.min(batch.numRows, at + batchRows)));
+    for (let at = 0; at < batch.numRows; at += batchRows)
+      writer.write(batch.slice(at, Math.min(batch.numRows, at + batchRows)));
   }
   writer.finish();
   return writer.toUint8Array(true);

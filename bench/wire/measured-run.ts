@@ -34,7 +34,12 @@ export type RunOutcome =
        */
       readonly othersCpuShare: number;
       /** Every worker process the client closed, with its role (`spare`: started ahead for a finalize stream, never used). */
-      readonly processes: readonly { pid: number; role: 'sink' | 'finalize' | 'spare'; peakRssKb: number; cpuMs: number }[];
+      readonly processes: readonly {
+        pid: number;
+        role: 'sink' | 'finalize' | 'spare';
+        peakRssKb: number;
+        cpuMs: number;
+      }[];
       readonly pids: RunFunctionResult['pids'];
     }
   | { readonly ok: false; readonly error: string };
@@ -53,7 +58,12 @@ const STDERR_KEEP = 4000;
  * Runs `workload` once on `side`'s workers and checks the output. Never throws: a
  * failure is returned with its reason and the workers' last stderr, so the other runs go on.
  */
-export async function measuredRun(side: Side, workload: Workload, input: Table, options: RunOptions = {}): Promise<RunOutcome> {
+export async function measuredRun(
+  side: Side,
+  workload: Workload,
+  input: Table,
+  options: RunOptions = {},
+): Promise<RunOutcome> {
   const dir = mkdtempSync(join(tmpdir(), `wire-${side.name}-`));
   let stderr = '';
   try {
@@ -62,25 +72,30 @@ export async function measuredRun(side: Side, workload: Workload, input: Table, 
     const cpuBefore = process.cpuUsage();
     const machineBefore = machineBusyMs();
     const clientProfile = options.clientProfile;
-    const run = (body: () => Promise<RunFunctionResult>) => (clientProfile === undefined ? body() : profileSelf(clientProfile, body));
+    const run = (body: () => Promise<RunFunctionResult>) =>
+      clientProfile === undefined ? body() : profileSelf(clientProfile, body);
     const { result, timings } = await measureCalls(() =>
-      run(() => runFunction({
-        command: [node, ...(options.nodeFlags ?? []), ...script],
-        env: side.env(join(dir, 'run.db')),
-        function: workload.function,
-        input,
-        sinkWorkers: SINK_WORKERS,
-        onStderr: (pid, chunk) => (stderr = `${stderr}[${pid ?? '?'}] ${chunk}`.slice(-STDERR_KEEP)),
-      })),
+      run(() =>
+        runFunction({
+          command: [node, ...(options.nodeFlags ?? []), ...script],
+          env: side.env(join(dir, 'run.db')),
+          function: workload.function,
+          input,
+          sinkWorkers: SINK_WORKERS,
+          onStderr: (pid, chunk) => (stderr = `${stderr}[${pid ?? '?'}] ${chunk}`.slice(-STDERR_KEEP)),
+        }),
+      ),
     );
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const machineAfter = machineBusyMs();
     workload.verify(input, result.output);
-    const peak = (pids: readonly (number | null)[]) => Math.max(0, ...pids.map((p) => (p === null ? 0 : (timings.processes.get(p)?.peakRssKb ?? 0))));
+    const peak = (pids: readonly (number | null)[]) =>
+      Math.max(0, ...pids.map((p) => (p === null ? 0 : (timings.processes.get(p)?.peakRssKb ?? 0))));
     const workerCpuMs = [...timings.processes.values()].reduce((sum, p) => sum + p.cpuMs, 0);
     const clientCpuMs = (cpu.user + cpu.system) / 1000;
-    const othersMs = machineBefore === null || machineAfter === null ? 0 : machineAfter - machineBefore - workerCpuMs - clientCpuMs;
+    const othersMs =
+      machineBefore === null || machineAfter === null ? 0 : machineAfter - machineBefore - workerCpuMs - clientCpuMs;
     return {
       ok: true,
       wallMs,
@@ -101,7 +116,10 @@ export async function measuredRun(side: Side, workload: Workload, input: Table, 
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: stderr.trim() === '' ? message : `${message}\n--- worker stderr (tail) ---\n${stderr.trim()}` };
+    return {
+      ok: false,
+      error: stderr.trim() === '' ? message : `${message}\n--- worker stderr (tail) ---\n${stderr.trim()}`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

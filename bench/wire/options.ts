@@ -29,7 +29,8 @@ export function parseOptions(argv: readonly string[], root: string): Options {
     if (raw === undefined) return all;
     const wanted = raw.split(',').map((s) => s.trim());
     const unknown = wanted.filter((w) => !all.some((t) => name(t) === w));
-    if (unknown.length > 0) throw new Error(`${flag}: unknown ${unknown.join(', ')} (choose from ${all.map(name).join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(`${flag}: unknown ${unknown.join(', ')} (choose from ${all.map(name).join(', ')})`);
     return all.filter((t) => wanted.includes(name(t)));
   };
   const profile = argv.includes('--profile');
@@ -37,7 +38,11 @@ export function parseOptions(argv: readonly string[], root: string): Options {
   return {
     rows: positive('--rows', 1_000_000),
     reps: positive('--reps', 3),
-    workloads: list('--workloads', profile && value('--workloads') === undefined ? WORKLOADS.filter((w) => w.id === 'W1') : WORKLOADS, (w) => w.id),
+    workloads: list(
+      '--workloads',
+      profile && value('--workloads') === undefined ? WORKLOADS.filter((w) => w.id === 'W1') : WORKLOADS,
+      (w) => w.id,
+    ),
     sides: list('--sides', allSides, (s) => s.name),
     profile,
     write: argv.includes('--write'),
@@ -49,7 +54,10 @@ export function parseOptions(argv: readonly string[], root: string): Options {
 export function commandLine(options: Options): string {
   const flags = [`--rows ${options.rows}`];
   if (!options.profile) flags.push(`--reps ${options.reps}`);
-  if (options.workloads.length !== WORKLOADS.length && !(options.profile && options.workloads.length === 1 && options.workloads[0].id === 'W1')) {
+  if (
+    options.workloads.length !== WORKLOADS.length &&
+    !(options.profile && options.workloads.length === 1 && options.workloads[0].id === 'W1')
+  ) {
     flags.push(`--workloads ${options.workloads.map((w) => w.id).join(',')}`);
   }
   if (options.sides.length !== 2) flags.push(`--sides ${options.sides.map((s) => s.name).join(',')}`);

@@ -46,7 +46,8 @@ export async function pipeThroughMs(bytes: Uint8Array): Promise<number> {
   expected = bytes.length;
   arrived = new Promise<void>((resolve) => (done = resolve));
   const started = performance.now();
-  for (let at = 0; at < bytes.length; at += WRITE_CHUNK) await write(bytes.subarray(at, Math.min(bytes.length, at + WRITE_CHUNK)));
+  for (let at = 0; at < bytes.length; at += WRITE_CHUNK)
+    await write(bytes.subarray(at, Math.min(bytes.length, at + WRITE_CHUNK)));
   await arrived;
   const ms = performance.now() - started;
   input.end();

@@ -29,13 +29,17 @@ export function describeOutcome(outcome: RunOutcome, rows: number): string {
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 const ms = (n: number) => (Number.isNaN(n) ? 'n/a' : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
-export function tables(options: Options, measured: Measured, rawRowsPerSec: number): { main: string; phases: string; failures: string[]; notes: string[] } {
+export function tables(
+  options: Options,
+  measured: Measured,
+  rawRowsPerSec: number,
+): { main: string; phases: string; failures: string[]; notes: string[] } {
   const main = [
     '| workload | side | rows/s (median) | wall s, median (min–max) | process call ms p50 / p95 | finalize tick ms p50 / p95 | peak RSS MB: sink / finalize | × raw limit |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const phases = [
-    '| workload | side | start-up + discovery | bind | sink | combine | finalize | destructor | close workers | CPU ms: workers / client | others\' CPU |',
+    "| workload | side | start-up + discovery | bind | sink | combine | finalize | destructor | close workers | CPU ms: workers / client | others' CPU |",
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const failures: string[] = [];
@@ -44,7 +48,8 @@ export function tables(options: Options, measured: Measured, rawRowsPerSec: numb
     for (const side of options.sides) {
       const runs = measured.runs.get(keyOf(workload, side)) ?? [];
       const ok = runs.filter((r): r is Extract<RunOutcome, { ok: true }> => r.ok);
-      for (const r of runs) if (!r.ok) failures.push(`- **${workload.id} ${side.label}** failed: ${r.error.split('\n').join('\n  ')}`);
+      for (const r of runs)
+        if (!r.ok) failures.push(`- **${workload.id} ${side.label}** failed: ${r.error.split('\n').join('\n  ')}`);
       const label = `${workload.id} ${workload.title}`;
       if (ok.length === 0) {
         main.push(`| ${label} | ${side.label} | failed (${runs.length}/${runs.length} runs) | | | | | |`);
@@ -55,9 +60,15 @@ export function tables(options: Options, measured: Measured, rawRowsPerSec: numb
       const ticks = ok.flatMap((r) => r.tickMs);
       const failed = ok.length < runs.length ? ` (${runs.length - ok.length} of ${runs.length} runs failed)` : '';
       const repeated = measured.repeated.get(keyOf(workload, side)) ?? 0;
-      if (repeated > 0) notes.push(`${workload.id} ${side.label}: ${repeated} run(s) repeated because other processes used more than ${Math.round(options.maxOthers * 100)} % of the machine.`);
+      if (repeated > 0)
+        notes.push(
+          `${workload.id} ${side.label}: ${repeated} run(s) repeated because other processes used more than ${Math.round(options.maxOthers * 100)} % of the machine.`,
+        );
       main.push(
-        `| ${label} | ${side.label}${failed} | ${grouped(rowsPerSec)} | ${withSpread(ok.map((r) => r.wallMs / 1000), 2)} | ` +
+        `| ${label} | ${side.label}${failed} | ${grouped(rowsPerSec)} | ${withSpread(
+          ok.map((r) => r.wallMs / 1000),
+          2,
+        )} | ` +
           `${ms(quantile(calls, 0.5))} / ${ms(quantile(calls, 0.95))} | ${ms(quantile(ticks, 0.5))} / ${ms(quantile(ticks, 0.95))} | ` +
           `${mb(median(ok.map((r) => r.sinkPeakKb)))} / ${mb(median(ok.map((r) => r.finalizePeakKb)))} | ${((rowsPerSec / rawRowsPerSec) * 100).toFixed(1)} % |`,
       );

@@ -22,7 +22,10 @@ export function writeBlock(path: string, block: Block, content: string): void {
   }
   const from = text.indexOf(start(block));
   const to = text.indexOf(end(block));
-  if (from < 0 || to < from) throw new Error(`${path}: the "${SECTION}" section has no ${start(block)} … ${end(block)} markers; add them where the block belongs.`);
+  if (from < 0 || to < from)
+    throw new Error(
+      `${path}: the "${SECTION}" section has no ${start(block)} … ${end(block)} markers; add them where the block belongs.`,
+    );
   text = `${text.slice(0, from + start(block).length)}\n${content.trim()}\n${text.slice(to)}`;
   writeFileSync(path, text);
 }

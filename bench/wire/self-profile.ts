@@ -10,7 +10,9 @@ import { Session } from 'node:inspector';
 const INTERVAL_US = 1000;
 
 function post<T = unknown>(session: Session, method: string, params: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))),
+  );
 }
 
 /**

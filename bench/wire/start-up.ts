@@ -17,7 +17,10 @@ import { WorkerConnection } from '../../src/client';
  * const ms = await startUpMs([process.execPath, 'dist/samples/conformance/main.js'], process.env);
  * ```
  */
-export async function startUpMs(command: readonly string[], env: (sqlitePath: string) => NodeJS.ProcessEnv): Promise<number> {
+export async function startUpMs(
+  command: readonly string[],
+  env: (sqlitePath: string) => NodeJS.ProcessEnv,
+): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'wire-start-'));
   try {
     const started = performance.now();

@@ -63,9 +63,11 @@ export const WORKLOADS: readonly Workload[] = [
     verify: (input, output) => {
       expectRows(output, Math.min(input.numRows, DISTINCT_KEYS));
       let total = 0;
-      for (const batch of output.batches) for (const s of batch.getChildAt(1)!.data[0].values as Float64Array) total += s;
+      for (const batch of output.batches)
+        for (const s of batch.getChildAt(1)!.data[0].values as Float64Array) total += s;
       const expected = totalOfValues(input);
-      if (Math.abs(total - expected) > 1e-9 * Math.abs(expected)) throw new Error(`the sums add up to ${total}, the input's values to ${expected}`);
+      if (Math.abs(total - expected) > 1e-9 * Math.abs(expected))
+        throw new Error(`the sums add up to ${total}, the input's values to ${expected}`);
     },
   },
   {
@@ -77,7 +79,8 @@ export const WORKLOADS: readonly Workload[] = [
       let previous: bigint | null = null;
       for (const keys of keyColumn(output)) {
         for (const k of keys) {
-          if (previous !== null && k < previous) throw new Error(`the output is not sorted by k (${k} after ${previous})`);
+          if (previous !== null && k < previous)
+            throw new Error(`the output is not sorted by k (${k} after ${previous})`);
           previous = k;
         }
       }
@@ -91,8 +94,16 @@ export function sides(repoRoot: string): Record<SideName, Side> {
     silo: {
       name: 'silo',
       label: 'Silo',
-      command: (w) => [process.execPath, join(repoRoot, w.id === 'W1' ? 'dist/samples/conformance/main.js' : 'dist/bench/functions/main.js')],
-      env: (path) => ({ ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: path, SILO_SECRET_KEY: 'b7'.repeat(32) }),
+      command: (w) => [
+        process.execPath,
+        join(repoRoot, w.id === 'W1' ? 'dist/samples/conformance/main.js' : 'dist/bench/functions/main.js'),
+      ],
+      env: (path) => ({
+        ...process.env,
+        SILO_STORAGE: 'sqlite',
+        SILO_SQLITE_PATH: path,
+        SILO_SECRET_KEY: 'b7'.repeat(32),
+      }),
     },
     vendor: {
       name: 'vendor',
@@ -107,7 +118,13 @@ function newestTs(dir: string): { file: string; mtime: number } | null {
   if (!existsSync(dir)) return null;
   let newest: { file: string; mtime: number } | null = null;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts') || entry.name.endsWith('.test.ts')) continue;
+    if (
+      !entry.isFile() ||
+      !entry.name.endsWith('.ts') ||
+      entry.name.endsWith('.d.ts') ||
+      entry.name.endsWith('.test.ts')
+    )
+      continue;
     const file = join(entry.parentPath ?? entry.path, entry.name);
     const mtime = statSync(file).mtimeMs;
     if (!newest || mtime > newest.mtime) newest = { file, mtime };
@@ -120,14 +137,23 @@ function newestTs(dir: string): { file: string; mtime: number } | null {
  * a forgotten build would measure yesterday's code.
  */
 export function assertBuilt(repoRoot: string): void {
-  const built = ['dist/samples/conformance/main.js', 'dist/bench/functions/main.js', 'dist/bench/functions/kernels.js'].map((f) => join(repoRoot, f));
+  const built = [
+    'dist/samples/conformance/main.js',
+    'dist/bench/functions/main.js',
+    'dist/bench/functions/kernels.js',
+  ].map((f) => join(repoRoot, f));
   const missing = built.filter((f) => !existsSync(f));
   const oldest = Math.min(...built.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
   const stale = ['src', 'samples/conformance', 'bench/functions', 'bench/wire']
     .map((d) => newestTs(join(repoRoot, d)))
     .filter((n): n is { file: string; mtime: number } => n !== null && n.mtime > oldest);
   if (missing.length > 0 || stale.length > 0) {
-    const why = missing.length > 0 ? `missing ${missing.join(', ')}` : `${stale.map((s) => s.file).join(', ')} changed after the last build`;
-    throw new Error(`The benchmark runs the built workers, but ${why}. Build first: npx tsc -p bench/tsconfig.json (npm run bench does it)`);
+    const why =
+      missing.length > 0
+        ? `missing ${missing.join(', ')}`
+        : `${stale.map((s) => s.file).join(', ')} changed after the last build`;
+    throw new Error(
+      `The benchmark runs the built workers, but ${why}. Build first: npx tsc -p bench/tsconfig.json (npm run bench does it)`,
+    );
   }
 }

@@ -1,8 +1,22 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { Min } from 'class-validator';
 import {
-  type BindContext, BufferingFunction, Combine, Finalize, type FinalizeContext, InjectRecipe, Named, OnBind, type Output, Positional, Process,
-  RecipeCursor, type SinkContext, TableInput, TopKBuffer, checkKeyColumns,
+  type BindContext,
+  BufferingFunction,
+  Combine,
+  Finalize,
+  type FinalizeContext,
+  InjectRecipe,
+  Named,
+  OnBind,
+  type Output,
+  Positional,
+  Process,
+  RecipeCursor,
+  type SinkContext,
+  TableInput,
+  TopKBuffer,
+  checkKeyColumns,
 } from 'vgi-silo';
 
 /** `top_k(k, (SELECT ...), by := 'column')`. */
@@ -22,13 +36,21 @@ export class TopKArgs {
   name: 'top_k',
   description: 'The k rows with the largest value of a column, largest first',
   categories: ['ranking'],
-  examples: [{ sql: "SELECT * FROM top_k(10, (SELECT * FROM trips), by := 'fare')", description: 'The ten most expensive trips' }],
+  examples: [
+    {
+      sql: "SELECT * FROM top_k(10, (SELECT * FROM trips), by := 'fare')",
+      description: 'The ten most expensive trips',
+    },
+  ],
   args: TopKArgs,
   state: RecipeCursor,
 })
 export class TopK {
   constructor(
-    @InjectRecipe(TopKBuffer, 'top', { keys: (a: TopKArgs) => ({ column: a.by, order: 'desc' }), k: (a: TopKArgs) => a.k })
+    @InjectRecipe(TopKBuffer, 'top', {
+      keys: (a: TopKArgs) => ({ column: a.by, order: 'desc' }),
+      k: (a: TopKArgs) => a.k,
+    })
     private readonly top: TopKBuffer<TopKArgs>,
   ) {}
 

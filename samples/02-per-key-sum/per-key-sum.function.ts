@@ -1,8 +1,24 @@
 import { Field, Float64, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
 import { Max, Min } from 'class-validator';
 import {
-  type BindContext, BufferingFunction, Combine, Finalize, type FinalizeContext, InjectRecipe, LOGGER, Inject, type Logger, Named, OnBind,
-  type Output, PartitionedBuffer, Process, RecipeCursor, type SinkContext, batchFromColumns, checkKeyColumns,
+  type BindContext,
+  BufferingFunction,
+  Combine,
+  Finalize,
+  type FinalizeContext,
+  InjectRecipe,
+  LOGGER,
+  Inject,
+  type Logger,
+  Named,
+  OnBind,
+  type Output,
+  PartitionedBuffer,
+  Process,
+  RecipeCursor,
+  type SinkContext,
+  batchFromColumns,
+  checkKeyColumns,
 } from 'vgi-silo';
 
 /** `per_key_sum((SELECT ...), key := 'k', value := 'v', partitions := 4)`. */
@@ -13,7 +29,11 @@ export class PerKeySumArgs {
 }
 
 const OUTPUT = (key: string) =>
-  new Schema([new Field(key, new Utf8(), true), new Field('sum', new Float64(), false), new Field('count', new Int64(), false)]);
+  new Schema([
+    new Field(key, new Utf8(), true),
+    new Field('sum', new Float64(), false),
+    new Field('count', new Int64(), false),
+  ]);
 
 /** Sums `value` per `key` over batches (nulls skipped), keys compared as text. */
 function sumByKey(totals: Map<string, { sum: number; count: bigint }>, batch: RecordBatch, args: PerKeySumArgs): void {
@@ -33,10 +53,19 @@ function sumByKey(totals: Map<string, { sum: number; count: bigint }>, batch: Re
  * into `partitions` partitions, combine returns one finalize id per non-empty partition,
  * and DuckDB drains them in parallel finalize streams, each summing only its own keys.
  */
-@BufferingFunction({ name: 'per_key_sum', description: 'Sum and count of a numeric column per key, merged in parallel partitions', categories: ['aggregation'], args: PerKeySumArgs, state: RecipeCursor })
+@BufferingFunction({
+  name: 'per_key_sum',
+  description: 'Sum and count of a numeric column per key, merged in parallel partitions',
+  categories: ['aggregation'],
+  args: PerKeySumArgs,
+  state: RecipeCursor,
+})
 export class PerKeySum {
   constructor(
-    @InjectRecipe(PartitionedBuffer, 'rows', { keys: (a: PerKeySumArgs) => a.key, partitions: (a: PerKeySumArgs) => a.partitions })
+    @InjectRecipe(PartitionedBuffer, 'rows', {
+      keys: (a: PerKeySumArgs) => a.key,
+      partitions: (a: PerKeySumArgs) => a.partitions,
+    })
     private readonly rows: PartitionedBuffer<PerKeySumArgs>,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -61,7 +90,13 @@ export class PerKeySum {
     const totals = new Map<string, { sum: number; count: bigint }>();
     for await (const batch of this.rows.batches(ctx)) sumByKey(totals, batch, ctx.args);
     const keys = [...totals.keys()].sort();
-    out.emit(batchFromColumns(ctx.fullOutputSchema, { [ctx.args.key]: keys, sum: keys.map((k) => totals.get(k)!.sum), count: keys.map((k) => totals.get(k)!.count) }));
+    out.emit(
+      batchFromColumns(ctx.fullOutputSchema, {
+        [ctx.args.key]: keys,
+        sum: keys.map((k) => totals.get(k)!.sum),
+        count: keys.map((k) => totals.get(k)!.count),
+      }),
+    );
     state.ready = true;
   }
 }

@@ -28,7 +28,11 @@ describe('per_key_sum', () => {
 
   it('should refuse an unknown column and an out-of-range partition count', async () => {
     const worker = await createTestingWorker({ modules: [PerKeySumModule] }).compile();
-    await expect(worker.run('per_key_sum', { input, args: { key: 'town', value: 'fare' } })).rejects.toThrow('per_key_sum: no column "town" in the input (columns: city, fare).');
-    await expect(worker.run('per_key_sum', { input, args: { key: 'city', value: 'fare', partitions: 0n } })).rejects.toThrow('partitions must not be less than 1 (got 0)');
+    await expect(worker.run('per_key_sum', { input, args: { key: 'town', value: 'fare' } })).rejects.toThrow(
+      'per_key_sum: no column "town" in the input (columns: city, fare).',
+    );
+    await expect(
+      worker.run('per_key_sum', { input, args: { key: 'city', value: 'fare', partitions: 0n } }),
+    ).rejects.toThrow('partitions must not be less than 1 (got 0)');
   });
 });

@@ -1,7 +1,20 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import {
-  type BindContext, BufferingFunction, Combine, DedupBuffer, Finalize, type FinalizeContext, InjectRecipe, Named, OnBind, type Output,
-  Process, RecipeCursor, type SinkContext, TableInput, checkKeyColumns,
+  type BindContext,
+  BufferingFunction,
+  Combine,
+  DedupBuffer,
+  Finalize,
+  type FinalizeContext,
+  InjectRecipe,
+  Named,
+  OnBind,
+  type Output,
+  Process,
+  RecipeCursor,
+  type SinkContext,
+  TableInput,
+  checkKeyColumns,
 } from 'vgi-silo';
 
 /** `dedup((SELECT ...), key := 'col')`: one key column, or several separated by commas. */
@@ -23,7 +36,9 @@ const keyColumns = (args: DedupArgs) => args.key.split(',').map((c) => c.trim())
   name: 'dedup',
   description: 'The first row of every key, in parallel partitions',
   categories: ['deduplication'],
-  examples: [{ sql: "SELECT * FROM dedup((SELECT * FROM events), key := 'user_id')", description: 'One event per user' }],
+  examples: [
+    { sql: "SELECT * FROM dedup((SELECT * FROM events), key := 'user_id')", description: 'One event per user' },
+  ],
   args: DedupArgs,
   state: RecipeCursor,
 })

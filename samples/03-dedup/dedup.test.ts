@@ -11,7 +11,12 @@ describe('dedup', () => {
 
   it('should keep the first row of every key across 3 sink connections and 4 partitions under chaos', async () => {
     const worker = await createTestingWorker({ modules: [DedupModule] }).compile();
-    const { output, finalizeStateIds, leaks } = await worker.run('dedup', { input, args: { key: 'user' }, sinkConnections: 3, batchSize: 500 });
+    const { output, finalizeStateIds, leaks } = await worker.run('dedup', {
+      input,
+      args: { key: 'user' },
+      sinkConnections: 3,
+      batchSize: 500,
+    });
     expect(finalizeStateIds).toHaveLength(4);
     expect(output.numRows).toBe(1000);
     const firstEvent = new Map(output.toArray().map((r) => [r!.user as number, r!.event as number]));
@@ -21,9 +26,15 @@ describe('dedup', () => {
 
   it('should dedup by several columns, and refuse a key column the input does not have', async () => {
     const worker = await createTestingWorker({ modules: [DedupModule] }).compile();
-    const pairs = tableFromArrays({ a: Int32Array.from([1, 1, 2, 1, 2]), b: ['x', 'y', 'x', 'x', 'x'], n: Int32Array.from([0, 1, 2, 3, 4]) });
+    const pairs = tableFromArrays({
+      a: Int32Array.from([1, 1, 2, 1, 2]),
+      b: ['x', 'y', 'x', 'x', 'x'],
+      n: Int32Array.from([0, 1, 2, 3, 4]),
+    });
     const { output } = await worker.run('dedup', { input: pairs, args: { key: 'a, b' } });
     expect([...output.getChild('n')!.toArray()].sort()).toEqual([0, 1, 2]);
-    await expect(worker.run('dedup', { input, args: { key: 'user_id' } })).rejects.toThrow('[SILO560] dedup: no column "user_id" in the input (columns: user, event).');
+    await expect(worker.run('dedup', { input, args: { key: 'user_id' } })).rejects.toThrow(
+      '[SILO560] dedup: no column "user_id" in the input (columns: user, event).',
+    );
   });
 });

@@ -1,15 +1,37 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { Max, Min } from 'class-validator';
 import {
-  type BindContext, BufferingFunction, Combine, ExternalSort, Finalize, type FinalizeContext, InjectRecipe, Named, OnBind, OnCancel,
-  type Output, Process, RecipeCursor, type SinkContext, TableInput, checkKeyColumns, parseSortKeys,
+  type BindContext,
+  BufferingFunction,
+  Combine,
+  ExternalSort,
+  Finalize,
+  type FinalizeContext,
+  InjectRecipe,
+  Named,
+  OnBind,
+  OnCancel,
+  type Output,
+  Process,
+  RecipeCursor,
+  type SinkContext,
+  TableInput,
+  checkKeyColumns,
+  parseSortKeys,
 } from 'vgi-silo';
 
 /** `external_sort((SELECT ...), by := 'col')`; `by` reads like ORDER BY: `'city, fare DESC NULLS FIRST'`. */
 export class ExternalSortArgs {
   @TableInput({ doc: 'The rows to sort' }) data!: unknown;
   @Named('utf8', { doc: 'Sort keys, as in ORDER BY', default: 'key' }) by!: string;
-  @Named('int64', { name: 'fan_in', doc: 'Sorted runs merged at once (memory: about this many batches)', default: 128n }) @Min(2) @Max(4096) fanIn!: bigint;
+  @Named('int64', {
+    name: 'fan_in',
+    doc: 'Sorted runs merged at once (memory: about this many batches)',
+    default: 128n,
+  })
+  @Min(2)
+  @Max(4096)
+  fanIn!: bigint;
 }
 
 const keys = (args: ExternalSortArgs) => parseSortKeys(args.by, 'external_sort');
@@ -25,13 +47,19 @@ const keys = (args: ExternalSortArgs) => parseSortKeys(args.by, 'external_sort')
   name: 'external_sort',
   description: 'The input sorted by the given keys, in bounded memory',
   categories: ['sort'],
-  examples: [{ sql: "SELECT * FROM external_sort((SELECT * FROM trips), by := 'fare DESC, trip_id')", description: 'Trips by fare, largest first' }],
+  examples: [
+    {
+      sql: "SELECT * FROM external_sort((SELECT * FROM trips), by := 'fare DESC, trip_id')",
+      description: 'Trips by fare, largest first',
+    },
+  ],
   args: ExternalSortArgs,
   state: RecipeCursor,
 })
 export class ExternalSortFunction {
   constructor(
-    @InjectRecipe(ExternalSort, 'sorted', { keys, fanIn: (a: ExternalSortArgs) => Number(a.fanIn) }) private readonly sort: ExternalSort<ExternalSortArgs>,
+    @InjectRecipe(ExternalSort, 'sorted', { keys, fanIn: (a: ExternalSortArgs) => Number(a.fanIn) })
+    private readonly sort: ExternalSort<ExternalSortArgs>,
   ) {}
 
   @OnBind() bind(ctx: BindContext<ExternalSortArgs>): Schema {

@@ -57,17 +57,25 @@ export class AccumulateArgs {
     doc: 'Evict rows older than this INTERVAL before returning (months are treated as 30 days)',
   })
   ttl!: unknown;
-  @Named('int64', { name: 'max_row_size', default: 0n, doc: 'Maximum rows retained per name; oldest dropped first (0 = unlimited)' })
+  @Named('int64', {
+    name: 'max_row_size',
+    default: 0n,
+    doc: 'Maximum rows retained per name; oldest dropped first (0 = unlimited)',
+  })
   @Min(0)
   maxRowSize!: bigint;
-  @Named('utf8', { default: 'all', doc: "What to return: 'all' accumulated rows (default), only the 'new' rows, or 'none'" })
+  @Named('utf8', {
+    default: 'all',
+    doc: "What to return: 'all' accumulated rows (default), only the 'new' rows, or 'none'",
+  })
   @IsIn([...RESULT_CHOICES])
   result!: (typeof RESULT_CHOICES)[number];
 }
 
 function validateName(name: string | null): string {
   if (!name || name.trim().length === 0) throw new ValueError('collection name must be a non-empty string');
-  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) throw new ValueError(`collection name must be at most ${MAX_NAME_BYTES} bytes`);
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES)
+    throw new ValueError(`collection name must be at most ${MAX_NAME_BYTES} bytes`);
   return name;
 }
 
@@ -78,9 +86,17 @@ function withoutTimestamp(schema: Schema): Schema {
 /** `batch` on the output schema, with every row stamped `callMicros`. */
 function stamp(batch: RecordBatch, output: Schema, callMicros: bigint): RecordBatch {
   const rows = batch.numRows;
-  const timestamps = makeData({ type: new TimestampMicrosecond(), length: rows, nullCount: 0, data: new BigInt64Array(rows).fill(callMicros) });
+  const timestamps = makeData({
+    type: new TimestampMicrosecond(),
+    length: rows,
+    nullCount: 0,
+    data: new BigInt64Array(rows).fill(callMicros),
+  });
   const children = [...batch.data.children, timestamps];
-  return new ArrowRecordBatch(output, makeData({ type: new Struct(output.fields), length: rows, nullCount: 0, children }));
+  return new ArrowRecordBatch(
+    output,
+    makeData({ type: new Struct(output.fields), length: rows, nullCount: 0, children }),
+  );
 }
 
 /**
@@ -108,9 +124,18 @@ function stamp(batch: RecordBatch, output: Schema, callMicros: bigint): RecordBa
   categories: ['stateful', 'utility'],
   tags: { category: 'stateful', type: 'accumulator' },
   examples: [
-    { sql: "SELECT * FROM accumulate('events', (VALUES (1), (2)) t(x))", description: "Accumulate two rows under 'events' and return the full collection" },
-    { sql: "SELECT * FROM accumulate('events', (VALUES (3)) t(x), result := 'new')", description: 'Append a row and return only the newly-added rows' },
-    { sql: "SELECT * FROM accumulate('events', (VALUES (4)) t(x), result := 'none')", description: 'Append a row and return nothing (cheap, fire-and-forget)' },
+    {
+      sql: "SELECT * FROM accumulate('events', (VALUES (1), (2)) t(x))",
+      description: "Accumulate two rows under 'events' and return the full collection",
+    },
+    {
+      sql: "SELECT * FROM accumulate('events', (VALUES (3)) t(x), result := 'new')",
+      description: 'Append a row and return only the newly-added rows',
+    },
+    {
+      sql: "SELECT * FROM accumulate('events', (VALUES (4)) t(x), result := 'none')",
+      description: 'Append a row and return nothing (cheap, fire-and-forget)',
+    },
     {
       sql: "SELECT * FROM accumulate('events', (VALUES (5)) t(x), ttl := INTERVAL '1 hour', max_row_size := 1000)",
       description: 'Append with a 1-hour TTL and a 1000-row cap',
@@ -136,7 +161,9 @@ export class AccumulateFunction extends LogDrainFunction {
     const name = validateName(ctx.args.name);
     const input = ctx.inputSchema;
     if (input.fields.some((f) => f.name === TIMESTAMP_COLUMN)) {
-      throw new ValueError(`input may not contain a reserved '${TIMESTAMP_COLUMN}' column; accumulate adds this column to its output`);
+      throw new ValueError(
+        `input may not contain a reserved '${TIMESTAMP_COLUMN}' column; accumulate adds this column to its output`,
+      );
     }
     const output = new Schema([...input.fields, new Field(TIMESTAMP_COLUMN, new TimestampMicrosecond(), true)]);
     const collection = new AccumulatedCollection(this.attachStorage, name);

@@ -74,7 +74,11 @@ export function pyarrowTypeName(type: DataType): string {
   if (DataType.isDuration(type)) return `duration[${UNITS[(type as Duration).unit]}]`;
   if (DataType.isInterval(type)) {
     const unit = (type as Interval).unit;
-    return unit === IntervalUnit.MONTH_DAY_NANO ? 'month_day_nano_interval' : unit === IntervalUnit.DAY_TIME ? 'day_time_interval' : 'month_interval';
+    return unit === IntervalUnit.MONTH_DAY_NANO
+      ? 'month_day_nano_interval'
+      : unit === IntervalUnit.DAY_TIME
+        ? 'day_time_interval'
+        : 'month_interval';
   }
   if (DataType.isList(type)) return `list<${childName(type.children[0])}>`;
   if (DataType.isLargeList(type)) return `large_list<${childName(type.children[0])}>`;

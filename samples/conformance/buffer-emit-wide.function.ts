@@ -43,7 +43,12 @@ export const EMIT_WIDE_SCHEMA = new Schema([new Field('n', new Int64(), true)]);
   name: 'buffer_emit_wide',
   description: 'Emit a single finalize batch of N rows (vector-size repro)',
   categories: ['test', 'buffer'],
-  examples: [{ sql: 'SELECT count(*) FROM buffer_emit_wide(10000, (SELECT 1))', description: 'Emit a single 10000-row batch from the Source phase' }],
+  examples: [
+    {
+      sql: 'SELECT count(*) FROM buffer_emit_wide(10000, (SELECT 1))',
+      description: 'Emit a single 10000-row batch from the Source phase',
+    },
+  ],
   args: BufferEmitWideArgs,
   state: EmitOnceCursor,
 })

@@ -16,7 +16,12 @@ import { SingleTableArgs } from './single-table.args';
   name: 'buffer_input',
   description: 'Collects all input batches and emits during finalization',
   categories: ['utility', 'buffer'],
-  examples: [{ sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))', description: 'Buffer all input and emit on finalize' }],
+  examples: [
+    {
+      sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))',
+      description: 'Buffer all input and emit on finalize',
+    },
+  ],
   args: SingleTableArgs,
   state: LogDrainCursor,
 })

@@ -41,7 +41,8 @@ export function sumSchema(input: Schema, options: { readonly decimals: boolean }
   for (const field of input.fields) {
     const kind = sumKind(field.type);
     if (kind === 'integer') fields.push(new Field(field.name, new Int64(), true));
-    else if (kind === 'floating' || (kind === 'decimal' && options.decimals)) fields.push(new Field(field.name, new Float64(), true));
+    else if (kind === 'floating' || (kind === 'decimal' && options.decimals))
+      fields.push(new Field(field.name, new Float64(), true));
   }
   return new Schema(fields);
 }
@@ -80,8 +81,14 @@ function sumFloats(data: Data): number | undefined {
   // Half floats are stored as raw 16-bit words; let apache-arrow decode them.
   const read: (i: number) => number =
     (data.type as { precision?: Precision }).precision === Precision.HALF
-      ? ((vector) => (i: number) => vector.get(i) as number)(makeVector(data))
-      : ((values) => (i: number) => values[i])(data.values as ArrayLike<number>);
+      ? (
+          (vector) => (i: number) =>
+            vector.get(i) as number
+        )(makeVector(data))
+      : (
+          (values) => (i: number) =>
+            values[i]
+        )(data.values as ArrayLike<number>);
   let total = 0;
   let seen = false;
   for (let i = 0; i < data.length; i++) {
@@ -158,6 +165,9 @@ export class ColumnSums {
 
   /** The sums as a one-row batch on the schema. */
   toBatch(): RecordBatch {
-    return batchFromColumns(this.schema, Object.fromEntries(this.schema.fields.map((f, c) => [f.name, [this.totals[c]]])));
+    return batchFromColumns(
+      this.schema,
+      Object.fromEntries(this.schema.fields.map((f, c) => [f.name, [this.totals[c]]])),
+    );
   }
 }

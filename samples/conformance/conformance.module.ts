@@ -5,7 +5,12 @@ import { BufferInputFunction } from './buffer-input.function';
 import { CachedSumAllFunction } from './cached-sum-all.function';
 import { EchoBufferingFunction } from './echo-buffering.function';
 import { ExceptionFinalizeFunction, ExceptionProcessFunction } from './exception.functions';
-import { CrashOnCombineFunction, CrashOnFinalizeFunction, CrashOnProcessFunction, HangOnProcessFunction } from './failure-injection.functions';
+import {
+  CrashOnCombineFunction,
+  CrashOnFinalizeFunction,
+  CrashOnProcessFunction,
+  HangOnProcessFunction,
+} from './failure-injection.functions';
 import { GlobalBufferedFunction } from './global-buffered.function';
 import { LargeStateFunction } from './large-state.function';
 import { BatchIndexBufferInputFunction, OrderedBufferInputFunction, OrderedSourceFunction } from './ordering.functions';

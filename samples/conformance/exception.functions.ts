@@ -4,7 +4,9 @@ import { LogDrainCursor } from './log-drain';
 import { ValueError } from './python-errors';
 import { SumAllColumnsArgs, SumAllColumnsFunction } from './sum-all-columns.function';
 
-const EXAMPLES = [{ sql: 'SELECT * FROM sum_all_columns((SELECT * FROM input_table))', description: 'Sum all numeric columns' }];
+const EXAMPLES = [
+  { sql: 'SELECT * FROM sum_all_columns((SELECT * FROM input_table))', description: 'Sum all numeric columns' },
+];
 
 /**
  * `exception_process(data TABLE, logging := false)`: sum_all_columns whose process

@@ -23,7 +23,12 @@ import { SingleTableArgs } from './single-table.args';
  * is buffer_input with one hook replaced.
  */
 
-const EXAMPLES = [{ sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))', description: 'Buffer all input and emit on finalize' }];
+const EXAMPLES = [
+  {
+    sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))',
+    description: 'Buffer all input and emit on finalize',
+  },
+];
 
 /**
  * `crash_on_process(data TABLE)`: the worker process kills itself (SIGKILL; SIGABRT on

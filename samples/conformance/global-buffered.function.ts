@@ -18,7 +18,12 @@ import { SingleTableArgs } from './single-table.args';
   name: 'global_buffered',
   description: 'Global-registration probe (table-buffering)',
   categories: ['test', 'global'],
-  examples: [{ sql: 'SELECT * FROM vgi_example_global_buffered((SELECT 1 AS x))', description: 'Buffering probe published into system.main' }],
+  examples: [
+    {
+      sql: 'SELECT * FROM vgi_example_global_buffered((SELECT 1 AS x))',
+      description: 'Buffering probe published into system.main',
+    },
+  ],
   args: SingleTableArgs,
   state: LogDrainCursor,
 })

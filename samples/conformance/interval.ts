@@ -24,7 +24,8 @@ export interface MonthDayNano {
 
 function word(source: Readonly<Record<string, unknown>>, index: number): number {
   const value = source[index];
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ValueError(`ttl must be an INTERVAL; word ${index} of the value is ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new ValueError(`ttl must be an INTERVAL; word ${index} of the value is ${String(value)}`);
   return value;
 }
 
@@ -58,7 +59,7 @@ export function readMonthDayNano(value: unknown): MonthDayNano | null {
 /** Floor division, as Python's `//` (rounds towards minus infinity). */
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n) && (a < 0n) !== (b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /**
@@ -71,5 +72,8 @@ function floorDiv(a: bigint, b: bigint): bigint {
  * ```
  */
 export function intervalMicros(interval: MonthDayNano): bigint {
-  return (BigInt(interval.months) * DAYS_PER_MONTH + BigInt(interval.days)) * MICROS_PER_DAY + floorDiv(interval.nanoseconds, 1000n);
+  return (
+    (BigInt(interval.months) * DAYS_PER_MONTH + BigInt(interval.days)) * MICROS_PER_DAY +
+    floorDiv(interval.nanoseconds, 1000n)
+  );
 }

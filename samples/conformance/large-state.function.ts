@@ -15,11 +15,14 @@ function totalFor(field: Field, total: number): bigint | number {
     if (type.bitWidth === 64) return BigInt(total);
     // Arrow would silently wrap; the reference (pyarrow) refuses a value that does not fit.
     const max = 2 ** (type.isSigned ? type.bitWidth - 1 : type.bitWidth) - 1;
-    if (total > max) throw new ValueError(`large_state total ${total} does not fit column "${field.name}" (${pyarrowTypeName(type)})`);
+    if (total > max)
+      throw new ValueError(`large_state total ${total} does not fit column "${field.name}" (${pyarrowTypeName(type)})`);
     return total;
   }
   if (DataType.isFloat(type)) return total;
-  throw new ValueError(`large_state writes the byte total into every column, so every input column must be integer or floating-point; "${field.name}" is ${pyarrowTypeName(type)}`);
+  throw new ValueError(
+    `large_state writes the byte total into every column, so every input column must be integer or floating-point; "${field.name}" is ${pyarrowTypeName(type)}`,
+  );
 }
 
 /**

@@ -38,7 +38,12 @@ import { SingleTableArgs } from './single-table.args';
   name: 'ordered_buffer_input',
   description: 'buffer_input variant with sink_order_dependent=True',
   categories: ['test', 'ordering'],
-  examples: [{ sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))', description: 'Buffer all input and emit on finalize' }],
+  examples: [
+    {
+      sql: 'SELECT * FROM buffer_input((SELECT * FROM input_table))',
+      description: 'Buffer all input and emit on finalize',
+    },
+  ],
   args: SingleTableArgs,
   state: LogDrainCursor,
   sinkOrderDependent: true,
@@ -84,7 +89,9 @@ export class BatchIndexBufferInputFunction extends LogDrainFunction {
   @Process()
   async process(batch: RecordBatch, ctx: SinkContext): Promise<Uint8Array | string> {
     if (ctx.batchIndex === undefined || ctx.batchIndex === null) {
-      throw new RuntimeError('batch_index_buffer_input.process() received batch_index=None — the requiresInputBatchIndex plumbing is broken');
+      throw new RuntimeError(
+        'batch_index_buffer_input.process() received batch_index=None — the requiresInputBatchIndex plumbing is broken',
+      );
     }
     await this.storage.append(UNSORTED_NAMESPACE, '', packIndexed(ctx.batchIndex, serializeBatch(batch)));
     return ctx.executionId;

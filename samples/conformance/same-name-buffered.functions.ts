@@ -60,7 +60,9 @@ abstract class SameNameBufferedFunction extends LogDrainFunction {
   name: 'test_same_name_buffered',
   schema: 'main',
   description: 'Schema-disambiguation probe; the main-schema buffered function',
-  examples: [{ sql: 'SELECT * FROM example.main.test_same_name_buffered((SELECT 1 AS n))', description: "Returns 'main:1'" }],
+  examples: [
+    { sql: 'SELECT * FROM example.main.test_same_name_buffered((SELECT 1 AS n))', description: "Returns 'main:1'" },
+  ],
   args: SingleTableArgs,
   state: LogDrainCursor,
 })
@@ -81,7 +83,9 @@ export class SameNameMainBufferedFunction extends SameNameBufferedFunction {
   name: 'test_same_name_buffered',
   schema: 'data',
   description: 'Schema-disambiguation probe; the data-schema buffered function',
-  examples: [{ sql: 'SELECT * FROM example.data.test_same_name_buffered((SELECT 1 AS n))', description: "Returns 'data:1'" }],
+  examples: [
+    { sql: 'SELECT * FROM example.data.test_same_name_buffered((SELECT 1 AS n))', description: "Returns 'data:1'" },
+  ],
   args: SingleTableArgs,
   state: LogDrainCursor,
 })

@@ -88,7 +88,11 @@ export class SlowCancellableBufferingFunction {
   }
 
   @Finalize()
-  async finalize(state: SlowCancellableCursor, out: Output, ctx: FinalizeContext<SlowCancellableBufferingArgs>): Promise<void> {
+  async finalize(
+    state: SlowCancellableCursor,
+    out: Output,
+    ctx: FinalizeContext<SlowCancellableBufferingArgs>,
+  ): Promise<void> {
     if (state.emitted >= state.total) return out.finish();
     if (ctx.args.sleepMs > 0n) await sleep(Number(ctx.args.sleepMs), undefined, { signal: ctx.signal });
     out.emit(batchFromColumns(ctx.fullOutputSchema, { n: [state.emitted] }));

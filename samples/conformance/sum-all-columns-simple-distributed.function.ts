@@ -22,7 +22,10 @@ import { SumAllColumnsFunction } from './sum-all-columns.function';
   description: 'Distributed sum using the buffered (Sink+Combine+Source) model',
   categories: ['aggregation', 'numeric', 'distributed'],
   examples: [
-    { sql: 'SELECT * FROM sum_all_columns_simple_distributed((SELECT * FROM input_table))', description: 'Sum columns across buffered workers' },
+    {
+      sql: 'SELECT * FROM sum_all_columns_simple_distributed((SELECT * FROM input_table))',
+      description: 'Sum columns across buffered workers',
+    },
   ],
   args: SingleTableArgs,
   state: LogDrainCursor,

@@ -50,7 +50,9 @@ export class SumAllColumnsArgs {
   name: 'sum_all_columns',
   description: 'Computes column-wise sums across all batches',
   categories: ['aggregation', 'numeric'],
-  examples: [{ sql: 'SELECT * FROM sum_all_columns((SELECT * FROM input_table))', description: 'Sum all numeric columns' }],
+  examples: [
+    { sql: 'SELECT * FROM sum_all_columns((SELECT * FROM input_table))', description: 'Sum all numeric columns' },
+  ],
   args: SumAllColumnsArgs,
   state: LogDrainCursor,
   cardinality: { estimate: 1, max: 1 },
@@ -68,7 +70,9 @@ export class SumAllColumnsFunction extends LogDrainFunction {
     const output = sumSchema(ctx.inputSchema, { decimals: true });
     if (output.fields.length === 0) {
       const summary = ctx.inputSchema.fields.map((f) => `${f.name}: ${pyarrowTypeName(f.type)}`).join(', ');
-      throw new ValueError(`sum_all_columns requires at least one numeric (integer, floating-point, or decimal) input column, got [${summary}]`);
+      throw new ValueError(
+        `sum_all_columns requires at least one numeric (integer, floating-point, or decimal) input column, got [${summary}]`,
+      );
     }
     return output;
   }
@@ -82,10 +86,14 @@ export class SumAllColumnsFunction extends LogDrainFunction {
   }
 
   @Combine()
-  override async combine(stateIds: Uint8Array[], ctx: SinkContext<Partial<SumAllColumnsArgs>>): Promise<(Uint8Array | string)[]> {
+  override async combine(
+    stateIds: Uint8Array[],
+    ctx: SinkContext<Partial<SumAllColumnsArgs>>,
+  ): Promise<(Uint8Array | string)[]> {
     if (ctx.args.logging === true) this.log.info(`Combining ${stateIds.length} state_ids`);
     const merged = new ColumnSums(ctx.outputSchema);
-    for await (const entry of this.storage.logEntries(PARTIAL_NAMESPACE, '')) merged.addPartial(deserializeBatch(entry.value));
+    for await (const entry of this.storage.logEntries(PARTIAL_NAMESPACE, ''))
+      merged.addPartial(deserializeBatch(entry.value));
     await this.stage(merged.toBatch());
     return [ctx.executionId];
   }

@@ -11,7 +11,11 @@ type ArrowClass = abstract new (...args: never[]) => unknown;
 
 /** True when `value` is an instance of a class named like `expected` that is not `expected`. */
 function fromAnotherCopy(value: object, expected: ArrowClass): boolean {
-  for (let proto = Object.getPrototypeOf(value); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(value);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const ctor = (proto as { constructor?: unknown }).constructor;
     if (ctor === expected) return false;
     if (typeof ctor === 'function' && ctor.name === expected.name) return true;
@@ -39,7 +43,8 @@ function anotherCopyError(subject: string, what: string): SiloError {
  */
 export function assertSameArrowCopy(value: unknown, expected: ArrowClass, subject: string): void {
   if (typeof value !== 'object' || value === null) return;
-  if (!(value instanceof expected) && fromAnotherCopy(value, expected)) throw anotherCopyError(subject, `the ${expected.name}`);
+  if (!(value instanceof expected) && fromAnotherCopy(value, expected))
+    throw anotherCopyError(subject, `the ${expected.name}`);
   const schema = value instanceof Schema ? value : value instanceof RecordBatch ? value.schema : undefined;
   for (const field of schema?.fields ?? []) {
     const type: unknown = field.type;

@@ -47,7 +47,11 @@ export const wire = {
   /** `map<utf8, V>`: entries `entries` (non-null struct) of `key: utf8!` and `value: V?`, keys unsorted. */
   map: (value: DataType): DataType =>
     new Map_(
-      new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', value, true)]), false) as never,
+      new Field(
+        'entries',
+        new Struct([new Field('key', new Utf8(), false), new Field('value', value, true)]),
+        false,
+      ) as never,
       false,
     ),
   struct: (fields: readonly Field[]): DataType => new Struct([...fields]),

@@ -28,7 +28,11 @@ interface BatchFields {
  * assembleRecordBatch(schema, data).schema === schema; // true
  * ```
  */
-export function assembleRecordBatch(schema: Schema, data: Data<Struct>, metadata: Map<string, string> = new Map()): RecordBatch {
+export function assembleRecordBatch(
+  schema: Schema,
+  data: Data<Struct>,
+  metadata: Map<string, string> = new Map(),
+): RecordBatch {
   const children = data.children;
   if (children.length !== schema.fields.length) return new RecordBatch(schema, data, metadata);
   for (const child of children) if (child.length !== data.length) return new RecordBatch(schema, data, metadata);

@@ -29,17 +29,27 @@ export function assertBatchConsistent(batch: RecordBatch, where: string): void {
   const fields = batch.schema.fields;
   const children = batch.data.children;
   if (children.length !== fields.length) {
-    throw new InconsistentBatchError(where, `the schema declares ${fields.length} column(s) [${fields.map((f) => f.name).join(', ')}] but the batch holds ${children.length}`);
+    throw new InconsistentBatchError(
+      where,
+      `the schema declares ${fields.length} column(s) [${fields.map((f) => f.name).join(', ')}] but the batch holds ${children.length}`,
+    );
   }
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
     const child = children[i];
     if (child.type !== field.type) {
       const difference = describeTypeDifference(field.type, child.type, { ignoreNullability: true });
-      if (difference !== null) throw new InconsistentBatchError(where, `column "${field.name}" is declared ${String(field.type)} but holds ${String(child.type)} data`);
+      if (difference !== null)
+        throw new InconsistentBatchError(
+          where,
+          `column "${field.name}" is declared ${String(field.type)} but holds ${String(child.type)} data`,
+        );
     }
     if (child.length !== batch.numRows) {
-      throw new InconsistentBatchError(where, `column "${field.name}" holds ${child.length} value(s) but the batch has ${batch.numRows} row(s)`);
+      throw new InconsistentBatchError(
+        where,
+        `column "${field.name}" holds ${child.length} value(s) but the batch has ${batch.numRows} row(s)`,
+      );
     }
   }
 }

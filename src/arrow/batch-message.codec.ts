@@ -12,8 +12,22 @@
  * {@link DictionaryTracker}). Reading dictionary-encoded or compressed streams is left to
  * `apache-arrow` (callers fall back when {@link canDecodeDirectly} says no).
  */
-import { type Data, DataType, type Field, makeData, Message, type RecordBatch as ArrowBatch, RecordBatch, type Schema, Struct, Vector } from 'apache-arrow';
-import { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import {
+  type Data,
+  DataType,
+  type Field,
+  makeData,
+  Message,
+  type RecordBatch as ArrowBatch,
+  RecordBatch,
+  type Schema,
+  Struct,
+  Vector,
+} from 'apache-arrow';
+import {
+  DictionaryBatch as DictionaryBatchHeader,
+  RecordBatch as RecordBatchHeader,
+} from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { assembleRecordBatch } from './assemble-batch';
@@ -93,17 +107,44 @@ function withKnownNullCounts<T extends DataType>(data: Data<T>): Data<T> {
 
 function planBatch(batch: ArrowBatch): PlannedBatch {
   const data = withKnownNullCounts(batch.data);
-  const assembled = VectorAssembler.assemble(data === batch.data ? batch : new RecordBatch(batch.schema, data, batch.metadata));
-  const header = new RecordBatchHeader(batch.numRows, assembled.nodes, assembled.bufferRegions, null, assembled.variadicBufferCounts, batch.metadata);
+  const assembled = VectorAssembler.assemble(
+    data === batch.data ? batch : new RecordBatch(batch.schema, data, batch.metadata),
+  );
+  const header = new RecordBatchHeader(
+    batch.numRows,
+    assembled.nodes,
+    assembled.bufferRegions,
+    null,
+    assembled.variadicBufferCounts,
+    batch.metadata,
+  );
   const head = frameFlatbuffer(Message.encode(Message.from(header, assembled.byteLength)));
-  return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };
+  return {
+    head,
+    buffers: assembled.buffers,
+    offsets: assembled.bufferRegions.map((r) => r.offset),
+    bodyLength: assembled.byteLength,
+  };
 }
 
 function planDictionaryBatch(chunk: Data, id: number, isDelta: boolean): PlannedBatch {
   const assembled = VectorAssembler.assemble(new Vector([chunk]));
-  const data = new RecordBatchHeader(chunk.length, assembled.nodes, assembled.bufferRegions, null, assembled.variadicBufferCounts);
-  const head = frameFlatbuffer(Message.encode(Message.from(new DictionaryBatchHeader(data, id, isDelta), assembled.byteLength)));
-  return { head, buffers: assembled.buffers, offsets: assembled.bufferRegions.map((r) => r.offset), bodyLength: assembled.byteLength };
+  const data = new RecordBatchHeader(
+    chunk.length,
+    assembled.nodes,
+    assembled.bufferRegions,
+    null,
+    assembled.variadicBufferCounts,
+  );
+  const head = frameFlatbuffer(
+    Message.encode(Message.from(new DictionaryBatchHeader(data, id, isDelta), assembled.byteLength)),
+  );
+  return {
+    head,
+    buffers: assembled.buffers,
+    offsets: assembled.bufferRegions.map((r) => r.offset),
+    bodyLength: assembled.byteLength,
+  };
 }
 
 /**
@@ -143,11 +184,17 @@ export class DictionaryTracker {
 export function encodeStream(
   schema: Schema,
   batches: readonly ArrowBatch[],
-  options: { readonly withSchema?: boolean; readonly withEos?: boolean; readonly dictionaries?: DictionaryTracker } = {},
+  options: {
+    readonly withSchema?: boolean;
+    readonly withEos?: boolean;
+    readonly dictionaries?: DictionaryTracker;
+  } = {},
 ): Uint8Array {
   const head = options.withSchema === false ? null : schemaMessage(schema);
   const dictionaries = schema.dictionaries.size === 0 ? null : (options.dictionaries ?? new DictionaryTracker());
-  const planned = batches.flatMap((b) => (dictionaries === null ? [planBatch(b)] : [...dictionaries.plan(b), planBatch(b)]));
+  const planned = batches.flatMap((b) =>
+    dictionaries === null ? [planBatch(b)] : [...dictionaries.plan(b), planBatch(b)],
+  );
   let total = (head?.length ?? 0) + (options.withEos === false ? 0 : EOS_BYTES.length);
   for (const p of planned) total += p.head.length + p.bodyLength;
   // Zero-filled, so the padding between and after body buffers needs no writes.
@@ -161,7 +208,10 @@ export function encodeStream(
     out.set(p.head, at);
     at += p.head.length;
     p.buffers.forEach((buffer, i) => {
-      out.set(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), at + p.offsets[i]);
+      out.set(
+        buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
+        at + p.offsets[i],
+      );
     });
     at += p.bodyLength;
   }
@@ -213,7 +263,14 @@ export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Arr
   const header = message.header() as RecordBatchHeader;
   if (header.compression != null) return null;
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
-  const children = new VectorLoader(aligned, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(schema.fields);
+  const children = new VectorLoader(
+    aligned,
+    header.nodes,
+    header.buffers,
+    new Map(),
+    schema.metadataVersion,
+    header.variadicBufferCounts,
+  ).visitMany(schema.fields);
   const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
   return assembleRecordBatch(schema, data, message.metadata);
 }
@@ -287,7 +344,8 @@ export function splitStream(bytes: Uint8Array): { messages: SplitMessage[]; cano
       const bodyLength = Number(message.bodyLength);
       if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || at + bodyLength > bytes.length) return null;
       const isSchema = message.isSchema();
-      if (isSchema !== (out.length === 0) || !(isSchema || message.isRecordBatch() || message.isDictionaryBatch())) return null;
+      if (isSchema !== (out.length === 0) || !(isSchema || message.isRecordBatch() || message.isDictionaryBatch()))
+        return null;
       out.push({ message, metadata, body: bytes.subarray(at, at + bodyLength) });
       at += bodyLength;
     }

@@ -7,7 +7,12 @@ import { SiloError, messages } from '../errors';
  * Builds a batch on exactly `schema` (names, types and nullability kept) from a
  * `Data` per field. apache-arrow's object constructor would mark every field nullable.
  */
-export function batchFromData(schema: Schema, children: readonly Data[], length?: number, metadata?: ReadonlyMap<string, string>): RecordBatch {
+export function batchFromData(
+  schema: Schema,
+  children: readonly Data[],
+  length?: number,
+  metadata?: ReadonlyMap<string, string>,
+): RecordBatch {
   const rows = length ?? (children.length > 0 ? children[0].length : 0);
   const data = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [...children] });
   return new RecordBatch(schema, data, metadata ? new Map(metadata) : undefined);
@@ -15,7 +20,11 @@ export function batchFromData(schema: Schema, children: readonly Data[], length?
 
 /** A batch with no rows on exactly `schema`. */
 export function emptyBatch(schema: Schema): RecordBatch {
-  return batchFromData(schema, schema.fields.map((f) => vectorFromArray([], f.type as DataType).data[0]), 0);
+  return batchFromData(
+    schema,
+    schema.fields.map((f) => vectorFromArray([], f.type as DataType).data[0]),
+    0,
+  );
 }
 
 /**
@@ -130,10 +139,21 @@ export function selectColumns(batch: RecordBatch, names: readonly string[]): Rec
   const indices = names.map((name) => {
     const index = fields.findIndex((f) => f.name === name);
     if (index < 0) {
-      throw new SiloError('SILO531', `selectColumns: the batch has no column "${name}" (columns: ${fields.map((f) => f.name).join(', ')}). Pick columns the batch has.`);
+      throw new SiloError(
+        'SILO531',
+        `selectColumns: the batch has no column "${name}" (columns: ${fields.map((f) => f.name).join(', ')}). Pick columns the batch has.`,
+      );
     }
     return index;
   });
-  const schema = new Schema(indices.map((i) => fields[i]), batch.schema.metadata);
-  return batchFromData(schema, indices.map((i) => batch.data.children[i]), batch.numRows, batch.metadata);
+  const schema = new Schema(
+    indices.map((i) => fields[i]),
+    batch.schema.metadata,
+  );
+  return batchFromData(
+    schema,
+    indices.map((i) => batch.data.children[i]),
+    batch.numRows,
+    batch.metadata,
+  );
 }

@@ -124,7 +124,8 @@ function buildBool(type: Bool, values: readonly unknown[], subject: string): Dat
   const bits = new Uint8Array(((values.length + 63) & ~63) >> 3);
   values.forEach((v, i) => {
     if (isNull(v)) return;
-    if (typeof v !== 'boolean') throw new ArrowValueError(`${subject} row ${i}`, `expected a boolean, got ${typeof v}.`);
+    if (typeof v !== 'boolean')
+      throw new ArrowValueError(`${subject} row ${i}`, `expected a boolean, got ${typeof v}.`);
     if (v) bits[i >> 3] |= 1 << (i & 7);
   });
   return makeData({ type, length: values.length, nullCount, nullBitmap: bitmap, data: bits });
@@ -140,11 +141,18 @@ function buildInt(type: Int, values: readonly unknown[], subject: string): Data 
     if (wide) {
       if (typeof v === 'bigint') (out as BigInt64Array)[i] = v;
       else if (typeof v === 'number' && Number.isSafeInteger(v)) (out as BigInt64Array)[i] = BigInt(v);
-      else throw new ArrowValueError(`${subject} row ${i}`, `expected a bigint (or a safe integer) for ${String(type)}, got ${String(v)}.`);
+      else
+        throw new ArrowValueError(
+          `${subject} row ${i}`,
+          `expected a bigint (or a safe integer) for ${String(type)}, got ${String(v)}.`,
+        );
     } else if (typeof v === 'number' && Number.isInteger(v)) {
       (out as Int32Array)[i] = v;
     } else {
-      throw new ArrowValueError(`${subject} row ${i}`, `expected an integer number for ${String(type)}, got ${String(v)}.`);
+      throw new ArrowValueError(
+        `${subject} row ${i}`,
+        `expected an integer number for ${String(type)}, got ${String(v)}.`,
+      );
     }
   });
   return makeData({ type, length: values.length, nullCount, nullBitmap: bitmap, data: out as never });
@@ -193,7 +201,8 @@ function buildTimestamp(type: Timestamp, values: readonly unknown[], subject: st
     if (typeof v === 'bigint') out[i] = v;
     else if (v instanceof Date) out[i] = fromMs(v.getTime());
     else if (typeof v === 'number') out[i] = fromMs(v);
-    else throw new ArrowValueError(`${subject} row ${i}`, `expected a Date, epoch-ms number or bigint, got ${typeof v}.`);
+    else
+      throw new ArrowValueError(`${subject} row ${i}`, `expected a Date, epoch-ms number or bigint, got ${typeof v}.`);
   });
   return makeData({ type, length: values.length, nullCount, nullBitmap: bitmap, data: out });
 }
@@ -213,7 +222,14 @@ function buildList(type: DataType, values: readonly unknown[], subject: string):
     offsets[i + 1] = items.length;
   });
   const child = buildChild(childField, items, `${subject} item`);
-  return makeData({ type: type as never, length: values.length, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child });
+  return makeData({
+    type: type as never,
+    length: values.length,
+    nullCount,
+    nullBitmap: bitmap,
+    valueOffsets: offsets,
+    child,
+  });
 }
 
 function buildStruct(type: Struct, values: readonly unknown[], subject: string): Data {
@@ -221,7 +237,8 @@ function buildStruct(type: Struct, values: readonly unknown[], subject: string):
   const children = type.children.map((f) => {
     const column = values.map((v, i) => {
       if (isNull(v)) return f.nullable ? null : zeroValue(f.type);
-      if (typeof v !== 'object') throw new ArrowValueError(`${subject} row ${i}`, `expected an object, got ${typeof v}.`);
+      if (typeof v !== 'object')
+        throw new ArrowValueError(`${subject} row ${i}`, `expected an object, got ${typeof v}.`);
       return (v as Record<string, unknown>)[f.name];
     });
     return buildChild(f, column, `${subject}.${f.name}`);
@@ -276,7 +293,11 @@ function buildDictionary(type: Dictionary, values: readonly unknown[], subject: 
 function buildChild(f: Field, values: readonly unknown[], subject: string): Data {
   if (!f.nullable) {
     const at = values.findIndex(isNull);
-    if (at >= 0) throw new ArrowValueError(`${subject} row ${at}`, `field "${f.name}" is non-nullable (${String(f.type)}) but the value is null.`);
+    if (at >= 0)
+      throw new ArrowValueError(
+        `${subject} row ${at}`,
+        `field "${f.name}" is non-nullable (${String(f.type)}) but the value is null.`,
+      );
   }
   return buildColumn(f.type, values, subject);
 }
@@ -289,6 +310,9 @@ function buildWithArrow(type: DataType, values: readonly unknown[], subject: str
     builder.finish();
     return data;
   } catch (cause) {
-    throw new ArrowValueError(subject, `could not build ${String(type)} from the given values: ${(cause as Error).message}`);
+    throw new ArrowValueError(
+      subject,
+      `could not build ${String(type)} from the given values: ${(cause as Error).message}`,
+    );
   }
 }

@@ -72,7 +72,8 @@ export class FlatbufferReader {
 
   /** The root table (uoffset at position 0). */
   root(): FlatTable {
-    if (this.bytes.length < 8) this.fail(`a ${this.rootName} flatbuffer needs at least 8 bytes, got ${this.bytes.length}`);
+    if (this.bytes.length < 8)
+      this.fail(`a ${this.rootName} flatbuffer needs at least 8 bytes, got ${this.bytes.length}`);
     return this.tableAt(this.view.getUint32(0, true), this.rootName);
   }
 
@@ -118,9 +119,12 @@ export class FlatbufferReader {
     this.need(target, 4, `the length of ${path}`);
     const length = this.view.getUint32(target, true);
     if (length > this.bytes.length - target - 5) {
-      this.fail(`${path} declares a ${length}-byte string at offset ${target}, past the end of the ${this.bytes.length}-byte flatbuffer`);
+      this.fail(
+        `${path} declares a ${length}-byte string at offset ${target}, past the end of the ${this.bytes.length}-byte flatbuffer`,
+      );
     }
-    if (this.bytes[target + 4 + length] !== 0) this.fail(`${path}: the string at offset ${target} is not zero-terminated`);
+    if (this.bytes[target + 4 + length] !== 0)
+      this.fail(`${path}: the string at offset ${target} is not zero-terminated`);
     this.charge(1 + Math.ceil(length / 4), path);
     return length;
   }
@@ -152,7 +156,8 @@ export class FlatbufferReader {
   /** The int64 at `at` (a struct member inside a checked vector). */
   int64At(at: number, what: string): number {
     const value = this.view.getBigInt64(at, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) this.fail(`${what} is ${value}, beyond the range this reader handles`);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      this.fail(`${what} is ${value}, beyond the range this reader handles`);
     return Number(value);
   }
 
@@ -168,7 +173,8 @@ export class FlatbufferReader {
   private tableAt(pos: number, path: string): FlatTable {
     this.need(pos, 4, `the table ${path}`);
     const vtable = pos - this.view.getInt32(pos, true);
-    if (vtable < 0 || vtable > this.bytes.length - 4) this.fail(`the vtable of ${path} (table at offset ${pos}) points to offset ${vtable}, outside the flatbuffer`);
+    if (vtable < 0 || vtable > this.bytes.length - 4)
+      this.fail(`the vtable of ${path} (table at offset ${pos}) points to offset ${vtable}, outside the flatbuffer`);
     const vtableSize = this.view.getUint16(vtable, true);
     const inlineSize = this.view.getUint16(vtable + 2, true);
     // apache-arrow reads these as signed int16: anything >= 0x8000 would be negative there.
@@ -176,7 +182,9 @@ export class FlatbufferReader {
       this.fail(`the vtable of ${path} at offset ${vtable} declares an impossible size of ${vtableSize} bytes`);
     }
     if (inlineSize < 4 || inlineSize >= 0x8000 || pos + inlineSize > this.bytes.length) {
-      this.fail(`${path} at offset ${pos} declares ${inlineSize} bytes of fields, past the end of the ${this.bytes.length}-byte flatbuffer`);
+      this.fail(
+        `${path} at offset ${pos} declares ${inlineSize} bytes of fields, past the end of the ${this.bytes.length}-byte flatbuffer`,
+      );
     }
     this.charge(1, path);
     return { pos, vtable, vtableSize, inlineSize, path };
@@ -189,7 +197,9 @@ export class FlatbufferReader {
     const offset = this.view.getUint16(table.vtable + slot, true);
     if (offset === 0) return null;
     if (offset >= 0x8000 || offset + size > table.inlineSize) {
-      this.fail(`field ${field} of ${table.path} sits at offset ${offset}, outside the table's ${table.inlineSize} bytes`);
+      this.fail(
+        `field ${field} of ${table.path} sits at offset ${offset}, outside the table's ${table.inlineSize} bytes`,
+      );
     }
     return table.pos + offset;
   }
@@ -199,11 +209,13 @@ export class FlatbufferReader {
     const at = this.fieldPosition(table, field, 4);
     if (at === null) return null;
     const target = at + this.view.getUint32(at, true);
-    if (target > this.bytes.length - 4) this.fail(`${table.path}.${name} points to offset ${target}, outside the ${this.bytes.length}-byte flatbuffer`);
+    if (target > this.bytes.length - 4)
+      this.fail(`${table.path}.${name} points to offset ${target}, outside the ${this.bytes.length}-byte flatbuffer`);
     return target;
   }
 
   private need(pos: number, size: number, what: string): void {
-    if (pos < 0 || pos + size > this.bytes.length) this.fail(`${what} at offset ${pos} lies outside the ${this.bytes.length}-byte flatbuffer`);
+    if (pos < 0 || pos + size > this.bytes.length)
+      this.fail(`${what} at offset ${pos} lies outside the ${this.bytes.length}-byte flatbuffer`);
   }
 }

@@ -68,7 +68,11 @@ export function decodeMessageHeader(
   }
   const bodyLength = Number(message.bodyLength);
   if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) {
-    throw new IpcFramingError('bad-message', offset, `the Message declares an invalid body length ${String(bodyLength)}.`);
+    throw new IpcFramingError(
+      'bad-message',
+      offset,
+      `the Message declares an invalid body length ${String(bodyLength)}.`,
+    );
   }
   return { kind, bodyLength, message };
 }

@@ -76,9 +76,30 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** `Type` union members apache-arrow can read (RunEndEncoded and the list views it cannot). */
 const TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'NONE', 1: 'Null', 2: 'Int', 3: 'FloatingPoint', 4: 'Binary', 5: 'Utf8', 6: 'Bool', 7: 'Decimal', 8: 'Date', 9: 'Time', 10: 'Timestamp',
-  11: 'Interval', 12: 'List', 13: 'Struct_', 14: 'Union', 15: 'FixedSizeBinary', 16: 'FixedSizeList', 17: 'Map', 18: 'Duration',
-  19: 'LargeBinary', 20: 'LargeUtf8', 21: 'LargeList', 23: 'BinaryView', 24: 'Utf8View',
+  0: 'NONE',
+  1: 'Null',
+  2: 'Int',
+  3: 'FloatingPoint',
+  4: 'Binary',
+  5: 'Utf8',
+  6: 'Bool',
+  7: 'Decimal',
+  8: 'Date',
+  9: 'Time',
+  10: 'Timestamp',
+  11: 'Interval',
+  12: 'List',
+  13: 'Struct_',
+  14: 'Union',
+  15: 'FixedSizeBinary',
+  16: 'FixedSizeList',
+  17: 'Map',
+  18: 'Duration',
+  19: 'LargeBinary',
+  20: 'LargeUtf8',
+  21: 'LargeList',
+  23: 'BinaryView',
+  24: 'Utf8View',
 };
 
 /**
@@ -97,10 +118,19 @@ export function verifyMessage(metadata: Uint8Array, limits: MessageLimits = {}):
   if (bodyLength > maxBody) fb.fail(`Message.bodyLength ${bodyLength} exceeds the limit of ${maxBody} bytes`);
   keyValues(fb, message, 4);
   const kind = headerType === 1 ? 'schema' : headerType === 2 ? 'dictionary' : headerType === 3 ? 'record-batch' : null;
-  if (kind === null) fb.fail(`Message.header_type is ${headerType}; a stream carries only Schema (1), DictionaryBatch (2) and RecordBatch (3) messages`);
-  const header = fb.table(message, 2, 'header', kind === 'schema' ? 'Schema' : kind === 'dictionary' ? 'DictionaryBatch' : 'RecordBatch');
+  if (kind === null)
+    fb.fail(
+      `Message.header_type is ${headerType}; a stream carries only Schema (1), DictionaryBatch (2) and RecordBatch (3) messages`,
+    );
+  const header = fb.table(
+    message,
+    2,
+    'header',
+    kind === 'schema' ? 'Schema' : kind === 'dictionary' ? 'DictionaryBatch' : 'RecordBatch',
+  );
   if (header === null) fb.fail(`the ${kind} Message has no header table`);
-  if (kind === 'schema') return { kind, version, bodyLength, schema: verifySchema(fb, header, limits.maxDepth ?? DEFAULT_MAX_DEPTH) };
+  if (kind === 'schema')
+    return { kind, version, bodyLength, schema: verifySchema(fb, header, limits.maxDepth ?? DEFAULT_MAX_DEPTH) };
   if (kind === 'record-batch') return { kind, version, bodyLength, batch: verifyRecordBatch(fb, header, bodyLength) };
   const dictionaryId = fb.int64(header, 0, 0, 'id');
   const data = fb.table(header, 1, 'data');
@@ -132,10 +162,18 @@ interface SchemaWalk {
   readonly dictionaries: Map<number, ColumnLayout>;
 }
 
-function fieldList(fb: FlatbufferReader, parent: FlatTable, field: number, name: string, walk: SchemaWalk, depth: number): ColumnLayout[] {
+function fieldList(
+  fb: FlatbufferReader,
+  parent: FlatTable,
+  field: number,
+  name: string,
+  walk: SchemaWalk,
+  depth: number,
+): ColumnLayout[] {
   const vector = fb.vector(parent, field, name, 4);
   if (vector === null) return [];
-  if (vector.length > 0 && depth > walk.maxDepth) fb.fail(`${vector.path}: schema fields nest deeper than ${walk.maxDepth} levels`);
+  if (vector.length > 0 && depth > walk.maxDepth)
+    fb.fail(`${vector.path}: schema fields nest deeper than ${walk.maxDepth} levels`);
   const out: ColumnLayout[] = [];
   for (let i = 0; i < vector.length; i++) out.push(verifyField(fb, fb.tableIn(vector, i), walk, depth));
   return out;
@@ -162,7 +200,8 @@ function leaf(name: string, data: readonly BufferRole[]): ColumnLayout {
 
 function intWidth(fb: FlatbufferReader, table: FlatTable): number {
   const bits = fb.int32(table, 0, 0);
-  if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) fb.fail(`${table.path}.bitWidth is ${bits}; an Int is 8, 16, 32 or 64 bits`);
+  if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64)
+    fb.fail(`${table.path}.bitWidth is ${bits}; an Int is 8, 16, 32 or 64 bits`);
   return bits / 8;
 }
 
@@ -170,13 +209,19 @@ function intWidth(fb: FlatbufferReader, table: FlatTable): number {
 function typeLayout(fb: FlatbufferReader, field: FlatTable, children: readonly ColumnLayout[]): ColumnLayout {
   const typeId = fb.uint8(field, 2, 0);
   const typeName = TYPE_NAMES[typeId];
-  if (typeName === undefined) fb.fail(`${field.path}.type_type is ${typeId}, which is not an Arrow type this worker can read`);
+  if (typeName === undefined)
+    fb.fail(`${field.path}.type_type is ${typeId}, which is not an Arrow type this worker can read`);
   const type = fb.table(field, 3, 'type');
   const name = field.path;
   const params = (): FlatTable => type ?? fb.fail(`${name} has type ${typeName} but no type table`);
   const fixed = (width: number): ColumnLayout => leaf(name, [{ width }]);
-  const nested = (buffers: readonly BufferRole[], childLength: ColumnLayout['childLength'], listSize = 0): ColumnLayout => {
-    if (childLength !== 'same' && children.length !== 1) fb.fail(`${name} has type ${typeName} and ${children.length} children; it needs exactly one`);
+  const nested = (
+    buffers: readonly BufferRole[],
+    childLength: ColumnLayout['childLength'],
+    listSize = 0,
+  ): ColumnLayout => {
+    if (childLength !== 'same' && children.length !== 1)
+      fb.fail(`${name} has type ${typeName} and ${children.length} children; it needs exactly one`);
     return { name, buffers, variadic: false, children, childLength, listSize };
   };
   switch (typeId) {
@@ -187,7 +232,8 @@ function typeLayout(fb: FlatbufferReader, field: FlatTable, children: readonly C
       return fixed(intWidth(fb, params()));
     case 3: {
       const precision = fb.int16(params(), 0, 0);
-      if (precision < 0 || precision > 2) fb.fail(`${name}: FloatingPoint precision ${precision} is not HALF, SINGLE or DOUBLE`);
+      if (precision < 0 || precision > 2)
+        fb.fail(`${name}: FloatingPoint precision ${precision} is not HALF, SINGLE or DOUBLE`);
       return fixed(2 ** (precision + 1));
     }
     case 4:
@@ -246,22 +292,33 @@ function typeLayout(fb: FlatbufferReader, field: FlatTable, children: readonly C
       const union = params();
       fb.vector(union, 1, 'typeIds', 4);
       const dense = fb.int16(union, 0, 0) === 1;
-      return { name, buffers: dense ? ['type-ids', 'offsets32'] : ['type-ids'], variadic: false, children, childLength: dense ? 'free' : 'same', listSize: 0, union: true };
+      return {
+        name,
+        buffers: dense ? ['type-ids', 'offsets32'] : ['type-ids'],
+        variadic: false,
+        children,
+        childLength: dense ? 'free' : 'same',
+        listSize: 0,
+        union: true,
+      };
     }
   }
 }
 
 function verifyRecordBatch(fb: FlatbufferReader, batch: FlatTable, bodyLength: number): BatchLayout {
   const length = fb.int64(batch, 0, 0, 'length');
-  if (length < 0 || length > MAX_ROWS) fb.fail(`${batch.path}.length is ${length}; a record batch holds 0 to ${MAX_ROWS} rows`);
+  if (length < 0 || length > MAX_ROWS)
+    fb.fail(`${batch.path}.length is ${length}; a record batch holds 0 to ${MAX_ROWS} rows`);
   const nodeVector = fb.vector(batch, 1, 'nodes', 16);
   const nodes = new Float64Array(2 * (nodeVector?.length ?? 0));
   for (let i = 0; nodeVector !== null && i < nodeVector.length; i++) {
     const at = nodeVector.start + 16 * i;
     const nodeLength = fb.int64At(at, `${nodeVector.path}[${i}].length`);
     const nullCount = fb.int64At(at + 8, `${nodeVector.path}[${i}].null_count`);
-    if (nodeLength < 0 || nodeLength > MAX_ROWS) fb.fail(`${nodeVector.path}[${i}].length is ${nodeLength}; a column holds 0 to ${MAX_ROWS} values`);
-    if (nullCount < 0 || nullCount > nodeLength) fb.fail(`${nodeVector.path}[${i}].null_count is ${nullCount} for ${nodeLength} values`);
+    if (nodeLength < 0 || nodeLength > MAX_ROWS)
+      fb.fail(`${nodeVector.path}[${i}].length is ${nodeLength}; a column holds 0 to ${MAX_ROWS} values`);
+    if (nullCount < 0 || nullCount > nodeLength)
+      fb.fail(`${nodeVector.path}[${i}].null_count is ${nullCount} for ${nodeLength} values`);
     nodes[2 * i] = nodeLength;
     nodes[2 * i + 1] = nullCount;
   }
@@ -272,7 +329,9 @@ function verifyRecordBatch(fb: FlatbufferReader, batch: FlatTable, bodyLength: n
     const offset = fb.int64At(at, `${bufferVector.path}[${i}].offset`);
     const size = fb.int64At(at + 8, `${bufferVector.path}[${i}].length`);
     if (offset < 0 || size < 0 || offset + size > bodyLength) {
-      fb.fail(`${bufferVector.path}[${i}] spans bytes ${offset} to ${offset + size}, outside the ${bodyLength}-byte message body`);
+      fb.fail(
+        `${bufferVector.path}[${i}] spans bytes ${offset} to ${offset + size}, outside the ${bodyLength}-byte message body`,
+      );
     }
     buffers[2 * i] = offset;
     buffers[2 * i + 1] = size;
@@ -288,7 +347,10 @@ function verifyRecordBatch(fb: FlatbufferReader, batch: FlatTable, bodyLength: n
   for (let i = 0; variadic !== null && i < variadic.length; i++) {
     const count = fb.int64At(variadic.start + 8 * i, `${variadic.path}[${i}]`);
     variadicTotal += count;
-    if (count < 0 || variadicTotal > buffers.length / 2) fb.fail(`${variadic.path}[${i}] is ${count}: more variadic buffers than the batch's ${buffers.length / 2} buffers`);
+    if (count < 0 || variadicTotal > buffers.length / 2)
+      fb.fail(
+        `${variadic.path}[${i}] is ${count}: more variadic buffers than the batch's ${buffers.length / 2} buffers`,
+      );
     variadicCounts.push(count);
   }
   return { length, nodes, buffers, variadicCounts, compressed: compression !== null };
@@ -307,13 +369,26 @@ export function checkBatchAgainstSchema(schema: SchemaLayout, message: VerifiedM
   let columns: readonly ColumnLayout[] = schema.columns;
   if (message.kind === 'dictionary') {
     const values = schema.dictionaries.get(message.dictionaryId ?? 0);
-    if (values === undefined) throw new FlatbufferFault(`the DictionaryBatch has id ${message.dictionaryId}, which no field of the stream's schema uses`);
+    if (values === undefined)
+      throw new FlatbufferFault(
+        `the DictionaryBatch has id ${message.dictionaryId}, which no field of the stream's schema uses`,
+      );
     columns = [values];
   }
-  const walk = { batch, node: 0, buffer: 0, variadic: 0, version: message.version, body: new DataView(body.buffer, body.byteOffset, body.byteLength) };
+  const walk = {
+    batch,
+    node: 0,
+    buffer: 0,
+    variadic: 0,
+    version: message.version,
+    body: new DataView(body.buffer, body.byteOffset, body.byteLength),
+  };
   for (const column of columns) {
     const length = checkColumn(column, walk);
-    if (length < batch.length) throw new FlatbufferFault(`column ${column.name} holds ${length} values, fewer than the batch's ${batch.length} rows`);
+    if (length < batch.length)
+      throw new FlatbufferFault(
+        `column ${column.name} holds ${length} values, fewer than the batch's ${batch.length} rows`,
+      );
   }
 }
 
@@ -329,7 +404,9 @@ interface BatchWalk {
 function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
   const { batch } = walk;
   if (walk.node >= batch.nodes.length / 2) {
-    throw new FlatbufferFault(`the batch has ${batch.nodes.length / 2} field nodes, too few for the schema (none left for ${column.name})`);
+    throw new FlatbufferFault(
+      `the batch has ${batch.nodes.length / 2} field nodes, too few for the schema (none left for ${column.name})`,
+    );
   }
   const length = batch.nodes[2 * walk.node];
   const nullCount = batch.nodes[2 * walk.node + 1];
@@ -339,7 +416,9 @@ function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
   let spanned = 0;
   for (const role of column.buffers) {
     if (walk.buffer >= batch.buffers.length / 2) {
-      throw new FlatbufferFault(`the batch has ${batch.buffers.length / 2} buffers, too few for the schema (none left for ${column.name})`);
+      throw new FlatbufferFault(
+        `the batch has ${batch.buffers.length / 2} buffers, too few for the schema (none left for ${column.name})`,
+      );
     }
     const start = batch.buffers[2 * walk.buffer];
     const held = batch.buffers[2 * walk.buffer + 1];
@@ -348,20 +427,39 @@ function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
     // A compressed buffer's size says nothing about its decoded size, nor its bytes about offsets.
     if (batch.compressed) continue;
     if (held < needed) {
-      throw new FlatbufferFault(`column ${column.name} declares ${length} values, which need ${needed} bytes of ${describe(role)}, but its buffer holds ${held}`);
+      throw new FlatbufferFault(
+        `column ${column.name} declares ${length} values, which need ${needed} bytes of ${describe(role)}, but its buffer holds ${held}`,
+      );
     }
-    if ((role === 'offsets32' || role === 'offsets64') && length > 0) spanned = checkOffsets(walk.body, start, length, role === 'offsets64' ? 8 : 4, column.name);
-    if (role === 'bytes' && held < spanned) throw new FlatbufferFault(`column ${column.name}: its offsets span ${spanned} bytes of values, but its value buffer holds ${held}`);
+    if ((role === 'offsets32' || role === 'offsets64') && length > 0)
+      spanned = checkOffsets(walk.body, start, length, role === 'offsets64' ? 8 : 4, column.name);
+    if (role === 'bytes' && held < spanned)
+      throw new FlatbufferFault(
+        `column ${column.name}: its offsets span ${spanned} bytes of values, but its value buffer holds ${held}`,
+      );
   }
   if (column.variadic) {
     walk.buffer += batch.variadicCounts[walk.variadic] ?? 0;
     walk.variadic += 1;
-    if (walk.buffer > batch.buffers.length / 2) throw new FlatbufferFault(`the batch has ${batch.buffers.length / 2} buffers, too few for the variadic buffers of ${column.name}`);
+    if (walk.buffer > batch.buffers.length / 2)
+      throw new FlatbufferFault(
+        `the batch has ${batch.buffers.length / 2} buffers, too few for the variadic buffers of ${column.name}`,
+      );
   }
   for (const child of column.children) {
     const childLength = checkColumn(child, walk);
-    const needed = column.childLength === 'same' ? length : column.childLength === 'times-list-size' ? length * column.listSize : column.union === true ? 0 : spanned;
-    if (childLength < needed) throw new FlatbufferFault(`column ${child.name} holds ${childLength} values, its parent ${column.name} needs ${needed}`);
+    const needed =
+      column.childLength === 'same'
+        ? length
+        : column.childLength === 'times-list-size'
+          ? length * column.listSize
+          : column.union === true
+            ? 0
+            : spanned;
+    if (childLength < needed)
+      throw new FlatbufferFault(
+        `column ${child.name} holds ${childLength} values, its parent ${column.name} needs ${needed}`,
+      );
   }
   return length;
 }
@@ -370,14 +468,22 @@ function checkColumn(column: ColumnLayout, walk: BatchWalk): number {
 function checkOffsets(body: DataView, start: number, length: number, width: 4 | 8, name: string): number {
   const at = body.byteOffset + start;
   // The hot case (int32 offsets, aligned as writers align buffers) reads through a typed array.
-  const aligned = width === 4 && at % 4 === 0 && LITTLE_ENDIAN_HOST ? new Int32Array(body.buffer, at, length + 1) : null;
+  const aligned =
+    width === 4 && at % 4 === 0 && LITTLE_ENDIAN_HOST ? new Int32Array(body.buffer, at, length + 1) : null;
   const read = (i: number): number =>
-    aligned !== null ? aligned[i] : width === 4 ? body.getInt32(start + 4 * i, true) : Number(body.getBigInt64(start + 8 * i, true));
+    aligned !== null
+      ? aligned[i]
+      : width === 4
+        ? body.getInt32(start + 4 * i, true)
+        : Number(body.getBigInt64(start + 8 * i, true));
   let previous = read(0);
   if (previous < 0) throw new FlatbufferFault(`column ${name}: its first offset is negative (${previous})`);
   for (let i = 1; i <= length; i++) {
     const next = read(i);
-    if (next < previous) throw new FlatbufferFault(`column ${name}: offset ${i} (${next}) is below offset ${i - 1} (${previous}); offsets never decrease`);
+    if (next < previous)
+      throw new FlatbufferFault(
+        `column ${name}: offset ${i} (${next}) is below offset ${i - 1} (${previous}); offsets never decrease`,
+      );
     previous = next;
   }
   return previous;
@@ -396,5 +502,12 @@ function bytesNeeded(role: BufferRole, length: number, nullCount: number): numbe
 
 function describe(role: BufferRole): string {
   if (typeof role === 'object') return `${role.width}-byte values`;
-  return { validity: 'validity bitmap', bits: 'bit-packed values', offsets32: 'int32 offsets', offsets64: 'int64 offsets', 'type-ids': 'union type ids', bytes: 'value bytes' }[role];
+  return {
+    validity: 'validity bitmap',
+    bits: 'bit-packed values',
+    offsets32: 'int32 offsets',
+    offsets64: 'int64 offsets',
+    'type-ids': 'union type ids',
+    bytes: 'value bytes',
+  }[role];
 }

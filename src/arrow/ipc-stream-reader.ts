@@ -42,7 +42,11 @@ class IpcBatchDecoder {
       return null;
     }
     if (frame.kind !== 'record-batch') {
-      throw new IpcFramingError('bad-sequence', 0, `a ${frame.kind} message cannot follow the schema of an open stream.`);
+      throw new IpcFramingError(
+        'bad-sequence',
+        0,
+        `a ${frame.kind} message cannot follow the schema of an open stream.`,
+      );
     }
     if (this.dictionaries.size === 0) {
       const direct = decodeBatchFrame(this.schema, frame);
@@ -141,9 +145,14 @@ export function decodeFrames(frames: readonly IpcFrame[]): { schema: Schema; bat
     return { schema, batches };
   } catch (cause) {
     if (cause instanceof IpcFramingError) throw cause;
-    throw new IpcFramingError('bad-message', 0, `apache-arrow could not decode the stream: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new IpcFramingError(
+      'bad-message',
+      0,
+      `apache-arrow could not decode the stream: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
 }
 

@@ -55,7 +55,13 @@ export class IpcStreamWriter {
     const bound = conformBatchToSchema(batch, this.schema, this.subject);
     // A batch read back from storage whose stream had exactly this schema: its message is reused.
     const stored = this.started && !this.hasDictionaries ? storedMessageOf(batch, this.schema) : undefined;
-    const bytes = stored ?? encodeStream(this.schema, [bound], { withSchema: !this.started, withEos: false, dictionaries: this.dictionaries });
+    const bytes =
+      stored ??
+      encodeStream(this.schema, [bound], {
+        withSchema: !this.started,
+        withEos: false,
+        dictionaries: this.dictionaries,
+      });
     this.started = true;
     return bytes;
   }
@@ -72,6 +78,7 @@ export class IpcStreamWriter {
   }
 
   private assertOpen(what: string): void {
-    if (this.ended) throw new Error(`${this.subject}: ${what}() after end(); open a new IpcStreamWriter for the next stream.`);
+    if (this.ended)
+      throw new Error(`${this.subject}: ${what}() after end(); open a new IpcStreamWriter for the next stream.`);
   }
 }

@@ -62,12 +62,19 @@ export function serializeBatches(schema: Schema, batches: readonly RecordBatch[]
     const known = sourceStreamOf(batches[0], schema);
     if (known !== undefined) return known;
   }
-  return encodeStream(schema, batches.map((b) => conformBatchToSchema(b, schema, subject)));
+  return encodeStream(
+    schema,
+    batches.map((b) => conformBatchToSchema(b, schema, subject)),
+  );
 }
 
 function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readAll(): RecordBatch[] } {
   if (!(bytes instanceof Uint8Array) || bytes.length < 8) {
-    throw new IpcFramingError('truncated', 0, `${subject}: ${bytes?.length ?? 0} byte(s) cannot hold an IPC schema message.`);
+    throw new IpcFramingError(
+      'truncated',
+      0,
+      `${subject}: ${bytes?.length ?? 0} byte(s) cannot hold an IPC schema message.`,
+    );
   }
   // Typed-array views over the body need 8-byte alignment; binary cells are arbitrary views.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
@@ -78,6 +85,11 @@ function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readA
     const schema = reader.schema;
     return { schema, readAll: () => withoutPlaceholders(reader.readAll()) };
   } catch (cause) {
-    throw new IpcFramingError('bad-message', 0, `${subject}: not a readable Arrow IPC stream (${(cause as Error).message}).`, { cause });
+    throw new IpcFramingError(
+      'bad-message',
+      0,
+      `${subject}: not a readable Arrow IPC stream (${(cause as Error).message}).`,
+      { cause },
+    );
   }
 }

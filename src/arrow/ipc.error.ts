@@ -32,7 +32,11 @@ export class IpcFramingError extends SiloError {
     detail: string,
     options?: { cause?: unknown; code?: SiloErrorCode; heading?: string },
   ) {
-    super(options?.code ?? 'SILO410', `${options?.heading ?? 'Arrow IPC framing error'} at byte ${offset}: ${detail}`, options);
+    super(
+      options?.code ?? 'SILO410',
+      `${options?.heading ?? 'Arrow IPC framing error'} at byte ${offset}: ${detail}`,
+      options,
+    );
   }
 }
 
@@ -58,7 +62,11 @@ export class MalformedIpcMessageError extends IpcFramingError {
  * as soon as a length prefix announces it, before its bytes are read.
  */
 export class IpcRequestTooLargeError extends IpcFramingError {
-  constructor(offset: number, detail: string, readonly limit: number) {
+  constructor(
+    offset: number,
+    detail: string,
+    readonly limit: number,
+  ) {
     super(
       'too-large',
       offset,
@@ -73,7 +81,11 @@ export class IpcRequestTooLargeError extends IpcFramingError {
  * read timeout; its bytes would otherwise stay buffered for as long as the client waits.
  */
 export class IpcReadTimeoutError extends IpcFramingError {
-  constructor(offset: number, detail: string, readonly timeoutMs: number) {
+  constructor(
+    offset: number,
+    detail: string,
+    readonly timeoutMs: number,
+  ) {
     super(
       'timeout',
       offset,

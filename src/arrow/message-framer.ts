@@ -160,10 +160,15 @@ export class MessageFramer {
       );
     }
     this.checkRequestSize(start, prefixBytes + length, `a message declaring ${length} bytes of metadata`);
-    if (!(await this.fill(length))) throw this.truncated(start, `the channel ended inside a ${length}-byte message header`);
+    if (!(await this.fill(length)))
+      throw this.truncated(start, `the channel ended inside a ${length}-byte message header`);
     const metadata = this.take(length);
     const head = decodeMessageHeader(metadata, start);
-    this.checkRequestSize(start, prefixBytes + length + head.bodyLength, `a message declaring a ${head.bodyLength}-byte body`);
+    this.checkRequestSize(
+      start,
+      prefixBytes + length + head.bodyLength,
+      `a message declaring a ${head.bodyLength}-byte body`,
+    );
     if (head.bodyLength > this.maxBody) {
       throw new IpcFramingError(
         'too-large',
@@ -219,7 +224,8 @@ export class MessageFramer {
       first = await this.readMessage();
     } finally {
       // The stream's clock started with the schema's first byte (no byte: nothing to time).
-      if (this.wholeStart !== null && this.consumed > start && this.readTimeout !== null) this.wholeDeadline = this.firstByteAt + this.readTimeout;
+      if (this.wholeStart !== null && this.consumed > start && this.readTimeout !== null)
+        this.wholeDeadline = this.firstByteAt + this.readTimeout;
     }
     if (first === null) {
       this.release();
@@ -245,13 +251,17 @@ export class MessageFramer {
   private async readInStream(schema: SchemaLayout): Promise<FramedMessage> {
     const start = this.consumed;
     const message = await this.readMessage();
-    if (message === null) throw this.truncated(start, 'the channel ended before the stream\'s end-of-stream marker');
+    if (message === null) throw this.truncated(start, "the channel ended before the stream's end-of-stream marker");
     if (message.kind === 'eos') {
       this.release();
       return message;
     }
     if (message.kind === 'schema') {
-      throw new IpcFramingError('bad-sequence', start, 'a second schema message arrived before the stream\'s end-of-stream marker.');
+      throw new IpcFramingError(
+        'bad-sequence',
+        start,
+        "a second schema message arrived before the stream's end-of-stream marker.",
+      );
     }
     // Lengths are checked against the columns before anything decodes the batch.
     checkAgainstSchema(schema, verifyMessageBytes(message.metadata, start), message.body, start);
@@ -269,7 +279,9 @@ export class MessageFramer {
     if (held + messageBytes <= this.maxRequest) return;
     throw new IpcRequestTooLargeError(
       start,
-      held > 0 ? `the request stream holds ${held} bytes so far, and ${what} would bring it to ${held + messageBytes}` : `${what} is ${messageBytes} bytes long`,
+      held > 0
+        ? `the request stream holds ${held} bytes so far, and ${what} would bring it to ${held + messageBytes}`
+        : `${what} is ${messageBytes} bytes long`,
       this.maxRequest,
     );
   }
@@ -285,8 +297,16 @@ export class MessageFramer {
     if (deadline === null) return this.iterator.next();
     const stalled = (): IpcReadTimeoutError =>
       deadline === this.wholeDeadline && this.wholeStart !== null
-        ? new IpcReadTimeoutError(this.wholeStart, 'the request stream that starts here did not arrive up to its end-of-stream marker', this.readTimeout!)
-        : new IpcReadTimeoutError(this.messageStart, `the message that starts here did not arrive completely (${this.buffered} byte(s) received)`, this.readTimeout!);
+        ? new IpcReadTimeoutError(
+            this.wholeStart,
+            'the request stream that starts here did not arrive up to its end-of-stream marker',
+            this.readTimeout!,
+          )
+        : new IpcReadTimeoutError(
+            this.messageStart,
+            `the message that starts here did not arrive completely (${this.buffered} byte(s) received)`,
+            this.readTimeout!,
+          );
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw stalled();
     const next = this.iterator.next();

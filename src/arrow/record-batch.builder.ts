@@ -33,7 +33,10 @@ export function makeRecordBatch(
   const datas = schema.fields.map((f) => {
     const column = columns[f.name];
     if (column === undefined) {
-      throw new ArrowValueError(`column "${f.name}"`, `is missing; the schema needs [${schema.fields.map((x) => x.name).join(', ')}].`);
+      throw new ArrowValueError(
+        `column "${f.name}"`,
+        `is missing; the schema needs [${schema.fields.map((x) => x.name).join(', ')}].`,
+      );
     }
     return toData(column, f.type, `column "${f.name}"`);
   });
@@ -41,10 +44,16 @@ export function makeRecordBatch(
   datas.forEach((d, i) => {
     const f = schema.fields[i];
     if (d.length !== numRows) {
-      throw new ArrowValueError(`column "${f.name}"`, `has ${d.length} value(s) but the batch has ${numRows} row(s); give every column the same length.`);
+      throw new ArrowValueError(
+        `column "${f.name}"`,
+        `has ${d.length} value(s) but the batch has ${numRows} row(s); give every column the same length.`,
+      );
     }
     if (!f.nullable && !options.acceptNulls && d.nullCount > 0) {
-      throw new ArrowValueError(`column "${f.name}"`, `is non-nullable (${String(f.type)}) but holds ${d.nullCount} null(s).`);
+      throw new ArrowValueError(
+        `column "${f.name}"`,
+        `is non-nullable (${String(f.type)}) but holds ${d.nullCount} null(s).`,
+      );
     }
   });
   const data = makeData({ type: new Struct(schema.fields), length: numRows, nullCount: 0, children: datas });
@@ -80,7 +89,11 @@ export function makeEmptyBatch(schema: Schema, metadata?: BatchMetadata): Record
 /**
  * A batch with no columns and `numRows` rows (parameterless requests carry 1 row, ticks 0).
  */
-export function makeZeroColumnBatch(numRows: number, metadata?: BatchMetadata, schema: Schema = EMPTY_SCHEMA): RecordBatch {
+export function makeZeroColumnBatch(
+  numRows: number,
+  metadata?: BatchMetadata,
+  schema: Schema = EMPTY_SCHEMA,
+): RecordBatch {
   const data = makeData({ type: new Struct([]), length: numRows, nullCount: 0, children: [] });
   return assembleRecordBatch(schema, data, toMetadataMap(metadata));
 }
@@ -105,7 +118,10 @@ function toData(column: ColumnInput, type: Schema['fields'][number]['type'], sub
   if (column instanceof Data) return column;
   if (column instanceof Vector) {
     if (column.data.length !== 1) {
-      throw new ArrowValueError(subject, `is a vector of ${column.data.length} chunks; pass a single-chunk vector or plain values.`);
+      throw new ArrowValueError(
+        subject,
+        `is a vector of ${column.data.length} chunks; pass a single-chunk vector or plain values.`,
+      );
     }
     return column.data[0];
   }

@@ -49,14 +49,22 @@ export function describeSchemaDifference(
 /**
  * True when two schemas have the same field names, types, nullability and order.
  */
-export function schemasEqual(a: Schema | readonly Field[], b: Schema | readonly Field[], options?: SchemaCompareOptions): boolean {
+export function schemasEqual(
+  a: Schema | readonly Field[],
+  b: Schema | readonly Field[],
+  options?: SchemaCompareOptions,
+): boolean {
   return describeSchemaDifference(a, b, options) === null;
 }
 
 /**
  * The first difference between two data types (children included), or `null`.
  */
-export function describeTypeDifference(expected: DataType, actual: DataType, options: SchemaCompareOptions = {}): string | null {
+export function describeTypeDifference(
+  expected: DataType,
+  actual: DataType,
+  options: SchemaCompareOptions = {},
+): string | null {
   return compareTypes(expected, actual, 'type', options);
 }
 
@@ -92,8 +100,10 @@ function compareFieldLists(
   options: SchemaCompareOptions,
 ): string | null {
   if (expected.length !== actual.length) {
-    return `${path || 'schema'}: expected ${expected.length} field(s) [${expected.map((f) => f.name).join(', ')}], ` +
-      `got ${actual.length} [${actual.map((f) => f.name).join(', ')}]`;
+    return (
+      `${path || 'schema'}: expected ${expected.length} field(s) [${expected.map((f) => f.name).join(', ')}], ` +
+      `got ${actual.length} [${actual.map((f) => f.name).join(', ')}]`
+    );
   }
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
@@ -125,14 +135,22 @@ function compareTypes(e: DataType, a: DataType, where: string, options: SchemaCo
   if (DataType.isDictionary(e)) {
     const ad = a as Dictionary;
     if (e.isOrdered !== ad.isOrdered) return mismatch;
-    return compareTypes(e.indices, ad.indices, `${where} (indices)`, options) ??
-      compareTypes(e.dictionary, ad.dictionary, `${where} (values)`, options);
+    return (
+      compareTypes(e.indices, ad.indices, `${where} (indices)`, options) ??
+      compareTypes(e.dictionary, ad.dictionary, `${where} (values)`, options)
+    );
   }
   if (DataType.isFixedSizeBinary(e)) return e.byteWidth === (a as FixedSizeBinary).byteWidth ? null : mismatch;
   if (DataType.isFixedSizeList(e) && e.listSize !== (a as FixedSizeList).listSize) return mismatch;
   if (DataType.isMap(e) && e.keysSorted !== (a as Map_).keysSorted) return mismatch;
-  if (e.typeId === Type.Decimal || e.typeId === Type.Date || e.typeId === Type.Time ||
-    e.typeId === Type.Interval || e.typeId === Type.Duration || e.typeId === Type.Union) {
+  if (
+    e.typeId === Type.Decimal ||
+    e.typeId === Type.Date ||
+    e.typeId === Type.Time ||
+    e.typeId === Type.Interval ||
+    e.typeId === Type.Duration ||
+    e.typeId === Type.Union
+  ) {
     // Parameterised types without nested fields: their rendering carries every parameter.
     if (String(e) !== String(a)) return mismatch;
   }

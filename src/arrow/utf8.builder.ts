@@ -33,7 +33,10 @@ export function buildUtf8Data(values: readonly (string | null | undefined)[], la
     const v = values[i];
     if (v === null || v === undefined) continue;
     if (typeof v !== 'string') {
-      throw new ArrowValueError(`utf8 value ${i}`, `expected a string, got ${typeof v}. Convert the value with String() first.`);
+      throw new ArrowValueError(
+        `utf8 value ${i}`,
+        `expected a string, got ${typeof v}. Convert the value with String() first.`,
+      );
     }
     total += Buffer.byteLength(v, 'utf8');
   }
@@ -49,7 +52,14 @@ export function buildUtf8Data(values: readonly (string | null | undefined)[], la
   checkInt32Offsets(at, large, 'utf8 column');
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (large) {
-    return makeData({ type: new LargeUtf8(), length: values.length, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data });
+    return makeData({
+      type: new LargeUtf8(),
+      length: values.length,
+      nullCount,
+      nullBitmap: bitmap,
+      valueOffsets: offsets,
+      data,
+    });
   }
   return makeData({
     type: new Utf8(),
@@ -67,8 +77,14 @@ export function buildUtf8Data(values: readonly (string | null | undefined)[], la
  */
 export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large?: false): Data<Binary>;
 export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large: true): Data<LargeBinary>;
-export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large?: boolean): Data<Binary | LargeBinary>;
-export function buildBinaryData(values: readonly (Uint8Array | null | undefined)[], large = false): Data<Binary | LargeBinary> {
+export function buildBinaryData(
+  values: readonly (Uint8Array | null | undefined)[],
+  large?: boolean,
+): Data<Binary | LargeBinary>;
+export function buildBinaryData(
+  values: readonly (Uint8Array | null | undefined)[],
+  large = false,
+): Data<Binary | LargeBinary> {
   const { bitmap, nullCount } = validityOf(values);
   let total = 0;
   for (let i = 0; i < values.length; i++) {
@@ -85,7 +101,13 @@ export function buildBinaryData(values: readonly (Uint8Array | null | undefined)
     // One value (a request's nested IPC stream, a state blob): the column shares its
     // bytes instead of copying them. Columns are immutable, and the value is not ours to change.
     const data = new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
-    return makeData({ type: new Binary(), length: 1, nullCount: 0, valueOffsets: Int32Array.of(0, only.byteLength), data });
+    return makeData({
+      type: new Binary(),
+      length: 1,
+      nullCount: 0,
+      valueOffsets: Int32Array.of(0, only.byteLength),
+      data,
+    });
   }
   const data = new Uint8Array(total);
   const offsets = large ? new BigInt64Array(values.length + 1) : new Int32Array(values.length + 1);
@@ -100,14 +122,31 @@ export function buildBinaryData(values: readonly (Uint8Array | null | undefined)
     else (offsets as Int32Array)[i + 1] = at;
   }
   if (large) {
-    return makeData({ type: new LargeBinary(), length: values.length, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data });
+    return makeData({
+      type: new LargeBinary(),
+      length: values.length,
+      nullCount,
+      nullBitmap: bitmap,
+      valueOffsets: offsets,
+      data,
+    });
   }
-  return makeData({ type: new Binary(), length: values.length, nullCount, nullBitmap: bitmap, valueOffsets: offsets as Int32Array, data });
+  return makeData({
+    type: new Binary(),
+    length: values.length,
+    nullCount,
+    nullBitmap: bitmap,
+    valueOffsets: offsets as Int32Array,
+    data,
+  });
 }
 
 function checkInt32Offsets(total: number, large: boolean, subject: string): void {
   if (!large && total > 0x7fffffff) {
-    throw new ArrowValueError(subject, `${total} bytes exceed the 2 GiB limit of 32-bit offsets. Use the large variant of the type.`);
+    throw new ArrowValueError(
+      subject,
+      `${total} bytes exceed the 2 GiB limit of 32-bit offsets. Use the large variant of the type.`,
+    );
   }
 }
 

@@ -63,7 +63,10 @@ export function readRow(batch: RecordBatch, index = 0): Record<string, unknown> 
  */
 export function readColumn(batch: RecordBatch, name: string): unknown[] {
   const vector = batch.getChild(name);
-  if (vector === null) throw new Error(`readColumn(): the batch has no column "${name}" (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}).`);
+  if (vector === null)
+    throw new Error(
+      `readColumn(): the batch has no column "${name}" (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}).`,
+    );
   const out: unknown[] = new Array(vector.length);
   for (let i = 0; i < vector.length; i++) out[i] = readValue(vector, i);
   return out;

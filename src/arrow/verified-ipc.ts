@@ -6,7 +6,12 @@
  */
 import { IpcFramingError, MalformedIpcMessageError } from './ipc.error';
 import { FlatbufferFault } from './flatbuffer-verifier';
-import { checkBatchAgainstSchema, type SchemaLayout, type VerifiedMessage, verifyMessage } from './ipc-message.verifier';
+import {
+  checkBatchAgainstSchema,
+  type SchemaLayout,
+  type VerifiedMessage,
+  verifyMessage,
+} from './ipc-message.verifier';
 
 /** Verification results by metadata object: a frame's metadata is checked once, however often it is decoded. */
 const byIdentity = new WeakMap<Uint8Array, VerifiedMessage>();
@@ -23,7 +28,10 @@ export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject
   const known = byIdentity.get(metadata);
   if (known !== undefined) return known;
   // Only schemas are worth a content key: batch messages differ in every request.
-  const key = metadata.length <= 64 * 1024 ? Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1') : null;
+  const key =
+    metadata.length <= 64 * 1024
+      ? Buffer.from(metadata.buffer, metadata.byteOffset, metadata.byteLength).toString('latin1')
+      : null;
   const cached = key === null ? undefined : schemasByContent.get(key);
   if (cached !== undefined) return cached;
   let verified: VerifiedMessage;
@@ -35,7 +43,8 @@ export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject
   }
   byIdentity.set(metadata, verified);
   if (key !== null && verified.kind === 'schema') {
-    if (schemasByContent.size >= SCHEMA_CACHE_SIZE) schemasByContent.delete(schemasByContent.keys().next().value as string);
+    if (schemasByContent.size >= SCHEMA_CACHE_SIZE)
+      schemasByContent.delete(schemasByContent.keys().next().value as string);
     schemasByContent.set(key, verified);
   }
   return verified;
@@ -45,7 +54,13 @@ export function verifyMessageBytes(metadata: Uint8Array, offset: number, subject
  * Checks a verified batch or dictionary message against its stream's schema (see
  * `checkBatchAgainstSchema`).
  */
-export function checkAgainstSchema(schema: SchemaLayout, message: VerifiedMessage, body: Uint8Array, offset: number, subject?: string): void {
+export function checkAgainstSchema(
+  schema: SchemaLayout,
+  message: VerifiedMessage,
+  body: Uint8Array,
+  offset: number,
+  subject?: string,
+): void {
   try {
     checkBatchAgainstSchema(schema, message, body);
   } catch (error) {
@@ -67,7 +82,8 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
   let at = 0;
   while (at < bytes.length) {
     const start = at;
-    if (at + 4 > bytes.length) throw truncated(start, subject, `${bytes.length - at} stray byte(s) follow the last message`);
+    if (at + 4 > bytes.length)
+      throw truncated(start, subject, `${bytes.length - at} stray byte(s) follow the last message`);
     let length = view.getInt32(at, true);
     at += 4;
     if (length === -1) {
@@ -77,20 +93,37 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
     }
     if (length === 0) return;
     if (length < 0 || length > bytes.length - at) {
-      throw truncated(start, subject, `the message declares ${length} bytes of metadata, but ${bytes.length - at} follow`);
+      throw truncated(
+        start,
+        subject,
+        `the message declares ${length} bytes of metadata, but ${bytes.length - at} follow`,
+      );
     }
     const message = verifyMessageBytes(bytes.subarray(at, at + length), start, subject);
     at += length;
     if (message.bodyLength > bytes.length - at) {
-      throw truncated(start, subject, `the message declares a ${message.bodyLength}-byte body, but ${bytes.length - at} bytes follow`);
+      throw truncated(
+        start,
+        subject,
+        `the message declares a ${message.bodyLength}-byte body, but ${bytes.length - at} bytes follow`,
+      );
     }
     const body = bytes.subarray(at, at + message.bodyLength);
     at += message.bodyLength;
     if (schema === null) {
-      if (message.schema === undefined) throw new IpcFramingError('bad-sequence', start, `${subject}: an IPC stream must start with a schema message, got a ${message.kind} message.`);
+      if (message.schema === undefined)
+        throw new IpcFramingError(
+          'bad-sequence',
+          start,
+          `${subject}: an IPC stream must start with a schema message, got a ${message.kind} message.`,
+        );
       schema = message.schema;
     } else if (message.schema !== undefined) {
-      throw new IpcFramingError('bad-sequence', start, `${subject}: a second schema message arrived before the stream's end-of-stream marker.`);
+      throw new IpcFramingError(
+        'bad-sequence',
+        start,
+        `${subject}: a second schema message arrived before the stream's end-of-stream marker.`,
+      );
     } else {
       checkAgainstSchema(schema, message, body, start, subject);
     }

@@ -47,7 +47,8 @@ export function parseArgValue(text: string, type: DataType | null, name: string)
     if (t === 'true' || t === 'false') return t === 'true';
     return text;
   }
-  const bad = (what: string): CliError => new CliError(`--arg ${name}=${text}: ${name} is ${typeName(type)}; ${JSON.stringify(text)} is not ${what}.`);
+  const bad = (what: string): CliError =>
+    new CliError(`--arg ${name}=${text}: ${name} is ${typeName(type)}; ${JSON.stringify(text)} is not ${what}.`);
   switch (type.typeId) {
     case Type.Int: {
       if (!INT.test(t)) throw bad('an integer');
@@ -75,6 +76,8 @@ export function parseArgValue(text: string, type: DataType | null, name: string)
       if (/^0x([0-9a-f]{2})*$/i.test(t)) return Uint8Array.from(Buffer.from(t.slice(2), 'hex'));
       return new TextEncoder().encode(text);
     default:
-      throw new CliError(`--arg ${name}: parameters of type ${typeName(type)} cannot be given on the command line; call runFunction() from code to pass one.`);
+      throw new CliError(
+        `--arg ${name}: parameters of type ${typeName(type)} cannot be given on the command line; call runFunction() from code to pass one.`,
+      );
   }
 }

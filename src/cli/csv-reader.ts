@@ -33,7 +33,10 @@ export function parseCsvRecords(text: string, source = 'CSV input', firstLine = 
       const startLine = line;
       i++;
       for (;;) {
-        if (i >= n) throw new CliError(`${source}: the quoted field starting on line ${startLine} is never closed. Close it with a double quote (write "" for a quote inside a field).`);
+        if (i >= n)
+          throw new CliError(
+            `${source}: the quoted field starting on line ${startLine} is never closed. Close it with a double quote (write "" for a quote inside a field).`,
+          );
         const c = text[i];
         if (c === '"') {
           if (text[i + 1] === '"') {
@@ -49,12 +52,17 @@ export function parseCsvRecords(text: string, source = 'CSV input', firstLine = 
         i++;
       }
       if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-        throw new CliError(`${source}: line ${line} has text after a closing quote. Quote the whole field, and double any quote inside it.`);
+        throw new CliError(
+          `${source}: line ${line} has text after a closing quote. Quote the whole field, and double any quote inside it.`,
+        );
       }
     } else {
       const start = i;
       while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-        if (text[i] === '"') throw new CliError(`${source}: line ${line} has a quote inside an unquoted field. Quote the field and double the quote ("a ""b"" c").`);
+        if (text[i] === '"')
+          throw new CliError(
+            `${source}: line ${line} has a quote inside an unquoted field. Quote the field and double the quote ("a ""b"" c").`,
+          );
         i++;
       }
       value = text.slice(start, i);
@@ -91,7 +99,8 @@ const INT64_MAX = 2n ** 63n - 1n;
  */
 export function readCsv(text: string, source = 'CSV input'): Table {
   const records = parseCsvRecords(text, source).filter((r, i) => !(i > 0 && isBlankRecord(r)));
-  if (records.length === 0) throw new CliError(`${source} is empty. Give a header row with the column names, then one line per row.`);
+  if (records.length === 0)
+    throw new CliError(`${source} is empty. Give a header row with the column names, then one line per row.`);
   const header = csvHeader(records[0], source);
   const rows = records.slice(1);
   rows.forEach((r, i) => checkCsvRow(r, i + 1, header, source));
@@ -115,7 +124,8 @@ export function csvHeader(record: readonly CsvCell[], source: string): string[] 
   const header = record.map((c) => c.text);
   header.forEach((name, i) => {
     if (name === '') throw new CliError(`${source}: column ${i + 1} of the header row has no name. Name every column.`);
-    if (header.indexOf(name) !== i) throw new CliError(`${source}: the header names column "${name}" twice. Give every column a unique name.`);
+    if (header.indexOf(name) !== i)
+      throw new CliError(`${source}: the header names column "${name}" twice. Give every column a unique name.`);
   });
   return header;
 }
@@ -123,7 +133,9 @@ export function csvHeader(record: readonly CsvCell[], source: string): string[] 
 /** Throws when data row `n` (1-based) does not have one field per header column. */
 export function checkCsvRow(record: readonly CsvCell[], n: number, header: readonly string[], source: string): void {
   if (record.length !== header.length) {
-    throw new CliError(`${source}: data row ${n} has ${record.length} field(s), but the header has ${header.length} (${header.join(', ')}). Quote fields that contain commas.`);
+    throw new CliError(
+      `${source}: data row ${n} has ${record.length} field(s), but the header has ${header.length} (${header.join(', ')}). Quote fields that contain commas.`,
+    );
   }
 }
 
@@ -137,7 +149,13 @@ export type CsvKind = 'int64' | 'float64' | 'bool' | 'utf8';
 
 /** The Arrow type of a {@link CsvKind}. */
 export function csvArrowType(kind: CsvKind): ReturnType<typeof wire.utf8> {
-  return kind === 'int64' ? wire.int64() : kind === 'float64' ? wire.float64() : kind === 'bool' ? wire.bool() : wire.utf8();
+  return kind === 'int64'
+    ? wire.int64()
+    : kind === 'float64'
+      ? wire.float64()
+      : kind === 'bool'
+        ? wire.bool()
+        : wire.utf8();
 }
 
 /**

@@ -8,7 +8,17 @@
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { field, makeRecordBatch, schemaOf } from '../arrow';
 import { CliError } from './cli.error';
-import { checkCsvRow, csvArrowType, csvHeader, type CsvCell, type CsvKind, csvValue, inferCsvKind, isBlankRecord, parseCsvRecords } from './csv-reader';
+import {
+  checkCsvRow,
+  csvArrowType,
+  csvHeader,
+  type CsvCell,
+  type CsvKind,
+  csvValue,
+  inferCsvKind,
+  isBlankRecord,
+  parseCsvRecords,
+} from './csv-reader';
 
 /** Rows read before the column types are fixed. */
 export const DEFAULT_SAMPLE_ROWS = 10_000;
@@ -26,7 +36,10 @@ export interface BatchStream {
  * Splits text chunks into complete CSV records, as they arrive. A record is complete at
  * a line feed outside quotes (an even number of quotes before it).
  */
-async function* csvRecordChunks(chunks: AsyncIterable<string>, source: string): AsyncGenerator<CsvCell[][], void, undefined> {
+async function* csvRecordChunks(
+  chunks: AsyncIterable<string>,
+  source: string,
+): AsyncGenerator<CsvCell[][], void, undefined> {
   let carry = '';
   let line = 1;
   // Quote parity and lines of `carry`, so a long quoted field is not rescanned per chunk.
@@ -71,7 +84,11 @@ async function* csvRecordChunks(chunks: AsyncIterable<string>, source: string): 
  * Opens CSV text chunks as a {@link BatchStream}: reads the header and the first
  * `sampleRows` rows to fix the column types, then builds batches of `batchRows` rows.
  */
-export async function openCsvStream(chunks: AsyncIterable<string>, source: string, options: { batchRows?: number; sampleRows?: number } = {}): Promise<BatchStream> {
+export async function openCsvStream(
+  chunks: AsyncIterable<string>,
+  source: string,
+  options: { batchRows?: number; sampleRows?: number } = {},
+): Promise<BatchStream> {
   const batchRows = options.batchRows ?? 2048;
   const sampleRows = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
   const pieces = csvRecordChunks(chunks, source);
@@ -99,7 +116,8 @@ export async function openCsvStream(chunks: AsyncIterable<string>, source: strin
     }
   };
   await fill(sampleRows);
-  if (header === null) throw new CliError(`${source} is empty. Give a header row with the column names, then one line per row.`);
+  if (header === null)
+    throw new CliError(`${source} is empty. Give a header row with the column names, then one line per row.`);
   const names: string[] = header;
   const kinds: CsvKind[] = names.map((_, c) => inferCsvKind(pending.map((r) => r[c])));
   const schema = schemaOf(names.map((name, c) => field(name, csvArrowType(kinds[c]), true)));

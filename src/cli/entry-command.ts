@@ -24,9 +24,14 @@ const JS = ['.js', '.cjs', '.mjs'];
 /**
  * Resolves `<entry>`; `extraArgs` (e.g. `--unix /tmp/s.sock`) are appended.
  */
-export function resolveEntryCommand(entry: string, extraArgs: readonly string[] = [], cwd = process.cwd()): EntryCommand {
+export function resolveEntryCommand(
+  entry: string,
+  extraArgs: readonly string[] = [],
+  cwd = process.cwd(),
+): EntryCommand {
   const trimmed = entry.trim();
-  if (trimmed === '') throw new CliError('The worker entry is empty. Give a .js or .ts file, or a full command in quotes.');
+  if (trimmed === '')
+    throw new CliError('The worker entry is empty. Give a .js or .ts file, or a full command in quotes.');
   const path = resolve(cwd, trimmed);
   if (existsSync(path) && statSync(path).isFile()) {
     const ext = extname(path).toLowerCase();
@@ -34,14 +39,21 @@ export function resolveEntryCommand(entry: string, extraArgs: readonly string[] 
     if (ext === '.ts') {
       const register = findTsLoader();
       if (register === null) {
-        throw new CliError(`The entry "${entry}" is TypeScript, which this installation cannot run directly. Compile it (npx tsc) and pass the .js file.`);
+        throw new CliError(
+          `The entry "${entry}" is TypeScript, which this installation cannot run directly. Compile it (npx tsc) and pass the .js file.`,
+        );
       }
       return { command: [process.execPath, '-r', register, path, ...extraArgs], kind: 'ts' };
     }
-    throw new CliError(`The entry "${entry}" is neither a .js nor a .ts file. Give a worker entry file, or a full command in quotes (e.g. "node dist/worker.js").`);
+    throw new CliError(
+      `The entry "${entry}" is neither a .js nor a .ts file. Give a worker entry file, or a full command in quotes (e.g. "node dist/worker.js").`,
+    );
   }
-  if (/\s/.test(trimmed)) return { command: ['/bin/sh', '-c', [trimmed, ...extraArgs.map(shellQuote)].join(' ')], kind: 'shell' };
-  throw new CliError(`The entry "${entry}" does not exist (looked for ${path}). Give the path of a worker entry file, or a full command in quotes.`);
+  if (/\s/.test(trimmed))
+    return { command: ['/bin/sh', '-c', [trimmed, ...extraArgs.map(shellQuote)].join(' ')], kind: 'shell' };
+  throw new CliError(
+    `The entry "${entry}" does not exist (looked for ${path}). Give the path of a worker entry file, or a full command in quotes.`,
+  );
 }
 
 /**

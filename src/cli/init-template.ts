@@ -43,7 +43,8 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
  */
 export function initFiles(settings: InitSettings): Record<string, string> {
   const { packageName, catalog, manifest } = settings;
-  const range = (name: string): string => manifest.peerDependencies?.[name] ?? manifest.devDependencies?.[name] ?? FALLBACK_RANGES[name];
+  const range = (name: string): string =>
+    manifest.peerDependencies?.[name] ?? manifest.devDependencies?.[name] ?? FALLBACK_RANGES[name];
   const dependencies: Record<string, string> = { 'vgi-silo': `^${manifest.version}` };
   for (const name of RUNTIME_PEERS) dependencies[name] = range(name);
   const devDependencies: Record<string, string> = {};
@@ -82,7 +83,11 @@ export function initFiles(settings: InitSettings): Record<string, string> {
       },
       include: ['src'],
     }),
-    'tsconfig.build.json': json({ extends: './tsconfig.json', compilerOptions: { types: ['node'] }, exclude: ['src/**/*.test.ts'] }),
+    'tsconfig.build.json': json({
+      extends: './tsconfig.json',
+      compilerOptions: { types: ['node'] },
+      exclude: ['src/**/*.test.ts'],
+    }),
     'jest.config.js': JEST_CONFIG,
     '.gitignore': 'node_modules/\ndist/\n*.db\n*.db-wal\n*.db-shm\n',
     'src/column-sum.function.ts': FUNCTION,

@@ -13,7 +13,8 @@ import { CliError } from './cli.error';
  */
 function parseJsonRows(text: string, source = 'JSON input'): Record<string, unknown>[] {
   const trimmed = text.trim();
-  if (trimmed === '') throw new CliError(`${source} is empty. Give an array of objects, or one object per line (NDJSON).`);
+  if (trimmed === '')
+    throw new CliError(`${source} is empty. Give an array of objects, or one object per line (NDJSON).`);
   let rows: unknown[];
   if (trimmed.startsWith('[')) {
     try {
@@ -28,7 +29,9 @@ function parseJsonRows(text: string, source = 'JSON input'): Record<string, unkn
       try {
         rows.push(JSON.parse(line));
       } catch (e) {
-        throw new CliError(`${source}: line ${i + 1} is not valid JSON (${(e as Error).message}). NDJSON needs one complete object per line.`);
+        throw new CliError(
+          `${source}: line ${i + 1} is not valid JSON (${(e as Error).message}). NDJSON needs one complete object per line.`,
+        );
       }
     });
   }
@@ -82,7 +85,13 @@ export function jsonCell(kind: JsonKind, value: unknown): unknown {
  */
 export function inferJsonKind(name: string, values: readonly unknown[], source: string): JsonKind {
   const type = inferColumn(name, values, source).type;
-  return String(type) === 'Int64' ? 'int64' : String(type) === 'Float64' ? 'float64' : String(type) === 'Bool' ? 'bool' : 'utf8';
+  return String(type) === 'Int64'
+    ? 'int64'
+    : String(type) === 'Float64'
+      ? 'float64'
+      : String(type) === 'Bool'
+        ? 'bool'
+        : 'utf8';
 }
 
 /**
@@ -90,24 +99,35 @@ export function inferJsonKind(name: string, values: readonly unknown[], source: 
  */
 export function checkJsonRow(row: unknown, n: number, source: string): asserts row is Record<string, unknown> {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-    throw new CliError(`${source}: row ${n} is ${Array.isArray(row) ? 'an array' : row === null ? 'null' : `a ${typeof row}`}, not an object. Give one object per row, e.g. {"city": "Lima", "fare": 12.5}.`);
+    throw new CliError(
+      `${source}: row ${n} is ${Array.isArray(row) ? 'an array' : row === null ? 'null' : `a ${typeof row}`}, not an object. Give one object per row, e.g. {"city": "Lima", "fare": 12.5}.`,
+    );
   }
 }
 
-function inferColumn(name: string, values: readonly unknown[], source: string): { type: ReturnType<typeof wire.utf8>; values: unknown[] } {
+function inferColumn(
+  name: string,
+  values: readonly unknown[],
+  source: string,
+): { type: ReturnType<typeof wire.utf8>; values: unknown[] } {
   const kinds = new Set<string>();
   values.forEach((v, i) => {
     if (v === null) return;
     if (typeof v === 'object') {
-      throw new CliError(`${source}: column "${name}" holds ${Array.isArray(v) ? 'an array' : 'an object'} in row ${i + 1}; only strings, numbers and booleans are supported. Flatten it into scalar columns.`);
+      throw new CliError(
+        `${source}: column "${name}" holds ${Array.isArray(v) ? 'an array' : 'an object'} in row ${i + 1}; only strings, numbers and booleans are supported. Flatten it into scalar columns.`,
+      );
     }
     kinds.add(typeof v === 'number' ? (Number.isSafeInteger(v) ? 'integer' : 'number') : typeof v);
   });
   if (kinds.size === 0 || (kinds.size === 1 && kinds.has('string'))) return { type: wire.utf8(), values: [...values] };
-  if (kinds.size === 1 && kinds.has('integer')) return { type: wire.int64(), values: values.map((v) => (v === null ? null : BigInt(v as number))) };
+  if (kinds.size === 1 && kinds.has('integer'))
+    return { type: wire.int64(), values: values.map((v) => (v === null ? null : BigInt(v as number))) };
   if ([...kinds].every((k) => k === 'integer' || k === 'number')) return { type: wire.float64(), values: [...values] };
   if (kinds.size === 1 && kinds.has('boolean')) return { type: wire.bool(), values: [...values] };
   const firstOf = (kind: string): number => values.findIndex((v) => v !== null && typeof v === kind) + 1;
   const [a, b] = [...new Set([...kinds].map((k) => (k === 'integer' ? 'number' : k)))];
-  throw new CliError(`${source}: column "${name}" mixes ${a} values (first in row ${firstOf(a)}) and ${b} values (first in row ${firstOf(b)}). Give each column one type.`);
+  throw new CliError(
+    `${source}: column "${name}" mixes ${a} values (first in row ${firstOf(a)}) and ${b} values (first in row ${firstOf(b)}). Give each column one type.`,
+  );
 }

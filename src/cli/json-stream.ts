@@ -16,7 +16,10 @@ import { csvArrowType } from './csv-reader';
  * The rows of JSON or NDJSON text chunks as parsed objects, as they arrive. The first
  * non-blank character decides: `[` is an array of objects, anything else NDJSON.
  */
-async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGenerator<Record<string, unknown>, void, undefined> {
+async function* jsonRows(
+  chunks: AsyncIterable<string>,
+  source: string,
+): AsyncGenerator<Record<string, unknown>, void, undefined> {
   let mode: 'unknown' | 'ndjson' | 'array' = 'unknown';
   let buffer = '';
   let line = 1;
@@ -34,9 +37,11 @@ async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGe
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new CliError(mode === 'ndjson'
-        ? `${source}: line ${where} is not valid JSON (${(e as Error).message}). NDJSON needs one complete object per line.`
-        : `${source} is not valid JSON: element ${where} of the array (${(e as Error).message}).`);
+      throw new CliError(
+        mode === 'ndjson'
+          ? `${source}: line ${where} is not valid JSON (${(e as Error).message}). NDJSON needs one complete object per line.`
+          : `${source} is not valid JSON: element ${where} of the array (${(e as Error).message}).`,
+      );
     }
     checkJsonRow(value, ++row, source);
     return value;
@@ -67,7 +72,8 @@ async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGe
     for (; at < buffer.length; at++) {
       const c = buffer[at];
       if (closed) {
-        if (c.trim() !== '') throw new CliError(`${source} is not valid JSON: text follows the closing ] of the array.`);
+        if (c.trim() !== '')
+          throw new CliError(`${source} is not valid JSON: text follows the closing ] of the array.`);
         continue;
       }
       if (inString) {
@@ -78,7 +84,8 @@ async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGe
       }
       if (depth === 0 && (c === ',' || c === ']')) {
         if (elementStart >= 0) yield parse(buffer.slice(elementStart, at), String(row + 1));
-        else if (c === ',' || afterComma) throw new CliError(`${source} is not valid JSON: an empty element in the array after row ${row}.`);
+        else if (c === ',' || afterComma)
+          throw new CliError(`${source} is not valid JSON: an empty element in the array after row ${row}.`);
         afterComma = c === ',';
         closed = c === ']';
         elementStart = -1;
@@ -97,7 +104,8 @@ async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGe
   }
   if (mode === 'ndjson' && buffer.trim() !== '') yield parse(buffer, String(line));
   if (mode === 'array' && !closed) throw new CliError(`${source} is not valid JSON: the array is never closed with ].`);
-  if (mode === 'unknown') throw new CliError(`${source} is empty. Give an array of objects, or one object per line (NDJSON).`);
+  if (mode === 'unknown')
+    throw new CliError(`${source} is empty. Give an array of objects, or one object per line (NDJSON).`);
 }
 
 /**
@@ -105,7 +113,11 @@ async function* jsonRows(chunks: AsyncIterable<string>, source: string): AsyncGe
  * fix the columns (keys in order of first appearance) and their types, then batches of
  * `batchRows` rows are built as they are read.
  */
-export async function openJsonStream(chunks: AsyncIterable<string>, source: string, options: { batchRows?: number; sampleRows?: number } = {}): Promise<BatchStream> {
+export async function openJsonStream(
+  chunks: AsyncIterable<string>,
+  source: string,
+  options: { batchRows?: number; sampleRows?: number } = {},
+): Promise<BatchStream> {
   const batchRows = options.batchRows ?? 2048;
   const sampleRows = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
   const rows = jsonRows(chunks, source);
@@ -130,7 +142,13 @@ export async function openJsonStream(chunks: AsyncIterable<string>, source: stri
     }
   }
   if (names.length === 0) throw new CliError(`${source} has no columns: every row is an empty object.`);
-  const kinds: JsonKind[] = names.map((name) => inferJsonKind(name, pending.map((r) => (r[name] === undefined ? null : r[name])), source));
+  const kinds: JsonKind[] = names.map((name) =>
+    inferJsonKind(
+      name,
+      pending.map((r) => (r[name] === undefined ? null : r[name])),
+      source,
+    ),
+  );
   const schema = schemaOf(names.map((name, c) => field(name, csvArrowType(kinds[c]), true)));
   const sampled = pending.length;
 
@@ -141,13 +159,17 @@ export async function openJsonStream(chunks: AsyncIterable<string>, source: stri
       const n = rowNumber + r + 1;
       for (const key of Object.keys(record)) {
         if (!seen.has(key)) {
-          throw new CliError(`${source}: row ${n} has the key "${key}", which none of the first ${sampled} rows has; the columns are ${names.join(', ')}. Give every column in the first rows (null where there is no value), or give the input as .parquet or .arrow.`);
+          throw new CliError(
+            `${source}: row ${n} has the key "${key}", which none of the first ${sampled} rows has; the columns are ${names.join(', ')}. Give every column in the first rows (null where there is no value), or give the input as .parquet or .arrow.`,
+          );
         }
       }
       names.forEach((name, c) => {
         const value = jsonCell(kinds[c], record[name]);
         if (value === undefined) {
-          throw new CliError(`${source}: row ${n} has ${JSON.stringify(record[name])} in column "${name}", which its first ${sampled} rows made ${kinds[c]}. Give each column one type in every row, or give the input as .parquet or .arrow, which carry their column types.`);
+          throw new CliError(
+            `${source}: row ${n} has ${JSON.stringify(record[name])} in column "${name}", which its first ${sampled} rows made ${kinds[c]}. Give each column one type in every row, or give the input as .parquet or .arrow, which carry their column types.`,
+          );
         }
         columns[name][r] = value;
       });

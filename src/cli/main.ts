@@ -41,7 +41,9 @@ function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve a worker entry over stdio, a unix socket with --unix, or HTTP with --http PORT [--host ADDR] [--prefix PATH] (extra flags go to the worker)')
+    .description(
+      'serve a worker entry over stdio, a unix socket with --unix, or HTTP with --http PORT [--host ADDR] [--prefix PATH] (extra flags go to the worker)',
+    )
     .argument('<entry>', 'worker entry: a .js or .ts file, or a full command in quotes')
     .argument('[workerArgs...]', 'more flags passed to the worker, e.g. --http 8080 --host 0.0.0.0')
     .option('--unix <path>', 'serve this unix socket instead of stdio')
@@ -57,9 +59,15 @@ function buildProgram(): Command {
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
     .option('--json', 'print JSON instead of text')
     .option('--auth-token <token>', 'bearer token for an HTTP worker (default: $SILO_AUTH_TOKEN)')
-    .option('--connect-timeout <seconds>', `give up connecting to an HTTP worker after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
+    .option(
+      '--connect-timeout <seconds>',
+      `give up connecting to an HTTP worker after this long (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`,
+    )
     .option('--request-timeout <seconds>', 'give up on an HTTP answer after this long (default: no limit)')
-    .option('--protocol <version>', 'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)')
+    .option(
+      '--protocol <version>',
+      'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)',
+    )
     .action(async (entry: string, opts: Parameters<typeof listCommand>[1]) => {
       process.stdout.write(await listCommand(entry, opts));
     });
@@ -71,30 +79,69 @@ function buildProgram(): Command {
         'the same requests spread over their URLs in turn (silo run --url URL --url URL <function> ...)',
     )
     .usage('<entry> <function> --input FILE [options]  |  --url URL [--url URL ...] <function> --input FILE [options]')
-    .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, or an HTTP worker's base URL (then <function> follows); omit it when --url names the workers")
+    .argument(
+      '<entry>',
+      "worker entry: a .js or .ts file, a full command in quotes, or an HTTP worker's base URL (then <function> follows); omit it when --url names the workers",
+    )
     .argument('[function]', 'the function: name or schema.name')
-    .requiredOption('--input <file>', 'input rows, read as the sink takes them: .csv (header row), .json / .ndjson, .arrow / .arrows, or .parquet (through DuckDB)')
-    .option('--arg <name=value>', 'an argument, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
-    .option('--url <url>', 'an HTTP worker base URL, as silo serve --http prints it (repeatable: each request goes to the next)', (value: string, all: string[] | undefined) => [...(all ?? []), value])
+    .requiredOption(
+      '--input <file>',
+      'input rows, read as the sink takes them: .csv (header row), .json / .ndjson, .arrow / .arrows, or .parquet (through DuckDB)',
+    )
+    .option(
+      '--arg <name=value>',
+      'an argument, parsed by its declared type (repeatable)',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .option(
+      '--url <url>',
+      'an HTTP worker base URL, as silo serve --http prints it (repeatable: each request goes to the next)',
+      (value: string, all: string[] | undefined) => [...(all ?? []), value],
+    )
     .option('--auth-token <token>', 'bearer token for HTTP workers (default: $SILO_AUTH_TOKEN)')
-    .option('--connect-timeout <seconds>', `an HTTP worker not connected within this long counts as refused: the request goes to the next URL (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`)
-    .option('--request-timeout <seconds>', 'abandon the run when an HTTP worker has not answered a request within this long (default: no limit)')
+    .option(
+      '--connect-timeout <seconds>',
+      `an HTTP worker not connected within this long counts as refused: the request goes to the next URL (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`,
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'abandon the run when an HTTP worker has not answered a request within this long (default: no limit)',
+    )
     .option('--gzip', 'gzip request bodies of 16 KiB or more sent to HTTP workers (for slow links)')
-    .option('--workers <n>', 'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP', '1')
+    .option(
+      '--workers <n>',
+      'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP',
+      '1',
+    )
     .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
-    .option('--out <file>', 'write the result, as it arrives, to .csv, .json, .ndjson, .arrow or .parquet instead of printing it; - writes it to stdout')
-    .option('--format <format>', 'format of --out: csv, json, ndjson, arrow or parquet (default: the file extension; csv for --out -)')
+    .option(
+      '--out <file>',
+      'write the result, as it arrives, to .csv, .json, .ndjson, .arrow or .parquet instead of printing it; - writes it to stdout',
+    )
+    .option(
+      '--format <format>',
+      'format of --out: csv, json, ndjson, arrow or parquet (default: the file extension; csv for --out -)',
+    )
     .option('--limit <n>', 'stop after n output rows (cancels the finalize streams, like SQL LIMIT)')
     .option('--rows <n>', 'rows to print', '20')
     .option('--catalog <name>', 'the catalog to attach (default: the only one)')
-    .option('--protocol <version>', 'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)')
+    .option(
+      '--protocol <version>',
+      'the protocol version to speak: 2.0.0 (alias vgi.v2), 1.3.0, 1.0.0, or auto to ask the worker (default auto)',
+    )
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', "show the workers' log batches and stderr")
-    .option('--trace', "print a per-phase timeline of the run from the workers' spans: which process ran what, how long, rows in and out")
+    .option(
+      '--trace',
+      "print a per-phase timeline of the run from the workers' spans: which process ran what, how long, rows in and out",
+    )
     .action(async (first: string, second: string | undefined, opts: Parameters<typeof runCommand>[2]) => {
       // `silo run --url A --url B fn`: with the workers given by --url, the one argument is the function.
       if (second === undefined && (opts.url ?? []).length === 0) {
-        throw new CliError('silo run needs <entry> <function>: a worker entry (or HTTP worker URL) and the function to run; with --url URL the entry may be omitted.');
+        throw new CliError(
+          'silo run needs <entry> <function>: a worker entry (or HTTP worker URL) and the function to run; with --url URL the entry may be omitted.',
+        );
       }
       const [entry, fn] = second === undefined ? [undefined, first] : [first, second];
       await runCommand(entry, fn, opts, { stdout: process.stdout, stderr: process.stderr });
@@ -106,9 +153,12 @@ function buildProgram(): Command {
       'run SQL in a real DuckDB (from npm) with the vgi extension loaded and the entry ATTACHed; DuckDB reads CSV and Parquet itself. ' +
         'Without a query: a prompt (or statements piped on stdin), each ending with ";"',
     )
-    .argument('<entry>', "worker entry: a .js or .ts file, a full command in quotes, unix://PATH, or an HTTP worker's base URL")
+    .argument(
+      '<entry>',
+      "worker entry: a .js or .ts file, a full command in quotes, unix://PATH, or an HTTP worker's base URL",
+    )
     .argument('[query]', "the SQL, e.g. \"SELECT * FROM samples.top_k(3, (SELECT * FROM 'trips.csv'), by := 'fare')\"")
-    .option('--catalog <name>', "the catalog to attach (default: ask the worker; the database is named after it)")
+    .option('--catalog <name>', 'the catalog to attach (default: ask the worker; the database is named after it)')
     .option('--as <alias>', 'the database name in DuckDB (default: the catalog name)')
     .option('--out <file>', 'write the result to .csv, .json, .ndjson or .arrow instead of printing it')
     .option('--rows <n>', 'rows to print', '20')
@@ -120,14 +170,18 @@ function buildProgram(): Command {
 
   program
     .command('init')
-    .description('create a project: package.json (vgi-silo and its peers), TypeScript and Jest set up for decorators, one function, its test, a worker entry, a README with the ATTACH SQL')
+    .description(
+      'create a project: package.json (vgi-silo and its peers), TypeScript and Jest set up for decorators, one function, its test, a worker entry, a README with the ATTACH SQL',
+    )
     .argument('<dir>', 'a new or empty directory')
     .option('--catalog <name>', 'the catalog the worker serves (default: the directory name)')
     .action((dir: string, opts: { catalog?: string }) => {
       process.stdout.write(initCommand(dir, opts));
     });
 
-  const storage = program.command('storage').description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');
+  const storage = program
+    .command('storage')
+    .description('the storage backend the workers share (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL)');
   storage
     .command('inspect')
     .description('list scopes (executions, attaches) with their lease expiry')
@@ -137,21 +191,31 @@ function buildProgram(): Command {
   storage
     .command('gc')
     .description('remove the data of scopes whose lease expired (and tombstones of ended executions whose time is up)')
-    .option('--execution <id>', 'end this execution now, as its destructor would: remove its data; workers refuse its later calls')
+    .option(
+      '--execution <id>',
+      'end this execution now, as its destructor would: remove its data; workers refuse its later calls',
+    )
     .option('--all-expired-now', 'collect as if every lease had expired now: removes the data of running queries too')
-    .option('--vacuum', 'then reclaim the space of the removed data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables) and report the size before and after')
+    .option(
+      '--vacuum',
+      'then reclaim the space of the removed data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables) and report the size before and after',
+    )
     .action(async (opts: { execution?: string; allExpiredNow?: boolean; vacuum?: boolean }) => {
       process.stdout.write(await storageGcCommand(process.env, opts));
     });
   storage
     .command('profile [file]')
-    .description("summarise the storage profiles of workers run with SILO_STORAGE_PROFILE=1 (calls, bytes and time per operation, per execution) from their log file or stdin")
+    .description(
+      'summarise the storage profiles of workers run with SILO_STORAGE_PROFILE=1 (calls, bytes and time per operation, per execution) from their log file or stdin',
+    )
     .action(async (file: string | undefined) => {
       process.stdout.write(await storageProfileFromFile(file));
     });
   storage
     .command('vacuum')
-    .description('reclaim the space of deleted data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables); reports the size before and after')
+    .description(
+      'reclaim the space of deleted data (SQLite: VACUUM shrinks the file; PostgreSQL: VACUUM the tables); reports the size before and after',
+    )
     .action(async () => {
       process.stdout.write(await storageVacuumCommand(process.env));
     });

@@ -26,7 +26,9 @@ export interface PackageManifest {
 export function packageManifest(from: string = __dirname): PackageManifest | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Partial<PackageManifest> & { name?: string };
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Partial<PackageManifest> & {
+        name?: string;
+      };
       if (pkg.name === 'vgi-silo' && pkg.version) return pkg as PackageManifest;
     } catch {
       // no package.json here (or not ours): keep walking up

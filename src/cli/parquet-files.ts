@@ -12,14 +12,36 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, type RecordBatch, Schema, Type, Uint64, Utf8 } from 'apache-arrow';
+import {
+  Binary,
+  Bool,
+  type DataType,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  type RecordBatch,
+  Schema,
+  Type,
+  Uint64,
+  Utf8,
+} from 'apache-arrow';
 import { makeRecordBatch } from '../arrow';
-import { DUCKDB_PACKAGE, type DuckDbConnection, type DuckDbInstance, type DuckDbModule, installCommand, loadDuckDb, openDuckDb, sqlIdentifier, sqlString } from '../duckdb';
+import {
+  DUCKDB_PACKAGE,
+  type DuckDbConnection,
+  type DuckDbInstance,
+  type DuckDbModule,
+  installCommand,
+  loadDuckDb,
+  openDuckDb,
+  sqlIdentifier,
+  sqlString,
+} from '../duckdb';
 import { SiloError } from '../errors';
 import { CliError } from './cli.error';
 import { type BatchStream } from './csv-stream';
 import { jsonValue } from './json-value';
-
 
 /** DuckDB types read as themselves; anything else is cast in SQL first. */
 const ARROW_OF: Readonly<Record<string, () => DataType>> = {
@@ -43,7 +65,12 @@ const ARROW_OF: Readonly<Record<string, () => DataType>> = {
  */
 export function loadDuckDbForParquet(what: string): DuckDbModule {
   return loadDuckDb(
-    (cause) => new SiloError('SILO358', `${what}: Parquet is read and written through DuckDB for Node.js, which is not installed. Install it with: ${installCommand(DUCKDB_PACKAGE)}`, { cause }),
+    (cause) =>
+      new SiloError(
+        'SILO358',
+        `${what}: Parquet is read and written through DuckDB for Node.js, which is not installed. Install it with: ${installCommand(DUCKDB_PACKAGE)}`,
+        { cause },
+      ),
   );
 }
 
@@ -74,7 +101,10 @@ export async function openParquetStream(path: string, source: string): Promise<P
     } catch (e) {
       throw new CliError(`${source} is not a Parquet file DuckDB can read: ${(e as Error).message}.`);
     }
-    const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((c) => ({ name: c.column_name, type: c.column_type }));
+    const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((c) => ({
+      name: c.column_name,
+      type: c.column_type,
+    }));
     const count = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${from}`);
     const numRows = Number((count.getRowObjectsJS()[0] as { n: bigint }).n);
     const select = columns.map(({ name, type }) => {
@@ -82,7 +112,16 @@ export async function openParquetStream(path: string, source: string): Promise<P
       if (ARROW_OF[type] !== undefined) return id;
       return type.startsWith('DECIMAL') ? `${id}::DOUBLE AS ${id}` : `${id}::VARCHAR AS ${id}`;
     });
-    const schema = new Schema(columns.map(({ name, type }) => new Field(name, (ARROW_OF[type] ?? (type.startsWith('DECIMAL') ? () => new Float64() : () => new Utf8()))(), true)));
+    const schema = new Schema(
+      columns.map(
+        ({ name, type }) =>
+          new Field(
+            name,
+            (ARROW_OF[type] ?? (type.startsWith('DECIMAL') ? () => new Float64() : () => new Utf8()))(),
+            true,
+          ),
+      ),
+    );
     const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${from}`);
     const batches = async function* (): AsyncGenerator<RecordBatch, void, undefined> {
       try {
@@ -108,7 +147,8 @@ export async function openParquetStream(path: string, source: string): Promise<P
 function fromDuckDb(value: unknown, type: DataType): unknown {
   if (value === null || value === undefined) return null;
   if (type.typeId === Type.Binary) return (value as { bytes: Uint8Array }).bytes;
-  if (type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64) return typeof value === 'bigint' ? value : BigInt(value as number);
+  if (type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64)
+    return typeof value === 'bigint' ? value : BigInt(value as number);
   if (type.typeId === Type.Int) return Number(value);
   return value;
 }
@@ -127,7 +167,10 @@ function parquetColumn(type: DataType): ParquetColumn {
       return { sqlType: 'BOOLEAN', append: (a, v) => a.appendBoolean(v as boolean) };
     case Type.Int: {
       const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
-      if (bitWidth === 64) return isSigned ? { sqlType: 'BIGINT', append: (a, v) => a.appendBigInt(BigInt(v as bigint)) } : { sqlType: 'UBIGINT', append: (a, v) => a.appendUBigInt(BigInt(v as bigint)) };
+      if (bitWidth === 64)
+        return isSigned
+          ? { sqlType: 'BIGINT', append: (a, v) => a.appendBigInt(BigInt(v as bigint)) }
+          : { sqlType: 'UBIGINT', append: (a, v) => a.appendUBigInt(BigInt(v as bigint)) };
       if (!isSigned && bitWidth === 32) return { sqlType: 'UINTEGER', append: (a, v) => a.appendUInteger(Number(v)) };
       return { sqlType: 'INTEGER', append: (a, v) => a.appendInteger(Number(v)) };
     }

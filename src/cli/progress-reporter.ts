@@ -25,13 +25,25 @@ interface InputProgress {
 /**
  * A reporter for `stream` (a bar on a TTY, lines otherwise), or a silent one.
  */
-export function createProgressReporter(stream: NodeJS.WriteStream, options: { readonly quiet?: boolean; readonly input?: InputProgress } = {}): ProgressReporter {
+export function createProgressReporter(
+  stream: NodeJS.WriteStream,
+  options: { readonly quiet?: boolean; readonly input?: InputProgress } = {},
+): ProgressReporter {
   if (options.quiet) return { update: () => undefined, inputRead: () => undefined, stop: () => undefined };
   const input = options.input ?? { totalBytes: () => 0, bytesRead: () => 0 };
   return stream.isTTY ? new BarReporter(stream, input) : new LineReporter(stream, input);
 }
 
-const INITIAL: RunProgress = { phase: 'discovery', totalRows: 0, totalBatches: 0, rowsIn: 0, batchesIn: 0, streamsTotal: 0, streamsDone: 0, rowsOut: 0 };
+const INITIAL: RunProgress = {
+  phase: 'discovery',
+  totalRows: 0,
+  totalBatches: 0,
+  rowsIn: 0,
+  batchesIn: 0,
+  streamsTotal: 0,
+  streamsDone: 0,
+  rowsOut: 0,
+};
 
 function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
@@ -49,7 +61,8 @@ class BarReporter implements ProgressReporter {
   ) {
     this.bar = new SingleBar({
       stream,
-      format: '{phase} |{bar}| {percentage}% | read {read}/{size} MB | rows sent {rowsIn} | streams {streamsDone}/{streamsTotal} | out {rowsOut}',
+      format:
+        '{phase} |{bar}| {percentage}% | read {read}/{size} MB | rows sent {rowsIn} | streams {streamsDone}/{streamsTotal} | out {rowsOut}',
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
@@ -76,7 +89,13 @@ class BarReporter implements ProgressReporter {
     const total = Math.max(1, finalizing ? p.streamsTotal : this.input.totalBytes());
     const value = finalizing ? p.streamsDone : Math.min(total, this.input.bytesRead());
     const loading = p.phase === 'discovery' && this.input.bytesRead() > 0 ? 'read' : p.phase;
-    const payload = { ...p, phase: loading.padEnd(10), rowsIn: Math.max(p.rowsIn, 0), read: megabytes(this.input.bytesRead()), size: megabytes(this.input.totalBytes()) };
+    const payload = {
+      ...p,
+      phase: loading.padEnd(10),
+      rowsIn: Math.max(p.rowsIn, 0),
+      read: megabytes(this.input.bytesRead()),
+      size: megabytes(this.input.totalBytes()),
+    };
     if (!this.started) {
       this.bar.start(total, value, payload);
       this.started = true;
@@ -118,7 +137,10 @@ class LineReporter implements ProgressReporter {
       const quarter = Math.floor(4 * share);
       if (quarter > this.quarter) {
         this.quarter = quarter;
-        const of = p.totalRows > 0 ? `${p.rowsIn}/${p.totalRows} rows, ${p.batchesIn}/${p.totalBatches} batches` : `${plural(p.rowsIn, 'row')} in ${plural(p.batchesIn, 'batch')}, ${megabytes(this.input.bytesRead())}/${megabytes(this.input.totalBytes())} MB read`;
+        const of =
+          p.totalRows > 0
+            ? `${p.rowsIn}/${p.totalRows} rows, ${p.batchesIn}/${p.totalBatches} batches`
+            : `${plural(p.rowsIn, 'row')} in ${plural(p.batchesIn, 'batch')}, ${megabytes(this.input.bytesRead())}/${megabytes(this.input.totalBytes())} MB read`;
         this.stream.write(`silo: sink ${of}\n`);
       }
     }
@@ -134,7 +156,8 @@ class LineReporter implements ProgressReporter {
 }
 
 function describe(p: RunProgress, input: InputProgress): string {
-  if (p.phase === 'sink' && p.totalRows > 0) return ` ${plural(p.totalRows, 'row')} in ${plural(p.totalBatches, 'batch')}`;
+  if (p.phase === 'sink' && p.totalRows > 0)
+    return ` ${plural(p.totalRows, 'row')} in ${plural(p.totalBatches, 'batch')}`;
   if (p.phase === 'sink') return ` streaming ${megabytes(input.totalBytes())} MB of input`;
   if (p.phase === 'finalize') return ` ${plural(p.streamsTotal, 'stream')}`;
   if (p.phase === 'done') return ` ${plural(p.rowsOut, 'row')} out`;

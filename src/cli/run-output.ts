@@ -34,7 +34,8 @@ export class RunOutput {
     this.rows += batch.numRows;
     if (this.output === undefined) {
       if (this.shownRows < this.maxShown) {
-        const kept = batch.numRows > this.maxShown - this.shownRows ? batch.slice(0, this.maxShown - this.shownRows) : batch;
+        const kept =
+          batch.numRows > this.maxShown - this.shownRows ? batch.slice(0, this.maxShown - this.shownRows) : batch;
         this.shown.push(kept);
         this.shownRows += kept.numRows;
       }

@@ -7,7 +7,15 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
-import { AsyncByteQueue, type RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, type Schema, Table, tableFromIPC } from 'apache-arrow';
+import {
+  AsyncByteQueue,
+  type RecordBatch,
+  RecordBatchFileWriter,
+  RecordBatchStreamWriter,
+  type Schema,
+  Table,
+  tableFromIPC,
+} from 'apache-arrow';
 import { CliError } from './cli.error';
 import { readCsv } from './csv-reader';
 import { readJson } from './json-reader';
@@ -39,7 +47,9 @@ export function readTableFile(path: string): Table {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new CliError(`Cannot read the input file "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`);
+    throw new CliError(
+      `Cannot read the input file "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`,
+    );
   }
   return read(bytes, `input file "${path}"`);
 }
@@ -109,26 +119,40 @@ export interface BatchWriter {
 export function resolveTableOutput(out: string | undefined, format: string | undefined): TableOutput | undefined {
   const named = format === undefined ? undefined : parseFormat(format);
   if (out === undefined) {
-    if (named !== undefined) throw new CliError(`--format ${named} needs --out: pass --out FILE, or --out - to write the result to stdout.`);
+    if (named !== undefined)
+      throw new CliError(`--format ${named} needs --out: pass --out FILE, or --out - to write the result to stdout.`);
     return undefined;
   }
   if (out === STDOUT_PATH) {
     const chosen = named ?? 'csv';
-    if (chosen === 'parquet') throw new CliError('--out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.');
+    if (chosen === 'parquet')
+      throw new CliError(
+        '--out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.',
+      );
     const encoding: Encoding = chosen === 'arrow' ? 'arrow-stream' : chosen;
     const open = async (schema: Schema, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<BatchWriter> => {
       if (chosen === 'arrow' && stdout.isTTY) {
-        throw new CliError('--out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.');
+        throw new CliError(
+          '--out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.',
+        );
       }
-      return encoder(schema, encoding, (bytes) => stdout.write(bytes), async () => undefined);
+      return encoder(
+        schema,
+        encoding,
+        (bytes) => stdout.write(bytes),
+        async () => undefined,
+      );
     };
     return { destination: 'stdout', format: chosen, open, write: (table, stdout) => writeWhole(open, table, stdout) };
   }
   const byExtension = ENCODING_BY_EXTENSION[extname(out).toLowerCase()];
-  const encoding: Encoding | undefined = named === undefined ? byExtension : named === 'arrow' && byExtension === 'arrow-stream' ? 'arrow-stream' : named;
+  const encoding: Encoding | undefined =
+    named === undefined ? byExtension : named === 'arrow' && byExtension === 'arrow-stream' ? 'arrow-stream' : named;
   if (encoding === undefined) {
     const ext = extname(out) || '(none)';
-    throw new CliError(`--out "${out}": unsupported file extension ${ext}. Use one of ${OUTPUT_EXTENSIONS.join(', ')}, or name the format with --format ${TABLE_FORMATS.join('|')}.`);
+    throw new CliError(
+      `--out "${out}": unsupported file extension ${ext}. Use one of ${OUTPUT_EXTENSIONS.join(', ')}, or name the format with --format ${TABLE_FORMATS.join('|')}.`,
+    );
   }
   const open = async (schema: Schema): Promise<BatchWriter> => {
     if (encoding !== 'parquet') return fileEncoder(out, schema, encoding);
@@ -142,7 +166,12 @@ export function resolveTableOutput(out: string | undefined, format: string | und
       },
     };
   };
-  return { destination: out, format: encoding === 'arrow-stream' ? 'arrow' : encoding, open, write: (table) => writeWhole(open, table, process.stdout) };
+  return {
+    destination: out,
+    format: encoding === 'arrow-stream' ? 'arrow' : encoding,
+    open,
+    write: (table) => writeWhole(open, table, process.stdout),
+  };
 }
 
 /** A file written batch by batch in a streamable encoding. */
@@ -154,10 +183,19 @@ function fileEncoder(out: string, schema: Schema, encoding: Exclude<Encoding, 'p
     throw new CliError(`Cannot write the output file "${out}": ${(e as Error).message}.`);
   }
   // Synchronous writes: the file takes each batch before the next is decoded, so nothing piles up.
-  return encoder(schema, encoding, (bytes) => writeAll(fd, bytes, out), async () => closeSync(fd));
+  return encoder(
+    schema,
+    encoding,
+    (bytes) => writeAll(fd, bytes, out),
+    async () => closeSync(fd),
+  );
 }
 
-async function writeWhole(open: TableOutput['open'], table: Table, stdout: NodeJS.WritableStream & { isTTY?: boolean }): Promise<void> {
+async function writeWhole(
+  open: TableOutput['open'],
+  table: Table,
+  stdout: NodeJS.WritableStream & { isTTY?: boolean },
+): Promise<void> {
   const writer = await open(table.schema, stdout);
   for (const batch of table.batches) writer.write(batch);
   await writer.close();
@@ -166,7 +204,7 @@ async function writeWhole(open: TableOutput['open'], table: Table, stdout: NodeJ
 function writeAll(fd: number, bytes: Uint8Array | string, path: string): void {
   try {
     const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-    for (let at = 0; at < buffer.length; ) at += writeSync(fd, buffer, at, buffer.length - at);
+    for (let at = 0; at < buffer.length;) at += writeSync(fd, buffer, at, buffer.length - at);
   } catch (e) {
     throw new CliError(`Cannot write the output file "${path}": ${(e as Error).message}.`);
   }
@@ -184,7 +222,12 @@ class ForwardingQueue extends AsyncByteQueue {
 }
 
 /** A {@link BatchWriter} encoding batches as `encoding` into `sink`. */
-function encoder(schema: Schema, encoding: Exclude<Encoding, 'parquet'>, sink: (bytes: Uint8Array | string) => void, end: () => Promise<void>): BatchWriter {
+function encoder(
+  schema: Schema,
+  encoding: Exclude<Encoding, 'parquet'>,
+  sink: (bytes: Uint8Array | string) => void,
+  end: () => Promise<void>,
+): BatchWriter {
   let rows = 0;
   const names = schema.fields.map((f) => f.name);
   let writeBatch: (batch: RecordBatch) => void;
@@ -192,18 +235,30 @@ function encoder(schema: Schema, encoding: Exclude<Encoding, 'parquet'>, sink: (
   switch (encoding) {
     case 'csv': {
       sink(`${names.map(csvField).join(',')}\n`);
-      writeBatch = (batch) => sink(toRows(new Table([batch])).map((row) => `${csvLine(names, row)}\n`).join(''));
+      writeBatch = (batch) =>
+        sink(
+          toRows(new Table([batch]))
+            .map((row) => `${csvLine(names, row)}\n`)
+            .join(''),
+        );
       finish = () => undefined;
       break;
     }
     case 'ndjson':
-      writeBatch = (batch) => sink(toRows(new Table([batch])).map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeBatch = (batch) =>
+        sink(
+          toRows(new Table([batch]))
+            .map((r) => `${JSON.stringify(r)}\n`)
+            .join(''),
+        );
       finish = () => undefined;
       break;
     case 'json':
       // The same text as JSON.stringify(rows, null, 2), an element at a time.
       writeBatch = (batch) => {
-        const text = toRows(new Table([batch])).map((r) => `  ${JSON.stringify(r, null, 2).replace(/\n/g, '\n  ')}`).join(',\n');
+        const text = toRows(new Table([batch]))
+          .map((r) => `  ${JSON.stringify(r, null, 2).replace(/\n/g, '\n  ')}`)
+          .join(',\n');
         if (text !== '') sink(`${rows === 0 ? '[\n' : ',\n'}${text}`);
       };
       finish = () => sink(rows === 0 ? '[]\n' : '\n]\n');
@@ -241,7 +296,10 @@ function encoder(schema: Schema, encoding: Exclude<Encoding, 'parquet'>, sink: (
 export function writeTableFile(path: string, table: Table): void {
   resolveTableOutput(path, undefined);
   const encoding = ENCODING_BY_EXTENSION[extname(path).toLowerCase()];
-  if (encoding === 'parquet') throw new CliError(`--out "${path}": to write Parquet from SQL, let DuckDB do it: COPY (SELECT ...) TO 'out.parquet' (FORMAT parquet).`);
+  if (encoding === 'parquet')
+    throw new CliError(
+      `--out "${path}": to write Parquet from SQL, let DuckDB do it: COPY (SELECT ...) TO 'out.parquet' (FORMAT parquet).`,
+    );
   const writer = fileEncoder(path, table.schema, encoding);
   for (const batch of table.batches) writer.write(batch);
   // The file encoder's close only finishes the encoding and closes the file, synchronously.
@@ -271,7 +329,9 @@ function toRows(table: Table): Record<string, unknown>[] {
 }
 
 function csvLine(names: readonly string[], row: Record<string, unknown>): string {
-  return names.map((n) => (row[n] === null ? '' : csvField(typeof row[n] === 'object' ? JSON.stringify(row[n]) : String(row[n])))).join(',');
+  return names
+    .map((n) => (row[n] === null ? '' : csvField(typeof row[n] === 'object' ? JSON.stringify(row[n]) : String(row[n]))))
+    .join(',');
 }
 
 function csvField(text: string): string {
@@ -289,5 +349,7 @@ function readArrow(bytes: Buffer, source: string): Table {
 
 function unsupported(path: string, option: string): CliError {
   const ext = extname(path) || '(none)';
-  return new CliError(`${option} "${path}": unsupported file extension ${ext}. Use one of ${TABLE_FILE_EXTENSIONS.join(', ')}.`);
+  return new CliError(
+    `${option} "${path}": unsupported file extension ${ext}. Use one of ${TABLE_FILE_EXTENSIONS.join(', ')}.`,
+  );
 }

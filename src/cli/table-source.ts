@@ -67,7 +67,9 @@ export async function openTableSource(path: string, options: TableSourceOptions 
   const kind = KINDS[extname(path).toLowerCase()];
   if (kind === undefined) {
     const ext = extname(path) || '(none)';
-    throw new CliError(`--input "${path}": unsupported file extension ${ext}. Use one of ${INPUT_EXTENSIONS.join(', ')}.`);
+    throw new CliError(
+      `--input "${path}": unsupported file extension ${ext}. Use one of ${INPUT_EXTENSIONS.join(', ')}.`,
+    );
   }
   const source = `input file "${path}"`;
   let totalBytes: number;
@@ -76,7 +78,9 @@ export async function openTableSource(path: string, options: TableSourceOptions 
     if (info.isDirectory()) throw new Error('it is a directory');
     totalBytes = info.size;
   } catch (e) {
-    throw new CliError(`Cannot read the input file "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`);
+    throw new CliError(
+      `Cannot read the input file "${path}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`,
+    );
   }
   let rows = 0;
   if (kind === 'parquet') {
@@ -88,7 +92,14 @@ export async function openTableSource(path: string, options: TableSourceOptions 
       // DuckDB reads the file itself: progress counts the share of rows read.
       bytesRead: () => (parquet.numRows === 0 ? totalBytes : Math.round((totalBytes * rows) / parquet.numRows)),
       rowsRead: () => rows,
-      batches: () => counted(parquet.batches, (n) => ((rows += n), options.onRead?.(Math.round((totalBytes * rows) / Math.max(1, parquet.numRows)), totalBytes))),
+      batches: () =>
+        counted(
+          parquet.batches,
+          (n) => (
+            (rows += n),
+            options.onRead?.(Math.round((totalBytes * rows) / Math.max(1, parquet.numRows)), totalBytes)
+          ),
+        ),
       close: () => parquet.close(),
     };
   }
@@ -103,10 +114,17 @@ export async function openTableSource(path: string, options: TableSourceOptions 
   try {
     let stream: BatchStream;
     if (kind === 'arrow') {
-      stream = await openArrowStream(handle, source, (n) => ((bytes = Math.min(totalBytes, n)), options.onRead?.(bytes, totalBytes)));
+      stream = await openArrowStream(
+        handle,
+        source,
+        (n) => ((bytes = Math.min(totalBytes, n)), options.onRead?.(bytes, totalBytes)),
+      );
     } else {
       const text = textChunks(handle, (n) => ((bytes += n), options.onRead?.(bytes, totalBytes)));
-      stream = kind === 'csv' ? await openCsvStream(text, source, { batchRows: options.batchRows }) : await openJsonStream(text, source, { batchRows: options.batchRows });
+      stream =
+        kind === 'csv'
+          ? await openCsvStream(text, source, { batchRows: options.batchRows })
+          : await openJsonStream(text, source, { batchRows: options.batchRows });
     }
     return {
       schema: stream.schema,
@@ -124,7 +142,10 @@ export async function openTableSource(path: string, options: TableSourceOptions 
 }
 
 /** The file's text in chunks of 256 KiB, decoded as UTF-8 across chunk boundaries. */
-async function* textChunks(handle: Awaited<ReturnType<typeof open>>, onBytes: (n: number) => void): AsyncGenerator<string, void, undefined> {
+async function* textChunks(
+  handle: Awaited<ReturnType<typeof open>>,
+  onBytes: (n: number) => void,
+): AsyncGenerator<string, void, undefined> {
   const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(CHUNK_BYTES);
   for (;;) {
@@ -141,7 +162,11 @@ async function* textChunks(handle: Awaited<ReturnType<typeof open>>, onBytes: (n
  * An Arrow IPC file or stream through apache-arrow's async reader on the file handle: the
  * file format by random access (footer first), the stream format message by message.
  */
-async function openArrowStream(handle: Awaited<ReturnType<typeof open>>, source: string, onPosition: (bytes: number) => void): Promise<BatchStream> {
+async function openArrowStream(
+  handle: Awaited<ReturnType<typeof open>>,
+  source: string,
+  onPosition: (bytes: number) => void,
+): Promise<BatchStream> {
   let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
   try {
     reader = await RecordBatchReader.from(handle);
@@ -170,7 +195,10 @@ async function openArrowStream(handle: Awaited<ReturnType<typeof open>>, source:
   return { schema, batches: batches() };
 }
 
-async function* counted(batches: AsyncIterator<RecordBatch>, onRows: (n: number) => void): AsyncGenerator<RecordBatch, void, undefined> {
+async function* counted(
+  batches: AsyncIterator<RecordBatch>,
+  onRows: (n: number) => void,
+): AsyncGenerator<RecordBatch, void, undefined> {
   for (;;) {
     const next = await batches.next();
     if (next.done === true) return;

@@ -28,10 +28,14 @@ export function bindArgumentsByName(fn: DiscoveredFunction, args: Readonly<Recor
     const declared = byName.get(name);
     if (declared === undefined) {
       const accepted = fn.arguments.filter((a) => a.kind !== 'table').map((a) => a.name);
-      throw new RunConfigurationError(`${subject}unknown argument "${name}"; it accepts ${accepted.length > 0 ? accepted.join(', ') : 'no arguments besides its TABLE input'}. ${sig}`);
+      throw new RunConfigurationError(
+        `${subject}unknown argument "${name}"; it accepts ${accepted.length > 0 ? accepted.join(', ') : 'no arguments besides its TABLE input'}. ${sig}`,
+      );
     }
     if (declared.kind === 'table') {
-      throw new RunConfigurationError(`${subject}"${name}" is the TABLE input; pass the rows as the run's input, not as an argument. ${sig}`);
+      throw new RunConfigurationError(
+        `${subject}"${name}" is the TABLE input; pass the rows as the run's input, not as an argument. ${sig}`,
+      );
     }
   }
   const positional: unknown[] = [];
@@ -41,14 +45,17 @@ export function bindArgumentsByName(fn: DiscoveredFunction, args: Readonly<Recor
   for (const a of fn.arguments) {
     if (a.kind === 'table') continue;
     if (!(a.name in args)) {
-      if (a.kind === 'positional') throw new RunConfigurationError(`${subject}missing positional argument "${a.name}" (${a.typeName}). ${sig}`);
+      if (a.kind === 'positional')
+        throw new RunConfigurationError(`${subject}missing positional argument "${a.name}" (${a.typeName}). ${sig}`);
       continue;
     }
     const raw = args[a.name];
     const type = a.anyType ? typeOfValue(raw, a.type) : a.type;
     const value = coerceValue(raw, type);
     if (value === undefined) {
-      throw new RunConfigurationError(`${subject}argument "${a.name}" must be ${a.typeName}, got ${renderValue(raw)} (${typeof raw}). ${sig}`);
+      throw new RunConfigurationError(
+        `${subject}argument "${a.name}" must be ${a.typeName}, got ${renderValue(raw)} (${typeof raw}). ${sig}`,
+      );
     }
     if (a.kind === 'positional') {
       positional.push(value);

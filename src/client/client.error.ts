@@ -57,7 +57,13 @@ export class WorkerExitedError extends SiloError {
  * ```
  */
 export class WorkerProtocolViolation extends SiloError {
-  constructor(worker: string, during: string, detail: string, stderrTail: string, options?: { cause?: unknown; advice?: string }) {
+  constructor(
+    worker: string,
+    during: string,
+    detail: string,
+    stderrTail: string,
+    options?: { cause?: unknown; advice?: string },
+  ) {
     super(
       'SILO602',
       `The ${worker} answered ${during} with bytes that are not a vgi.v2 response: ${detail}. ` +
@@ -107,7 +113,8 @@ export class RunCancelledError extends SiloError {
 function describeDestructor(outcome: DestructorOutcome | null): string {
   if (outcome === null) return 'no execution had started, so nothing was left in storage.';
   const id = Buffer.from(outcome.executionId).toString('hex');
-  if (outcome.ran) return `live finalize streams were cancelled and the destructor ran${outcome.pid === null ? '' : ` on worker pid ${outcome.pid}`}, ending execution ${id}.`;
+  if (outcome.ran)
+    return `live finalize streams were cancelled and the destructor ran${outcome.pid === null ? '' : ` on worker pid ${outcome.pid}`}, ending execution ${id}.`;
   const failed = `the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'})`;
   if (outcome.cleanedBy !== undefined) return `${failed}, so ${outcome.cleanedBy} instead: its data is gone.`;
   return `${failed}, so its data stays in storage until its lease expires. Remove it now with silo storage gc --execution ${id} where the workers' storage is.`;
@@ -187,7 +194,7 @@ export class WorkerTimeoutError extends SiloError {
     super(
       'SILO611',
       `The HTTP worker at ${url} did not answer ${during} within ${timeoutMs} ms (${request}); the request was abandoned, and the call may still be running there. ` +
-        'If the function legitimately takes this long, raise the request timeout (runFunction requestTimeoutMs, silo run --request-timeout SECONDS); otherwise look at the worker\'s log for a call that hangs.',
+        "If the function legitimately takes this long, raise the request timeout (runFunction requestTimeoutMs, silo run --request-timeout SECONDS); otherwise look at the worker's log for a call that hangs.",
     );
   }
 }
@@ -239,7 +246,10 @@ export class WorkerHttpError extends SiloError {
     readonly advice: string,
   ) {
     const reason = STATUS_CODES[status];
-    super('SILO607', `The HTTP worker at ${url} answered ${during} (${request}) with HTTP ${status}${reason ? ` ${reason}` : ''}${body ? `: ${body}` : '.'}${advice ? `\n${advice}` : ''}`);
+    super(
+      'SILO607',
+      `The HTTP worker at ${url} answered ${during} (${request}) with HTTP ${status}${reason ? ` ${reason}` : ''}${body ? `: ${body}` : '.'}${advice ? `\n${advice}` : ''}`,
+    );
   }
 }
 
@@ -297,7 +307,12 @@ export class NoCommonProtocolError extends SiloError {
     /** True when the versions were tried by `auto`, false when the caller named the one. */
     readonly negotiated: boolean,
   ) {
-    const answers = attempts.map((a) => `  ${a.protocol.version}${a.protocol.generation === 'B' ? ` (${a.protocol.name})` : ''}: ${a.error.message.replace(/\n\s*/g, '\n    ')}`).join('\n');
+    const answers = attempts
+      .map(
+        (a) =>
+          `  ${a.protocol.version}${a.protocol.generation === 'B' ? ` (${a.protocol.name})` : ''}: ${a.error.message.replace(/\n\s*/g, '\n    ')}`,
+      )
+      .join('\n');
     const allNotFound = attempts.every((a) => a.error instanceof WorkerHttpError && a.error.status === 404);
     const advice = negotiated
       ? allNotFound

@@ -128,7 +128,11 @@ export async function discoverCatalog(conn: VgiConnection, options: DiscoveryOpt
  * (await discoverIn(setting, conn)).protocol.version; // '2.0.0' against a Silo worker
  * ```
  */
-export async function discoverIn(setting: ProtocolSetting, conn: VgiConnection, options: Pick<DiscoveryOptions, 'catalog'> = {}): Promise<CatalogDiscovery> {
+export async function discoverIn(
+  setting: ProtocolSetting,
+  conn: VgiConnection,
+  options: Pick<DiscoveryOptions, 'catalog'> = {},
+): Promise<CatalogDiscovery> {
   const { catalogs } = await setting.settle(conn);
   return discoverCatalog(conn, { catalog: options.catalog, catalogs });
 }
@@ -142,7 +146,10 @@ export async function discoverIn(setting: ProtocolSetting, conn: VgiConnection, 
  * const old = await listFunctions(command, { protocol: '1.0.0' });
  * ```
  */
-export async function listFunctions(command: readonly string[], options: SpawnOptions & { readonly catalog?: string; readonly protocol?: ProtocolChoice } = {}): Promise<CatalogDiscovery> {
+export async function listFunctions(
+  command: readonly string[],
+  options: SpawnOptions & { readonly catalog?: string; readonly protocol?: ProtocolChoice } = {},
+): Promise<CatalogDiscovery> {
   const setting = new ProtocolSetting(parseProtocolChoice(options.protocol));
   const conn = WorkerConnection.spawn(command, { ...options, protocol: setting.source });
   try {
@@ -164,7 +171,9 @@ export async function listFunctions(command: readonly string[], options: SpawnOp
 export function findFunction(discovery: CatalogDiscovery, name: string): DiscoveredFunction {
   const dot = name.lastIndexOf('.');
   const wanted = dot > 0 ? { schema: name.slice(0, dot), name: name.slice(dot + 1) } : { schema: null, name };
-  const matches = discovery.functions.filter((f) => f.name === wanted.name && (wanted.schema === null || f.schemaPath.join('.') === wanted.schema));
+  const matches = discovery.functions.filter(
+    (f) => f.name === wanted.name && (wanted.schema === null || f.schemaPath.join('.') === wanted.schema),
+  );
   const inDefault = matches.filter((f) => f.schemaPath.join('.') === discovery.attach.defaultSchema);
   if (inDefault.length > 0 || matches.length === 1) return inDefault[0] ?? matches[0];
   if (matches.length > 1) {
@@ -172,8 +181,16 @@ export function findFunction(discovery: CatalogDiscovery, name: string): Discove
       `"${name}" exists in several schemas of catalog "${discovery.catalog}": ${matches.map(qualifiedName).join(', ')}. Name it with its schema.`,
     );
   }
-  const known = [...new Set(discovery.functions.map((f) => (f.schemaPath.join('.') === discovery.attach.defaultSchema ? f.name : qualifiedName(f))))].sort();
-  throw new RunConfigurationError(`Catalog "${discovery.catalog}" has no function "${name}". Known functions: ${known.join(', ') || 'none'}.`);
+  const known = [
+    ...new Set(
+      discovery.functions.map((f) =>
+        f.schemaPath.join('.') === discovery.attach.defaultSchema ? f.name : qualifiedName(f),
+      ),
+    ),
+  ].sort();
+  throw new RunConfigurationError(
+    `Catalog "${discovery.catalog}" has no function "${name}". Known functions: ${known.join(', ') || 'none'}.`,
+  );
 }
 
 /**
@@ -197,7 +214,13 @@ export function qualifiedName(fn: DiscoveredFunction): string {
  * ```
  */
 export function signature(fn: DiscoveredFunction): string {
-  const parts = fn.arguments.map((a) => (a.kind === 'table' ? `${a.name} TABLE` : a.kind === 'named' ? `${a.name} := ${a.typeName}` : `${a.name} ${a.typeName}`));
+  const parts = fn.arguments.map((a) =>
+    a.kind === 'table'
+      ? `${a.name} TABLE`
+      : a.kind === 'named'
+        ? `${a.name} := ${a.typeName}`
+        : `${a.name} ${a.typeName}`,
+  );
   return `${fn.name}(${parts.join(', ')})`;
 }
 

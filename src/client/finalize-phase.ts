@@ -66,7 +66,8 @@ export async function runFinalize(plan: FinalizePlan): Promise<FinalizeOutcome> 
 
   const warm = (): void => {
     const reusable = plan.pooled ? idle.length + running : 0;
-    const wanted = Math.min(ids.length - next + (plan.pooled ? running : 0), lookahead) - plan.launcher.spareCount - reusable;
+    const wanted =
+      Math.min(ids.length - next + (plan.pooled ? running : 0), lookahead) - plan.launcher.spareCount - reusable;
     if (wanted > 0) plan.launcher.prestart(wanted);
   };
 
@@ -128,5 +129,11 @@ export async function runFinalize(plan: FinalizePlan): Promise<FinalizeOutcome> 
   stoppedEarly ||= next < ids.length;
   const keep = idle.pop() ?? null;
   for (const other of idle) plan.launcher.release(other);
-  return { batches, pids: pids.filter((p) => p !== undefined), ticks: ticks.filter((t) => t !== undefined), stoppedEarly, idle: keep };
+  return {
+    batches,
+    pids: pids.filter((p) => p !== undefined),
+    ticks: ticks.filter((t) => t !== undefined),
+    stoppedEarly,
+    idle: keep,
+  };
 }

@@ -29,14 +29,36 @@ import {
   type ResultOutputs,
   WireProtocolError,
 } from '../protocol';
-import { NoWorkerReachableError, WorkerHttpError, WorkerProtocolViolation, WorkerRequestTooLargeError, WorkerTimeoutError, WorkerUnreachableError } from './client.error';
+import {
+  NoWorkerReachableError,
+  WorkerHttpError,
+  WorkerProtocolViolation,
+  WorkerRequestTooLargeError,
+  WorkerTimeoutError,
+  WorkerUnreachableError,
+} from './client.error';
 import { SiloError } from '../errors/silo.error';
 import * as messages from '../errors/messages';
 import { type HttpFleetOptions, type HttpRequestInfo, HttpTargets, type WireBody } from './http-targets';
 import { HttpInitStream, type HttpStreamIo } from './http-init-stream';
-import { type AnswerStream, type HttpAnswer, type HttpTarget, isArrowAnswer, isRpcErrorAnswer, postArrow, readAnswerStreams, refusalError } from './http-request';
+import {
+  type AnswerStream,
+  type HttpAnswer,
+  type HttpTarget,
+  isArrowAnswer,
+  isRpcErrorAnswer,
+  postArrow,
+  readAnswerStreams,
+  refusalError,
+} from './http-request';
 import { type VgiConnection } from './vgi-connection';
-import { type CallResult, type ConnectionOptions, envelopeFor, protocolOf, type UnaryMethodName } from './worker-connection';
+import {
+  type CallResult,
+  type ConnectionOptions,
+  envelopeFor,
+  protocolOf,
+  type UnaryMethodName,
+} from './worker-connection';
 
 export type { HttpRequestInfo };
 
@@ -149,13 +171,23 @@ export class HttpConnection implements VgiConnection {
    * const { result } = await conn.call('catalog_schemas', { attachOpaqueData });
    * ```
    */
-  async call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Promise<CallResult<ResultOutputs[M]>> {
+  async call<M extends UnaryMethodName>(
+    method: M,
+    params: RequestInputs[M],
+    envelope: RequestEnvelope = {},
+  ): Promise<CallResult<ResultOutputs[M]>> {
     this.acquire(method);
     try {
       const wire = envelope.wire ?? this.protocol;
       const body = encodeRequest(method, params, envelopeFor(wire, envelope));
       // A process call appends input: it is never sent twice.
-      const kind: RequestKind = { path: pathOf(method, wire), during: method, call: method, method, repeatable: method !== 'table_buffering_process' };
+      const kind: RequestKind = {
+        path: pathOf(method, wire),
+        during: method,
+        call: method,
+        method,
+        repeatable: method !== 'table_buffering_process',
+      };
       const { streams, url } = await this.send(kind, body);
       return this.decoding(url, kind, () => {
         const logs = this.collect(method, streams[0].batches, url);
@@ -182,13 +214,26 @@ export class HttpConnection implements VgiConnection {
     this.acquire(during);
     try {
       const wire = this.protocol;
-      const kind: RequestKind = { path: `${pathOf('init', wire)}/init`, during, call: 'init', method: 'init', repeatable: true };
+      const kind: RequestKind = {
+        path: `${pathOf('init', wire)}/init`,
+        during,
+        call: 'init',
+        method: 'init',
+        repeatable: true,
+      };
       const { streams, url } = await this.send(kind, encodeRequest('init', request, envelopeFor(wire)));
       return this.decoding(url, kind, () => {
         const [headerStream, output] = streams;
         this.collect('init', headerStream.batches, url);
         const header = decodeInitHeader(headerStream).result;
-        if (output === undefined) throw new WorkerProtocolViolation(`HTTP worker at ${url}`, during, 'the /init answer holds the header but no output stream after it', '', { advice: ADVICE });
+        if (output === undefined)
+          throw new WorkerProtocolViolation(
+            `HTTP worker at ${url}`,
+            during,
+            'the /init answer holds the header but no output stream after it',
+            '',
+            { advice: ADVICE },
+          );
         return new HttpInitStream(this.streamIo(during, wire), header, output, url);
       });
     } catch (error) {
@@ -251,7 +296,8 @@ export class HttpConnection implements VgiConnection {
     const target: HttpTarget = { baseUrl: url, path: kind.path, during: kind.during };
     const limit = this.fleet.requestLimit(url);
     // The worker would refuse it with 413 — or, closing the connection before reading it all, lose it as a reset.
-    if (limit !== undefined && bytes > limit) throw new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'not sent');
+    if (limit !== undefined && bytes > limit)
+      throw new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'not sent');
     const info: HttpRequestInfo = { url, call: kind.call };
     this.options.onRequest?.(info);
     let answer: HttpAnswer;
@@ -279,9 +325,18 @@ export class HttpConnection implements VgiConnection {
         for (const stream of streams) this.collect(kind.method, stream.batches, url);
       });
       if (answer.status !== 200) throw refusalError(answer, target, context);
-      throw new WorkerProtocolViolation(`HTTP worker at ${url}`, kind.during, 'the answer is marked X-VGI-RPC-Error but holds no error batch', '', { advice: ADVICE });
+      throw new WorkerProtocolViolation(
+        `HTTP worker at ${url}`,
+        kind.during,
+        'the answer is marked X-VGI-RPC-Error but holds no error batch',
+        '',
+        { advice: ADVICE },
+      );
     }
-    if (streams.length === 0) throw new WorkerProtocolViolation(`HTTP worker at ${url}`, kind.during, 'the answer has an empty body', '', { advice: ADVICE });
+    if (streams.length === 0)
+      throw new WorkerProtocolViolation(`HTTP worker at ${url}`, kind.during, 'the answer has an empty body', '', {
+        advice: ADVICE,
+      });
     return { streams, url };
   }
 
@@ -290,10 +345,18 @@ export class HttpConnection implements VgiConnection {
    * connection, which may reach this client as a reset instead of the 413: ask it for its
    * limit and say so when the body was over it.
    */
-  private async explainDrop(error: unknown, url: string, kind: RequestKind, bytes: number, known: number | undefined): Promise<unknown> {
+  private async explainDrop(
+    error: unknown,
+    url: string,
+    kind: RequestKind,
+    bytes: number,
+    known: number | undefined,
+  ): Promise<unknown> {
     if (!(error instanceof WorkerUnreachableError) || error.stage !== 'response' || known !== undefined) return error;
     const limit = await this.fleet.learnRequestLimit(url);
-    return limit !== undefined && bytes > limit ? new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'dropped', { cause: error }) : error;
+    return limit !== undefined && bytes > limit
+      ? new WorkerRequestTooLargeError(url, kind.during, bytes, limit, 'dropped', { cause: error })
+      : error;
   }
 
   /** Runs a decoding step; malformed content becomes a `WorkerProtocolViolation` naming the URL. */
@@ -330,9 +393,18 @@ export class HttpConnection implements VgiConnection {
       during,
       exchange: async (stateToken, callToken, cancel) => {
         if (this.ended === 'killed') throw new SiloError('SILO614', messages.connectionKilled(this.label, during));
-        const kind: RequestKind = { path: `${pathOf('init', wire)}/exchange`, during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`, call: cancel ? 'cancel' : 'exchange', method: 'init', repeatable: true };
+        const kind: RequestKind = {
+          path: `${pathOf('init', wire)}/exchange`,
+          during: `${cancel ? 'the cancel of ' : 'the next turn of '}${during}`,
+          call: cancel ? 'cancel' : 'exchange',
+          method: 'init',
+          repeatable: true,
+        };
         // The 1.0 extension knows only the state token; a call token it was sent is never echoed.
-        const { streams, url } = await this.send(kind, encodeContinuation(stateToken, wire.callToken ? callToken : null, { cancel }));
+        const { streams, url } = await this.send(
+          kind,
+          encodeContinuation(stateToken, wire.callToken ? callToken : null, { cancel }),
+        );
         return { output: streams[0], url };
       },
       log: (log, url) => this.log('init', log, url),
@@ -342,13 +414,25 @@ export class HttpConnection implements VgiConnection {
   }
 }
 
-const ADVICE = 'Check that the URL is a vgi.v2 worker (silo serve <entry> --http PORT) and that no proxy in between rewrites its answers.';
+const ADVICE =
+  'Check that the URL is a vgi.v2 worker (silo serve <entry> --http PORT) and that no proxy in between rewrites its answers.';
 
 /** Malformed content from a worker becomes a `WorkerProtocolViolation`; everything else passes unchanged. */
 function translate(error: unknown, url: string, during: string): Error {
-  if (error instanceof RemoteError || error instanceof WorkerUnreachableError || error instanceof WorkerHttpError || error instanceof WorkerProtocolViolation || error instanceof WorkerRequestTooLargeError || error instanceof WorkerTimeoutError) return error;
+  if (
+    error instanceof RemoteError ||
+    error instanceof WorkerUnreachableError ||
+    error instanceof WorkerHttpError ||
+    error instanceof WorkerProtocolViolation ||
+    error instanceof WorkerRequestTooLargeError ||
+    error instanceof WorkerTimeoutError
+  )
+    return error;
   if (error instanceof IpcFramingError || error instanceof WireProtocolError) {
-    return new WorkerProtocolViolation(`HTTP worker at ${url}`, during, error.message, '', { cause: error, advice: ADVICE });
+    return new WorkerProtocolViolation(`HTTP worker at ${url}`, during, error.message, '', {
+      cause: error,
+      advice: ADVICE,
+    });
   }
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -6,7 +6,13 @@ import { HttpConnection, type HttpConnectionOptions } from './http-connection';
 import { HttpTargets } from './http-targets';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
 
-export { DEFAULT_CONNECT_TIMEOUT_MS, type HttpFleetOptions, type HttpRequestInfo, normalizeWorkerUrl, type WireBody } from './http-targets';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type HttpFleetOptions,
+  type HttpRequestInfo,
+  normalizeWorkerUrl,
+  type WireBody,
+} from './http-targets';
 
 /**
  * A list of HTTP worker URLs used round robin, and the connections of a run on them.

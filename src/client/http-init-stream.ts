@@ -21,7 +21,11 @@ export interface HttpStreamIo {
   /** `init (TABLE_BUFFERING_FINALIZE)`, for messages. */
   readonly during: string;
   /** POSTs a continuation (or a cancel) and returns the output stream of the answer. */
-  exchange(stateToken: string, callToken: string | null, cancel: boolean): Promise<{ readonly output: AnswerStream; readonly url: string }>;
+  exchange(
+    stateToken: string,
+    callToken: string | null,
+    cancel: boolean,
+  ): Promise<{ readonly output: AnswerStream; readonly url: string }>;
   log(log: LogRecord, url: string): void;
   /** The error the caller should see for a failure on `url`. */
   fail(error: unknown, url: string): Error;
@@ -166,7 +170,15 @@ export class HttpInitStream implements VgiInitStream {
         // The call token is minted once, on /init; later answers may omit it (vgi-wire §2.4 step 7).
         this.callToken = c.callState ?? this.callToken;
       } else {
-        this.pending.push(new WorkerProtocolViolation(`HTTP worker at ${url}`, this.io.during, `an external batch pointer (vgi_rpc.location = ${c.location}), which this client does not fetch`, '', { advice: 'Disable response externalization on the worker.' }));
+        this.pending.push(
+          new WorkerProtocolViolation(
+            `HTTP worker at ${url}`,
+            this.io.during,
+            `an external batch pointer (vgi_rpc.location = ${c.location}), which this client does not fetch`,
+            '',
+            { advice: 'Disable response externalization on the worker.' },
+          ),
+        );
       }
     }
   }

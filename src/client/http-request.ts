@@ -6,7 +6,13 @@
  * error body (`X-VGI-RPC-Error`, or an Arrow error stream under 400/404) is left to the
  * caller, which raises its error batch as the protocol's `RemoteError`.
  */
-import { type Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
+import {
+  type Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request as httpRequest,
+} from 'node:http';
 import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Socket } from 'node:net';
 import { type RecordBatch, type Schema } from 'apache-arrow';
@@ -132,31 +138,68 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
       settle(() => {
         if (gaveUp !== null) return reject(gaveUp);
         if (options.signal?.aborted || error.name === 'AbortError') {
-          return reject(new SiloError('SILO614', messages.requestAbandoned(described, String(options.signal?.reason ?? 'the request was aborted')), { cause: error }));
+          return reject(
+            new SiloError(
+              'SILO614',
+              messages.requestAbandoned(described, String(options.signal?.reason ?? 'the request was aborted')),
+              { cause: error },
+            ),
+          );
         }
-        const detail = error.code !== undefined && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
-        const failure = new WorkerUnreachableError(target.baseUrl, described, target.during, connected ? 'response' : 'connect', detail, { cause: error });
+        const detail =
+          error.code !== undefined && !error.message.includes(error.code)
+            ? `${error.code}: ${error.message}`
+            : error.message;
+        const failure = new WorkerUnreachableError(
+          target.baseUrl,
+          described,
+          target.during,
+          connected ? 'response' : 'connect',
+          detail,
+          { cause: error },
+        );
         // Node's advice for keep-alive pools: a request on a reused socket may meet a close the worker sent just before.
-        reject(req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? new StaleSocket(failure) : failure);
+        reject(
+          req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '')
+            ? new StaleSocket(failure)
+            : failure,
+        );
       });
     };
-    const unreachable = (detail: string): WorkerUnreachableError => new WorkerUnreachableError(target.baseUrl, described, target.during, 'connect', detail);
+    const unreachable = (detail: string): WorkerUnreachableError =>
+      new WorkerUnreachableError(target.baseUrl, described, target.during, 'connect', detail);
     const giveUp = (error: Error): void => {
       if (settled) return;
       gaveUp = error;
       req.destroy(error);
       failed(error);
     };
-    const req: ClientRequest = send(parsed, { method: 'POST', agent: options.agent, headers, signal: options.signal }, (res: IncomingMessage) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', failed);
-      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url })));
-      res.on('close', () => {
-        if (!res.complete) failed(Object.assign(new Error(`the answer (HTTP ${res.statusCode ?? '?'}) was cut off after ${chunks.reduce((n, c) => n + c.length, 0)} body bytes`), { code: 'ECONNRESET' }));
-      });
-    });
+    const req: ClientRequest = send(
+      parsed,
+      { method: 'POST', agent: options.agent, headers, signal: options.signal },
+      (res: IncomingMessage) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', failed);
+        res.on('end', () =>
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }),
+          ),
+        );
+        res.on('close', () => {
+          if (!res.complete)
+            failed(
+              Object.assign(
+                new Error(
+                  `the answer (HTTP ${res.statusCode ?? '?'}) was cut off after ${chunks.reduce((n, c) => n + c.length, 0)} body bytes`,
+                ),
+                { code: 'ECONNRESET' },
+              ),
+            );
+        });
+      },
+    );
     req.on('socket', (socket: Socket) => {
       const event = 'encrypted' in socket ? 'secureConnect' : 'connect';
       if (req.reusedSocket || !(socket.connecting || event === 'secureConnect')) {
@@ -177,7 +220,11 @@ function postOnce(url: string, target: HttpTarget, body: Uint8Array, options: Po
       const timeout = options.requestTimeoutMs;
       timers.push(
         setTimeout(() => {
-          giveUp(connected ? new WorkerTimeoutError(target.baseUrl, described, target.during, timeout) : unreachable(`ETIMEDOUT: no connection within the request timeout of ${timeout} ms`));
+          giveUp(
+            connected
+              ? new WorkerTimeoutError(target.baseUrl, described, target.during, timeout)
+              : unreachable(`ETIMEDOUT: no connection within the request timeout of ${timeout} ms`),
+          );
         }, timeout),
       );
     }
@@ -226,13 +273,21 @@ export async function readAnswerStreams(answer: HttpAnswer, target: HttpTarget):
   );
   const streams: AnswerStream[] = [];
   try {
-    for (let frames = await framer.readStream(); frames !== null; frames = await framer.readStream()) streams.push(decodeFrames([frames.schema, ...frames.messages]));
+    for (let frames = await framer.readStream(); frames !== null; frames = await framer.readStream())
+      streams.push(decodeFrames([frames.schema, ...frames.messages]));
   } catch (error) {
     if (!(error instanceof IpcFramingError)) throw error;
-    throw new WorkerProtocolViolation(`HTTP worker at ${target.baseUrl}`, `${target.during} (POST ${answer.url}, HTTP ${answer.status})`, error.message, '', {
-      cause: error,
-      advice: 'Check that the URL is a vgi.v2 worker (silo serve <entry> --http PORT) and that no proxy in between rewrites its answers.',
-    });
+    throw new WorkerProtocolViolation(
+      `HTTP worker at ${target.baseUrl}`,
+      `${target.during} (POST ${answer.url}, HTTP ${answer.status})`,
+      error.message,
+      '',
+      {
+        cause: error,
+        advice:
+          'Check that the URL is a vgi.v2 worker (silo serve <entry> --http PORT) and that no proxy in between rewrites its answers.',
+      },
+    );
   }
   return streams;
 }
@@ -256,8 +311,19 @@ export function isRpcErrorAnswer(answer: HttpAnswer): boolean {
  * The error for an answer that is not a vgi.v2 response: a status other than 200 without
  * an Arrow error body, or a 200 that is not Arrow. Says how to fix the usual causes.
  */
-export function refusalError(answer: HttpAnswer, target: HttpTarget, context: { readonly authTokenSent: boolean }): WorkerHttpError {
-  return new WorkerHttpError(target.baseUrl, `POST ${answer.url}`, target.during, answer.status, describeBody(answer), adviceFor(answer, target, context));
+export function refusalError(
+  answer: HttpAnswer,
+  target: HttpTarget,
+  context: { readonly authTokenSent: boolean },
+): WorkerHttpError {
+  return new WorkerHttpError(
+    target.baseUrl,
+    `POST ${answer.url}`,
+    target.during,
+    answer.status,
+    describeBody(answer),
+    adviceFor(answer, target, context),
+  );
 }
 
 function adviceFor(answer: HttpAnswer, target: HttpTarget, context: { readonly authTokenSent: boolean }): string {
@@ -285,12 +351,14 @@ function adviceFor(answer: HttpAnswer, target: HttpTarget, context: { readonly a
 
 /** The body's text for a message: a JSON body's `detail` (or the JSON itself), else the text, shortened. */
 function describeBody(answer: HttpAnswer): string {
-  if (isArrowAnswer(answer)) return answer.body.length === 0 ? '' : `(an Arrow body of ${answer.body.length} bytes without an error batch)`;
+  if (isArrowAnswer(answer))
+    return answer.body.length === 0 ? '' : `(an Arrow body of ${answer.body.length} bytes without an error batch)`;
   let text = answer.body.toString('utf8').trim();
   if (/^application\/json\b/i.test(String(answer.headers['content-type'] ?? ''))) {
     try {
       const parsed = JSON.parse(text) as { detail?: unknown; message?: unknown };
-      const detail = typeof parsed.detail === 'string' ? parsed.detail : typeof parsed.message === 'string' ? parsed.message : null;
+      const detail =
+        typeof parsed.detail === 'string' ? parsed.detail : typeof parsed.message === 'string' ? parsed.message : null;
       if (detail !== null) text = detail;
     } catch {
       // Not JSON after all: quote the text as it is.

@@ -150,12 +150,24 @@ export class HttpTargets {
     urls: readonly string[],
     protected readonly options: HttpFleetOptions = {},
   ) {
-    if (urls.length === 0) throw new RunConfigurationError('No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).');
+    if (urls.length === 0)
+      throw new RunConfigurationError(
+        'No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).',
+      );
     this.urls = urls.map(normalizeWorkerUrl);
     this.authToken = checkAuthToken(options.authToken);
-    this.connectTimeoutMs = checkMilliseconds('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-    this.requestTimeoutMs = options.requestTimeoutMs === undefined ? undefined : checkMilliseconds('requestTimeoutMs', options.requestTimeoutMs);
-    this.restMs = options.restAfterRefusalMs === 0 ? 0 : checkMilliseconds('restAfterRefusalMs', options.restAfterRefusalMs ?? DEFAULT_REST_MS);
+    this.connectTimeoutMs = checkMilliseconds(
+      'connectTimeoutMs',
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
+    this.requestTimeoutMs =
+      options.requestTimeoutMs === undefined
+        ? undefined
+        : checkMilliseconds('requestTimeoutMs', options.requestTimeoutMs);
+    this.restMs =
+      options.restAfterRefusalMs === 0
+        ? 0
+        : checkMilliseconds('restAfterRefusalMs', options.restAfterRefusalMs ?? DEFAULT_REST_MS);
     this.now = options.now ?? Date.now;
     const idle = checkMilliseconds('idleSocketTimeoutMs', options.idleSocketTimeoutMs ?? IDLE_SOCKET_MS);
     this.httpAgent = options.httpAgent ?? new HttpAgent({ keepAlive: true, timeout: idle });
@@ -215,8 +227,10 @@ export class HttpTargets {
    * ```
    */
   async encodeBody(body: Uint8Array): Promise<WireBody> {
-    if (this.options.compressRequests !== true || body.byteLength < COMPRESS_FROM_BYTES) return { bytes: body, gzipped: false };
-    const packed = body.byteLength <= COMPRESS_INLINE_BYTES ? gzipSync(body, { level: 1 }) : await gzipAsync(body, { level: 1 });
+    if (this.options.compressRequests !== true || body.byteLength < COMPRESS_FROM_BYTES)
+      return { bytes: body, gzipped: false };
+    const packed =
+      body.byteLength <= COMPRESS_INLINE_BYTES ? gzipSync(body, { level: 1 }) : await gzipAsync(body, { level: 1 });
     return packed.byteLength < body.byteLength ? { bytes: packed, gzipped: true } : { bytes: body, gzipped: false };
   }
 
@@ -287,7 +301,6 @@ export class HttpTargets {
   }
 }
 
-
 /**
  * Checks a worker base URL and writes it without a trailing slash.
  *
@@ -298,29 +311,45 @@ export class HttpTargets {
  * ```
  */
 export function normalizeWorkerUrl(text: string): string {
-  const how = 'Give the base URL the worker printed when it started (`silo serve <entry> --http PORT` prints HTTP:<url>), e.g. http://127.0.0.1:8080/vgi.';
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) throw new RunConfigurationError(`"${text}" is not an HTTP worker URL: it does not start with http:// or https://. ${how}`);
+  const how =
+    'Give the base URL the worker printed when it started (`silo serve <entry> --http PORT` prints HTTP:<url>), e.g. http://127.0.0.1:8080/vgi.';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()))
+    throw new RunConfigurationError(
+      `"${text}" is not an HTTP worker URL: it does not start with http:// or https://. ${how}`,
+    );
   let url: URL;
   try {
     url = new URL(text.trim());
   } catch (error) {
     throw new RunConfigurationError(`"${text}" is not a valid URL (${(error as Error).message}). ${how}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RunConfigurationError(`"${text}" is not an HTTP worker URL: its scheme is ${url.protocol.replace(/:$/, '')}, not http or https. ${how}`);
-  if (url.username !== '' || url.password !== '') throw new RunConfigurationError(`"${url.host}" is given with credentials in the URL; workers authenticate with a bearer token instead: pass it as authToken (silo run --auth-token TOKEN).`);
-  if (url.search !== '' || url.hash !== '') throw new RunConfigurationError(`"${text}" has a query or fragment; a worker base URL is scheme, host, port and mount prefix only. ${how}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new RunConfigurationError(
+      `"${text}" is not an HTTP worker URL: its scheme is ${url.protocol.replace(/:$/, '')}, not http or https. ${how}`,
+    );
+  if (url.username !== '' || url.password !== '')
+    throw new RunConfigurationError(
+      `"${url.host}" is given with credentials in the URL; workers authenticate with a bearer token instead: pass it as authToken (silo run --auth-token TOKEN).`,
+    );
+  if (url.search !== '' || url.hash !== '')
+    throw new RunConfigurationError(
+      `"${text}" has a query or fragment; a worker base URL is scheme, host, port and mount prefix only. ${how}`,
+    );
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function checkMilliseconds(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RunConfigurationError(`${name} must be a positive number of milliseconds, got ${value}.`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RunConfigurationError(`${name} must be a positive number of milliseconds, got ${value}.`);
   return value;
 }
 
 function checkAuthToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   if (token.trim() === '' || /\s/.test(token)) {
-    throw new RunConfigurationError('The bearer token is empty or contains whitespace; a token is one word, as listed in the workers\' SILO_AUTH_TOKENS (comma-separated there).');
+    throw new RunConfigurationError(
+      "The bearer token is empty or contains whitespace; a token is one word, as listed in the workers' SILO_AUTH_TOKENS (comma-separated there).",
+    );
   }
   return token;
 }

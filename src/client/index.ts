@@ -3,13 +3,27 @@
  * HTTP workers (one URL or a fleet), catalog discovery, and `runFunction`, which drives a
  * buffering function's whole lifecycle over the wire the way the DuckDB extension does.
  */
-export { WorkerConnection, protocolOf, type CallResult, type ConnectionOptions, type ProtocolSource, type ReceivedLog, type UnaryMethodName } from './worker-connection';
+export {
+  WorkerConnection,
+  protocolOf,
+  type CallResult,
+  type ConnectionOptions,
+  type ProtocolSource,
+  type ReceivedLog,
+  type UnaryMethodName,
+} from './worker-connection';
 export { InitStream } from './init-stream';
 export { type VgiConnection, type VgiInitStream, type ConnectionLauncher, type WorkerRole } from './vgi-connection';
 export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
 export { HttpInitStream } from './http-init-stream';
 export { DEFAULT_CONNECT_TIMEOUT_MS, HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http-fleet';
-export { spawnWorkerChannel, connectUnixChannel, describeCommand, type WorkerChannel, type SpawnOptions } from './worker-channel';
+export {
+  spawnWorkerChannel,
+  connectUnixChannel,
+  describeCommand,
+  type WorkerChannel,
+  type SpawnOptions,
+} from './worker-channel';
 export { startUnixWorker, type UnixWorker } from './unix-worker';
 export { WorkerLauncher, type LauncherOptions } from './worker-launcher';
 export {
@@ -42,7 +56,18 @@ export { bindArgumentsByName } from './argument-binding';
 export { nullableSchema } from './bind-call';
 export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
 export { runFunction } from './run-function';
-export type { RunFunctionOptions, RunFunctionResult, RunProgress, RunLog, RunPids, RunRequest, RunTimings, ClientSecret, DestructorOutcome, RunInputSource } from './run-function.types';
+export type {
+  RunFunctionOptions,
+  RunFunctionResult,
+  RunProgress,
+  RunLog,
+  RunPids,
+  RunRequest,
+  RunTimings,
+  ClientSecret,
+  DestructorOutcome,
+  RunInputSource,
+} from './run-function.types';
 export {
   WorkerExitedError,
   WorkerProtocolViolation,

@@ -107,7 +107,11 @@ export interface NegotiatedProtocol {
  */
 export function isProtocolRefusal(error: unknown): boolean {
   if (error instanceof RemoteError) {
-    const kinds: readonly string[] = [ErrorKind.protocolNotSpecified, ErrorKind.protocolNotSupported, ErrorKind.protocolVersionMismatch];
+    const kinds: readonly string[] = [
+      ErrorKind.protocolNotSpecified,
+      ErrorKind.protocolNotSupported,
+      ErrorKind.protocolVersionMismatch,
+    ];
     return error.errorKind !== null && kinds.includes(error.errorKind);
   }
   return error instanceof WorkerHttpError && error.status === 404;
@@ -125,7 +129,10 @@ export function isProtocolRefusal(error: unknown): boolean {
  * protocol.version; // '1.0.0' against the vgi-python reference worker
  * ```
  */
-export async function negotiateProtocol(conn: VgiConnection, choice: ProtocolSpec | 'auto'): Promise<NegotiatedProtocol> {
+export async function negotiateProtocol(
+  conn: VgiConnection,
+  choice: ProtocolSpec | 'auto',
+): Promise<NegotiatedProtocol> {
   const candidates = choice === 'auto' ? APPLICATION_PROTOCOLS : [choice];
   const refused: ProtocolAttempt[] = [];
   for (const protocol of candidates) {

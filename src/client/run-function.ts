@@ -16,7 +16,17 @@ import { runFinalize } from './finalize-phase';
 import { type HttpRequestInfo } from './http-connection';
 import { HttpFleet } from './http-fleet';
 import { parseProtocolChoice, ProtocolSetting, protocolVersionOf } from './protocol-choice';
-import { type DestructorOutcome, type RunFunctionOptions, type RunFunctionResult, type RunInputSource, type RunLog, type RunPids, type RunProgress, type RunRequest, type RunTimings } from './run-function.types';
+import {
+  type DestructorOutcome,
+  type RunFunctionOptions,
+  type RunFunctionResult,
+  type RunInputSource,
+  type RunLog,
+  type RunPids,
+  type RunProgress,
+  type RunRequest,
+  type RunTimings,
+} from './run-function.types';
 import { combineOn, runSink } from './sink-phase';
 import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './vgi-connection';
 import { type ProtocolSource, type ReceivedLog } from './worker-connection';
@@ -54,13 +64,23 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
   const started = Date.now();
   const batchSize = options.batchSize ?? MAX_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
-    throw new RunConfigurationError(`batchSize must be an integer from 1 to ${MAX_BATCH} (DuckDB's vector size), got ${batchSize}.`);
+    throw new RunConfigurationError(
+      `batchSize must be an integer from 1 to ${MAX_BATCH} (DuckDB's vector size), got ${batchSize}.`,
+    );
   }
   const requestedSinks = options.sinkWorkers ?? 1;
-  if (!Number.isInteger(requestedSinks) || requestedSinks < 1) throw new RunConfigurationError(`sinkWorkers must be a positive integer, got ${requestedSinks}.`);
+  if (!Number.isInteger(requestedSinks) || requestedSinks < 1)
+    throw new RunConfigurationError(`sinkWorkers must be a positive integer, got ${requestedSinks}.`);
   const logs: RunLog[] = [];
   const onLog = (log: ReceivedLog, role: WorkerRole): void => {
-    const entry: RunLog = { level: log.level, message: log.message, extra: log.extra, pid: log.pid, phase: phaseOf(log.method, role), ...(log.url !== undefined ? { url: log.url } : {}) };
+    const entry: RunLog = {
+      level: log.level,
+      message: log.message,
+      extra: log.extra,
+      pid: log.pid,
+      phase: phaseOf(log.method, role),
+      ...(log.url !== undefined ? { url: log.url } : {}),
+    };
     logs.push(entry);
     options.onLog?.(entry);
   };
@@ -68,7 +88,11 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
   const entries = new WeakMap<HttpRequestInfo, RunRequest>();
   const onRequest = (request: HttpRequestInfo, role: WorkerRole): void => {
     // A stream's /exchange turns and its cancel belong to the stream's phase, as its /init does.
-    const entry: RunRequest = { phase: phaseOf(request.call === 'exchange' || request.call === 'cancel' ? 'init' : request.call, role), call: request.call, url: request.url };
+    const entry: RunRequest = {
+      phase: phaseOf(request.call === 'exchange' || request.call === 'cancel' ? 'init' : request.call, role),
+      call: request.call,
+      url: request.url,
+    };
     entries.set(request, entry);
     requests.push(entry);
     options.onRequest?.(entry);
@@ -115,14 +139,23 @@ class RunState {
     streamsDone: 0,
     rowsOut: 0,
   };
-  readonly timings: { -readonly [K in keyof RunTimings]: RunTimings[K] } = { discoveryMs: 0, bindMs: 0, sinkMs: 0, combineMs: 0, finalizeMs: 0, destructorMs: 0, totalMs: 0 };
+  readonly timings: { -readonly [K in keyof RunTimings]: RunTimings[K] } = {
+    discoveryMs: 0,
+    bindMs: 0,
+    sinkMs: 0,
+    combineMs: 0,
+    finalizeMs: 0,
+    destructorMs: 0,
+    totalMs: 0,
+  };
   private sinkConnections: VgiConnection[] = [];
   /** What the destructor did, once the run minted an execution and tried to end it. */
   destructor: DestructorOutcome | null = null;
   private readonly onAbort = (): void => {
     // DuckDB abandons busy connections on an interrupt; their calls then fail. Finalize
     // streams are cancelled between ticks instead.
-    if (['discovery', 'bind', 'sink', 'combine'].includes(this.progress.phase)) for (const c of this.sinkConnections) c.kill();
+    if (['discovery', 'bind', 'sink', 'combine'].includes(this.progress.phase))
+      for (const c of this.sinkConnections) c.kill();
   };
 
   constructor(
@@ -157,7 +190,12 @@ class RunState {
     return new RunCancelledError(cancelReason(this.options.signal), this.destructor);
   }
 
-  async execute(batchSize: number, requestedSinks: number, records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>, started: number): Promise<RunFunctionResult> {
+  async execute(
+    batchSize: number,
+    requestedSinks: number,
+    records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>,
+    started: number,
+  ): Promise<RunFunctionResult> {
     const { options } = this;
     // Every sink process starts now, so they boot while discovery and bind run. The first
     // one serves discovery and bind, then becomes the primary sink connection (a pooled
@@ -181,7 +219,14 @@ class RunState {
     const inputSchema = nullableSchema(options.input.schema);
     const input = inputBatches(options.input, inputSchema, batchSize);
     const attachOpaqueData = discovery.attach.attachOpaqueData;
-    const bound = await bindFunction(first, { fn, arguments: bindArgumentsByName(fn, typeof options.args === 'function' ? options.args(fn) : (options.args ?? {})), inputSchema, attachOpaqueData, settings: options.settings, secrets: options.secrets });
+    const bound = await bindFunction(first, {
+      fn,
+      arguments: bindArgumentsByName(fn, typeof options.args === 'function' ? options.args(fn) : (options.args ?? {})),
+      inputSchema,
+      attachOpaqueData,
+      settings: options.settings,
+      secrets: options.secrets,
+    });
     const outputSchema = bound.response.outputSchema;
     const projection = projectionOf(fn, outputSchema, options.projection);
     this.timings.bindMs = Date.now() - t;
@@ -191,15 +236,31 @@ class RunState {
     const head = await input.next();
     this.progress.totalRows = options.input.numRows ?? 0;
     // A source's batches are counted from its row count when it knows it (full batches but the last).
-    this.progress.totalBatches = isInputSource(options.input) ? Math.ceil((options.input.numRows ?? 0) / batchSize) : options.input.batches.reduce((n, b) => n + Math.ceil(b.numRows / batchSize), 0);
+    this.progress.totalBatches = isInputSource(options.input)
+      ? Math.ceil((options.input.numRows ?? 0) / batchSize)
+      : options.input.batches.reduce((n, b) => n + Math.ceil(b.numRows / batchSize), 0);
     const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
     const base = { outputSchema, functionName, protocol: protocolVersionOf(discovery.protocol), ...records };
     // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
-    if (head.done === true) return this.finish(started, { ...base, output: emptyOutput(outputSchema, projection), executionId: new Uint8Array(0), finalizeStateIds: [], ticks: [], limited: false, pids: { sink: [], combine: null, finalize: [], destructor: null } });
+    if (head.done === true)
+      return this.finish(started, {
+        ...base,
+        output: emptyOutput(outputSchema, projection),
+        executionId: new Uint8Array(0),
+        finalizeStateIds: [],
+        ticks: [],
+        limited: false,
+        pids: { sink: [], combine: null, finalize: [], destructor: null },
+      });
 
     const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
     let executionId: Uint8Array | null = null;
-    const pids: { -readonly [K in keyof RunPids]: RunPids[K] } = { sink: [], combine: null, finalize: [], destructor: null };
+    const pids: { -readonly [K in keyof RunPids]: RunPids[K] } = {
+      sink: [],
+      combine: null,
+      finalize: [],
+      destructor: null,
+    };
     let idle: VgiConnection | null = null;
     try {
       t = this.enter('sink');
@@ -270,7 +331,15 @@ class RunState {
       t = this.enter('destructor');
       pids.destructor = await this.destroy([idle, sink.combiner], { ...ref, executionId });
       this.timings.destructorMs = Date.now() - t;
-      return this.finish(started, { ...base, output, executionId, finalizeStateIds, ticks: source.ticks, limited: source.stoppedEarly && !this.aborted(), pids });
+      return this.finish(started, {
+        ...base,
+        output,
+        executionId,
+        finalizeStateIds,
+        ticks: source.ticks,
+        limited: source.stoppedEarly && !this.aborted(),
+        pids,
+      });
     } catch (error) {
       // Best effort, as DuckDB's operator teardown: the destructor still runs, on any healthy process.
       if (executionId !== null) await this.destroy([idle, ...this.sinkConnections], { ...ref, executionId });
@@ -283,12 +352,22 @@ class RunState {
    * unused or new process; returns its pid. Never raises: the extension swallows
    * destructor errors.
    */
-  private async destroy(candidates: readonly (VgiConnection | null)[], request: { functionName: string; schemaPath: readonly string[]; attachOpaqueData: Uint8Array; executionId: Uint8Array }): Promise<number | null> {
+  private async destroy(
+    candidates: readonly (VgiConnection | null)[],
+    request: {
+      functionName: string;
+      schemaPath: readonly string[];
+      attachOpaqueData: Uint8Array;
+      executionId: Uint8Array;
+    },
+  ): Promise<number | null> {
     let target: VgiConnection | null = null;
     let failure: string | undefined;
     try {
       // A process started ahead for a finalize stream that never ran serves as well as a new one.
-      target = candidates.find((c): c is VgiConnection => c !== null && c.usable) ?? (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
+      target =
+        candidates.find((c): c is VgiConnection => c !== null && c.usable) ??
+        (this.launcher.spareCount > 0 ? this.launcher.fresh() : this.launcher.start('destructor'));
       await target.call('table_buffering_destructor', request);
     } catch (error) {
       // The extension swallows destructor errors (vgi-wire §4.12); the caller learns of it
@@ -296,7 +375,12 @@ class RunState {
       failure = error instanceof Error ? error.message : String(error);
     }
     const pid = target?.pid ?? null;
-    this.destructor = { executionId: request.executionId, ran: failure === undefined, pid, ...(failure === undefined ? {} : { failure }) };
+    this.destructor = {
+      executionId: request.executionId,
+      ran: failure === undefined,
+      pid,
+      ...(failure === undefined ? {} : { failure }),
+    };
     this.options.onDestructor?.(this.destructor);
     return pid;
   }
@@ -322,7 +406,9 @@ function launcherFor(
 ): ConnectionLauncher {
   const { command, urls } = options;
   if (command !== undefined && urls !== undefined) {
-    throw new RunConfigurationError('Both command and urls are given. Give exactly one: command to start worker processes, or urls to use HTTP workers that are already serving.');
+    throw new RunConfigurationError(
+      'Both command and urls are given. Give exactly one: command to start worker processes, or urls to use HTTP workers that are already serving.',
+    );
   }
   if (urls !== undefined) {
     const processOnly = (['env', 'cwd'] as const).filter((key) => options[key] !== undefined);
@@ -332,19 +418,43 @@ function launcherFor(
       );
     }
     const { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests } = options;
-    return new HttpFleet(urls, { authToken, connectTimeoutMs, requestTimeoutMs, compressRequests, protocol, onLog, onRequest, onRefused });
+    return new HttpFleet(urls, {
+      authToken,
+      connectTimeoutMs,
+      requestTimeoutMs,
+      compressRequests,
+      protocol,
+      onLog,
+      onRequest,
+      onRefused,
+    });
   }
   if (command === undefined) {
-    throw new RunConfigurationError('Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.');
+    throw new RunConfigurationError(
+      'Neither command nor urls is given. Give command (e.g. [process.execPath, "dist/worker.js"]) to start worker processes, or urls (e.g. ["http://127.0.0.1:8080/vgi"]) to use HTTP workers.',
+    );
   }
   if (options.authToken !== undefined) {
-    throw new RunConfigurationError('authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.');
+    throw new RunConfigurationError(
+      'authToken is sent to HTTP workers, but command starts worker processes, which take no bearer token. Remove authToken, or give urls instead of command.',
+    );
   }
-  const httpOnly = (['connectTimeoutMs', 'requestTimeoutMs', 'compressRequests'] as const).filter((key) => options[key] !== undefined);
+  const httpOnly = (['connectTimeoutMs', 'requestTimeoutMs', 'compressRequests'] as const).filter(
+    (key) => options[key] !== undefined,
+  );
   if (httpOnly.length > 0) {
-    throw new RunConfigurationError(`${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP requests, but command starts worker processes. Remove ${httpOnly.join(' and ')}, or give urls instead of command.`);
+    throw new RunConfigurationError(
+      `${httpOnly.join(' and ')} appl${httpOnly.length === 1 ? 'ies' : 'y'} to HTTP requests, but command starts worker processes. Remove ${httpOnly.join(' and ')}, or give urls instead of command.`,
+    );
   }
-  return new WorkerLauncher({ command, env: options.env, cwd: options.cwd, protocol, onLog, onStderr: options.onStderr });
+  return new WorkerLauncher({
+    command,
+    env: options.env,
+    cwd: options.cwd,
+    protocol,
+    onLog,
+    onStderr: options.onStderr,
+  });
 }
 
 function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {
@@ -360,8 +470,14 @@ function phaseOf(method: string, role: WorkerRole): RunLog['phase'] {
  * DuckDB's vectors: batches of at most `size` rows, each on the (all-nullable) input
  * schema, read from the input only as they are asked for. Empty batches are skipped.
  */
-async function* inputBatches(input: Table | RunInputSource, schema: Schema, size: number): AsyncGenerator<RecordBatch, void, undefined> {
-  const source: AsyncIterator<RecordBatch> | Iterator<RecordBatch> = isInputSource(input) ? input.batches() : input.batches[Symbol.iterator]();
+async function* inputBatches(
+  input: Table | RunInputSource,
+  schema: Schema,
+  size: number,
+): AsyncGenerator<RecordBatch, void, undefined> {
+  const source: AsyncIterator<RecordBatch> | Iterator<RecordBatch> = isInputSource(input)
+    ? input.batches()
+    : input.batches[Symbol.iterator]();
   for (;;) {
     const next = await source.next();
     if (next.done === true) return;
@@ -376,7 +492,10 @@ function isInputSource(input: Table | RunInputSource): input is RunInputSource {
 }
 
 /** `first`, then the rest of `rest`. */
-async function* prepend(first: RecordBatch, rest: AsyncIterator<RecordBatch>): AsyncGenerator<RecordBatch, void, undefined> {
+async function* prepend(
+  first: RecordBatch,
+  rest: AsyncIterator<RecordBatch>,
+): AsyncGenerator<RecordBatch, void, undefined> {
   yield first;
   for (;;) {
     const next = await rest.next();
@@ -394,15 +513,24 @@ interface Projection {
   readonly columns: string[] | null;
 }
 
-function projectionOf(fn: DiscoveredFunction, outputSchema: Schema, columns: readonly string[] | undefined): Projection {
+function projectionOf(
+  fn: DiscoveredFunction,
+  outputSchema: Schema,
+  columns: readonly string[] | undefined,
+): Projection {
   if (columns === undefined) return { pushed: null, local: null, columns: null };
   const names = outputSchema.fields.map((f) => f.name);
   const ids = columns.map((name) => {
     const i = names.indexOf(name);
-    if (i < 0) throw new RunConfigurationError(`projection names column "${name}", which ${fn.name}'s output does not have; its columns: ${names.join(', ')}.`);
+    if (i < 0)
+      throw new RunConfigurationError(
+        `projection names column "${name}", which ${fn.name}'s output does not have; its columns: ${names.join(', ')}.`,
+      );
     return i;
   });
-  return fn.info.projectionPushdown === true ? { pushed: ids, local: null, columns: [...columns] } : { pushed: null, local: [...columns], columns: [...columns] };
+  return fn.info.projectionPushdown === true
+    ? { pushed: ids, local: null, columns: [...columns] }
+    : { pushed: null, local: [...columns], columns: [...columns] };
 }
 
 function emptyOutput(schema: Schema, projection: Projection): Table {

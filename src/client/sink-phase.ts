@@ -125,7 +125,9 @@ interface Morsel {
  * input. `null` once the input ends.
  */
 function morselTaker(batches: SinkPlan['batches'], perMorsel: number): () => Promise<Morsel | null> {
-  const iterator = Array.isArray(batches) ? (batches as readonly RecordBatch[])[Symbol.iterator]() : (batches as AsyncIterator<RecordBatch> | Iterator<RecordBatch>);
+  const iterator = Array.isArray(batches)
+    ? (batches as readonly RecordBatch[])[Symbol.iterator]()
+    : (batches as AsyncIterator<RecordBatch> | Iterator<RecordBatch>);
   let ended = false;
   let index = 0;
   let chain: Promise<unknown> = Promise.resolve();
@@ -148,7 +150,10 @@ function morselTaker(batches: SinkPlan['batches'], perMorsel: number): () => Pro
 /**
  * Runs combine on the connection that finished the sink last.
  */
-export async function combineOn(sink: SinkOutcome, plan: Pick<SinkPlan, 'functionName' | 'schemaPath' | 'attachOpaqueData'>): Promise<Uint8Array[]> {
+export async function combineOn(
+  sink: SinkOutcome,
+  plan: Pick<SinkPlan, 'functionName' | 'schemaPath' | 'attachOpaqueData'>,
+): Promise<Uint8Array[]> {
   const { result } = await sink.combiner.call('table_buffering_combine', {
     functionName: plan.functionName,
     schemaPath: plan.schemaPath,

@@ -38,7 +38,11 @@ export async function startUnixWorker(
   options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string; readonly timeoutMs?: number } = {},
 ): Promise<UnixWorker> {
   const argv = [...command, '--unix', path];
-  const child = spawn(argv[0], argv.slice(1), { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-32 * 1024)));
@@ -61,11 +65,15 @@ export async function startUnixWorker(
       }
     }
     if (await settlesWithin(exited, 50)) {
-      throw new WorkerStartError(`The unix-socket worker (${describeCommand(argv)}) ended (${await exited}) before listening on ${path}. Its stderr:\n${tail()}`);
+      throw new WorkerStartError(
+        `The unix-socket worker (${describeCommand(argv)}) ended (${await exited}) before listening on ${path}. Its stderr:\n${tail()}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new WorkerStartError(`The unix-socket worker (${describeCommand(argv)}) did not listen on ${path} within ${options.timeoutMs ?? 15_000} ms. Its stderr:\n${tail()}`);
+      throw new WorkerStartError(
+        `The unix-socket worker (${describeCommand(argv)}) did not listen on ${path} within ${options.timeoutMs ?? 15_000} ms. Its stderr:\n${tail()}`,
+      );
     }
   }
   return {

@@ -80,7 +80,8 @@ export function coerceValue(value: unknown, type: DataType): unknown {
   if (value === null || value === undefined) return null;
   switch (kindOf(type)) {
     case 'int64':
-      if (typeof value === 'bigint') return BigInt.asIntN(64, value) === value || BigInt.asUintN(64, value) === value ? value : undefined;
+      if (typeof value === 'bigint')
+        return BigInt.asIntN(64, value) === value || BigInt.asUintN(64, value) === value ? value : undefined;
       return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
     case 'int': {
       const n = typeof value === 'bigint' ? Number(value) : value;

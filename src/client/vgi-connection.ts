@@ -6,7 +6,16 @@
  * an {@link HttpFleet} whose "connections" are views on its URL list.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { type GlobalInitResponse, type InitRequestInput, type LogRecord, type MethodName, type ProtocolSpec, type RequestEnvelope, type RequestInputs, type ResultOutputs } from '../protocol';
+import {
+  type GlobalInitResponse,
+  type InitRequestInput,
+  type LogRecord,
+  type MethodName,
+  type ProtocolSpec,
+  type RequestEnvelope,
+  type RequestInputs,
+  type ResultOutputs,
+} from '../protocol';
 
 /** A decoded unary answer. */
 export interface CallResult<T> {
@@ -72,7 +81,11 @@ export interface VgiConnection {
    */
   readonly protocol: ProtocolSpec;
   /** One unary request and its decoded answer. */
-  call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope?: RequestEnvelope): Promise<CallResult<ResultOutputs[M]>>;
+  call<M extends UnaryMethodName>(
+    method: M,
+    params: RequestInputs[M],
+    envelope?: RequestEnvelope,
+  ): Promise<CallResult<ResultOutputs[M]>>;
   /** Opens an `init` stream and reads its header. */
   openInit(request: InitRequestInput): Promise<VgiInitStream>;
   /** Ends the connection cleanly. */

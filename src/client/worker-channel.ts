@@ -53,11 +53,19 @@ const STDERR_TAIL_LINES = 25;
  * ```
  */
 export function spawnWorkerChannel(command: readonly string[], options: SpawnOptions = {}): WorkerChannel {
-  if (command.length === 0 || command[0] === '') throw new WorkerStartError('The worker command is empty. Give the program and its arguments, e.g. ["node", "worker.js"].');
+  if (command.length === 0 || command[0] === '')
+    throw new WorkerStartError(
+      'The worker command is empty. Give the program and its arguments, e.g. ["node", "worker.js"].',
+    );
   // Its own process group: a Ctrl-C in the terminal (or a signal to the caller's whole
   // group) reaches only the client, which then cancels the run and still runs the
   // destructor on its workers. A worker whose client died sees its stdin close and exits.
-  const child = spawn(command[0], command.slice(1), { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command[0], command.slice(1), {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   return new ChildChannel(child, command, options);
 }
 
@@ -104,7 +112,8 @@ class ChildChannel implements WorkerChannel {
 
   async write(bytes: Uint8Array): Promise<void> {
     const stdin = this.child.stdin!;
-    if (this.gone !== null || stdin.destroyed || stdin.writableEnded) throw new Error(`the worker's stdin is closed (${this.gone ?? 'ended'})`);
+    if (this.gone !== null || stdin.destroyed || stdin.writableEnded)
+      throw new Error(`the worker's stdin is closed (${this.gone ?? 'ended'})`);
     await new Promise<void>((resolve, reject) => {
       stdin.write(bytes, (error) => (error ? reject(error) : resolve()));
     });
@@ -134,11 +143,21 @@ class ChildChannel implements WorkerChannel {
  * const channel = await connectUnixChannel('/tmp/silo.sock');
  * ```
  */
-export async function connectUnixChannel(path: string, options: { readonly stderrTail?: () => string } = {}): Promise<WorkerChannel> {
+export async function connectUnixChannel(
+  path: string,
+  options: { readonly stderrTail?: () => string } = {},
+): Promise<WorkerChannel> {
   const socket = createConnection(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
-    socket.once('error', (error) => reject(new WorkerStartError(`Could not connect to the worker socket "${path}": ${error.message}. Is the worker serving it (silo serve <entry> --unix ${path})?`, { cause: error })));
+    socket.once('error', (error) =>
+      reject(
+        new WorkerStartError(
+          `Could not connect to the worker socket "${path}": ${error.message}. Is the worker serving it (silo serve <entry> --unix ${path})?`,
+          { cause: error },
+        ),
+      ),
+    );
   });
   return new SocketChannel(socket, path, options.stderrTail ?? (() => ''));
 }

@@ -30,7 +30,13 @@ import { InitStream, type StreamIo } from './init-stream';
 import { type CallResult, type UnaryMethodName, type VgiConnection } from './vgi-connection';
 
 export type { CallResult, StreamIo, UnaryMethodName };
-import { connectUnixChannel, settlesWithin, type SpawnOptions, spawnWorkerChannel, type WorkerChannel } from './worker-channel';
+import {
+  connectUnixChannel,
+  settlesWithin,
+  type SpawnOptions,
+  spawnWorkerChannel,
+  type WorkerChannel,
+} from './worker-channel';
 
 /** A log batch a worker sent, with where it came from. */
 export interface ReceivedLog extends LogRecord {
@@ -75,7 +81,11 @@ export function protocolOf(source: ProtocolSource | undefined): ProtocolSpec {
  * sends no request id.
  */
 export function envelopeFor(protocol: ProtocolSpec, envelope: RequestEnvelope = {}): RequestEnvelope {
-  return { requestId: protocol.generation === 'B' ? randomBytes(8).toString('hex') : null, ...envelope, wire: protocol };
+  return {
+    requestId: protocol.generation === 'B' ? randomBytes(8).toString('hex') : null,
+    ...envelope,
+    wire: protocol,
+  };
 }
 
 /**
@@ -125,7 +135,10 @@ export class WorkerConnection implements VgiConnection {
    * const conn = await WorkerConnection.connectUnix('/tmp/silo.sock');
    * ```
    */
-  static async connectUnix(path: string, options: ConnectionOptions & { readonly stderrTail?: () => string } = {}): Promise<WorkerConnection> {
+  static async connectUnix(
+    path: string,
+    options: ConnectionOptions & { readonly stderrTail?: () => string } = {},
+  ): Promise<WorkerConnection> {
     return new WorkerConnection(await connectUnixChannel(path, options), options);
   }
 
@@ -158,7 +171,11 @@ export class WorkerConnection implements VgiConnection {
    * const { result } = await conn.call('catalog_schemas', { attachOpaqueData });
    * ```
    */
-  async call<M extends UnaryMethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Promise<CallResult<ResultOutputs[M]>> {
+  async call<M extends UnaryMethodName>(
+    method: M,
+    params: RequestInputs[M],
+    envelope: RequestEnvelope = {},
+  ): Promise<CallResult<ResultOutputs[M]>> {
     this.acquire(method);
     let broken = false;
     try {
@@ -267,7 +284,8 @@ export class WorkerConnection implements VgiConnection {
     // A worker that died shows up as EOF, a truncated message or EPIPE: wait briefly for
     // the exit status so the error can say how it ended. Malformed bytes from a live
     // worker need no wait.
-    const malformed = (cause instanceof IpcFramingError && cause.failure !== 'truncated') || cause instanceof WireProtocolError;
+    const malformed =
+      (cause instanceof IpcFramingError && cause.failure !== 'truncated') || cause instanceof WireProtocolError;
     if (await settlesWithin(this.channel.ended, malformed ? 50 : 1500)) {
       return new WorkerExitedError(this.label, during, await this.channel.ended, this.channel.stderrTail(), { cause });
     }

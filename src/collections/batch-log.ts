@@ -5,7 +5,14 @@ import { StateField } from '../decorators/state-field.decorator';
 import type { BoundStorage } from '../providers/storage';
 import type { Output } from '../definition/contexts';
 import { type Codec, arrowBatchCodec } from './codec';
-import { CollectionError, checkCodec, checkCollectionName, decodeStored, encodeValue, invalidArgument } from './collection-error';
+import {
+  CollectionError,
+  checkCodec,
+  checkCollectionName,
+  decodeStored,
+  encodeValue,
+  invalidArgument,
+} from './collection-error';
 import { messages } from '../errors';
 
 /** Where a reader is in a {@link BatchLog}: the id of the last entry it consumed. */
@@ -67,7 +74,12 @@ const UNPARTITIONED = '';
 function partitionKeyOf(name: string, key: unknown): string {
   if (typeof key === 'number' && Number.isSafeInteger(key) && key >= 0) return String(key);
   if (typeof key === 'string' && key.length > 0 && key.length <= 256) return key;
-  throw invalidArgument(`BatchLog "${name}"`, 'partition', 'a partition key is a non-negative integer or a string of 1 to 256 characters', key);
+  throw invalidArgument(
+    `BatchLog "${name}"`,
+    'partition',
+    'a partition key is a non-negative integer or a string of 1 to 256 characters',
+    key,
+  );
 }
 
 /**
@@ -109,7 +121,15 @@ export class BatchLog {
   ) {
     this.name = checkCollectionName('BatchLog', name);
     if (options.schema && options.codec) {
-      throw new CollectionError('SILO522', messages.invalidCollectionArgument(`BatchLog "${name}"`, 'pass "schema" or "codec", not both: a custom codec checks its own schema', 'both'), `BatchLog "${name}"`);
+      throw new CollectionError(
+        'SILO522',
+        messages.invalidCollectionArgument(
+          `BatchLog "${name}"`,
+          'pass "schema" or "codec", not both: a custom codec checks its own schema',
+          'both',
+        ),
+        `BatchLog "${name}"`,
+      );
     }
     this.codec = checkCodec(`BatchLog "${name}"`, options.codec) ?? arrowBatchCodec(options.schema);
     this.ns = `@log:${name}`;
@@ -117,7 +137,9 @@ export class BatchLog {
   }
 
   private get label(): string {
-    return this.partitionKey === UNPARTITIONED ? `BatchLog "${this.name}"` : `BatchLog "${this.name}" partition ${JSON.stringify(this.partitionKey)}`;
+    return this.partitionKey === UNPARTITIONED
+      ? `BatchLog "${this.name}"`
+      : `BatchLog "${this.name}" partition ${JSON.stringify(this.partitionKey)}`;
   }
 
   private get rowsKey(): string {
@@ -185,7 +207,10 @@ export class BatchLog {
   }
 
   private async count(entries: number, rows: number): Promise<void> {
-    await Promise.all([this.storage.counterAdd(this.ns, this.entriesKey, entries), this.storage.counterAdd(this.ns, this.rowsKey, rows)]);
+    await Promise.all([
+      this.storage.counterAdd(this.ns, this.entriesKey, entries),
+      this.storage.counterAdd(this.ns, this.rowsKey, rows),
+    ]);
   }
 
   /** Rows appended so far (an atomic storage counter; exact once every append returned). */
@@ -208,8 +233,12 @@ export class BatchLog {
    */
   async *entries(options: BatchLogReadOptions = {}): AsyncGenerator<BatchLogEntry> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw invalidArgument(this.label, 'entries', 'pageSize must be a positive integer', pageSize);
-    for await (const entry of this.storage.logEntries(this.ns, this.partitionKey, { afterId: options.afterId, pageSize })) {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+      throw invalidArgument(this.label, 'entries', 'pageSize must be a positive integer', pageSize);
+    for await (const entry of this.storage.logEntries(this.ns, this.partitionKey, {
+      afterId: options.afterId,
+      pageSize,
+    })) {
       yield { id: entry.id, batch: decodeStored(this.codec, entry.value, this.label, `entry ${entry.id}`) };
     }
   }
@@ -238,7 +267,13 @@ export class BatchLog {
    * ```
    */
   async next(cursor: LogCursor): Promise<RecordBatch | undefined> {
-    if (typeof cursor?.afterId !== 'bigint') throw invalidArgument(this.label, 'next', 'the cursor needs a bigint afterId (use BatchLogCursor as the finalize state)', cursor?.afterId);
+    if (typeof cursor?.afterId !== 'bigint')
+      throw invalidArgument(
+        this.label,
+        'next',
+        'the cursor needs a bigint afterId (use BatchLogCursor as the finalize state)',
+        cursor?.afterId,
+      );
     const [entry] = await this.storage.logScan(this.ns, this.partitionKey, { afterId: cursor.afterId, limit: 1 });
     if (!entry) return undefined;
     const batch = decodeStored(this.codec, entry.value, this.label, `entry ${entry.id}`);
@@ -269,7 +304,10 @@ export class BatchLog {
    */
   async clear(): Promise<void> {
     await this.storage.logDelete(this.ns, this.partitionKey);
-    await Promise.all([this.storage.counterDelete(this.ns, this.rowsKey), this.storage.counterDelete(this.ns, this.entriesKey)]);
+    await Promise.all([
+      this.storage.counterDelete(this.ns, this.rowsKey),
+      this.storage.counterDelete(this.ns, this.entriesKey),
+    ]);
   }
 
   toString(): string {

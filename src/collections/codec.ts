@@ -10,7 +10,9 @@ function preview(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 24);
   const more = bytes.length > head.length ? '…' : '';
   const printable = head.every((b) => b >= 0x20 && b < 0x7f);
-  const shown = printable ? JSON.stringify(Buffer.from(head).toString('latin1')) : `0x${Buffer.from(head).toString('hex')}`;
+  const shown = printable
+    ? JSON.stringify(Buffer.from(head).toString('latin1'))
+    : `0x${Buffer.from(head).toString('hex')}`;
   return `${shown}${more} (${bytes.length} bytes)`;
 }
 
@@ -119,7 +121,8 @@ export function arrowBatchCodec(schema?: Schema): Codec<RecordBatch> {
   return {
     name: 'arrow-batch',
     encode(batch) {
-      if (!(batch instanceof RecordBatch)) throw new TypeError(`expected an apache-arrow RecordBatch, got ${batch === null ? 'null' : typeof batch}`);
+      if (!(batch instanceof RecordBatch))
+        throw new TypeError(`expected an apache-arrow RecordBatch, got ${batch === null ? 'null' : typeof batch}`);
       if (schema) {
         const difference = describeSchemaDifference(schema, batch.schema);
         if (difference !== null) throw new TypeError(`the batch does not have the collection's schema: ${difference}`);
@@ -130,7 +133,8 @@ export function arrowBatchCodec(schema?: Schema): Codec<RecordBatch> {
       const batch = deserializeBatch(bytes);
       if (!schema) return batch;
       const difference = describeSchemaDifference(schema, batch.schema);
-      if (difference !== null) throw new TypeError(`the stored batch does not have the collection's schema: ${difference}`);
+      if (difference !== null)
+        throw new TypeError(`the stored batch does not have the collection's schema: ${difference}`);
       return conformBatchToSchema(batch, schema, 'stored batch');
     },
   };

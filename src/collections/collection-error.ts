@@ -29,7 +29,11 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
 /** Refuses a name that is not a collection name (SILO522). */
 export function checkCollectionName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new CollectionError('SILO522', messages.invalidCollectionName(kind, typeof name === 'string' ? name : String(name)), `${kind} ${String(name)}`);
+    throw new CollectionError(
+      'SILO522',
+      messages.invalidCollectionName(kind, typeof name === 'string' ? name : String(name)),
+      `${kind} ${String(name)}`,
+    );
   }
   return name;
 }
@@ -38,22 +42,41 @@ export function checkCollectionName(kind: string, name: unknown): string {
 export function checkCodec<T>(collection: string, codec: Codec<T> | undefined): Codec<T> | undefined {
   if (codec === undefined) return undefined;
   const c = codec as Partial<Codec<T>> | null;
-  if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || typeof c.encode !== 'function' || typeof c.decode !== 'function') {
-    throw new CollectionError('SILO522', messages.invalidCollectionArgument(collection, 'the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec()', describe(codec)), collection);
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    typeof c.name !== 'string' ||
+    typeof c.encode !== 'function' ||
+    typeof c.decode !== 'function'
+  ) {
+    throw new CollectionError(
+      'SILO522',
+      messages.invalidCollectionArgument(
+        collection,
+        'the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec()',
+        describe(codec),
+      ),
+      collection,
+    );
   }
   return codec;
 }
 
 /** A bad argument of a collection method (SILO522). */
 export function invalidArgument(collection: string, method: string, rule: string, got: unknown): CollectionError {
-  return new CollectionError('SILO522', messages.invalidCollectionArgument(`${collection}.${method}()`, rule, describe(got)), collection);
+  return new CollectionError(
+    'SILO522',
+    messages.invalidCollectionArgument(`${collection}.${method}()`, rule, describe(got)),
+    collection,
+  );
 }
 
 /** A short, safe rendering of a value for a message. */
 export function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   if (typeof value === 'function') return `a function ${value.name || ''}`.trim();
   const type = (value as object).constructor?.name;
   if (!type || type === 'Object') return 'an object';
@@ -70,7 +93,12 @@ export function decodeStored<T>(codec: Codec<T>, bytes: Uint8Array, collection: 
   try {
     return codec.decode(bytes);
   } catch (e) {
-    throw new CollectionError('SILO520', messages.collectionValueUnreadable(collection, where, codec.name, reason(e)), collection, { cause: e });
+    throw new CollectionError(
+      'SILO520',
+      messages.collectionValueUnreadable(collection, where, codec.name, reason(e)),
+      collection,
+      { cause: e },
+    );
   }
 }
 
@@ -80,10 +108,24 @@ export function encodeValue<T>(codec: Codec<T>, value: T, collection: string, wh
   try {
     bytes = codec.encode(value);
   } catch (e) {
-    throw new CollectionError('SILO521', messages.collectionValueUnwritable(collection, where, codec.name, reason(e)), collection, { cause: e });
+    throw new CollectionError(
+      'SILO521',
+      messages.collectionValueUnwritable(collection, where, codec.name, reason(e)),
+      collection,
+      { cause: e },
+    );
   }
   if (!(bytes instanceof Uint8Array)) {
-    throw new CollectionError('SILO521', messages.collectionValueUnwritable(collection, where, codec.name, `the codec returned ${describe(bytes)} instead of a Uint8Array`), collection);
+    throw new CollectionError(
+      'SILO521',
+      messages.collectionValueUnwritable(
+        collection,
+        where,
+        codec.name,
+        `the codec returned ${describe(bytes)} instead of a Uint8Array`,
+      ),
+      collection,
+    );
   }
   return bytes;
 }

@@ -8,7 +8,15 @@ import 'reflect-metadata';
 
 export { type Codec, type JsonCodecOptions, bytesCodec, jsonCodec, arrowBatchCodec } from './codec';
 export { CollectionError } from './collection-error';
-export { BatchLog, BatchLogCursor, type LogCursor, type BatchLogEntry, type BatchLogOptions, type BatchLogReadOptions, type ReplayOptions } from './batch-log';
+export {
+  BatchLog,
+  BatchLogCursor,
+  type LogCursor,
+  type BatchLogEntry,
+  type BatchLogOptions,
+  type BatchLogReadOptions,
+  type ReplayOptions,
+} from './batch-log';
 export { KeyValue, type KeyValueOptions, type KeyValueEntriesOptions } from './key-value';
 export { Counter } from './counter';
 export { Queue, type QueueOptions } from './queue';

@@ -1,4 +1,4 @@
-import { type BoundStorage , bytesToText, concatBytes, toBytes } from '../providers/storage';
+import { type BoundStorage, bytesToText, concatBytes, toBytes } from '../providers/storage';
 import { type Codec } from './codec';
 import { invalidArgument } from './collection-error';
 import { TypedCollection } from './typed-collection';
@@ -111,7 +111,10 @@ export class KeyValue<T = unknown> extends TypedCollection<T> {
 
   /** Removes the keys; returns how many held a value. */
   deleteMany(keys: readonly string[]): Promise<number> {
-    return this.storage.delete(this.ns, keys.map((k) => this.key('deleteMany', k)));
+    return this.storage.delete(
+      this.ns,
+      keys.map((k) => this.key('deleteMany', k)),
+    );
   }
 
   /**
@@ -125,7 +128,8 @@ export class KeyValue<T = unknown> extends TypedCollection<T> {
    */
   async *entries(options: KeyValueEntriesOptions = {}): AsyncGenerator<[string, T]> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw invalidArgument(this.label, 'entries', 'pageSize must be a positive integer', pageSize);
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+      throw invalidArgument(this.label, 'entries', 'pageSize must be a positive integer', pageSize);
     const prefix = options.prefix === undefined ? undefined : toBytes(this.key('entries', options.prefix));
     const end = prefix ? prefixEnd(prefix) : undefined;
     let start: Uint8Array | undefined = prefix;

@@ -44,7 +44,8 @@ export class Queue<T = unknown> extends TypedCollection<T> {
    * (it is already removed).
    */
   async pop(max = 1): Promise<T[]> {
-    if (!Number.isSafeInteger(max) || max < 1) throw invalidArgument(this.label, 'pop', 'max must be a positive integer', max);
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw invalidArgument(this.label, 'pop', 'max must be a positive integer', max);
     const values = await this.storage.queuePop(this.ns, max);
     return values.map((bytes, i) => this.decode(bytes, `value ${i} of ${values.length} popped`));
   }

@@ -18,22 +18,35 @@ const TAGS: ReadonlySet<string> = new Set([BIGINT, BYTES, DATE, TYPED, MAP, OBJE
 
 /** Typed arrays Arrow hands out as values (INTERVAL is an Int32Array of 4 words, for example). */
 const TYPED_ARRAYS = {
-  Int8Array, Int16Array, Int32Array, Uint16Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Int16Array,
+  Int32Array,
+  Uint16Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 } as const;
 type TypedArrayName = keyof typeof TYPED_ARRAYS;
 
 function encode(value: unknown): unknown {
   if (typeof value === 'bigint') return { [BIGINT]: value.toString() };
-  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return { [NUMBER]: Object.is(value, -0) ? '-0' : String(value) };
+  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)))
+    return { [NUMBER]: Object.is(value, -0) ? '-0' : String(value) };
   if (value instanceof Uint8Array) return { [BYTES]: Buffer.from(value).toString('base64') };
   if (value instanceof Date) return { [DATE]: value.toISOString() };
   if (ArrayBuffer.isView(value) && value.constructor.name in TYPED_ARRAYS) {
-    return { [TYPED]: value.constructor.name, data: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+    return {
+      [TYPED]: value.constructor.name,
+      data: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    };
   }
   if (Array.isArray(value)) return value.map(encode);
   if (value && typeof value === 'object') {
     // Arrow struct rows and maps arrive as proxies; copy their own enumerable fields.
-    const source = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
+    const source =
+      typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
     if (source instanceof Map) return { [MAP]: [...source.entries()].map(([k, v]) => [encode(k), encode(v)]) };
     const fields = Object.fromEntries(Object.entries(source as object).map(([k, v]) => [k, encode(v)]));
     return Object.keys(fields).some((k) => TAGS.has(k)) ? { [OBJECT]: fields } : fields;
@@ -56,7 +69,10 @@ function decode(value: unknown): unknown {
       return new TYPED_ARRAYS[o[TYPED] as TypedArrayName](aligned);
     }
     if (Array.isArray(o[MAP])) return new Map((o[MAP] as [unknown, unknown][]).map(([k, v]) => [decode(k), decode(v)]));
-    const fields = o[OBJECT] !== null && typeof o[OBJECT] === 'object' && !Array.isArray(o[OBJECT]) ? (o[OBJECT] as Record<string, unknown>) : o;
+    const fields =
+      o[OBJECT] !== null && typeof o[OBJECT] === 'object' && !Array.isArray(o[OBJECT])
+        ? (o[OBJECT] as Record<string, unknown>)
+        : o;
     return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, decode(v)]));
   }
   return value;

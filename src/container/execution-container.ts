@@ -7,7 +7,17 @@ import { currentClientLog } from './call-scope';
 import type { ExecutionInfo } from './execution-info';
 import { messages } from '../errors';
 import { unavailableStorage } from '../providers/storage/unavailable-storage';
-import { ABORT_SIGNAL, ATTACH_STORAGE, EXECUTION, EXECUTION_STORAGE, LOGGER, SECRETS, SETTINGS, STORAGE, TRANSACTION_STORAGE } from './tokens';
+import {
+  ABORT_SIGNAL,
+  ATTACH_STORAGE,
+  EXECUTION,
+  EXECUTION_STORAGE,
+  LOGGER,
+  SECRETS,
+  SETTINGS,
+  STORAGE,
+  TRANSACTION_STORAGE,
+} from './tokens';
 
 /** What the framework knows of an execution when it builds its scope. */
 interface ExecutionScopeInput {
@@ -39,11 +49,20 @@ export function executionLogger(base: Logger, info: ExecutionInfo): Logger {
 export function createExecutionContainer(root: DependencyContainer, input: ExecutionScopeInput): DependencyContainer {
   const child = root.createChildContainer();
   const storage = input.storage ?? root.resolve<FunctionStorage>(STORAGE);
-  child.register(EXECUTION_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }) });
-  child.register(ATTACH_STORAGE, { useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }) });
+  child.register(EXECUTION_STORAGE, {
+    useValue: BoundStorage.forUser(storage, { kind: 'execution', id: input.info.executionId }),
+  });
+  child.register(ATTACH_STORAGE, {
+    useValue: BoundStorage.forUser(storage, { kind: 'attach', id: input.info.attachId }),
+  });
   const transaction = input.info.transactionId;
   child.register(TRANSACTION_STORAGE, {
-    useValue: transaction ? BoundStorage.forUser(storage, { kind: 'transaction', id: transaction }) : BoundStorage.forUser(unavailableStorage(messages.noTransactionStorage()), { kind: 'transaction', id: new Uint8Array(0) }),
+    useValue: transaction
+      ? BoundStorage.forUser(storage, { kind: 'transaction', id: transaction })
+      : BoundStorage.forUser(unavailableStorage(messages.noTransactionStorage()), {
+          kind: 'transaction',
+          id: new Uint8Array(0),
+        }),
   });
   child.register(LOGGER, { useValue: executionLogger(root.resolve<Logger>(LOGGER), input.info) });
   child.register(SECRETS, { useValue: input.secrets });

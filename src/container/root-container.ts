@@ -29,5 +29,8 @@ export function createRootContainer(providers: readonly Provider[]): DependencyC
 /** Whether a function's constructor can get `token` inside an execution. */
 export function isProvidedIn(root: DependencyContainer, token: unknown): boolean {
   if (EXECUTION_SCOPED_TOKENS.includes(token as symbol)) return true;
-  return (typeof token === 'symbol' || typeof token === 'string' || typeof token === 'function') && root.isRegistered(token as never, false);
+  return (
+    (typeof token === 'symbol' || typeof token === 'string' || typeof token === 'function') &&
+    root.isRegistered(token as never, false)
+  );
 }

@@ -1,6 +1,6 @@
 import type { BoundStorage, FunctionStorage } from '../providers/storage';
 import type { Logger } from '../providers/logging';
-import { type Secrets ,type  Sealer } from '../providers/secrets';
+import { type Secrets, type Sealer } from '../providers/secrets';
 import type { Settings } from '../providers/settings';
 import type { Clock } from '../providers/clock';
 import type { ExecutionInfo } from './execution-info';
@@ -54,7 +54,15 @@ export const EXECUTION: Token<ExecutionInfo> = createToken<ExecutionInfo>('silo:
 export const SEALER: Token<Sealer> = createToken<Sealer>('silo:SEALER');
 
 /** Tokens the framework provides in every execution's child container. */
-export const EXECUTION_SCOPED_TOKENS: readonly symbol[] = [EXECUTION_STORAGE, ATTACH_STORAGE, TRANSACTION_STORAGE, SECRETS, SETTINGS, ABORT_SIGNAL, EXECUTION];
+export const EXECUTION_SCOPED_TOKENS: readonly symbol[] = [
+  EXECUTION_STORAGE,
+  ATTACH_STORAGE,
+  TRANSACTION_STORAGE,
+  SECRETS,
+  SETTINGS,
+  ABORT_SIGNAL,
+  EXECUTION,
+];
 
 /** Human name of a token or class, for messages. */
 export function tokenName(token: unknown): string {

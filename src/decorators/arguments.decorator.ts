@@ -38,7 +38,8 @@ export type NamedArgumentOptions<V = unknown> = ArgumentOptions &
  */
 export type TypedPropertyDecorator<V> = <K extends string>(target: { [P in K]?: V | null }, propertyKey: K) => void;
 
-type NullWhenOmitted<K extends string> = `${K}: a @Named() argument without a default or { required: true } is null when the caller omits it; type it T | null, or give it a default or required: true`;
+type NullWhenOmitted<K extends string> =
+  `${K}: a @Named() argument without a default or { required: true } is null when the caller omits it; type it T | null, or give it a default or required: true`;
 type WrongType<K extends string> = `${K}: the property type does not hold the values of the declared type`;
 
 /**
@@ -48,7 +49,10 @@ type WrongType<K extends string> = `${K}: the property type does not hold the va
  */
 export type NamedPropertyDecorator<V, O> = [O] extends [{ readonly required: true } | { readonly default: unknown }]
   ? TypedPropertyDecorator<V>
-  : <T, K extends keyof T & string>(target: T, propertyKey: null extends T[K] ? (T[K] extends V | null | undefined ? K : WrongType<K>) : NullWhenOmitted<K>) => void;
+  : <T, K extends keyof T & string>(
+      target: T,
+      propertyKey: null extends T[K] ? (T[K] extends V | null | undefined ? K : WrongType<K>) : NullWhenOmitted<K>,
+    ) => void;
 
 /** Options of the TABLE input. */
 export interface TableInputOptions extends ArgumentOptions {
@@ -103,7 +107,11 @@ export function TableInput(options: TableInputOptions = {}): PropertyDecorator {
  * // SELECT * FROM emit_rows(10000, (SELECT 1))
  * ```
  */
-export function Positional<T extends DeclaredType>(position: number, type: T, options: ArgumentOptions = {}): TypedPropertyDecorator<JsTypeOf<T>> {
+export function Positional<T extends DeclaredType>(
+  position: number,
+  type: T,
+  options: ArgumentOptions = {},
+): TypedPropertyDecorator<JsTypeOf<T>> {
   return (...args: unknown[]) => {
     const { target, propertyKey } = property('@Positional()', args);
     metadataWriter.argument(target, {
@@ -139,7 +147,15 @@ export function Named<T extends DeclaredType, const O extends NamedArgumentOptio
   type: T,
   options?: O,
 ): NamedPropertyDecorator<JsTypeOf<T>, O>;
-export function Named(type: DeclaredType, options: { readonly name?: string; readonly doc?: string; readonly default?: unknown; readonly required?: boolean } = {}): (...args: unknown[]) => void {
+export function Named(
+  type: DeclaredType,
+  options: {
+    readonly name?: string;
+    readonly doc?: string;
+    readonly default?: unknown;
+    readonly required?: boolean;
+  } = {},
+): (...args: unknown[]) => void {
   return (...args: unknown[]) => {
     const { target, propertyKey } = property('@Named()', args);
     metadataWriter.argument(target, {

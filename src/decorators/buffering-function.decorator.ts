@@ -32,7 +32,9 @@ export type BufferingFunctionClass<A, S> = new (...args: any[]) => Partial<Buffe
  * }
  * ```
  */
-export function BufferingFunction<A = unknown, S = unknown>(options: BufferingFunctionOptions<A, S>): (target: BufferingFunctionClass<A, S>) => void {
+export function BufferingFunction<A = unknown, S = unknown>(
+  options: BufferingFunctionOptions<A, S>,
+): (target: BufferingFunctionClass<A, S>) => void {
   return (...args: unknown[]) => {
     assertLegacyDecoratorCall('@BufferingFunction()', args);
     const target = args[0] as new (...a: never[]) => unknown;

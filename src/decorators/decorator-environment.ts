@@ -1,4 +1,4 @@
-import { SiloError , messages } from '../errors';
+import { SiloError, messages } from '../errors';
 
 /**
  * Refuses TypeScript's standard (TC39) decorator call shape: Silo, tsyringe and

@@ -1,6 +1,14 @@
 export { BufferingFunction, type BufferingFunctionClass } from './buffering-function.decorator';
 export * from '../definition/buffering-function.options';
-export { Process, Combine, Finalize, InitialFinalizeState, OnCancel, OnBind, type HookDecorator } from './lifecycle-hooks.decorator';
+export {
+  Process,
+  Combine,
+  Finalize,
+  InitialFinalizeState,
+  OnCancel,
+  OnBind,
+  type HookDecorator,
+} from './lifecycle-hooks.decorator';
 export {
   TableInput,
   Positional,

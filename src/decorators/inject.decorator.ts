@@ -15,14 +15,23 @@ type AnyClass = abstract new (...args: never[]) => unknown;
  */
 export type InjectedInto<T, C extends AnyClass, I extends number> = [T] extends [ConstructorParameters<C>[I]]
   ? unknown
-  : { readonly 'the token provides a type this constructor parameter does not accept': { provided: T; parameter: ConstructorParameters<C>[I] } };
+  : {
+      readonly 'the token provides a type this constructor parameter does not accept': {
+        provided: T;
+        parameter: ConstructorParameters<C>[I];
+      };
+    };
 
 /**
  * A constructor parameter decorator that checks, at compile time, that the injected type
  * fits the parameter it decorates. The compiler passes the parameter's position as a
  * literal type, which is how the check finds the parameter.
  */
-export type InjectDecorator<T> = <C extends AnyClass, I extends number>(target: C & InjectedInto<T, C, I>, propertyKey: undefined, parameterIndex: I) => void;
+export type InjectDecorator<T> = <C extends AnyClass, I extends number>(
+  target: C & InjectedInto<T, C, I>,
+  propertyKey: undefined,
+  parameterIndex: I,
+) => void;
 
 /**
  * Injects a provider by token into a constructor parameter. Required for every

@@ -21,7 +21,11 @@ type BindHook = (ctx: BindContext<any>) => MaybePromise<Schema | BindResult>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A method decorator accepting only methods of shape `F`. */
-export type HookDecorator<F> = <M extends F>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+export type HookDecorator<F> = <M extends F>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void;
 
 function hook<F>(kind: HookKind, decorator: string): () => HookDecorator<F> {
   return () =>

@@ -16,7 +16,10 @@ import { assertLegacyDecoratorCall } from './decorator-environment';
  * }
  * ```
  */
-export function StateField<T extends ValueTypeName>(type: T, options: { readonly doc?: string } = {}): TypedPropertyDecorator<ValueTypes[T]> {
+export function StateField<T extends ValueTypeName>(
+  type: T,
+  options: { readonly doc?: string } = {},
+): TypedPropertyDecorator<ValueTypes[T]> {
   return (...args: unknown[]) => {
     assertLegacyDecoratorCall('@StateField()', args);
     const [prototype, propertyKey] = args as [object, string | symbol];

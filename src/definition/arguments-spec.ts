@@ -98,7 +98,9 @@ export class ArgumentsSpec {
     const values: Record<string, unknown> = {};
     if (raw.positional.length !== this.positional.length) {
       const expected = this.positional.map((a) => `${a.name} ${typeLabel(a.type)}`).join(', ') || 'none';
-      problems.push(`expected ${this.positional.length} positional argument(s) (${expected}) besides the TABLE input, got ${raw.positional.length}`);
+      problems.push(
+        `expected ${this.positional.length} positional argument(s) (${expected}) besides the TABLE input, got ${raw.positional.length}`,
+      );
     }
     this.positional.forEach((a, i) => {
       if (i >= raw.positional.length) return;
@@ -132,7 +134,9 @@ export class ArgumentsSpec {
       for (const error of validateDecorated(shadow, { forbidUnknownValues: false })) {
         const name = nameOf.get(error.property) ?? error.property;
         for (const message of Object.values(error.constraints ?? {})) {
-          const constraint = message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message;
+          const constraint = message.startsWith(`${error.property} `)
+            ? message.slice(error.property.length + 1)
+            : message;
           problems.push(`${name} ${constraint} (got ${renderValue(values[error.property])})`);
         }
       }

@@ -1,4 +1,9 @@
-import type { BufferingFunctionOptions, FunctionStability, RequiredSecret, FunctionExample } from './buffering-function.options';
+import type {
+  BufferingFunctionOptions,
+  FunctionStability,
+  RequiredSecret,
+  FunctionExample,
+} from './buffering-function.options';
 import type { Constructor, HookKind } from '../metadata';
 import type { ArgumentsSpec } from './arguments-spec';
 import type { StateSpec } from './state-spec';

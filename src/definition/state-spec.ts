@@ -29,7 +29,11 @@ export class InvalidStateError extends SiloError {
     readonly detail: string,
     cause?: unknown,
   ) {
-    super('SILO505', `Finalize state of class ${stateClass} is invalid: ${detail}. The state must hold exactly its @StateField() properties with their declared types.`, { cause });
+    super(
+      'SILO505',
+      `Finalize state of class ${stateClass} is invalid: ${detail}. The state must hold exactly its @StateField() properties with their declared types.`,
+      { cause },
+    );
   }
 }
 
@@ -64,7 +68,10 @@ export class StateSpec<S extends object = object> {
     const children = this.fields.map((f) => {
       const value = coerceValue(record[f.propertyKey], f.type);
       if (value === undefined) {
-        throw new InvalidStateError(this.stateClass.name, `field "${f.propertyKey}" holds ${typeof record[f.propertyKey]}, not ${f.type}`);
+        throw new InvalidStateError(
+          this.stateClass.name,
+          `field "${f.propertyKey}" holds ${typeof record[f.propertyKey]}, not ${f.type}`,
+        );
       }
       return vectorFromArray([value], f.arrowType).data[0];
     });
@@ -81,7 +88,11 @@ export class StateSpec<S extends object = object> {
       const { schema, batches } = readIpcStream(bytes, `${this.stateClass.name} state`);
       table = batches.length === 1 ? batches[0] : new Table(schema, batches);
     } catch (e) {
-      throw new InvalidStateError(this.stateClass.name, `the bytes are not an Arrow IPC stream (${(e as Error).message})`, e);
+      throw new InvalidStateError(
+        this.stateClass.name,
+        `the bytes are not an Arrow IPC stream (${(e as Error).message})`,
+        e,
+      );
     }
     const sameSchema = schemasEqual(this.schema, table.schema);
     if (!sameSchema) {
@@ -102,7 +113,8 @@ export class StateSpec<S extends object = object> {
   /** Runs the class's class-validator rules on a state. */
   validate(state: S): void {
     const shadow = Object.create(this.stateClass.prototype) as Record<string, unknown>;
-    for (const f of this.fields) shadow[f.propertyKey] = forValidation((state as Record<string, unknown>)[f.propertyKey]);
+    for (const f of this.fields)
+      shadow[f.propertyKey] = forValidation((state as Record<string, unknown>)[f.propertyKey]);
     const errors = validateDecorated(shadow, { forbidUnknownValues: false });
     if (errors.length > 0) {
       const detail = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');

@@ -11,7 +11,13 @@ import { runInThisContext } from 'node:vm';
 import { Binary, Bool, type DataType, Field, Float64, Int32, Int64, Schema, Table, Uint64, Utf8 } from 'apache-arrow';
 import { SiloError } from '../errors';
 import { batchFromColumns } from '../arrow/batch-utils';
-import { type DuckDbConnection, type DuckDbInstance, extensionBinaryPath, loadDuckDb, openDuckDb } from './extension-package';
+import {
+  type DuckDbConnection,
+  type DuckDbInstance,
+  extensionBinaryPath,
+  loadDuckDb,
+  openDuckDb,
+} from './extension-package';
 
 /** Options of {@link EmbeddedDuckDb.open}. */
 export interface EmbeddedDuckDbOptions {
@@ -45,7 +51,6 @@ export interface SqlResult {
   toTable(): Table;
 }
 
-
 /** Quotes a SQL string literal. */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
@@ -66,19 +71,29 @@ export class EmbeddedDuckDb {
   static async open(options: EmbeddedDuckDbOptions = {}): Promise<EmbeddedDuckDb> {
     const duckdb = loadDuckDb();
     const from = options.resolveFrom;
-    const binaries = [...(options.httpfs ? [extensionBinaryPath('httpfs', from)] : []), extensionBinaryPath('vgi', from)];
+    const binaries = [
+      ...(options.httpfs ? [extensionBinaryPath('httpfs', from)] : []),
+      extensionBinaryPath('vgi', from),
+    ];
     // DuckDB reads it with getenv: set it where native code sees it, also when this runs in a
     // sandbox with a copy of process.env of its own (a jest test).
     process.env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
     (runInThisContext('process') as NodeJS.Process).env.QUERY_FARM_TELEMETRY_OPT_OUT = '1';
-    const { instance, connection } = await openDuckDb(duckdb, options.path ?? ':memory:', { allow_unsigned_extensions: 'true', ...options.config });
+    const { instance, connection } = await openDuckDb(duckdb, options.path ?? ':memory:', {
+      allow_unsigned_extensions: 'true',
+      ...options.config,
+    });
     for (const binary of binaries) {
       try {
         await connection.run(`LOAD ${sqlString(binary)}`);
       } catch (cause) {
         connection.closeSync();
         instance.closeSync();
-        throw new SiloError('SILO354', `DuckDB could not load the extension at ${binary}: ${(cause as Error).message}`, { cause });
+        throw new SiloError(
+          'SILO354',
+          `DuckDB could not load the extension at ${binary}: ${(cause as Error).message}`,
+          { cause },
+        );
       }
     }
     return new EmbeddedDuckDb(instance, connection);
@@ -110,9 +125,13 @@ export class EmbeddedDuckDb {
     if (options.pool === false) settings.push('pool false');
     const target = options.catalog ?? options.location;
     const alias = options.alias ?? options.catalog;
-    await this.run(`ATTACH ${sqlString(target)}${alias === undefined ? '' : ` AS ${sqlIdentifier(alias)}`} (${settings.join(', ')})`);
+    await this.run(
+      `ATTACH ${sqlString(target)}${alias === undefined ? '' : ` AS ${sqlIdentifier(alias)}`} (${settings.join(', ')})`,
+    );
     if (alias !== undefined) return alias;
-    const { rows } = await this.query(`SELECT database_name FROM duckdb_databases() WHERE type = 'vgi' ORDER BY database_oid DESC LIMIT 1`);
+    const { rows } = await this.query(
+      `SELECT database_name FROM duckdb_databases() WHERE type = 'vgi' ORDER BY database_oid DESC LIMIT 1`,
+    );
     return String(rows[0]?.database_name ?? '');
   }
 
@@ -150,7 +169,11 @@ function toArrowTable(columns: readonly { name: string; type: string }[], values
     const column = values[i] ?? [];
     let type = ARROW_TYPES[c.type]?.();
     let cells = column;
-    if (type === undefined && (c.type === 'HUGEINT' || c.type === 'UHUGEINT') && column.every((v) => v === null || (typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX))) {
+    if (
+      type === undefined &&
+      (c.type === 'HUGEINT' || c.type === 'UHUGEINT') &&
+      column.every((v) => v === null || (typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX))
+    ) {
       // sum() of BIGINT is a HUGEINT; it nearly always fits int64, which every reader understands.
       type = new Int64();
     } else if (type === undefined && c.type.startsWith('DECIMAL')) {

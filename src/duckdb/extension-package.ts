@@ -37,12 +37,17 @@ export function installCommand(...specs: string[]): string {
  * The path of an extension's binary for this platform. The meta package lists one optional
  * dependency per platform (`…-linux-x64`, `…-darwin-arm64`, …); npm installs the one that fits.
  */
-export function extensionBinaryPath(extension: ExtensionName, paths: readonly string[] = [process.cwd(), __dirname]): string {
+export function extensionBinaryPath(
+  extension: ExtensionName,
+  paths: readonly string[] = [process.cwd(), __dirname],
+): string {
   const spec = EXTENSION_PACKAGES[extension];
   const meta = nameOf(spec);
   let manifest: { optionalDependencies?: Record<string, string> };
   try {
-    manifest = JSON.parse(readFileSync(require.resolve(`${meta}/package.json`, { paths: [...paths] }), 'utf8')) as typeof manifest;
+    manifest = JSON.parse(
+      readFileSync(require.resolve(`${meta}/package.json`, { paths: [...paths] }), 'utf8'),
+    ) as typeof manifest;
   } catch (cause) {
     throw new SiloError(
       'SILO350',
@@ -54,7 +59,10 @@ export function extensionBinaryPath(extension: ExtensionName, paths: readonly st
   const leaf = Object.keys(manifest.optionalDependencies ?? {}).find((name) => name.endsWith(`-${platform}`));
   if (leaf === undefined) {
     const offered = Object.keys(manifest.optionalDependencies ?? {}).join(', ');
-    throw new SiloError('SILO351', `${meta} has no build for ${platform} (it ships ${offered}). Run DuckDB on one of those platforms.`);
+    throw new SiloError(
+      'SILO351',
+      `${meta} has no build for ${platform} (it ships ${offered}). Run DuckDB on one of those platforms.`,
+    );
   }
   let leafManifest: string;
   try {
@@ -109,7 +117,11 @@ export async function openDuckDb(
   path: string,
   config: Readonly<Record<string, string>> = {},
 ): Promise<{ instance: DuckDbInstance; connection: DuckDbConnection }> {
-  const instance = await duckdb.DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', ...config });
+  const instance = await duckdb.DuckDBInstance.create(path, {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    ...config,
+  });
   try {
     return { instance, connection: await instance.connect() };
   } catch (error) {

@@ -17,7 +17,7 @@ export function renderErrorDocs(): string {
     '<!-- Generated from src/errors/error-codes.ts by `npm run docs:errors`; edit the table there, not this page. -->',
     '',
     'Every error Silo raises is a `SiloError` with a stable `code`: match on the code, not on the',
-    'wording (`isSiloError(e) && e.code === \'SILO510\'`). The message itself says what was wrong',
+    "wording (`isSiloError(e) && e.code === 'SILO510'`). The message itself says what was wrong",
     'and how to fix it; this page lists every code with what to do. `ERROR_CODES` (exported by',
     '`vgi-silo`) holds the same table.',
     '',

@@ -14,18 +14,30 @@ function problem(code: SiloErrorCode, subject: string, rule: string, fix: string
 // --- SILO1xx: definitions ---------------------------------------------------------
 
 export const notDecorated = (cls: string): Problem =>
-  problem('SILO116', cls, 'is listed in a module\'s functions but has no @BufferingFunction() decorator.', 'Add @BufferingFunction({ name: ... }) to the class, or move it to providers if it is a service.');
+  problem(
+    'SILO116',
+    cls,
+    "is listed in a module's functions but has no @BufferingFunction() decorator.",
+    'Add @BufferingFunction({ name: ... }) to the class, or move it to providers if it is a service.',
+  );
 
 export const unknownOption = (subject: string, option: string, suggestion?: string): Problem =>
   problem(
     'SILO102',
     subject,
     `@BufferingFunction() has an unknown option "${option}".`,
-    suggestion ? `Did you mean "${suggestion}"? Rename or remove it.` : 'Remove it; see BufferingFunctionOptions for the supported options.',
+    suggestion
+      ? `Did you mean "${suggestion}"? Rename or remove it.`
+      : 'Remove it; see BufferingFunctionOptions for the supported options.',
   );
 
 export const invalidOption = (subject: string, option: string, constraint: string): Problem =>
-  problem('SILO101', subject, `option "${option}" ${constraint}.`, `Fix the value of "${option}" in @BufferingFunction().`);
+  problem(
+    'SILO101',
+    subject,
+    `option "${option}" ${constraint}.`,
+    `Fix the value of "${option}" in @BufferingFunction().`,
+  );
 
 export const exclusiveFlags = (subject: string): Problem =>
   problem(
@@ -36,7 +48,12 @@ export const exclusiveFlags = (subject: string): Problem =>
   );
 
 export const filtersNeedPushdown = (subject: string): Problem =>
-  problem('SILO117', subject, '"autoApplyFilters" needs "filterPushdown": without it DuckDB sends no filters to apply.', 'Set filterPushdown: true, or remove autoApplyFilters.');
+  problem(
+    'SILO117',
+    subject,
+    '"autoApplyFilters" needs "filterPushdown": without it DuckDB sends no filters to apply.',
+    'Set filterPushdown: true, or remove autoApplyFilters.',
+  );
 
 export const cursorWithoutState = (subject: string): Problem =>
   problem(
@@ -47,13 +64,28 @@ export const cursorWithoutState = (subject: string): Problem =>
   );
 
 export const missingHook = (subject: string, decorator: string, role: string): Problem =>
-  problem('SILO104', subject, `has no ${decorator} method; a buffering function needs exactly one (${role}).`, `Add ${decorator} to the method that ${role}.`);
+  problem(
+    'SILO104',
+    subject,
+    `has no ${decorator} method; a buffering function needs exactly one (${role}).`,
+    `Add ${decorator} to the method that ${role}.`,
+  );
 
 export const duplicateHook = (subject: string, decorator: string, members: readonly string[]): Problem =>
-  problem('SILO105', subject, `has ${members.length} ${decorator} methods (${members.join(', ')}); at most one is allowed.`, `Keep ${decorator} on one method and remove it from the others.`);
+  problem(
+    'SILO105',
+    subject,
+    `has ${members.length} ${decorator} methods (${members.join(', ')}); at most one is allowed.`,
+    `Keep ${decorator} on one method and remove it from the others.`,
+  );
 
 export const hookNotMethod = (member: string, decorator: string): Problem =>
-  problem('SILO106', member, `is decorated with ${decorator} but is not a method.`, 'Put the decorator on a method (not a property, arrow function field or accessor).');
+  problem(
+    'SILO106',
+    member,
+    `is decorated with ${decorator} but is not a method.`,
+    'Put the decorator on a method (not a property, arrow function field or accessor).',
+  );
 
 export const invalidName = (subject: string, what: string, name: string): Problem =>
   problem(
@@ -64,10 +96,20 @@ export const invalidName = (subject: string, what: string, name: string): Proble
   );
 
 export const duplicateName = (name: string, schema: string, classes: readonly string[]): Problem =>
-  problem('SILO108', `"${schema}.${name}"`, `is declared by ${classes.length} classes (${classes.join(', ')}); names must be unique within a schema.`, 'Rename one of them or publish it in another schema with the "schema" option.');
+  problem(
+    'SILO108',
+    `"${schema}.${name}"`,
+    `is declared by ${classes.length} classes (${classes.join(', ')}); names must be unique within a schema.`,
+    'Rename one of them or publish it in another schema with the "schema" option.',
+  );
 
 export const multipleTables = (subject: string, members: readonly string[]): Problem =>
-  problem('SILO109', subject, `declares ${members.length} TABLE inputs (${members.join(', ')}); a buffering function takes at most one.`, 'Keep @TableInput() on one property.');
+  problem(
+    'SILO109',
+    subject,
+    `declares ${members.length} TABLE inputs (${members.join(', ')}); a buffering function takes at most one.`,
+    'Keep @TableInput() on one property.',
+  );
 
 export const badPositions = (subject: string, found: readonly number[]): Problem =>
   problem(
@@ -86,24 +128,50 @@ export const tableNotLast = (subject: string): Problem =>
   );
 
 export const unknownType = (member: string, type: string, known: readonly string[]): Problem =>
-  problem('SILO111', member, `has unknown type ${type}.`, `Use one of ${known.map((k) => `'${k}'`).join(', ')}, or an apache-arrow DataType instance.`);
+  problem(
+    'SILO111',
+    member,
+    `has unknown type ${type}.`,
+    `Use one of ${known.map((k) => `'${k}'`).join(', ')}, or an apache-arrow DataType instance.`,
+  );
 
 export const unknownStateType = (member: string, type: string, known: readonly string[]): Problem =>
   problem('SILO111', member, `has unknown type ${type}.`, `Use one of ${known.map((k) => `'${k}'`).join(', ')}.`);
 
 export const defaultDoesNotFit = (member: string, value: string, type: string): Problem =>
-  problem('SILO112', member, `has default ${value}, which is not a valid ${type} value.`, `Give a default of type ${type} (int64 takes a bigint such as 10n or a safe integer).`);
+  problem(
+    'SILO112',
+    member,
+    `has default ${value}, which is not a valid ${type} value.`,
+    `Give a default of type ${type} (int64 takes a bigint such as 10n or a safe integer).`,
+  );
 
 export const defaultOnPositional = (member: string): Problem =>
-  problem('SILO112', member, 'is positional and has a default, but DuckDB requires every positional argument.', 'Make it @Named() to give it a default.');
+  problem(
+    'SILO112',
+    member,
+    'is positional and has a default, but DuckDB requires every positional argument.',
+    'Make it @Named() to give it a default.',
+  );
 
 export const duplicateArgument = (member: string, decorators: readonly string[]): Problem =>
-  problem('SILO119', member, `is declared ${decorators.length} times (${decorators.join(', ')}).`, 'Keep one argument decorator on the property.');
+  problem(
+    'SILO119',
+    member,
+    `is declared ${decorators.length} times (${decorators.join(', ')}).`,
+    'Keep one argument decorator on the property.',
+  );
 
 export const duplicateArgumentName = (subject: string, name: string): Problem =>
   problem('SILO119', subject, `declares the argument name "${name}" twice.`, 'Give each argument a distinct name.');
 
-export const propertyTypeMismatch = (member: string, decorator: string, declared: string, property: string, expected: string): Problem =>
+export const propertyTypeMismatch = (
+  member: string,
+  decorator: string,
+  declared: string,
+  property: string,
+  expected: string,
+): Problem =>
   problem(
     'SILO120',
     member,
@@ -112,7 +180,12 @@ export const propertyTypeMismatch = (member: string, decorator: string, declared
   );
 
 export const requiredWithDefault = (member: string): Problem =>
-  problem('SILO121', member, 'has both { required: true } and a default; a required argument is never omitted, so the default would never apply.', 'Keep one of them.');
+  problem(
+    'SILO121',
+    member,
+    'has both { required: true } and a default; a required argument is never omitted, so the default would never apply.',
+    'Keep one of them.',
+  );
 
 export const argumentInitializer = (member: string, value: string): Problem =>
   problem(
@@ -123,16 +196,36 @@ export const argumentInitializer = (member: string, value: string): Problem =>
   );
 
 export const hookParameterShape = (member: string, decorator: string, detail: string, shape: string): Problem =>
-  problem('SILO123', member, `is decorated with ${decorator} but ${detail}.`, `Declare it as ${shape}; the context is always the last parameter (ctx.finalizeStateId holds the finalize state id).`);
+  problem(
+    'SILO123',
+    member,
+    `is decorated with ${decorator} but ${detail}.`,
+    `Declare it as ${shape}; the context is always the last parameter (ctx.finalizeStateId holds the finalize state id).`,
+  );
 
 export const stateWithoutFields = (subject: string): Problem =>
-  problem('SILO113', subject, 'is a state class with no @StateField() properties, so nothing would survive between ticks.', 'Declare the cursor\'s fields with @StateField(type).');
+  problem(
+    'SILO113',
+    subject,
+    'is a state class with no @StateField() properties, so nothing would survive between ticks.',
+    "Declare the cursor's fields with @StateField(type).",
+  );
 
 export const stateNotConstructible = (subject: string, error: string): Problem =>
-  problem('SILO113', subject, `could not be constructed without arguments (${error}).`, 'Give the state class a constructor without required parameters; field initializers are the defaults.');
+  problem(
+    'SILO113',
+    subject,
+    `could not be constructed without arguments (${error}).`,
+    'Give the state class a constructor without required parameters; field initializers are the defaults.',
+  );
 
 export const stateRoundTrip = (subject: string, detail: string): Problem =>
-  problem('SILO113', subject, `does not survive serialization: ${detail}.`, 'Initialize every @StateField() property with a value of its declared type (null is allowed).');
+  problem(
+    'SILO113',
+    subject,
+    `does not survive serialization: ${detail}.`,
+    'Initialize every @StateField() property with a value of its declared type (null is allowed).',
+  );
 
 export const notInjectable = (member: string, typeName: string): Problem =>
   problem(
@@ -143,7 +236,12 @@ export const notInjectable = (member: string, typeName: string): Problem =>
   );
 
 export const unregisteredDependency = (member: string, token: string): Problem =>
-  problem('SILO115', member, `needs ${token}, which no module provides.`, `Add ${token} to the providers of a module in the worker (defineModule({ providers: [...] })).`);
+  problem(
+    'SILO115',
+    member,
+    `needs ${token}, which no module provides.`,
+    `Add ${token} to the providers of a module in the worker (defineModule({ providers: [...] })).`,
+  );
 
 export const missingParamTypes = (subject: string): Problem =>
   problem(
@@ -154,7 +252,7 @@ export const missingParamTypes = (subject: string): Problem =>
   );
 
 export const injectableOptions = (): string =>
-  '@Injectable() takes no options: a { token } option would register the class on the global container, which every worker and TestBed shares. Call @Injectable() with no arguments and list the class (or { provide: TOKEN, useClass }) in a module\'s providers.';
+  "@Injectable() takes no options: a { token } option would register the class on the global container, which every worker and TestBed shares. Call @Injectable() with no arguments and list the class (or { provide: TOKEN, useClass }) in a module's providers.";
 
 export const notAModule = (got: string): string =>
   `Expected a module made by defineModule(), got ${got}. Wrap the definition in defineModule({ ... }).`;
@@ -176,7 +274,7 @@ export const unknownProjectionColumn = (name: string, columns: readonly string[]
 // --- SILO3xx: environment ------------------------------------------------------------
 
 export const reflectMetadataMissing = (): string =>
-  'The Reflect metadata API is missing, so decorators cannot record anything. Add `import \'reflect-metadata\';` as the first line of your worker entry (and install it: npm install reflect-metadata).';
+  "The Reflect metadata API is missing, so decorators cannot record anything. Add `import 'reflect-metadata';` as the first line of your worker entry (and install it: npm install reflect-metadata).";
 
 export const standardDecorators = (decorator: string): string =>
   `${decorator} was called as a standard (TC39) decorator. Silo needs legacy decorators: set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json compilerOptions.`;

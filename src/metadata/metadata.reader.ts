@@ -51,7 +51,8 @@ export const metadataReader = {
     const byKey = new Map<string, ArgumentMetadata[]>();
     for (const c of classChain(target).reverse()) {
       const mine = new Map<string, ArgumentMetadata[]>();
-      for (const a of own<ArgumentMetadata>(ARGUMENTS_KEY, c)) mine.set(a.propertyKey, [...(mine.get(a.propertyKey) ?? []), a]);
+      for (const a of own<ArgumentMetadata>(ARGUMENTS_KEY, c))
+        mine.set(a.propertyKey, [...(mine.get(a.propertyKey) ?? []), a]);
       for (const [k, v] of mine) byKey.set(k, v);
     }
     return [...byKey.values()].flat();
@@ -60,7 +61,8 @@ export const metadataReader = {
   /** State field declarations, parents first; a redeclared property keeps the subclass's. */
   stateFields(target: object): StateFieldMetadata[] {
     const byKey = new Map<string, StateFieldMetadata>();
-    for (const c of classChain(target).reverse()) for (const f of own<StateFieldMetadata>(STATE_FIELDS_KEY, c)) byKey.set(f.propertyKey, f);
+    for (const c of classChain(target).reverse())
+      for (const f of own<StateFieldMetadata>(STATE_FIELDS_KEY, c)) byKey.set(f.propertyKey, f);
     return [...byKey.values()];
   },
 
@@ -80,6 +82,8 @@ export const metadataReader = {
 
   /** Explicit `@Inject(TOKEN)` tokens by parameter index, as tsyringe will use them (own only). */
   injectionTokens(target: object): Record<number, unknown> {
-    return { ...((Reflect.getOwnMetadata(TSYRINGE_INJECTION_TOKENS_KEY, target) as Record<number, unknown> | undefined) ?? {}) };
+    return {
+      ...((Reflect.getOwnMetadata(TSYRINGE_INJECTION_TOKENS_KEY, target) as Record<number, unknown> | undefined) ?? {}),
+    };
   },
 };

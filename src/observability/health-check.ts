@@ -6,7 +6,12 @@ import type { DependencyContainer } from 'tsyringe';
 /** What `GET /healthz` reports. */
 export interface HealthReport {
   readonly status: 'ok' | 'unavailable';
-  readonly storage: { readonly backend: string; readonly reachable: boolean; readonly ms: number; readonly error?: string };
+  readonly storage: {
+    readonly backend: string;
+    readonly reachable: boolean;
+    readonly ms: number;
+    readonly error?: string;
+  };
 }
 
 /** An execution id no execution has: asking storage about it reads without writing. */
@@ -22,7 +27,10 @@ const PROBE_SCOPE = { kind: 'execution' as const, id: new Uint8Array(16) };
  * if (report.status !== 'ok') console.error(report.storage.error);
  * ```
  */
-export async function checkHealth(worker: { readonly container: DependencyContainer }, timeoutMs = 2000): Promise<HealthReport> {
+export async function checkHealth(
+  worker: { readonly container: DependencyContainer },
+  timeoutMs = 2000,
+): Promise<HealthReport> {
   const started = performance.now();
   let backend = 'unknown';
   let timer: NodeJS.Timeout | undefined;
@@ -36,7 +44,10 @@ export async function checkHealth(worker: { readonly container: DependencyContai
     await Promise.race([storage.scopeStatus(PROBE_SCOPE), timeout]);
     return { status: 'ok', storage: { backend, reachable: true, ms: round(performance.now() - started) } };
   } catch (error) {
-    return { status: 'unavailable', storage: { backend, reachable: false, ms: round(performance.now() - started), error: (error as Error).message } };
+    return {
+      status: 'unavailable',
+      storage: { backend, reachable: false, ms: round(performance.now() - started), error: (error as Error).message },
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -7,10 +7,20 @@
 import type { FunctionStorage } from '../providers/storage/function-storage';
 
 /** The RPCs of a buffering function, as spans and metrics name them. */
-export type RpcPhase = 'bind' | 'sink_init' | 'process' | 'combine' | 'finalize_open' | 'finalize_tick' | 'cancel' | 'destructor';
+export type RpcPhase =
+  'bind' | 'sink_init' | 'process' | 'combine' | 'finalize_open' | 'finalize_tick' | 'cancel' | 'destructor';
 
 /** Every phase, in lifecycle order. */
-export const RPC_PHASES: readonly RpcPhase[] = ['bind', 'sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick', 'cancel', 'destructor'];
+export const RPC_PHASES: readonly RpcPhase[] = [
+  'bind',
+  'sink_init',
+  'process',
+  'combine',
+  'finalize_open',
+  'finalize_tick',
+  'cancel',
+  'destructor',
+];
 
 /** One RPC being observed: the dispatcher reports what flowed through it, then ends it once. */
 export interface RpcCall {
@@ -58,17 +68,25 @@ export const NO_INSTRUMENTATION: Instrumentation = Object.freeze({ begin: () => 
  * return observeCall(this.instrumentation, 'combine', name, id, (call) => this.combineNow(call));
  * ```
  */
-export function observeCall<T>(instrumentation: Instrumentation, phase: RpcPhase, functionName: string, executionId: Uint8Array | undefined, body: (call: RpcCall | undefined) => Promise<T>): Promise<T> {
+export function observeCall<T>(
+  instrumentation: Instrumentation,
+  phase: RpcPhase,
+  functionName: string,
+  executionId: Uint8Array | undefined,
+  body: (call: RpcCall | undefined) => Promise<T>,
+): Promise<T> {
   const call = instrumentation.begin(phase, functionName, executionId);
   if (call === undefined) return body(undefined);
-  return call.run(() => body(call)).then(
-    async (value) => {
-      await call.end();
-      return value;
-    },
-    async (error: unknown) => {
-      await call.end(error);
-      throw error;
-    },
-  );
+  return call
+    .run(() => body(call))
+    .then(
+      async (value) => {
+        await call.end();
+        return value;
+      },
+      async (error: unknown) => {
+        await call.end(error);
+        throw error;
+      },
+    );
 }

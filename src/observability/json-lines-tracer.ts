@@ -6,7 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { OpenTelemetryApi } from './otel-api';
-import type { Attributes, AttributeValue, OtelContext as Context, OtelSpan as Span, OtelSpanContext as SpanContext, OtelSpanOptions as SpanOptions, OtelTime as TimeInput, OtelTracer as Tracer } from './otel-types';
+import type {
+  Attributes,
+  AttributeValue,
+  OtelContext as Context,
+  OtelSpan as Span,
+  OtelSpanContext as SpanContext,
+  OtelSpanOptions as SpanOptions,
+  OtelTime as TimeInput,
+  OtelTracer as Tracer,
+} from './otel-types';
 
 type SpanStatus = { code: number; message?: string };
 
@@ -79,7 +88,17 @@ class FileSpan implements Span {
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     this.ended = true;
-    const record: SpanRecord = { name: this.name, traceId: this.ctx.traceId, spanId: this.ctx.spanId, parentSpanId: this.parentSpanId, start: this.start, end: toMs(endTime), pid: process.pid, status: this.status, attributes: this.attributes };
+    const record: SpanRecord = {
+      name: this.name,
+      traceId: this.ctx.traceId,
+      spanId: this.ctx.spanId,
+      parentSpanId: this.parentSpanId,
+      start: this.start,
+      end: toMs(endTime),
+      pid: process.pid,
+      status: this.status,
+      attributes: this.attributes,
+    };
     // One short append per span: lines of concurrent processes do not interleave.
     appendFileSync(this.file, `${JSON.stringify(record)}\n`);
   }
@@ -100,7 +119,11 @@ class FileSpan implements Span {
 export function jsonLinesTracer(api: OpenTelemetryApi, file: string): Tracer {
   const startSpan = (name: string, options: SpanOptions = {}, ctx: Context = api.context.active()): Span => {
     const parent = options.root ? undefined : api.trace.getSpanContext(ctx);
-    const spanContext: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: api.TraceFlags.SAMPLED };
+    const spanContext: SpanContext = {
+      traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      traceFlags: api.TraceFlags.SAMPLED,
+    };
     return new FileSpan(name, spanContext, parent?.spanId ?? null, options, file);
   };
   return { startSpan };

@@ -31,12 +31,20 @@ interface Series {
 }
 
 /** Latency buckets in seconds: 0.1 ms to 10 s. */
-export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
+  0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10,
+];
 
-const key = (labels: MetricLabels): string => Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
+const key = (labels: MetricLabels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const formatLabels = (labels: MetricLabels, extra?: [string, string]): string => {
-  const parts = Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`);
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(labels[k])}"`);
   if (extra) parts.push(`${extra[0]}="${extra[1]}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 };
@@ -60,11 +68,24 @@ export class MetricsRegistry {
   constructor(private readonly meter?: Meter) {}
 
   counter(name: string, help: string): void {
-    this.define({ name, help, kind: 'counter', series: new Map(), otel: this.meter?.createCounter(name, { description: help }) });
+    this.define({
+      name,
+      help,
+      kind: 'counter',
+      series: new Map(),
+      otel: this.meter?.createCounter(name, { description: help }),
+    });
   }
 
   histogram(name: string, help: string, buckets: readonly number[] = LATENCY_BUCKETS_SECONDS): void {
-    this.define({ name, help, kind: 'histogram', buckets, series: new Map(), otel: this.meter?.createHistogram(name, { description: help }) });
+    this.define({
+      name,
+      help,
+      kind: 'histogram',
+      buckets,
+      series: new Map(),
+      otel: this.meter?.createHistogram(name, { description: help }),
+    });
   }
 
   /** A gauge read when metrics are rendered (and by OpenTelemetry's collection). */
@@ -81,7 +102,10 @@ export class MetricsRegistry {
     const k = key(labels);
     let s = family.series.get(k);
     if (s === undefined) {
-      s = family.kind === 'histogram' ? { labels, value: 0, counts: new Array<number>(family.buckets!.length).fill(0), sum: 0 } : { labels, value: 0 };
+      s =
+        family.kind === 'histogram'
+          ? { labels, value: 0, counts: new Array<number>(family.buckets!.length).fill(0), sum: 0 }
+          : { labels, value: 0 };
       family.series.set(k, s);
     }
     return s;
@@ -97,7 +121,11 @@ export class MetricsRegistry {
     const s = this.series(family, labels);
     const otel = family.otel;
     const buckets = family.buckets;
-    if (family.kind === 'counter') return { add: (v) => ((s.value += v), (otel as OtelCounter | undefined)?.add(v, labels)), record: () => undefined };
+    if (family.kind === 'counter')
+      return {
+        add: (v) => ((s.value += v), (otel as OtelCounter | undefined)?.add(v, labels)),
+        record: () => undefined,
+      };
     return {
       add: () => undefined,
       record: (v) => {
@@ -141,7 +169,10 @@ export class MetricsRegistry {
   renderPrometheus(): string {
     const lines: string[] = [];
     for (const family of this.families.values()) {
-      lines.push(`# HELP ${family.name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${family.name} ${family.kind}`);
+      lines.push(
+        `# HELP ${family.name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`,
+        `# TYPE ${family.name} ${family.kind}`,
+      );
       if (family.observe) {
         lines.push(`${family.name} ${formatNumber(family.observe())}`);
         continue;
@@ -151,9 +182,14 @@ export class MetricsRegistry {
           lines.push(`${family.name}${formatLabels(s.labels)} ${formatNumber(s.value)}`);
           continue;
         }
-        family.buckets!.forEach((le, i) => lines.push(`${family.name}_bucket${formatLabels(s.labels, ['le', formatNumber(le)])} ${s.counts![i]}`));
+        family.buckets!.forEach((le, i) =>
+          lines.push(`${family.name}_bucket${formatLabels(s.labels, ['le', formatNumber(le)])} ${s.counts![i]}`),
+        );
         lines.push(`${family.name}_bucket${formatLabels(s.labels, ['le', '+Inf'])} ${s.value}`);
-        lines.push(`${family.name}_sum${formatLabels(s.labels)} ${formatNumber(s.sum!)}`, `${family.name}_count${formatLabels(s.labels)} ${s.value}`);
+        lines.push(
+          `${family.name}_sum${formatLabels(s.labels)} ${formatNumber(s.sum!)}`,
+          `${family.name}_count${formatLabels(s.labels)} ${s.value}`,
+        );
       }
     }
     return `${lines.join('\n')}\n`;

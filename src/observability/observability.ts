@@ -13,7 +13,13 @@ import { type Instrumentation, type RpcCall, type RpcPhase } from './instrumenta
 import { jsonLinesTracer } from './json-lines-tracer';
 import { type MetricHandle, MetricsRegistry } from './metrics-registry';
 import { type ModuleLoader, type OpenTelemetryApi, loadOpenTelemetryApi } from './otel-api';
-import type { Attributes, OtelContext as Context, OtelMeter as Meter, OtelSpan as Span, OtelTracer as Tracer } from './otel-types';
+import type {
+  Attributes,
+  OtelContext as Context,
+  OtelMeter as Meter,
+  OtelSpan as Span,
+  OtelTracer as Tracer,
+} from './otel-types';
 import { formatProfile, mergeProfiles, payloadBytes, type StorageProfile } from './storage-profile';
 import { executionTraceContext } from './trace-ids';
 
@@ -66,7 +72,12 @@ export function observabilityFromEnv(env: NodeJS.ProcessEnv = process.env): Obse
     return !['0', 'off', 'false', 'no'].includes(v);
   };
   const traceFile = env.SILO_TRACE_FILE?.trim() || undefined;
-  return { tracing: flag(env.SILO_TRACING) ?? 'auto', metrics: flag(env.SILO_METRICS) ?? true, storageProfile: flag(env.SILO_STORAGE_PROFILE) ?? false, ...(traceFile ? { traceFile } : {}) };
+  return {
+    tracing: flag(env.SILO_TRACING) ?? 'auto',
+    metrics: flag(env.SILO_METRICS) ?? true,
+    storageProfile: flag(env.SILO_STORAGE_PROFILE) ?? false,
+    ...(traceFile ? { traceFile } : {}),
+  };
 }
 
 /**
@@ -102,13 +113,20 @@ export class Observability implements Instrumentation {
 
   constructor(options: ObservabilityOptions = {}) {
     // Loaded for the traces and for the global meter the metrics are mirrored to.
-    const api = options.tracing === false && options.metrics === false ? undefined : loadOpenTelemetryApi(options.loadApi);
+    const api =
+      options.tracing === false && options.metrics === false ? undefined : loadOpenTelemetryApi(options.loadApi);
     const tracing = options.tracing ?? 'auto';
     this.api = tracing !== false ? api : undefined;
-    this.tracer = this.api ? (options.tracer ?? (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME))) : undefined;
+    this.tracer = this.api
+      ? (options.tracer ??
+        (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME)))
+      : undefined;
     this.storageProfile = options.storageProfile ?? false;
     this.logger = options.logger;
-    this.metrics = options.metrics === false ? undefined : this.defineMetrics(options.meter ?? api?.metrics.getMeter(SILO_TRACER_NAME));
+    this.metrics =
+      options.metrics === false
+        ? undefined
+        : this.defineMetrics(options.meter ?? api?.metrics.getMeter(SILO_TRACER_NAME));
   }
 
   /** Whether calls produce spans. */
@@ -129,10 +147,15 @@ export class Observability implements Instrumentation {
     m.histogram('silo_storage_operation_duration_seconds', 'Latency of one storage operation, by operation.');
     m.gauge('silo_live_executions', 'Executions with a call in flight in this process.', () => this.inFlight.size);
     m.counter('silo_gc_collections_total', 'Garbage collections of this process, by kind.');
-    m.gauge('silo_process_resident_memory_bytes', 'Resident set size of this process.', () => process.memoryUsage.rss());
+    m.gauge('silo_process_resident_memory_bytes', 'Resident set size of this process.', () =>
+      process.memoryUsage.rss(),
+    );
     try {
       this.gcObserver = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) m.add('silo_gc_collections_total', 1, { kind: gcKind((entry as unknown as { detail?: { kind?: number } }).detail?.kind) });
+        for (const entry of list.getEntries())
+          m.add('silo_gc_collections_total', 1, {
+            kind: gcKind((entry as unknown as { detail?: { kind?: number } }).detail?.kind),
+          });
       });
       this.gcObserver.observe({ entryTypes: ['gc'] });
     } catch {
@@ -174,7 +197,12 @@ export class Observability implements Instrumentation {
     if (ctx === undefined) {
       const api = this.api!;
       const { traceId, spanId } = executionTraceContext(executionId);
-      ctx = api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
+      ctx = api.trace.setSpanContext(api.ROOT_CONTEXT, {
+        traceId,
+        spanId,
+        traceFlags: api.TraceFlags.SAMPLED,
+        isRemote: true,
+      });
       if (this.contexts.size >= 256) this.contexts.delete(this.contexts.keys().next().value as string);
       this.contexts.set(idHex, ctx);
     }
@@ -268,7 +296,11 @@ export class Observability implements Instrumentation {
     entry.dirty = false;
     const bytes = new TextEncoder().encode(JSON.stringify(entry.profile));
     try {
-      await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).put(PROFILE_NS, this.profileKey, bytes);
+      await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).put(
+        PROFILE_NS,
+        this.profileKey,
+        bytes,
+      );
     } catch {
       // A profile that cannot be saved (the execution just ended) is lost, not an error of the call.
     }
@@ -280,8 +312,11 @@ export class Observability implements Instrumentation {
     const total: StorageProfile = {};
     const byProcess: Record<string, StorageProfile> = {};
     try {
-      const saved = await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).scan(PROFILE_NS);
-      for (const e of saved) byProcess[new TextDecoder().decode(e.key)] = JSON.parse(new TextDecoder().decode(e.value)) as StorageProfile;
+      const saved = await BoundStorage.forFramework(this.rawStorage, { kind: 'execution', id: executionId }).scan(
+        PROFILE_NS,
+      );
+      for (const e of saved)
+        byProcess[new TextDecoder().decode(e.key)] = JSON.parse(new TextDecoder().decode(e.value)) as StorageProfile;
     } catch {
       // Reported from this process's share alone.
     }
@@ -289,7 +324,13 @@ export class Observability implements Instrumentation {
     if (own) byProcess[this.profileKey] = own.profile;
     this.profiles.delete(id);
     for (const p of Object.values(byProcess)) mergeProfiles(total, p);
-    this.logger?.().info(`storage profile of execution ${id}:\n${formatProfile(total)}`, { event: 'storage_profile', execution: id, processes: Object.keys(byProcess).length, profile: total, by_process: byProcess });
+    this.logger?.().info(`storage profile of execution ${id}:\n${formatProfile(total)}`, {
+      event: 'storage_profile',
+      execution: id,
+      processes: Object.keys(byProcess).length,
+      profile: total,
+      by_process: byProcess,
+    });
   }
 }
 
@@ -358,10 +399,18 @@ class ObservedCall implements RpcCall {
   private startSpan(executionId: Uint8Array | undefined): void {
     const { tracer, api } = this.owner;
     if (tracer === undefined || api === undefined) return;
-    const attributes: Attributes = { 'silo.function': this.functionName, 'silo.phase': this.phase, 'process.pid': process.pid };
+    const attributes: Attributes = {
+      'silo.function': this.functionName,
+      'silo.phase': this.phase,
+      'process.pid': process.pid,
+    };
     if (executionId) attributes['silo.execution_id'] = hexOf(executionId);
     const parent = executionId ? this.owner.executionContext(executionId, this.idHex!) : api.ROOT_CONTEXT;
-    const span = tracer.startSpan(`silo.${this.phase}`, { kind: api.SpanKind.SERVER, attributes, startTime: epochMs(this.started) }, parent);
+    const span = tracer.startSpan(
+      `silo.${this.phase}`,
+      { kind: api.SpanKind.SERVER, attributes, startTime: epochMs(this.started) },
+      parent,
+    );
     // The API without an SDK (or a sampler that dropped it) gives a span that records nothing: skip its upkeep.
     this.span = span.isRecording() ? span : undefined;
   }
@@ -401,7 +450,8 @@ class ObservedCall implements RpcCall {
     if (this.span === undefined && !(this.phase === 'sink_init' && this.owner.tracing)) return fn();
     const scope = this.owner.active;
     const api = this.owner.api;
-    const inner = (): T => (this.span && api ? api.context.with(api.trace.setSpan(api.context.active(), this.span), fn) : fn());
+    const inner = (): T =>
+      this.span && api ? api.context.with(api.trace.setSpan(api.context.active(), this.span), fn) : fn();
     return scope.run({ call: this, span: this.span }, inner);
   }
 
@@ -411,13 +461,19 @@ class ObservedCall implements RpcCall {
     if (series) {
       series.calls.add(1);
       series.duration.record(ms / 1000);
-      if (error !== undefined) this.owner.metrics!.add('silo_call_errors_total', 1, { function: this.functionName, phase: this.phase, code: errorCode(error) });
+      if (error !== undefined)
+        this.owner.metrics!.add('silo_call_errors_total', 1, {
+          function: this.functionName,
+          phase: this.phase,
+          code: errorCode(error),
+        });
       if (this.rowsIn > 0) series.rowsIn.add(this.rowsIn);
       if (this.bytesIn > 0) series.bytesIn.add(this.bytesIn);
       if (this.rowsOut > 0) series.rowsOut.add(this.rowsOut);
       if (this.bytesOut > 0) series.bytesOut.add(this.bytesOut);
     }
-    if (this.phase === 'sink_init' && this.span === undefined && this.executionId === undefined) this.startSpan(undefined);
+    if (this.phase === 'sink_init' && this.span === undefined && this.executionId === undefined)
+      this.startSpan(undefined);
     const span = this.span;
     if (span) {
       span.setAttributes({
@@ -432,11 +488,16 @@ class ObservedCall implements RpcCall {
         const api = this.owner.api!;
         span.recordException(error instanceof Error ? error : String(error));
         span.setAttribute('silo.error.code', errorCode(error));
-        span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.setStatus({
+          code: api.SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
       }
       span.end(epochMs(this.started + ms));
     }
     if (this.idHex !== undefined) this.owner.leave(this.idHex);
-    return this.owner.storageProfile && this.phase !== 'destructor' ? this.owner.flushProfile(this.executionId) : undefined;
+    return this.owner.storageProfile && this.phase !== 'destructor'
+      ? this.owner.flushProfile(this.executionId)
+      : undefined;
   }
 }

@@ -5,7 +5,13 @@
  */
 
 /** An attribute value (`@opentelemetry/api`'s `AttributeValue`). */
-export type AttributeValue = string | number | boolean | Array<null | undefined | string> | Array<null | undefined | number> | Array<null | undefined | boolean>;
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | Array<null | undefined | string>
+  | Array<null | undefined | number>
+  | Array<null | undefined | boolean>;
 
 /** Span or metric attributes. */
 export interface Attributes {
@@ -52,12 +58,20 @@ export interface OtelTracer {
   startSpan(name: string, options?: OtelSpanOptions, context?: OtelContext): OtelSpan;
 }
 
-
 /** A meter (`@opentelemetry/api`'s `Meter`; pass `provider.getMeter(name)`). */
 export interface OtelMeter {
-  createCounter(name: string, options?: { description?: string }): { add(value: number, attributes?: Attributes): void };
-  createHistogram(name: string, options?: { description?: string }): { record(value: number, attributes?: Attributes): void };
-  createObservableGauge(name: string, options?: { description?: string }): { addCallback(callback: (result: { observe(value: number, attributes?: Attributes): void }) => void): void };
+  createCounter(
+    name: string,
+    options?: { description?: string },
+  ): { add(value: number, attributes?: Attributes): void };
+  createHistogram(
+    name: string,
+    options?: { description?: string },
+  ): { record(value: number, attributes?: Attributes): void };
+  createObservableGauge(
+    name: string,
+    options?: { description?: string },
+  ): { addCallback(callback: (result: { observe(value: number, attributes?: Attributes): void }) => void): void };
 }
 
 /** The `@opentelemetry/api` module, as far as Silo calls it. */
@@ -70,7 +84,12 @@ export interface OpenTelemetryApi {
   };
   readonly context: {
     active(): OtelContext;
-    with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(context: OtelContext, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F>;
+    with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+      context: OtelContext,
+      fn: F,
+      thisArg?: ThisParameterType<F>,
+      ...args: A
+    ): ReturnType<F>;
   };
   readonly metrics: { getMeter(name: string, version?: string): OtelMeter };
   readonly ROOT_CONTEXT: OtelContext;

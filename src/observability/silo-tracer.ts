@@ -39,10 +39,17 @@ export interface SiloTracer {
  */
 export const TRACER: Token<SiloTracer> = createToken<SiloTracer>('silo:TRACER');
 
-const NOOP_SPAN: SiloSpan = Object.freeze({ setAttribute: () => undefined, addEvent: () => undefined, otelSpan: undefined });
+const NOOP_SPAN: SiloSpan = Object.freeze({
+  setAttribute: () => undefined,
+  addEvent: () => undefined,
+  otelSpan: undefined,
+});
 
 /** A tracer that records nothing. */
-export const NOOP_TRACER: SiloTracer = Object.freeze({ enabled: false, span: async <T>(_name: string, fn: (span: SiloSpan) => T | Promise<T>) => fn(NOOP_SPAN) });
+export const NOOP_TRACER: SiloTracer = Object.freeze({
+  enabled: false,
+  span: async <T>(_name: string, fn: (span: SiloSpan) => T | Promise<T>) => fn(NOOP_SPAN),
+});
 
 /**
  * The {@link SiloTracer} of a worker's observability.
@@ -64,14 +71,23 @@ export function createSiloTracer(observability: Observability | undefined): Silo
       const base = api.context.active();
       const parent = outer?.span ? api.trace.setSpan(base, outer.span) : base;
       const span = tracer.startSpan(name, { attributes }, parent);
-      const handle: SiloSpan = { setAttribute: (k, v) => void span.setAttribute(k, v), addEvent: (n, a) => void span.addEvent(n, a), otelSpan: span };
+      const handle: SiloSpan = {
+        setAttribute: (k, v) => void span.setAttribute(k, v),
+        addEvent: (n, a) => void span.addEvent(n, a),
+        otelSpan: span,
+      };
       try {
-        const value = await observability.active.run({ call: outer?.call, span }, () => api.context.with(api.trace.setSpan(parent, span), () => fn(handle)));
+        const value = await observability.active.run({ call: outer?.call, span }, () =>
+          api.context.with(api.trace.setSpan(parent, span), () => fn(handle)),
+        );
         span.end();
         return value;
       } catch (error) {
         span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.setStatus({
+          code: api.SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
         span.end();
         throw error;
       }

@@ -48,7 +48,18 @@ export function payloadBytes(value: unknown, depth = 0): number {
  */
 export function formatProfile(profile: StorageProfile): string {
   const rows = Object.entries(profile).sort((a, b) => b[1].ms - a[1].ms);
-  const table = [['operation', 'calls', 'bytes', 'ms', 'ms/call'], ...rows.map(([op, p]) => [op, String(p.count), String(p.bytes), p.ms.toFixed(2), (p.ms / Math.max(1, p.count)).toFixed(3)])];
+  const table = [
+    ['operation', 'calls', 'bytes', 'ms', 'ms/call'],
+    ...rows.map(([op, p]) => [
+      op,
+      String(p.count),
+      String(p.bytes),
+      p.ms.toFixed(2),
+      (p.ms / Math.max(1, p.count)).toFixed(3),
+    ]),
+  ];
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return table
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+    .join('\n');
 }

@@ -7,7 +7,14 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 /** Columns aligned: those in `left` to the left, numbers to the right. */
 function table(rows: string[][], left: readonly number[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -22,7 +29,8 @@ function table(rows: string[][], left: readonly number[]): string {
 export function formatTimeline(spans: readonly SpanRecord[], executionId: Uint8Array): string {
   const { traceId } = executionTraceContext(executionId);
   const mine = spans.filter((s) => s.traceId === traceId).sort((a, b) => a.start - b.start);
-  if (mine.length === 0) return `trace ${traceId}: no spans were recorded (the workers need @opentelemetry/api installed to trace).`;
+  if (mine.length === 0)
+    return `trace ${traceId}: no spans were recorded (the workers need @opentelemetry/api installed to trace).`;
   const t0 = mine[0].start;
   const pids = new Set(mine.map((s) => s.pid));
   const rpc = mine.filter((s) => typeof s.attributes['silo.phase'] === 'string');
@@ -43,7 +51,12 @@ export function formatTimeline(spans: readonly SpanRecord[], executionId: Uint8A
   const byId = new Map(mine.map((s) => [s.spanId, s]));
   const depth = (s: SpanRecord): number => {
     let d = 0;
-    for (let p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined; p !== undefined && d < 8; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) d++;
+    for (
+      let p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+      p !== undefined && d < 8;
+      p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined
+    )
+      d++;
     return d;
   };
   const timeline: string[][] = [['start ms', 'ms', 'pid', 'span', 'rows in', 'rows out', '']];
@@ -56,7 +69,9 @@ export function formatTimeline(spans: readonly SpanRecord[], executionId: Uint8A
       `${'  '.repeat(depth(s))}${typeof phase === 'string' ? phase : s.name}`,
       phase === undefined ? '' : String(num(s.attributes['silo.rows_in'])),
       phase === undefined ? '' : String(num(s.attributes['silo.rows_out'])),
-      s.status === 2 ? `failed${s.attributes['silo.error.code'] ? ` ${String(s.attributes['silo.error.code'])}` : ''}` : '',
+      s.status === 2
+        ? `failed${s.attributes['silo.error.code'] ? ` ${String(s.attributes['silo.error.code'])}` : ''}`
+        : '',
     ]);
   }
   const total = Math.max(...mine.map((s) => s.end)) - t0;

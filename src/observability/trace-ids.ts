@@ -20,7 +20,10 @@ export interface ExecutionTraceContext {
  */
 export function executionTraceContext(executionId: Uint8Array): ExecutionTraceContext {
   const hex = Buffer.from(executionId).toString('hex');
-  const traceId = executionId.length === 16 && /[^0]/.test(hex) ? hex : createHash('sha256').update('silo.trace\0').update(executionId).digest('hex').slice(0, 32);
+  const traceId =
+    executionId.length === 16 && /[^0]/.test(hex)
+      ? hex
+      : createHash('sha256').update('silo.trace\0').update(executionId).digest('hex').slice(0, 32);
   let spanId = createHash('sha256').update('silo.execution\0').update(executionId).digest('hex').slice(0, 16);
   if (/^0+$/.test(spanId)) spanId = '0000000000000001';
   return { traceId, spanId };

@@ -80,15 +80,25 @@ function formatRange(range: ArgumentRange): string {
 export function buildArgumentsSchema(args: readonly ArgumentDescriptor[], subject = 'function'): Schema {
   const seen = new Set<string>();
   for (const a of args) {
-    if (seen.has(a.name)) throw new RecordEncodeError(subject, `argument "${a.name}" is declared twice. Give every parameter a unique name.`);
+    if (seen.has(a.name))
+      throw new RecordEncodeError(
+        subject,
+        `argument "${a.name}" is declared twice. Give every parameter a unique name.`,
+      );
     seen.add(a.name);
     if (a.kind !== 'table' && a.type === undefined) {
-      throw new RecordEncodeError(subject, `argument "${a.name}" has no Arrow type. Declare its type (e.g. int64, utf8).`);
+      throw new RecordEncodeError(
+        subject,
+        `argument "${a.name}" has no Arrow type. Declare its type (e.g. int64, utf8).`,
+      );
     }
   }
   const tables = args.filter((a) => a.kind === 'table');
   if (tables.length > 1) {
-    throw new RecordEncodeError(subject, `declares ${tables.length} TABLE arguments (${tables.map((t) => t.name).join(', ')}); a function takes at most one.`);
+    throw new RecordEncodeError(
+      subject,
+      `declares ${tables.length} TABLE arguments (${tables.map((t) => t.name).join(', ')}); a function takes at most one.`,
+    );
   }
   const positional = args.filter((a) => a.kind === 'positional');
   const named = args.filter((a) => a.kind === 'named').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -103,8 +113,10 @@ function argumentField(a: ArgumentDescriptor): Field {
   if (a.doc !== undefined && a.doc !== '') meta[ArgumentMetadataKey.doc] = a.doc;
   if (a.default !== undefined) meta[ArgumentMetadataKey.default] = toJsonText(a.default);
   if (a.choices !== undefined) meta[ArgumentMetadataKey.choices] = toJsonText([...a.choices]);
-  if (a.range !== undefined) meta[ArgumentMetadataKey.range] = typeof a.range === 'string' ? a.range : formatRange(a.range);
-  if (a.pattern !== undefined) meta[ArgumentMetadataKey.pattern] = typeof a.pattern === 'string' ? a.pattern : a.pattern.source;
+  if (a.range !== undefined)
+    meta[ArgumentMetadataKey.range] = typeof a.range === 'string' ? a.range : formatRange(a.range);
+  if (a.pattern !== undefined)
+    meta[ArgumentMetadataKey.pattern] = typeof a.pattern === 'string' ? a.pattern : a.pattern.source;
   if (a.varargs) meta[ArgumentMetadataKey.varargs] = 'true';
   if (a.constant) meta[ArgumentMetadataKey.constant] = 'true';
   const type = a.kind === 'table' ? wire.null() : (a.type as DataType);
@@ -115,10 +127,17 @@ function argumentField(a: ArgumentDescriptor): Field {
  * Reads an arguments schema back into descriptors (client side, e.g. `silo list`).
  * Constraint metadata is returned as the raw strings the wire carries.
  */
-export function readArgumentsSchema(schema: Schema): (ArgumentDescriptor & { readonly metadata: ReadonlyMap<string, string> })[] {
+export function readArgumentsSchema(
+  schema: Schema,
+): (ArgumentDescriptor & { readonly metadata: ReadonlyMap<string, string> })[] {
   return schema.fields.map((f) => {
     const m = f.metadata;
-    const kind = m.get(ArgumentMetadataKey.type) === 'table' ? 'table' : m.get(ArgumentMetadataKey.arg) === 'named' ? 'named' : 'positional';
+    const kind =
+      m.get(ArgumentMetadataKey.type) === 'table'
+        ? 'table'
+        : m.get(ArgumentMetadataKey.arg) === 'named'
+          ? 'named'
+          : 'positional';
     return {
       name: f.name,
       kind,

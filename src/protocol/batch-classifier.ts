@@ -20,7 +20,12 @@ export type BatchClass =
   | { readonly kind: 'data'; readonly batch: RecordBatch }
   | { readonly kind: 'log'; readonly log: LogRecord; readonly batch: RecordBatch }
   | { readonly kind: 'error'; readonly error: RemoteError; readonly batch: RecordBatch }
-  | { readonly kind: 'state-token'; readonly streamState: string; readonly callState: string | null; readonly batch: RecordBatch }
+  | {
+      readonly kind: 'state-token';
+      readonly streamState: string;
+      readonly callState: string | null;
+      readonly batch: RecordBatch;
+    }
   | { readonly kind: 'external'; readonly location: string; readonly batch: RecordBatch };
 
 /**
@@ -32,7 +37,15 @@ export function classifyBatch(batch: RecordBatch): BatchClass {
   const level = metadata.get(MetadataKey.logLevel);
   if (level !== undefined) {
     if (level === EXCEPTION_LEVEL) return { kind: 'error', error: remoteErrorFrom(metadata), batch };
-    return { kind: 'log', log: { level, message: metadata.get(MetadataKey.logMessage) ?? '', extra: parseExtra(metadata.get(MetadataKey.logExtra)) }, batch };
+    return {
+      kind: 'log',
+      log: {
+        level,
+        message: metadata.get(MetadataKey.logMessage) ?? '',
+        extra: parseExtra(metadata.get(MetadataKey.logExtra)),
+      },
+      batch,
+    };
   }
   const location = metadata.get(MetadataKey.location);
   if (location !== undefined) return { kind: 'external', location, batch };

@@ -3,7 +3,17 @@
  * positional and named values, settings and secrets into plain objects.
  */
 import { type DataType, type RecordBatch, type Schema, Type } from 'apache-arrow';
-import { deserializeSchema, field, makeRowsBatch, readIpcStream, schemaOf, serializeBatch, serializeSchema, toPlainValue, wire } from '../arrow';
+import {
+  deserializeSchema,
+  field,
+  makeRowsBatch,
+  readIpcStream,
+  schemaOf,
+  serializeBatch,
+  serializeSchema,
+  toPlainValue,
+  wire,
+} from '../arrow';
 import { type FunctionType } from './enums';
 import { BIND_RESPONSE_SCHEMA } from './lifecycle.schema';
 import { RecordEncodeError, RequestFormatError } from './protocol.error';
@@ -53,7 +63,10 @@ const EMPTY_ARGUMENTS: BindArguments = { positional: [], named: {}, types: { pos
 /**
  * Bind arguments from typed values (client side).
  */
-export function bindArguments(positional: readonly TypedValue[], named: Readonly<Record<string, TypedValue>> = {}): BindArguments {
+export function bindArguments(
+  positional: readonly TypedValue[],
+  named: Readonly<Record<string, TypedValue>> = {},
+): BindArguments {
   const namedTypes: Record<string, DataType> = {};
   const namedValues: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(named)) {
@@ -73,7 +86,10 @@ export function bindArguments(positional: readonly TypedValue[], named: Readonly
  */
 export function encodeBindArguments(args: BindArguments): Uint8Array {
   if (args.positional.length !== args.types.positional.length) {
-    throw new RecordEncodeError('BindRequest.arguments', `${args.positional.length} positional value(s) but ${args.types.positional.length} type(s). Give one type per value.`);
+    throw new RecordEncodeError(
+      'BindRequest.arguments',
+      `${args.positional.length} positional value(s) but ${args.types.positional.length} type(s). Give one type per value.`,
+    );
   }
   const children = [
     ...args.types.positional.map((t, i) => field(`positional_${i}`, t, true)),
@@ -92,10 +108,15 @@ export function encodeBindArguments(args: BindArguments): Uint8Array {
 export function decodeBindArguments(bytes: Uint8Array): BindArguments {
   const { schema, batches } = readArgumentsStream(bytes);
   if (batches.length === 0 || batches[0].numRows === 0 || schema.fields.length === 0) return EMPTY_ARGUMENTS;
-  const index = Math.max(0, schema.fields.findIndex((f) => f.name === 'args'));
+  const index = Math.max(
+    0,
+    schema.fields.findIndex((f) => f.name === 'args'),
+  );
   const structField = schema.fields[index];
   if (structField.type.typeId !== Type.Struct) {
-    throw new RequestFormatError(`BindRequest.arguments: column "${structField.name}" is ${String(structField.type)}, expected a struct of positional_<i> / named_<name> children.`);
+    throw new RequestFormatError(
+      `BindRequest.arguments: column "${structField.name}" is ${String(structField.type)}, expected a struct of positional_<i> / named_<name> children.`,
+    );
   }
   const row = toPlainValue(batches[0].getChildAt(index)!.get(0), structField.type) as Record<string, unknown> | null;
   const positional: unknown[] = [];
@@ -121,7 +142,9 @@ function readArgumentsStream(bytes: Uint8Array): ReturnType<typeof readIpcStream
   try {
     return readIpcStream(bytes, 'BindRequest.arguments');
   } catch (cause) {
-    throw new RequestFormatError('BindRequest.arguments: the nested IPC bytes are not a readable Arrow stream.', { cause });
+    throw new RequestFormatError('BindRequest.arguments: the nested IPC bytes are not a readable Arrow stream.', {
+      cause,
+    });
   }
 }
 
@@ -135,7 +158,9 @@ export function decodeSecrets(bytes: Uint8Array | null): ResolvedSecret[] {
   try {
     stream = readIpcStream(bytes, 'BindRequest.secrets');
   } catch (cause) {
-    throw new RequestFormatError('BindRequest.secrets: the nested IPC bytes are not a readable Arrow stream.', { cause });
+    throw new RequestFormatError('BindRequest.secrets: the nested IPC bytes are not a readable Arrow stream.', {
+      cause,
+    });
   }
   const { schema, batches } = stream;
   if (batches.length === 0 || batches[0].numRows === 0) return [];
@@ -168,7 +193,8 @@ export function decodeBindRequest(bytes: Uint8Array, protocol: ProtocolSpec = VG
     functionName: rec.functionName as string,
     arguments: decodeBindArguments(rec.arguments as Uint8Array),
     functionType: rec.functionType as string,
-    inputSchema: inputSchema && inputSchema.length > 0 ? deserializeSchema(inputSchema, 'BindRequest.input_schema') : null,
+    inputSchema:
+      inputSchema && inputSchema.length > 0 ? deserializeSchema(inputSchema, 'BindRequest.input_schema') : null,
     settings: settings && settings.length > 0 ? readNestedRow(settings, 'BindRequest.settings') : {},
     secrets: decodeSecrets(rec.secrets as Uint8Array | null),
     attachOpaqueData: rec.attachOpaqueData as Uint8Array | null,
@@ -195,7 +221,10 @@ export function encodeBindRequest(input: BindRequestInput, protocol: ProtocolSpe
       functionName: input.functionName,
       arguments: args instanceof Uint8Array ? args : encodeBindArguments(args),
       functionType: input.functionType ?? 'TABLE',
-      inputSchema: input.inputSchema instanceof Uint8Array || !input.inputSchema ? (input.inputSchema ?? null) : serializeSchema(input.inputSchema),
+      inputSchema:
+        input.inputSchema instanceof Uint8Array || !input.inputSchema
+          ? (input.inputSchema ?? null)
+          : serializeSchema(input.inputSchema),
       settings: batchBytes(input.settings),
       secrets: batchBytes(input.secrets),
       attachOpaqueData: input.attachOpaqueData ?? null,
@@ -226,7 +255,10 @@ export function encodeBindResponse(response: BindResponseInput, schema: Schema =
   const scopes = response.lookupScopes ?? [];
   const names = response.lookupNames ?? [];
   if (types.length !== scopes.length || types.length !== names.length) {
-    throw new RecordEncodeError('BindResponse', `the secret lookup lists must be aligned, got ${types.length} type(s), ${scopes.length} scope(s), ${names.length} name(s). Give one scope and one name ("" = by scope) per type.`);
+    throw new RecordEncodeError(
+      'BindResponse',
+      `the secret lookup lists must be aligned, got ${types.length} type(s), ${scopes.length} scope(s), ${names.length} name(s). Give one scope and one name ("" = by scope) per type.`,
+    );
   }
   return encodeRecord(
     schema,

@@ -39,7 +39,12 @@ const optional = (input: BufferingRequestInput): PlainRecord => ({
 });
 
 /** A buffering request record read by name; the schema it names as a path in every version. */
-function readBuffering(bytes: Uint8Array, protocol: ProtocolSpec, method: 'table_buffering_process' | 'table_buffering_combine' | 'table_buffering_destructor', subject: string): PlainRecord {
+function readBuffering(
+  bytes: Uint8Array,
+  protocol: ProtocolSpec,
+  method: 'table_buffering_process' | 'table_buffering_combine' | 'table_buffering_destructor',
+  subject: string,
+): PlainRecord {
   const rec = decodeRecord(bytes, recordSchema(protocol, method, 'request'), subject, readOptionsOf(protocol));
   const { schemaName: _name, ...rest } = rec;
   return { ...rest, schemaPath: schemaPathOf(rec) };
@@ -55,10 +60,15 @@ export function decodeProcessRequest(bytes: Uint8Array, protocol: ProtocolSpec =
   try {
     stream = readIpcStream(inputBatchBytes, 'TableBufferingProcessRequest.input_batch');
   } catch (cause) {
-    throw new RequestFormatError('TableBufferingProcessRequest.input_batch: the nested IPC bytes are not a readable Arrow stream.', { cause });
+    throw new RequestFormatError(
+      'TableBufferingProcessRequest.input_batch: the nested IPC bytes are not a readable Arrow stream.',
+      { cause },
+    );
   }
   if (stream.batches.length !== 1) {
-    throw new RequestFormatError(`TableBufferingProcessRequest.input_batch: expected one input chunk, found ${stream.batches.length} batches.`);
+    throw new RequestFormatError(
+      `TableBufferingProcessRequest.input_batch: expected one input chunk, found ${stream.batches.length} batches.`,
+    );
   }
   return {
     ...(rec as unknown as Omit<ProcessRequest, 'inputBatch' | 'inputSchema' | 'inputBatchBytes'>),
@@ -91,7 +101,10 @@ export function encodeProcessRequest(input: ProcessRequestInput, protocol: Proto
 export function decodeCombineRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CombineRequest {
   const rec = readBuffering(bytes, protocol, 'table_buffering_combine', 'TableBufferingCombineRequest');
   // A null list element carries nothing to combine; DuckDB never sends one.
-  return { ...(rec as unknown as CombineRequest), stateIds: (rec.stateIds as (Uint8Array | null)[]).map((s) => s ?? new Uint8Array(0)) };
+  return {
+    ...(rec as unknown as CombineRequest),
+    stateIds: (rec.stateIds as (Uint8Array | null)[]).map((s) => s ?? new Uint8Array(0)),
+  };
 }
 
 /**
@@ -108,14 +121,25 @@ export function encodeCombineRequest(input: CombineRequestInput, protocol: Proto
 /**
  * Decodes a destructor request.
  */
-export function decodeDestructorRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): DestructorRequest {
-  return readBuffering(bytes, protocol, 'table_buffering_destructor', 'TableBufferingDestructorRequest') as unknown as DestructorRequest;
+export function decodeDestructorRequest(
+  bytes: Uint8Array,
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): DestructorRequest {
+  return readBuffering(
+    bytes,
+    protocol,
+    'table_buffering_destructor',
+    'TableBufferingDestructorRequest',
+  ) as unknown as DestructorRequest;
 }
 
 /**
  * Nested destructor request bytes (client side).
  */
-export function encodeDestructorRequest(input: BufferingRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
+export function encodeDestructorRequest(
+  input: BufferingRequestInput,
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): Uint8Array {
   return encodeRecord(
     recordSchema(protocol, 'table_buffering_destructor', 'request'),
     { functionName: input.functionName, executionId: input.executionId, ...optional(input) },

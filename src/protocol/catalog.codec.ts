@@ -57,7 +57,14 @@ export interface CatalogAttachRequestInput {
 export function encodeCatalogInfo(info: CatalogInfoInput, schema: Schema = CATALOG_INFO_SCHEMA): Uint8Array {
   return encodeRecord(
     schema,
-    { implementationVersion: null, dataVersionSpec: null, attachOptionSpecs: [], releases: [], sourceUrl: null, ...info },
+    {
+      implementationVersion: null,
+      dataVersionSpec: null,
+      attachOptionSpecs: [],
+      releases: [],
+      sourceUrl: null,
+      ...info,
+    },
     `CatalogInfo "${info.name}"`,
   );
 }
@@ -72,7 +79,10 @@ export function decodeCatalogInfo(bytes: Uint8Array, schema: Schema = CATALOG_IN
 /**
  * Nested CatalogAttachRequest bytes (client side).
  */
-export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array {
+export function encodeCatalogAttachRequest(
+  input: CatalogAttachRequestInput,
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): Uint8Array {
   const capabilities = input.clientCapabilities
     ? encodeRecord(CLIENT_CAPABILITIES_SCHEMA, input.clientCapabilities as unknown as PlainRecord, 'ClientCapabilities')
     : null;
@@ -94,13 +104,25 @@ export function encodeCatalogAttachRequest(input: CatalogAttachRequestInput, pro
 /**
  * Decodes a nested CatalogAttachRequest; ATTACH options become a `{ name: value }` object.
  */
-export function decodeCatalogAttachRequest(bytes: Uint8Array, protocol: ProtocolSpec = VGI_V2_PROTOCOL): CatalogAttachRequest {
-  const rec = decodeRecord(bytes, recordSchema(protocol, 'catalog_attach', 'request'), 'CatalogAttachRequest', readOptionsOf(protocol));
+export function decodeCatalogAttachRequest(
+  bytes: Uint8Array,
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): CatalogAttachRequest {
+  const rec = decodeRecord(
+    bytes,
+    recordSchema(protocol, 'catalog_attach', 'request'),
+    'CatalogAttachRequest',
+    readOptionsOf(protocol),
+  );
   const optionBytes = rec.options as Uint8Array | null;
   let clientCapabilities: ClientCapabilities | null = null;
   if (rec.clientCapabilities instanceof Uint8Array && rec.clientCapabilities.length > 0) {
     try {
-      clientCapabilities = decodeRecord(rec.clientCapabilities, CLIENT_CAPABILITIES_SCHEMA, 'ClientCapabilities') as unknown as ClientCapabilities;
+      clientCapabilities = decodeRecord(
+        rec.clientCapabilities,
+        CLIENT_CAPABILITIES_SCHEMA,
+        'ClientCapabilities',
+      ) as unknown as ClientCapabilities;
     } catch {
       // Optional and informative only (vgi-wire §4.2): an unreadable value is treated as absent.
       clientCapabilities = null;
@@ -149,10 +171,16 @@ export function encodeSecretTypeSpec(spec: SecretTypeSpec): Uint8Array {
  * CatalogAttachResult record bytes, with the reference defaults for omitted fields
  * (frozen catalog version 1, `main`, empty lists, `attach_opaque_data_required`).
  */
-export function encodeCatalogAttachResult(input: CatalogAttachResultInput, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): Uint8Array {
+export function encodeCatalogAttachResult(
+  input: CatalogAttachResultInput,
+  schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA,
+): Uint8Array {
   const version = toBigInt(input.catalogVersion ?? 1n);
   if (version === 0n) {
-    throw new RecordEncodeError('CatalogAttachResult', 'catalogVersion 0 means "unknown" and makes DuckDB drop its catalog cache on every transaction. Use a non-zero constant.');
+    throw new RecordEncodeError(
+      'CatalogAttachResult',
+      'catalogVersion 0 means "unknown" and makes DuckDB drop its catalog cache on every transaction. Use a non-zero constant.',
+    );
   }
   return encodeRecord(
     schema,
@@ -182,9 +210,17 @@ export function encodeCatalogAttachResult(input: CatalogAttachResultInput, schem
 /**
  * Decodes a CatalogAttachResult record (client side).
  */
-export function decodeCatalogAttachResult(bytes: Uint8Array, schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA): CatalogAttachResult {
+export function decodeCatalogAttachResult(
+  bytes: Uint8Array,
+  schema: Schema = CATALOG_ATTACH_RESULT_SCHEMA,
+): CatalogAttachResult {
   // Generation A at 1.0 has no attach catalogs or global functions: they read as none.
-  return { attachCatalogs: [], globalFunctions: [], globalFunctionPrefix: '', ...decodeRecord(bytes, schema, 'CatalogAttachResult') } as unknown as CatalogAttachResult;
+  return {
+    attachCatalogs: [],
+    globalFunctions: [],
+    globalFunctionPrefix: '',
+    ...decodeRecord(bytes, schema, 'CatalogAttachResult'),
+  } as unknown as CatalogAttachResult;
 }
 
 /**
@@ -216,7 +252,9 @@ export function decodeSchemaInfo(bytes: Uint8Array, schema: Schema = SCHEMA_INFO
  * All seven `estimated_object_count` keys, 0 unless given — what a buffering-only worker
  * sends (a missing key would count as 1 and trigger useless listings).
  */
-export function objectCounts(counts: Partial<Record<ObjectCountKind, number | bigint>>): Record<ObjectCountKind, bigint> {
+export function objectCounts(
+  counts: Partial<Record<ObjectCountKind, number | bigint>>,
+): Record<ObjectCountKind, bigint> {
   const out = {} as Record<ObjectCountKind, bigint>;
   for (const kind of OBJECT_COUNT_KINDS) out[kind] = toBigInt(counts[kind] ?? 0);
   return out;

@@ -114,7 +114,9 @@ export const ITEMS_RESULT_SCHEMA: Schema = schemaOf([field('items', wire.list(wi
 export const CATALOG_VERSION_RESULT_SCHEMA: Schema = schemaOf([field('version', wire.int64(), false)]);
 
 /** `catalog_transaction_begin` result record. */
-export const TRANSACTION_BEGIN_RESULT_SCHEMA: Schema = schemaOf([field('transaction_opaque_data', wire.binary(), true)]);
+export const TRANSACTION_BEGIN_RESULT_SCHEMA: Schema = schemaOf([
+  field('transaction_opaque_data', wire.binary(), true),
+]);
 
 /** Params of `catalog_copy_from_formats`, `catalog_version`, `catalog_schemas`. */
 export const ATTACH_TRANSACTION_PARAMS_SCHEMA: Schema = schemaOf([attach(), transaction()]);
@@ -123,10 +125,18 @@ export const ATTACH_TRANSACTION_PARAMS_SCHEMA: Schema = schemaOf([attach(), tran
 export const ATTACH_ONLY_PARAMS_SCHEMA: Schema = schemaOf([attach()]);
 
 /** Params of `catalog_transaction_commit` / `_rollback`. */
-export const TRANSACTION_END_PARAMS_SCHEMA: Schema = schemaOf([attach(), field('transaction_opaque_data', wire.binary(), false)]);
+export const TRANSACTION_END_PARAMS_SCHEMA: Schema = schemaOf([
+  attach(),
+  field('transaction_opaque_data', wire.binary(), false),
+]);
 
 /** Params of `catalog_schema_contents_functions` and `_macros`. */
-export const TYPED_CONTENTS_PARAMS_SCHEMA: Schema = schemaOf([attach(), path(), field('type', wire.dict(), false), transaction()]);
+export const TYPED_CONTENTS_PARAMS_SCHEMA: Schema = schemaOf([
+  attach(),
+  path(),
+  field('type', wire.dict(), false),
+  transaction(),
+]);
 
 /** Params of `catalog_schema_contents_tables` / `_views` / `_indexes` and `catalog_schema_get`. */
 export const PATH_PARAMS_SCHEMA: Schema = schemaOf([attach(), path(), transaction()]);

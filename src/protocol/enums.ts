@@ -24,7 +24,12 @@ export const ORDER_PRESERVATIONS = ['PRESERVES_ORDER', 'NO_ORDER_GUARANTEE', 'FI
 export type OrderPreservation = (typeof ORDER_PRESERVATIONS)[number];
 
 /** `FunctionInfo.partition_kind`. */
-export const PARTITION_KINDS = ['NOT_PARTITIONED', 'SINGLE_VALUE_PARTITIONS', 'OVERLAPPING_PARTITIONS', 'DISJOINT_PARTITIONS'] as const;
+export const PARTITION_KINDS = [
+  'NOT_PARTITIONED',
+  'SINGLE_VALUE_PARTITIONS',
+  'OVERLAPPING_PARTITIONS',
+  'DISJOINT_PARTITIONS',
+] as const;
 /** A partition-kind member. */
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
 

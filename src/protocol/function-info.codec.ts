@@ -70,7 +70,10 @@ export interface FunctionDescriptor {
   readonly filterSemanticProfiles?: readonly string[];
   readonly additionalFilterFunctions?: readonly FilterFunctionRef[];
   readonly runtimeFilterAlgorithms?: readonly FilterFunctionRef[];
-  readonly filterEvaluationContexts?: readonly { readonly profile: string; readonly providerFingerprint?: string | null }[];
+  readonly filterEvaluationContexts?: readonly {
+    readonly profile: string;
+    readonly providerFingerprint?: string | null;
+  }[];
   readonly orderPreservation?: OrderPreservation | null;
   /** Default 99999 (FunctionInfo's `max_workers` is int32). */
   readonly maxWorkers?: number | null;
@@ -113,19 +116,32 @@ export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNC
   const requiresIndex = fn.requiresInputBatchIndex ?? false;
   const supportsIndex = fn.supportsBatchIndex ?? requiresIndex;
   if (supportsIndex !== requiresIndex) {
-    throw new RecordEncodeError(subject, 'supportsBatchIndex must equal requiresInputBatchIndex (DuckDB only hands batch indexes to functions that require them). Set both the same.');
+    throw new RecordEncodeError(
+      subject,
+      'supportsBatchIndex must equal requiresInputBatchIndex (DuckDB only hands batch indexes to functions that require them). Set both the same.',
+    );
   }
   if (requiresIndex && fn.sinkOrderDependent) {
-    throw new RecordEncodeError(subject, 'requiresInputBatchIndex cannot be combined with sinkOrderDependent: a single-threaded sink already orders its input. Remove one of them.');
+    throw new RecordEncodeError(
+      subject,
+      'requiresInputBatchIndex cannot be combined with sinkOrderDependent: a single-threaded sink already orders its input. Remove one of them.',
+    );
   }
   const argumentsSchema = isSchema(fn.arguments) ? fn.arguments : buildArgumentsSchema(fn.arguments, subject);
-  if (functionType === 'TABLE_BUFFERING' && !argumentsSchema.fields.some((f) => f.metadata.get('vgi_type') === 'table')) {
-    throw new RecordEncodeError(subject, 'a TABLE_BUFFERING function needs a TABLE argument (kind "table") for DuckDB to sink. Declare one.');
+  if (
+    functionType === 'TABLE_BUFFERING' &&
+    !argumentsSchema.fields.some((f) => f.metadata.get('vgi_type') === 'table')
+  ) {
+    throw new RecordEncodeError(
+      subject,
+      'a TABLE_BUFFERING function needs a TABLE argument (kind "table") for DuckDB to sink. Declare one.',
+    );
   }
   const schemaPath = fn.schemaPath ?? ['main'];
   // Generation A flags max_workers non-null: "no limit" is then the int32 default.
   const maxWorkersRequired = schema.fields.some((f) => f.name === 'max_workers' && !f.nullable);
-  const maxWorkers = fn.maxWorkers === undefined || (fn.maxWorkers === null && maxWorkersRequired) ? 99999 : fn.maxWorkers;
+  const maxWorkers =
+    fn.maxWorkers === undefined || (fn.maxWorkers === null && maxWorkersRequired) ? 99999 : fn.maxWorkers;
   return encodeRecord(
     schema,
     {
@@ -153,7 +169,10 @@ export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNC
       supportedExpressionFilters: [],
       additionalFilterFunctions: fn.additionalFilterFunctions ?? [],
       runtimeFilterAlgorithms: fn.runtimeFilterAlgorithms ?? [],
-      filterEvaluationContexts: (fn.filterEvaluationContexts ?? []).map((c) => ({ ...c, providerFingerprint: c.providerFingerprint ?? null })),
+      filterEvaluationContexts: (fn.filterEvaluationContexts ?? []).map((c) => ({
+        ...c,
+        providerFingerprint: c.providerFingerprint ?? null,
+      })),
       orderPreservation: fn.orderPreservation === undefined ? 'NO_ORDER_GUARANTEE' : fn.orderPreservation,
       maxWorkers,
       supportsBatchIndex: supportsIndex,
@@ -172,7 +191,11 @@ export function encodeFunctionInfo(fn: FunctionDescriptor, schema: Schema = FUNC
       requiresInputBatchIndex: requiresIndex,
       inputFromArgs: fn.inputFromArgs ?? false,
       requiredSettings: fn.requiredSettings ?? [],
-      requiredSecrets: (fn.requiredSecrets ?? []).map((s) => ({ secretType: s.secretType, scope: s.scope ?? null, secretName: s.secretName ?? null })),
+      requiredSecrets: (fn.requiredSecrets ?? []).map((s) => ({
+        secretType: s.secretType,
+        scope: s.scope ?? null,
+        secretName: s.secretName ?? null,
+      })),
     },
     subject,
   );

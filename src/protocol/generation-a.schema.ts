@@ -107,7 +107,9 @@ const FUNCTION_INFO_A_ONLY = schemaOf([
 ]);
 
 function functionInfoA(names: readonly string[]): Schema {
-  return schemaOf(names.map((n) => FUNCTION_INFO_A_ONLY.fields.find((f) => f.name === n) ?? pick(FUNCTION_INFO_SCHEMA, n)));
+  return schemaOf(
+    names.map((n) => FUNCTION_INFO_A_ONLY.fields.find((f) => f.name === n) ?? pick(FUNCTION_INFO_SCHEMA, n)),
+  );
 }
 
 /** FunctionInfo at 1.0: 31 fields; `schema_name`, `supported_expression_filters`, `max_workers: int32!`. */
@@ -139,7 +141,10 @@ const BIND_FIELDS_A10 = [
 export const BIND_REQUEST_SCHEMA_A10: Schema = schemaOfFields(BIND_FIELDS_A10, BIND_REQUEST_SCHEMA);
 
 /** BindRequest at 1.3: `schema_name` appended (`copy_from`/`copy_to` follow only when set, never for buffering). */
-export const BIND_REQUEST_SCHEMA_A13: Schema = schemaOf([...BIND_REQUEST_SCHEMA_A10.fields, field('schema_name', wire.utf8(), true)]);
+export const BIND_REQUEST_SCHEMA_A13: Schema = schemaOf([
+  ...BIND_REQUEST_SCHEMA_A10.fields,
+  field('schema_name', wire.utf8(), true),
+]);
 
 /** BindResponse: `opaque_data` flagged non-null (vgi.v2: nullable). */
 export const BIND_RESPONSE_SCHEMA_A: Schema = schemaOf([
@@ -173,7 +178,10 @@ const INIT_FIELDS_A10 = [
 export const INIT_REQUEST_SCHEMA_A10: Schema = schemaOfFields(INIT_FIELDS_A10, INIT_REQUEST_SCHEMA);
 
 /** InitRequest at 1.3: `substream_id` appended. */
-export const INIT_REQUEST_SCHEMA_A13: Schema = schemaOfFields([...INIT_FIELDS_A10, 'substream_id'], INIT_REQUEST_SCHEMA);
+export const INIT_REQUEST_SCHEMA_A13: Schema = schemaOfFields(
+  [...INIT_FIELDS_A10, 'substream_id'],
+  INIT_REQUEST_SCHEMA,
+);
 
 const bufferingCommon = () => [
   field('attach_opaque_data', wire.binary(), true),
@@ -204,7 +212,8 @@ export const DESTRUCTOR_REQUEST_SCHEMA_A10: Schema = schemaOf([
   ...bufferingCommon(),
 ]);
 
-const withSchemaName = (schema: Schema): Schema => schemaOf([...schema.fields, field('schema_name', wire.utf8(), true)]);
+const withSchemaName = (schema: Schema): Schema =>
+  schemaOf([...schema.fields, field('schema_name', wire.utf8(), true)]);
 
 /** The buffering requests at 1.3: `schema_name` appended as the last field. */
 export const PROCESS_REQUEST_SCHEMA_A13: Schema = withSchemaName(PROCESS_REQUEST_SCHEMA_A10);
@@ -215,7 +224,12 @@ export const DESTRUCTOR_REQUEST_SCHEMA_A13: Schema = withSchemaName(DESTRUCTOR_R
 export const NAME_PARAMS_SCHEMA_A: Schema = schemaOf([attach(), schemaNameParam(), transaction()]);
 
 /** Params of `catalog_schema_contents_functions` / `_macros`. */
-export const TYPED_NAME_PARAMS_SCHEMA_A: Schema = schemaOf([attach(), schemaNameParam(), field('type', wire.dict(), false), transaction()]);
+export const TYPED_NAME_PARAMS_SCHEMA_A: Schema = schemaOf([
+  attach(),
+  schemaNameParam(),
+  field('type', wire.dict(), false),
+  transaction(),
+]);
 
 /** Params of `catalog_table_get`. */
 export const TABLE_GET_PARAMS_SCHEMA_A: Schema = schemaOf([

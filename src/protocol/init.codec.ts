@@ -55,7 +55,9 @@ export function decodeInitRequest(bytes: Uint8Array, protocol: ProtocolSpec = VG
 function toProjectionId(id: bigint | null, index: number): number {
   // -1 may name a virtual row-id column (vgi-wire §5.6); other values index the output schema.
   if (id === null || id < -1n || id > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RequestFormatError(`InitRequest.projection_ids[${index}] is ${String(id)}; expected a column index (or -1).`);
+    throw new RequestFormatError(
+      `InitRequest.projection_ids[${index}] is ${String(id)}; expected a column index (or -1).`,
+    );
   }
   return Number(id);
 }
@@ -81,7 +83,10 @@ export function encodeInitRequest(input: InitRequestInput, protocol: ProtocolSpe
  * header stream's own schema). `maxWorkers` defaults to 99999.
  */
 export function makeGlobalInitResponseBatch(
-  header: Pick<GlobalInitResponse, 'executionId'> & { readonly opaqueData?: Uint8Array | null; readonly maxWorkers?: bigint | number },
+  header: Pick<GlobalInitResponse, 'executionId'> & {
+    readonly opaqueData?: Uint8Array | null;
+    readonly maxWorkers?: bigint | number;
+  },
   metadata?: ReadonlyMap<string, string>,
 ): ReturnType<typeof makeRowsBatch> {
   const row = toWireRow(GLOBAL_INIT_RESPONSE_SCHEMA.fields, {

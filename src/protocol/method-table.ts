@@ -62,7 +62,12 @@ import {
   TABLE_GET_PARAMS_SCHEMA_A,
   TYPED_NAME_PARAMS_SCHEMA_A,
 } from './generation-a.schema';
-import { GENERATION_A_VERSIONS, REFLECTION_PROTOCOL_NAME, VGI_PROTOCOL_NAME, VGI_PROTOCOL_VERSION } from './wire.constants';
+import {
+  GENERATION_A_VERSIONS,
+  REFLECTION_PROTOCOL_NAME,
+  VGI_PROTOCOL_NAME,
+  VGI_PROTOCOL_VERSION,
+} from './wire.constants';
 
 /** Methods of vgi.v2 hosted by a buffering worker. */
 export const VGI_METHOD_NAMES = [
@@ -147,7 +152,11 @@ function spec(protocol: string, name: MethodName, s: SpecFields): MethodSpec {
   return { protocol, name, kind: 'unary', request: null, result: null, header: null, item: null, ...s };
 }
 
-const listing = (params: Schema, item: Schema | null = null): SpecFields => ({ params, result: ITEMS_RESULT_SCHEMA, item });
+const listing = (params: Schema, item: Schema | null = null): SpecFields => ({
+  params,
+  result: ITEMS_RESULT_SCHEMA,
+  item,
+});
 
 /** `catalog_table_get` params (reference SDK). */
 const TABLE_GET_PARAMS = schemaOf([
@@ -239,7 +248,12 @@ const SHAPES_A13: WireShapes = {
 
 function vgiMethods(protocol: string, s: WireShapes): MethodSpec[] {
   const m = (name: VgiMethodName, fields: SpecFields): MethodSpec => spec(protocol, name, fields);
-  const nested = (request: Schema, result: Schema | null, extra: Partial<SpecFields> = {}): SpecFields => ({ params: REQUEST_PARAMS_SCHEMA, request, result, ...extra });
+  const nested = (request: Schema, result: Schema | null, extra: Partial<SpecFields> = {}): SpecFields => ({
+    params: REQUEST_PARAMS_SCHEMA,
+    request,
+    result,
+    ...extra,
+  });
   return [
     m('catalog_catalogs', listing(EMPTY_SCHEMA, s.catalogInfo)),
     m('catalog_attach', nested(s.catalogAttachRequest, s.catalogAttachResult)),
@@ -311,7 +325,13 @@ export const VGI_V2_PROTOCOL: ProtocolSpec = {
 };
 
 /** `vgi_rpc.Reflection.v1` (no version gate). */
-const REFLECTION_PROTOCOL: ProtocolSpec = { name: REFLECTION_PROTOCOL_NAME, version: '', generation: 'B', callToken: true, methods: byName(reflectionMethods()) };
+const REFLECTION_PROTOCOL: ProtocolSpec = {
+  name: REFLECTION_PROTOCOL_NAME,
+  version: '',
+  generation: 'B',
+  callToken: true,
+  methods: byName(reflectionMethods()),
+};
 
 const generationA = (version: string, shapes: WireShapes, callToken: boolean): ProtocolSpec => {
   const name = `vgi@${version.split('.').slice(0, 2).join('.')}`;

@@ -100,9 +100,16 @@ function fromWireValue(value: unknown, type: DataType): unknown {
 /**
  * Encodes one record as a complete IPC stream of a 1-row batch on `schema`.
  */
-export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subject: string, options: RecordReadOptions = {}): Uint8Array {
+export function encodeRecord(
+  schema: Schema,
+  value: Readonly<PlainRecord>,
+  subject: string,
+  options: RecordReadOptions = {},
+): Uint8Array {
   try {
-    return serializeBatch(makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)], undefined, options));
+    return serializeBatch(
+      makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)], undefined, options),
+    );
   } catch (cause) {
     throw new RecordEncodeError(subject, (cause as Error).message, { cause });
   }
@@ -112,16 +119,25 @@ export function encodeRecord(schema: Schema, value: Readonly<PlainRecord>, subje
  * Reads a 1-row batch as a camelCase record of `expected`, leniently (see file header).
  * Errors are {@link RequestFormatError}s naming the record.
  */
-export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
+export function readRecordBatch(
+  batch: RecordBatch,
+  expected: Schema,
+  subject: string,
+  options: RecordReadOptions = {},
+): PlainRecord {
   if (expected.fields.length > 0 && batch.numRows !== 1) {
-    throw new RequestFormatError(`${subject}: expected a 1-row batch, got ${batch.numRows} row(s). Send one row per record.`);
+    throw new RequestFormatError(
+      `${subject}: expected a 1-row batch, got ${batch.numRows} row(s). Send one row per record.`,
+    );
   }
   const out: PlainRecord = {};
   for (const f of expected.fields) {
     const index = batch.schema.fields.findIndex((a) => a.name === f.name);
     if (index < 0) {
       if (!f.nullable) {
-        throw new RequestFormatError(`${subject}: the required field "${f.name}" (${String(f.type)}) is missing. Send every non-nullable field of the record.`);
+        throw new RequestFormatError(
+          `${subject}: the required field "${f.name}" (${String(f.type)}) is missing. Send every non-nullable field of the record.`,
+        );
       }
       out[camelCase(f.name)] = null;
       continue;
@@ -144,17 +160,27 @@ export function readRecordBatch(batch: RecordBatch, expected: Schema, subject: s
 /**
  * Decodes a nested record held in a `binary` cell (schema + batch + EOS).
  */
-export function decodeRecord(bytes: Uint8Array, expected: Schema, subject: string, options: RecordReadOptions = {}): PlainRecord {
+export function decodeRecord(
+  bytes: Uint8Array,
+  expected: Schema,
+  subject: string,
+  options: RecordReadOptions = {},
+): PlainRecord {
   let batches: RecordBatch[];
   try {
     batches = readIpcStream(bytes, subject).batches;
   } catch (cause) {
     if (!(cause instanceof IpcFramingError)) throw cause;
-    throw new RequestFormatError(`${subject}: the nested IPC bytes are not a readable Arrow stream (${cause.message}).`, { cause });
+    throw new RequestFormatError(
+      `${subject}: the nested IPC bytes are not a readable Arrow stream (${cause.message}).`,
+      { cause },
+    );
   }
   if (batches.length !== 1) {
     if (batches.length === 0 && expected.fields.length === 0) return {};
-    throw new RequestFormatError(`${subject}: expected exactly one record batch in the nested IPC stream, found ${batches.length}.`);
+    throw new RequestFormatError(
+      `${subject}: expected exactly one record batch in the nested IPC stream, found ${batches.length}.`,
+    );
   }
   return readRecordBatch(batches[0], expected, subject, options);
 }

@@ -120,8 +120,15 @@ export function encodeProtocolList(server: { readonly serverId: string; readonly
 export function encodeServiceDescription(protocolName: string): Uint8Array {
   const protocol = HOSTED_PROTOCOLS.get(protocolName);
   if (protocol === undefined) throw new ProtocolNotSupportedError(protocolName, [...HOSTED_PROTOCOLS.keys()].sort());
-  const description: ServiceDescription = { ...summary(protocol), methods: sortedMethods(protocol).map(describeMethod) };
-  return encodeRecord(SERVICE_DESCRIPTION_SCHEMA, description as unknown as Record<string, unknown>, `describe result of ${protocolName}`);
+  const description: ServiceDescription = {
+    ...summary(protocol),
+    methods: sortedMethods(protocol).map(describeMethod),
+  };
+  return encodeRecord(
+    SERVICE_DESCRIPTION_SCHEMA,
+    description as unknown as Record<string, unknown>,
+    `describe result of ${protocolName}`,
+  );
 }
 
 /**

@@ -57,7 +57,10 @@ const NESTED: Partial<Record<MethodName, (bytes: Uint8Array, protocol: ProtocolS
 const hosted = (): string[] => [...HOSTED_PROTOCOLS.keys()].sort();
 
 /** What a refusal names as served: the routed protocols and the generation-A versions. */
-const served = (): string[] => [...hosted(), ...GENERATION_A_PROTOCOLS.map((p) => `protocol_version ${p.version} without a routing key`)];
+const served = (): string[] => [
+  ...hosted(),
+  ...GENERATION_A_PROTOCOLS.map((p) => `protocol_version ${p.version} without a routing key`),
+];
 
 /**
  * Decodes and validates one request stream.
@@ -68,12 +71,16 @@ export function decodeRequest(
 ): RequestDecodeResult {
   const batch = stream.batches[0];
   if (batch === undefined) {
-    return refuse(new RequestFormatError('The request stream holds no record batch. Send exactly one request batch per stream.'));
+    return refuse(
+      new RequestFormatError('The request stream holds no record batch. Send exactly one request batch per stream.'),
+    );
   }
   if (stream.batches.length > 1) {
     const method = batch.metadata.get(MetadataKey.method) ?? null;
     return refuse(
-      new RequestFormatError(`The request stream${method === null ? '' : ` of '${method}'`} holds ${stream.batches.length} record batches. Send exactly one request batch per stream; each call is its own stream.`),
+      new RequestFormatError(
+        `The request stream${method === null ? '' : ` of '${method}'`} holds ${stream.batches.length} record batches. Send exactly one request batch per stream; each call is its own stream.`,
+      ),
       batch.metadata.get(MetadataKey.requestId) ?? null,
       method,
     );
@@ -82,23 +89,38 @@ export function decodeRequest(
   const requestId = metadata.get(MetadataKey.requestId) ?? null;
   const methodName = metadata.get(MetadataKey.method);
   if (methodName === undefined) {
-    return refuse(new RequestFormatError("Request batch metadata has no 'vgi_rpc.method'. Put the method name in the batch's custom metadata."), requestId);
+    return refuse(
+      new RequestFormatError(
+        "Request batch metadata has no 'vgi_rpc.method'. Put the method name in the batch's custom metadata.",
+      ),
+      requestId,
+    );
   }
   const framing = metadata.get(MetadataKey.requestVersion) ?? null;
   if (framing !== REQUEST_FRAMING_VERSION) return refuse(new RequestVersionError(framing), requestId, methodName);
   if (stream.schema.fields.length > 0 && batch.numRows !== 1) {
     return refuse(
-      new RequestFormatError(`Request batch of '${methodName}' has ${batch.numRows} rows. Each parameter is a column: send exactly 1 row.`),
+      new RequestFormatError(
+        `Request batch of '${methodName}' has ${batch.numRows} rows. Each parameter is a column: send exactly 1 row.`,
+      ),
       requestId,
       methodName,
     );
   }
   if (options.routeMethod !== undefined && options.routeMethod !== methodName) {
-    return refuse(new RequestFormatError(`The request names method '${methodName}' but was sent to '${options.routeMethod}'. Make the path and 'vgi_rpc.method' agree.`), requestId, methodName);
+    return refuse(
+      new RequestFormatError(
+        `The request names method '${methodName}' but was sent to '${options.routeMethod}'. Make the path and 'vgi_rpc.method' agree.`,
+      ),
+      requestId,
+      methodName,
+    );
   }
   if (methodName === RETIRED_DESCRIBE_METHOD) {
     return refuse(
-      new MethodNotImplementedError("'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead."),
+      new MethodNotImplementedError(
+        "'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead.",
+      ),
       requestId,
       methodName,
     );
@@ -111,7 +133,8 @@ export function decodeRequest(
     return refuse(new ProtocolNotSupportedError(routed, [options.routeProtocol]), requestId, methodName);
   }
   const protocol = HOSTED_PROTOCOLS.get(protocolName);
-  if (protocol === undefined) return refuse(new ProtocolNotSupportedError(protocolName, hosted()), requestId, methodName);
+  if (protocol === undefined)
+    return refuse(new ProtocolNotSupportedError(protocolName, hosted()), requestId, methodName);
   const spec = protocol.methods.get(methodName);
   if (spec === undefined) return refuse(unknownMethod(protocol, methodName), requestId, methodName);
   const schemaProblem = checkParamsSchema(spec, stream.schema);
@@ -133,14 +156,22 @@ function unknownMethod(protocol: ProtocolSpec, methodName: string): MethodNotImp
  * A request without the routing key: wire generation A. As the reference does, the method
  * is checked first, then the version picks the method table (1.0.x or 1.3.x).
  */
-function decodeGenerationA(schema: Schema, batch: RecordBatch, methodName: string, clientVersion: string | null, requestId: string | null): RequestDecodeResult {
+function decodeGenerationA(
+  schema: Schema,
+  batch: RecordBatch,
+  methodName: string,
+  clientVersion: string | null,
+  requestId: string | null,
+): RequestDecodeResult {
   const version = parseSemver(clientVersion);
   // Neither a routing key nor a 1.x version: not a generation-A client either.
-  if (version === null || version.major !== 1) return refuse(new ProtocolNotSpecifiedError(served()), requestId, methodName);
+  if (version === null || version.major !== 1)
+    return refuse(new ProtocolNotSpecifiedError(served()), requestId, methodName);
   const anySpec = VGI_A10_PROTOCOL.methods.get(methodName);
   if (anySpec === undefined) return refuse(unknownMethod(VGI_A10_PROTOCOL, methodName), requestId, methodName);
   const protocol = GENERATION_A_PROTOCOLS.find((p) => sameMinor(parseSemver(p.version)!, version));
-  if (protocol === undefined) return refuse(generationAVersionMismatch(clientVersion!, version), requestId, methodName, anySpec);
+  if (protocol === undefined)
+    return refuse(generationAVersionMismatch(clientVersion!, version), requestId, methodName, anySpec);
   const spec = protocol.methods.get(methodName)!;
   const schemaProblem = checkParamsSchema(spec, schema);
   if (schemaProblem !== null) return refuse(schemaProblem, requestId, methodName, spec);
@@ -161,7 +192,13 @@ function generationAVersionMismatch(client: string, version: Semver): ProtocolVe
   );
 }
 
-function decodeValidated(protocol: ProtocolSpec, spec: MethodSpec, batch: RecordBatch, clientVersion: string | null, requestId: string | null): RequestDecodeResult {
+function decodeValidated(
+  protocol: ProtocolSpec,
+  spec: MethodSpec,
+  batch: RecordBatch,
+  clientVersion: string | null,
+  requestId: string | null,
+): RequestDecodeResult {
   const methodName = spec.name;
   let params: unknown;
   try {
@@ -170,10 +207,21 @@ function decodeValidated(protocol: ProtocolSpec, spec: MethodSpec, batch: Record
     const wrapped =
       error instanceof WireProtocolError
         ? error
-        : new RequestFormatError(`The '${methodName}' request could not be decoded: ${(error as Error).message}`, { cause: error });
+        : new RequestFormatError(`The '${methodName}' request could not be decoded: ${(error as Error).message}`, {
+            cause: error,
+          });
     return refuse(wrapped, requestId, methodName, spec);
   }
-  const request = { protocol: protocol.name, wire: protocol, method: spec.name, params, requestId, protocolVersion: clientVersion, metadata: batch.metadata, spec };
+  const request = {
+    protocol: protocol.name,
+    wire: protocol,
+    method: spec.name,
+    params,
+    requestId,
+    protocolVersion: clientVersion,
+    metadata: batch.metadata,
+    spec,
+  };
   return { ok: true, request: request as DecodedRequest };
 }
 
@@ -185,12 +233,19 @@ export function decodeRequestBytes(bytes: Uint8Array, options: RequestDecodeOpti
   try {
     stream = readIpcStream(bytes, 'request body');
   } catch (cause) {
-    return refuse(new RequestFormatError(`The request body is not an Arrow IPC stream: ${(cause as Error).message}`, { cause }));
+    return refuse(
+      new RequestFormatError(`The request body is not an Arrow IPC stream: ${(cause as Error).message}`, { cause }),
+    );
   }
   return decodeRequest(stream, options);
 }
 
-function refuse(error: WireProtocolError, requestId: string | null = null, method: string | null = null, spec?: MethodSpec): { ok: false; refusal: RequestRefusal } {
+function refuse(
+  error: WireProtocolError,
+  requestId: string | null = null,
+  method: string | null = null,
+  spec?: MethodSpec,
+): { ok: false; refusal: RequestRefusal } {
   // Before the method is resolved the reference answers on the empty schema; after, on the
   // method's result schema (unary) or the empty schema (streams).
   const responseSchema = spec === undefined ? EMPTY_SCHEMA : outerResultSchema(spec);
@@ -212,7 +267,10 @@ function checkParamsSchema(spec: MethodSpec, actual: Schema): RequestFormatError
       continue;
     }
     if (!typesCompatible(want.type, got.type)) {
-      return paramsMismatch(spec, `parameter '${want.name}' has type ${String(got.type)}, expected ${String(want.type)}`);
+      return paramsMismatch(
+        spec,
+        `parameter '${want.name}' has type ${String(got.type)}, expected ${String(want.type)}`,
+      );
     }
   }
   return null;
@@ -220,7 +278,9 @@ function checkParamsSchema(spec: MethodSpec, actual: Schema): RequestFormatError
 
 function paramsMismatch(spec: MethodSpec, detail: string): RequestFormatError {
   const expected = spec.params.fields.map((f) => `${f.name}: ${String(f.type)}${f.nullable ? '?' : '!'}`).join(', ');
-  return new RequestFormatError(`Parameter schema mismatch for method '${spec.name}': ${detail}. Expected (${expected}).`);
+  return new RequestFormatError(
+    `Parameter schema mismatch for method '${spec.name}': ${detail}. Expected (${expected}).`,
+  );
 }
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
@@ -242,12 +302,20 @@ const sameMinor = (a: Semver, b: Semver): boolean => a.major === b.major && a.mi
  */
 function checkProtocolVersion(client: string | null, server: string): ProtocolVersionMismatchError | null {
   if (client === null) {
-    return new ProtocolVersionMismatchError(null, server, 'the client did not send vgi_rpc.protocol_version; it is not a vgi.v2 client. Upgrade the VGI extension.');
+    return new ProtocolVersionMismatchError(
+      null,
+      server,
+      'the client did not send vgi_rpc.protocol_version; it is not a vgi.v2 client. Upgrade the VGI extension.',
+    );
   }
   const c = SEMVER.exec(client);
   const s = SEMVER.exec(server)!;
   if (c === null) {
-    return new ProtocolVersionMismatchError(client, server, 'the client sent a malformed protocol_version; expected canonical semver MAJOR.MINOR.PATCH.');
+    return new ProtocolVersionMismatchError(
+      client,
+      server,
+      'the client sent a malformed protocol_version; expected canonical semver MAJOR.MINOR.PATCH.',
+    );
   }
   const [cMajor, cMinor, sMajor, sMinor] = [c[1], c[2], s[1], s[2]].map(Number);
   if (cMajor === sMajor && cMinor === sMinor) return null;
@@ -278,4 +346,3 @@ function withSchemaPaths(flat: Record<string, unknown>): Record<string, unknown>
   if (typeof flat.name === 'string') return { ...flat, path: [flat.name] };
   return flat;
 }
-

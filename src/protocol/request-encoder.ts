@@ -5,7 +5,7 @@
  */
 import { type RecordBatch } from 'apache-arrow';
 import { EMPTY_SCHEMA, makeRowsBatch, makeZeroColumnBatch, serializeBatch } from '../arrow';
-import { type BindRequestInput, encodeBindRequest , lastOf } from './bind.codec';
+import { type BindRequestInput, encodeBindRequest, lastOf } from './bind.codec';
 import {
   type BufferingRequestInput,
   type CombineRequestInput,
@@ -36,7 +36,10 @@ export interface RequestInputs {
   catalog_transaction_rollback: MethodParams['catalog_transaction_rollback'];
   catalog_schemas: Optional<MethodParams['catalog_schemas'], 'transactionOpaqueData'>;
   catalog_schema_get: Optional<MethodParams['catalog_schema_get'], 'transactionOpaqueData'>;
-  catalog_schema_contents_functions: Optional<MethodParams['catalog_schema_contents_functions'], 'transactionOpaqueData'>;
+  catalog_schema_contents_functions: Optional<
+    MethodParams['catalog_schema_contents_functions'],
+    'transactionOpaqueData'
+  >;
   catalog_schema_contents_tables: Optional<MethodParams['catalog_schema_contents_tables'], 'transactionOpaqueData'>;
   catalog_schema_contents_views: Optional<MethodParams['catalog_schema_contents_views'], 'transactionOpaqueData'>;
   catalog_schema_contents_macros: Optional<MethodParams['catalog_schema_contents_macros'], 'transactionOpaqueData'>;
@@ -84,7 +87,11 @@ const NESTED: Partial<{ [M in MethodName]: (input: RequestInputs[M], wire: Proto
 /**
  * The request batch of `method` with its metadata.
  */
-export function makeRequestBatch<M extends MethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): RecordBatch {
+export function makeRequestBatch<M extends MethodName>(
+  method: M,
+  params: RequestInputs[M],
+  envelope: RequestEnvelope = {},
+): RecordBatch {
   const wire = envelope.wire ?? VGI_V2_PROTOCOL;
   const spec = methodSpec(method, wire);
   const metadata = new Map<string, string>();
@@ -95,13 +102,15 @@ export function makeRequestBatch<M extends MethodName>(method: M, params: Reques
   if (protocol !== null) metadata.set(MetadataKey.protocol, protocol);
   const isReflection = spec.protocol === REFLECTION_PROTOCOL_NAME;
   const defaultVersion = wire === VGI_V2_PROTOCOL ? VGI_PROTOCOL_VERSION : wire.version;
-  const version = envelope.protocolVersion === undefined ? (isReflection ? null : defaultVersion) : envelope.protocolVersion;
+  const version =
+    envelope.protocolVersion === undefined ? (isReflection ? null : defaultVersion) : envelope.protocolVersion;
   if (version !== null) metadata.set(MetadataKey.protocolVersion, version);
   if (envelope.requestId) metadata.set(MetadataKey.requestId, envelope.requestId);
   for (const [k, v] of Object.entries(envelope.extra ?? {})) metadata.set(k, v);
   if (spec.params.fields.length === 0) return makeZeroColumnBatch(envelope.parameterlessRows ?? 1, metadata);
   const nested = NESTED[method] as ((input: RequestInputs[M], wire: ProtocolSpec) => Uint8Array) | undefined;
-  const flat = wire.generation === 'A' ? withSchemaNames(params as Record<string, unknown>) : (params as Record<string, unknown>);
+  const flat =
+    wire.generation === 'A' ? withSchemaNames(params as Record<string, unknown>) : (params as Record<string, unknown>);
   const row = nested !== undefined ? { request: nested(params, wire) } : toWireRow(spec.params.fields, flat);
   return makeRowsBatch(spec.params, [row], metadata);
 }
@@ -117,7 +126,11 @@ function withSchemaNames(params: Record<string, unknown>): Record<string, unknow
 /**
  * A complete request stream (schema, request batch, EOS).
  */
-export function encodeRequest<M extends MethodName>(method: M, params: RequestInputs[M], envelope: RequestEnvelope = {}): Uint8Array {
+export function encodeRequest<M extends MethodName>(
+  method: M,
+  params: RequestInputs[M],
+  envelope: RequestEnvelope = {},
+): Uint8Array {
   return serializeBatch(makeRequestBatch(method, params, envelope));
 }
 
@@ -131,7 +144,11 @@ export function makeTickBatch(options: { readonly cancel?: boolean } = {}): Reco
 /**
  * An HTTP `/exchange` continuation: the empty schema, one 0-row batch with the tokens.
  */
-export function encodeContinuation(streamState: string, callState: string | null, options: { readonly cancel?: boolean } = {}): Uint8Array {
+export function encodeContinuation(
+  streamState: string,
+  callState: string | null,
+  options: { readonly cancel?: boolean } = {},
+): Uint8Array {
   const metadata: Record<string, string> = { [MetadataKey.streamState]: streamState };
   if (callState !== null) metadata[MetadataKey.callState] = callState;
   if (options.cancel) metadata[MetadataKey.cancel] = '1';

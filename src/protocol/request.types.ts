@@ -86,4 +86,5 @@ export interface RequestRefusal {
 }
 
 /** The outcome of decoding one request stream. */
-export type RequestDecodeResult = { readonly ok: true; readonly request: DecodedRequest } | { readonly ok: false; readonly refusal: RequestRefusal };
+export type RequestDecodeResult =
+  { readonly ok: true; readonly request: DecodedRequest } | { readonly ok: false; readonly refusal: RequestRefusal };

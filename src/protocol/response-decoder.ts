@@ -34,7 +34,11 @@ interface SortedBatches {
  * Sorts batches by kind; throws the first error batch as a `RemoteError`.
  */
 export function sortBatches(batches: readonly RecordBatch[]): SortedBatches {
-  const out: { data: RecordBatch[]; logs: LogRecord[]; stateToken: SortedBatches['stateToken'] } = { data: [], logs: [], stateToken: null };
+  const out: { data: RecordBatch[]; logs: LogRecord[]; stateToken: SortedBatches['stateToken'] } = {
+    data: [],
+    logs: [],
+    stateToken: null,
+  };
   for (const batch of batches) {
     const c = classifyBatch(batch);
     if (c.kind === 'error') throw c.error;
@@ -55,10 +59,12 @@ export function decodeUnaryResponse<M extends MethodName>(
 ): DecodedResponse<ResultOutputs[M]> {
   const { data, logs } = sortBatches(stream.batches);
   const last = data[data.length - 1];
-  if (last === undefined) throw new RequestFormatError(`The '${method}' response holds neither a result nor an error batch.`);
+  if (last === undefined)
+    throw new RequestFormatError(`The '${method}' response holds neither a result nor an error batch.`);
   let record: Uint8Array | null = null;
   if (stream.schema.fields.length > 0) {
-    if (last.numRows !== 1) throw new RequestFormatError(`The '${method}' result batch has ${last.numRows} rows; expected 1.`);
+    if (last.numRows !== 1)
+      throw new RequestFormatError(`The '${method}' result batch has ${last.numRows} rows; expected 1.`);
     record = readRow(last).result as Uint8Array;
   }
   return {
@@ -72,14 +78,21 @@ export function decodeUnaryResponse<M extends MethodName>(
 /**
  * {@link decodeUnaryResponse} from the response bytes.
  */
-export function decodeUnaryResponseBytes<M extends MethodName>(method: M, bytes: Uint8Array, protocol?: ProtocolSpec): DecodedResponse<ResultOutputs[M]> {
+export function decodeUnaryResponseBytes<M extends MethodName>(
+  method: M,
+  bytes: Uint8Array,
+  protocol?: ProtocolSpec,
+): DecodedResponse<ResultOutputs[M]> {
   return decodeUnaryResponse(method, readIpcStream(bytes, `'${method}' response`), protocol);
 }
 
 /**
  * Decodes the `init` header stream (or raises its error batch).
  */
-export function decodeInitHeader(stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] }): DecodedResponse<GlobalInitResponse> {
+export function decodeInitHeader(stream: {
+  readonly schema: Schema;
+  readonly batches: readonly RecordBatch[];
+}): DecodedResponse<GlobalInitResponse> {
   const { data, logs } = sortBatches(stream.batches);
   const row = data.find((b) => b.numRows === 1);
   if (row === undefined) throw new RequestFormatError('The init header stream holds no GlobalInitResponse row.');

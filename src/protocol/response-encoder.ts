@@ -99,7 +99,11 @@ function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseContext): R
  * The result batch of a unary method: 1 row `result: binary!`, or a 0-row batch on the empty
  * schema for void methods.
  */
-function makeUnaryResultBatch<M extends MethodName>(method: M, value: ResultInputs[M], ctx: ResponseContext): RecordBatch {
+function makeUnaryResultBatch<M extends MethodName>(
+  method: M,
+  value: ResultInputs[M],
+  ctx: ResponseContext,
+): RecordBatch {
   const record = encodeResultRecord(method, value, ctx.protocol);
   if (record === null) return makeEmptyBatch(EMPTY_SCHEMA, responseMetadata(ctx));
   return makeRowsBatch(RESULT_BINARY_SCHEMA, [{ result: record }], responseMetadata(ctx));
@@ -152,7 +156,13 @@ export class ResponseStreamEncoder {
   }
 }
 
-function whole(schema: Schema, ctx: ResponseContext, logs: readonly LogRecord[], last: RecordBatch, subject: string): Uint8Array {
+function whole(
+  schema: Schema,
+  ctx: ResponseContext,
+  logs: readonly LogRecord[],
+  last: RecordBatch,
+  subject: string,
+): Uint8Array {
   const out = new ResponseStreamEncoder(schema, ctx, subject);
   return concatBytes(out.start(), ...logs.map((l) => out.log(l)), out.data(last), out.end());
 }
@@ -173,7 +183,12 @@ export function encodeUnaryResponse<M extends MethodName>(
 /**
  * A complete error stream on `schema`: logs, the error batch, EOS.
  */
-export function encodeErrorResponse(schema: Schema, error: unknown, ctx: ResponseContext, logs: readonly LogRecord[] = []): Uint8Array {
+export function encodeErrorResponse(
+  schema: Schema,
+  error: unknown,
+  ctx: ResponseContext,
+  logs: readonly LogRecord[] = [],
+): Uint8Array {
   return whole(schema, ctx, logs, makeErrorBatch(schema, error, ctx), 'error response');
 }
 
@@ -188,11 +203,20 @@ export function encodeRefusal(refusal: RequestRefusal, serverId: string): Uint8A
  * The `init` header stream: logs, one GlobalInitResponse row, EOS (vgi-wire §4.9).
  */
 export function encodeInitHeader(
-  header: Pick<GlobalInitResponse, 'executionId'> & { readonly opaqueData?: Uint8Array | null; readonly maxWorkers?: bigint | number },
+  header: Pick<GlobalInitResponse, 'executionId'> & {
+    readonly opaqueData?: Uint8Array | null;
+    readonly maxWorkers?: bigint | number;
+  },
   ctx: ResponseContext,
   logs: readonly LogRecord[] = [],
 ): Uint8Array {
-  return whole(GLOBAL_INIT_RESPONSE_SCHEMA, ctx, logs, makeGlobalInitResponseBatch(header, responseMetadata(ctx)), 'init header');
+  return whole(
+    GLOBAL_INIT_RESPONSE_SCHEMA,
+    ctx,
+    logs,
+    makeGlobalInitResponseBatch(header, responseMetadata(ctx)),
+    'init header',
+  );
 }
 
 /**

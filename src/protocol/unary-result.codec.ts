@@ -16,7 +16,12 @@ import {
   type SchemaInfoInput,
 } from './catalog.codec';
 import { CATALOG_VERSION_RESULT_SCHEMA, ITEMS_RESULT_SCHEMA, TRANSACTION_BEGIN_RESULT_SCHEMA } from './catalog.schema';
-import { decodeFunctionInfo, encodeFunctionInfo, type FunctionDescriptor, type FunctionInfo } from './function-info.codec';
+import {
+  decodeFunctionInfo,
+  encodeFunctionInfo,
+  type FunctionDescriptor,
+  type FunctionInfo,
+} from './function-info.codec';
 import { COMBINE_RESPONSE_SCHEMA, DESTRUCTOR_RESULT_SCHEMA, PROCESS_RESPONSE_SCHEMA } from './lifecycle.schema';
 import { type MethodName, type MethodSpec, methodSpec, type ProtocolSpec, VGI_V2_PROTOCOL } from './method-table';
 import { decodeRecord, encodeRecord } from './record.codec';
@@ -97,7 +102,11 @@ export interface ResultOutputs {
 }
 
 function items<T>(list: Items<T>, encode: (item: T) => Uint8Array): Uint8Array {
-  return encodeRecord(ITEMS_RESULT_SCHEMA, { items: list.map((i) => (i instanceof Uint8Array ? i : encode(i))) }, 'items result');
+  return encodeRecord(
+    ITEMS_RESULT_SCHEMA,
+    { items: list.map((i) => (i instanceof Uint8Array ? i : encode(i))) },
+    'items result',
+  );
 }
 
 const raw = (list: readonly Uint8Array[]): Uint8Array => items(list, (i) => i);
@@ -110,8 +119,10 @@ const ENCODERS: Encoders = {
   catalog_attach: (v, s) => encodeCatalogAttachResult(v, s.result!),
   catalog_detach: () => null,
   catalog_copy_from_formats: raw,
-  catalog_version: (v) => encodeRecord(CATALOG_VERSION_RESULT_SCHEMA, { version: toBigInt(v) }, 'catalog_version result'),
-  catalog_transaction_begin: (v) => encodeRecord(TRANSACTION_BEGIN_RESULT_SCHEMA, { transactionOpaqueData: v }, 'catalog_transaction_begin result'),
+  catalog_version: (v) =>
+    encodeRecord(CATALOG_VERSION_RESULT_SCHEMA, { version: toBigInt(v) }, 'catalog_version result'),
+  catalog_transaction_begin: (v) =>
+    encodeRecord(TRANSACTION_BEGIN_RESULT_SCHEMA, { transactionOpaqueData: v }, 'catalog_transaction_begin result'),
   catalog_transaction_commit: () => null,
   catalog_transaction_rollback: () => null,
   catalog_schemas: (v, s) => items(v, (i) => encodeSchemaInfo(i, s.item!)),
@@ -126,7 +137,9 @@ const ENCODERS: Encoders = {
   catalog_macro_get: raw,
   bind: (v, s) => encodeBindResponse(v, s.result!),
   init: () => {
-    throw new Error("'init' is a stream: write its header with encodeInitHeader() and its output with OutputStreamEncoder.");
+    throw new Error(
+      "'init' is a stream: write its header with encodeInitHeader() and its output with OutputStreamEncoder.",
+    );
   },
   table_buffering_process: encodeProcessResponse,
   table_buffering_combine: encodeCombineResponse,
@@ -138,8 +151,15 @@ const ENCODERS: Encoders = {
 /**
  * The nested result record bytes of a unary method, or `null` for a void method.
  */
-export function encodeResultRecord<M extends MethodName>(method: M, value: ResultInputs[M], protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array | null {
-  return (ENCODERS[method] as (v: ResultInputs[M], s: MethodSpec) => Uint8Array | null)(value, methodSpec(method, protocol));
+export function encodeResultRecord<M extends MethodName>(
+  method: M,
+  value: ResultInputs[M],
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): Uint8Array | null {
+  return (ENCODERS[method] as (v: ResultInputs[M], s: MethodSpec) => Uint8Array | null)(
+    value,
+    methodSpec(method, protocol),
+  );
 }
 
 function decodeItems<T>(bytes: Uint8Array, decode: (item: Uint8Array) => T): T[] {
@@ -158,7 +178,8 @@ const DECODERS: Decoders = {
   catalog_copy_from_formats: rawItems,
   catalog_version: (b) => decodeRecord(b, CATALOG_VERSION_RESULT_SCHEMA, 'catalog_version result').version as bigint,
   catalog_transaction_begin: (b) =>
-    decodeRecord(b, TRANSACTION_BEGIN_RESULT_SCHEMA, 'catalog_transaction_begin result').transactionOpaqueData as Uint8Array | null,
+    decodeRecord(b, TRANSACTION_BEGIN_RESULT_SCHEMA, 'catalog_transaction_begin result')
+      .transactionOpaqueData as Uint8Array | null,
   catalog_transaction_commit: () => undefined,
   catalog_transaction_rollback: () => undefined,
   catalog_schemas: (b, s) => decodeItems(b, (i) => decodeSchemaInfo(i, s.item!)),
@@ -175,7 +196,8 @@ const DECODERS: Decoders = {
   init: () => {
     throw new Error("'init' is a stream: read its header with decodeInitHeader().");
   },
-  table_buffering_process: (b) => decodeRecord(b, PROCESS_RESPONSE_SCHEMA, 'TableBufferingProcessResponse').stateId as Uint8Array,
+  table_buffering_process: (b) =>
+    decodeRecord(b, PROCESS_RESPONSE_SCHEMA, 'TableBufferingProcessResponse').stateId as Uint8Array,
   table_buffering_combine: (b) =>
     decodeRecord(b, COMBINE_RESPONSE_SCHEMA, 'TableBufferingCombineResponse').finalizeStateIds as Uint8Array[],
   table_buffering_destructor: (b) => {
@@ -188,7 +210,11 @@ const DECODERS: Decoders = {
 /**
  * Decodes the nested result record of a unary method (client side); `bytes` is `null` for void methods.
  */
-export function decodeResultRecord<M extends MethodName>(method: M, bytes: Uint8Array | null, protocol: ProtocolSpec = VGI_V2_PROTOCOL): ResultOutputs[M] {
+export function decodeResultRecord<M extends MethodName>(
+  method: M,
+  bytes: Uint8Array | null,
+  protocol: ProtocolSpec = VGI_V2_PROTOCOL,
+): ResultOutputs[M] {
   if (bytes === null) return undefined as ResultOutputs[M];
   return (DECODERS[method] as (b: Uint8Array, s: MethodSpec) => ResultOutputs[M])(bytes, methodSpec(method, protocol));
 }

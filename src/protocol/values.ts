@@ -24,6 +24,7 @@ export function readNestedRow(bytes: Uint8Array, subject: string): Record<string
  */
 export function toBigInt(value: bigint | number): bigint {
   if (typeof value === 'bigint') return value;
-  if (!Number.isSafeInteger(value)) throw new RecordEncodeError('int64 value', `${value} is not a safe integer; pass a bigint.`);
+  if (!Number.isSafeInteger(value))
+    throw new RecordEncodeError('int64 value', `${value} is not a safe integer; pass a bigint.`);
   return BigInt(value);
 }

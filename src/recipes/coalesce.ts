@@ -26,7 +26,8 @@ export class BatchCoalescer {
     readonly schema: Schema,
     readonly targetRows: number,
   ) {
-    if (!Number.isSafeInteger(targetRows) || targetRows < 1) throw badOption('BatchCoalescer', 'targetRows', 'a whole number of at least 1', targetRows);
+    if (!Number.isSafeInteger(targetRows) || targetRows < 1)
+      throw badOption('BatchCoalescer', 'targetRows', 'a whole number of at least 1', targetRows);
   }
 
   /** Rows held for the next batch. */
@@ -73,7 +74,11 @@ export class BatchCoalescer {
  * for await (const batch of coalesceBatches(schema, merged, 8192)) await log.append(batch);
  * ```
  */
-export async function* coalesceBatches(schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, targetRows: number): AsyncGenerator<RecordBatch> {
+export async function* coalesceBatches(
+  schema: Schema,
+  batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
+  targetRows: number,
+): AsyncGenerator<RecordBatch> {
   const coalescer = new BatchCoalescer(schema, targetRows);
   for await (const batch of batches) yield* coalescer.push(batch);
   const rest = coalescer.flush();

@@ -125,7 +125,12 @@ export class ColumnView {
 /**
  * Views of `columns` (by index) of `batch`.
  */
-export function columnViews(batch: RecordBatch, columns: readonly number[], subject: string, use: 'order' | 'hash'): ColumnView[] {
+export function columnViews(
+  batch: RecordBatch,
+  columns: readonly number[],
+  subject: string,
+  use: 'order' | 'hash',
+): ColumnView[] {
   return columns.map((c) => new ColumnView(batch.data.children[c], batch.schema.fields[c].name, subject, use));
 }
 
@@ -154,7 +159,14 @@ export function isKeyType(type: DataType): boolean {
 }
 
 /** Compares two byte ranges unsigned, shorter first on a common prefix. */
-export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+export function compareBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
   const n = Math.min(aEnd - aStart, bEnd - bStart);
   for (let k = 0; k < n; k++) {
     const d = a[aStart + k] - b[bStart + k];
@@ -162,4 +174,3 @@ export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uin
   }
   return aEnd - aStart - (bEnd - bStart);
 }
-

@@ -47,7 +47,11 @@ export function gatherRows(
  * const firstAndLast = takeIndices(batch, [0, batch.numRows - 1]);
  * ```
  */
-export function takeIndices(batch: RecordBatch, indices: ArrayLike<number>, count: number = indices.length): RecordBatch {
+export function takeIndices(
+  batch: RecordBatch,
+  indices: ArrayLike<number>,
+  count: number = indices.length,
+): RecordBatch {
   return gatherRows(batch.schema, [batch], new Uint8Array(count), indices, count);
 }
 
@@ -73,7 +77,13 @@ export function concatRows(schema: Schema, batches: readonly RecordBatch[]): Rec
   return gatherRows(schema, batches, sourceOf, rowOf, total);
 }
 
-function gatherColumn(type: DataType, sources: readonly Data[], sourceOf: ArrayLike<number>, rowOf: ArrayLike<number>, count: number): Data {
+function gatherColumn(
+  type: DataType,
+  sources: readonly Data[],
+  sourceOf: ArrayLike<number>,
+  rowOf: ArrayLike<number>,
+  count: number,
+): Data {
   switch (type.typeId) {
     case Type.Null:
       return makeData({ type, length: count } as never);
@@ -103,7 +113,12 @@ function gatherColumn(type: DataType, sources: readonly Data[], sourceOf: ArrayL
 }
 
 /** The output validity bitmap, or undefined when no gathered row is null. */
-function gatherValidity(sources: readonly Data[], sourceOf: ArrayLike<number>, rowOf: ArrayLike<number>, count: number): { bitmap?: Uint8Array; nullCount: number } {
+function gatherValidity(
+  sources: readonly Data[],
+  sourceOf: ArrayLike<number>,
+  rowOf: ArrayLike<number>,
+  count: number,
+): { bitmap?: Uint8Array; nullCount: number } {
   if (!sources.some((d) => d.nullCount > 0)) return { nullCount: 0 };
   const bitmap = new Uint8Array(((count + 63) & ~63) >> 3);
   let nullCount = 0;
@@ -121,7 +136,13 @@ function gatherValidity(sources: readonly Data[], sourceOf: ArrayLike<number>, r
   return nullCount === 0 ? { nullCount: 0 } : { bitmap, nullCount };
 }
 
-function gatherBool(type: DataType, sources: readonly Data[], sourceOf: ArrayLike<number>, rowOf: ArrayLike<number>, count: number): Data {
+function gatherBool(
+  type: DataType,
+  sources: readonly Data[],
+  sourceOf: ArrayLike<number>,
+  rowOf: ArrayLike<number>,
+  count: number,
+): Data {
   const { bitmap, nullCount } = gatherValidity(sources, sourceOf, rowOf, count);
   const out = new Uint8Array(((count + 63) & ~63) >> 3);
   for (let r = 0; r < count; r++) {
@@ -132,7 +153,13 @@ function gatherBool(type: DataType, sources: readonly Data[], sourceOf: ArrayLik
   return makeData({ type: type as never, length: count, nullCount, nullBitmap: bitmap, data: out });
 }
 
-function gatherBytes(type: DataType, sources: readonly Data[], sourceOf: ArrayLike<number>, rowOf: ArrayLike<number>, count: number): Data {
+function gatherBytes(
+  type: DataType,
+  sources: readonly Data[],
+  sourceOf: ArrayLike<number>,
+  rowOf: ArrayLike<number>,
+  count: number,
+): Data {
   const { bitmap, nullCount } = gatherValidity(sources, sourceOf, rowOf, count);
   const offsets = new Int32Array(count + 1);
   const srcOffsets = sources.map((d) => d.valueOffsets as Int32Array);
@@ -167,9 +194,18 @@ function wordsOf(values: ArrayBufferView, byteWidth: number): WordArray {
   return new Uint8Array(buffer, byteOffset, byteLength);
 }
 
-function gatherFixed(type: DataType, sources: readonly Data[], sourceOf: ArrayLike<number>, rowOf: ArrayLike<number>, count: number): Data {
+function gatherFixed(
+  type: DataType,
+  sources: readonly Data[],
+  sourceOf: ArrayLike<number>,
+  rowOf: ArrayLike<number>,
+  count: number,
+): Data {
   const { bitmap, nullCount } = gatherValidity(sources, sourceOf, rowOf, count);
-  const first = sources[0].values as unknown as ArrayBufferView & { constructor: new (n: number) => ArrayBufferView; BYTES_PER_ELEMENT: number };
+  const first = sources[0].values as unknown as ArrayBufferView & {
+    constructor: new (n: number) => ArrayBufferView;
+    BYTES_PER_ELEMENT: number;
+  };
   const stride = sources[0].stride;
   const byteWidth = first.BYTES_PER_ELEMENT * stride;
   const out = new first.constructor(count * stride);
@@ -178,7 +214,16 @@ function gatherFixed(type: DataType, sources: readonly Data[], sourceOf: ArrayLi
   const unit = outWords.BYTES_PER_ELEMENT;
   // Every source view must use the output's word size (an odd byte offset forces bytes).
   const same = views.every((v) => v.BYTES_PER_ELEMENT === unit);
-  const src = same ? views : sources.map((d) => new Uint8Array((d.values as ArrayBufferView).buffer, (d.values as ArrayBufferView).byteOffset, (d.values as ArrayBufferView).byteLength));
+  const src = same
+    ? views
+    : sources.map(
+        (d) =>
+          new Uint8Array(
+            (d.values as ArrayBufferView).buffer,
+            (d.values as ArrayBufferView).byteOffset,
+            (d.values as ArrayBufferView).byteLength,
+          ),
+      );
   const dst = same ? outWords : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   const per = byteWidth / dst.BYTES_PER_ELEMENT;
   if (per === 1) {
@@ -199,4 +244,3 @@ function gatherFixed(type: DataType, sources: readonly Data[], sourceOf: ArrayLi
   }
   return makeData({ type: type as never, length: count, nullCount, nullBitmap: bitmap, data: out as never });
 }
-

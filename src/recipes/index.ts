@@ -4,7 +4,16 @@
  * dedup by key, output coalescing — on batches of any schema.
  */
 export { RecipeError } from './recipe.error';
-export { type SortKey, type SortKeySpec, type SortKeys, type ResolvedKey, resolveKeys, keyColumnNames, parseSortKeys, checkKeyColumns } from './sort-keys';
+export {
+  type SortKey,
+  type SortKeySpec,
+  type SortKeys,
+  type ResolvedKey,
+  resolveKeys,
+  keyColumnNames,
+  parseSortKeys,
+  checkKeyColumns,
+} from './sort-keys';
 export { RowComparator, type KeyedBatch } from './compare';
 export { gatherRows, takeIndices, concatRows } from './gather';
 export { hashRows, partitionIndices, partitionBatch } from './row-hash';

@@ -34,8 +34,10 @@ export interface RunPosition {
 }
 
 function iteratorOf(run: SortedRun): AsyncIterator<RecordBatch> | Iterator<RecordBatch> {
-  if (typeof (run as AsyncIterable<RecordBatch>)[Symbol.asyncIterator] === 'function') return (run as AsyncIterable<RecordBatch>)[Symbol.asyncIterator]();
-  if (typeof (run as Iterable<RecordBatch>)[Symbol.iterator] === 'function') return (run as Iterable<RecordBatch>)[Symbol.iterator]();
+  if (typeof (run as AsyncIterable<RecordBatch>)[Symbol.asyncIterator] === 'function')
+    return (run as AsyncIterable<RecordBatch>)[Symbol.asyncIterator]();
+  if (typeof (run as Iterable<RecordBatch>)[Symbol.iterator] === 'function')
+    return (run as Iterable<RecordBatch>)[Symbol.iterator]();
   return run as AsyncIterator<RecordBatch>;
 }
 
@@ -68,7 +70,8 @@ export class KWayMerge {
     private readonly options: MergeOptions = {},
   ) {
     this.targetRows = options.targetRows ?? 2048;
-    if (!Number.isInteger(this.targetRows) || this.targetRows < 1) throw badOption('mergeSortedRuns', 'targetRows', 'a whole number of at least 1', options.targetRows);
+    if (!Number.isInteger(this.targetRows) || this.targetRows < 1)
+      throw badOption('mergeSortedRuns', 'targetRows', 'a whole number of at least 1', options.targetRows);
     this.comparator = keys instanceof RowComparator ? keys : new RowComparator(schema, keys, 'mergeSortedRuns');
     this.iterators = runs.map(iteratorOf);
     this.pages = new Array<KeyedBatch | undefined>(runs.length);
@@ -79,7 +82,11 @@ export class KWayMerge {
 
   /** Where the merge is in each run, after the last batch {@link next} returned. */
   positions(): RunPosition[] {
-    return Array.from(this.pages, (page, r) => ({ pagesDone: this.pagesDone[r], row: page ? this.rows[r] : 0, exhausted: this.started && page === undefined }));
+    return Array.from(this.pages, (page, r) => ({
+      pagesDone: this.pagesDone[r],
+      row: page ? this.rows[r] : 0,
+      exhausted: this.started && page === undefined,
+    }));
   }
 
   /** The next output batch, or `undefined` when every run is exhausted. */
@@ -201,6 +208,11 @@ export class KWayMerge {
  * for await (const batch of mergeSortedRuns(schema, [runA, runB, runC], [{ column: 'k' }])) out.push(batch);
  * ```
  */
-export function mergeSortedRuns(schema: Schema, runs: readonly SortedRun[], keys: SortKeys | RowComparator, options: MergeOptions = {}): AsyncGenerator<RecordBatch> {
+export function mergeSortedRuns(
+  schema: Schema,
+  runs: readonly SortedRun[],
+  keys: SortKeys | RowComparator,
+  options: MergeOptions = {},
+): AsyncGenerator<RecordBatch> {
   return new KWayMerge(schema, runs, keys, options)[Symbol.asyncIterator]();
 }

@@ -34,7 +34,10 @@ export function unsupportedKeyType(subject: string, column: string, type: string
 
 /** SILO562: a batch does not have the schema the recipe was set up with. */
 export function schemaMismatch(subject: string, difference: string): RecipeError {
-  return new RecipeError('SILO562', `${subject}: the batch does not have the expected schema: ${difference}. Pass batches of one schema (the input's, or the output's).`);
+  return new RecipeError(
+    'SILO562',
+    `${subject}: the batch does not have the expected schema: ${difference}. Pass batches of one schema (the input's, or the output's).`,
+  );
 }
 
 /** SILO563: a numeric option out of range. */

@@ -52,7 +52,8 @@ function absorbNumber(h: number, v: number, isFloat: boolean): number {
 
 function absorbBytes(h: number, bytes: Uint8Array, start: number, end: number): number {
   let at = start;
-  for (; at + 4 <= end; at += 4) h = absorb(h, bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24));
+  for (; at + 4 <= end; at += 4)
+    h = absorb(h, bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24));
   let tail = 0;
   for (let shift = 0; at < end; at++, shift += 8) tail |= bytes[at] << shift;
   return absorb(absorb(h, tail), end - start);
@@ -65,7 +66,8 @@ function absorbGeneric(h: number, v: unknown): number {
     return absorbBytes(h, scratchBytes, 0, written);
   }
   if (v instanceof Uint8Array) return absorbBytes(h, v, 0, v.length);
-  if (typeof v === 'bigint') return absorb(absorb(h, Number(BigInt.asIntN(32, v))), Number(BigInt.asIntN(32, v >> 32n)));
+  if (typeof v === 'bigint')
+    return absorb(absorb(h, Number(BigInt.asIntN(32, v))), Number(BigInt.asIntN(32, v >> 32n)));
   if (typeof v === 'number') return absorbNumber(h, v, true);
   if (typeof v === 'boolean') return absorb(absorb(h, v ? 1 : 0), 0);
   return absorbGeneric(h, String(v));
@@ -108,7 +110,12 @@ export function hashRows(batch: RecordBatch, keys: SortKeys): Uint32Array {
     const type = batch.schema.fields[k.index].type;
     if (!isKeyType(type)) throw unsupportedKeyType('hashRows', k.column, String(type), 'hash');
   }
-  const views = columnViews(batch, resolved.map((k) => k.index), 'hashRows', 'hash');
+  const views = columnViews(
+    batch,
+    resolved.map((k) => k.index),
+    'hashRows',
+    'hash',
+  );
   const out = new Uint32Array(batch.numRows);
   for (let i = 0; i < batch.numRows; i++) {
     let h = SEED;
@@ -127,7 +134,8 @@ export function hashRows(batch: RecordBatch, keys: SortKeys): Uint32Array {
  * ```
  */
 export function partitionIndices(batch: RecordBatch, keys: SortKeys, n: number): Uint32Array {
-  if (!Number.isInteger(n) || n < 1 || n > 65536) throw badOption('partitionBatch', 'the partition count', 'a whole number from 1 to 65536', n);
+  if (!Number.isInteger(n) || n < 1 || n > 65536)
+    throw badOption('partitionBatch', 'the partition count', 'a whole number from 1 to 65536', n);
   const hashes = hashRows(batch, keys);
   for (let i = 0; i < hashes.length; i++) hashes[i] = hashes[i] % n;
   return hashes;

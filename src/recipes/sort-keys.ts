@@ -40,14 +40,18 @@ export interface ResolvedKey {
  * ```
  */
 export function resolveKeys(schema: Schema, keys: SortKeys, subject: string): ResolvedKey[] {
-  const specs: readonly SortKeySpec[] = typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
+  const specs: readonly SortKeySpec[] =
+    typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
   if (specs.length === 0) throw badKeys(subject, 'no key column given. Name at least one column.');
   const names = schema.fields.map((f) => f.name);
   return specs.map((spec) => {
     const key: SortKey = typeof spec === 'string' ? { column: spec } : spec;
-    if (typeof key?.column !== 'string') throw badKeys(subject, `a key must be a column name or { column, order?, nulls? }, got ${JSON.stringify(spec)}.`);
-    if (key.order !== undefined && key.order !== 'asc' && key.order !== 'desc') throw badKeys(subject, `order of "${key.column}" must be 'asc' or 'desc', got ${JSON.stringify(key.order)}.`);
-    if (key.nulls !== undefined && key.nulls !== 'first' && key.nulls !== 'last') throw badKeys(subject, `nulls of "${key.column}" must be 'first' or 'last', got ${JSON.stringify(key.nulls)}.`);
+    if (typeof key?.column !== 'string')
+      throw badKeys(subject, `a key must be a column name or { column, order?, nulls? }, got ${JSON.stringify(spec)}.`);
+    if (key.order !== undefined && key.order !== 'asc' && key.order !== 'desc')
+      throw badKeys(subject, `order of "${key.column}" must be 'asc' or 'desc', got ${JSON.stringify(key.order)}.`);
+    if (key.nulls !== undefined && key.nulls !== 'first' && key.nulls !== 'last')
+      throw badKeys(subject, `nulls of "${key.column}" must be 'first' or 'last', got ${JSON.stringify(key.nulls)}.`);
     const index = names.indexOf(key.column);
     if (index < 0) throw unknownKeyColumn(subject, key.column, names);
     return { column: key.column, index, direction: key.order === 'desc' ? -1 : 1, nullsFirst: key.nulls === 'first' };
@@ -63,7 +67,8 @@ export function resolveKeys(schema: Schema, keys: SortKeys, subject: string): Re
  * ```
  */
 export function keyColumnNames(keys: SortKeys): string[] {
-  const specs: readonly SortKeySpec[] = typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
+  const specs: readonly SortKeySpec[] =
+    typeof keys === 'string' || !Array.isArray(keys) ? [keys as SortKeySpec] : (keys as readonly SortKeySpec[]);
   return specs.map((s) => (typeof s === 'string' ? s : s.column));
 }
 
@@ -78,11 +83,23 @@ export function keyColumnNames(keys: SortKeys): string[] {
  */
 export function parseSortKeys(text: string, subject = 'sort'): SortKey[] {
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => p === '')) throw badKeys(subject, `the key list ${JSON.stringify(text)} has an empty entry. Write columns separated by commas, e.g. 'city, fare DESC'.`);
+  if (parts.some((p) => p === ''))
+    throw badKeys(
+      subject,
+      `the key list ${JSON.stringify(text)} has an empty entry. Write columns separated by commas, e.g. 'city, fare DESC'.`,
+    );
   return parts.map((part) => {
     const m = /^(\S+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?$/i.exec(part);
-    if (m === null) throw badKeys(subject, `cannot read the key ${JSON.stringify(part)}: write a column name, then optionally ASC or DESC, then optionally NULLS FIRST or NULLS LAST.`);
-    return { column: m[1], order: (m[2]?.toLowerCase() ?? 'asc') as 'asc' | 'desc', nulls: (m[3]?.toLowerCase() ?? 'last') as 'first' | 'last' };
+    if (m === null)
+      throw badKeys(
+        subject,
+        `cannot read the key ${JSON.stringify(part)}: write a column name, then optionally ASC or DESC, then optionally NULLS FIRST or NULLS LAST.`,
+      );
+    return {
+      column: m[1],
+      order: (m[2]?.toLowerCase() ?? 'asc') as 'asc' | 'desc',
+      nulls: (m[3]?.toLowerCase() ?? 'last') as 'first' | 'last',
+    };
   });
 }
 

@@ -64,7 +64,8 @@ export class TopKSelector {
     }
     const best = topK(batch, this.comparator, this.k);
     // Current rows first: on equal keys the stable sort keeps them ahead of the new ones.
-    this.current = this.current.numRows === 0 ? best : topK(concatRows(this.schema, [this.current, best]), this.comparator, this.k);
+    this.current =
+      this.current.numRows === 0 ? best : topK(concatRows(this.schema, [this.current, best]), this.comparator, this.k);
   }
 
   /** The top rows so far, in key order. */
@@ -81,7 +82,12 @@ export class TopKSelector {
  * const global = topKOf(schema, perBatchCandidates, [{ column: 'fare', order: 'desc' }], 5);
  * ```
  */
-export function topKOf(schema: Schema, batches: Iterable<RecordBatch>, keys: SortKeys | RowComparator, k: number): RecordBatch {
+export function topKOf(
+  schema: Schema,
+  batches: Iterable<RecordBatch>,
+  keys: SortKeys | RowComparator,
+  k: number,
+): RecordBatch {
   const selector = new TopKSelector(schema, keys, k);
   for (const batch of batches) selector.add(batch);
   return selector.result();

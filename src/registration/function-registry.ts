@@ -37,7 +37,8 @@ export class FunctionRegistry {
       entry.classes.push(target.name);
       byKey.set(key, entry);
     }
-    for (const e of byKey.values()) if (e.classes.length > 1) problems.push(messages.duplicateName(e.name, e.schema, e.classes));
+    for (const e of byKey.values())
+      if (e.classes.length > 1) problems.push(messages.duplicateName(e.name, e.schema, e.classes));
     if (problems.length > 0) throw new DefinitionError(problems);
     return new FunctionRegistry(definitions);
   }
@@ -66,7 +67,14 @@ export class FunctionRegistry {
   /** Like {@link find}, but an unknown name is an error listing the registered ones. */
   require(name: string, schema?: string): FunctionDefinition {
     const found = this.find(name, schema);
-    if (!found) throw new SiloError('SILO202', messages.unknownFunction(schema ? `${schema}.${name}` : name, this.definitions.map((d) => `${d.options.schema}.${d.options.name}`)));
+    if (!found)
+      throw new SiloError(
+        'SILO202',
+        messages.unknownFunction(
+          schema ? `${schema}.${name}` : name,
+          this.definitions.map((d) => `${d.options.schema}.${d.options.name}`),
+        ),
+      );
     return found;
   }
 }

@@ -35,7 +35,10 @@ export function toBindCall(request: BindRequest): BindCall {
     settings: request.settings,
     secrets: request.secrets.map(toSecret),
     attachOpaqueData: request.attachOpaqueData ?? undefined,
-    transactionOpaqueData: request.transactionOpaqueData && request.transactionOpaqueData.length > 0 ? request.transactionOpaqueData : undefined,
+    transactionOpaqueData:
+      request.transactionOpaqueData && request.transactionOpaqueData.length > 0
+        ? request.transactionOpaqueData
+        : undefined,
     resolvedSecretsProvided: request.resolvedSecretsProvided,
   };
 }

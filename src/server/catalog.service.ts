@@ -67,7 +67,9 @@ export class CatalogService {
     let items = byProtocol.get(schema);
     if (!items) {
       const itemSchema = recordSchema(protocol, 'catalog_schema_contents_functions', 'item');
-      items = this.definitionsIn(schema).map((d) => encodeFunctionInfo(forProtocol(toFunctionDescriptor(d), protocol), itemSchema));
+      items = this.definitionsIn(schema).map((d) =>
+        encodeFunctionInfo(forProtocol(toFunctionDescriptor(d), protocol), itemSchema),
+      );
       byProtocol.set(schema, items);
     }
     return items;
@@ -109,7 +111,9 @@ export class CatalogService {
   /** `catalog_schema_get`: the schema at `path`, or nothing. */
   schemaGet(params: PathParams): SchemaInfoInput[] {
     const schema = schemaName(params.path);
-    return schema !== undefined && this.registry.schemas().includes(schema) ? [this.schemaInfo(schema, params.attachOpaqueData)] : [];
+    return schema !== undefined && this.registry.schemas().includes(schema)
+      ? [this.schemaInfo(schema, params.attachOpaqueData)]
+      : [];
   }
 
   /**
@@ -119,7 +123,9 @@ export class CatalogService {
   functions(params: TypedPathParams, protocol: ProtocolSpec = VGI_V2_PROTOCOL): Uint8Array[] {
     if (params.type !== 'TABLE_FUNCTION') return [];
     const schema = schemaName(params.path);
-    return schema !== undefined && this.registry.schemas().includes(schema) ? this.encodedFunctions(schema, protocol) : [];
+    return schema !== undefined && this.registry.schemas().includes(schema)
+      ? this.encodedFunctions(schema, protocol)
+      : [];
   }
 
   private schemaInfo(schema: string, attachOpaqueData: Uint8Array): SchemaInfoInput {
@@ -135,7 +141,9 @@ export class CatalogService {
  * filter pushdown and DuckDB filters itself.
  */
 function forProtocol(descriptor: FunctionDescriptor, protocol: ProtocolSpec): FunctionDescriptor {
-  return protocol.generation === 'A' ? { ...descriptor, filterPushdown: false, filterSemanticProfiles: [] } : descriptor;
+  return protocol.generation === 'A'
+    ? { ...descriptor, filterPushdown: false, filterSemanticProfiles: [] }
+    : descriptor;
 }
 
 /** DuckDB sends a schema path (`["main"]`); the last element names the schema. */

@@ -7,7 +7,13 @@ import type { LogRecord } from '../protocol';
 import type { LogFields, LogLevel } from '../providers/logging';
 import type { CallOptions } from '../worker/calls';
 
-const WIRE_LEVEL: Readonly<Record<LogLevel, string>> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+const WIRE_LEVEL: Readonly<Record<LogLevel, string>> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+};
 
 /** `vgi_rpc.log_extra` is a JSON object of strings: anything else is rendered as text. */
 function toExtra(fields: LogFields): Record<string, string> | null {
@@ -18,7 +24,8 @@ function toExtra(fields: LogFields): Record<string, string> | null {
     if (typeof value === 'string') out[key] = value;
     else if (typeof value === 'bigint') out[key] = value.toString();
     else if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
-    else out[key] = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+    else
+      out[key] = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
   }
   return out;
 }

@@ -32,7 +32,11 @@ export interface Connection {
  */
 export class PeerGoneError extends SiloError {
   constructor(label: string, cause?: unknown) {
-    super('SILO421', `The client of ${label} closed the connection before reading the response${cause instanceof Error ? ` (${cause.message})` : ''}.`, { cause });
+    super(
+      'SILO421',
+      `The client of ${label} closed the connection before reading the response${cause instanceof Error ? ` (${cause.message})` : ''}.`,
+      { cause },
+    );
   }
 }
 
@@ -47,7 +51,12 @@ export class PeerGoneError extends SiloError {
  * await handler.serve(connection);
  * ```
  */
-export function streamConnection(label: string, input: ByteSource, output: Writable, write?: (bytes: Uint8Array, done: (error?: Error | null) => void) => void): Connection {
+export function streamConnection(
+  label: string,
+  input: ByteSource,
+  output: Writable,
+  write?: (bytes: Uint8Array, done: (error?: Error | null) => void) => void,
+): Connection {
   let failure: unknown = null;
   output.on('error', (error) => {
     failure ??= error;
@@ -58,7 +67,8 @@ export function streamConnection(label: string, input: ByteSource, output: Writa
     input,
     write(bytes: Uint8Array): Promise<void> {
       if (bytes.length === 0) return Promise.resolve();
-      if (failure !== null || output.destroyed || output.writableEnded) return Promise.reject(new PeerGoneError(label, failure));
+      if (failure !== null || output.destroyed || output.writableEnded)
+        return Promise.reject(new PeerGoneError(label, failure));
       return new Promise((resolve, reject) => {
         try {
           put(bytes, (error) => {

@@ -73,7 +73,14 @@ export class CpuStats {
   snapshot(): CpuStatsSnapshot {
     const calls: Record<string, CpuBucket> = {};
     for (const [kind, b] of Object.entries(this.calls)) calls[kind] = { ...b };
-    return { pid: process.pid, startupCpuUs: this.startupCpuUs, calls, totalCpuUs: cpuNowUs(), maxRssKb: process.resourceUsage().maxRSS, writtenAt: Date.now() };
+    return {
+      pid: process.pid,
+      startupCpuUs: this.startupCpuUs,
+      calls,
+      totalCpuUs: cpuNowUs(),
+      maxRssKb: process.resourceUsage().maxRSS,
+      writtenAt: Date.now(),
+    };
   }
 }
 
@@ -105,7 +112,9 @@ export function cpuStatsFromEnv(env: NodeJS.ProcessEnv = process.env): CpuStats 
       writeFileSync(file, JSON.stringify(stats.snapshot()));
     } catch (error) {
       failed = true;
-      process.stderr.write(`SILO_CPU_STATS: could not write ${file} (${(error as Error).message}); this worker's CPU counters are not recorded. Point SILO_CPU_STATS at a writable directory, or unset it.\n`);
+      process.stderr.write(
+        `SILO_CPU_STATS: could not write ${file} (${(error as Error).message}); this worker's CPU counters are not recorded. Point SILO_CPU_STATS at a writable directory, or unset it.\n`,
+      );
     }
   };
   write();

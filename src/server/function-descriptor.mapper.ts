@@ -75,7 +75,11 @@ export function toFunctionDescriptor(definition: FunctionDefinition): FunctionDe
       { name: args.table.name, kind: 'table', doc: args.table.doc },
       ...args.named.map(scalarArgument),
     ],
-    examples: options.examples.map((e) => ({ sql: e.sql, description: e.description ?? '', expectedOutput: e.expectedOutput ?? null })),
+    examples: options.examples.map((e) => ({
+      sql: e.sql,
+      description: e.description ?? '',
+      expectedOutput: e.expectedOutput ?? null,
+    })),
     categories: options.categories,
     stability: STABILITY[options.stability],
     projectionPushdown: options.projectionPushdown,
@@ -89,6 +93,10 @@ export function toFunctionDescriptor(definition: FunctionDefinition): FunctionDe
     sourceOrderDependent: options.sourceOrderDependent,
     hasFinalize: true,
     requiredSettings: options.requiredSettings,
-    requiredSecrets: options.requiredSecrets.map((s) => ({ secretType: s.type, scope: s.scope ?? null, secretName: s.name ?? null })),
+    requiredSecrets: options.requiredSecrets.map((s) => ({
+      secretType: s.type,
+      scope: s.scope ?? null,
+      secretName: s.name ?? null,
+    })),
   };
 }

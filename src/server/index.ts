@@ -6,7 +6,12 @@
 export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './request-handler';
 export { type Connection, PeerGoneError, streamConnection } from './connection';
 export { CatalogService, CATALOG_VERSION } from './catalog.service';
-export { toFunctionDescriptor, advertisesFilterPushdown, DEFAULT_MAX_WORKERS, DUCKDB_FILTER_PROFILE } from './function-descriptor.mapper';
+export {
+  toFunctionDescriptor,
+  advertisesFilterPushdown,
+  DEFAULT_MAX_WORKERS,
+  DUCKDB_FILTER_PROFILE,
+} from './function-descriptor.mapper';
 export { toBindCall, toBindResponse } from './bind-call.mapper';
 export { decodePushdownFilters, type DecodedFilters } from './pushdown-filters.decoder';
 export { createServerIdentity, siloVersion } from './server-identity';

@@ -7,7 +7,14 @@ import type { Schema } from 'apache-arrow';
 import type { MessageFramer } from '../arrow';
 import { joinBytes } from '../common/concat-bytes';
 import { SiloError } from '../errors';
-import { MetadataKey, ResponseStreamEncoder, encodeInitError, encodeInitHeader, type InitRequest, type ResponseContext } from '../protocol';
+import {
+  MetadataKey,
+  ResponseStreamEncoder,
+  encodeInitError,
+  encodeInitHeader,
+  type InitRequest,
+  type ResponseContext,
+} from '../protocol';
 import type { Logger } from '../providers/logging';
 import type { FunctionDefinition } from '../definition/function-definition';
 import type { SiloWorker } from '../worker/bootstrap';
@@ -91,9 +98,18 @@ export class InitStreamHandler {
     return this.refuse(init, io, unsupportedPhaseError(init), []);
   }
 
-  private async refuse(init: InitRequest, io: StreamIo, error: unknown, logs: ReturnType<ClientLogBuffer['take']>): Promise<StreamEnd> {
-    const execution = init.executionId && init.executionId.length > 0 ? Buffer.from(init.executionId).toString('hex') : undefined;
-    this.log.warn(`init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`, { execution, function: init.bindCall.functionName });
+  private async refuse(
+    init: InitRequest,
+    io: StreamIo,
+    error: unknown,
+    logs: ReturnType<ClientLogBuffer['take']>,
+  ): Promise<StreamEnd> {
+    const execution =
+      init.executionId && init.executionId.length > 0 ? Buffer.from(init.executionId).toString('hex') : undefined;
+    this.log.warn(
+      `init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`,
+      { execution, function: init.bindCall.functionName },
+    );
     await io.connection.write(encodeInitError(error, io.ctx, logs));
     return { kind: 'init-failed' };
   }
@@ -114,7 +130,12 @@ export class InitStreamHandler {
       bindOpaqueData: init.bindOpaqueData ?? undefined,
       executionId: presentId(init.executionId),
     });
-    return { executionId, definition, maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS, outputSchema: this.sinkOutputSchema(definition, init) };
+    return {
+      executionId,
+      definition,
+      maxWorkers: definition.options.maxWorkers ?? DEFAULT_MAX_WORKERS,
+      outputSchema: this.sinkOutputSchema(definition, init),
+    };
   }
 
   private async sink(init: InitRequest, io: StreamIo): Promise<StreamEnd> {
@@ -126,7 +147,11 @@ export class InitStreamHandler {
     }
     const { definition, executionId } = started;
     await io.connection.write(encodeInitHeader({ executionId, maxWorkers: started.maxWorkers }, io.ctx));
-    const out = new ResponseStreamEncoder(started.outputSchema, io.ctx, `sink init output of ${definition.options.name}`);
+    const out = new ResponseStreamEncoder(
+      started.outputSchema,
+      io.ctx,
+      `sink init output of ${definition.options.name}`,
+    );
     const opened = await openNext(io.framer);
     if (!('reader' in opened)) return opened;
     for (;;) {
@@ -178,12 +203,18 @@ export class InitStreamHandler {
   async startFinalize(init: InitRequest, logs: ClientLogBuffer): Promise<StartedFinalize> {
     const executionId = presentId(init.executionId);
     if (executionId === undefined) {
-      throw new SiloError('SILO424', `The finalize init of ${init.bindCall.functionName} carries no execution_id. Send the id the sink init header returned.`);
+      throw new SiloError(
+        'SILO424',
+        `The finalize init of ${init.bindCall.functionName} carries no execution_id. Send the id the sink init header returned.`,
+      );
     }
     const bind = toBindCall(init.bindCall);
     const definition = definitionOf(this.worker, bind);
-    const decoded = advertisesFilterPushdown(definition) ? decodePushdownFilters(init.pushdownFilters, init.outputSchema) : { filters: [], skipped: [] };
-    if (decoded.skipped.length > 0) this.log.debug(`Pushed filters left to DuckDB for ${definition.options.name}: ${decoded.skipped.join('; ')}`);
+    const decoded = advertisesFilterPushdown(definition)
+      ? decodePushdownFilters(init.pushdownFilters, init.outputSchema)
+      : { filters: [], skipped: [] };
+    if (decoded.skipped.length > 0)
+      this.log.debug(`Pushed filters left to DuckDB for ${definition.options.name}: ${decoded.skipped.join('; ')}`);
     const call: FinalizeInitCall = {
       executionId,
       finalizeStateId: init.finalizeStateId ?? new Uint8Array(0),
@@ -204,7 +235,9 @@ export class InitStreamHandler {
     } catch (error) {
       return this.refuse(init, io, error, logs.take());
     }
-    await io.connection.write(encodeInitHeader({ executionId: started.call.executionId, maxWorkers: started.maxWorkers }, io.ctx, logs.take()));
+    await io.connection.write(
+      encodeInitHeader({ executionId: started.call.executionId, maxWorkers: started.maxWorkers }, io.ctx, logs.take()),
+    );
     this.cpuStats?.mark('init');
     return this.produce(started.stream, started.definition.options.name, io, logs);
   }
@@ -243,7 +276,14 @@ export class InitStreamHandler {
   }
 
   /** Answers one tick; true when the output stream ended with it. */
-  private async answerTick(stream: FinalizeStream, name: string, cancel: boolean, out: ResponseStreamEncoder, io: StreamIo, logs: ClientLogBuffer): Promise<boolean> {
+  private async answerTick(
+    stream: FinalizeStream,
+    name: string,
+    cancel: boolean,
+    out: ResponseStreamEncoder,
+    io: StreamIo,
+    logs: ClientLogBuffer,
+  ): Promise<boolean> {
     if (cancel) {
       await stream.cancel(logs.options);
       await io.connection.write(concat(out.start(), ...logs.take().map((l) => out.log(l)), out.end()));
@@ -259,7 +299,10 @@ export class InitStreamHandler {
       finished = outcome.finished;
       if (finished) parts.push(out.end());
     } catch (error) {
-      this.log.warn(`finalize of ${name} failed: ${(error as Error).message}`, { execution: Buffer.from(stream.context.executionId).toString('hex'), function: name });
+      this.log.warn(`finalize of ${name} failed: ${(error as Error).message}`, {
+        execution: Buffer.from(stream.context.executionId).toString('hex'),
+        function: name,
+      });
       parts.push(...logs.take().map((l) => out.log(l)), out.error(error), out.end());
       finished = true;
     }

@@ -28,7 +28,17 @@ const NO_CONTEXT = 'vgi.none.v1';
 
 const COMPARISONS: Readonly<Record<string, FilterOp>> = { eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge' };
 /** `a op b` read as `b flipped(op) a`, for literals written on the left. */
-const FLIPPED: Readonly<Record<FilterOp, FilterOp>> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', isNull: 'isNull', isNotNull: 'isNotNull', in: 'in' };
+const FLIPPED: Readonly<Record<FilterOp, FilterOp>> = {
+  eq: 'eq',
+  ne: 'ne',
+  lt: 'gt',
+  le: 'ge',
+  gt: 'lt',
+  ge: 'le',
+  isNull: 'isNull',
+  isNotNull: 'isNotNull',
+  in: 'in',
+};
 
 type Json = Record<string, unknown>;
 
@@ -99,7 +109,8 @@ class Reader {
   private column(e: unknown): Field | string {
     if (!isObject(e) || e.node !== 'column_ref') return 'the operand is not a plain column reference';
     const field = this.outputSchema.fields[Number(e.column_index)];
-    if (field === undefined || field.name !== e.column_name) return `column_ref ${String(e.column_name)}#${String(e.column_index)} does not match the output schema`;
+    if (field === undefined || field.name !== e.column_name)
+      return `column_ref ${String(e.column_name)}#${String(e.column_index)} does not match the output schema`;
     return field;
   }
 
@@ -114,8 +125,10 @@ class Reader {
   /** Null if `column op literal` compares the same way in JavaScript as in DuckDB. */
   private comparable(column: Field, literal: Field, op: FilterOp): string | null {
     const kind = valueKind(column.type);
-    if (kind === null) return `column ${column.name} (${String(column.type)}) is left to DuckDB: Silo applies filters on integer, boolean and string columns only`;
-    if (kind !== valueKind(literal.type)) return `comparing ${String(column.type)} with ${String(literal.type)} is left to DuckDB`;
+    if (kind === null)
+      return `column ${column.name} (${String(column.type)}) is left to DuckDB: Silo applies filters on integer, boolean and string columns only`;
+    if (kind !== valueKind(literal.type))
+      return `comparing ${String(column.type)} with ${String(literal.type)} is left to DuckDB`;
     if (kind === 'string' && (!this.binaryStrings || (op !== 'eq' && op !== 'ne' && op !== 'in'))) {
       return `string ${op} under this collation is left to DuckDB`;
     }
@@ -160,7 +173,8 @@ export function decodePushdownFilters(bytes: Uint8Array | null, outputSchema: Sc
     return { filters: [], skipped: ['the filter set is not one row starting with filter_spec'] };
   }
   const meta = payload.schema.metadata;
-  if (meta.get('vgi_filter_encoding') !== ENCODING) return { filters: [], skipped: [`filter encoding ${String(meta.get('vgi_filter_encoding'))} is not ${ENCODING}`] };
+  if (meta.get('vgi_filter_encoding') !== ENCODING)
+    return { filters: [], skipped: [`filter encoding ${String(meta.get('vgi_filter_encoding'))} is not ${ENCODING}`] };
   const profile = meta.get('vgi_evaluation_context');
   const collation = meta.get('vgi_default_collation') ?? '';
   const binaryStrings = profile === NO_CONTEXT || collation === '' || collation.toLowerCase() === 'binary';
@@ -170,10 +184,17 @@ export function decodePushdownFilters(bytes: Uint8Array | null, outputSchema: Sc
   } catch (e) {
     return { filters: [], skipped: [`filter_spec is not JSON: ${(e as Error).message}`] };
   }
-  if (!isObject(document) || document.semantics !== SEMANTICS || document.kind !== 'snapshot' || !Array.isArray(document.predicates)) {
+  if (
+    !isObject(document) ||
+    document.semantics !== SEMANTICS ||
+    document.kind !== 'snapshot' ||
+    !Array.isArray(document.predicates)
+  ) {
     return { filters: [], skipped: [`the filter document is not a ${SEMANTICS} snapshot`] };
   }
   const reader = new Reader(payload, outputSchema, binaryStrings);
-  const filters = document.predicates.flatMap((p, i) => reader.predicate(isObject(p) ? p.expression : undefined, `predicates[${i}]`));
+  const filters = document.predicates.flatMap((p, i) =>
+    reader.predicate(isObject(p) ? p.expression : undefined, `predicates[${i}]`),
+  );
   return { filters, skipped: reader.skipped };
 }

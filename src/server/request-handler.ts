@@ -72,32 +72,46 @@ export class RequestHandler {
 
   /** Serves one connection until it ends; never rejects. */
   async serve(connection: Connection): Promise<ConnectionEnd> {
-    const framer = new MessageFramer(connection.input, { maxRequestBytes: this.limits?.maxRequestBytes, readTimeoutMs: this.limits?.readTimeoutMs });
+    const framer = new MessageFramer(connection.input, {
+      maxRequestBytes: this.limits?.maxRequestBytes,
+      readTimeoutMs: this.limits?.readTimeoutMs,
+    });
     let afterFailedInit = false;
     try {
       for (;;) {
         const next = afterFailedInit ? await readStreamAfterFailedInit(framer) : await readStream(framer);
         if (next.kind === 'eof') return 'eof';
         if (next.kind === 'broken') {
-          this.log.warn(`${connection.label}: closing the connection, its bytes are not Arrow IPC: ${next.error.message}`);
-          const error = new RequestFormatError(`${next.error.message} The worker closes this connection: a byte stream that lost its framing cannot be resynchronised. Send each request as one complete Arrow IPC stream.`);
-          await connection.write(encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null }));
+          this.log.warn(
+            `${connection.label}: closing the connection, its bytes are not Arrow IPC: ${next.error.message}`,
+          );
+          const error = new RequestFormatError(
+            `${next.error.message} The worker closes this connection: a byte stream that lost its framing cannot be resynchronised. Send each request as one complete Arrow IPC stream.`,
+          );
+          await connection.write(
+            encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null }),
+          );
           return 'broken';
         }
         const end = await this.handle(next.frames, framer, connection);
-        if (end.kind === 'eof' || end.kind === 'broken') return end.kind === 'eof' ? 'eof' : this.closeBroken(connection, end.error);
+        if (end.kind === 'eof' || end.kind === 'broken')
+          return end.kind === 'eof' ? 'eof' : this.closeBroken(connection, end.error);
         afterFailedInit = end.kind === 'init-failed';
       }
     } catch (error) {
       if (error instanceof PeerGoneError) return 'peer-gone';
-      this.log.error(`${connection.label}: the request loop failed and the connection is closed: ${(error as Error).stack ?? String(error)}`);
+      this.log.error(
+        `${connection.label}: the request loop failed and the connection is closed: ${(error as Error).stack ?? String(error)}`,
+      );
       return 'broken';
     }
   }
 
   /** Framing lost inside a stream call: its output stream is open, so no error stream can follow. */
   private closeBroken(connection: Connection, error: Error): ConnectionEnd {
-    this.log.warn(`${connection.label}: closing the connection inside a stream, its bytes are not Arrow IPC: ${error.message}`);
+    this.log.warn(
+      `${connection.label}: closing the connection inside a stream, its bytes are not Arrow IPC: ${error.message}`,
+    );
     return 'broken';
   }
 
@@ -109,7 +123,10 @@ export class RequestHandler {
       stream = decodeFrames(frames);
     } catch (error) {
       // The framing held (the stream was read to its EOS), only its content is unreadable.
-      const refusal = new RequestFormatError(`The request stream could not be decoded as Arrow IPC: ${(error as Error).message}`, { cause: error });
+      const refusal = new RequestFormatError(
+        `The request stream could not be decoded as Arrow IPC: ${(error as Error).message}`,
+        { cause: error },
+      );
       await connection.write(encodeErrorResponse(EMPTY_SCHEMA, refusal, { serverId, requestId: null }));
       return { kind: 'done' };
     }

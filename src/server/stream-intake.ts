@@ -4,7 +4,13 @@
  * (between streams or inside one: both are a normal shutdown), and bytes that are not
  * Arrow IPC at all, after which the channel can no longer be resynchronised.
  */
-import { type IpcFrame, IpcFramingError, type IpcStreamReader, type MessageFramer, type OpenStreamOptions } from '../arrow';
+import {
+  type IpcFrame,
+  IpcFramingError,
+  type IpcStreamReader,
+  type MessageFramer,
+  type OpenStreamOptions,
+} from '../arrow';
 import { MetadataKey } from '../protocol';
 
 /** The channel ended: the client's EOF, or bytes that are not Arrow IPC. */
@@ -25,7 +31,10 @@ export function readFailure(error: unknown): ChannelEnd {
 /**
  * Opens the next stream: its reader, the client's EOF, or a broken channel.
  */
-export async function openNext(framer: MessageFramer, options: OpenStreamOptions = {}): Promise<{ readonly reader: IpcStreamReader } | ChannelEnd> {
+export async function openNext(
+  framer: MessageFramer,
+  options: OpenStreamOptions = {},
+): Promise<{ readonly reader: IpcStreamReader } | ChannelEnd> {
   try {
     const reader = await framer.openStream(options);
     return reader === null ? { kind: 'eof' } : { reader };
@@ -72,7 +81,8 @@ export async function readStreamAfterFailedInit(framer: MessageFramer): Promise<
       taken.push(frame);
       frame = await opened.reader.nextFrame();
     }
-    if (frame !== null && frame.customMetadata.has(MetadataKey.method)) return collect(opened.reader, [...taken, frame]);
+    if (frame !== null && frame.customMetadata.has(MetadataKey.method))
+      return collect(opened.reader, [...taken, frame]);
     if (frame !== null) await opened.reader.drain();
   } catch (error) {
     return readFailure(error);

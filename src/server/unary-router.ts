@@ -2,7 +2,13 @@
  * Every unary method of a buffering worker (vgi-wire §4.0): the catalog, bind, the three
  * buffering calls and reflection, each answered with one complete response stream.
  */
-import { type DecodedRequest, encodeErrorResponse, encodeUnaryResponse, outerResultSchema, type ResponseContext } from '../protocol';
+import {
+  type DecodedRequest,
+  encodeErrorResponse,
+  encodeUnaryResponse,
+  outerResultSchema,
+  type ResponseContext,
+} from '../protocol';
 import type { Logger } from '../providers/logging';
 import type { SiloWorker } from '../worker/bootstrap';
 import { toBindCall, toBindResponse } from './bind-call.mapper';
@@ -14,7 +20,10 @@ function executionFields(request: UnaryRequest): { execution: string; function?:
   const params = request.params as { executionId?: unknown; functionName?: unknown } | undefined;
   const id = params?.executionId;
   if (!(id instanceof Uint8Array) || id.length === 0) return undefined;
-  return { execution: Buffer.from(id).toString('hex'), function: typeof params?.functionName === 'string' ? params.functionName : undefined };
+  return {
+    execution: Buffer.from(id).toString('hex'),
+    function: typeof params?.functionName === 'string' ? params.functionName : undefined,
+  };
 }
 
 /** A unary request (anything but the `init` stream). */
@@ -104,19 +113,36 @@ export class UnaryRouter {
       case 'table_buffering_process': {
         const p = request.params;
         const stateId = await dispatcher.process(
-          { functionName: p.functionName, schemaPath: p.schemaPath ?? undefined, executionId: p.executionId, batch: p.inputBatch, batchIndex: p.batchIndex ?? undefined },
+          {
+            functionName: p.functionName,
+            schemaPath: p.schemaPath ?? undefined,
+            executionId: p.executionId,
+            batch: p.inputBatch,
+            batchIndex: p.batchIndex ?? undefined,
+          },
           logs.options,
         );
         return encodeUnaryResponse(request.method, stateId, ctx, logs.take());
       }
       case 'table_buffering_combine': {
         const p = request.params;
-        const ids = await dispatcher.combine({ functionName: p.functionName, schemaPath: p.schemaPath ?? undefined, executionId: p.executionId, stateIds: p.stateIds }, logs.options);
+        const ids = await dispatcher.combine(
+          {
+            functionName: p.functionName,
+            schemaPath: p.schemaPath ?? undefined,
+            executionId: p.executionId,
+            stateIds: p.stateIds,
+          },
+          logs.options,
+        );
         return encodeUnaryResponse(request.method, ids, ctx, logs.take());
       }
       case 'table_buffering_destructor':
         // Best effort by contract: the dispatcher never throws here, and DuckDB ignores errors anyway.
-        await dispatcher.destroy({ functionName: request.params.functionName, executionId: request.params.executionId });
+        await dispatcher.destroy({
+          functionName: request.params.functionName,
+          executionId: request.params.executionId,
+        });
         return encodeUnaryResponse(request.method, undefined, ctx);
       case 'list_protocols':
         return encodeUnaryResponse(request.method, this.identity, ctx);

@@ -4,6 +4,11 @@
  */
 import 'reflect-metadata';
 
-export { createTestingWorker, TestingWorkerBuilder, type TestingWorkerOptions, type OverrideBy } from './testing-worker.builder';
+export {
+  createTestingWorker,
+  TestingWorkerBuilder,
+  type TestingWorkerOptions,
+  type OverrideBy,
+} from './testing-worker.builder';
 export { TestingWorker, type RunOptions, type RunResult } from './testing-worker';
 export type { ClientLogRecord } from './lifecycle-run';

@@ -36,7 +36,11 @@ export interface RunOptions {
   /** Pushed filters (used when the function declares `autoApplyFilters`). */
   readonly filters?: readonly ColumnFilter[];
   readonly settings?: Readonly<Record<string, unknown>>;
-  readonly secrets?: ReadonlyArray<{ readonly name: string; readonly type?: string; readonly values: Readonly<Record<string, unknown>> }>;
+  readonly secrets?: ReadonlyArray<{
+    readonly name: string;
+    readonly type?: string;
+    readonly values: Readonly<Record<string, unknown>>;
+  }>;
   readonly attachOpaqueData?: Uint8Array;
 }
 
@@ -100,7 +104,9 @@ export async function runLifecycle(
   storage: FunctionStorage,
 ): Promise<RunResult> {
   const logs: ClientLogRecord[] = [];
-  const sink = (phase: ClientLogRecord['phase']): CallOptions => ({ clientLog: (level, message, fields) => logs.push({ phase, level, message, fields }) });
+  const sink = (phase: ClientLogRecord['phase']): CallOptions => ({
+    clientLog: (level, message, fields) => logs.push({ phase, level, message, fields }),
+  });
   const planner = workerFor();
   const definition = planner.registry.require(functionName);
   const ref = { functionName: definition.options.name, schemaPath: [definition.options.schema] };
@@ -133,16 +139,30 @@ export async function runLifecycle(
 
   // Sink: one worker per connection (a fresh one per call under chaos).
   const sinkWorkers = Array.from({ length: connections }, () => workerFor());
-  const { executionId } = await sinkWorkers[0].dispatcher.initSink({ bind, outputSchema: bound.outputSchema, bindOpaqueData: bound.opaqueData });
+  const { executionId } = await sinkWorkers[0].dispatcher.initSink({
+    bind,
+    outputSchema: bound.outputSchema,
+    bindOpaqueData: bound.opaqueData,
+  });
   for (let c = 1; c < connections; c++) {
-    await sinkWorkers[c].dispatcher.initSink({ bind, outputSchema: bound.outputSchema, bindOpaqueData: bound.opaqueData, executionId });
+    await sinkWorkers[c].dispatcher.initSink({
+      bind,
+      outputSchema: bound.outputSchema,
+      bindOpaqueData: bound.opaqueData,
+      executionId,
+    });
   }
   const lastStateId: (Uint8Array | undefined)[] = new Array(connections).fill(undefined);
   for (let i = 0; i < batches.length; i++) {
     const c = i % connections;
     const worker = chaos ? workerFor() : sinkWorkers[c];
     lastStateId[c] = await worker.dispatcher.process(
-      { ...ref, executionId, batch: batches[i], batchIndex: definition.options.requiresInputBatchIndex ? BigInt(i) : undefined },
+      {
+        ...ref,
+        executionId,
+        batch: batches[i],
+        batchIndex: definition.options.requiresInputBatchIndex ? BigInt(i) : undefined,
+      },
       sink('process'),
     );
   }
@@ -153,7 +173,14 @@ export async function runLifecycle(
 
   const projectionIds = options.projection?.map((name) => {
     const i = bound.outputSchema.fields.findIndex((f) => f.name === name);
-    if (i < 0) throw new SiloError('SILO205', messages.unknownProjectionColumn(name, bound.outputSchema.fields.map((f) => f.name)));
+    if (i < 0)
+      throw new SiloError(
+        'SILO205',
+        messages.unknownProjectionColumn(
+          name,
+          bound.outputSchema.fields.map((f) => f.name),
+        ),
+      );
     return i;
   });
 
@@ -161,7 +188,14 @@ export async function runLifecycle(
   const ticks: number[] = [];
   let outputSchema = bound.outputSchema;
   for (const finalizeStateId of finalizeStateIds) {
-    const open = { executionId, finalizeStateId, projectionIds, filters: options.filters, bind, outputSchema: bound.outputSchema };
+    const open = {
+      executionId,
+      finalizeStateId,
+      projectionIds,
+      filters: options.filters,
+      bind,
+      outputSchema: bound.outputSchema,
+    };
     let stream: FinalizeStream = await workerFor().dispatcher.openFinalize(open, sink('finalize'));
     outputSchema = stream.outputSchema;
     let n = 0;
@@ -172,7 +206,10 @@ export async function runLifecycle(
       }
       if (chaos && n > 0) {
         // Another process continues the stream from the serialized cursor.
-        stream = await workerFor().dispatcher.openFinalize({ ...open, resumeState: stream.serializeState() }, sink('finalize'));
+        stream = await workerFor().dispatcher.openFinalize(
+          { ...open, resumeState: stream.serializeState() },
+          sink('finalize'),
+        );
       }
       const outcome = await stream.tick(sink('finalize'));
       n++;

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { BoundStorage } from '../providers/storage/bound-storage';
 import { bytesToText, fromHex, toBytes, toHex } from '../providers/storage/bytes';
-import type { FunctionStorage, StorageEntry, ScopeEnding, StorageScope, StorageScopeKind } from '../providers/storage/function-storage';
+import type {
+  FunctionStorage,
+  StorageEntry,
+  ScopeEnding,
+  StorageScope,
+  StorageScopeKind,
+} from '../providers/storage/function-storage';
 
 /**
  * Options of {@link describeStorageConformance}.
@@ -127,7 +133,12 @@ export function describeStorageConformance(
       it('should return getMany values in the order asked, undefined where absent', async () => {
         await putTexts(['x', 'y']);
         const got = await storage.getMany(scope, ns, [b('y'), b('nope'), b('x'), b('y')]);
-        expect(got.map((v) => (v === undefined ? undefined : bytesToText(v)))).toEqual(['v:y', undefined, 'v:x', 'v:y']);
+        expect(got.map((v) => (v === undefined ? undefined : bytesToText(v)))).toEqual([
+          'v:y',
+          undefined,
+          'v:x',
+          'v:y',
+        ]);
         expect(await storage.getMany(scope, ns, [])).toEqual([]);
       });
 
@@ -153,7 +164,11 @@ export function describeStorageConformance(
         for (const h of shuffled) await storage.put(scope, ns, fromHex(h), fromHex(h));
         expect(hexKeys(await storage.scan(scope, ns))).toEqual(ascending);
         expect(hexKeys(await storage.scan(scope, ns, { reverse: true }))).toEqual([...ascending].reverse());
-        expect(hexKeys(await storage.scan(scope, ns, { start: fromHex('7f'), end: fromHex('ff') }))).toEqual(['7f', '80', 'c3a9']);
+        expect(hexKeys(await storage.scan(scope, ns, { start: fromHex('7f'), end: fromHex('ff') }))).toEqual([
+          '7f',
+          '80',
+          'c3a9',
+        ]);
       });
 
       it('should treat start as inclusive and end as exclusive', async () => {
@@ -173,11 +188,22 @@ export function describeStorageConformance(
 
       it('should scan in reverse and honour limit from the scan’s starting side', async () => {
         await putTexts(keys);
-        expect(textKeys(await storage.scan(scope, ns, { start: b('k3'), end: b('k6'), reverse: true }))).toEqual(['k5', 'k4', 'k3']);
+        expect(textKeys(await storage.scan(scope, ns, { start: b('k3'), end: b('k6'), reverse: true }))).toEqual([
+          'k5',
+          'k4',
+          'k3',
+        ]);
         expect(textKeys(await storage.scan(scope, ns, { limit: 2 }))).toEqual(['k0', 'k1']);
         expect(textKeys(await storage.scan(scope, ns, { reverse: true, limit: 2 }))).toEqual(['k9', 'k8']);
-        expect(textKeys(await storage.scan(scope, ns, { start: b('k3'), reverse: true, limit: 3 }))).toEqual(['k9', 'k8', 'k7']);
-        expect(textKeys(await storage.scan(scope, ns, { end: b('k3'), reverse: true, limit: 2 }))).toEqual(['k2', 'k1']);
+        expect(textKeys(await storage.scan(scope, ns, { start: b('k3'), reverse: true, limit: 3 }))).toEqual([
+          'k9',
+          'k8',
+          'k7',
+        ]);
+        expect(textKeys(await storage.scan(scope, ns, { end: b('k3'), reverse: true, limit: 2 }))).toEqual([
+          'k2',
+          'k1',
+        ]);
         expect(await storage.scan(scope, ns, { limit: 0 })).toEqual([]);
       });
 
@@ -204,7 +230,11 @@ export function describeStorageConformance(
 
       it('should never hand the same entry to two concurrent drains', async () => {
         const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`);
-        await storage.putMany(scope, ns, keys.map((k) => ({ key: b(k), value: b(k) })));
+        await storage.putMany(
+          scope,
+          ns,
+          keys.map((k) => ({ key: b(k), value: b(k) })),
+        );
         const results = await Promise.all(Array.from({ length: 6 }, () => storage.drain(scope, ns, { limit: 5 })));
         const seen = results.flatMap(textKeys);
         expect(new Set(seen).size).toBe(seen.length);
@@ -257,9 +287,14 @@ export function describeStorageConformance(
       it('should scan after an id and honour limit', async () => {
         const ids = [];
         for (const v of ['a', 'b', 'c']) ids.push(await storage.append(scope, ns, b('log'), b(v)));
-        expect(texts((await storage.logScan(scope, ns, b('log'), { afterId: ids[0] })).map((e) => e.value))).toEqual(['b', 'c']);
+        expect(texts((await storage.logScan(scope, ns, b('log'), { afterId: ids[0] })).map((e) => e.value))).toEqual([
+          'b',
+          'c',
+        ]);
         expect(texts((await storage.logScan(scope, ns, b('log'), { limit: 1 })).map((e) => e.value))).toEqual(['a']);
-        expect(texts((await storage.logScan(scope, ns, b('log'), { afterId: ids[0], limit: 1 })).map((e) => e.value))).toEqual(['b']);
+        expect(
+          texts((await storage.logScan(scope, ns, b('log'), { afterId: ids[0], limit: 1 })).map((e) => e.value)),
+        ).toEqual(['b']);
         expect(await storage.logScan(scope, ns, b('log'), { afterId: ids[2] })).toEqual([]);
         expect(await storage.logScan(scope, ns, b('log'), { limit: 0 })).toEqual([]);
       });
@@ -292,7 +327,9 @@ export function describeStorageConformance(
       });
 
       it('should give concurrent appends distinct ids and scan them in id order', async () => {
-        const ids = await Promise.all(Array.from({ length: 25 }, (_, i) => storage.append(scope, ns, b('log'), b(String(i)))));
+        const ids = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => storage.append(scope, ns, b('log'), b(String(i)))),
+        );
         expect(new Set(ids).size).toBe(25);
         const scanned = await storage.logScan(scope, ns, b('log'));
         const sorted = [...ids].sort((x, y) => (x < y ? -1 : 1));
@@ -366,7 +403,9 @@ export function describeStorageConformance(
       it('should apply concurrent adds atomically, each seeing a distinct new value', async () => {
         const results = await Promise.all(Array.from({ length: 40 }, () => storage.counterAdd(scope, ns, b('c'), 1n)));
         expect(await storage.counterGet(scope, ns, b('c'))).toBe(40n);
-        expect([...results].sort((x, y) => (x < y ? -1 : 1))).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i + 1)));
+        expect([...results].sort((x, y) => (x < y ? -1 : 1))).toEqual(
+          Array.from({ length: 40 }, (_, i) => BigInt(i + 1)),
+        );
       });
 
       it('should keep counters apart by key, namespace, scope, and from key/value entries', async () => {

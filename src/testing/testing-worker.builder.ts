@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DependencyContainer } from 'tsyringe';
-import { type Provider, type ProviderToken , providerToken } from '../container/providers';
+import { type Provider, type ProviderToken, providerToken } from '../container/providers';
 import { CLOCK, LOGGER, SEALER, STORAGE, type Token, tokenName } from '../container/tokens';
 import { SiloError, messages } from '../errors';
 import type { Constructor } from '../metadata';
@@ -62,7 +62,8 @@ export class TestingWorkerBuilder {
     const known = new Set<unknown>([...defaults, ...providers].map(providerToken));
     for (const o of this.overrides) {
       const token = providerToken(o);
-      if (!known.has(token)) throw new SiloError('SILO201', messages.overrideUnknownToken(tokenName(token), [...known].map(tokenName)));
+      if (!known.has(token))
+        throw new SiloError('SILO201', messages.overrideUnknownToken(tokenName(token), [...known].map(tokenName)));
     }
     // Built once: every phase of every run, and every chaos container, shares these values.
     return new TestingWorker(this.options.catalog ?? 'test', this.options.modules, defaults, [...this.overrides]);

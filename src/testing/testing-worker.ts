@@ -3,7 +3,7 @@ import { SiloError, messages } from '../errors';
 import type { DependencyContainer } from 'tsyringe';
 import type { Provider } from '../container/providers';
 import { STORAGE, type Token } from '../container/tokens';
-import { type FunctionStorage , toHex } from '../providers/storage';
+import { type FunctionStorage, toHex } from '../providers/storage';
 import type { FunctionRegistry } from '../registration/function-registry';
 import type { SiloModule } from '../registration/module';
 import { type SiloWorker, assembleWorker } from '../worker/bootstrap';
@@ -31,12 +31,19 @@ export class TestingWorker {
     private readonly defaults: readonly Provider[],
     private readonly overrides: readonly Provider[],
   ) {
-    this.main = assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults);
+    this.main = assembleWorker(
+      { catalog: this.catalog, modules: this.modules, providers: this.overrides },
+      this.defaults,
+    );
   }
 
   /** A fresh worker sharing this one's provider values and validated registry: what a new process would be. */
   private spawn(): SiloWorker {
-    return assembleWorker({ catalog: this.catalog, modules: this.modules, providers: this.overrides }, this.defaults, this.main.registry);
+    return assembleWorker(
+      { catalog: this.catalog, modules: this.modules, providers: this.overrides },
+      this.defaults,
+      this.main.registry,
+    );
   }
 
   get registry(): FunctionRegistry {
@@ -81,9 +88,12 @@ export class TestingWorker {
 }
 
 function assertSameOutput(functionName: string, a: Table, b: Table): void {
-  const rows = (t: Table) => JSON.stringify(t.toArray().map((r) => r?.toJSON()), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? toHex(v) : v));
+  const rows = (t: Table) =>
+    JSON.stringify(
+      t.toArray().map((r) => r?.toJSON()),
+      (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? toHex(v) : v),
+    );
   if (a.numRows !== b.numRows || rows(a) !== rows(b)) {
     throw new SiloError('SILO203', messages.chaosLeak(functionName));
   }
 }
-

@@ -23,12 +23,21 @@ export interface ChannelLimits {
 /**
  * Reads an optional positive number from the environment; `fallback` when unset.
  */
-export function readPositiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string, integer: boolean): number {
+export function readPositiveNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  unit: string,
+  integer: boolean,
+): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new SiloError('SILO340', `${name} must be a positive ${integer ? 'whole ' : ''}number of ${unit}, got "${raw}". Unset it for the default (${fallback}).`);
+    throw new SiloError(
+      'SILO340',
+      `${name} must be a positive ${integer ? 'whole ' : ''}number of ${unit}, got "${raw}". Unset it for the default (${fallback}).`,
+    );
   }
   return value;
 }

@@ -4,8 +4,20 @@
  * picks one from the command line.
  */
 export { serveWorker, type ServeWorkerOptions } from './serve-worker';
-export { channelLimitsFromEnv, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_READ_TIMEOUT_MS, type ChannelLimits } from './channel-limits';
-export { parseTransportArgs, TransportArgumentError, TRANSPORT_USAGE, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PREFIX, type TransportOptions } from './transport-args';
+export {
+  channelLimitsFromEnv,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_READ_TIMEOUT_MS,
+  type ChannelLimits,
+} from './channel-limits';
+export {
+  parseTransportArgs,
+  TransportArgumentError,
+  TRANSPORT_USAGE,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PREFIX,
+  type TransportOptions,
+} from './transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './stdio.transport';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './unix-socket.transport';
 export {

@@ -72,7 +72,11 @@ function exitAfter(work: Promise<unknown>, code: number, graceMs = SHUTDOWN_GRAC
  * await serveWorker(worker, process.argv.slice(2));
  * ```
  */
-export async function serveWorker(worker: SiloWorker, argv: readonly string[], options: ServeWorkerOptions = {}): Promise<void> {
+export async function serveWorker(
+  worker: SiloWorker,
+  argv: readonly string[],
+  options: ServeWorkerOptions = {},
+): Promise<void> {
   const ownProcess = options.exitProcess ?? true;
   let transport: TransportOptions;
   try {
@@ -91,7 +95,11 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     return exitAfter(Promise.resolve(), 2);
   }
   const log = worker.container.resolve<Logger>(LOGGER);
-  const handler = new RequestHandler(worker, { logger: log, limits, cpuStats: ownProcess ? cpuStatsFromEnv(options.env ?? process.env) : undefined });
+  const handler = new RequestHandler(worker, {
+    logger: log,
+    limits,
+    cpuStats: ownProcess ? cpuStatsFromEnv(options.env ?? process.env) : undefined,
+  });
   const protocolWrite = ownProcess ? reserveStdoutForProtocol() : undefined;
 
   if (transport.kind === 'stdio') {
@@ -100,14 +108,19 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
       onTermination(log, 'stdio', () => worker.close());
       stopWhenInputEnds(streams.input, log);
     }
-    const end: ConnectionEnd = await serveStdio(handler, { ...streams, write: options.stdio ? undefined : protocolWrite });
+    const end: ConnectionEnd = await serveStdio(handler, {
+      ...streams,
+      write: options.stdio ? undefined : protocolWrite,
+    });
     log.debug(`stdio: the connection ended (${end}); the worker stops`);
     if (ownProcess) return exitAfter(worker.close(), end === 'broken' ? 1 : 0);
     await worker.close();
     return;
   }
 
-  const announce = options.announce ?? ((line: string) => (protocolWrite ? protocolWrite(line, () => undefined) : process.stdout.write(line)));
+  const announce =
+    options.announce ??
+    ((line: string) => (protocolWrite ? protocolWrite(line, () => undefined) : process.stdout.write(line)));
   if (transport.kind === 'http') return serveHttp(worker, transport, log, announce, options);
   const server = await listenUnixSocket(handler, {
     path: transport.path,
@@ -116,7 +129,9 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
     onBrokenConnection: (label) => log.warn(`${label}: connection closed after bytes that are not Arrow IPC`),
   });
   worker.dispatcher.workerPath = `unix://${server.path}`;
-  log.info(`Serving catalog "${worker.catalog}" on unix socket ${server.path}${transport.idleTimeoutSeconds ? ` (idle timeout ${transport.idleTimeoutSeconds}s)` : ''}`);
+  log.info(
+    `Serving catalog "${worker.catalog}" on unix socket ${server.path}${transport.idleTimeoutSeconds ? ` (idle timeout ${transport.idleTimeoutSeconds}s)` : ''}`,
+  );
   let terminated = false;
   if (ownProcess) {
     onTermination(log, `unix:${server.path}`, async () => {
@@ -126,7 +141,8 @@ export async function serveWorker(worker: SiloWorker, argv: readonly string[], o
   }
   await server.closed;
   // The server also closes on SIGTERM; only an idle timeout deserves this line.
-  if (!terminated && transport.idleTimeoutSeconds) log.info(`unix:${server.path}: no client for ${transport.idleTimeoutSeconds}s; the worker stops`);
+  if (!terminated && transport.idleTimeoutSeconds)
+    log.info(`unix:${server.path}: no client for ${transport.idleTimeoutSeconds}s; the worker stops`);
   if (ownProcess) return exitAfter(worker.close(), 0);
   await worker.close();
 }
@@ -144,7 +160,9 @@ function stopWhenInputEnds(input: ByteSource, log: Logger): void {
   if (!('once' in input) || typeof input.once !== 'function') return;
   input.once('end', () => {
     const timer = setTimeout(() => {
-      log.warn('stdio: stdin closed while a call was still running; nobody is left to read its answer, so the worker stops');
+      log.warn(
+        'stdio: stdin closed while a call was still running; nobody is left to read its answer, so the worker stops',
+      );
       process.exit(0);
     }, INPUT_CLOSED_GRACE_MS);
     timer.unref();
@@ -177,9 +195,17 @@ async function serveHttp(
         'Behind a load balancer, set SILO_SIGNING_KEY (or SILO_SIGNING_KEY_FILE) to the same 32-byte key on every worker.',
     );
   }
-  const server = await listenHttp(worker, { port: transport.port, host: transport.host, prefix: transport.prefix, settings, announce });
+  const server = await listenHttp(worker, {
+    port: transport.port,
+    host: transport.host,
+    prefix: transport.prefix,
+    settings,
+    announce,
+  });
   worker.dispatcher.workerPath = server.url;
-  log.info(`Serving catalog "${worker.catalog}" over HTTP at ${server.url}${settings.authTokens.length > 0 ? ' (bearer tokens required)' : ''}`);
+  log.info(
+    `Serving catalog "${worker.catalog}" over HTTP at ${server.url}${settings.authTokens.length > 0 ? ' (bearer tokens required)' : ''}`,
+  );
   if (ownProcess) {
     const stop = async (): Promise<void> => {
       await server.close();

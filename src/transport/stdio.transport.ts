@@ -46,7 +46,10 @@ export function serveStdio(handler: RequestHandler, streams: StdioStreams): Prom
  */
 export function reserveStdoutForProtocol(): (bytes: Uint8Array | string, done: (error?: Error | null) => void) => void {
   const stdout = process.stdout;
-  const original = stdout.write.bind(stdout) as (chunk: Uint8Array | string, done: (error?: Error | null) => void) => boolean;
+  const original = stdout.write.bind(stdout) as (
+    chunk: Uint8Array | string,
+    done: (error?: Error | null) => void,
+  ) => boolean;
   const toStderr = (chunk: unknown, encodingOrDone?: unknown, done?: unknown): boolean =>
     (process.stderr.write as (...a: unknown[]) => boolean)(chunk, encodingOrDone, done);
   stdout.write = toStderr as typeof stdout.write;

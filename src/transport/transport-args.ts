@@ -84,7 +84,9 @@ function parsePrefix(text: string): string {
   if (trimmed === '') return '';
   const prefix = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
-    throw new TransportArgumentError(`--prefix must be a URL path such as /vgi (letters, digits, ".", "_", "~", "-" between slashes), got "${text}".`);
+    throw new TransportArgumentError(
+      `--prefix must be a URL path such as /vgi (letters, digits, ".", "_", "~", "-" between slashes), got "${text}".`,
+    );
   }
   return prefix;
 }
@@ -105,7 +107,7 @@ function once<K extends keyof SeenFlags>(seen: SeenFlags, key: K, flag: string):
 
 function readFlags(argv: readonly string[]): SeenFlags {
   const seen: SeenFlags = { stdio: false };
-  for (let i = 0; i < argv.length; ) {
+  for (let i = 0; i < argv.length;) {
     const arg = argv[i];
     const flag = arg.split('=', 1)[0];
     if (arg === '--stdio') {
@@ -115,7 +117,9 @@ function readFlags(argv: readonly string[]): SeenFlags {
     }
     if (!['--unix', '--idle-timeout', '--http', '--host', '--prefix'].includes(flag)) {
       throw new TransportArgumentError(
-        arg.startsWith('-') ? `Unknown option "${arg}".` : `Unexpected argument "${arg}": the worker takes options only.`,
+        arg.startsWith('-')
+          ? `Unknown option "${arg}".`
+          : `Unexpected argument "${arg}": the worker takes options only.`,
       );
     }
     const { value, next } = takeValue(argv, i, flag);
@@ -131,7 +135,8 @@ function readFlags(argv: readonly string[]): SeenFlags {
       seen.port = parsePort(value);
     } else if (flag === '--host') {
       once(seen, 'host', '--host');
-      if (value.trim() === '') throw new TransportArgumentError('--host needs an address such as 127.0.0.1 or 0.0.0.0, got an empty one.');
+      if (value.trim() === '')
+        throw new TransportArgumentError('--host needs an address such as 127.0.0.1 or 0.0.0.0, got an empty one.');
       seen.host = value.trim();
     } else {
       once(seen, 'prefix', '--prefix');
@@ -155,15 +160,34 @@ export function parseTransportArgs(argv: readonly string[]): TransportOptions {
   const seen = readFlags(argv);
   const httpOnly = seen.host !== undefined ? '--host' : seen.prefix !== undefined ? '--prefix' : undefined;
   if (seen.port !== undefined) {
-    if (seen.stdio || seen.path !== undefined) throw new TransportArgumentError(`--http and ${seen.stdio ? '--stdio' : '--unix'} exclude each other; choose one transport.`);
-    if (seen.idle !== undefined) throw new TransportArgumentError('--idle-timeout only applies to --unix: an HTTP worker serves until it is stopped (SIGTERM).');
-    return { kind: 'http', port: seen.port, host: seen.host ?? DEFAULT_HTTP_HOST, prefix: seen.prefix ?? DEFAULT_HTTP_PREFIX };
+    if (seen.stdio || seen.path !== undefined)
+      throw new TransportArgumentError(
+        `--http and ${seen.stdio ? '--stdio' : '--unix'} exclude each other; choose one transport.`,
+      );
+    if (seen.idle !== undefined)
+      throw new TransportArgumentError(
+        '--idle-timeout only applies to --unix: an HTTP worker serves until it is stopped (SIGTERM).',
+      );
+    return {
+      kind: 'http',
+      port: seen.port,
+      host: seen.host ?? DEFAULT_HTTP_HOST,
+      prefix: seen.prefix ?? DEFAULT_HTTP_PREFIX,
+    };
   }
   if (httpOnly !== undefined) throw new TransportArgumentError(`${httpOnly} only applies to --http; add --http PORT.`);
-  if (seen.stdio && seen.path !== undefined) throw new TransportArgumentError('--stdio and --unix exclude each other; choose one transport.');
+  if (seen.stdio && seen.path !== undefined)
+    throw new TransportArgumentError('--stdio and --unix exclude each other; choose one transport.');
   if (seen.path === undefined) {
-    if (seen.idle !== undefined) throw new TransportArgumentError('--idle-timeout only applies to --unix: a stdio worker ends when its stdin closes.');
+    if (seen.idle !== undefined)
+      throw new TransportArgumentError(
+        '--idle-timeout only applies to --unix: a stdio worker ends when its stdin closes.',
+      );
     return { kind: 'stdio' };
   }
-  return { kind: 'unix', path: seen.path, idleTimeoutSeconds: seen.idle === undefined || seen.idle === 0 ? null : seen.idle };
+  return {
+    kind: 'unix',
+    path: seen.path,
+    idleTimeoutSeconds: seen.idle === undefined || seen.idle === 0 ? null : seen.idle,
+  };
 }

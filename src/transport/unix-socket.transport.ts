@@ -43,7 +43,6 @@ export interface UnixSocketServer {
 /** How long a worker nobody connected to yet waits, at least, before its idle exit. */
 const DEFAULT_STARTUP_GRACE_SECONDS = 5;
 
-
 /** Whether a server accepts connections on `path` (a socket file left by a dead process does not). */
 function isServed(path: string): Promise<boolean> {
   return new Promise((done) => {
@@ -78,13 +77,25 @@ async function bind(server: Server, path: string): Promise<void> {
     await listenServer(server, { path });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-      throw new SiloError('SILO426', `Could not listen on unix socket ${path}: ${(error as Error).message}. Check that the directory exists and is writable.`, { cause: error });
+      throw new SiloError(
+        'SILO426',
+        `Could not listen on unix socket ${path}: ${(error as Error).message}. Check that the directory exists and is writable.`,
+        { cause: error },
+      );
     }
     if (!isSocketFile(path)) {
-      throw new SiloError('SILO426', `Cannot listen on ${path}: a file that is not a socket is in the way. Remove it, or give this worker another --unix path.`, { cause: error });
+      throw new SiloError(
+        'SILO426',
+        `Cannot listen on ${path}: a file that is not a socket is in the way. Remove it, or give this worker another --unix path.`,
+        { cause: error },
+      );
     }
     if (await isServed(path)) {
-      throw new SiloError('SILO426', `Another process already serves unix socket ${path}. Stop it, or give this worker another --unix path.`, { cause: error });
+      throw new SiloError(
+        'SILO426',
+        `Another process already serves unix socket ${path}. Stop it, or give this worker another --unix path.`,
+        { cause: error },
+      );
     }
     removeSocketFile(path);
     await listenServer(server, { path });

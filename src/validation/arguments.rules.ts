@@ -12,7 +12,12 @@ import {
   metadataReader,
   renderValue,
 } from '../metadata';
-import { type ArgumentConstraints, type ArgumentSpec, ArgumentsSpec, type TableInputSpec } from '../definition/arguments-spec';
+import {
+  type ArgumentConstraints,
+  type ArgumentSpec,
+  ArgumentsSpec,
+  type TableInputSpec,
+} from '../definition/arguments-spec';
 import { classValidator, classValidatorRulesExist } from '../common/class-validator.lazy';
 import { isSqlIdentifier } from './options.schema';
 
@@ -34,7 +39,10 @@ function publishedConstraints(cls: Constructor, propertyKey: string): ArgumentCo
     else if (r.name === 'max') max = c[0];
     else if (r.name === 'matches') pattern = c[0] instanceof RegExp ? c[0].source : String(c[0]);
   }
-  const range = min !== undefined || max !== undefined ? `${min !== undefined ? `[${String(min)}` : '(-inf'}, ${max !== undefined ? `${String(max)}]` : '+inf)'}` : undefined;
+  const range =
+    min !== undefined || max !== undefined
+      ? `${min !== undefined ? `[${String(min)}` : '(-inf'}, ${max !== undefined ? `${String(max)}]` : '+inf)'}`
+      : undefined;
   return { choices, range, pattern };
 }
 
@@ -53,13 +61,24 @@ const DESIGN_TYPE_NAMES = new Map<unknown, string>([
  * and a primitive class that cannot hold the declared type's values is reported. Unions,
  * `unknown` and Arrow types record `Object` and are not checked.
  */
-export function checkPropertyType(owner: Constructor, propertyKey: string, type: unknown, decorator: string): DefinitionProblem | undefined {
+export function checkPropertyType(
+  owner: Constructor,
+  propertyKey: string,
+  type: unknown,
+  decorator: string,
+): DefinitionProblem | undefined {
   if (!isValueTypeName(type)) return undefined;
   const recorded: unknown = Reflect.getMetadata?.('design:type', owner.prototype as object, propertyKey);
   const property = DESIGN_TYPE_NAMES.get(recorded);
   const expectedClass = DESIGN_TYPE_OF[type]();
   if (property === undefined || recorded === expectedClass) return undefined;
-  return messages.propertyTypeMismatch(`${owner.name}.${propertyKey}`, decorator, type, property, DESIGN_TYPE_NAMES.get(expectedClass)!);
+  return messages.propertyTypeMismatch(
+    `${owner.name}.${propertyKey}`,
+    decorator,
+    type,
+    property,
+    DESIGN_TYPE_NAMES.get(expectedClass)!,
+  );
 }
 
 /** Arguments are built from the call, never by the class's constructor: an initializer would be silently ignored. */
@@ -71,7 +90,12 @@ function initializerProblems(cls: Constructor, args: readonly ArgumentMetadata[]
     return [];
   }
   return args
-    .filter((a) => a.kind !== 'table' && Object.prototype.hasOwnProperty.call(instance, a.propertyKey) && instance[a.propertyKey] !== undefined)
+    .filter(
+      (a) =>
+        a.kind !== 'table' &&
+        Object.prototype.hasOwnProperty.call(instance, a.propertyKey) &&
+        instance[a.propertyKey] !== undefined,
+    )
     .map((a) => messages.argumentInitializer(`${cls.name}.${a.propertyKey}`, renderValue(instance[a.propertyKey])));
 }
 
@@ -80,7 +104,10 @@ function initializerProblems(cls: Constructor, args: readonly ArgumentMetadata[]
  * more than one TABLE input, non-contiguous positions, a TABLE input before a scalar,
  * unknown types, defaults that do not fit, duplicate names.
  */
-export function compileArguments(subject: string, cls: Constructor | undefined): { spec?: ArgumentsSpec; problems: DefinitionProblem[] } {
+export function compileArguments(
+  subject: string,
+  cls: Constructor | undefined,
+): { spec?: ArgumentsSpec; problems: DefinitionProblem[] } {
   const problems: DefinitionProblem[] = [];
   const declared = cls ? metadataReader.arguments(cls) : [];
   const owner = cls?.name ?? subject;
@@ -89,20 +116,36 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
   const byProperty = new Map<string, ArgumentMetadata[]>();
   for (const a of declared) byProperty.set(a.propertyKey, [...(byProperty.get(a.propertyKey) ?? []), a]);
   for (const [key, list] of byProperty) {
-    if (list.length > 1) problems.push(messages.duplicateArgument(`${owner}.${key}`, list.map((a) => a.decorator)));
+    if (list.length > 1)
+      problems.push(
+        messages.duplicateArgument(
+          `${owner}.${key}`,
+          list.map((a) => a.decorator),
+        ),
+      );
   }
   const args = [...byProperty.values()].map((list) => list[0]);
 
   const tables = args.filter((a) => a.kind === 'table');
-  if (tables.length > 1) problems.push(messages.multipleTables(owner, tables.map((t) => t.propertyKey)));
+  if (tables.length > 1)
+    problems.push(
+      messages.multipleTables(
+        owner,
+        tables.map((t) => t.propertyKey),
+      ),
+    );
   const scalars = args.filter((a) => a.kind === 'positional');
   const named = args.filter((a) => a.kind === 'named');
 
   // Positions: scalars plus the table (an explicit table position counts; an implicit one goes last).
   const table = tables[0];
-  const positioned = [...scalars.map((a) => a.position ?? -1), ...(table?.position !== undefined ? [table.position] : [])].sort((x, y) => x - y);
+  const positioned = [
+    ...scalars.map((a) => a.position ?? -1),
+    ...(table?.position !== undefined ? [table.position] : []),
+  ].sort((x, y) => x - y);
   if (positioned.some((p, i) => p !== i)) problems.push(messages.badPositions(owner, positioned));
-  else if (table?.position !== undefined && scalars.some((s) => (s.position ?? 0) > table.position!)) problems.push(messages.tableNotLast(owner));
+  else if (table?.position !== undefined && scalars.some((s) => (s.position ?? 0) > table.position!))
+    problems.push(messages.tableNotLast(owner));
 
   const names = new Set<string>();
   const nameOk = (a: { name: string }) => {
@@ -135,7 +178,8 @@ export function compileArguments(subject: string, cls: Constructor | undefined):
       if (a.kind === 'positional') problems.push(messages.defaultOnPositional(member(a)));
       if (isValueTypeName(type)) {
         const coerced = coerceValue(a.defaultValue, type);
-        if (coerced === undefined) problems.push(messages.defaultDoesNotFit(member(a), renderValue(a.defaultValue), type));
+        if (coerced === undefined)
+          problems.push(messages.defaultDoesNotFit(member(a), renderValue(a.defaultValue), type));
         defaultValue = coerced ?? null;
       } else defaultValue = a.defaultValue ?? null;
     }

@@ -1,4 +1,7 @@
-import { type BufferingFunctionOptions , BUFFERING_FUNCTION_OPTION_NAMES } from '../definition/buffering-function.options';
+import {
+  type BufferingFunctionOptions,
+  BUFFERING_FUNCTION_OPTION_NAMES,
+} from '../definition/buffering-function.options';
 import { type DefinitionProblem, messages } from '../errors';
 import { type Constructor, type HookKind, metadataReader } from '../metadata';
 import { DESIGN_PARAM_TYPES_KEY } from '../metadata/metadata.keys';
@@ -8,7 +11,9 @@ import { checkInjection, type IsProvided } from './injection.rules';
 import { isSqlIdentifier, validateOptions } from './options.schema';
 import { compileState } from './state.rules';
 
-const REQUIRED_HOOKS: ReadonlyArray<[HookKind, string, string]> = [['finalize', '@Finalize()', 'emits output one batch per tick']];
+const REQUIRED_HOOKS: ReadonlyArray<[HookKind, string, string]> = [
+  ['finalize', '@Finalize()', 'emits output one batch per tick'],
+];
 const OPTIONAL_HOOKS: ReadonlyArray<[HookKind, string]> = [
   ['process', '@Process()'],
   ['combine', '@Combine()'],
@@ -48,15 +53,21 @@ function distance(a: string, b: string): number {
 function checkOptions(subject: string, options: Record<string, unknown>): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   for (const key of Object.keys(options)) {
-    if (!(BUFFERING_FUNCTION_OPTION_NAMES as readonly string[]).includes(key)) problems.push(messages.unknownOption(subject, key, suggest(key)));
+    if (!(BUFFERING_FUNCTION_OPTION_NAMES as readonly string[]).includes(key))
+      problems.push(messages.unknownOption(subject, key, suggest(key)));
   }
   for (const v of validateOptions(options)) problems.push(messages.invalidOption(subject, v.option, v.constraint));
-  if (typeof options.name === 'string' && !isSqlIdentifier(options.name)) problems.push(messages.invalidName(subject, 'function name', options.name));
-  if (typeof options.schema === 'string' && !isSqlIdentifier(options.schema)) problems.push(messages.invalidName(subject, 'schema name', options.schema));
-  if (options.sinkOrderDependent === true && options.requiresInputBatchIndex === true) problems.push(messages.exclusiveFlags(subject));
-  if (options.autoApplyFilters === true && options.filterPushdown !== true) problems.push(messages.filtersNeedPushdown(subject));
+  if (typeof options.name === 'string' && !isSqlIdentifier(options.name))
+    problems.push(messages.invalidName(subject, 'function name', options.name));
+  if (typeof options.schema === 'string' && !isSqlIdentifier(options.schema))
+    problems.push(messages.invalidName(subject, 'schema name', options.schema));
+  if (options.sinkOrderDependent === true && options.requiresInputBatchIndex === true)
+    problems.push(messages.exclusiveFlags(subject));
+  if (options.autoApplyFilters === true && options.filterPushdown !== true)
+    problems.push(messages.filtersNeedPushdown(subject));
   for (const key of ['args', 'state'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') problems.push(messages.invalidOption(subject, key, 'must be a class'));
+    if (options[key] !== undefined && typeof options[key] !== 'function')
+      problems.push(messages.invalidOption(subject, key, 'must be a class'));
   }
   return problems;
 }
@@ -65,7 +76,10 @@ function checkOptions(subject: string, options: Record<string, unknown>): Defini
 const HOOK_SHAPES: Readonly<Record<HookKind, { readonly shape: string; readonly params: readonly string[] }>> = {
   process: { shape: 'process(batch: RecordBatch, ctx: SinkContext<Args>)', params: ['batch', 'ctx'] },
   combine: { shape: 'combine(stateIds: Uint8Array[], ctx: SinkContext<Args>)', params: ['stateIds', 'ctx'] },
-  finalize: { shape: 'finalize(state: State, out: Output, ctx: FinalizeContext<Args>)', params: ['state', 'out', 'ctx'] },
+  finalize: {
+    shape: 'finalize(state: State, out: Output, ctx: FinalizeContext<Args>)',
+    params: ['state', 'out', 'ctx'],
+  },
   initialFinalizeState: { shape: 'initialFinalizeState(ctx: FinalizeContext<Args>)', params: ['ctx'] },
   onCancel: { shape: 'onCancel(state: State, ctx: FinalizeContext<Args>)', params: ['state', 'ctx'] },
   onBind: { shape: 'bind(ctx: BindContext<Args>)', params: ['ctx'] },
@@ -83,29 +97,59 @@ const CLASS_PARAMS: Partial<Record<HookKind, ReadonlyArray<string | undefined>>>
  * `(ctx, finalizeStateId, state, out)`: too many parameters, or a parameter whose
  * recorded class (`design:paramtypes`) cannot be what the framework passes there.
  */
-function checkHookShape(target: Constructor, kind: HookKind, key: string | symbol, decorator: string, stateClass: unknown): DefinitionProblem | undefined {
+function checkHookShape(
+  target: Constructor,
+  kind: HookKind,
+  key: string | symbol,
+  decorator: string,
+  stateClass: unknown,
+): DefinitionProblem | undefined {
   const member = `${target.name}#${String(key)}`;
   const method = (target.prototype as Record<string | symbol, unknown>)[key];
   const { shape, params } = HOOK_SHAPES[kind];
   if (typeof method === 'function' && method.length > params.length) {
-    return messages.hookParameterShape(member, decorator, `takes ${method.length} parameters where the hook receives ${params.length} (${params.join(', ')})`, shape);
+    return messages.hookParameterShape(
+      member,
+      decorator,
+      `takes ${method.length} parameters where the hook receives ${params.length} (${params.join(', ')})`,
+      shape,
+    );
   }
-  const types = (Reflect.getMetadata?.(DESIGN_PARAM_TYPES_KEY, target.prototype as object, key as string) ?? []) as unknown[];
+  const types = (Reflect.getMetadata?.(DESIGN_PARAM_TYPES_KEY, target.prototype as object, key as string) ??
+    []) as unknown[];
   for (let i = 0; i < Math.min(types.length, params.length); i++) {
     const t = types[i];
     // Object and Function say nothing: tsc records an interface as Object, and a class imported with `import type` as Function.
     if (typeof t !== 'function' || t === Object || t === Function) continue;
     const name = (t as { name: string }).name;
     const isState = params[i] === 'state';
-    if (isState && typeof stateClass === 'function' && (t === stateClass || (stateClass as { prototype: object }).prototype instanceof t)) continue;
+    if (
+      isState &&
+      typeof stateClass === 'function' &&
+      (t === stateClass || (stateClass as { prototype: object }).prototype instanceof t)
+    )
+      continue;
     if (!isState && CLASS_PARAMS[kind]?.[i] === name) continue;
-    const receives = isState ? (typeof stateClass === 'function' ? `the state (${(stateClass as { name: string }).name})` : 'the state') : `the ${params[i]}`;
-    return messages.hookParameterShape(member, decorator, `its parameter ${i + 1} is typed ${name}, where the hook receives ${receives}`, shape);
+    const receives = isState
+      ? typeof stateClass === 'function'
+        ? `the state (${(stateClass as { name: string }).name})`
+        : 'the state'
+      : `the ${params[i]}`;
+    return messages.hookParameterShape(
+      member,
+      decorator,
+      `its parameter ${i + 1} is typed ${name}, where the hook receives ${receives}`,
+      shape,
+    );
   }
   return undefined;
 }
 
-function checkHooks(target: Constructor, subject: string, stateClass: unknown): { hooks: Partial<Record<HookKind, string | symbol>>; problems: DefinitionProblem[] } {
+function checkHooks(
+  target: Constructor,
+  subject: string,
+  stateClass: unknown,
+): { hooks: Partial<Record<HookKind, string | symbol>>; problems: DefinitionProblem[] } {
   const problems: DefinitionProblem[] = [];
   const hooks: Partial<Record<HookKind, string | symbol>> = {};
   const effective = metadataReader.effectiveHooks(target);
@@ -114,10 +158,19 @@ function checkHooks(target: Constructor, subject: string, stateClass: unknown): 
   const check = (kind: HookKind, decorator: string, role?: string) => {
     const found = effective.filter((h) => h.kind === kind);
     if (found.length === 0 && role) problems.push(messages.missingHook(subject, decorator, role));
-    if (found.length > 1) problems.push(messages.duplicateHook(subject, decorator, found.map((h) => member(h.propertyKey))));
+    if (found.length > 1)
+      problems.push(
+        messages.duplicateHook(
+          subject,
+          decorator,
+          found.map((h) => member(h.propertyKey)),
+        ),
+      );
     if (found.length === 1) {
       hooks[kind] = found[0].propertyKey;
-      const shape = found[0].isMethod ? checkHookShape(target, kind, found[0].propertyKey, decorator, stateClass) : undefined;
+      const shape = found[0].isMethod
+        ? checkHookShape(target, kind, found[0].propertyKey, decorator, stateClass)
+        : undefined;
       if (shape) problems.push(shape);
     }
   };
@@ -130,7 +183,10 @@ function checkHooks(target: Constructor, subject: string, stateClass: unknown): 
  * Checks one function class against every rule and, when all pass, compiles it.
  * Never throws: the caller gathers the problems of every function into one error.
  */
-export function checkFunction(target: Constructor, isProvided: IsProvided): { definition?: FunctionDefinition; problems: DefinitionProblem[] } {
+export function checkFunction(
+  target: Constructor,
+  isProvided: IsProvided,
+): { definition?: FunctionDefinition; problems: DefinitionProblem[] } {
   const raw = metadataReader.functionOptions(target);
   if (!raw) return { problems: [messages.notDecorated(target.name)] };
   const subject = describeFunction(target, raw.name);
@@ -139,7 +195,8 @@ export function checkFunction(target: Constructor, isProvided: IsProvided): { de
   const args = compileArguments(subject, raw.args as Constructor | undefined);
   const state = compileState(raw.state as Constructor<object> | undefined);
   const injection = checkInjection(target, isProvided);
-  if (hooks.hooks.initialFinalizeState !== undefined && raw.state === undefined) hooks.problems.push(messages.cursorWithoutState(subject));
+  if (hooks.hooks.initialFinalizeState !== undefined && raw.state === undefined)
+    hooks.problems.push(messages.cursorWithoutState(subject));
   const problems = [...options, ...hooks.problems, ...args.problems, ...state.problems, ...injection];
   if (problems.length > 0 || !args.spec) return { problems };
   return {

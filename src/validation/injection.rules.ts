@@ -6,7 +6,18 @@ import { tokenName } from '../container/tokens';
 export type IsProvided = (token: unknown) => boolean;
 
 /** Types TypeScript emits for interfaces, type aliases, unions and primitives: nothing to resolve by. */
-const OPAQUE_TYPES: readonly unknown[] = [Object, Number, String, Boolean, Array, Function, Promise, Symbol, BigInt, undefined];
+const OPAQUE_TYPES: readonly unknown[] = [
+  Object,
+  Number,
+  String,
+  Boolean,
+  Array,
+  Function,
+  Promise,
+  Symbol,
+  BigInt,
+  undefined,
+];
 
 /**
  * Every constructor parameter must be resolvable: interface-typed parameters need an

@@ -47,7 +47,11 @@ export class BufferingFunctionOptionsSchema {
   @IsString() @MaxLength(255) name!: string;
   @IsOptional() @IsString() schema?: string;
   @IsOptional() @IsString() description?: string;
-  @IsOptional() @IsArray() @IsString({ each: true }) @ArrayUnique({ message: 'must not repeat a value' }) categories?: string[];
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @ArrayUnique({ message: 'must not repeat a value' })
+  categories?: string[];
   @IsOptional() @IsObject() tags?: Record<string, string>;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) examples?: ExampleSchema[];
   @IsOptional() @IsBoolean() sinkOrderDependent?: boolean;
@@ -57,12 +61,15 @@ export class BufferingFunctionOptionsSchema {
   @IsOptional() @IsBoolean() filterPushdown?: boolean;
   @IsOptional() @IsBoolean() autoApplyFilters?: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(99999) maxWorkers?: number;
-  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(SQL_IDENTIFIER, { each: true, message: 'must hold DuckDB setting names (letters, digits, underscores)' }) requiredSettings?: string[];
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @Matches(SQL_IDENTIFIER, { each: true, message: 'must hold DuckDB setting names (letters, digits, underscores)' })
+  requiredSettings?: string[];
   @IsOptional() @IsArray() @ValidateNested({ each: true }) requiredSecrets?: RequiredSecretSchema[];
   @IsOptional() @IsIn(['consistent', 'volatile', 'consistentWithinQuery']) stability?: string;
   @IsOptional() @ValidateNested() cardinality?: CardinalitySchema;
 }
-
 
 function instantiate<T extends object>(cls: new () => T, plain: Record<string, unknown>): T {
   return Object.assign(new cls(), plain);
@@ -72,9 +79,12 @@ function instantiate<T extends object>(cls: new () => T, plain: Record<string, u
 function toSchema(options: Record<string, unknown>): BufferingFunctionOptionsSchema {
   const copy: Record<string, unknown> = { ...options };
   const nest = <T extends object>(value: unknown, cls: new () => T): unknown =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? instantiate(cls, value as Record<string, unknown>) : value;
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? instantiate(cls, value as Record<string, unknown>)
+      : value;
   if (Array.isArray(copy.examples)) copy.examples = copy.examples.map((e) => nest(e, ExampleSchema));
-  if (Array.isArray(copy.requiredSecrets)) copy.requiredSecrets = copy.requiredSecrets.map((s) => nest(s, RequiredSecretSchema));
+  if (Array.isArray(copy.requiredSecrets))
+    copy.requiredSecrets = copy.requiredSecrets.map((s) => nest(s, RequiredSecretSchema));
   copy.cardinality = nest(copy.cardinality, CardinalitySchema);
   delete copy.args;
   delete copy.state;

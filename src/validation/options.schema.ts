@@ -54,7 +54,9 @@ const OPTIONS_SHAPE: Readonly<Record<string, Check>> = {
   description: optional(isString),
   categories: optional((v) => arrayOf(isString)(v) && new Set(v as string[]).size === (v as string[]).length),
   tags: optional(isPlainObject),
-  examples: optional(arrayOf(nested({ sql: isString, description: optional(isString), expectedOutput: optional(isString) }))),
+  examples: optional(
+    arrayOf(nested({ sql: isString, description: optional(isString), expectedOutput: optional(isString) })),
+  ),
   sinkOrderDependent: optional(isBoolean),
   sourceOrderDependent: optional(isBoolean),
   requiresInputBatchIndex: optional(isBoolean),
@@ -63,7 +65,15 @@ const OPTIONS_SHAPE: Readonly<Record<string, Check>> = {
   autoApplyFilters: optional(isBoolean),
   maxWorkers: optional(isIntIn(1, 99999)),
   requiredSettings: optional(arrayOf((v) => isString(v) && SQL_IDENTIFIER.test(v as string))),
-  requiredSecrets: optional(arrayOf(nested({ type: (v) => isString(v) && /\S/.test(v as string), scope: optional(isString), name: optional(isString) }))),
+  requiredSecrets: optional(
+    arrayOf(
+      nested({
+        type: (v) => isString(v) && /\S/.test(v as string),
+        scope: optional(isString),
+        name: optional(isString),
+      }),
+    ),
+  ),
   stability: optional((v) => STABILITIES.includes(v as string)),
   cardinality: optional(nested({ estimate: optional(isIntIn(0, Infinity)), max: optional(isIntIn(0, Infinity)) })),
 };

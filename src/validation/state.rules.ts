@@ -7,20 +7,27 @@ import { checkPropertyType } from './arguments.rules';
  * Compiles a finalize-state class: every field has a known type, and a default
  * instance survives serialization unchanged and passes the class's own rules.
  */
-export function compileState(cls: Constructor<object> | undefined): { spec?: StateSpec; problems: DefinitionProblem[] } {
+export function compileState(cls: Constructor<object> | undefined): {
+  spec?: StateSpec;
+  problems: DefinitionProblem[];
+} {
   if (!cls) return { problems: [] };
   const problems: DefinitionProblem[] = [];
   const declared = metadataReader.stateFields(cls);
   if (declared.length === 0) return { problems: [messages.stateWithoutFields(cls.name)] };
   for (const f of declared) {
-    if (!isValueTypeName(f.type)) problems.push(messages.unknownStateType(`${cls.name}.${f.propertyKey}`, renderValue(f.type), VALUE_TYPE_NAMES));
+    if (!isValueTypeName(f.type))
+      problems.push(messages.unknownStateType(`${cls.name}.${f.propertyKey}`, renderValue(f.type), VALUE_TYPE_NAMES));
     else {
       const mismatch = checkPropertyType(cls, f.propertyKey, f.type, '@StateField()');
       if (mismatch) problems.push(mismatch);
     }
   }
   if (problems.length > 0) return { problems };
-  const spec = new StateSpec(cls, declared.map((f) => stateFieldSpec(f.propertyKey, f.type as never)));
+  const spec = new StateSpec(
+    cls,
+    declared.map((f) => stateFieldSpec(f.propertyKey, f.type as never)),
+  );
   let instance: object;
   try {
     instance = spec.create();
@@ -29,7 +36,8 @@ export function compileState(cls: Constructor<object> | undefined): { spec?: Sta
   }
   try {
     const back = spec.deserialize(spec.serialize(instance));
-    if (!spec.equals(instance, back)) problems.push(messages.stateRoundTrip(cls.name, 'a default instance reads back with different values'));
+    if (!spec.equals(instance, back))
+      problems.push(messages.stateRoundTrip(cls.name, 'a default instance reads back with different values'));
   } catch (e) {
     problems.push(messages.stateRoundTrip(cls.name, e instanceof InvalidStateError ? e.detail : (e as Error).message));
   }

@@ -38,7 +38,10 @@ function workerDefaults(): Provider[] {
 export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorker> {
   const leaseTtlMs = options.dispatcher?.leaseTtlMs ?? leaseTtlFromEnv(process.env);
   const observability = options.observability ?? observabilityFromEnv(process.env);
-  return assembleWorker({ ...options, observability, dispatcher: { ...options.dispatcher, leaseTtlMs } }, workerDefaults());
+  return assembleWorker(
+    { ...options, observability, dispatcher: { ...options.dispatcher, leaseTtlMs } },
+    workerDefaults(),
+  );
 }
 
 /**
@@ -51,7 +54,10 @@ export function leaseTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!raw) return undefined;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) {
-    throw new SiloError('SILO338', `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`);
+    throw new SiloError(
+      'SILO338',
+      `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`,
+    );
   }
   return ms;
 }

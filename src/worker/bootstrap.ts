@@ -46,11 +46,20 @@ export interface SiloWorker {
  * Used by worker entries and, with other defaults, by the TestBed, which passes the
  * registry it validated once so each simulated process only gets a fresh container.
  */
-export function assembleWorker(options: WorkerOptions, defaults: readonly Provider[], validated?: FunctionRegistry): SiloWorker {
+export function assembleWorker(
+  options: WorkerOptions,
+  defaults: readonly Provider[],
+  validated?: FunctionRegistry,
+): SiloWorker {
   const { functions, providers } = flattenModules(options.modules);
   const observability = observabilityOf(options.observability, () => container.resolve<Logger>(LOGGER));
   // The tracer first: a module or the caller may provide their own.
-  const container = createRootContainer([{ provide: TRACER, useValue: createSiloTracer(observability) }, ...defaults, ...providers, ...(options.providers ?? [])]);
+  const container = createRootContainer([
+    { provide: TRACER, useValue: createSiloTracer(observability) },
+    ...defaults,
+    ...providers,
+    ...(options.providers ?? []),
+  ]);
   // A registry validated against the same modules and providers stays valid for a new container.
   const registry = validated ?? FunctionRegistry.build(functions, (token) => isProvidedIn(container, token));
   const dispatcher = new Dispatcher(registry, container, { instrumentation: observability, ...options.dispatcher });

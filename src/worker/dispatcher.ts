@@ -12,11 +12,34 @@ import { type Instrumentation, NO_INSTRUMENTATION, observeCall, type RpcCall } f
 import type { Logger } from '../providers/logging';
 import { Secrets, type Sealer } from '../providers/secrets';
 import { Settings } from '../providers/settings';
-import { BoundStorage, DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, type FunctionStorage, type ScopeStatus, type StorageScope, toHex } from '../providers/storage';
+import {
+  BoundStorage,
+  DEFAULT_DESTROYED_TOMBSTONE_TTL_MS,
+  type FunctionStorage,
+  type ScopeStatus,
+  type StorageScope,
+  toHex,
+} from '../providers/storage';
 import type { FunctionDefinition } from '../definition/function-definition';
 import type { FunctionRegistry } from '../registration/function-registry';
-import type { BindCall, CallOptions, CombineCall, DestructorCall, FinalizeInitCall, FunctionRef, ProcessCall, SinkInitCall } from './calls';
-import type { BindContext, BindResult, ExecutionContext, FinalizeContext, SecretLookup, SinkContext } from '../definition/contexts';
+import type {
+  BindCall,
+  CallOptions,
+  CombineCall,
+  DestructorCall,
+  FinalizeInitCall,
+  FunctionRef,
+  ProcessCall,
+  SinkInitCall,
+} from './calls';
+import type {
+  BindContext,
+  BindResult,
+  ExecutionContext,
+  FinalizeContext,
+  SecretLookup,
+  SinkContext,
+} from '../definition/contexts';
 import { FinalizeStream } from './finalize-stream';
 import { type InitContext, decodeInitContext, encodeInitContext } from './init-context';
 import { projectSchema } from './output-collector';
@@ -116,7 +139,13 @@ export class Dispatcher {
     return this.registry.require(ref.functionName, schema);
   }
 
-  private async call<T>(definition: FunctionDefinition, instance: Record<string | symbol, unknown>, hook: HookKind, args: unknown[], options?: CallOptions): Promise<T> {
+  private async call<T>(
+    definition: FunctionDefinition,
+    instance: Record<string | symbol, unknown>,
+    hook: HookKind,
+    args: unknown[],
+    options?: CallOptions,
+  ): Promise<T> {
     const key = definition.hooks[hook]!;
     const method = instance[key] as (...a: unknown[]) => unknown;
     try {
@@ -126,11 +155,18 @@ export class Dispatcher {
     }
   }
 
-  private resolveInstance(definition: FunctionDefinition, container: DependencyContainer): Record<string | symbol, unknown> {
+  private resolveInstance(
+    definition: FunctionDefinition,
+    container: DependencyContainer,
+  ): Record<string | symbol, unknown> {
     try {
       return container.resolve(definition.target) as Record<string | symbol, unknown>;
     } catch (e) {
-      throw new SiloError('SILO204', `Could not build ${definition.target.name}: ${(e as Error).message}. Check the providers it injects (a factory that throws, a missing @Inject()). If this mentions "TypeInfo not known", two copies of tsyringe are installed: run npm ls tsyringe.`, { cause: e });
+      throw new SiloError(
+        'SILO204',
+        `Could not build ${definition.target.name}: ${(e as Error).message}. Check the providers it injects (a factory that throws, a missing @Inject()). If this mentions "TypeInfo not known", two copies of tsyringe are installed: run npm ls tsyringe.`,
+        { cause: e },
+      );
     }
   }
 
@@ -147,17 +183,42 @@ export class Dispatcher {
     if (!definition.hooks.onBind) return { outputSchema: call.inputSchema, secretLookups: [] };
     const secrets = new Secrets(call.secrets ?? []);
     const settings = new Settings(call.settings ?? {});
-    const info: ExecutionInfo = { executionId: new Uint8Array(0), functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(call) };
-    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: new AbortController().signal, storage: this.storage });
+    const info: ExecutionInfo = {
+      executionId: new Uint8Array(0),
+      functionName: definition.options.name,
+      schemaName: definition.options.schema,
+      ...this.identity(call),
+    };
+    const container = createExecutionContainer(this.root, {
+      info,
+      secrets,
+      settings,
+      signal: new AbortController().signal,
+      storage: this.storage,
+    });
     container.register(EXECUTION_STORAGE, {
-      useValue: BoundStorage.forUser(unavailableStorage(messages.executionStorageAtBind()), { kind: 'execution', id: new Uint8Array(0) }),
+      useValue: BoundStorage.forUser(unavailableStorage(messages.executionStorageAtBind()), {
+        kind: 'execution',
+        id: new Uint8Array(0),
+      }),
     });
     const instance = this.resolveInstance(definition, container);
-    const ctx: BindContext = { functionName: definition.options.name, args, inputSchema: call.inputSchema, settings, secrets, ...this.identity(call), resolvedSecretsProvided: call.resolvedSecretsProvided ?? false };
+    const ctx: BindContext = {
+      functionName: definition.options.name,
+      args,
+      inputSchema: call.inputSchema,
+      settings,
+      secrets,
+      ...this.identity(call),
+      resolvedSecretsProvided: call.resolvedSecretsProvided ?? false,
+    };
     const result = await this.call<Schema | BindResult>(definition, instance, 'onBind', [ctx], options);
     const bound: BindResult = result && 'outputSchema' in result ? result : { outputSchema: result as Schema };
     if (!bound.outputSchema || !Array.isArray(bound.outputSchema.fields)) {
-      throw new SiloError('SILO504', `${definition.target.name}#${String(definition.hooks.onBind)} must return an apache-arrow Schema or { outputSchema }, got ${typeof result}.`);
+      throw new SiloError(
+        'SILO504',
+        `${definition.target.name}#${String(definition.hooks.onBind)} must return an apache-arrow Schema or { outputSchema }, got ${typeof result}.`,
+      );
     }
     return {
       outputSchema: bound.outputSchema,
@@ -175,7 +236,9 @@ export class Dispatcher {
    * an execution storage holds, and is refused for any other.
    */
   async initSink(call: SinkInitCall): Promise<{ executionId: Uint8Array }> {
-    return observeCall(this.instrumentation, 'sink_init', call.bind.functionName, call.executionId, (observed) => this.initSinkNow(call, observed));
+    return observeCall(this.instrumentation, 'sink_init', call.bind.functionName, call.executionId, (observed) =>
+      this.initSinkNow(call, observed),
+    );
   }
 
   private async initSinkNow(call: SinkInitCall, observed: RpcCall | undefined): Promise<{ executionId: Uint8Array }> {
@@ -187,7 +250,12 @@ export class Dispatcher {
     }
     const executionId = new Uint8Array(randomBytes(16));
     observed?.setExecution(executionId);
-    const context: InitContext = { executionId, bind: call.bind, outputSchema: call.outputSchema, bindOpaqueData: call.bindOpaqueData };
+    const context: InitContext = {
+      executionId,
+      bind: call.bind,
+      outputSchema: call.outputSchema,
+      bindOpaqueData: call.bindOpaqueData,
+    };
     await this.persistContext(context);
     this.remember(this.build(context));
     return { executionId };
@@ -209,7 +277,15 @@ export class Dispatcher {
     const difference = describeSchemaDifference(bound, call.batch.schema, { ignoreNullability: true });
     if (difference !== null) {
       const described = bound.fields.map((f) => `${f.name} ${String(f.type)}`).join(', ');
-      throw new SiloError('SILO513', messages.inputBatchMismatch(live.definition.options.name, toHex(call.executionId), difference, `{${described}}`));
+      throw new SiloError(
+        'SILO513',
+        messages.inputBatchMismatch(
+          live.definition.options.name,
+          toHex(call.executionId),
+          difference,
+          `{${described}}`,
+        ),
+      );
     }
     // Without @Process() the input is not needed: the state id is the execution id.
     if (!live.definition.hooks.process) return call.executionId;
@@ -220,7 +296,9 @@ export class Dispatcher {
 
   /** After every sink connection finished: the finalize state ids. */
   async combine(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
-    return observeCall(this.instrumentation, 'combine', call.functionName, call.executionId, () => this.combineNow(call, options));
+    return observeCall(this.instrumentation, 'combine', call.functionName, call.executionId, () =>
+      this.combineNow(call, options),
+    );
   }
 
   private async combineNow(call: CombineCall, options?: CallOptions): Promise<Uint8Array[]> {
@@ -231,7 +309,10 @@ export class Dispatcher {
     const ids = await this.call<unknown>(live.definition, live.instance, 'combine', [[...call.stateIds], ctx], options);
     if (ids === undefined) return [call.executionId];
     if (!Array.isArray(ids)) {
-      throw new SiloError('SILO504', `${live.definition.target.name}#${String(live.definition.hooks.combine)} must return an array of finalize state ids (Uint8Array or string), got ${typeof ids}.`);
+      throw new SiloError(
+        'SILO504',
+        `${live.definition.target.name}#${String(live.definition.hooks.combine)} must return an array of finalize state ids (Uint8Array or string), got ${typeof ids}.`,
+      );
     }
     return ids.map((id) => this.toId(live.definition, 'combine', id));
   }
@@ -239,32 +320,61 @@ export class Dispatcher {
   private toId(definition: FunctionDefinition, hook: HookKind, value: unknown): Uint8Array {
     if (value instanceof Uint8Array) return value;
     if (typeof value === 'string') return new TextEncoder().encode(value);
-    throw new SiloError('SILO504', `${definition.target.name}#${String(definition.hooks[hook])} must return ${hook === 'process' ? 'a state id' : 'finalize state ids'} as Uint8Array or string, got ${value === null ? 'null' : typeof value}.`);
+    throw new SiloError(
+      'SILO504',
+      `${definition.target.name}#${String(definition.hooks[hook])} must return ${hook === 'process' ? 'a state id' : 'finalize state ids'} as Uint8Array or string, got ${value === null ? 'null' : typeof value}.`,
+    );
   }
 
   // --- finalize ---------------------------------------------------------------------------
 
   /** Opens the finalize stream of one finalize state id (or resumes one from serialized state). */
   async openFinalize(call: FinalizeInitCall, options?: CallOptions): Promise<FinalizeStream> {
-    return observeCall(this.instrumentation, 'finalize_open', call.bind?.functionName ?? '', call.executionId, (observed) => this.openFinalizeNow(call, options, observed));
+    return observeCall(
+      this.instrumentation,
+      'finalize_open',
+      call.bind?.functionName ?? '',
+      call.executionId,
+      (observed) => this.openFinalizeNow(call, options, observed),
+    );
   }
 
-  private async openFinalizeNow(call: FinalizeInitCall, options: CallOptions | undefined, observed: RpcCall | undefined): Promise<FinalizeStream> {
+  private async openFinalizeNow(
+    call: FinalizeInitCall,
+    options: CallOptions | undefined,
+    observed: RpcCall | undefined,
+  ): Promise<FinalizeStream> {
     const live = await this.execution(call.executionId, 'finalize', call.bind);
     if (call.bind === undefined) observed?.setFunction(live.definition.options.name);
     const { definition } = live;
     const full = live.context.outputSchema;
     const projected = definition.options.projectionPushdown ? projectSchema(full, call.projectionIds) : full;
     const abort = new AbortController();
-    const ctx: FinalizeContext = { ...live.base, finalizeStateId: call.finalizeStateId, outputSchema: projected, fullOutputSchema: full, signal: abort.signal };
+    const ctx: FinalizeContext = {
+      ...live.base,
+      finalizeStateId: call.finalizeStateId,
+      outputSchema: projected,
+      fullOutputSchema: full,
+      signal: abort.signal,
+    };
     let state: object | undefined;
     // A continuation resumes the cursor it carries; @InitialFinalizeState() runs once per stream.
     if (call.resumeState) state = definition.state?.deserialize(call.resumeState);
     else if (definition.hooks.initialFinalizeState) {
-      const made = await this.call<object | undefined>(definition, live.instance, 'initialFinalizeState', [ctx], options);
-      state = definition.state && made && !(made instanceof definition.state.stateClass) ? Object.assign(definition.state.create(), made) : made;
+      const made = await this.call<object | undefined>(
+        definition,
+        live.instance,
+        'initialFinalizeState',
+        [ctx],
+        options,
+      );
+      state =
+        definition.state && made && !(made instanceof definition.state.stateClass)
+          ? Object.assign(definition.state.create(), made)
+          : made;
     } else state = definition.state?.create();
-    const invoke = (hook: 'finalize' | 'onCancel', args: unknown[], o: CallOptions | undefined) => this.call(definition, live.instance, hook, args, o);
+    const invoke = (hook: 'finalize' | 'onCancel', args: unknown[], o: CallOptions | undefined) =>
+      this.call(definition, live.instance, hook, args, o);
     return new FinalizeStream(
       invoke,
       `${definition.target.name}#${String(definition.hooks.finalize)}`,
@@ -287,7 +397,13 @@ export class Dispatcher {
    * throws; unknown ids are fine.
    */
   async destroy(call: DestructorCall): Promise<void> {
-    return observeCall(this.instrumentation, 'destructor', call.functionName ?? '', call.executionId.length > 0 ? call.executionId : undefined, () => this.destroyNow(call));
+    return observeCall(
+      this.instrumentation,
+      'destructor',
+      call.functionName ?? '',
+      call.executionId.length > 0 ? call.executionId : undefined,
+      () => this.destroyNow(call),
+    );
   }
 
   private async destroyNow(call: DestructorCall): Promise<void> {
@@ -298,7 +414,10 @@ export class Dispatcher {
       await this.instrumentation.executionEnding?.(call.executionId, this.storage);
       await this.storage.endScope(this.scope(call.executionId), this.tombstoneTtlMs);
     } catch (e) {
-      this.log.warn(`Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`, { execution: key, function: call.functionName });
+      this.log.warn(
+        `Destructor could not end execution ${key}; GC removes its data when its lease expires: ${(e as Error).message}`,
+        { execution: key, function: call.functionName },
+      );
     }
   }
 
@@ -326,7 +445,11 @@ export class Dispatcher {
     // Lease first: storage GC treats execution data without a lease as written after the
     // execution ended, so nothing may be written before it.
     await this.storage.renewLease(this.scope(context.executionId), this.leaseTtlMs);
-    await this.frameworkStorage(context.executionId).put(FRAMEWORK_NS, CONTEXT_KEY, encodeInitContext(context, this.sealer));
+    await this.frameworkStorage(context.executionId).put(
+      FRAMEWORK_NS,
+      CONTEXT_KEY,
+      encodeInitContext(context, this.sealer),
+    );
   }
 
   private async loadContext(executionId: Uint8Array): Promise<InitContext | undefined> {
@@ -340,8 +463,19 @@ export class Dispatcher {
     const secrets = new Secrets(context.bind.secrets ?? []);
     const settings = new Settings(context.bind.settings ?? {});
     const abort = new AbortController();
-    const info: ExecutionInfo = { executionId: context.executionId, functionName: definition.options.name, schemaName: definition.options.schema, ...this.identity(context.bind) };
-    const container = createExecutionContainer(this.root, { info, secrets, settings, signal: abort.signal, storage: this.storage });
+    const info: ExecutionInfo = {
+      executionId: context.executionId,
+      functionName: definition.options.name,
+      schemaName: definition.options.schema,
+      ...this.identity(context.bind),
+    };
+    const container = createExecutionContainer(this.root, {
+      info,
+      secrets,
+      settings,
+      signal: abort.signal,
+      storage: this.storage,
+    });
     const base: ExecutionContext = {
       functionName: definition.options.name,
       schemaName: definition.options.schema,
@@ -353,7 +487,15 @@ export class Dispatcher {
       secrets,
       bindOpaqueData: context.bindOpaqueData,
     };
-    return { context, definition, base, instance: this.resolveInstance(definition, container), container, abort, leaseRenewedAt: Date.now() };
+    return {
+      context,
+      definition,
+      base,
+      instance: this.resolveInstance(definition, container),
+      container,
+      abort,
+      leaseRenewedAt: Date.now(),
+    };
   }
 
   /**
@@ -372,7 +514,9 @@ export class Dispatcher {
   }
 
   /** Who a call is: its ATTACH, its transaction and this worker, the same in every context. */
-  private identity(bind: BindCall): Pick<ExecutionInfo, 'attachOpaqueData' | 'attachId' | 'transactionId' | 'workerPath'> {
+  private identity(
+    bind: BindCall,
+  ): Pick<ExecutionInfo, 'attachOpaqueData' | 'attachId' | 'transactionId' | 'workerPath'> {
     return {
       attachOpaqueData: bind.attachOpaqueData,
       // One derivation of "the ATTACH" for the contexts and the ATTACH_STORAGE scope.
@@ -399,8 +543,10 @@ export class Dispatcher {
 
   /** The error for a call on an execution storage does not hold as live. */
   private gone(status: ScopeStatus, key: string, call: messages.ExecutionCallName): SiloError {
-    if (status.state === 'destroyed') return new SiloError('SILO511', messages.executionEnded(key, call, status.expiresAt));
-    if (status.state === 'collected') return new SiloError('SILO512', messages.executionCollected(key, call, this.leaseTtlMs));
+    if (status.state === 'destroyed')
+      return new SiloError('SILO511', messages.executionEnded(key, call, status.expiresAt));
+    if (status.state === 'collected')
+      return new SiloError('SILO512', messages.executionCollected(key, call, this.leaseTtlMs));
     return new SiloError('SILO510', messages.executionUnknown(key, call, this.storage.backend));
   }
 
@@ -410,13 +556,19 @@ export class Dispatcher {
    * renews the lease (every tenth of its TTL) only of an execution that is live. The
    * context and instance come from this process's cache, else from storage.
    */
-  private async execution(executionId: Uint8Array, call: messages.ExecutionCallName, ref?: FunctionRef): Promise<LiveExecution> {
+  private async execution(
+    executionId: Uint8Array,
+    call: messages.ExecutionCallName,
+    ref?: FunctionRef,
+  ): Promise<LiveExecution> {
     if (executionId.length === 0) throw new SiloError('SILO510', messages.executionIdMissing(call));
     const key = toHex(executionId);
     const scope = this.scope(executionId);
     let live = this.live.get(key);
     const renew = !live || Date.now() - live.leaseRenewedAt > this.leaseTtlMs / 10;
-    const status = renew ? await this.storage.extendLease(scope, this.leaseTtlMs) : await this.storage.scopeStatus(scope);
+    const status = renew
+      ? await this.storage.extendLease(scope, this.leaseTtlMs)
+      : await this.storage.scopeStatus(scope);
     if (status.state !== 'live') {
       this.forget(key);
       throw this.gone(status, key, call);
@@ -429,7 +581,10 @@ export class Dispatcher {
     }
     if (renew) live.leaseRenewedAt = Date.now();
     if (ref && ref.functionName !== live.definition.options.name) {
-      throw new SiloError('SILO503', messages.executionOfOtherFunction(key, live.definition.options.name, ref.functionName));
+      throw new SiloError(
+        'SILO503',
+        messages.executionOfOtherFunction(key, live.definition.options.name, ref.functionName),
+      );
     }
     return live;
   }

@@ -63,7 +63,14 @@ export function applyFilters(batch: RecordBatch, filters: readonly ColumnFilter[
   if (filters.length === 0 || batch.numRows === 0) return batch;
   const columns = filters.map((f) => {
     const column = batch.getChild(f.column);
-    if (!column) throw new SiloError('SILO509', messages.filterColumnMissing(f.column, batch.schema.fields.map((x) => x.name)));
+    if (!column)
+      throw new SiloError(
+        'SILO509',
+        messages.filterColumnMissing(
+          f.column,
+          batch.schema.fields.map((x) => x.name),
+        ),
+      );
     return column;
   });
   const keep: number[] = [];

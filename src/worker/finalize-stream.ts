@@ -9,7 +9,11 @@ import type { ColumnFilter } from './filters';
 import { OutputCollector, type TickOutcome } from './output-collector';
 
 /** How a stream calls one of the function's hooks (bound to its instance, with client logs routed). */
-export type HookInvoker = (hook: 'finalize' | 'onCancel', args: unknown[], options: CallOptions | undefined) => Promise<unknown>;
+export type HookInvoker = (
+  hook: 'finalize' | 'onCancel',
+  args: unknown[],
+  options: CallOptions | undefined,
+) => Promise<unknown>;
 
 /**
  * One finalize stream: the producer DuckDB drains tick by tick for one finalize state
@@ -46,15 +50,26 @@ export class FinalizeStream {
   /** Runs one tick: exactly one batch, or the end of the stream (or both). */
   async tick(options?: CallOptions): Promise<TickOutcome> {
     if (this.finished) return { finished: true };
-    return observeCall(this.instrumentation, 'finalize_tick', this.context.functionName, this.context.executionId, async (observed) => {
-      const outcome = await this.tickNow(options);
-      if (outcome.batch) observed?.addOutput(outcome.batch.numRows, outcome.batch.data.byteLength);
-      return outcome;
-    });
+    return observeCall(
+      this.instrumentation,
+      'finalize_tick',
+      this.context.functionName,
+      this.context.executionId,
+      async (observed) => {
+        const outcome = await this.tickNow(options);
+        if (outcome.batch) observed?.addOutput(outcome.batch.numRows, outcome.batch.data.byteLength);
+        return outcome;
+      },
+    );
   }
 
   private async tickNow(options?: CallOptions): Promise<TickOutcome> {
-    const out = new OutputCollector(this.hookName, this.context.fullOutputSchema, this.context.outputSchema, this.filters);
+    const out = new OutputCollector(
+      this.hookName,
+      this.context.fullOutputSchema,
+      this.context.outputSchema,
+      this.filters,
+    );
     await this.invoke('finalize', [this.state, out, this.context], options);
     const outcome = out.collect();
     if (outcome.finished) this.finished = true;
@@ -65,7 +80,9 @@ export class FinalizeStream {
   async cancel(options?: CallOptions): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    return observeCall(this.instrumentation, 'cancel', this.context.functionName, this.context.executionId, () => this.cancelNow(options));
+    return observeCall(this.instrumentation, 'cancel', this.context.functionName, this.context.executionId, () =>
+      this.cancelNow(options),
+    );
   }
 
   private async cancelNow(options?: CallOptions): Promise<void> {

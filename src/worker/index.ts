@@ -6,4 +6,14 @@ export { bootstrapWorker } from './bootstrap-worker';
 export type * from './calls';
 export type * from '../definition/contexts';
 export { type ColumnFilter, type FilterOp, applyFilters } from './filters';
-export { batchFromColumns, batchFromData, serializeBatch, deserializeBatch, deserializeBatches, emptyBatch, takeRows, concatBatches, selectColumns } from '../arrow/batch-utils';
+export {
+  batchFromColumns,
+  batchFromData,
+  serializeBatch,
+  deserializeBatch,
+  deserializeBatches,
+  emptyBatch,
+  takeRows,
+  concatBatches,
+  selectColumns,
+} from '../arrow/batch-utils';

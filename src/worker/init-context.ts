@@ -42,8 +42,14 @@ export function encodeInitContext(context: InitContext, sealer: Sealer): Uint8Ar
 /** Reads what {@link encodeInitContext} wrote. */
 export function decodeInitContext(executionId: Uint8Array, bytes: Uint8Array, sealer: Sealer): InitContext {
   const p = fromTaggedJson(bytes) as Persisted;
-  if (p.v !== 1) throw new SiloError('SILO503', `The init context of this execution was written by an incompatible version (format ${String(p.v)}). Rerun the query with one version of the workers.`);
-  const secrets = p.sealedSecrets ? (fromTaggedJson(sealer.open(p.sealedSecrets, executionId)) as BindCall['secrets']) : undefined;
+  if (p.v !== 1)
+    throw new SiloError(
+      'SILO503',
+      `The init context of this execution was written by an incompatible version (format ${String(p.v)}). Rerun the query with one version of the workers.`,
+    );
+  const secrets = p.sealedSecrets
+    ? (fromTaggedJson(sealer.open(p.sealedSecrets, executionId)) as BindCall['secrets'])
+    : undefined;
   return {
     executionId,
     bind: { ...p.bind, inputSchema: deserializeSchema(p.bind.inputSchema), secrets },

@@ -48,8 +48,16 @@ export class OutputCollector implements Output {
   ) {}
 
   emit(batch: RecordBatch): void {
-    if (this.done) throw new InvalidOutputError(this.hook, 'emitted a batch after finish(); emit the last batch first, then call finish().');
-    if (this.emitted) throw new InvalidOutputError(this.hook, 'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).');
+    if (this.done)
+      throw new InvalidOutputError(
+        this.hook,
+        'emitted a batch after finish(); emit the last batch first, then call finish().',
+      );
+    if (this.emitted)
+      throw new InvalidOutputError(
+        this.hook,
+        'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).',
+      );
     assertBatchConsistent(batch, `${this.hook} emitted`);
     this.emitted = batch;
   }
@@ -61,7 +69,10 @@ export class OutputCollector implements Output {
   /** Ends the tick: returns what DuckDB receives, or throws if the tick produced nothing. */
   collect(): TickOutcome {
     if (!this.emitted && !this.done) {
-      throw new InvalidOutputError(this.hook, 'returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.');
+      throw new InvalidOutputError(
+        this.hook,
+        'returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.',
+      );
     }
     return { batch: this.emitted ? this.shape(this.emitted) : undefined, finished: this.done };
   }
@@ -74,18 +85,31 @@ export class OutputCollector implements Output {
       const index = filtered.schema.fields.findIndex((f) => f.name === field.name);
       if (index < 0) {
         const have = filtered.schema.fields.map((f) => f.name).join(', ');
-        throw new InvalidOutputError(this.hook, `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`);
+        throw new InvalidOutputError(
+          this.hook,
+          `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`,
+        );
       }
       const got = filtered.schema.fields[index];
       const data = filtered.getChildAt(index)!.data;
-      if (data.length !== 1) throw new InvalidOutputError(this.hook, `column "${field.name}" has ${data.length} chunks; emit a single RecordBatch.`);
+      if (data.length !== 1)
+        throw new InvalidOutputError(
+          this.hook,
+          `column "${field.name}" has ${data.length} chunks; emit a single RecordBatch.`,
+        );
       if (!field.nullable && data[0].nullCount > 0) {
-        throw new InvalidOutputError(this.hook, `column "${field.name}" is declared NOT NULL but the emitted batch has ${data[0].nullCount} null(s).`);
+        throw new InvalidOutputError(
+          this.hook,
+          `column "${field.name}" is declared NOT NULL but the emitted batch has ${data[0].nullCount} null(s).`,
+        );
       }
       if (describeTypeDifference(field.type, got.type) === null) return data[0];
       const cast = widen(data[0], got.type, field.type);
       if (!cast) {
-        throw new InvalidOutputError(this.hook, `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}, and no lossless cast exists. Build the batch with the output schema's types.`);
+        throw new InvalidOutputError(
+          this.hook,
+          `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}, and no lossless cast exists. Build the batch with the output schema's types.`,
+        );
       }
       return cast;
     });
@@ -104,11 +128,18 @@ function widen(data: Data, from: DataType, to: DataType): Data | undefined {
   const values = Array.from({ length: data.length }, (_, i) => column.get(i) as number | bigint | null);
   if (DataType.isInt(to) && to.bitWidth === 64 && to.isSigned && DataType.isInt(from)) {
     if (values.some((v) => v !== null && BigInt(v) > 2n ** 63n - 1n)) return undefined;
-    return vectorFromArray(values.map((v) => (v === null ? null : BigInt(v))), to).data[0];
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : BigInt(v))),
+      to,
+    ).data[0];
   }
-  const exactInDouble = (DataType.isInt(from) && from.bitWidth <= 32) || (DataType.isFloat(from) && from.precision !== Precision.DOUBLE);
+  const exactInDouble =
+    (DataType.isInt(from) && from.bitWidth <= 32) || (DataType.isFloat(from) && from.precision !== Precision.DOUBLE);
   if (DataType.isFloat(to) && to.precision === Precision.DOUBLE && exactInDouble) {
-    return vectorFromArray(values.map((v) => (v === null ? null : Number(v))), to).data[0];
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : Number(v))),
+      to,
+    ).data[0];
   }
   return undefined;
 }
@@ -118,7 +149,13 @@ export function projectSchema(schema: Schema, projectionIds: readonly number[] |
   if (!projectionIds) return schema;
   const bad = projectionIds.filter((i) => i < 0 || i >= schema.fields.length);
   if (bad.length > 0) {
-    throw new SiloError('SILO506', `projection ids [${bad.join(', ')}] are outside the output schema's ${schema.fields.length} columns.`);
+    throw new SiloError(
+      'SILO506',
+      `projection ids [${bad.join(', ')}] are outside the output schema's ${schema.fields.length} columns.`,
+    );
   }
-  return new Schema(projectionIds.map((i) => schema.fields[i]), schema.metadata);
+  return new Schema(
+    projectionIds.map((i) => schema.fields[i]),
+    schema.metadata,
+  );
 }

@@ -7,7 +7,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, SnippetLoader, guideSnippets, markdownBlocks, snippetPath, typeCheck, type MarkdownSnippet } from '../support/typescript-snippets';
+import {
+  ROOT,
+  SnippetLoader,
+  guideSnippets,
+  markdownBlocks,
+  snippetPath,
+  typeCheck,
+  type MarkdownSnippet,
+} from '../support/typescript-snippets';
 
 const guides = readdirSync(path.join(ROOT, 'docs'))
   .filter((f) => f.endsWith('.md'))
@@ -26,7 +34,14 @@ const counted =
       testing.add(file);
       return register(`${name} (${path.basename(file)})`, fn, timeout ?? 60_000);
     }) as jest.It;
-    return Object.assign(it, { only: register.only, skip: register.skip, todo: register.todo, each: register.each, concurrent: register.concurrent, failing: register.failing });
+    return Object.assign(it, {
+      only: register.only,
+      skip: register.skip,
+      todo: register.todo,
+      each: register.each,
+      concurrent: register.concurrent,
+      failing: register.failing,
+    });
   };
 
 describe('docs/ guides', () => {
@@ -44,7 +59,11 @@ describe('docs/ guides', () => {
 
   it('should fence TypeScript as ```ts only, so that no TypeScript block escapes these tests', () => {
     const other = guides.flatMap((g) =>
-      ['typescript', 'tsx', 'mts', 'cts'].flatMap((lang) => markdownBlocks(readFileSync(path.join(ROOT, g), 'utf8'), lang).map((b) => `${g}:${b.line} is fenced as ${lang}`)),
+      ['typescript', 'tsx', 'mts', 'cts'].flatMap((lang) =>
+        markdownBlocks(readFileSync(path.join(ROOT, g), 'utf8'), lang).map(
+          (b) => `${g}:${b.line} is fenced as ${lang}`,
+        ),
+      ),
     );
     expect(other).toEqual([]);
   });
@@ -80,7 +99,9 @@ describe('docs/ guides', () => {
     }
 
     it('should run every block: as a test, or imported by one', () => {
-      const untested = own.filter((s) => !testing.has(snippetPath(s)) && !loader.imported.has(snippetPath(s))).map(where);
+      const untested = own
+        .filter((s) => !testing.has(snippetPath(s)) && !loader.imported.has(snippetPath(s)))
+        .map(where);
       expect(untested).toEqual([]);
     });
   });

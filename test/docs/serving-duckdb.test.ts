@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { toShellCommand } from '../../src/cli/entry-command';
 import { EmbeddedDuckDb } from '../../src/duckdb';
-import { REPO, endPooledWorkers, hostEnv, plainRows, useDuckDbStorage, workerArgv, type DuckDbStorage } from '../support/duckdb';
+import {
+  REPO,
+  endPooledWorkers,
+  hostEnv,
+  plainRows,
+  useDuckDbStorage,
+  workerArgv,
+  type DuckDbStorage,
+} from '../support/duckdb';
 import { ROOT, guideSnippets, markdownBlocks } from '../support/typescript-snippets';
 
 jest.setTimeout(180_000);
@@ -48,7 +56,7 @@ describe(`${GUIDE}: the stdio and unix socket examples through DuckDB`, () => {
     expect(shownResult?.code).toMatch(/\d/);
   });
 
-  it('should attach the guide\'s worker over stdio and answer the guide\'s query with the result shown', async () => {
+  it("should attach the guide's worker over stdio and answer the guide's query with the result shown", async () => {
     const env = ['SILO_STORAGE', 'SILO_SQLITE_PATH', 'SILO_SECRET_KEY'].map((k) => `${k}=${storage.env[k]}`);
     const location = toShellCommand(['env', ...env, ...workerArgv(path.join(dir, 'src', 'worker.ts'))]);
     const statements = stdioSql!.code
@@ -64,7 +72,7 @@ describe(`${GUIDE}: the stdio and unix socket examples through DuckDB`, () => {
     expect(shown).toBe(1498500);
   });
 
-  it('should serve the guide\'s query from one worker on a unix socket, started as the guide starts it', async () => {
+  it("should serve the guide's query from one worker on a unix socket, started as the guide starts it", async () => {
     expect(unixCommand?.code).toContain('node dist/worker.js --unix /tmp/fns.sock');
     const socket = path.join(storage.dir, 'fns.sock');
     const flags = /--unix \S+(.*)$/m.exec(unixCommand!.code)![1].trim().split(/\s+/).filter(Boolean); // the guide's other options
@@ -78,7 +86,10 @@ describe(`${GUIDE}: the stdio and unix socket examples through DuckDB`, () => {
       const unixDb = await EmbeddedDuckDb.open({ resolveFrom: [REPO] });
       try {
         await unixDb.query(unixSql!.code.replace('unix:///tmp/fns.sock', `unix://${socket}`));
-        const query = stdioSql!.code.split(';').map((q) => q.trim()).find((q) => q.startsWith('SELECT'))!;
+        const query = stdioSql!.code
+          .split(';')
+          .map((q) => q.trim())
+          .find((q) => q.startsWith('SELECT'))!;
         expect(plainRows(await unixDb.query(query))).toEqual([{ total: 1498500 }]);
       } finally {
         unixDb.close();

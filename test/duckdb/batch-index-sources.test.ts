@@ -18,7 +18,9 @@ interface Outcome {
 }
 
 function runInOwnDuckDb(statements: string[]): Promise<Outcome> {
-  const [node, ...args] = workerArgv(join(REPO, 'test', 'support', 'duckdb-sql-runner.ts'), [JSON.stringify(statements)]);
+  const [node, ...args] = workerArgv(join(REPO, 'test', 'support', 'duckdb-sql-runner.ts'), [
+    JSON.stringify(statements),
+  ]);
   return new Promise((done) => {
     execFile(node, args, { cwd: REPO, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
       const failure = error as (Error & { code?: number | null; signal?: NodeJS.Signals | null }) | null;
@@ -33,7 +35,8 @@ function runInOwnDuckDb(statements: string[]): Promise<Outcome> {
 
 const call = (source: string) => `SELECT * FROM example.batch_index_buffer_input((${source}))`;
 const NEXT = 'SELECT x FROM example.buffer_input((SELECT 7 AS x))';
-const INVALIDATED = 'FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.';
+const INVALIDATED =
+  'FATAL Error: Failed: database has been invalidated because of a previous fatal error. The database must be restarted prior to being used again.';
 
 describe('batch_index_buffer_input over sources without a batch index (extension 15fe529)', () => {
   let values: Outcome;
@@ -50,14 +53,18 @@ describe('batch_index_buffer_input over sources without a batch index (extension
 
   it('should fail over VALUES with an INTERNAL Error from the pipeline scheduler, which invalidates the database', () => {
     expect(values.lines.map((l) => l.ok)).toEqual([false, false]);
-    expect(values.lines[0].error!.split('\n')[0]).toBe('INTERNAL Error: Attempting to schedule a pipeline where the sink requires batch index but source does not support it');
+    expect(values.lines[0].error!.split('\n')[0]).toBe(
+      'INTERNAL Error: Attempting to schedule a pipeline where the sink requires batch index but source does not support it',
+    );
     expect(values.lines[1].error!.split('\n')[0]).toBe(INVALIDATED);
     expect(values.code).toBe(0);
   });
 
   it('should fail over unnest() with an INTERNAL Error from the extension, which invalidates the database', () => {
     expect(unnest.lines.map((l) => l.ok)).toEqual([false, false]);
-    expect(unnest.lines[0].error!.split('\n')[0]).toBe('INTERNAL Error: Calling GetPartitionData on a node that does not support it');
+    expect(unnest.lines[0].error!.split('\n')[0]).toBe(
+      'INTERNAL Error: Calling GetPartitionData on a node that does not support it',
+    );
     expect(unnest.lines[1].error!.split('\n')[0]).toBe(INVALIDATED);
   });
 

@@ -27,7 +27,9 @@ describe('Conformance fixtures through DuckDB', () => {
     w = await openWithWorker({ config: { threads: '1' } });
     // Finalize and bind workers stay pooled for the whole file instead of 5 s.
     await w.db.run('SET vgi_worker_pool_idle_limit_seconds = 600');
-    await w.db.run('CREATE TABLE big AS SELECT range AS id, (range * 7919) % 100003 AS k, (range % 1000) / 4 AS score FROM range(120000)');
+    await w.db.run(
+      'CREATE TABLE big AS SELECT range AS id, (range * 7919) % 100003 AS k, (range % 1000) / 4 AS score FROM range(120000)',
+    );
   });
 
   afterAll(() => w?.close());
@@ -43,17 +45,26 @@ describe('Conformance fixtures through DuckDB', () => {
   };
 
   describe('buffer_input', () => {
-    let typed: { through: Awaited<ReturnType<WorkerDb['db']['query']>>; plain: Awaited<ReturnType<WorkerDb['db']['query']>> } | undefined;
+    let typed:
+      | { through: Awaited<ReturnType<WorkerDb['db']['query']>>; plain: Awaited<ReturnType<WorkerDb['db']['query']>> }
+      | undefined;
     const typedResults = async () => {
-      typed ??= { through: await w.db.query(`SELECT * FROM example.buffer_input((${TYPED_ROWS}))`), plain: await w.db.query(TYPED_ROWS) };
+      typed ??= {
+        through: await w.db.query(`SELECT * FROM example.buffer_input((${TYPED_ROWS}))`),
+        plain: await w.db.query(TYPED_ROWS),
+      };
       return typed;
     };
     const without = (lines: Record<string, unknown>[], names: string[]) =>
-      lines.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !names.includes(k))))).sort();
+      lines
+        .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !names.includes(k)))))
+        .sort();
 
     it('should return a row of every type, and a row of NULLs, exactly as they went in', async () => {
       const { through, plain } = await typedResults();
-      expect(through.columns.filter((c) => !ARROW_LOSSY.includes(c.name))).toEqual(plain.columns.filter((c) => !ARROW_LOSSY.includes(c.name)));
+      expect(through.columns.filter((c) => !ARROW_LOSSY.includes(c.name))).toEqual(
+        plain.columns.filter((c) => !ARROW_LOSSY.includes(c.name)),
+      );
       expect(without(plainRows(through), ARROW_LOSSY)).toEqual(without(plainRows(plain), ARROW_LOSSY));
       expect(through.rows).toHaveLength(2);
     });
@@ -64,11 +75,16 @@ describe('Conformance fixtures through DuckDB', () => {
         { name: 't_hugeint', type: 'DECIMAL(38,0)' },
         { name: 't_uuid', type: 'VARCHAR' },
       ]);
-      expect(plainRows(through).map((r) => [r.t_hugeint, r.t_uuid])).toEqual(expect.arrayContaining([[7, '00000000-0000-0000-0000-000000000001'], [null, null]]));
+      expect(plainRows(through).map((r) => [r.t_hugeint, r.t_uuid])).toEqual(
+        expect.arrayContaining([
+          [7, '00000000-0000-0000-0000-000000000001'],
+          [null, null],
+        ]),
+      );
     });
 
     it('should return no rows, with the input columns, for an empty input', async () => {
-      const result = await w.db.query('SELECT * FROM example.buffer_input((SELECT 1::INTEGER a, \'x\' b WHERE false))');
+      const result = await w.db.query("SELECT * FROM example.buffer_input((SELECT 1::INTEGER a, 'x' b WHERE false))");
       expect(result.columns).toEqual([
         { name: 'a', type: 'INTEGER' },
         { name: 'b', type: 'VARCHAR' },
@@ -85,7 +101,9 @@ describe('Conformance fixtures through DuckDB', () => {
     });
 
     it('should stop early under LIMIT and return exactly the rows asked for', async () => {
-      const result = await w.db.query('SELECT * FROM example.buffer_input((SELECT range AS x FROM range(50000))) LIMIT 3');
+      const result = await w.db.query(
+        'SELECT * FROM example.buffer_input((SELECT range AS x FROM range(50000))) LIMIT 3',
+      );
       expect(result.rows).toHaveLength(3);
     });
   });
@@ -120,7 +138,7 @@ describe('Conformance fixtures through DuckDB', () => {
       for (const row of rows) expect({ ...row, f: 'plain' }).toEqual(plain);
     });
 
-    it('should refuse an input without a numeric column at bind, with the fixture\'s ValueError', async () => {
+    it("should refuse an input without a numeric column at bind, with the fixture's ValueError", async () => {
       const message = await w.db.query("SELECT * FROM example.sum_all_columns((SELECT 'a' s, true b))").then(
         () => 'succeeded',
         (e: Error) => e.message,
@@ -132,15 +150,20 @@ describe('Conformance fixtures through DuckDB', () => {
   });
 
   describe('ordering', () => {
-    const inOrder = (rows: readonly Record<string, unknown>[], n: number) => rows.length === n && rows.every((r, i) => r.id === BigInt(i));
+    const inOrder = (rows: readonly Record<string, unknown>[], n: number) =>
+      rows.length === n && rows.every((r, i) => r.id === BigInt(i));
 
     it('should keep source order through ordered_buffer_input (one sink)', async () => {
-      const { rows } = await w.db.query('SELECT id FROM example.ordered_buffer_input((SELECT id FROM big ORDER BY id))');
+      const { rows } = await w.db.query(
+        'SELECT id FROM example.ordered_buffer_input((SELECT id FROM big ORDER BY id))',
+      );
       expect(inOrder(rows, 120_000)).toBe(true);
     });
 
     it('should rebuild source order from the batch index in batch_index_buffer_input over a table scan with two sinks', async () => {
-      const { rows } = await withTwoThreads(() => w.db.query('SELECT id FROM example.batch_index_buffer_input((SELECT id FROM big))'));
+      const { rows } = await withTwoThreads(() =>
+        w.db.query('SELECT id FROM example.batch_index_buffer_input((SELECT id FROM big))'),
+      );
       expect(inOrder(rows, 120_000)).toBe(true);
     });
 
@@ -151,20 +174,29 @@ describe('Conformance fixtures through DuckDB', () => {
   });
 
   describe('other fixtures', () => {
-    it('should emit buffer_emit_wide\'s 10000 rows n = 0..9999', async () => {
-      const result = await w.db.query('SELECT count(*) c, count(DISTINCT n) d, min(n) lo, max(n) hi FROM example.buffer_emit_wide(10000, (SELECT 1))');
+    it("should emit buffer_emit_wide's 10000 rows n = 0..9999", async () => {
+      const result = await w.db.query(
+        'SELECT count(*) c, count(DISTINCT n) d, min(n) lo, max(n) hi FROM example.buffer_emit_wide(10000, (SELECT 1))',
+      );
       expect(plainRows(result)).toEqual([{ c: '10000n', d: '10000n', lo: '0n', hi: '9999n' }]);
     });
 
     it('should carry 1 MiB of state per input chunk through large_state (3 chunks of 5000 rows)', async () => {
-      const result = await w.db.query('SELECT * FROM example.large_state((SELECT range AS x, range::INTEGER AS y FROM range(5000)))');
+      const result = await w.db.query(
+        'SELECT * FROM example.large_state((SELECT range AS x, range::INTEGER AS y FROM range(5000)))',
+      );
       expect(plainRows(result)).toEqual([{ x: `${3 * 1024 * 1024}n`, y: 3 * 1024 * 1024 }]);
     });
 
     it('should append to a named collection with accumulate, stamping rows, and return all of it on the next call', async () => {
-      const first = await w.db.query("SELECT x, typeof(_timestamp) t FROM example.accumulate('trips', (SELECT 1 AS x UNION ALL SELECT 2), result := 'new') ORDER BY x");
+      const first = await w.db.query(
+        "SELECT x, typeof(_timestamp) t FROM example.accumulate('trips', (SELECT 1 AS x UNION ALL SELECT 2), result := 'new') ORDER BY x",
+      );
       const all = await w.db.query("SELECT x FROM example.accumulate('trips', (SELECT 3 AS x)) ORDER BY x");
-      expect(plainRows(first)).toEqual([{ x: 1, t: 'TIMESTAMP' }, { x: 2, t: 'TIMESTAMP' }]);
+      expect(plainRows(first)).toEqual([
+        { x: 1, t: 'TIMESTAMP' },
+        { x: 2, t: 'TIMESTAMP' },
+      ]);
       expect(all.rows.map((r) => r.x)).toEqual([1, 2, 3]);
     });
   });

@@ -22,7 +22,9 @@ describe('Worker failures and bad calls through DuckDB', () => {
 
   /** The worker still answers: a buffering call right after the failure returns its rows. */
   const expectServing = async () => {
-    expect(plainRows(await w.db.query('SELECT * FROM example.buffer_input((SELECT 41 + 1 AS x))'))).toEqual([{ x: 42 }]);
+    expect(plainRows(await w.db.query('SELECT * FROM example.buffer_input((SELECT 41 + 1 AS x))'))).toEqual([
+      { x: 42 },
+    ]);
   };
 
   describe('exceptions raised by the function', () => {
@@ -31,15 +33,18 @@ describe('Worker failures and bad calls through DuckDB', () => {
       ['exception_finalize', '(SELECT 1 AS x)', 'ValueError: Intentional exception during finalize()'],
       ['crash_on_combine', '(SELECT 1 AS x)', 'RuntimeError: Intentional exception during combine()'],
       ['crash_on_finalize', '(SELECT 1 AS x)', 'ValueError: Intentional exception during finalize()'],
-    ])('should fail %s with "Invalid Input Error: VGI Worker Exception: <Type>: <message>", the stack and the worker', async (name, input, error) => {
-      const message = await queryError(w.db, `SELECT * FROM example.${name}(${input})`);
-      const lines = message.split('\n');
-      expect(lines[0]).toBe(`Invalid Input Error: VGI Worker Exception: ${error}`);
-      // The traceback: the exception line again, then the stack, the last frame followed by the worker.
-      expect(lines[1]).toBe(error);
-      expect(lines[2]).toMatch(/^ {4}at /);
-      expect(message.trimEnd().endsWith(workerSuffix)).toBe(true);
-    });
+    ])(
+      'should fail %s with "Invalid Input Error: VGI Worker Exception: <Type>: <message>", the stack and the worker',
+      async (name, input, error) => {
+        const message = await queryError(w.db, `SELECT * FROM example.${name}(${input})`);
+        const lines = message.split('\n');
+        expect(lines[0]).toBe(`Invalid Input Error: VGI Worker Exception: ${error}`);
+        // The traceback: the exception line again, then the stack, the last frame followed by the worker.
+        expect(lines[1]).toBe(error);
+        expect(lines[2]).toMatch(/^ {4}at /);
+        expect(message.trimEnd().endsWith(workerSuffix)).toBe(true);
+      },
+    );
 
     it('should keep serving on the same connection after a function raised', async () => {
       await queryError(w.db, 'SELECT * FROM example.crash_on_combine((SELECT 1 AS x))');
@@ -82,7 +87,9 @@ describe('Worker failures and bad calls through DuckDB', () => {
         await sleep(4_000);
         expect(workersOn(path).length).toBeGreaterThan(0);
         expect(await interrupted).toBe('IO Error: VGI operation interrupted (query cancelled)');
-        expect(plainRows(await other.db.query('SELECT * FROM example.buffer_input((SELECT 1 AS x))'))).toEqual([{ x: 1 }]);
+        expect(plainRows(await other.db.query('SELECT * FROM example.buffer_input((SELECT 1 AS x))'))).toEqual([
+          { x: 1 },
+        ]);
       } finally {
         // Only the DuckDB: the helper's close() would also end what it left pooled.
         other.db.close();
@@ -98,29 +105,40 @@ describe('Worker failures and bad calls through DuckDB', () => {
   describe('bad calls', () => {
     it('should refuse a scalar where the TABLE argument goes, naming the signature', async () => {
       const message = await queryError(w.db, 'SELECT * FROM example.buffer_input(42)');
-      expect(message).toContain("Binder Error: No function matches the given name and argument types 'buffer_input(INTEGER)'.");
+      expect(message).toContain(
+        "Binder Error: No function matches the given name and argument types 'buffer_input(INTEGER)'.",
+      );
       expect(message).toContain('Candidate functions:\n\tbuffer_input(TABLE)');
     });
 
     it('should refuse a call without its required TABLE argument', async () => {
       const message = await queryError(w.db, 'SELECT * FROM example.buffer_input()');
-      expect(message).toContain("Binder Error: No function matches the given name and argument types 'buffer_input()'.");
+      expect(message).toContain(
+        "Binder Error: No function matches the given name and argument types 'buffer_input()'.",
+      );
     });
 
     it('should refuse a VARCHAR for a BIGINT positional argument', async () => {
       const message = await queryError(w.db, "SELECT * FROM example.buffer_emit_wide('abc', (SELECT 1))");
-      expect(message).toContain("Binder Error: No function matches the given name and argument types 'buffer_emit_wide(VARCHAR, TABLE)'.");
+      expect(message).toContain(
+        "Binder Error: No function matches the given name and argument types 'buffer_emit_wide(VARCHAR, TABLE)'.",
+      );
       expect(message).toContain('buffer_emit_wide(BIGINT, TABLE)');
     });
 
     it('should refuse a named argument value DuckDB cannot cast', async () => {
-      const message = await queryError(w.db, "SELECT * FROM example.sum_all_columns((SELECT 1 AS x), logging := 'maybe')");
+      const message = await queryError(
+        w.db,
+        "SELECT * FROM example.sum_all_columns((SELECT 1 AS x), logging := 'maybe')",
+      );
       expect(message).toBe("Invalid Input Error: Failed to cast value: Could not convert string 'maybe' to BOOL");
     });
 
     it('should refuse an unknown named argument, listing the known ones', async () => {
       const message = await queryError(w.db, 'SELECT * FROM example.sum_all_columns((SELECT 1 AS x), nosuch := 1)');
-      expect(message).toContain('Binder Error: Invalid named parameter "nosuch" for function sum_all_columns\nCandidates:\n    logging BOOLEAN');
+      expect(message).toContain(
+        'Binder Error: Invalid named parameter "nosuch" for function sum_all_columns\nCandidates:\n    logging BOOLEAN',
+      );
     });
 
     it("should report a value the function's validation refuses with the worker's SILO502 message", async () => {
@@ -132,7 +150,9 @@ describe('Worker failures and bad calls through DuckDB', () => {
 
     it('should refuse a function the worker does not have, suggesting one it has', async () => {
       const message = await queryError(w.db, 'SELECT * FROM example.no_such_function((SELECT 1))');
-      expect(message).toMatch(/^Catalog Error: Table Function with name no_such_function does not exist!\nDid you mean "[a-z_]+"\?/);
+      expect(message).toMatch(
+        /^Catalog Error: Table Function with name no_such_function does not exist!\nDid you mean "[a-z_]+"\?/,
+      );
     });
 
     it('should keep serving after every refused call', async () => {
@@ -144,13 +164,21 @@ describe('Worker failures and bad calls through DuckDB', () => {
     it("should put the function's INFO client logs of process and combine into duckdb_logs(), with the worker's pid", async () => {
       await w.db.run("SET enable_logging = true; SET logging_level = 'debug'");
       try {
-        const result = await w.db.query('SELECT * FROM example.sum_all_columns((SELECT range AS x FROM range(3000)), logging := true)');
+        const result = await w.db.query(
+          'SELECT * FROM example.sum_all_columns((SELECT range AS x FROM range(3000)), logging := true)',
+        );
         expect(plainRows(result)).toEqual([{ x: '4498500n' }]);
-        const { rows } = await w.db.query("SELECT log_level, message FROM duckdb_logs() WHERE type = 'VGI' AND log_level = 'INFO'");
-        const fixtureLines = rows.map((r) => String(r.message)).filter((m) => /'event': (Processing batch with|Combining) /.test(m));
+        const { rows } = await w.db.query(
+          "SELECT log_level, message FROM duckdb_logs() WHERE type = 'VGI' AND log_level = 'INFO'",
+        );
+        const fixtureLines = rows
+          .map((r) => String(r.message))
+          .filter((m) => /'event': (Processing batch with|Combining) /.test(m));
         const events = fixtureLines.map((m) => /'event': ([^,]+),/.exec(m)![1]);
         // One sink thread: 3000 rows reach it in chunks of at most 2048 rows, and combine gets its one state id.
-        const processed = events.filter((e) => e.startsWith('Processing batch with ')).map((e) => Number(/with (\d+) rows/.exec(e)![1]));
+        const processed = events
+          .filter((e) => e.startsWith('Processing batch with '))
+          .map((e) => Number(/with (\d+) rows/.exec(e)![1]));
         expect(processed.reduce((a, b) => a + b, 0)).toBe(3000);
         expect(Math.max(...processed)).toBeLessThanOrEqual(2048);
         expect(events.filter((e) => /^Combining 1 state_ids$/.test(e))).toHaveLength(1);

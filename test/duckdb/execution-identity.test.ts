@@ -28,7 +28,8 @@ describe('execution identity through DuckDB (protocol 1.0.0)', () => {
   afterAll(() => w?.close());
 
   const identity = async (): Promise<Row[]> =>
-    ((await w.db.query('SELECT * FROM identity.call_identity((SELECT * FROM range(3) t(x))) ORDER BY phase')).rows as unknown as Row[]);
+    (await w.db.query('SELECT * FROM identity.call_identity((SELECT * FROM range(3) t(x))) ORDER BY phase'))
+      .rows as unknown as Row[];
 
   it('should give every hook the same transaction id, attach id and worker path', async () => {
     const rows = await identity();
@@ -37,7 +38,12 @@ describe('execution identity through DuckDB (protocol 1.0.0)', () => {
     expect(first.transaction_id).toMatch(/^[0-9a-f]{32}$/);
     expect(first.attach_id).toMatch(/^[0-9a-f]{32}/);
     expect(first.worker_path).toContain('identity-worker.ts');
-    for (const r of rows) expect([r.transaction_id, r.attach_id, r.worker_path]).toEqual([first.transaction_id, first.attach_id, first.worker_path]);
+    for (const r of rows)
+      expect([r.transaction_id, r.attach_id, r.worker_path]).toEqual([
+        first.transaction_id,
+        first.attach_id,
+        first.worker_path,
+      ]);
   });
 
   it('should share one transaction id and its storage between the queries of BEGIN … COMMIT, and not beyond', async () => {

@@ -19,7 +19,10 @@ describe('DuckDB over HTTP (generation A, protocol 1.0.0)', () => {
   let db: EmbeddedDuckDb;
 
   beforeAll(async () => {
-    worker = await HttpWorkerProcess.start({ ...env, SILO_SIGNING_KEY: randomBytes(32).toString('hex') }, ['--host', '127.0.0.1']);
+    worker = await HttpWorkerProcess.start({ ...env, SILO_SIGNING_KEY: randomBytes(32).toString('hex') }, [
+      '--host',
+      '127.0.0.1',
+    ]);
     db = await EmbeddedDuckDb.open({ httpfs: true });
     await db.attach({ location: worker.url, catalog: 'example', alias: 'web' });
   });
@@ -31,7 +34,9 @@ describe('DuckDB over HTTP (generation A, protocol 1.0.0)', () => {
   });
 
   it('should run a buffering function end to end, its finalize stream continued over /init/exchange', async () => {
-    const { rows } = await db.query('SELECT count(*) AS n, sum(x) AS total, min(x) AS lo, max(x) AS hi FROM web.buffer_input((SELECT * FROM range(20000) t(x)))');
+    const { rows } = await db.query(
+      'SELECT count(*) AS n, sum(x) AS total, min(x) AS lo, max(x) AS hi FROM web.buffer_input((SELECT * FROM range(20000) t(x)))',
+    );
     expect(rows).toEqual([{ n: 20000n, total: 199990000n, lo: 0n, hi: 19999n }]);
   });
 
@@ -43,6 +48,8 @@ describe('DuckDB over HTTP (generation A, protocol 1.0.0)', () => {
   });
 
   it("should surface a worker's exception in DuckDB's error", async () => {
-    await expect(db.query('SELECT * FROM web.exception_finalize((SELECT * FROM range(3) t(x)))')).rejects.toThrow(/^Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize\(\)/);
+    await expect(db.query('SELECT * FROM web.exception_finalize((SELECT * FROM range(3) t(x)))')).rejects.toThrow(
+      /^Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize\(\)/,
+    );
   });
 });

@@ -20,8 +20,12 @@ describe('the main job', () => {
       timeout: 170_000,
     });
     expect(stdout).toMatch(/^DuckDB v1\.5\.3 with the vgi extension \(protocol 1\.0\.0\) from npm, 4 threads\n/);
-    expect(stdout).toContain("per_key_sum((SELECT city, fare FROM trips), key := 'city', value := 'fare') ORDER BY city\n  -> 12 groups in ");
-    expect(stdout).toMatch(/execution [0-9a-f]{32}: 49 process calls on sink pids \[\d+(, \d+)*\], combine on \[\d+\], finalize streams on \[\d+(, \d+)*\]/);
+    expect(stdout).toContain(
+      "per_key_sum((SELECT city, fare FROM trips), key := 'city', value := 'fare') ORDER BY city\n  -> 12 groups in ",
+    );
+    expect(stdout).toMatch(
+      /execution [0-9a-f]{32}: 49 process calls on sink pids \[\d+(, \d+)*\], combine on \[\d+\], finalize streams on \[\d+(, \d+)*\]/,
+    );
     expect(stdout).toContain('  = SELECT city, sum(fare), count(*) FROM trips GROUP BY city\n');
     expect(stdout).toContain('  = SELECT * FROM trips ORDER BY fare DESC LIMIT 5 (fares)\n');
     expect(stdout).toContain('  = one trip of trips per city of SELECT DISTINCT city FROM trips\n');

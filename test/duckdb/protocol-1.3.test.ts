@@ -28,7 +28,9 @@ function findCli(): string | undefined {
 const CLI_XZ = findCli();
 const describeWithCli = CLI_XZ === undefined ? describe.skip : describe;
 if (CLI_XZ === undefined) {
-  console.warn('Skipping the protocol 1.3.0 tests: ../shared/duckdb-1.3/duckdb.xz (a DuckDB CLI with the vgi extension at 34655e0) is not beside this repository.');
+  console.warn(
+    'Skipping the protocol 1.3.0 tests: ../shared/duckdb-1.3/duckdb.xz (a DuckDB CLI with the vgi extension at 34655e0) is not beside this repository.',
+  );
 }
 
 interface CliRun {
@@ -60,7 +62,11 @@ describeWithCli('Protocol 1.3.0 through the DuckDB CLI built from the newest ext
         SILO_SECRET_KEY: randomBytes(32).toString('hex'),
       };
       execFile(cli, ['-json', '-c', sql], { env, cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        done({ results: jsonResults(stdout), stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 });
+        done({
+          results: jsonResults(stdout),
+          stderr,
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+        });
       });
     });
 
@@ -92,7 +98,7 @@ describeWithCli('Protocol 1.3.0 through the DuckDB CLI built from the newest ext
     expect(run.results[0]).toEqual([{ n: 5000, s: 12497500, d: 5000 }]);
   });
 
-  it('should sum per key across per_key_sum\'s parallel finalize partitions', () => {
+  it("should sum per key across per_key_sum's parallel finalize partitions", () => {
     expect(run.results[1]).toEqual([
       { city: 'c0', sum: 166833, count: 334 },
       { city: 'c1', sum: 166167, count: 333 },
@@ -108,7 +114,9 @@ describeWithCli('Protocol 1.3.0 through the DuckDB CLI built from the newest ext
   it("should fail exception_finalize with the worker's exception and stop the script there", () => {
     expect(run.results).toHaveLength(3);
     expect(run.code).toBe(1);
-    expect(run.stderr.split('\n')[0]).toBe('Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize()');
+    expect(run.stderr.split('\n')[0]).toBe(
+      'Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize()',
+    );
     expect(run.stderr.trimEnd().endsWith(`[worker: ${workerCommand(CONFORMANCE_ENTRY)}]`)).toBe(true);
   });
 });

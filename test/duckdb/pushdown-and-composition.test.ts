@@ -97,7 +97,9 @@ describe('A buffering function inside DuckDB queries', () => {
     // DuckDB 1.5.3 with the 1.0 extension cannot plan a buffering call whose TABLE input
     // refers to the outer row: "INTERNAL Error: Failed to bind column reference".
     it.failing('should take a LATERAL input correlated with the outer row', async () => {
-      const result = await w.db.query('SELECT v.k, b.x FROM (VALUES (1), (2)) v(k), LATERAL example.buffer_input((SELECT v.k * 10 AS x)) b ORDER BY v.k');
+      const result = await w.db.query(
+        'SELECT v.k, b.x FROM (VALUES (1), (2)) v(k), LATERAL example.buffer_input((SELECT v.k * 10 AS x)) b ORDER BY v.k',
+      );
       expect(result.rows.map((r) => [r.k, r.x])).toEqual([
         [1, 10],
         [2, 20],
@@ -105,7 +107,9 @@ describe('A buffering function inside DuckDB queries', () => {
     });
 
     it('should buffer the output of a recursive CTE', async () => {
-      const result = await w.db.query('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM example.buffer_input((SELECT n FROM r)) ORDER BY n');
+      const result = await w.db.query(
+        'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM example.buffer_input((SELECT n FROM r)) ORDER BY n',
+      );
       expect(result.rows.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
     });
 

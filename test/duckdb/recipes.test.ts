@@ -40,8 +40,12 @@ describe('The recipe samples through DuckDB', () => {
   it('should keep the first row of each (user, payload) in input order with one DuckDB thread', async () => {
     await w.db.run('SET threads = 1');
     try {
-      const through = await w.db.query("SELECT event_id FROM samples.dedup((SELECT * FROM events), key := 'user_id, payload') ORDER BY event_id");
-      const plain = await w.db.query('SELECT min(event_id) AS event_id FROM events GROUP BY user_id, payload ORDER BY event_id');
+      const through = await w.db.query(
+        "SELECT event_id FROM samples.dedup((SELECT * FROM events), key := 'user_id, payload') ORDER BY event_id",
+      );
+      const plain = await w.db.query(
+        'SELECT min(event_id) AS event_id FROM events GROUP BY user_id, payload ORDER BY event_id',
+      );
       expect(through.rows.length).toBe(plain.rows.length);
       expect(through.rows.map((r) => r.event_id)).toEqual(plain.rows.map((r) => r.event_id));
     } finally {
@@ -51,20 +55,31 @@ describe('The recipe samples through DuckDB', () => {
 
   it('should return the rows in ORDER BY amount DESC, event_id order, through multi-pass merges (fan_in := 4)', async () => {
     // 120k rows in batches of 2,048: about 60 runs, merged 4 at a time in combine, then in the finalize stream.
-    const through = await w.db.query("SELECT event_id, amount FROM samples.external_sort((SELECT * FROM events), by := 'amount DESC, event_id', fan_in := 4)");
+    const through = await w.db.query(
+      "SELECT event_id, amount FROM samples.external_sort((SELECT * FROM events), by := 'amount DESC, event_id', fan_in := 4)",
+    );
     const plain = await w.db.query('SELECT event_id, amount FROM events ORDER BY amount DESC, event_id');
     expect(through.rows).toHaveLength(120_000);
     expect(through.rows.map((r) => r.event_id)).toEqual(plain.rows.map((r) => r.event_id));
   });
 
   it('should sort by text with the default fan-in, ties broken by a second key, as ORDER BY does', async () => {
-    const through = await w.db.query("SELECT event_id FROM samples.external_sort((SELECT * FROM events WHERE user_id < 500), by := 'payload, user_id DESC, event_id')");
-    const plain = await w.db.query('SELECT event_id FROM events WHERE user_id < 500 ORDER BY payload, user_id DESC, event_id');
+    const through = await w.db.query(
+      "SELECT event_id FROM samples.external_sort((SELECT * FROM events WHERE user_id < 500), by := 'payload, user_id DESC, event_id')",
+    );
+    const plain = await w.db.query(
+      'SELECT event_id FROM events WHERE user_id < 500 ORDER BY payload, user_id DESC, event_id',
+    );
     expect(through.rows.map((r) => r.event_id)).toEqual(plain.rows.map((r) => r.event_id));
   });
 
   it("should refuse a key column the input does not have, with the recipe's coded message", async () => {
-    const message = await queryError(w.db, "SELECT * FROM samples.external_sort((SELECT * FROM events), by := 'price')");
-    expect(message).toContain('[SILO560] external_sort: no column "price" in the input (columns: event_id, user_id, payload, amount). Name one of the input\'s columns as the key.');
+    const message = await queryError(
+      w.db,
+      "SELECT * FROM samples.external_sort((SELECT * FROM events), by := 'price')",
+    );
+    expect(message).toContain(
+      '[SILO560] external_sort: no column "price" in the input (columns: event_id, user_id, payload, amount). Name one of the input\'s columns as the key.',
+    );
   });
 });

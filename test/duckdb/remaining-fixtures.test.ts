@@ -20,7 +20,11 @@ describe('the remaining conformance fixtures through DuckDB', () => {
   afterAll(() => w?.close());
 
   it('should pass the input through global_buffered as plain SQL sees it', async () => {
-    const got = plainRows(await w.db.query('SELECT count(*) AS n, sum(x) AS total FROM example.global_buffered((SELECT * FROM range(5000) t(x)))'));
+    const got = plainRows(
+      await w.db.query(
+        'SELECT count(*) AS n, sum(x) AS total FROM example.global_buffered((SELECT * FROM range(5000) t(x)))',
+      ),
+    );
     expect(got).toEqual([{ n: '5000n', total: '12497500n' }]);
   });
 
@@ -37,9 +41,15 @@ describe('the remaining conformance fixtures through DuckDB', () => {
     const dir = mkdtempSync(join(tmpdir(), 'silo-cancel-'));
     const probe = join(dir, 'cancelled.txt');
     try {
-      const rows = plainRows(await w.db.query(`SELECT * FROM example.slow_cancellable_buffering('${probe}', (SELECT 1 AS x), count := 100000, sleep_ms := 1) LIMIT 3`));
+      const rows = plainRows(
+        await w.db.query(
+          `SELECT * FROM example.slow_cancellable_buffering('${probe}', (SELECT 1 AS x), count := 100000, sleep_ms := 1) LIMIT 3`,
+        ),
+      );
       expect(rows).toHaveLength(3);
-      expect(plainRows(await w.db.query('SELECT count(*) AS n FROM example.buffer_input((SELECT * FROM range(4) t(x)))'))).toEqual([{ n: '4n' }]);
+      expect(
+        plainRows(await w.db.query('SELECT count(*) AS n FROM example.buffer_input((SELECT * FROM range(4) t(x)))')),
+      ).toEqual([{ n: '4n' }]);
       // The 1.0 extension sends no cancel tick (vgi-wire-gen-a §4.6): when on_cancel runs
       // depends on when DuckDB closes the abandoned finalize worker's stdin, so it is not pinned here.
     } finally {

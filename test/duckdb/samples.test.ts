@@ -33,7 +33,9 @@ describe('The samples through DuckDB', () => {
   });
 
   it('should return the same 25 trips as ORDER BY fare DESC LIMIT 25, largest first', async () => {
-    const through = await w.db.query("SELECT trip_id, city, fare FROM samples.top_k(25, (SELECT * FROM trips), by := 'fare')");
+    const through = await w.db.query(
+      "SELECT trip_id, city, fare FROM samples.top_k(25, (SELECT * FROM trips), by := 'fare')",
+    );
     const plain = await w.db.query('SELECT trip_id, city, fare FROM trips ORDER BY fare DESC LIMIT 25');
     expect(through.rows).toHaveLength(25);
     expect(through.rows).toEqual(plain.rows);
@@ -43,7 +45,9 @@ describe('The samples through DuckDB', () => {
     const through = await w.db.query(
       "SELECT city, round(sum, 2) AS total, count FROM samples.per_key_sum((SELECT * FROM trips), key := 'city', value := 'fare') ORDER BY city",
     );
-    const plain = await w.db.query('SELECT city, round(sum(fare)::DOUBLE, 2) AS total, count(*) AS count FROM trips GROUP BY city ORDER BY city');
+    const plain = await w.db.query(
+      'SELECT city, round(sum(fare)::DOUBLE, 2) AS total, count(*) AS count FROM trips GROUP BY city ORDER BY city',
+    );
     expect(through.rows).toHaveLength(37);
     expect(through.rows).toEqual(plain.rows);
   });
@@ -55,6 +59,8 @@ describe('The samples through DuckDB', () => {
     );
     const first = message.split('\n')[0];
     expect(first).toMatch(/^Invalid Input Error: VGI Worker Exception: /);
-    expect(first).toContain('[SILO560] top_k: no column "price" in the input (columns: trip_id, city, fare). Name one of the input\'s columns as the key.');
+    expect(first).toContain(
+      '[SILO560] top_k: no column "price" in the input (columns: trip_id, city, fare). Name one of the input\'s columns as the key.',
+    );
   });
 });

@@ -20,7 +20,10 @@ describe('tracing through DuckDB (protocol 1.0.0)', () => {
 
   beforeAll(async () => {
     // Storage comes from the host environment openWithWorker sets; the trace file from the LOCATION.
-    w = await openWithWorker({ location: toShellCommand(['env', `SILO_TRACE_FILE=${spanFile}`, ...workerArgv(SAMPLES_ENTRY)]), config: { threads: '2' } });
+    w = await openWithWorker({
+      location: toShellCommand(['env', `SILO_TRACE_FILE=${spanFile}`, ...workerArgv(SAMPLES_ENTRY)]),
+      config: { threads: '2' },
+    });
   });
 
   afterAll(() => {
@@ -41,10 +44,13 @@ describe('tracing through DuckDB (protocol 1.0.0)', () => {
     const { traceId, spanId } = executionTraceContext(fromHex(id));
     expect(spans.every((s) => s.traceId === traceId && s.parentSpanId === spanId)).toBe(true);
     const phases = new Set(spans.map((s) => s.attributes['silo.phase']));
-    for (const phase of ['sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick']) expect(phases).toContain(phase);
+    for (const phase of ['sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick'])
+      expect(phases).toContain(phase);
     // How many processes DuckDB uses is its choice (threads, its worker pool); none of them is this one.
     expect(spans.some((s) => s.pid === process.pid)).toBe(false);
-    const rowsIn = spans.filter((s) => s.attributes['silo.phase'] === 'process').reduce((n, s) => n + Number(s.attributes['silo.rows_in']), 0);
+    const rowsIn = spans
+      .filter((s) => s.attributes['silo.phase'] === 'process')
+      .reduce((n, s) => n + Number(s.attributes['silo.rows_in']), 0);
     expect(rowsIn).toBe(100000);
   });
 });

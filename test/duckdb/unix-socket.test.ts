@@ -5,7 +5,17 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CONFORMANCE_ENTRY, hostEnv, openWithWorker, plainRows, queryError, useDuckDbStorage, workerArgv, type DuckDbStorage, type WorkerDb } from '../support/duckdb';
+import {
+  CONFORMANCE_ENTRY,
+  hostEnv,
+  openWithWorker,
+  plainRows,
+  queryError,
+  useDuckDbStorage,
+  workerArgv,
+  type DuckDbStorage,
+  type WorkerDb,
+} from '../support/duckdb';
 
 jest.setTimeout(180_000);
 
@@ -29,7 +39,12 @@ describe('A worker on a unix socket, through DuckDB', () => {
       });
       child.once('exit', (code) => fail(new Error(`the worker exited (${code}) before announcing its socket`)));
     });
-    w = await openWithWorker({ location: `unix://${socketPath}`, catalog: 'example', alias: 'ex', config: { threads: '2' } });
+    w = await openWithWorker({
+      location: `unix://${socketPath}`,
+      catalog: 'example',
+      alias: 'ex',
+      config: { threads: '2' },
+    });
   });
 
   afterAll(() => {
@@ -44,18 +59,24 @@ describe('A worker on a unix socket, through DuckDB', () => {
   });
 
   it('should pass 50k rows through buffer_input unchanged', async () => {
-    const result = await w.db.query('SELECT count(*) n, sum(x) s, count(DISTINCT x) d FROM ex.buffer_input((SELECT range AS x FROM range(50000)))');
+    const result = await w.db.query(
+      'SELECT count(*) n, sum(x) s, count(DISTINCT x) d FROM ex.buffer_input((SELECT range AS x FROM range(50000)))',
+    );
     expect(plainRows(result)).toEqual([{ n: '50000n', s: '1249975000n', d: '50000n' }]);
   });
 
   it('should sum with sum_all_columns as plain SQL does', async () => {
-    const result = await w.db.query('SELECT * FROM ex.sum_all_columns((SELECT range AS x, range / 2 AS y FROM range(10000)))');
+    const result = await w.db.query(
+      'SELECT * FROM ex.sum_all_columns((SELECT range AS x, range / 2 AS y FROM range(10000)))',
+    );
     expect(plainRows(result)).toEqual([{ x: '49995000n', y: 24997500 }]);
   });
 
   it('should report a function error naming the unix location, and keep serving', async () => {
     const message = await queryError(w.db, 'SELECT * FROM ex.crash_on_finalize((SELECT 1 AS x))');
-    expect(message.split('\n')[0]).toBe('Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize()');
+    expect(message.split('\n')[0]).toBe(
+      'Invalid Input Error: VGI Worker Exception: ValueError: Intentional exception during finalize()',
+    );
     expect(message.trimEnd().endsWith(`[worker: unix://${socketPath}]`)).toBe(true);
     expect(plainRows(await w.db.query('SELECT * FROM ex.buffer_input((SELECT 5 AS x))'))).toEqual([{ x: 5 }]);
   });

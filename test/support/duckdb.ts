@@ -103,7 +103,9 @@ export async function openWithWorker(options: OpenWithWorkerOptions): Promise<Wo
   // The extension pools workers per LOCATION for the whole process, across DuckDB
   // instances, and a worker keeps the environment it was spawned with: naming the storage
   // in the LOCATION keeps one file's pooled workers from serving the next file.
-  const location = options.location ?? toShellCommand(['env', ...storageAssignments(storage), ...workerArgv(options.entry ?? CONFORMANCE_ENTRY)]);
+  const location =
+    options.location ??
+    toShellCommand(['env', ...storageAssignments(storage), ...workerArgv(options.entry ?? CONFORMANCE_ENTRY)]);
   let db: EmbeddedDuckDb | undefined;
   try {
     db = await EmbeddedDuckDb.open({ resolveFrom: [REPO], config: options.config });

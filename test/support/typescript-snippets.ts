@@ -43,7 +43,10 @@ export function readmeExample(heading: string): string {
  * file's diagnostics as "TSnnnn: message", chains flattened. `types` replaces the global
  * type packages (default `node`; add `jest` for files that call `it` and `expect`).
  */
-export function typeCheck(files: Readonly<Record<string, string>>, extra: { readonly types?: readonly string[] } = {}): Record<string, string[]> {
+export function typeCheck(
+  files: Readonly<Record<string, string>>,
+  extra: { readonly types?: readonly string[] } = {},
+): Record<string, string[]> {
   const options: ts.CompilerOptions = { ...OPTIONS, types: [...(extra.types ?? OPTIONS.types ?? [])] };
   const sources = new Map(Object.entries(files).map(([file, text]) => [path.resolve(file), text]));
   const host = ts.createCompilerHost(options);
@@ -54,7 +57,8 @@ export function typeCheck(files: Readonly<Record<string, string>>, extra: { read
   host.fileExists = (f) => sources.has(path.resolve(f)) || exists(f);
   // Virtual files may sit in directories that do not exist on disk.
   const dirExists = host.directoryExists?.bind(host);
-  host.directoryExists = (d) => [...sources.keys()].some((f) => f.startsWith(path.resolve(d) + path.sep)) || (dirExists ? dirExists(d) : true);
+  host.directoryExists = (d) =>
+    [...sources.keys()].some((f) => f.startsWith(path.resolve(d) + path.sep)) || (dirExists ? dirExists(d) : true);
   host.getSourceFile = (f, v, onError, create) => {
     const text = sources.get(path.resolve(f));
     return text !== undefined ? ts.createSourceFile(f, text, v, true) : getSource(f, v, onError, create);
@@ -63,7 +67,8 @@ export function typeCheck(files: Readonly<Record<string, string>>, extra: { read
   const byFile: Record<string, string[]> = Object.fromEntries([...sources.keys()].map((f) => [f, []]));
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const file = d.file ? path.resolve(d.file.fileName) : undefined;
-    if (file && file in byFile) byFile[file].push(`TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    if (file && file in byFile)
+      byFile[file].push(`TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
   }
   return byFile;
 }
@@ -71,7 +76,12 @@ export function typeCheck(files: Readonly<Record<string, string>>, extra: { read
 /** Transpiles a snippet and runs it as a CommonJS module; its `vgi-silo` imports are this repository's source. */
 export function loadSnippet<T>(code: string): T {
   const js = ts.transpileModule(code, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
   }).outputText;
   const exported = {} as T;
   const load = createRequire(__filename);
@@ -95,7 +105,10 @@ export interface MarkdownSnippet {
 }
 
 /** Every fenced block of `language` in a Markdown file (fences at the start of a line). */
-export function markdownBlocks(markdown: string, language: string): { line: number; attributes: string[]; code: string }[] {
+export function markdownBlocks(
+  markdown: string,
+  language: string,
+): { line: number; attributes: string[]; code: string }[] {
   const blocks: { line: number; attributes: string[]; code: string }[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -103,7 +116,12 @@ export function markdownBlocks(markdown: string, language: string): { line: numb
     if (!open) continue;
     const end = lines.findIndex((l, j) => j > i && l.startsWith(open[1]) && l.trim() === open[1]);
     if (end < 0) throw new Error(`line ${i + 1}: a ${open[1]} fence that is never closed`);
-    if (open[2] === language) blocks.push({ line: i + 1, attributes: open[3].split(/\s+/).filter(Boolean), code: lines.slice(i + 1, end).join('\n') + '\n' });
+    if (open[2] === language)
+      blocks.push({
+        line: i + 1,
+        attributes: open[3].split(/\s+/).filter(Boolean),
+        code: lines.slice(i + 1, end).join('\n') + '\n',
+      });
     i = end;
   }
   return blocks;
@@ -154,12 +172,20 @@ export class SnippetLoader {
     this.cache.set(file, module.exports);
     const js = ts.transpileModule(code, {
       fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        esModuleInterop: true,
+      },
     }).outputText;
     const load = createRequire(file);
     const requireFrom = (id: string): unknown => {
       if (id.startsWith('.')) {
-        const target = [path.resolve(path.dirname(file), id), path.resolve(path.dirname(file), `${id}.ts`)].find((f) => this.files.has(f));
+        const target = [path.resolve(path.dirname(file), id), path.resolve(path.dirname(file), `${id}.ts`)].find((f) =>
+          this.files.has(f),
+        );
         if (target) {
           this.imported.add(target);
           return this.load(target);
@@ -169,7 +195,12 @@ export class SnippetLoader {
     };
     const globals = this.globals(file);
     const names = Object.keys(globals);
-    new Function('require', 'exports', 'module', ...names, js)(requireFrom, module.exports, module, ...names.map((n) => globals[n]));
+    new Function('require', 'exports', 'module', ...names, js)(
+      requireFrom,
+      module.exports,
+      module,
+      ...names.map((n) => globals[n]),
+    );
     this.cache.set(file, module.exports);
     return module.exports;
   }

@@ -19,12 +19,14 @@ function declaredExports(): { values: string[]; types: string[]; star: string[] 
   const star: string[] = [];
   for (const statement of source.statements) {
     if (!ts.isExportDeclaration(statement)) continue;
-    const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : '';
+    const from =
+      statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : '';
     if (!statement.exportClause || ts.isNamespaceExport(statement.exportClause)) {
       star.push(from);
       continue;
     }
-    for (const element of statement.exportClause.elements) (statement.isTypeOnly || element.isTypeOnly ? types : values).push(element.name.text);
+    for (const element of statement.exportClause.elements)
+      (statement.isTypeOnly || element.isTypeOnly ? types : values).push(element.name.text);
   }
   return { values: values.sort(), types: types.sort(), star };
 }
@@ -256,7 +258,18 @@ describe('the package root (vgi-silo)', () => {
 
   it('should leave the client and the server internals to their subpaths', () => {
     const names = new Set(Object.keys(root));
-    for (const internal of ['runFunction', 'WorkerConnection', 'HttpConnection', 'spawnWorkerChannel', 'Dispatcher', 'RequestHandler', 'HttpRpcHandler', 'listenHttp', 'FunctionRegistry', 'GarbageCollector']) {
+    for (const internal of [
+      'runFunction',
+      'WorkerConnection',
+      'HttpConnection',
+      'spawnWorkerChannel',
+      'Dispatcher',
+      'RequestHandler',
+      'HttpRpcHandler',
+      'listenHttp',
+      'FunctionRegistry',
+      'GarbageCollector',
+    ]) {
       expect([internal, names.has(internal)]).toEqual([internal, false]);
     }
   });

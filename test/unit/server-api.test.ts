@@ -7,7 +7,18 @@ import * as server from '../../src/server-api';
 
 describe('vgi-silo/server', () => {
   it('should export the request handler, dispatcher, registry, transports and garbage collector', () => {
-    const names = ['RequestHandler', 'Dispatcher', 'FunctionRegistry', 'serveWorker', 'serveStdio', 'listenUnixSocket', 'listenHttp', 'HttpRpcHandler', 'parseTransportArgs', 'GarbageCollector'];
+    const names = [
+      'RequestHandler',
+      'Dispatcher',
+      'FunctionRegistry',
+      'serveWorker',
+      'serveStdio',
+      'listenUnixSocket',
+      'listenHttp',
+      'HttpRpcHandler',
+      'parseTransportArgs',
+      'GarbageCollector',
+    ];
     expect(names.filter((name) => typeof (server as Record<string, unknown>)[name] !== 'function')).toEqual([]);
   });
 });

@@ -25,19 +25,28 @@ export function initCommand(dir: string, options: InitCommandOptions = {}): stri
   try {
     existing = readdirSync(root);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new CliError(`silo init ${dir}: "${root}" is a file. Give a new or empty directory.`);
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`silo init ${dir}: cannot read "${root}": ${(e as Error).message}.`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new CliError(`silo init ${dir}: "${root}" is a file. Give a new or empty directory.`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new CliError(`silo init ${dir}: cannot read "${root}": ${(e as Error).message}.`);
   }
   if (existing.length > 0) {
-    throw new CliError(`silo init ${dir}: "${root}" is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}). Give a new or empty directory, so no file of yours is overwritten.`);
+    throw new CliError(
+      `silo init ${dir}: "${root}" is not empty (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}). Give a new or empty directory, so no file of yours is overwritten.`,
+    );
   }
   const packageName = npmName(basename(root));
   const catalog = options.catalog ?? identifier(basename(root));
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(catalog)) {
-    throw new CliError(`silo init --catalog "${catalog}": a catalog name is a plain SQL identifier (letters, digits and underscores, not starting with a digit).`);
+    throw new CliError(
+      `silo init --catalog "${catalog}": a catalog name is a plain SQL identifier (letters, digits and underscores, not starting with a digit).`,
+    );
   }
   const manifest = packageManifest();
-  if (manifest === undefined) throw new CliError('silo init cannot find the package.json of vgi-silo beside the silo command; reinstall vgi-silo.');
+  if (manifest === undefined)
+    throw new CliError(
+      'silo init cannot find the package.json of vgi-silo beside the silo command; reinstall vgi-silo.',
+    );
   const files = initFiles({ packageName, catalog, manifest });
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -58,12 +67,18 @@ export function initCommand(dir: string, options: InitCommandOptions = {}): stri
 
 /** A valid npm package name from a directory name: lower case, unsafe characters as dashes. */
 function npmName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9._~-]+/g, '-').replace(/^[-._]+|-+$/g, '');
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, '-')
+    .replace(/^[-._]+|-+$/g, '');
   return cleaned === '' ? 'silo-functions' : cleaned;
 }
 
 /** A SQL identifier from a directory name. */
 function identifier(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase();
+  const cleaned = name
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
   return cleaned === '' ? 'functions' : /^\d/.test(cleaned) ? `_${cleaned}` : cleaned;
 }

@@ -41,7 +41,10 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
   let worker: string;
   const choice = parseProtocolChoice(options.protocol);
   if (target.kind === 'process') {
-    discovery = await listFunctions(target.command, { catalog: options.catalog, protocol: options.protocol as ProtocolChoice | undefined });
+    discovery = await listFunctions(target.command, {
+      catalog: options.catalog,
+      protocol: options.protocol as ProtocolChoice | undefined,
+    });
     worker = describeCommand(target.command);
   } else {
     const setting = new ProtocolSetting(choice);
@@ -53,7 +56,9 @@ export async function listCommand(entry: string, options: ListOptions): Promise<
     }
     worker = target.urls.join(', ');
   }
-  return options.json ? `${JSON.stringify(asJson(discovery), null, 2)}\n` : formatDiscovery(discovery, worker, choice === 'auto');
+  return options.json
+    ? `${JSON.stringify(asJson(discovery), null, 2)}\n`
+    : formatDiscovery(discovery, worker, choice === 'auto');
 }
 
 /**
@@ -66,7 +71,10 @@ function formatDiscovery(d: CatalogDiscovery, worker: string, negotiated = false
   for (const schema of d.schemas) {
     const path = schema.path.join('.');
     const functions = d.functions.filter((f) => f.schemaPath.join('.') === path);
-    out.push('', `schema ${path}${path === d.attach.defaultSchema ? ' (default)' : ''}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
+    out.push(
+      '',
+      `schema ${path}${path === d.attach.defaultSchema ? ' (default)' : ''}: ${functions.length} function${functions.length === 1 ? '' : 's'}`,
+    );
     for (const fn of functions) out.push('', ...formatFunction(fn).map((l) => `  ${l}`));
   }
   out.push('', `protocol ${describeProtocol(d.protocol)}${negotiated ? ', the newest this worker accepts' : ''}`);
@@ -81,7 +89,8 @@ function formatFunction(fn: DiscoveredFunction): string[] {
   if (fn.info.categories.length > 0) lines.push(`  categories: ${fn.info.categories.join(', ')}`);
   const width = Math.max(...fn.arguments.map((a) => a.name.length), 0);
   for (const a of fn.arguments) {
-    const kind = a.kind === 'table' ? 'TABLE' : a.kind === 'named' ? `${a.typeName} (named)` : `${a.typeName} (positional)`;
+    const kind =
+      a.kind === 'table' ? 'TABLE' : a.kind === 'named' ? `${a.typeName} (named)` : `${a.typeName} (positional)`;
     const extras = [
       a.defaultValue !== null ? `default ${a.defaultValue}` : null,
       ...Object.entries(a.constraints).map(([k, v]) => `${k.replace(/^vgi_/, '')} ${v}`),
@@ -119,7 +128,14 @@ function asJson(d: CatalogDiscovery): unknown {
       signature: signature(fn),
       description: fn.info.description,
       flags: flagsOf(fn),
-      arguments: fn.arguments.map((a) => ({ name: a.name, kind: a.kind, type: a.typeName, doc: a.doc, default: a.defaultValue, ...a.constraints })),
+      arguments: fn.arguments.map((a) => ({
+        name: a.name,
+        kind: a.kind,
+        type: a.typeName,
+        doc: a.doc,
+        default: a.defaultValue,
+        ...a.constraints,
+      })),
     })),
   };
 }

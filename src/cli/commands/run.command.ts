@@ -70,23 +70,37 @@ export interface CommandIo {
  * Runs `silo run`. `entry` is a worker entry, an HTTP worker URL, or `undefined` when the
  * workers are given with `--url` only.
  */
-export async function runCommand(entry: string | undefined, functionName: string, options: RunCommandOptions, io: CommandIo): Promise<RunFunctionResult> {
+export async function runCommand(
+  entry: string | undefined,
+  functionName: string,
+  options: RunCommandOptions,
+  io: CommandIo,
+): Promise<RunFunctionResult> {
   // The summary's time is the whole command's: reading the input is part of the run.
   const started = Date.now();
-  if (!options.input) throw new CliError('silo run needs --input FILE (.csv, .json, .ndjson, .arrow or .parquet) with the rows to feed the function.');
+  if (!options.input)
+    throw new CliError(
+      'silo run needs --input FILE (.csv, .json, .ndjson, .arrow or .parquet) with the rows to feed the function.',
+    );
   const sinkWorkers = positiveInt('--workers', options.workers ?? '1', 1, 256);
   const batchSize = positiveInt('--batch-size', options.batchSize ?? '2048', 1, 2048);
-  const limit = options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
+  const limit =
+    options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
   const target = resolveWorkerTarget(entry, options);
   if (options.trace && target.kind !== 'process') {
-    throw new CliError('silo run --trace needs worker processes: HTTP workers write their spans where their own tracing sends them. Drop --trace, or run the entry instead of --url.');
+    throw new CliError(
+      'silo run --trace needs worker processes: HTTP workers write their spans where their own tracing sends them. Drop --trace, or run the entry instead of --url.',
+    );
   }
   const traceDir = options.trace ? mkdtempSync(join(tmpdir(), 'silo-trace-')) : undefined;
   const traceFile = traceDir ? join(traceDir, 'spans.jsonl') : undefined;
   const output = resolveTableOutput(options.out, options.format);
   const reading = { bytes: 0, total: 0 };
-  const progress = createProgressReporter(io.stderr, { quiet: options.quiet, input: { totalBytes: () => reading.total, bytesRead: () => reading.bytes } });
+  const progress = createProgressReporter(io.stderr, {
+    quiet: options.quiet,
+    input: { totalBytes: () => reading.total, bytesRead: () => reading.bytes },
+  });
   // Read as the sink takes batches: memory holds a few batches, not the file.
   const input = await openTableSource(options.input, {
     batchRows: batchSize,
@@ -126,8 +140,12 @@ export async function runCommand(entry: string | undefined, functionName: string
       // Each output batch goes to --out as it arrives (or is kept only to be shown).
       keepOutput: false,
       onOutputBatch: (batch) => sink.push(batch),
-      onLog: options.verbose ? (log) => io.stderr.write(`[${log.phase} ${log.url ?? `pid ${log.pid ?? '?'}`}] ${log.level} ${log.message}\n`) : undefined,
-      onStderr: options.verbose ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `)) : undefined,
+      onLog: options.verbose
+        ? (log) => io.stderr.write(`[${log.phase} ${log.url ?? `pid ${log.pid ?? '?'}`}] ${log.level} ${log.message}\n`)
+        : undefined,
+      onStderr: options.verbose
+        ? (pid, chunk) => io.stderr.write(chunk.replace(/^(?=.)/gm, `[worker ${pid ?? '?'}] `))
+        : undefined,
       onDestructor: (outcome) => (destructor = outcome),
     });
   } catch (error) {
@@ -154,7 +172,9 @@ export async function runCommand(entry: string | undefined, functionName: string
   // Without rows the output is still opened on the result's schema (a CSV keeps its header).
   await sink.finish(result.output.schema);
   if (!options.quiet) {
-    io.stderr.write(`silo: protocol ${describeProtocol(result.protocol)}${(options.protocol ?? 'auto') === 'auto' ? ', the newest the workers accept' : ''}\n`);
+    io.stderr.write(
+      `silo: protocol ${describeProtocol(result.protocol)}${(options.protocol ?? 'auto') === 'auto' ? ', the newest the workers accept' : ''}\n`,
+    );
     io.stderr.write(
       `silo: ${result.functionName} over ${plural(input.rowsRead(), 'row')} → ${plural(sink.rows, 'row')}${output ? ` written to ${output.destination}` : ''} in ${Date.now() - started} ms ` +
         `(${describeWorkers(target, result, destructor)})\n`,
@@ -170,24 +190,34 @@ export async function runCommand(entry: string | undefined, functionName: string
  * when there was nothing to do. HTTP workers' storage is theirs: the message then names
  * the command to run there.
  */
-async function cleanUpAfterDestructor(target: WorkerTarget, outcome: DestructorOutcome | null, io: CommandIo): Promise<DestructorOutcome | null> {
+async function cleanUpAfterDestructor(
+  target: WorkerTarget,
+  outcome: DestructorOutcome | null,
+  io: CommandIo,
+): Promise<DestructorOutcome | null> {
   if (outcome === null || outcome.ran) return null;
   const id = toHex(outcome.executionId);
   if (target.kind !== 'process' || (process.env.SILO_STORAGE?.trim().toLowerCase() ?? '') === 'memory') {
-    io.stderr.write(`silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); its data stays in the workers' storage until its lease expires: run silo storage gc --execution ${id} where that storage is.\n`);
+    io.stderr.write(
+      `silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); its data stays in the workers' storage until its lease expires: run silo storage gc --execution ${id} where that storage is.\n`,
+    );
     return null;
   }
   try {
     const storage = createStorageFromEnv(process.env);
     try {
       const done = await endExecution(storage, outcome.executionId, process.env);
-      io.stderr.write(`silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); silo ${done}.\n`);
+      io.stderr.write(
+        `silo: the destructor of execution ${id} could not run (${outcome.failure ?? 'no worker answered'}); silo ${done}.\n`,
+      );
       return { ...outcome, cleanedBy: `silo ended it in ${describeBackend(storage, process.env)}` };
     } finally {
       await storage.close();
     }
   } catch (error) {
-    io.stderr.write(`silo: the destructor of execution ${id} could not run, and silo could not end it in storage either (${(error as Error).message}); run silo storage gc --execution ${id}.\n`);
+    io.stderr.write(
+      `silo: the destructor of execution ${id} could not run, and silo could not end it in storage either (${(error as Error).message}); run silo storage gc --execution ${id}.\n`,
+    );
     return null;
   }
 }
@@ -197,7 +227,11 @@ function workersOf(target: WorkerTarget): Pick<RunFunctionOptions, 'command' | '
 }
 
 /** Who served the run: the pids of each phase, or how many requests each HTTP worker got. */
-function describeWorkers(target: WorkerTarget, result: RunFunctionResult, destructor: DestructorOutcome | null): string {
+function describeWorkers(
+  target: WorkerTarget,
+  result: RunFunctionResult,
+  destructor: DestructorOutcome | null,
+): string {
   if (target.kind === 'process') {
     const { pids } = result;
     const destroyedBy = destructor?.ran === false ? 'failed' : (pids.destructor ?? '-');

@@ -45,7 +45,12 @@ function workerLocation(entry: string): { readonly location: string; readonly ht
 /**
  * Opens DuckDB, attaches `entry`, runs `query` (or a prompt) and prints each result.
  */
-export async function sqlCommand(entry: string, query: string | undefined, options: SqlCommandOptions, io: CommandIo & SqlInput): Promise<void> {
+export async function sqlCommand(
+  entry: string,
+  query: string | undefined,
+  options: SqlCommandOptions,
+  io: CommandIo & SqlInput,
+): Promise<void> {
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
   const { location, http } = workerLocation(entry);
   const started = Date.now();
@@ -76,7 +81,13 @@ function emit(result: SqlResult, options: SqlCommandOptions, shownRows: number, 
 }
 
 /** Statements end with `;`; a failed one is reported and the prompt goes on. */
-async function prompt(db: EmbeddedDuckDb, alias: string, options: SqlCommandOptions, shownRows: number, io: CommandIo & SqlInput): Promise<void> {
+async function prompt(
+  db: EmbeddedDuckDb,
+  alias: string,
+  options: SqlCommandOptions,
+  shownRows: number,
+  io: CommandIo & SqlInput,
+): Promise<void> {
   const interactive = io.stdin.isTTY === true;
   const lines = createInterface({ input: io.stdin, output: interactive ? io.stderr : undefined, prompt: `${alias}> ` });
   if (interactive) {
@@ -98,7 +109,8 @@ async function prompt(db: EmbeddedDuckDb, alias: string, options: SqlCommandOpti
     }
     if (interactive) lines.prompt();
   }
-  if (pending.trim() !== '') throw new CliError(`The input ended inside a statement (no closing ";"): ${pending.trim().slice(0, 80)}`);
+  if (pending.trim() !== '')
+    throw new CliError(`The input ended inside a statement (no closing ";"): ${pending.trim().slice(0, 80)}`);
   // Piped statements are a script: a failed one fails the command.
   if (!interactive && failures > 0) process.exitCode = 1;
 }

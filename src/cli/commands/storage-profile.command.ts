@@ -22,7 +22,8 @@ function profileRecords(text: string): ProfileRecord[] {
     if (at < 0 || !line.includes('storage_profile')) continue;
     try {
       const record = JSON.parse(line.slice(at)) as Partial<ProfileRecord> & { event?: string };
-      if (record.event === 'storage_profile' && typeof record.execution === 'string' && record.profile) records.push(record as ProfileRecord);
+      if (record.event === 'storage_profile' && typeof record.execution === 'string' && record.profile)
+        records.push(record as ProfileRecord);
     } catch {
       // Not a JSON log line.
     }
@@ -49,7 +50,9 @@ export function storageProfileCommand(text: string): string {
   const parts: string[] = [];
   for (const r of records) {
     mergeProfiles(total, r.profile);
-    parts.push(`execution ${r.execution} (${r.processes} process${r.processes === 1 ? '' : 'es'})\n${formatProfile(r.profile)}\n`);
+    parts.push(
+      `execution ${r.execution} (${r.processes} process${r.processes === 1 ? '' : 'es'})\n${formatProfile(r.profile)}\n`,
+    );
   }
   if (records.length > 1) parts.push(`all ${records.length} executions\n${formatProfile(total)}\n`);
   return parts.join('\n');
@@ -69,7 +72,9 @@ export async function storageProfileFromFile(file: string | undefined): Promise<
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new CliError(`silo storage profile cannot read ${file}: ${(error as Error).message}. Pass a worker log file, or - for stdin.`);
+      throw new CliError(
+        `silo storage profile cannot read ${file}: ${(error as Error).message}. Pass a worker log file, or - for stdin.`,
+      );
     }
     return storageProfileCommand(text);
   }

@@ -5,7 +5,14 @@
  * execution, or collect everything as if every lease had expired; and reclaim the space
  * of what was removed (`gc --vacuum`, `vacuum`).
  */
-import { createStorageFromEnv, DEFAULT_DESTROYED_TOMBSTONE_TTL_MS, type FunctionStorage, fromHex, SqliteStorage, toHex } from '../../providers/storage';
+import {
+  createStorageFromEnv,
+  DEFAULT_DESTROYED_TOMBSTONE_TTL_MS,
+  type FunctionStorage,
+  fromHex,
+  SqliteStorage,
+  toHex,
+} from '../../providers/storage';
 import { CliError } from '../cli.error';
 
 /**
@@ -27,10 +34,17 @@ export async function storageInspectCommand(env: NodeJS.ProcessEnv = process.env
     // Tombstones that hold nothing are no leak: counted apart from the scopes holding data.
     const holding = await storage.listScopes();
     const isHolding = new Set(holding.map((s) => `${s.scope.kind}:${toHex(s.scope.id)}`));
-    const tombstones = all.filter((s) => s.ended !== undefined && !isHolding.has(`${s.scope.kind}:${toHex(s.scope.id)}`)).length;
+    const tombstones = all.filter(
+      (s) => s.ended !== undefined && !isHolding.has(`${s.scope.kind}:${toHex(s.scope.id)}`),
+    ).length;
     const expired = holding.filter((s) => s.leaseExpiresAt !== undefined && s.leaseExpiresAt < now).length;
-    const ended = tombstones === 0 ? '' : `, and ${tombstones} ended execution${tombstones === 1 ? '' : 's'} remembered without data`;
-    lines.push(`${holding.length} scope${holding.length === 1 ? '' : 's'} (${expired} with an expired lease)${ended} in ${describeBackend(storage, env)}`);
+    const ended =
+      tombstones === 0
+        ? ''
+        : `, and ${tombstones} ended execution${tombstones === 1 ? '' : 's'} remembered without data`;
+    lines.push(
+      `${holding.length} scope${holding.length === 1 ? '' : 's'} (${expired} with an expired lease)${ended} in ${describeBackend(storage, env)}`,
+    );
     return `${lines.join('\n')}\n`;
   });
 }
@@ -38,17 +52,28 @@ export async function storageInspectCommand(env: NodeJS.ProcessEnv = process.env
 /**
  * Removes the data of scopes whose lease expired (killed workers, lost destructors).
  */
-export async function storageGcCommand(env: NodeJS.ProcessEnv = process.env, options: StorageGcOptions = {}): Promise<string> {
+export async function storageGcCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StorageGcOptions = {},
+): Promise<string> {
   if (options.execution !== undefined && options.allExpiredNow) {
-    throw new CliError('silo storage gc takes --execution ID or --all-expired-now, not both: --all-expired-now already removes every execution. Drop one of them.');
+    throw new CliError(
+      'silo storage gc takes --execution ID or --all-expired-now, not both: --all-expired-now already removes every execution. Drop one of them.',
+    );
   }
   if (options.execution !== undefined) {
     const id = parseExecutionId(options.execution);
-    return withStorage(env, async (storage) => `${await endExecution(storage, id, env)}\n${options.vacuum ? await vacuumLine(storage, env) : ''}`);
+    return withStorage(
+      env,
+      async (storage) =>
+        `${await endExecution(storage, id, env)}\n${options.vacuum ? await vacuumLine(storage, env) : ''}`,
+    );
   }
   return withStorage(env, async (storage) => {
     // Every lease counts as expired: running queries lose their data too (their next call is told so).
-    const { scopesCollected } = await storage.collectGarbage(options.allExpiredNow ? Number.MAX_SAFE_INTEGER : undefined);
+    const { scopesCollected } = await storage.collectGarbage(
+      options.allExpiredNow ? Number.MAX_SAFE_INTEGER : undefined,
+    );
     const what = options.allExpiredNow ? 'treating every lease as expired' : 'with an expired lease';
     const collected = `collected ${scopesCollected} scope${scopesCollected === 1 ? '' : 's'} ${what} from ${describeBackend(storage, env)}\n`;
     return options.vacuum ? `${collected}${await vacuumLine(storage, env)}` : collected;
@@ -73,7 +98,9 @@ async function vacuumLine(storage: FunctionStorage, env: NodeJS.ProcessEnv): Pro
   const where = describeBackend(storage, env);
   const vacuumable = storage as FunctionStorage & Partial<Vacuumable>;
   if (typeof vacuumable.vacuum !== 'function') {
-    throw new CliError(`${where} has no vacuum(): its space is reclaimed by the backend itself, if at all. Run silo storage gc without --vacuum.`);
+    throw new CliError(
+      `${where} has no vacuum(): its space is reclaimed by the backend itself, if at all. Run silo storage gc without --vacuum.`,
+    );
   }
   const { bytesBefore, bytesAfter } = await vacuumable.vacuum();
   return `vacuumed ${where}: ${describeBytes(bytesBefore)} → ${describeBytes(bytesAfter)} (${describeBytes(Math.max(0, bytesBefore - bytesAfter))} reclaimed)\n`;
@@ -100,7 +127,11 @@ interface StorageGcOptions {
  * its data and leaves a tombstone, so a worker still running it refuses its next call.
  * Returns what it did, in a sentence.
  */
-export async function endExecution(storage: FunctionStorage, executionId: Uint8Array, env: NodeJS.ProcessEnv): Promise<string> {
+export async function endExecution(
+  storage: FunctionStorage,
+  executionId: Uint8Array,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const scope = { kind: 'execution', id: executionId } as const;
   const id = toHex(executionId);
   const where = describeBackend(storage, env);
@@ -108,14 +139,21 @@ export async function endExecution(storage: FunctionStorage, executionId: Uint8A
   const holdsData = (await storage.listScopes()).some((s) => s.scope.kind === 'execution' && toHex(s.scope.id) === id);
   if (status.state === 'absent' && !holdsData) return `execution ${id} is unknown to ${where}: nothing to clean`;
   await storage.endScope(scope, DEFAULT_DESTROYED_TOMBSTONE_TTL_MS);
-  const before = status.state === 'live' ? 'it was live' : status.state === 'absent' ? 'it had no lease' : `it had already ended (${status.state})`;
+  const before =
+    status.state === 'live'
+      ? 'it was live'
+      : status.state === 'absent'
+        ? 'it had no lease'
+        : `it had already ended (${status.state})`;
   return `ended execution ${id} in ${where} (${before}): its data was removed, and workers refuse its calls from now on`;
 }
 
 function parseExecutionId(text: string): Uint8Array {
   const hex = text.trim().toLowerCase();
   if (!/^([0-9a-f]{2})+$/.test(hex)) {
-    throw new CliError(`--execution must be an execution id in hex, as silo storage inspect lists it (e.g. 9f1c0a…), got "${text}".`);
+    throw new CliError(
+      `--execution must be an execution id in hex, as silo storage inspect lists it (e.g. 9f1c0a…), got "${text}".`,
+    );
   }
   return fromHex(hex);
 }

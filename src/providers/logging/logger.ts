@@ -82,12 +82,21 @@ export interface StderrLoggerOptions {
   readonly write?: (line: string) => void;
 }
 
-const LEVEL_LABEL: Readonly<Record<LogLevel, string>> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+const LEVEL_LABEL: Readonly<Record<LogLevel, string>> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO ',
+  warn: 'WARN ',
+  error: 'ERROR',
+};
 
 /** `12:04:05.123 WARN  [9f1c…e2 top_k] message key=value` — for people reading a terminal. */
 function prettyLine(time: Date, level: LogLevel, message: string, fields: LogFields): string {
   const { execution, function: fn, ...rest } = fields as Record<string, unknown>;
-  const tag = execution !== undefined || fn !== undefined ? ` [${[typeof execution === 'string' ? `${execution.slice(0, 8)}…` : undefined, fn].filter(Boolean).join(' ')}]` : '';
+  const tag =
+    execution !== undefined || fn !== undefined
+      ? ` [${[typeof execution === 'string' ? `${execution.slice(0, 8)}…` : undefined, fn].filter(Boolean).join(' ')}]`
+      : '';
   const extra = Object.entries(rest)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, jsonSafe)}`)
@@ -115,15 +124,21 @@ function defaultFormat(): LogFormat {
  * ```
  */
 export class StderrLogger extends BaseLogger {
-  constructor(threshold: LogLevel = (process.env.SILO_LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined) ?? 'info', options: StderrLoggerOptions = {}) {
+  constructor(
+    threshold: LogLevel = (process.env.SILO_LOG_LEVEL?.trim().toLowerCase() as LogLevel | undefined) ?? 'info',
+    options: StderrLoggerOptions = {},
+  ) {
     const format = options.format ?? defaultFormat();
     const out = options.write ?? ((line: string) => void process.stderr.write(line));
-    super((level, message, fields) => {
-      const time = new Date();
-      if (format === 'pretty') return out(prettyLine(time, level, message, fields));
-      const record = { time: time.toISOString(), level, pid: process.pid, msg: message, ...fields };
-      out(`${JSON.stringify(record, jsonSafe)}\n`);
-    }, LOG_LEVEL_ORDER[threshold] ? threshold : 'info');
+    super(
+      (level, message, fields) => {
+        const time = new Date();
+        if (format === 'pretty') return out(prettyLine(time, level, message, fields));
+        const record = { time: time.toISOString(), level, pid: process.pid, msg: message, ...fields };
+        out(`${JSON.stringify(record, jsonSafe)}\n`);
+      },
+      LOG_LEVEL_ORDER[threshold] ? threshold : 'info',
+    );
   }
 }
 

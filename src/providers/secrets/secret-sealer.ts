@@ -1,5 +1,23 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { concatBytes } from '../../common/concat-bytes';
@@ -50,7 +68,10 @@ export function parseSecretKey(text: string, source = 'SILO_SECRET_KEY'): Uint8A
  * `~/.local/state/silo/secret.key`.
  */
 export function defaultSecretKeyPath(env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
+  const stateHome =
+    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : join(env.HOME || homedir(), '.local', 'state');
   return join(stateHome, 'silo', 'secret.key');
 }
 
@@ -145,7 +166,10 @@ export class SecretSealer {
     readonly source = 'the constructor',
   ) {
     if (key.length !== KEY_BYTES) {
-      throw new SiloError('SILO333', `SecretSealer needs a ${KEY_BYTES}-byte key (got ${key.length} bytes from ${source}). Generate one with: ${GENERATE_HINT}`);
+      throw new SiloError(
+        'SILO333',
+        `SecretSealer needs a ${KEY_BYTES}-byte key (got ${key.length} bytes from ${source}). Generate one with: ${GENERATE_HINT}`,
+      );
     }
     this.key = createSecretKey(Buffer.from(key));
     this.keyIdBytes = createHash('sha256').update(key).digest().subarray(0, KEY_ID_BYTES);
@@ -168,7 +192,8 @@ export class SecretSealer {
     if (options.key) return new SecretSealer(options.key, 'the "key" option');
     if (options.keyFile) return new SecretSealer(readKeyFile(options.keyFile), options.keyFile);
     if (env.SILO_SECRET_KEY) return new SecretSealer(parseSecretKey(env.SILO_SECRET_KEY), 'SILO_SECRET_KEY');
-    if (env.SILO_SECRET_KEY_FILE) return new SecretSealer(readKeyFile(env.SILO_SECRET_KEY_FILE), env.SILO_SECRET_KEY_FILE);
+    if (env.SILO_SECRET_KEY_FILE)
+      return new SecretSealer(readKeyFile(env.SILO_SECRET_KEY_FILE), env.SILO_SECRET_KEY_FILE);
     const path = defaultSecretKeyPath(env);
     return new SecretSealer(loadOrCreateSecretKey(path), path);
   }

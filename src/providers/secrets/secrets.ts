@@ -47,7 +47,13 @@ export class Secrets {
   require(name: string): Secret {
     const found = this.get(name);
     if (!found) {
-      throw new SiloError('SILO508', messages.secretNotProvided(name, this.list.map((s) => s.name)));
+      throw new SiloError(
+        'SILO508',
+        messages.secretNotProvided(
+          name,
+          this.list.map((s) => s.name),
+        ),
+      );
     }
     return found;
   }

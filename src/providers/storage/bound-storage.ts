@@ -1,12 +1,6 @@
 import { SiloError, messages } from '../../errors';
 import { concatBytes, toBytes, type KeyLike } from './bytes';
-import type {
-  FunctionStorage,
-  StorageEntry,
-  LogEntry,
-  LogScanOptions,
-  StorageScope,
-} from './function-storage';
+import type { FunctionStorage, StorageEntry, LogEntry, LogScanOptions, StorageScope } from './function-storage';
 
 /** The first byte of every framework namespace. User namespaces may not start with it. */
 const RESERVED_FIRST_BYTE = 0x00;

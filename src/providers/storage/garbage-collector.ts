@@ -79,7 +79,8 @@ export class GarbageCollector {
 
   /** Collects now (joining a run already in progress instead of starting a second one). */
   runOnce(): Promise<GarbageCollectionReport> {
-    const options = this.options.tombstoneTtlMs === undefined ? undefined : { tombstoneTtlMs: this.options.tombstoneTtlMs };
+    const options =
+      this.options.tombstoneTtlMs === undefined ? undefined : { tombstoneTtlMs: this.options.tombstoneTtlMs };
     this.inFlight ??= this.storage.collectGarbage(undefined, options).finally(() => {
       this.inFlight = undefined;
     });
@@ -97,7 +98,11 @@ export class GarbageCollector {
       if (report.scopesCollected > 0) this.options.onCollected?.(report);
     } catch (error) {
       if (this.options.onError) this.options.onError(error);
-      else process.emitWarning(`Storage garbage collection on the "${this.storage.backend}" backend failed: ${String(error)}`, 'SiloStorageWarning');
+      else
+        process.emitWarning(
+          `Storage garbage collection on the "${this.storage.backend}" backend failed: ${String(error)}`,
+          'SiloStorageWarning',
+        );
     }
     if (this.started) this.schedule();
   }

@@ -106,7 +106,13 @@ export class MemoryStorage implements FunctionStorage {
     const k = scopeKey(scope);
     let d = this.scopes.get(k);
     if (!d && create) {
-      d = { scope: { kind: scope.kind, id: copy(scope.id) }, kv: new Map(), logs: new Map(), counters: new Map(), queues: new Map() };
+      d = {
+        scope: { kind: scope.kind, id: copy(scope.id) },
+        kv: new Map(),
+        logs: new Map(),
+        counters: new Map(),
+        queues: new Map(),
+      };
       this.scopes.set(k, d);
     }
     return d;
@@ -200,7 +206,12 @@ export class MemoryStorage implements FunctionStorage {
     return id;
   }
 
-  async logScan(scope: StorageScope, ns: Uint8Array, key: Uint8Array, options: LogScanOptions = {}): Promise<LogEntry[]> {
+  async logScan(
+    scope: StorageScope,
+    ns: Uint8Array,
+    key: Uint8Array,
+    options: LogScanOptions = {},
+  ): Promise<LogEntry[]> {
     const log = this.data(scope, false)?.logs.get(`${toHex(ns)}/${toHex(key)}`) ?? [];
     const afterId = options.afterId ?? -1n;
     const out: LogEntry[] = [];
@@ -292,7 +303,10 @@ export class MemoryStorage implements FunctionStorage {
     d.leaseExpiresAt = this.clock() + tombstoneTtlMs;
   }
 
-  async collectGarbage(now: number = this.clock(), options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+  async collectGarbage(
+    now: number = this.clock(),
+    options: GarbageCollectionOptions = {},
+  ): Promise<GarbageCollectionReport> {
     const tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS;
     let scopesCollected = 0;
     // A snapshot: tombstones this collection leaves are not visited again.
@@ -315,8 +329,15 @@ export class MemoryStorage implements FunctionStorage {
     // A scope whose every entry was deleted one by one holds nothing: report it as the
     // SQL backends do, which only see rows that exist.
     return [...this.scopes.values()]
-      .filter((d) => holdsData(d) || (d.leaseExpiresAt !== undefined && (d.ended === undefined || options.tombstones === true)))
-      .map((d) => ({ scope: { kind: d.scope.kind, id: copy(d.scope.id) }, leaseExpiresAt: d.leaseExpiresAt, ...(d.ended ? { ended: d.ended } : {}) }));
+      .filter(
+        (d) =>
+          holdsData(d) || (d.leaseExpiresAt !== undefined && (d.ended === undefined || options.tombstones === true)),
+      )
+      .map((d) => ({
+        scope: { kind: d.scope.kind, id: copy(d.scope.id) },
+        leaseExpiresAt: d.leaseExpiresAt,
+        ...(d.ended ? { ended: d.ended } : {}),
+      }));
   }
 
   async close(): Promise<void> {

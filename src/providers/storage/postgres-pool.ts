@@ -16,7 +16,10 @@ export interface PostgresQueryResult<R> {
  */
 export interface PostgresPoolClient {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's own row type is `any`-valued
-  query<R extends Record<string, any> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<PostgresQueryResult<R>>;
+  query<R extends Record<string, any> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<PostgresQueryResult<R>>;
   release(): void;
 }
 
@@ -32,7 +35,11 @@ export interface PostgresPoolClient {
 export interface PostgresPool {
   connect(): Promise<PostgresPoolClient>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's own row type is `any`-valued
-  query<R extends Record<string, any> = Record<string, unknown>>(config: { name?: string; text: string; values?: unknown[] }): Promise<PostgresQueryResult<R>>;
+  query<R extends Record<string, any> = Record<string, unknown>>(config: {
+    name?: string;
+    text: string;
+    values?: unknown[];
+  }): Promise<PostgresQueryResult<R>>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   end(): Promise<void>;
 }
@@ -53,7 +60,8 @@ export function createPostgresPool(config: PostgresPoolConfig): PostgresPool {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     pg = require('pg') as typeof pg;
   } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'pg'/.test((cause as Error).message);
+    const missing =
+      (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'pg'/.test((cause as Error).message);
     if (!missing) throw cause;
     throw new SiloError(
       'SILO345',

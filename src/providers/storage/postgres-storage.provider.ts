@@ -164,13 +164,24 @@ export class PostgresStorage implements FunctionStorage {
       this.ownsPool = true;
     }
     const s = `"${this.schema}"`;
-    this.t = { kv: `${s}.silo_kv`, log: `${s}.silo_log`, counter: `${s}.silo_counter`, queue: `${s}.silo_queue`, lease: `${s}.silo_lease` };
+    this.t = {
+      kv: `${s}.silo_kv`,
+      log: `${s}.silo_log`,
+      counter: `${s}.silo_counter`,
+      queue: `${s}.silo_queue`,
+      lease: `${s}.silo_lease`,
+    };
   }
 
   /** Creates or upgrades the schema once per instance; a failure is retried on the next call. */
   private ensureSchema(): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new SiloError('SILO328', 'PostgresStorage is closed. Create a new PostgresStorage instead of reusing a closed one.'));
+      return Promise.reject(
+        new SiloError(
+          'SILO328',
+          'PostgresStorage is closed. Create a new PostgresStorage instead of reusing a closed one.',
+        ),
+      );
     }
     this.ready ??= this.migrate().catch((error: unknown) => {
       this.ready = undefined;
@@ -200,7 +211,9 @@ export class PostgresStorage implements FunctionStorage {
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${s}.silo_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
-      const { rows } = await client.query<{ version: number }>(`SELECT coalesce(max(version), 0)::int AS version FROM ${s}.silo_schema_migrations`);
+      const { rows } = await client.query<{ version: number }>(
+        `SELECT coalesce(max(version), 0)::int AS version FROM ${s}.silo_schema_migrations`,
+      );
       const current = rows[0].version;
       if (current > SCHEMA_VERSION) {
         throw new SiloError(
@@ -228,7 +241,10 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's own row type is `any`-valued
-  private async query<R extends Record<string, any>>(text: string, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  private async query<R extends Record<string, any>>(
+    text: string,
+    values: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }> {
     await this.ensureSchema();
     // Named statements are parsed once per connection; the name is derived from the text
     // so two storages with different schemas sharing one pool never clash.
@@ -256,11 +272,10 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   async get(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const { rows } = await this.query<{ value: Buffer }>(`SELECT value FROM ${this.t.kv} WHERE scope = $1 AND ns = $2 AND key = $3`, [
-      buf(encodeScope(scope)),
-      buf(ns),
-      buf(key),
-    ]);
+    const { rows } = await this.query<{ value: Buffer }>(
+      `SELECT value FROM ${this.t.kv} WHERE scope = $1 AND ns = $2 AND key = $3`,
+      [buf(encodeScope(scope)), buf(ns), buf(key)],
+    );
     return rows.length ? own(rows[0].value) : undefined;
   }
 
@@ -334,11 +349,10 @@ export class PostgresStorage implements FunctionStorage {
 
   async delete(scope: StorageScope, ns: Uint8Array, keys: readonly Uint8Array[]): Promise<number> {
     if (keys.length === 0) return 0;
-    const { rowCount } = await this.query(`DELETE FROM ${this.t.kv} WHERE scope = $1 AND ns = $2 AND key = ANY($3::bytea[])`, [
-      buf(encodeScope(scope)),
-      buf(ns),
-      keys.map(buf),
-    ]);
+    const { rowCount } = await this.query(
+      `DELETE FROM ${this.t.kv} WHERE scope = $1 AND ns = $2 AND key = ANY($3::bytea[])`,
+      [buf(encodeScope(scope)), buf(ns), keys.map(buf)],
+    );
     return rowCount;
   }
 
@@ -379,10 +393,21 @@ export class PostgresStorage implements FunctionStorage {
     return BigInt(rows[0].id);
   }
 
-  async logScan(scope: StorageScope, ns: Uint8Array, key: Uint8Array, options: LogScanOptions = {}): Promise<LogEntry[]> {
+  async logScan(
+    scope: StorageScope,
+    ns: Uint8Array,
+    key: Uint8Array,
+    options: LogScanOptions = {},
+  ): Promise<LogEntry[]> {
     const { rows } = await this.query<{ id: string; value: Buffer }>(
       `SELECT id, value FROM ${this.t.log} WHERE scope = $1 AND ns = $2 AND key = $3 AND id > $4 ORDER BY id LIMIT $5`,
-      [buf(encodeScope(scope)), buf(ns), buf(key), (options.afterId ?? 0n).toString(), normalizeLimit(options.limit) ?? null],
+      [
+        buf(encodeScope(scope)),
+        buf(ns),
+        buf(key),
+        (options.afterId ?? 0n).toString(),
+        normalizeLimit(options.limit) ?? null,
+      ],
     );
     return rows.map((r) => ({ id: BigInt(r.id), value: own(r.value) }));
   }
@@ -397,11 +422,10 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   async counterGet(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<bigint> {
-    const { rows } = await this.query<{ value: string }>(`SELECT value FROM ${this.t.counter} WHERE scope = $1 AND ns = $2 AND key = $3`, [
-      buf(encodeScope(scope)),
-      buf(ns),
-      buf(key),
-    ]);
+    const { rows } = await this.query<{ value: string }>(
+      `SELECT value FROM ${this.t.counter} WHERE scope = $1 AND ns = $2 AND key = $3`,
+      [buf(encodeScope(scope)), buf(ns), buf(key)],
+    );
     return rows.length ? BigInt(rows[0].value) : 0n;
   }
 
@@ -420,7 +444,11 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   async counterDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<void> {
-    await this.query(`DELETE FROM ${this.t.counter} WHERE scope = $1 AND ns = $2 AND key = $3`, [buf(encodeScope(scope)), buf(ns), buf(key)]);
+    await this.query(`DELETE FROM ${this.t.counter} WHERE scope = $1 AND ns = $2 AND key = $3`, [
+      buf(encodeScope(scope)),
+      buf(ns),
+      buf(key),
+    ]);
   }
 
   async queuePush(scope: StorageScope, ns: Uint8Array, values: readonly Uint8Array[]): Promise<void> {
@@ -450,10 +478,10 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   async queueLength(scope: StorageScope, ns: Uint8Array): Promise<number> {
-    const { rows } = await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t.queue} WHERE scope = $1 AND ns = $2`, [
-      buf(encodeScope(scope)),
-      buf(ns),
-    ]);
+    const { rows } = await this.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.t.queue} WHERE scope = $1 AND ns = $2`,
+      [buf(encodeScope(scope)), buf(ns)],
+    );
     return Number(rows[0].n);
   }
 
@@ -469,7 +497,9 @@ export class PostgresStorage implements FunctionStorage {
 
   /** The SQL of "now + $n milliseconds" and its parameter, on our clock or the server's. */
   private expiry(param: number, ttlMs: number): { sql: string; value: number } {
-    return this.clock ? { sql: `$${param}::bigint`, value: Math.round(this.clock() + ttlMs) } : { sql: `${SERVER_NOW_MS} + $${param}::bigint`, value: Math.round(ttlMs) };
+    return this.clock
+      ? { sql: `$${param}::bigint`, value: Math.round(this.clock() + ttlMs) }
+      : { sql: `${SERVER_NOW_MS} + $${param}::bigint`, value: Math.round(ttlMs) };
   }
 
   async renewLease(scope: StorageScope, ttlMs: number): Promise<void> {
@@ -493,7 +523,10 @@ export class PostgresStorage implements FunctionStorage {
   }
 
   async scopeStatus(scope: StorageScope): Promise<ScopeStatus> {
-    const { rows } = await this.query<{ expires_at: string; ended: number }>(`SELECT expires_at, ended FROM ${this.t.lease} WHERE scope = $1`, [buf(encodeScope(scope))]);
+    const { rows } = await this.query<{ expires_at: string; ended: number }>(
+      `SELECT expires_at, ended FROM ${this.t.lease} WHERE scope = $1`,
+      [buf(encodeScope(scope))],
+    );
     return leaseStatus(rows[0]);
   }
 
@@ -514,7 +547,10 @@ export class PostgresStorage implements FunctionStorage {
     const cutoffParam = cutoff === undefined ? null : Math.round(cutoff);
     const { kv, log, counter, queue, lease } = this.t;
     // Candidates are read once, so a tombstone this collection leaves is not visited again.
-    const found = await this.query<{ scope: Buffer }>(`SELECT scope FROM ${lease} WHERE expires_at < coalesce($1::bigint, ${SERVER_NOW_MS})`, [cutoffParam]);
+    const found = await this.query<{ scope: Buffer }>(
+      `SELECT scope FROM ${lease} WHERE expires_at < coalesce($1::bigint, ${SERVER_NOW_MS})`,
+      [cutoffParam],
+    );
     const expiry = this.expiry(3, options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS);
     // FOR UPDATE re-checks each candidate's expiry against its latest version, so a lease
     // renewed meanwhile is skipped; SKIP LOCKED lets several collectors run at once
@@ -536,7 +572,11 @@ export class PostgresStorage implements FunctionStorage {
     let scopesCollected = 0;
     const scopes = found.rows.map((r) => r.scope);
     for (let at = 0; at < scopes.length; at += GC_BATCH) {
-      const { rows } = await this.query<{ collected: string }>(sql, [cutoffParam, scopes.slice(at, at + GC_BATCH), expiry.value]);
+      const { rows } = await this.query<{ collected: string }>(sql, [
+        cutoffParam,
+        scopes.slice(at, at + GC_BATCH),
+        expiry.value,
+      ]);
       scopesCollected += Number(rows[0].collected);
     }
     return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
@@ -577,7 +617,11 @@ export class PostgresStorage implements FunctionStorage {
     const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1 || r.ended === null || r.ended === 0);
     return shown.map((r) => {
       const ended = r.ended === 1 ? 'destroyed' : r.ended === 2 ? 'collected' : undefined;
-      return { scope: decodeScope(own(r.scope)), leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at), ...(ended ? { ended } : {}) };
+      return {
+        scope: decodeScope(own(r.scope)),
+        leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
+        ...(ended ? { ended } : {}),
+      };
     });
   }
 
@@ -603,7 +647,10 @@ export class PostgresStorage implements FunctionStorage {
     await this.ensureSchema();
     const tables = Object.values(this.t);
     const size = async (): Promise<number> => {
-      const { rows } = await this.pool.query<{ bytes: string }>({ text: `SELECT (${tables.map((_, i) => `pg_total_relation_size($${i + 1}::regclass)`).join(' + ')})::bigint AS bytes`, values: tables });
+      const { rows } = await this.pool.query<{ bytes: string }>({
+        text: `SELECT (${tables.map((_, i) => `pg_total_relation_size($${i + 1}::regclass)`).join(' + ')})::bigint AS bytes`,
+        values: tables,
+      });
       return Number(rows[0].bytes);
     };
     const bytesBefore = await size();

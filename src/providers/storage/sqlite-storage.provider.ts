@@ -80,7 +80,8 @@ const LEASE_ENDED = { live: 0n, destroyed: 1n, collected: 2n } as const;
 
 function leaseStatus(row: { expires_at: bigint; ended: bigint } | undefined): ScopeStatus {
   if (!row) return { state: 'absent' };
-  const state = row.ended === LEASE_ENDED.destroyed ? 'destroyed' : row.ended === LEASE_ENDED.collected ? 'collected' : 'live';
+  const state =
+    row.ended === LEASE_ENDED.destroyed ? 'destroyed' : row.ended === LEASE_ENDED.collected ? 'collected' : 'live';
   return { state, expiresAt: Number(row.expires_at) };
 }
 
@@ -99,7 +100,10 @@ export function resolveSqlitePath(options: { path?: string; env?: NodeJS.Process
   const env = options.env ?? process.env;
   if (env.SILO_SQLITE_PATH) return env.SILO_SQLITE_PATH;
   // The XDG spec says relative values are invalid and must be ignored.
-  const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
+  const stateHome =
+    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : join(env.HOME || homedir(), '.local', 'state');
   return join(stateHome, 'silo', 'storage.db');
 }
 
@@ -237,7 +241,8 @@ export class SqliteStorage implements FunctionStorage {
       try {
         return op();
       } catch (error) {
-        if (!isBusy(error) || performance.now() - started >= this.busyTimeoutMs) throw this.explain(error, attempt, started);
+        if (!isBusy(error) || performance.now() - started >= this.busyTimeoutMs)
+          throw this.explain(error, attempt, started);
         sleepSync(Math.max(0.1, backoffMs(attempt)));
       }
     }
@@ -246,7 +251,10 @@ export class SqliteStorage implements FunctionStorage {
   /** Runs one synchronous unit of work, retrying on SQLITE_BUSY for up to busyTimeoutMs. */
   private async run<T>(op: () => T): Promise<T> {
     if (this.closed) {
-      throw new SiloError('SILO323', `SqliteStorage("${this.path}") is closed. Create a new SqliteStorage instead of reusing a closed one.`);
+      throw new SiloError(
+        'SILO323',
+        `SqliteStorage("${this.path}") is closed. Create a new SqliteStorage instead of reusing a closed one.`,
+      );
     }
     let started = 0;
     for (let attempt = 0; ; attempt++) {
@@ -257,7 +265,11 @@ export class SqliteStorage implements FunctionStorage {
         if (attempt === 0) started = performance.now();
         else if (performance.now() - started >= this.busyTimeoutMs) throw this.explain(error, attempt, started);
         await pause(backoffMs(attempt));
-        if (this.closed) throw new SiloError('SILO323', `SqliteStorage("${this.path}") was closed while an operation waited for its lock.`);
+        if (this.closed)
+          throw new SiloError(
+            'SILO323',
+            `SqliteStorage("${this.path}") was closed while an operation waited for its lock.`,
+          );
       }
     }
   }
@@ -303,7 +315,8 @@ export class SqliteStorage implements FunctionStorage {
   async get(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
     const s = encodeScope(scope);
     return this.run(() => {
-      const row = this.statement('SELECT value FROM silo_kv WHERE scope = ? AND ns = ? AND key = ?').get(s, ns, key) as { value: Buffer } | undefined;
+      const row = this.statement('SELECT value FROM silo_kv WHERE scope = ? AND ns = ? AND key = ?').get(s, ns, key) as
+        { value: Buffer } | undefined;
       return row ? bytes(row.value) : undefined;
     });
   }
@@ -352,7 +365,10 @@ export class SqliteStorage implements FunctionStorage {
     const sql = `SELECT key, value FROM silo_kv WHERE scope = ? AND ns = ?${range.sql} ORDER BY key ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
     const limit = SqliteStorage.limitParam(options.limit);
     return this.run(() =>
-      (this.statement(sql).all(s, ns, ...range.params, limit) as KeyValueRow[]).map((r) => ({ key: bytes(r.key), value: bytes(r.value) })),
+      (this.statement(sql).all(s, ns, ...range.params, limit) as KeyValueRow[]).map((r) => ({
+        key: bytes(r.key),
+        value: bytes(r.value),
+      })),
     );
   }
 
@@ -403,31 +419,46 @@ export class SqliteStorage implements FunctionStorage {
   async append(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<bigint> {
     const s = encodeScope(scope);
     return this.run(
-      () => this.statement('INSERT INTO silo_log (scope, ns, key, value) VALUES (?, ?, ?, ?)').run(s, ns, key, value).lastInsertRowid as bigint,
+      () =>
+        this.statement('INSERT INTO silo_log (scope, ns, key, value) VALUES (?, ?, ?, ?)').run(s, ns, key, value)
+          .lastInsertRowid as bigint,
     );
   }
 
-  async logScan(scope: StorageScope, ns: Uint8Array, key: Uint8Array, options: LogScanOptions = {}): Promise<LogEntry[]> {
+  async logScan(
+    scope: StorageScope,
+    ns: Uint8Array,
+    key: Uint8Array,
+    options: LogScanOptions = {},
+  ): Promise<LogEntry[]> {
     const s = encodeScope(scope);
     const limit = SqliteStorage.limitParam(options.limit);
     const sql = 'SELECT id, value FROM silo_log WHERE scope = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?';
     return this.run(() =>
-      (this.statement(sql).all(s, ns, key, options.afterId ?? 0n, limit) as { id: bigint; value: Buffer }[]).map((r) => ({
-        id: r.id,
-        value: bytes(r.value),
-      })),
+      (this.statement(sql).all(s, ns, key, options.afterId ?? 0n, limit) as { id: bigint; value: Buffer }[]).map(
+        (r) => ({
+          id: r.id,
+          value: bytes(r.value),
+        }),
+      ),
     );
   }
 
   async logDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<number> {
     const s = encodeScope(scope);
-    return this.run(() => this.statement('DELETE FROM silo_log WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key).changes);
+    return this.run(
+      () => this.statement('DELETE FROM silo_log WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key).changes,
+    );
   }
 
   async counterGet(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<bigint> {
     const s = encodeScope(scope);
     return this.run(() => {
-      const row = this.statement('SELECT value FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').get(s, ns, key) as { value: bigint } | undefined;
+      const row = this.statement('SELECT value FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').get(
+        s,
+        ns,
+        key,
+      ) as { value: bigint } | undefined;
       return row?.value ?? 0n;
     });
   }
@@ -454,7 +485,9 @@ export class SqliteStorage implements FunctionStorage {
 
   async counterDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<void> {
     const s = encodeScope(scope);
-    await this.run(() => this.statement('DELETE FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key));
+    await this.run(() =>
+      this.statement('DELETE FROM silo_counter WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key),
+    );
   }
 
   async queuePush(scope: StorageScope, ns: Uint8Array, values: readonly Uint8Array[]): Promise<void> {
@@ -476,14 +509,25 @@ export class SqliteStorage implements FunctionStorage {
     const s = encodeScope(scope);
     const sql =
       'DELETE FROM silo_queue WHERE seq IN (SELECT seq FROM silo_queue WHERE scope = ? AND ns = ? ORDER BY seq LIMIT ?) RETURNING seq, value';
-    const rows = await this.run(() => this.statement(sql).all(s, ns, limit === undefined ? NO_LIMIT : BigInt(limit)) as { seq: bigint; value: Buffer }[]);
+    const rows = await this.run(
+      () =>
+        this.statement(sql).all(s, ns, limit === undefined ? NO_LIMIT : BigInt(limit)) as {
+          seq: bigint;
+          value: Buffer;
+        }[],
+    );
     rows.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
     return rows.map((r) => bytes(r.value));
   }
 
   async queueLength(scope: StorageScope, ns: Uint8Array): Promise<number> {
     const s = encodeScope(scope);
-    return this.run(() => Number((this.statement('SELECT count(*) AS n FROM silo_queue WHERE scope = ? AND ns = ?').get(s, ns) as { n: bigint }).n));
+    return this.run(() =>
+      Number(
+        (this.statement('SELECT count(*) AS n FROM silo_queue WHERE scope = ? AND ns = ?').get(s, ns) as { n: bigint })
+          .n,
+      ),
+    );
   }
 
   private deleteScopeData(s: Uint8Array): void {
@@ -515,15 +559,24 @@ export class SqliteStorage implements FunctionStorage {
   async extendLease(scope: StorageScope, ttlMs: number): Promise<ScopeStatus> {
     const s = encodeScope(scope);
     const expiresAt = BigInt(Math.round(this.clock() + ttlMs));
-    const extend = this.statement('UPDATE silo_lease SET expires_at = ? WHERE scope = ? AND ended = 0 RETURNING expires_at, ended');
+    const extend = this.statement(
+      'UPDATE silo_lease SET expires_at = ? WHERE scope = ? AND ended = 0 RETURNING expires_at, ended',
+    );
     const select = this.statement('SELECT expires_at, ended FROM silo_lease WHERE scope = ?');
     // The update only touches a live lease; when it found none, the read says what is there instead.
-    return this.run(() => leaseStatus((extend.get(expiresAt, s) ?? select.get(s)) as { expires_at: bigint; ended: bigint } | undefined));
+    return this.run(() =>
+      leaseStatus((extend.get(expiresAt, s) ?? select.get(s)) as { expires_at: bigint; ended: bigint } | undefined),
+    );
   }
 
   async scopeStatus(scope: StorageScope): Promise<ScopeStatus> {
     const s = encodeScope(scope);
-    return this.run(() => leaseStatus(this.statement('SELECT expires_at, ended FROM silo_lease WHERE scope = ?').get(s) as { expires_at: bigint; ended: bigint } | undefined));
+    return this.run(() =>
+      leaseStatus(
+        this.statement('SELECT expires_at, ended FROM silo_lease WHERE scope = ?').get(s) as
+          { expires_at: bigint; ended: bigint } | undefined,
+      ),
+    );
   }
 
   async endScope(scope: StorageScope, tombstoneTtlMs: number): Promise<void> {
@@ -542,11 +595,20 @@ export class SqliteStorage implements FunctionStorage {
     );
   }
 
-  async collectGarbage(now: number = this.clock(), options: GarbageCollectionOptions = {}): Promise<GarbageCollectionReport> {
+  async collectGarbage(
+    now: number = this.clock(),
+    options: GarbageCollectionOptions = {},
+  ): Promise<GarbageCollectionReport> {
     const cutoff = BigInt(Math.round(Math.min(now, Number.MAX_SAFE_INTEGER)));
     const tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_COLLECTED_TOMBSTONE_TTL_MS;
     // Candidates are read once, so a tombstone this collection leaves is not visited again.
-    const candidates = await this.run(() => (this.statement('SELECT scope FROM silo_lease WHERE expires_at < ? ORDER BY expires_at').all(cutoff) as { scope: Buffer }[]).map((r) => r.scope));
+    const candidates = await this.run(() =>
+      (
+        this.statement('SELECT scope FROM silo_lease WHERE expires_at < ? ORDER BY expires_at').all(cutoff) as {
+          scope: Buffer;
+        }[]
+      ).map((r) => r.scope),
+    );
     const expired = this.statement('SELECT ended FROM silo_lease WHERE scope = ? AND expires_at < ?');
     const toTombstone = this.statement('UPDATE silo_lease SET ended = ?, expires_at = ? WHERE scope = ?');
     const dropLease = this.statement('DELETE FROM silo_lease WHERE scope = ?');
@@ -575,9 +637,13 @@ export class SqliteStorage implements FunctionStorage {
   /** Removes execution scopes that hold data but no lease (see FunctionStorage.collectGarbage). */
   private async collectOrphans(): Promise<number> {
     const dataScopes = DATA_TABLES.map((t) => `SELECT scope FROM ${t}`).join(' UNION ');
-    const candidates = this.statement(`SELECT scope FROM (${dataScopes}) WHERE substr(scope, 1, 1) = ? AND scope NOT IN (SELECT scope FROM silo_lease)`);
+    const candidates = this.statement(
+      `SELECT scope FROM (${dataScopes}) WHERE substr(scope, 1, 1) = ? AND scope NOT IN (SELECT scope FROM silo_lease)`,
+    );
     const stillLeaseless = this.statement('SELECT 1 FROM silo_lease WHERE scope = ?');
-    const orphans = await this.run(() => (candidates.all(Uint8Array.of(EXECUTION_SCOPE_TAG)) as { scope: Buffer }[]).map((r) => r.scope));
+    const orphans = await this.run(() =>
+      (candidates.all(Uint8Array.of(EXECUTION_SCOPE_TAG)) as { scope: Buffer }[]).map((r) => r.scope),
+    );
     let collected = 0;
     for (const scope of orphans) {
       // Re-checked inside the write transaction: a lease taken meanwhile keeps the scope.
@@ -603,10 +669,23 @@ export class SqliteStorage implements FunctionStorage {
         UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_queue
         UNION ALL SELECT scope, expires_at, ended, 0 FROM silo_lease)
       GROUP BY scope ORDER BY scope`;
-    const rows = await this.run(() => this.db.transaction(() => this.statement(sql).all() as { scope: Buffer; expires_at: bigint | null; ended: bigint | null; data: bigint }[])());
-    const shown = options.tombstones ? rows : rows.filter((r) => r.data === 1n || r.ended === null || r.ended === LEASE_ENDED.live);
+    const rows = await this.run(() =>
+      this.db.transaction(
+        () =>
+          this.statement(sql).all() as {
+            scope: Buffer;
+            expires_at: bigint | null;
+            ended: bigint | null;
+            data: bigint;
+          }[],
+      )(),
+    );
+    const shown = options.tombstones
+      ? rows
+      : rows.filter((r) => r.data === 1n || r.ended === null || r.ended === LEASE_ENDED.live);
     return shown.map((r) => {
-      const ended = r.ended === LEASE_ENDED.destroyed ? 'destroyed' : r.ended === LEASE_ENDED.collected ? 'collected' : undefined;
+      const ended =
+        r.ended === LEASE_ENDED.destroyed ? 'destroyed' : r.ended === LEASE_ENDED.collected ? 'collected' : undefined;
       return {
         scope: decodeScope(bytes(r.scope)),
         leaseExpiresAt: r.expires_at === null ? undefined : Number(r.expires_at),
@@ -636,7 +715,8 @@ export class SqliteStorage implements FunctionStorage {
    * ```
    */
   async vacuum(): Promise<{ bytesBefore: number; bytesAfter: number }> {
-    const size = (): number => Number(this.db.pragma('page_count', { simple: true })) * Number(this.db.pragma('page_size', { simple: true }));
+    const size = (): number =>
+      Number(this.db.pragma('page_count', { simple: true })) * Number(this.db.pragma('page_size', { simple: true }));
     const bytesBefore = size();
     await this.run(() => this.db.exec('VACUUM'));
     await this.run(() => this.db.pragma('wal_checkpoint(TRUNCATE)'));

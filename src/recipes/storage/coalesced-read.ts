@@ -26,7 +26,13 @@ function rowsOf(parts: readonly { batch: RecordBatch; start: number; end: number
       rowOf[at] = r;
     }
   });
-  return gatherRows(parts[0].batch.schema, parts.map((p) => p.batch), sourceOf, rowOf, total);
+  return gatherRows(
+    parts[0].batch.schema,
+    parts.map((p) => p.batch),
+    sourceOf,
+    rowOf,
+    total,
+  );
 }
 
 /**
@@ -40,12 +46,20 @@ function rowsOf(parts: readonly { batch: RecordBatch; start: number; end: number
  * if (batch) out.emit(batch); else out.finish();
  * ```
  */
-export async function readCoalesced(log: BatchLog, position: CoalescedPosition, targetRows?: number): Promise<RecordBatch | undefined> {
-  if (targetRows !== undefined && (!Number.isSafeInteger(targetRows) || targetRows < 1)) throw badOption(`${log}`, 'targetRows', 'a whole number of at least 1', targetRows);
+export async function readCoalesced(
+  log: BatchLog,
+  position: CoalescedPosition,
+  targetRows?: number,
+): Promise<RecordBatch | undefined> {
+  if (targetRows !== undefined && (!Number.isSafeInteger(targetRows) || targetRows < 1))
+    throw badOption(`${log}`, 'targetRows', 'a whole number of at least 1', targetRows);
   const parts: { batch: RecordBatch; start: number; end: number }[] = [];
   let taken = 0;
   const want = targetRows ?? Infinity;
-  for await (const { id, batch } of log.entries({ afterId: position.afterId, pageSize: targetRows === undefined ? 1 : 4 })) {
+  for await (const { id, batch } of log.entries({
+    afterId: position.afterId,
+    pageSize: targetRows === undefined ? 1 : 4,
+  })) {
     const start = position.row;
     const end = Math.min(batch.numRows, start + (want - taken));
     if (end > start) parts.push({ batch, start, end });

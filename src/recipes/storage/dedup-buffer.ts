@@ -46,7 +46,10 @@ export class DedupBuffer<A = never> {
     readonly name: string,
     private readonly options: DedupBufferOptions<A>,
   ) {
-    this.input = new PartitionedBuffer<A>(storage, `${name}.input`, { keys: options.keys, partitions: options.partitions });
+    this.input = new PartitionedBuffer<A>(storage, `${name}.input`, {
+      keys: options.keys,
+      partitions: options.partitions,
+    });
   }
 
   /** Sink: the batch's first row per key, into its key's partition. Returns the execution id. */
@@ -61,7 +64,9 @@ export class DedupBuffer<A = never> {
 
   /** Finalize, one tick: the partition's next `targetRows` unique rows, or the end of the stream. */
   async emit(state: RecipeCursor, out: Output, ctx: FinalizeContext<A>): Promise<void> {
-    const unique = new BatchLog(this.storage, `${this.name}.unique`, { schema: ctx.inputSchema }).partition(this.input.partitionOf(ctx));
+    const unique = new BatchLog(this.storage, `${this.name}.unique`, { schema: ctx.inputSchema }).partition(
+      this.input.partitionOf(ctx),
+    );
     const target = resolveOption(this.options.targetRows ?? 2048, ctx);
     if (!state.ready) {
       // Once per stream: the partition's first row per key, stored so later ticks (in any process) only read.

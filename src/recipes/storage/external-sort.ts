@@ -109,13 +109,15 @@ export class ExternalSort<A = never> {
 
   private fanIn(ctx: ExecutionContext<A>): number {
     const n = resolveOption(this.options.fanIn ?? 128, ctx);
-    if (!Number.isSafeInteger(n) || n < 2 || n > 4096) throw badOption(`ExternalSort "${this.name}"`, 'fanIn', 'a whole number from 2 to 4096', n);
+    if (!Number.isSafeInteger(n) || n < 2 || n > 4096)
+      throw badOption(`ExternalSort "${this.name}"`, 'fanIn', 'a whole number from 2 to 4096', n);
     return n;
   }
 
   private targetRows(ctx: ExecutionContext<A>): number {
     const n = resolveOption(this.options.targetRows ?? 2048, ctx);
-    if (!Number.isSafeInteger(n) || n < 1) throw badOption(`ExternalSort "${this.name}"`, 'targetRows', 'a whole number of at least 1', n);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw badOption(`ExternalSort "${this.name}"`, 'targetRows', 'a whole number of at least 1', n);
     return n;
   }
 
@@ -143,8 +145,15 @@ export class ExternalSort<A = never> {
     while (count > fanIn) {
       const groups = Math.ceil(count / fanIn);
       for (let g = 0; g < groups; g++) {
-        const members = Array.from({ length: Math.min(fanIn, count - g * fanIn) }, (_, i) => this.run(ctx, level, g * fanIn + i));
-        const merge = new KWayMerge(ctx.inputSchema, members.map((run) => run.batches({ pageSize: 1 })), comparator, { targetRows });
+        const members = Array.from({ length: Math.min(fanIn, count - g * fanIn) }, (_, i) =>
+          this.run(ctx, level, g * fanIn + i),
+        );
+        const merge = new KWayMerge(
+          ctx.inputSchema,
+          members.map((run) => run.batches({ pageSize: 1 })),
+          comparator,
+          { targetRows },
+        );
         const merged = this.run(ctx, level + 1, g);
         await merged.clear();
         await merged.appendAll(merge);
@@ -185,14 +194,26 @@ export class ExternalSort<A = never> {
   private plan(ctx: FinalizeContext<A>): Plan {
     const id = bytesToText(ctx.finalizeStateId);
     const m = /^sorted:(\d+):(\d+)$/.exec(id);
-    if (m === null) throw badOption(`ExternalSort "${this.name}"`, 'the finalize state id', `the one combine() returned ("${PLAN_PREFIX}<level>:<runs>")`, JSON.stringify(id));
+    if (m === null)
+      throw badOption(
+        `ExternalSort "${this.name}"`,
+        'the finalize state id',
+        `the one combine() returned ("${PLAN_PREFIX}<level>:<runs>")`,
+        JSON.stringify(id),
+      );
     return { level: Number(m[1]), count: Number(m[2]) };
   }
 
   /** A merge at `positions` (rebuilt from storage: reads one page of every run left). */
   private open(plan: Plan, positions: string, ctx: FinalizeContext<A>): OpenMerge {
     const parsed = positions === '' ? Array.from({ length: plan.count }, () => '-1:0') : positions.split(',');
-    if (parsed.length !== plan.count) throw badOption(`ExternalSort "${this.name}"`, 'the finalize state', `positions of ${plan.count} runs`, `${parsed.length} positions`);
+    if (parsed.length !== plan.count)
+      throw badOption(
+        `ExternalSort "${this.name}"`,
+        'the finalize state',
+        `positions of ${plan.count} runs`,
+        `${parsed.length} positions`,
+      );
     const runOf: number[] = [];
     const readers: RunReader[] = [];
     const skipRows: number[] = [];
@@ -203,7 +224,12 @@ export class ExternalSort<A = never> {
       readers.push(new RunReader(this.run(ctx, plan.level, r), BigInt(afterId)));
       skipRows.push(Number(row));
     });
-    const merge = new KWayMerge(ctx.inputSchema, readers.map((reader) => reader.pages()), this.comparator(ctx), { targetRows: this.targetRows(ctx), skipRows });
+    const merge = new KWayMerge(
+      ctx.inputSchema,
+      readers.map((reader) => reader.pages()),
+      this.comparator(ctx),
+      { targetRows: this.targetRows(ctx), skipRows },
+    );
     return { merge, runOf, readers, count: plan.count, positions };
   }
 

@@ -47,7 +47,8 @@ export class PartitionedBuffer<A = never> {
 
   private count(ctx: ExecutionContext<A>): number {
     const n = Number(resolveOption(this.options.partitions ?? 4, ctx));
-    if (!Number.isInteger(n) || n < 1 || n > 4096) throw badOption(`PartitionedBuffer "${this.name}"`, 'partitions', 'a whole number from 1 to 4096', n);
+    if (!Number.isInteger(n) || n < 1 || n > 4096)
+      throw badOption(`PartitionedBuffer "${this.name}"`, 'partitions', 'a whole number from 1 to 4096', n);
     return n;
   }
 
@@ -74,7 +75,13 @@ export class PartitionedBuffer<A = never> {
   partitionOf(ctx: FinalizeContext<A>): number {
     const id = bytesToText(ctx.finalizeStateId);
     const p = id.startsWith(PREFIX) ? Number(id.slice(PREFIX.length)) : NaN;
-    if (!Number.isInteger(p) || p < 0) throw badOption(`PartitionedBuffer "${this.name}"`, 'the finalize state id', `one that combine() returned ("${PREFIX}<n>")`, JSON.stringify(id));
+    if (!Number.isInteger(p) || p < 0)
+      throw badOption(
+        `PartitionedBuffer "${this.name}"`,
+        'the finalize state id',
+        `one that combine() returned ("${PREFIX}<n>")`,
+        JSON.stringify(id),
+      );
     return p;
   }
 

@@ -49,7 +49,8 @@ export class TopKBuffer<A = never> {
 
   private k(ctx: ExecutionContext<A>): number {
     const k = Number(resolveOption(this.options.k, ctx));
-    if (!Number.isSafeInteger(k) || k < 0) throw badOption(`TopKBuffer "${this.name}"`, 'k', 'a whole number of at least 0', k);
+    if (!Number.isSafeInteger(k) || k < 0)
+      throw badOption(`TopKBuffer "${this.name}"`, 'k', 'a whole number of at least 0', k);
     return k;
   }
 

@@ -7,7 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Who a request comes from, or why it was refused. */
-export type AuthOutcome = { readonly ok: true; readonly principal: string } | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'invalid' };
+export type AuthOutcome =
+  | { readonly ok: true; readonly principal: string }
+  | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'invalid' };
 
 const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
@@ -46,6 +48,9 @@ export class BearerAuthenticator {
     let matched = false;
     for (const known of this.digests) matched = timingSafeEqual(offered, known) || matched;
     if (!matched) return { ok: false, reason: 'invalid' };
-    return { ok: true, principal: createHash('sha256').update('silo-principal\0').update(offered).digest('hex').slice(0, 16) };
+    return {
+      ok: true,
+      principal: createHash('sha256').update('silo-principal\0').update(offered).digest('hex').slice(0, 16),
+    };
   }
 }

@@ -46,7 +46,10 @@ export class HttpRefusal extends SiloError {
 export function checkContentType(contentType: string | undefined): void {
   const mediaType = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
   if (mediaType !== ARROW_STREAM_MEDIA_TYPE) {
-    throw new HttpRefusal(415, `Unsupported Media Type: expected Content-Type ${ARROW_STREAM_MEDIA_TYPE}, got ${contentType === undefined ? 'none' : `"${contentType}"`}.`);
+    throw new HttpRefusal(
+      415,
+      `Unsupported Media Type: expected Content-Type ${ARROW_STREAM_MEDIA_TYPE}, got ${contentType === undefined ? 'none' : `"${contentType}"`}.`,
+    );
   }
 }
 
@@ -74,16 +77,26 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number): P
  * Undoes `Content-Encoding`: none or `identity` as is, `gzip` decoded (its output limited
  * to `maxBytes`, so a small compressed bomb is still a 413), anything else a 415.
  */
-export async function decodeRequestBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeRequestBody(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return body;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new HttpRefusal(415, `Unsupported Content-Encoding "${contentEncoding}": this worker decodes ${SUPPORTED_REQUEST_ENCODINGS.join(', ')} (see VGI-Supported-Encodings). Send the body uncompressed or gzip-encoded.`);
+    throw new HttpRefusal(
+      415,
+      `Unsupported Content-Encoding "${contentEncoding}": this worker decodes ${SUPPORTED_REQUEST_ENCODINGS.join(', ')} (see VGI-Supported-Encodings). Send the body uncompressed or gzip-encoded.`,
+    );
   }
   try {
-    return body.length <= DECODE_INLINE_BYTES ? gunzipSync(body, { maxOutputLength: maxBytes }) : await gunzipAsync(body, { maxOutputLength: maxBytes });
+    return body.length <= DECODE_INLINE_BYTES
+      ? gunzipSync(body, { maxOutputLength: maxBytes })
+      : await gunzipAsync(body, { maxOutputLength: maxBytes });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(`more than ${maxBytes} bytes once gzip-decoded`, maxBytes);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw tooLarge(`more than ${maxBytes} bytes once gzip-decoded`, maxBytes);
     throw new HttpRefusal(400, `The gzip-encoded request body could not be decoded: ${(error as Error).message}.`);
   }
 }

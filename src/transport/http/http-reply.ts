@@ -26,7 +26,10 @@ export interface HttpReply {
  * An Arrow reply. `rpcError` marks a body that holds an error stream where the caller
  * expected a result (`X-VGI-RPC-Error: true`, vgi-wire §2.3).
  */
-export function arrowReply(parts: readonly Uint8Array[], options: { readonly status?: number; readonly rpcError?: boolean } = {}): HttpReply {
+export function arrowReply(
+  parts: readonly Uint8Array[],
+  options: { readonly status?: number; readonly rpcError?: boolean } = {},
+): HttpReply {
   return {
     status: options.status ?? 200,
     contentType: ARROW_STREAM_MEDIA_TYPE,
@@ -66,7 +69,12 @@ function drained(res: ServerResponse): Promise<void> {
  * Writes `reply` with `common` headers (stamped on every response) underneath its own.
  * With `headOnly` the headers (Content-Length included) go out without the body.
  */
-export async function writeReply(res: ServerResponse, reply: HttpReply, common: Readonly<Record<string, string>>, headOnly = false): Promise<void> {
+export async function writeReply(
+  res: ServerResponse,
+  reply: HttpReply,
+  common: Readonly<Record<string, string>>,
+  headOnly = false,
+): Promise<void> {
   for (const [name, value] of Object.entries({ ...common, ...reply.headers })) res.setHeader(name, value);
   res.setHeader('Content-Type', reply.contentType);
   res.statusCode = reply.status;

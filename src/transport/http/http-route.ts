@@ -17,7 +17,12 @@ export type HttpRoute =
   | { readonly kind: 'metrics' }
   | { readonly kind: 'healthz' }
   /** `protocol` is `null` on a generation-A path: the request's protocol_version decides. */
-  | { readonly kind: 'rpc'; readonly protocol: string | null; readonly method: string; readonly action: 'call' | StreamAction };
+  | {
+      readonly kind: 'rpc';
+      readonly protocol: string | null;
+      readonly method: string;
+      readonly action: 'call' | StreamAction;
+    };
 
 /** One path segment of a protocol or method name: no empty segments, no percent-encoding games. */
 const SEGMENT = /^[A-Za-z0-9._~-]+$/;
@@ -30,12 +35,16 @@ const SEGMENT = /^[A-Za-z0-9._~-]+$/;
 export function parseRoute(target: string, prefix: string): HttpRoute | null {
   const path = target.split('?', 1)[0].replace(/\/{2,}/g, '/');
   if (prefix !== '' && path !== prefix && !path.startsWith(`${prefix}/`)) return null;
-  const segments = path.slice(prefix.length).split('/').filter((s) => s !== '');
+  const segments = path
+    .slice(prefix.length)
+    .split('/')
+    .filter((s) => s !== '');
   if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
   if (segments.length === 1 && (segments[0] === 'metrics' || segments[0] === 'healthz')) return { kind: segments[0] };
   if (segments.length < 1 || segments.length > 3 || !segments.every((s) => SEGMENT.test(s))) return null;
   // Method names have no dots, protocol names do: `{prefix}/vgi.v2` alone is no call.
-  if (segments.length === 1) return segments[0].includes('.') ? null : { kind: 'rpc', protocol: null, method: segments[0], action: 'call' };
+  if (segments.length === 1)
+    return segments[0].includes('.') ? null : { kind: 'rpc', protocol: null, method: segments[0], action: 'call' };
   if (segments.length === 2 && segments[0] === 'init' && (segments[1] === 'init' || segments[1] === 'exchange')) {
     return { kind: 'rpc', protocol: null, method: 'init', action: segments[1] };
   }

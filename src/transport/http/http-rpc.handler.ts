@@ -31,7 +31,13 @@ import { createServerIdentity } from '../../server/server-identity';
 import { type ServerIdentity, UnaryRouter } from '../../server/unary-router';
 import type { SiloWorker } from '../../worker/bootstrap';
 import { BearerAuthenticator } from './bearer-auth';
-import { checkContentType, decodeRequestBody, HttpRefusal, readRequestBody, SUPPORTED_REQUEST_ENCODINGS } from './http-body.reader';
+import {
+  checkContentType,
+  decodeRequestBody,
+  HttpRefusal,
+  readRequestBody,
+  SUPPORTED_REQUEST_ENCODINGS,
+} from './http-body.reader';
 import { arrowReply, type HttpReply, jsonReply, textReply, writeReply } from './http-reply';
 import { type HttpRoute, parseRoute } from './http-route';
 import type { HttpSettings } from './http-settings';
@@ -94,17 +100,28 @@ export class HttpRpcHandler {
     this.settings = options.settings;
     this.auth = new BearerAuthenticator(options.settings.authTokens);
     this.unary = new UnaryRouter(worker, new CatalogService(worker.catalog, worker.registry), this.identity, this.log);
-    const sealer = new StreamTokenSealer(options.settings.signingKey, { source: options.settings.signingKeySource, ttlMs: options.settings.streamTtlMs });
+    const sealer = new StreamTokenSealer(options.settings.signingKey, {
+      source: options.settings.signingKeySource,
+      ttlMs: options.settings.streamTtlMs,
+    });
     const init = new InitStreamHandler(worker, this.log);
     this.streams = new HttpStreamHandler(worker, init, new StreamTokens(sealer), this.log);
-    this.generationAStreams = new HttpStreamHandler(worker, init, new StreamTokens(sealer, { callTokens: 'absent' }), this.log);
+    this.generationAStreams = new HttpStreamHandler(
+      worker,
+      init,
+      new StreamTokens(sealer, { callTokens: 'absent' }),
+      this.log,
+    );
   }
 
   /** Answers one request; never rejects (a client that left is simply not answered). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const offered = req.headers['x-request-id'];
     // Minted ids only need to be unique per worker: its server id and a counter (no random bytes per request).
-    const requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : `${this.identity.serverId}-${(++this.requests).toString(16)}`;
+    const requestId =
+      typeof offered === 'string' && REQUEST_ID.test(offered)
+        ? offered
+        : `${this.identity.serverId}-${(++this.requests).toString(16)}`;
     const common: Record<string, string> = {
       // Stamped on every response, errors included: the extension picks its request codec from it.
       'VGI-Supported-Encodings': SUPPORTED_REQUEST_ENCODINGS.join(', '),
@@ -131,11 +148,25 @@ export class HttpRpcHandler {
   private async answer(req: IncomingMessage): Promise<HttpReply> {
     const route = parseRoute(req.url ?? '/', this.prefix);
     // Capability probes (and CORS preflights) carry no credentials: answer them with the common headers alone.
-    if (req.method === 'OPTIONS' && route !== null) return { status: 204, contentType: 'text/plain; charset=utf-8', body: [], headers: { Allow: route.kind === 'rpc' ? 'POST, OPTIONS' : 'GET, HEAD, OPTIONS' } };
+    if (req.method === 'OPTIONS' && route !== null)
+      return {
+        status: 204,
+        contentType: 'text/plain; charset=utf-8',
+        body: [],
+        headers: { Allow: route.kind === 'rpc' ? 'POST, OPTIONS' : 'GET, HEAD, OPTIONS' },
+      };
     // Health is open: load balancers and the reference client probe it before authenticating.
     if (route?.kind === 'health') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return textReply(405, 'Method Not Allowed: /health answers GET, HEAD and OPTIONS.', { Allow: 'GET, HEAD, OPTIONS' });
-      return jsonReply(200, { status: 'ok', server_id: this.identity.serverId, server_version: this.identity.serverVersion, protocol: VGI_PROTOCOL_NAME });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return textReply(405, 'Method Not Allowed: /health answers GET, HEAD and OPTIONS.', {
+          Allow: 'GET, HEAD, OPTIONS',
+        });
+      return jsonReply(200, {
+        status: 'ok',
+        server_id: this.identity.serverId,
+        server_version: this.identity.serverVersion,
+        protocol: VGI_PROTOCOL_NAME,
+      });
     }
     const auth = this.auth.authenticate(req.headers.authorization);
     // Behind the RPC routes' token unless the operator opened them (SILO_OBSERVABILITY_OPEN).
@@ -144,8 +175,15 @@ export class HttpRpcHandler {
       return this.observe(route.kind, req.method);
     }
     if (!auth.ok) return this.unauthorized(auth.reason);
-    if (route === null) return textReply(404, `Not Found: this worker serves ${this.prefix}/health and ${this.prefix}/{protocol}/{method}[/init|/exchange].`);
-    if (req.method !== 'POST') return textReply(405, `Method Not Allowed: RPC paths answer POST, got ${req.method ?? 'none'}.`, { Allow: 'POST, OPTIONS' });
+    if (route === null)
+      return textReply(
+        404,
+        `Not Found: this worker serves ${this.prefix}/health and ${this.prefix}/{protocol}/{method}[/init|/exchange].`,
+      );
+    if (req.method !== 'POST')
+      return textReply(405, `Method Not Allowed: RPC paths answer POST, got ${req.method ?? 'none'}.`, {
+        Allow: 'POST, OPTIONS',
+      });
     const misrouted = this.checkRoute(route);
     if (misrouted !== null) return misrouted;
     let body: Buffer;
@@ -162,13 +200,18 @@ export class HttpRpcHandler {
 
   /** `GET /metrics` (Prometheus text) and `GET /healthz` (503 when storage does not answer). */
   private async observe(kind: 'metrics' | 'healthz', method: string | undefined): Promise<HttpReply> {
-    if (method !== 'GET' && method !== 'HEAD') return textReply(405, `Method Not Allowed: /${kind} answers GET and HEAD.`, { Allow: 'GET, HEAD, OPTIONS' });
+    if (method !== 'GET' && method !== 'HEAD')
+      return textReply(405, `Method Not Allowed: /${kind} answers GET and HEAD.`, { Allow: 'GET, HEAD, OPTIONS' });
     if (kind === 'healthz') {
       const report = await checkHealth(this.worker);
       return jsonReply(report.status === 'ok' ? 200 : 503, report);
     }
     const metrics = this.worker.observability?.metrics;
-    if (metrics === undefined) return textReply(404, 'Not Found: this worker keeps no metrics (SILO_METRICS is off). Unset SILO_METRICS to serve /metrics.');
+    if (metrics === undefined)
+      return textReply(
+        404,
+        'Not Found: this worker keeps no metrics (SILO_METRICS is off). Unset SILO_METRICS to serve /metrics.',
+      );
     return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: metrics.renderPrometheus() };
   }
 
@@ -178,20 +221,42 @@ export class HttpRpcHandler {
     const protocol = route.protocol === null ? VGI_A10_PROTOCOL : HOSTED_PROTOCOLS.get(route.protocol);
     if (protocol === undefined) return this.arrowError(404, new ProtocolNotSupportedError(route.protocol!, HOSTED()));
     if (route.method === RETIRED_DESCRIBE_METHOD) {
-      return this.arrowError(404, new MethodNotImplementedError("'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead."));
+      return this.arrowError(
+        404,
+        new MethodNotImplementedError(
+          "'__describe__' was retired. Call 'list_protocols' and 'describe' of the 'vgi_rpc.Reflection.v1' protocol instead.",
+        ),
+      );
     }
     const spec = protocol.methods.get(route.method);
     if (spec === undefined) {
       const available = [...protocol.methods.keys()].sort().join(', ');
-      const owner = route.protocol === null ? 'Wire generation A (a path without a protocol segment)' : `Protocol '${route.protocol}'`;
-      return this.arrowError(404, new MethodNotImplementedError(`${owner} has no method '${route.method}'. Available: [${available}].`));
+      const owner =
+        route.protocol === null
+          ? 'Wire generation A (a path without a protocol segment)'
+          : `Protocol '${route.protocol}'`;
+      return this.arrowError(
+        404,
+        new MethodNotImplementedError(`${owner} has no method '${route.method}'. Available: [${available}].`),
+      );
     }
-    const base = route.protocol === null ? `${this.prefix}/${route.method}` : `${this.prefix}/${route.protocol}/${route.method}`;
+    const base =
+      route.protocol === null ? `${this.prefix}/${route.method}` : `${this.prefix}/${route.protocol}/${route.method}`;
     if (spec.kind === 'unary' && route.action !== 'call') {
-      return this.arrowError(400, new RequestFormatError(`'${route.method}' is a unary method, not a stream: POST ${base} instead of ${base}/${route.action}.`));
+      return this.arrowError(
+        400,
+        new RequestFormatError(
+          `'${route.method}' is a unary method, not a stream: POST ${base} instead of ${base}/${route.action}.`,
+        ),
+      );
     }
     if (spec.kind === 'stream' && route.action === 'call') {
-      return this.arrowError(400, new RequestFormatError(`'${route.method}' is a stream method: open it with POST ${base}/init and continue it with POST ${base}/exchange.`));
+      return this.arrowError(
+        400,
+        new RequestFormatError(
+          `'${route.method}' is a stream method: open it with POST ${base}/init and continue it with POST ${base}/exchange.`,
+        ),
+      );
     }
     return null;
   }
@@ -203,10 +268,16 @@ export class HttpRpcHandler {
       try {
         continuation = readIpcStream(body, 'continuation body');
       } catch (error) {
-        return this.arrowError(400, new RequestFormatError(`The /exchange body is not an Arrow IPC stream: ${(error as Error).message}`));
+        return this.arrowError(
+          400,
+          new RequestFormatError(`The /exchange body is not an Arrow IPC stream: ${(error as Error).message}`),
+        );
       }
       try {
-        return await this.streamsOf(route).continue(continuation, { binding, ctx: { serverId: this.identity.serverId, requestId: null } });
+        return await this.streamsOf(route).continue(continuation, {
+          binding,
+          ctx: { serverId: this.identity.serverId, requestId: null },
+        });
       } catch (error) {
         if (error instanceof InvalidStreamTokenError) {
           this.log.warn(`Refused a stream continuation: ${error.message}`);
@@ -232,12 +303,16 @@ export class HttpRpcHandler {
   }
 
   private arrowError(status: 400 | 404, error: WireProtocolError): HttpReply {
-    return arrowReply([encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null })], { status });
+    return arrowReply(
+      [encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null })],
+      { status },
+    );
   }
 
   private unauthorized(reason: 'missing' | 'malformed' | 'invalid'): HttpReply {
     const detail = {
-      missing: 'This worker requires a bearer token: send Authorization: Bearer <token> with one of the tokens in its SILO_AUTH_TOKENS.',
+      missing:
+        'This worker requires a bearer token: send Authorization: Bearer <token> with one of the tokens in its SILO_AUTH_TOKENS.',
       malformed: 'The Authorization header is not of the form "Bearer <token>".',
       invalid: 'The bearer token is not one this worker accepts (SILO_AUTH_TOKENS).',
     }[reason];
@@ -247,6 +322,9 @@ export class HttpRpcHandler {
   /** A failure no route anticipated: never a 500 (clients drop 5xx bodies), an Arrow error under 200. */
   private unexpected(error: unknown): HttpReply {
     this.log.error(`HTTP request failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
-    return arrowReply([encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null })], { rpcError: true });
+    return arrowReply(
+      [encodeErrorResponse(EMPTY_SCHEMA, error, { serverId: this.identity.serverId, requestId: null })],
+      { rpcError: true },
+    );
   }
 }

@@ -37,22 +37,40 @@ function environmentError(message: string): SiloError {
   return new SiloError('SILO340', message);
 }
 
-function readSigningKey(env: NodeJS.ProcessEnv): Pick<HttpSettings, 'signingKey' | 'signingKeySource' | 'ephemeralKey'> {
+function readSigningKey(
+  env: NodeJS.ProcessEnv,
+): Pick<HttpSettings, 'signingKey' | 'signingKeySource' | 'ephemeralKey'> {
   const inline = env.SILO_SIGNING_KEY?.trim();
-  if (inline) return { signingKey: parseSecretKey(inline, 'SILO_SIGNING_KEY'), signingKeySource: 'SILO_SIGNING_KEY', ephemeralKey: false };
+  if (inline)
+    return {
+      signingKey: parseSecretKey(inline, 'SILO_SIGNING_KEY'),
+      signingKeySource: 'SILO_SIGNING_KEY',
+      ephemeralKey: false,
+    };
   const file = env.SILO_SIGNING_KEY_FILE?.trim();
   if (file) {
     let content: Buffer;
     try {
       content = readFileSync(file);
     } catch (cause) {
-      throw new SiloError('SILO340', `SILO_SIGNING_KEY_FILE names "${file}", which cannot be read: ${(cause as Error).message}. Point it at a file holding a 32-byte key (base64 or hex).`, { cause });
+      throw new SiloError(
+        'SILO340',
+        `SILO_SIGNING_KEY_FILE names "${file}", which cannot be read: ${(cause as Error).message}. Point it at a file holding a 32-byte key (base64 or hex).`,
+        { cause },
+      );
     }
     // 32 bytes exactly is a raw key; anything else must be base64 or hex text.
-    const key = content.length === 32 ? new Uint8Array(content) : parseSecretKey(content.toString('utf8'), `SILO_SIGNING_KEY_FILE "${file}"`);
+    const key =
+      content.length === 32
+        ? new Uint8Array(content)
+        : parseSecretKey(content.toString('utf8'), `SILO_SIGNING_KEY_FILE "${file}"`);
     return { signingKey: key, signingKeySource: file, ephemeralKey: false };
   }
-  return { signingKey: new Uint8Array(randomBytes(32)), signingKeySource: 'a random key of this process', ephemeralKey: true };
+  return {
+    signingKey: new Uint8Array(randomBytes(32)),
+    signingKeySource: 'a random key of this process',
+    ephemeralKey: true,
+  };
 }
 
 function readAuthTokens(env: NodeJS.ProcessEnv): string[] {
@@ -60,10 +78,14 @@ function readAuthTokens(env: NodeJS.ProcessEnv): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   const tokens = raw.split(',').map((t) => t.trim());
   if (tokens.some((t) => t === '')) {
-    throw environmentError('SILO_AUTH_TOKENS holds an empty token (two commas in a row, or a trailing comma). List the accepted bearer tokens separated by single commas.');
+    throw environmentError(
+      'SILO_AUTH_TOKENS holds an empty token (two commas in a row, or a trailing comma). List the accepted bearer tokens separated by single commas.',
+    );
   }
   if (tokens.some((t) => /\s/.test(t))) {
-    throw environmentError('SILO_AUTH_TOKENS holds a token with whitespace inside; a bearer token is one word. Separate tokens with commas.');
+    throw environmentError(
+      'SILO_AUTH_TOKENS holds a token with whitespace inside; a bearer token is one word. Separate tokens with commas.',
+    );
   }
   return tokens;
 }
@@ -83,7 +105,8 @@ function readAuthTokens(env: NodeJS.ProcessEnv): string[] {
 export function httpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpSettings {
   return {
     ...readSigningKey(env),
-    streamTtlMs: readPositiveNumber(env, 'SILO_STREAM_TTL_SECONDS', DEFAULT_STREAM_TTL_SECONDS, 'seconds', false) * 1000,
+    streamTtlMs:
+      readPositiveNumber(env, 'SILO_STREAM_TTL_SECONDS', DEFAULT_STREAM_TTL_SECONDS, 'seconds', false) * 1000,
     authTokens: readAuthTokens(env),
     maxRequestBytes: readPositiveNumber(env, 'SILO_MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 'bytes', true),
     observabilityOpen: ['1', 'true', 'on', 'yes'].includes(env.SILO_OBSERVABILITY_OPEN?.trim().toLowerCase() ?? ''),

@@ -23,7 +23,12 @@ import {
 import type { Logger } from '../../providers/logging';
 import type { FunctionStorage } from '../../providers/storage';
 import { ClientLogBuffer } from '../../server/client-log.buffer';
-import { type InitStreamHandler, type StartedFinalize, type StartedSink, unsupportedPhaseError } from '../../server/init-stream.handler';
+import {
+  type InitStreamHandler,
+  type StartedFinalize,
+  type StartedSink,
+  unsupportedPhaseError,
+} from '../../server/init-stream.handler';
 import type { SiloWorker } from '../../worker/bootstrap';
 import type { FinalizeStream } from '../../worker/finalize-stream';
 import { arrowReply, type HttpReply } from './http-reply';
@@ -77,15 +82,24 @@ export class HttpStreamHandler {
     const batch = body.batches[0];
     const stateToken = batch?.metadata.get(MetadataKey.streamState);
     if (batch === undefined || stateToken === undefined) {
-      throw new InvalidStreamTokenError('state', `the /exchange body carries none. Put the token of the previous response in the batch metadata key '${MetadataKey.streamState}'.`);
+      throw new InvalidStreamTokenError(
+        'state',
+        `the /exchange body carries none. Put the token of the previous response in the batch metadata key '${MetadataKey.streamState}'.`,
+      );
     }
-    const continuation = this.tokens.openState(stateToken, batch.metadata.get(MetadataKey.callState) ?? null, call.binding);
+    const continuation = this.tokens.openState(
+      stateToken,
+      batch.metadata.get(MetadataKey.callState) ?? null,
+      call.binding,
+    );
     if (continuation.kind === 'sink') return this.continueSink(continuation, batch, call);
     return this.continueFinalize(continuation, isCancelRequest(batch), call);
   }
 
   private initFailed(init: InitRequest, call: HttpStreamCall, error: unknown, logs: ClientLogBuffer): HttpReply {
-    this.log.warn(`init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`);
+    this.log.warn(
+      `init (${init.phase ?? 'no phase'}) of ${init.bindCall.functionName} failed: ${(error as Error).message}`,
+    );
     return arrowReply([encodeInitError(error, call.ctx, logs.take())], { rpcError: true });
   }
 
@@ -106,15 +120,26 @@ export class HttpStreamHandler {
       executionId: started.executionId,
       outputSchema: serializeSchema(started.outputSchema),
     };
-    const out = new ResponseStreamEncoder(started.outputSchema, call.ctx, `sink init output of ${started.definition.options.name}`);
+    const out = new ResponseStreamEncoder(
+      started.outputSchema,
+      call.ctx,
+      `sink init output of ${started.definition.options.name}`,
+    );
     const header = encodeInitHeader({ executionId: started.executionId, maxWorkers: started.maxWorkers }, call.ctx);
-    const token = out.stateToken(this.tokens.sealState(continuation, call.binding), this.tokens.sealCall(callId, call.binding));
+    const token = out.stateToken(
+      this.tokens.sealState(continuation, call.binding),
+      this.tokens.sealCall(callId, call.binding),
+    );
     return arrowReply([header, out.start(), token, out.end()]);
   }
 
   /** A sink continuation ends the stream; data rows are refused as on byte channels (no exchange output exists). */
   private continueSink(continuation: SinkContinuation, batch: RecordBatch, call: HttpStreamCall): HttpReply {
-    const out = new ResponseStreamEncoder(deserializeSchema(continuation.outputSchema), call.ctx, `sink output of ${continuation.functionName}`);
+    const out = new ResponseStreamEncoder(
+      deserializeSchema(continuation.outputSchema),
+      call.ctx,
+      `sink output of ${continuation.functionName}`,
+    );
     if (batch.numRows === 0 || isCancelRequest(batch)) return arrowReply([out.start(), out.end()]);
     const error = new SiloError(
       'SILO423',
@@ -144,12 +169,20 @@ export class HttpStreamHandler {
       projectionIds: started.call.projectionIds ?? null,
       filters: started.call.filters ?? [],
     };
-    const header = encodeInitHeader({ executionId: started.call.executionId, maxWorkers: started.maxWorkers }, call.ctx, logs.take());
+    const header = encodeInitHeader(
+      { executionId: started.call.executionId, maxWorkers: started.maxWorkers },
+      call.ctx,
+      logs.take(),
+    );
     const output = await this.turn(started.stream, identity, call, logs, this.tokens.sealCall(callId, call.binding));
     return arrowReply([header, ...output]);
   }
 
-  private async continueFinalize(continuation: FinalizeContinuation, cancel: boolean, call: HttpStreamCall): Promise<HttpReply> {
+  private async continueFinalize(
+    continuation: FinalizeContinuation,
+    cancel: boolean,
+    call: HttpStreamCall,
+  ): Promise<HttpReply> {
     const logs = new ClientLogBuffer();
     let stream: FinalizeStream;
     try {
@@ -164,10 +197,15 @@ export class HttpStreamHandler {
         logs.options,
       );
       if (stream.context.functionName !== continuation.functionName) {
-        throw new SiloError('SILO432', `The continuation names ${continuation.functionName}, but its execution belongs to ${stream.context.functionName}. Echo the token of the stream you are continuing.`);
+        throw new SiloError(
+          'SILO432',
+          `The continuation names ${continuation.functionName}, but its execution belongs to ${stream.context.functionName}. Echo the token of the stream you are continuing.`,
+        );
       }
     } catch (error) {
-      this.log.warn(`Could not resume the finalize stream of ${continuation.functionName}${cancel ? ' to cancel it' : ''}: ${(error as Error).message}`);
+      this.log.warn(
+        `Could not resume the finalize stream of ${continuation.functionName}${cancel ? ' to cancel it' : ''}: ${(error as Error).message}`,
+      );
       // A cancel is never answered with an error (vgi-wire §2.4.5): there is nothing left to stop.
       if (cancel) return arrowReply([encodeEmptyStream(EMPTY_SCHEMA, call.ctx)]);
       return arrowReply([encodeErrorResponse(EMPTY_SCHEMA, error, call.ctx, logs.take())], { rpcError: true });
@@ -180,7 +218,11 @@ export class HttpStreamHandler {
     }
     if (cancel) {
       await stream.cancel(logs.options);
-      const out = new ResponseStreamEncoder(stream.outputSchema, call.ctx, `cancelled finalize output of ${continuation.functionName}`);
+      const out = new ResponseStreamEncoder(
+        stream.outputSchema,
+        call.ctx,
+        `cancelled finalize output of ${continuation.functionName}`,
+      );
       return arrowReply([out.start(), ...logs.take().map((l) => out.log(l)), out.end()]);
     }
     const { state: _cursor, claim: _claim, ...identity } = continuation;
@@ -192,7 +234,13 @@ export class HttpStreamHandler {
    * continuation unless the stream finished, then EOS. A tick that throws ends the stream
    * with an error batch, under a 200 like any other turn (vgi-wire §2.3).
    */
-  private async turn(stream: FinalizeStream, identity: FinalizeIdentity, call: HttpStreamCall, logs: ClientLogBuffer, callToken: string | null): Promise<Uint8Array[]> {
+  private async turn(
+    stream: FinalizeStream,
+    identity: FinalizeIdentity,
+    call: HttpStreamCall,
+    logs: ClientLogBuffer,
+    callToken: string | null,
+  ): Promise<Uint8Array[]> {
     const out = new ResponseStreamEncoder(stream.outputSchema, call.ctx, `finalize output of ${identity.functionName}`);
     const parts = [out.start()];
     try {

@@ -37,10 +37,11 @@ export interface HttpWorkerServer {
   close(): Promise<void>;
 }
 
-
 /** `host:port` as a URL authority (IPv6 addresses in brackets). */
 function authority(address: AddressInfo): string {
-  return address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  return address.family === 'IPv6' || address.address.includes(':')
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
 }
 
 /**
@@ -76,14 +77,21 @@ export async function listenHttp(worker: SiloWorker, options: HttpListenOptions)
   // Bytes that are not HTTP never reach the handler; answer them with the capability headers too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW' ? ['431', 'Request Header Fields Too Large'] : ['400', 'Bad Request'];
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nVGI-Supported-Encodings: ${SUPPORTED_REQUEST_ENCODINGS.join(', ')}\r\nVGI-Accept-Max-Response-Bytes-Support: true\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+    const [status, reason] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? ['431', 'Request Header Fields Too Large'] : ['400', 'Bad Request'];
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nVGI-Supported-Encodings: ${SUPPORTED_REQUEST_ENCODINGS.join(', ')}\r\nVGI-Accept-Max-Response-Bytes-Support: true\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`,
+    );
   });
 
   try {
     await listenServer(server, { port: options.port, host: options.host });
   } catch (error) {
-    throw new SiloError('SILO433', `Could not listen for HTTP on ${options.host}:${options.port}: ${(error as Error).message}. Choose another --http port (0 picks a free one) or --host address.`, { cause: error });
+    throw new SiloError(
+      'SILO433',
+      `Could not listen for HTTP on ${options.host}:${options.port}: ${(error as Error).message}. Choose another --http port (0 picks a free one) or --host address.`,
+      { cause: error },
+    );
   }
   const address = server.address() as AddressInfo;
   const url = `http://${authority(address)}${options.prefix}`;

@@ -7,7 +7,14 @@
  * Envelope, then standard base64 with padding:
  * `[version 0x01][key id: 4 bytes][nonce: 12 random bytes][ciphertext][tag: 16 bytes]`.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { WireProtocolError } from '../../protocol';
 import { SiloError, messages } from '../../errors';
 import { fromTaggedJson, toTaggedJson } from '../../common/tagged-json';
@@ -85,7 +92,11 @@ export class StreamTokenSealer {
   ) {
     if (key.length !== 32) throw new SiloError('SILO340', messages.streamTokenKeyLength(key.length, options.source));
     this.key = createSecretKey(Buffer.from(key));
-    this.keyIdBytes = createHash('sha256').update('silo-stream-token-key-id\0').update(key).digest().subarray(0, KEY_ID_BYTES);
+    this.keyIdBytes = createHash('sha256')
+      .update('silo-stream-token-key-id\0')
+      .update(key)
+      .digest()
+      .subarray(0, KEY_ID_BYTES);
     this.keyId = this.keyIdBytes.toString('hex');
     this.now = options.now ?? Date.now;
   }
@@ -108,10 +119,16 @@ export class StreamTokenSealer {
   open(kind: TokenKind, token: string, binding: TokenBinding): unknown {
     const data = BASE64.test(token) ? Buffer.from(token, 'base64') : null;
     if (data === null || data.length < MIN_BYTES) {
-      throw new InvalidStreamTokenError(kind, `it is not a token this worker minted (${data === null ? 'not base64' : `${data.length} bytes, shorter than any token`}). Echo the token of the previous response unchanged.`);
+      throw new InvalidStreamTokenError(
+        kind,
+        `it is not a token this worker minted (${data === null ? 'not base64' : `${data.length} bytes, shorter than any token`}). Echo the token of the previous response unchanged.`,
+      );
     }
     if (data[0] !== VERSION) {
-      throw new InvalidStreamTokenError(kind, `it has format version ${data[0]}, this vgi-silo reads version ${VERSION}. Run one vgi-silo release across the fleet.`);
+      throw new InvalidStreamTokenError(
+        kind,
+        `it has format version ${data[0]}, this vgi-silo reads version ${VERSION}. Run one vgi-silo release across the fleet.`,
+      );
     }
     const header = data.subarray(0, HEADER_BYTES);
     const keyId = data.subarray(1, HEADER_BYTES).toString('hex');
@@ -121,14 +138,25 @@ export class StreamTokenSealer {
         `it was sealed with key ${keyId}, but this worker's key (from ${this.options.source}) is ${this.keyId}. Every worker behind one URL must share one key: set SILO_SIGNING_KEY (or SILO_SIGNING_KEY_FILE) identically on all of them.`,
       );
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, data.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      this.key,
+      data.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES),
+      { authTagLength: TAG_BYTES },
+    );
     decipher.setAAD(associatedData(header, kind, binding));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     let plain: Buffer;
     try {
-      plain = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES + NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      plain = Buffer.concat([
+        decipher.update(data.subarray(HEADER_BYTES + NONCE_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
-      throw new InvalidStreamTokenError(kind, 'it failed authentication: it was modified, or it was minted for another caller, protocol or kind of token. Echo the token of the previous response unchanged, with the same credentials.');
+      throw new InvalidStreamTokenError(
+        kind,
+        'it failed authentication: it was modified, or it was minted for another caller, protocol or kind of token. Echo the token of the previous response unchanged, with the same credentials.',
+      );
     }
     const sealed = fromTaggedJson(plain) as Sealed;
     if (kind === 'state') {
@@ -146,5 +174,8 @@ export class StreamTokenSealer {
 
 /** The header, the token kind, the protocol and the caller, all authenticated with the ciphertext. */
 function associatedData(header: Buffer, kind: TokenKind, binding: TokenBinding): Buffer {
-  return Buffer.concat([header, Buffer.from(`silo-http-token\0${kind}\0${binding.protocol}\0${binding.principal}`, 'utf8')]);
+  return Buffer.concat([
+    header,
+    Buffer.from(`silo-http-token\0${kind}\0${binding.protocol}\0${binding.principal}`, 'utf8'),
+  ]);
 }

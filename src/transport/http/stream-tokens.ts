@@ -62,9 +62,20 @@ const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 function checkShape(value: unknown): StreamContinuation {
   const c = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
   const common = typeof c.callId === 'string' && typeof c.functionName === 'string' && isBytes(c.executionId);
-  if (common && c.kind === 'finalize' && isBytes(c.finalizeStateId) && isBytes(c.state) && Array.isArray(c.filters) && typeof c.claim === 'string') return c as unknown as FinalizeContinuation;
+  if (
+    common &&
+    c.kind === 'finalize' &&
+    isBytes(c.finalizeStateId) &&
+    isBytes(c.state) &&
+    Array.isArray(c.filters) &&
+    typeof c.claim === 'string'
+  )
+    return c as unknown as FinalizeContinuation;
   if (common && c.kind === 'sink' && isBytes(c.outputSchema)) return c as unknown as SinkContinuation;
-  throw new InvalidStreamTokenError('state', 'its content is not a stream continuation this vgi-silo release understands. Run one vgi-silo release across the fleet.');
+  throw new InvalidStreamTokenError(
+    'state',
+    'its content is not a stream continuation this vgi-silo release understands. Run one vgi-silo release across the fleet.',
+  );
 }
 
 /** Options of {@link StreamTokens}. */
@@ -118,7 +129,10 @@ export class StreamTokens {
     }
     const call = this.sealer.open('call', callToken, binding) as Partial<CallState> | null;
     if (call === null || typeof call !== 'object' || call.callId !== continuation.callId) {
-      throw new InvalidStreamTokenError('call', 'it belongs to another stream than the state token. Echo the call token of the /init that started this stream.');
+      throw new InvalidStreamTokenError(
+        'call',
+        'it belongs to another stream than the state token. Echo the call token of the /init that started this stream.',
+      );
     }
     return continuation;
   }

@@ -51,7 +51,12 @@ describe('runFunction with a RunInputSource', () => {
 
   it('should run nothing for an empty source, and fail the run when the source fails', async () => {
     const table = sampleInput(10);
-    const empty = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input: { schema: table.schema, batches: () => [][Symbol.iterator]() } });
+    const empty = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'buffer_input',
+      input: { schema: table.schema, batches: () => [][Symbol.iterator]() },
+    });
     expect(empty.pids.sink).toEqual([]);
     expect(empty.output.numRows).toBe(0);
     const failing: RunInputSource = {
@@ -61,6 +66,8 @@ describe('runFunction with a RunInputSource', () => {
         throw new Error('the disk went away');
       },
     };
-    await expect(runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input: failing, batchesPerMorsel: 1 })).rejects.toThrow('the disk went away');
+    await expect(
+      runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input: failing, batchesPerMorsel: 1 }),
+    ).rejects.toThrow('the disk went away');
   }, 120_000);
 });

@@ -11,11 +11,20 @@ const ENTRY = 'samples/conformance/main.ts';
 /** Runs `silo ...` as a child process from the repository root; never rejects. */
 async function silo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['-r', ...CLI, ...args], { cwd: REPO, env, timeout: 60_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(process.execPath, ['-r', ...CLI, ...args], {
+      cwd: REPO,
+      env,
+      timeout: 60_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const error = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof error.code === 'number' ? error.code : -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
+    return {
+      code: typeof error.code === 'number' ? error.code : -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    };
   }
 }
 
@@ -27,13 +36,31 @@ describe('silo run --trace and silo storage profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should print a per-phase timeline of the run from the spans of every worker process', async () => {
-    const { code, stderr } = await silo(['run', ENTRY, 'buffer_input', '--input', input, '--workers', '2', '--batch-size', '1000', '--out', join(dir, 'out.csv'), '-q', '--trace'], workerEnv);
+    const { code, stderr } = await silo(
+      [
+        'run',
+        ENTRY,
+        'buffer_input',
+        '--input',
+        input,
+        '--workers',
+        '2',
+        '--batch-size',
+        '1000',
+        '--out',
+        join(dir, 'out.csv'),
+        '-q',
+        '--trace',
+      ],
+      workerEnv,
+    );
     expect([code, stderr.match(/^silo: .*/m)?.[0]]).toEqual([0, undefined]);
     const header = /^trace ([0-9a-f]{32}): (\d+) spans from (\d+) processes over [\d.]+ ms$/m.exec(stderr);
     expect(header).not.toBeNull();
     // 2 sink processes (one of them combines), 1 fresh finalize process.
     expect(Number(header![3])).toBe(3);
-    const phaseLine = (phase: string) => new RegExp(`^${phase} +(\\d+) +([\\d,]+) +[\\d.]+ +[\\d.]+ +(\\d+) +(\\d+)$`, 'm').exec(stderr);
+    const phaseLine = (phase: string) =>
+      new RegExp(`^${phase} +(\\d+) +([\\d,]+) +[\\d.]+ +[\\d.]+ +(\\d+) +(\\d+)$`, 'm').exec(stderr);
     expect(phaseLine('sink_init')?.[1]).toBe('2');
     expect(phaseLine('process')?.slice(1, 2)).toEqual(['5']);
     expect(phaseLine('process')?.[3]).toBe('5000');
@@ -43,7 +70,10 @@ describe('silo run --trace and silo storage profile', () => {
   });
 
   it('should summarise the storage profile the destructor logged', async () => {
-    const ran = await silo(['run', ENTRY, 'buffer_input', '--input', input, '--workers', '2', '--out', join(dir, 'out2.csv'), '-v'], { ...workerEnv, SILO_STORAGE_PROFILE: '1' });
+    const ran = await silo(
+      ['run', ENTRY, 'buffer_input', '--input', input, '--workers', '2', '--out', join(dir, 'out2.csv'), '-v'],
+      { ...workerEnv, SILO_STORAGE_PROFILE: '1' },
+    );
     expect(ran.code).toBe(0);
     const log = join(dir, 'workers.log');
     writeFileSync(log, ran.stderr);

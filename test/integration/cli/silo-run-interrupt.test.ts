@@ -18,7 +18,12 @@ class SiloRun {
   private waiters: { pattern: RegExp; resolve: () => void }[] = [];
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [...CLI, ...args], {
+      cwd: REPO,
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
       this.waiters = this.waiters.filter((w) => (w.pattern.test(this.stderr) ? (w.resolve(), false) : true));
@@ -85,24 +90,50 @@ describe('silo run interrupted', () => {
   }
 
   it('should still reach the destructor when the whole process group gets SIGINT during the sink, leaving no scope with data', async () => {
-    const silo = new SiloRun(['run', ENTRY, 'buffer_input', '--input', input, '--batch-size', '1', '--workers', '2'], env);
+    const silo = new SiloRun(
+      ['run', ENTRY, 'buffer_input', '--input', input, '--batch-size', '1', '--workers', '2'],
+      env,
+    );
     await silo.until(/silo: sink \d+\/4000 rows/);
     silo.interruptGroup();
     expect(await silo.exit()).toBe(130);
-    expect(silo.stderr).toMatch(/\nsilo: \[SILO604\] The run was cancelled \(interrupted \(Ctrl-C\)\); live finalize streams were cancelled and the destructor ran on worker pid \d+, ending execution [0-9a-f]{32}\.\n$/);
+    expect(silo.stderr).toMatch(
+      /\nsilo: \[SILO604\] The run was cancelled \(interrupted \(Ctrl-C\)\); live finalize streams were cancelled and the destructor ran on worker pid \d+, ending execution [0-9a-f]{32}\.\n$/,
+    );
     const id = /ending execution ([0-9a-f]{32})/.exec(silo.stderr)![1];
     const listing = await inspect();
     expect(listing).toContain(`execution  ${id}  ended (destructor), remembered until `);
-    expect(listing.trimEnd().split('\n').pop()).toBe(`0 scopes (0 with an expired lease), and 1 ended execution remembered without data in sqlite:${env.SILO_SQLITE_PATH}`);
+    expect(listing.trimEnd().split('\n').pop()).toBe(
+      `0 scopes (0 with an expired lease), and 1 ended execution remembered without data in sqlite:${env.SILO_SQLITE_PATH}`,
+    );
   }, 120_000);
 
   it('should still reach the destructor when the group gets SIGINT during finalize streams', async () => {
-    const silo = new SiloRun(['run', ENTRY, 'slow_cancellable_buffering', '--input', input, '--arg', 'probe_path=/dev/null', '--arg', 'count=100000', '--arg', 'sleep_ms=5'], env);
+    const silo = new SiloRun(
+      [
+        'run',
+        ENTRY,
+        'slow_cancellable_buffering',
+        '--input',
+        input,
+        '--arg',
+        'probe_path=/dev/null',
+        '--arg',
+        'count=100000',
+        '--arg',
+        'sleep_ms=5',
+      ],
+      env,
+    );
     await silo.until(/silo: finalize 1 stream\n/);
     silo.interruptGroup();
     expect(await silo.exit()).toBe(130);
-    expect(silo.stderr).toMatch(/\nsilo: \[SILO604\] The run was cancelled \(interrupted \(Ctrl-C\)\); live finalize streams were cancelled and the destructor ran on worker pid \d+, ending execution [0-9a-f]{32}\.\n$/);
-    expect((await inspect()).trimEnd().split('\n').pop()).toMatch(/^0 scopes \(0 with an expired lease\), and \d+ ended executions? remembered without data in sqlite:/);
+    expect(silo.stderr).toMatch(
+      /\nsilo: \[SILO604\] The run was cancelled \(interrupted \(Ctrl-C\)\); live finalize streams were cancelled and the destructor ran on worker pid \d+, ending execution [0-9a-f]{32}\.\n$/,
+    );
+    expect((await inspect()).trimEnd().split('\n').pop()).toMatch(
+      /^0 scopes \(0 with an expired lease\), and \d+ ended executions? remembered without data in sqlite:/,
+    );
   }, 120_000);
 
   it('should end the execution itself when every worker is gone, and say so instead of claiming the destructor ran', async () => {
@@ -120,7 +151,11 @@ describe('silo run interrupted', () => {
     }
     expect([1, 130]).toContain(await silo.exit());
     expect(silo.stderr).not.toContain('the destructor ran');
-    expect(silo.stderr).toMatch(/\nsilo: the destructor of execution ([0-9a-f]{32}) could not run \(.+\); silo ended execution \1 in sqlite:\S+ \(it was live\): its data was removed, and workers refuse its calls from now on\.\n/);
-    expect((await inspect()).trimEnd().split('\n').pop()).toMatch(/^0 scopes \(0 with an expired lease\), and \d+ ended executions? remembered without data in sqlite:/);
+    expect(silo.stderr).toMatch(
+      /\nsilo: the destructor of execution ([0-9a-f]{32}) could not run \(.+\); silo ended execution \1 in sqlite:\S+ \(it was live\): its data was removed, and workers refuse its calls from now on\.\n/,
+    );
+    expect((await inspect()).trimEnd().split('\n').pop()).toMatch(
+      /^0 scopes \(0 with an expired lease\), and \d+ ended executions? remembered without data in sqlite:/,
+    );
   }, 120_000);
 });

@@ -18,11 +18,21 @@ const ENTRY = 'samples/conformance/main.ts';
 
 async function silo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['-r', ...CLI, ...args], { cwd: REPO, env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' } as never) as unknown as { stdout: Buffer; stderr: Buffer };
+    const { stdout, stderr } = (await run(process.execPath, ['-r', ...CLI, ...args], {
+      cwd: REPO,
+      env,
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'buffer',
+    } as never)) as unknown as { stdout: Buffer; stderr: Buffer };
     return { code: 0, stdout: stdout.toString('latin1'), stderr: stderr.toString() };
   } catch (e) {
     const error = e as { code?: number; stdout?: Buffer; stderr?: Buffer };
-    return { code: typeof error.code === 'number' ? error.code : -1, stdout: error.stdout?.toString('latin1') ?? '', stderr: error.stderr?.toString() ?? '' };
+    return {
+      code: typeof error.code === 'number' ? error.code : -1,
+      stdout: error.stdout?.toString('latin1') ?? '',
+      stderr: error.stderr?.toString() ?? '',
+    };
   }
 }
 
@@ -50,8 +60,13 @@ describe('silo run streaming', () => {
         `(DATE '2024-01-01' + range::INTEGER) AS d, (range / 4)::DECIMAL(10, 2) AS m FROM range(5000)) TO '${input}' (FORMAT parquet)`,
     );
     db.close();
-    const { code, stderr } = await silo(['run', ENTRY, 'buffer_input', '--input', input, '--out', out, '--workers', '2'], env);
-    expect(stderr).toMatch(/silo: example\.main\.buffer_input over 5000 rows → 5000 rows written to \S+out\.parquet in \d+ ms/);
+    const { code, stderr } = await silo(
+      ['run', ENTRY, 'buffer_input', '--input', input, '--out', out, '--workers', '2'],
+      env,
+    );
+    expect(stderr).toMatch(
+      /silo: example\.main\.buffer_input over 5000 rows → 5000 rows written to \S+out\.parquet in \d+ ms/,
+    );
     expect(code).toBe(0);
     // Integers, doubles, text, booleans stay themselves; a date arrives as its text, a decimal as a double.
     expect(await duckRows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${out}')`)).toEqual([
@@ -81,12 +96,18 @@ describe('silo run streaming', () => {
     expect(table.getChild('k')!.get(n - 1)).toBe(BigInt(n - 1));
 
     const json = join(dir, 'many.json');
-    expect((await silo(['run', ENTRY, 'buffer_input', '--input', input, '--out', json, '--quiet', '--limit', '3000'], env)).code).toBe(0);
+    expect(
+      (await silo(['run', ENTRY, 'buffer_input', '--input', input, '--out', json, '--quiet', '--limit', '3000'], env))
+        .code,
+    ).toBe(0);
     const rows = JSON.parse(readFileSync(json, 'utf8')) as { k: number; label: string }[];
     expect(rows).toHaveLength(3000);
     expect(new Set(rows.map((r) => r.k)).size).toBe(3000);
 
-    const stdout = await silo(['run', ENTRY, 'buffer_input', '--input', arrow, '--out', '-', '--format', 'arrow', '--quiet'], env);
+    const stdout = await silo(
+      ['run', ENTRY, 'buffer_input', '--input', arrow, '--out', '-', '--format', 'arrow', '--quiet'],
+      env,
+    );
     expect(stdout.code).toBe(0);
     const back = tableFromIPC(Buffer.from(stdout.stdout, 'latin1'));
     expect(back.numRows).toBe(n);

@@ -28,7 +28,11 @@ async function silo(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
     return { code: 0, stdout, stderr };
   } catch (e) {
     const error = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof error.code === 'number' ? error.code : -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
+    return {
+      code: typeof error.code === 'number' ? error.code : -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    };
   }
 }
 
@@ -50,11 +54,27 @@ describe('silo sql', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should attach the entry in a real DuckDB and print the result of the query as a table', async () => {
-    const { code, stdout, stderr } = await silo(['sql', ENTRY, 'SELECT x, x * 2 AS twice FROM example.buffer_input((SELECT * FROM range(3) t(x))) ORDER BY x'], env);
-    expect(stderr).toMatch(/^silo sql: DuckDB with the vgi extension, \S+ -r \S+register-ts\.js \S+samples\/conformance\/main\.ts attached as example\n3 row\(s\) in \d+ ms\n$/);
+    const { code, stdout, stderr } = await silo(
+      ['sql', ENTRY, 'SELECT x, x * 2 AS twice FROM example.buffer_input((SELECT * FROM range(3) t(x))) ORDER BY x'],
+      env,
+    );
+    expect(stderr).toMatch(
+      /^silo sql: DuckDB with the vgi extension, \S+ -r \S+register-ts\.js \S+samples\/conformance\/main\.ts attached as example\n3 row\(s\) in \d+ ms\n$/,
+    );
     expect(code).toBe(0);
     expect(stdout).toBe(
-      ['┌───────┬───────┐', '│ x     │ twice │', '│ int64 │ int64 │', '├───────┼───────┤', '│     0 │     0 │', '│     1 │     2 │', '│     2 │     4 │', '└───────┴───────┘', '3 rows', ''].join('\n'),
+      [
+        '┌───────┬───────┐',
+        '│ x     │ twice │',
+        '│ int64 │ int64 │',
+        '├───────┼───────┤',
+        '│     0 │     0 │',
+        '│     1 │     2 │',
+        '│     2 │     4 │',
+        '└───────┴───────┘',
+        '3 rows',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -62,14 +82,22 @@ describe('silo sql', () => {
     const out = join(dir, 'sums.json');
     const csv = join(dir, 'in.csv');
     writeFileSync(csv, 'id,fare\n1,12.5\n2,8\n3,1.25\n');
-    const { code, stderr } = await silo(['sql', ENTRY, `SELECT * FROM example.sum_all_columns((SELECT * FROM read_csv('${csv}')))`, '--out', out, '-q'], env);
+    const { code, stderr } = await silo(
+      ['sql', ENTRY, `SELECT * FROM example.sum_all_columns((SELECT * FROM read_csv('${csv}')))`, '--out', out, '-q'],
+      env,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual([{ id: 6, fare: 21.75 }]);
   });
 
   it('should run piped statements in turn, report a failing one, go on, and exit 1', async () => {
-    const script = ['SELECT count(*) AS n FROM example.buffer_input((SELECT * FROM range(100) t(x)));', 'SELECT * FROM example.no_such_function((SELECT 1));', 'SELECT 41 + 1 AS answer;', ''].join('\n');
+    const script = [
+      'SELECT count(*) AS n FROM example.buffer_input((SELECT * FROM range(100) t(x)));',
+      'SELECT * FROM example.no_such_function((SELECT 1));',
+      'SELECT 41 + 1 AS answer;',
+      '',
+    ].join('\n');
     const { code, stdout, stderr } = await siloPiped(['sql', ENTRY, '-q'], script, env);
     expect(stdout).toContain('│   100 │');
     expect(stdout).toContain('│     42 │');
@@ -80,7 +108,9 @@ describe('silo sql', () => {
 
 describe('the extension packages', () => {
   it('should resolve the vgi binary of this platform through the meta package', () => {
-    expect(extensionBinaryPath('vgi')).toMatch(new RegExp(`@haybarn/ext-vgi-h1-5-3-${process.platform}-${process.arch}/bin/vgi\\.duckdb_extension$`));
+    expect(extensionBinaryPath('vgi')).toMatch(
+      new RegExp(`@haybarn/ext-vgi-h1-5-3-${process.platform}-${process.arch}/bin/vgi\\.duckdb_extension$`),
+    );
   });
 
   it('should name the npm command that installs a missing extension', () => {

@@ -24,7 +24,11 @@ async function fill(storage: SqliteStorage | PostgresStorage, count: number): Pr
   for (let i = 0; i < count; i++) {
     const scope = { kind: 'execution', id: Uint8Array.of(0x10, i) } as const;
     await storage.renewLease(scope, 1);
-    await storage.putMany(scope, toBytes('rows'), Array.from({ length: 16 }, (_, k) => ({ key: Uint8Array.of(k), value: randomBytes(4096) })));
+    await storage.putMany(
+      scope,
+      toBytes('rows'),
+      Array.from({ length: 16 }, (_, k) => ({ key: Uint8Array.of(k), value: randomBytes(4096) })),
+    );
   }
 }
 
@@ -45,7 +49,11 @@ describe('silo storage vacuum (SQLite)', () => {
     const report = await storageGcCommand(env, { vacuum: true });
     const lines = report.trimEnd().split('\n');
     expect(lines[0]).toBe(`collected 40 scopes with an expired lease from sqlite:${path}`);
-    expect(lines[1]).toMatch(new RegExp(`^vacuumed sqlite:${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: [\\d.]+ MiB → [\\d.]+ KiB \\([\\d.]+ MiB reclaimed\\)$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^vacuumed sqlite:${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: [\\d.]+ MiB → [\\d.]+ KiB \\([\\d.]+ MiB reclaimed\\)$`,
+      ),
+    );
     const after = fileBytes(path);
     // The data is gone and so is its space: the file (with its WAL) is a small fraction of what it was.
     expect(after).toBeLessThan(before / 10);
@@ -77,7 +85,9 @@ if (!url) {
     const env = { SILO_STORAGE: 'postgres', DATABASE_URL: url, SILO_POSTGRES_SCHEMA: schema };
     afterAll(async () => {
       const storage = new PostgresStorage({ connectionString: url, schema });
-      await (storage as unknown as { pool: { query(q: { text: string }): Promise<unknown> } }).pool.query({ text: `DROP SCHEMA IF EXISTS "${schema}" CASCADE` });
+      await (storage as unknown as { pool: { query(q: { text: string }): Promise<unknown> } }).pool.query({
+        text: `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
+      });
       await storage.close();
     });
 
@@ -88,7 +98,11 @@ if (!url) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       const report = (await storageGcCommand(env, { vacuum: true })).trimEnd().split('\n');
       expect(report[0]).toBe(`collected 10 scopes with an expired lease from postgres (schema ${schema})`);
-      expect(report[1]).toMatch(new RegExp(`^vacuumed postgres \\(schema ${schema}\\): [\\d.]+ (KiB|MiB) → [\\d.]+ (KiB|MiB) \\([\\d.]+ (B|KiB|MiB) reclaimed\\)$`));
+      expect(report[1]).toMatch(
+        new RegExp(
+          `^vacuumed postgres \\(schema ${schema}\\): [\\d.]+ (KiB|MiB) → [\\d.]+ (KiB|MiB) \\([\\d.]+ (B|KiB|MiB) reclaimed\\)$`,
+        ),
+      );
       const check = new PostgresStorage({ connectionString: url, schema });
       expect(await check.listScopes()).toEqual([]);
       await check.close();

@@ -14,7 +14,13 @@ describe('runFunction over the wire', () => {
     const testBed = await createTestingWorker({ modules: [ConformanceModule], catalog: 'example' }).compile();
     const expected = (await testBed.run('buffer_input', { input, sinkConnections: 4 })).output;
 
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input, sinkWorkers: 4 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'buffer_input',
+      input,
+      sinkWorkers: 4,
+    });
     expect(result.output.numRows).toBe(20_000);
     expect(rowsOf(result.output).sort()).toEqual(rowsOf(expected).sort());
     expect(result.functionName).toBe('example.main.buffer_input');
@@ -35,14 +41,27 @@ describe('runFunction over the wire', () => {
   it('should give exactly the TestBed rows, in order, with one sink worker', async () => {
     const testBed = await createTestingWorker({ modules: [ConformanceModule], catalog: 'example' }).compile();
     const expected = (await testBed.run('buffer_input', { input, sinkConnections: 1, batchSize: 1000 })).output;
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input, sinkWorkers: 1, batchSize: 1000 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'buffer_input',
+      input,
+      sinkWorkers: 1,
+      batchSize: 1000,
+    });
     expect(rowsOf(result.output)).toEqual(rowsOf(expected));
     expect(result.pids.sink).toEqual([result.pids.combine]);
     expect(result.pids.finalize).not.toContain(result.pids.combine);
   });
 
   it('should run each of several finalize streams on its own fresh process (per_key_sum of the samples worker)', async () => {
-    const result = await runFunction({ command: SAMPLES_WORKER, env, function: 'per_key_sum', input, args: { key: 'name', value: 'score', partitions: 2n } });
+    const result = await runFunction({
+      command: SAMPLES_WORKER,
+      env,
+      function: 'per_key_sum',
+      input,
+      args: { key: 'name', value: 'score', partitions: 2n },
+    });
     expect(result.functionName).toBe('samples.main.per_key_sum');
     expect(result.finalizeStateIds).toHaveLength(2);
     expect(new Set(result.pids.finalize).size).toBe(2);

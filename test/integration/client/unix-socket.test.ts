@@ -23,7 +23,13 @@ describe('WorkerConnection over a unix socket', () => {
   });
 
   it('should say why a worker never listened', async () => {
-    await expect(startUnixWorker([process.execPath, '-e', 'console.error("cannot bind"); process.exit(3)', '--'], join(dir, 'never.sock'), { env })).rejects.toThrow(
+    await expect(
+      startUnixWorker(
+        [process.execPath, '-e', 'console.error("cannot bind"); process.exit(3)', '--'],
+        join(dir, 'never.sock'),
+        { env },
+      ),
+    ).rejects.toThrow(
       /^\[SILO605\] The unix-socket worker \(node -e .+ -- --unix \S+never\.sock\) ended \(exit code 3\) before listening on \S+never\.sock\. Its stderr:\ncannot bind$/,
     );
   });

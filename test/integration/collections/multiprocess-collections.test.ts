@@ -19,7 +19,11 @@ interface Report {
 }
 
 function startWriter(writer: string, scopeHex: string, env: NodeJS.ProcessEnv) {
-  const proc = spawn(process.execPath, ['-r', register, join(__dirname, 'collections-writer.child.ts'), writer, scopeHex, String(BATCHES)], { env: { ...process.env, ...env } });
+  const proc = spawn(
+    process.execPath,
+    ['-r', register, join(__dirname, 'collections-writer.child.ts'), writer, scopeHex, String(BATCHES)],
+    { env: { ...process.env, ...env } },
+  );
   let stdout = '';
   let stderr = '';
   let onReady: () => void = () => undefined;
@@ -51,7 +55,9 @@ describe('Storage collections across processes (SqliteStorage)', () => {
     const storage = BoundStorage.forUser(backend, { kind: 'execution', id: scopeId });
     try {
       await new Queue<{ job: number }>(storage, 'jobs').pushAll(Array.from({ length: JOBS }, (_, job) => ({ job })));
-      const writers = WRITERS.map((w) => startWriter(w, toHex(scopeId), { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: path }));
+      const writers = WRITERS.map((w) =>
+        startWriter(w, toHex(scopeId), { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: path }),
+      );
       await Promise.all(writers.map((w) => w.ready));
       for (const w of writers) w.proc.stdin.end('go\n');
       const reports = await Promise.all(writers.map((w) => w.done));

@@ -16,16 +16,29 @@ describe('Conformance fixtures through worker processes', () => {
 
   it('should pass 100k rows through buffer_input with 4 sink processes, losing and adding nothing', async () => {
     const input = sampleInput(100_000);
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_input', input, sinkWorkers: 4 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'buffer_input',
+      input,
+      sinkWorkers: 4,
+    });
     expect(result.output.numRows).toBe(100_000);
     expect(rowsOf(result.output).sort()).toEqual(rowsOf(input).sort());
     expect(new Set(result.pids.sink).size).toBe(4);
     expect(result.pids.finalize.some((p) => result.pids.sink.includes(p))).toBe(false);
   });
 
-  it('should emit buffer_emit_wide\'s 10000 rows as one batch from a fresh finalize process', async () => {
+  it("should emit buffer_emit_wide's 10000 rows as one batch from a fresh finalize process", async () => {
     const input = sampleInput(10);
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'buffer_emit_wide', input, args: { rows: 10_000n }, sinkWorkers: 4 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'buffer_emit_wide',
+      input,
+      args: { rows: 10_000n },
+      sinkWorkers: 4,
+    });
     expect(result.output.numRows).toBe(10_000);
     expect(result.output.batches.map((b) => b.numRows)).toEqual([10_000]);
     expect([...result.output.getChild('n')!].slice(0, 3)).toEqual([0n, 1n, 2n]);
@@ -36,7 +49,13 @@ describe('Conformance fixtures through worker processes', () => {
     const input = sampleInput(30_000);
     const testBed = await createTestingWorker({ modules: [ConformanceModule], catalog: 'example' }).compile();
     const expected = (await testBed.run('sum_all_columns', { input, sinkConnections: 4 })).output;
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env, function: 'sum_all_columns', input, sinkWorkers: 4 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env,
+      function: 'sum_all_columns',
+      input,
+      sinkWorkers: 4,
+    });
     expect(result.outputSchema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Int64', 'score:Float64']);
     expect(rowsOf(result.output)).toEqual(rowsOf(expected));
   });

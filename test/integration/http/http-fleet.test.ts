@@ -15,7 +15,12 @@ import { field, makeRecordBatch, schemaOf, wire } from '../../../src/arrow';
 import { runFunction } from '../../../src/client';
 import { bindArguments, encodeBindRequest, RemoteError } from '../../../src/protocol';
 import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
-import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
+import {
+  type FleetEnvironment,
+  fleetBackend,
+  fleetBackendProblem,
+  fleetEnvironment,
+} from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess, type HttpVgiClient } from '../../fixtures/http/http-driver';
 import { roundRobin, rowsOf, runOverHttp, runOverStdio, type QuerySpec } from '../../fixtures/http/lifecycle-runs';
 import { WorkerProcess } from '../../fixtures/wire/wire-driver';
@@ -62,17 +67,31 @@ if (problem !== null) {
       const catalogs = await next().call('catalog_catalogs', {});
       const attach = await next().call('catalog_attach', { name: catalogs[0].name });
       const schemas = await next().call('catalog_schemas', { attachOpaqueData: attach.attachOpaqueData });
-      const functions = await next().call('catalog_schema_contents_functions', { attachOpaqueData: attach.attachOpaqueData, path: ['main'], type: 'TABLE_FUNCTION' });
+      const functions = await next().call('catalog_schema_contents_functions', {
+        attachOpaqueData: attach.attachOpaqueData,
+        path: ['main'],
+        type: 'TABLE_FUNCTION',
+      });
       expect(catalogs.map((c) => c.name)).toEqual(['example']);
       expect(schemas.map((s) => s.path)).toEqual([['main'], ['data']]);
-      expect(functions.map((f) => f.name)).toEqual(expect.arrayContaining(['buffer_input', 'buffer_emit_wide', 'slow_cancellable_buffering']));
+      expect(functions.map((f) => f.name)).toEqual(
+        expect.arrayContaining(['buffer_input', 'buffer_emit_wide', 'slow_cancellable_buffering']),
+      );
       const listed = await next().call('list_protocols', {}, { protocolVersion: null });
       expect(listed.protocols.map((p) => p.protocol)).toContain('vgi.v2');
     });
 
     it("should be discovered by the vendor's VgiClient over httpConnect (HEAD /health, reflection, capability headers)", async () => {
-      const { stdout } = await promisify(execFile)(process.execPath, [PROBE, workers[1].url], { env: fleet.env, timeout: 20_000 });
-      const report = JSON.parse(stdout) as { error?: string; catalogs: string[]; attach: unknown; functions: { name: string; function_type: string; has_finalize: boolean }[] };
+      const { stdout } = await promisify(execFile)(process.execPath, [PROBE, workers[1].url], {
+        env: fleet.env,
+        timeout: 20_000,
+      });
+      const report = JSON.parse(stdout) as {
+        error?: string;
+        catalogs: string[];
+        attach: unknown;
+        functions: { name: string; function_type: string; has_finalize: boolean }[];
+      };
       expect(report.error).toBeUndefined();
       expect(report.catalogs).toEqual(['example']);
       expect(report.attach).toEqual({ attachOpaqueDataLength: 23, defaultSchema: 'main' });
@@ -101,18 +120,22 @@ if (problem !== null) {
       const sent = overHttp.requests;
       expect(sent.map((r) => r.url)).toEqual(sent.map((_, i) => urls[i % 3]));
       // ... so each phase of the lifecycle reached several workers.
-      const count = (phase: string, call?: string): number => sent.filter((r) => r.phase === phase && (call === undefined || r.call === call)).length;
+      const count = (phase: string, call?: string): number =>
+        sent.filter((r) => r.phase === phase && (call === undefined || r.call === call)).length;
       expect([count('sink-init'), count('process'), count('combine'), count('destructor')]).toEqual([2, 8, 1, 1]);
       expect(count('finalize', 'init')).toBe(overHttp.finalizeStateIds.length);
       expect(count('finalize', 'exchange')).toBeGreaterThan(2);
-      for (const phase of ['process', 'finalize']) expect(new Set(sent.filter((r) => r.phase === phase).map((r) => r.url))).toEqual(new Set(urls));
+      for (const phase of ['process', 'finalize'])
+        expect(new Set(sent.filter((r) => r.phase === phase).map((r) => r.url))).toEqual(new Set(urls));
       // Over HTTP no process is this client's: pids stay empty, ticks count each stream's /init and /exchange requests.
       expect(overHttp.pids).toEqual({ sink: [], combine: null, finalize: [], destructor: null });
       expect(overHttp.ticks).toEqual([count('finalize')]);
       expect(overStdio.requests).toEqual([]);
       // The destructor, on yet another worker, cleared the execution from the shared storage.
       const scopes = await fleet.storage().listScopes();
-      expect(scopes.map((s) => Buffer.from(s.scope.id).toString('hex'))).not.toContain(Buffer.from(overHttp.executionId).toString('hex'));
+      expect(scopes.map((s) => Buffer.from(s.scope.id).toString('hex'))).not.toContain(
+        Buffer.from(overHttp.executionId).toString('hex'),
+      );
     });
 
     it('should run buffer_emit_wide and stream its wide batch (larger than one buffered reply) like the stdio run', async () => {
@@ -135,15 +158,35 @@ if (problem !== null) {
       const probe = join(fleet.dir, 'cancel-probe.txt');
       writeFileSync(probe, '');
       const input = schemaOf([field('x', wire.int64(), true)]);
-      const bindCall = { functionName: 'slow_cancellable_buffering', arguments: bindArguments([{ type: wire.utf8(), value: probe }], { sleep_ms: { type: wire.int64(), value: 1n } }), inputSchema: input, schemaPath: ['main'] };
+      const bindCall = {
+        functionName: 'slow_cancellable_buffering',
+        arguments: bindArguments([{ type: wire.utf8(), value: probe }], {
+          sleep_ms: { type: wire.int64(), value: 1n },
+        }),
+        inputSchema: input,
+        schemaPath: ['main'],
+      };
       const [a, b, c] = workers.map((w) => w.client());
       const bound = await a.call('bind', bindCall);
       const init = { bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema };
       const { header } = await b.init({ ...init, phase: 'TABLE_BUFFERING' });
-      const sid = await c.call('table_buffering_process', { functionName: bindCall.functionName, executionId: header.executionId, inputBatch: serializeBatch(batchFromColumns(input, { x: [1n] })) });
-      const [fid] = await a.call('table_buffering_combine', { functionName: bindCall.functionName, executionId: header.executionId, stateIds: [sid] });
+      const sid = await c.call('table_buffering_process', {
+        functionName: bindCall.functionName,
+        executionId: header.executionId,
+        inputBatch: serializeBatch(batchFromColumns(input, { x: [1n] })),
+      });
+      const [fid] = await a.call('table_buffering_combine', {
+        functionName: bindCall.functionName,
+        executionId: header.executionId,
+        stateIds: [sid],
+      });
 
-      const first = await b.init({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId: header.executionId, finalizeStateId: fid });
+      const first = await b.init({
+        ...init,
+        phase: 'TABLE_BUFFERING_FINALIZE',
+        executionId: header.executionId,
+        finalizeStateId: fid,
+      });
       expect(rowsOf(first.turn.batches)).toEqual([{ n: 0n }]);
       expect(first.turn.callToken).not.toBeNull();
       const second = await c.exchange(first.turn.stateToken!, first.turn.callToken);
@@ -154,7 +197,10 @@ if (problem !== null) {
       expect(cancelled.stateToken).toBeNull();
       expect(cancelled.output.schema.fields.map((f) => f.name)).toEqual(['n']);
       expect(readFileSync(probe, 'utf8')).toBe(`pid=${workers[0].pid} emitted=2\n`);
-      await b.call('table_buffering_destructor', { functionName: bindCall.functionName, executionId: header.executionId });
+      await b.call('table_buffering_destructor', {
+        functionName: bindCall.functionName,
+        executionId: header.executionId,
+      });
     });
 
     it('should end a finalize stream whose tick throws with an error batch under a 200', async () => {
@@ -163,8 +209,16 @@ if (problem !== null) {
       const bound = await next().call('bind', bindCall);
       const init = { bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema };
       const { header } = await next().init({ ...init, phase: 'TABLE_BUFFERING' });
-      const sid = await next().call('table_buffering_process', { functionName: 'exception_finalize', executionId: header.executionId, inputBatch: serializeBatch(batchFromColumns(input, { v: [4n] })) });
-      const [fid] = await next().call('table_buffering_combine', { functionName: 'exception_finalize', executionId: header.executionId, stateIds: [sid] });
+      const sid = await next().call('table_buffering_process', {
+        functionName: 'exception_finalize',
+        executionId: header.executionId,
+        inputBatch: serializeBatch(batchFromColumns(input, { v: [4n] })),
+      });
+      const [fid] = await next().call('table_buffering_combine', {
+        functionName: 'exception_finalize',
+        executionId: header.executionId,
+        stateIds: [sid],
+      });
       const error = await next()
         .init({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId: header.executionId, finalizeStateId: fid })
         .catch((e: unknown) => e);

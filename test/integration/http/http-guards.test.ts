@@ -8,10 +8,22 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { field, makeZeroColumnBatch, schemaOf, serializeBatch, wire } from '../../../src/arrow';
-import { bindArguments, encodeBindRequest, encodeContinuation, encodeRequest, MetadataKey } from '../../../src/protocol';
+import {
+  bindArguments,
+  encodeBindRequest,
+  encodeContinuation,
+  encodeRequest,
+  MetadataKey,
+} from '../../../src/protocol';
 import { batchFromColumns } from '../../../src/arrow/batch-utils';
 import { type FleetEnvironment, fleetEnvironment } from '../../fixtures/http/fleet-environment';
-import { type HttpResponse, type HttpVgiClient, HttpWorkerProcess, readStreams, send } from '../../fixtures/http/http-driver';
+import {
+  type HttpResponse,
+  type HttpVgiClient,
+  HttpWorkerProcess,
+  readStreams,
+  send,
+} from '../../fixtures/http/http-driver';
 import { rowsOf } from '../../fixtures/http/lifecycle-runs';
 
 const TOKEN_A = 'tok-a-8c1e';
@@ -31,16 +43,38 @@ async function openStream(client: HttpVgiClient, sleepMs = 0n) {
   const input = schemaOf([field('x', wire.int64(), true)]);
   const bindCall = {
     functionName: 'slow_cancellable_buffering',
-    arguments: bindArguments([{ type: wire.utf8(), value: '/dev/null' }], { sleep_ms: { type: wire.int64(), value: sleepMs }, count: { type: wire.int64(), value: 5n } }),
+    arguments: bindArguments([{ type: wire.utf8(), value: '/dev/null' }], {
+      sleep_ms: { type: wire.int64(), value: sleepMs },
+      count: { type: wire.int64(), value: 5n },
+    }),
     inputSchema: input,
     schemaPath: ['main'],
   };
   const bound = await client.call('bind', bindCall);
   const init = { bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema };
   const { header } = await client.init({ ...init, phase: 'TABLE_BUFFERING' });
-  const sid = await client.call('table_buffering_process', { functionName: bindCall.functionName, executionId: header.executionId, inputBatch: serializeBatch(batchFromColumns(input, { x: [1n] })) });
-  const [fid] = await client.call('table_buffering_combine', { functionName: bindCall.functionName, executionId: header.executionId, stateIds: [sid] });
-  return { init, header, fid, open: () => client.init({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId: header.executionId, finalizeStateId: fid }) };
+  const sid = await client.call('table_buffering_process', {
+    functionName: bindCall.functionName,
+    executionId: header.executionId,
+    inputBatch: serializeBatch(batchFromColumns(input, { x: [1n] })),
+  });
+  const [fid] = await client.call('table_buffering_combine', {
+    functionName: bindCall.functionName,
+    executionId: header.executionId,
+    stateIds: [sid],
+  });
+  return {
+    init,
+    header,
+    fid,
+    open: () =>
+      client.init({
+        ...init,
+        phase: 'TABLE_BUFFERING_FINALIZE',
+        executionId: header.executionId,
+        finalizeStateId: fid,
+      }),
+  };
 }
 
 describe('an HTTP worker guarding its streams, credentials and limits', () => {
@@ -50,7 +84,13 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
 
   beforeAll(async () => {
     fleet = fleetEnvironment('sqlite');
-    const guardedEnv = { ...fleet.env, SILO_SIGNING_KEY: randomBytes(32).toString('hex'), SILO_STREAM_TTL_SECONDS: '1', SILO_AUTH_TOKENS: `${TOKEN_A},${TOKEN_B}`, SILO_MAX_REQUEST_BYTES: '65536' };
+    const guardedEnv = {
+      ...fleet.env,
+      SILO_SIGNING_KEY: randomBytes(32).toString('hex'),
+      SILO_STREAM_TTL_SECONDS: '1',
+      SILO_AUTH_TOKENS: `${TOKEN_A},${TOKEN_B}`,
+      SILO_MAX_REQUEST_BYTES: '65536',
+    };
     [plain, guarded] = await Promise.all([HttpWorkerProcess.start(fleet.env), HttpWorkerProcess.start(guardedEnv)]);
   }, 30_000);
 
@@ -74,7 +114,11 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
     ];
     for (const [body, message] of cases) {
       const response = await client.exchangeRaw(body);
-      expect([response.status, response.headers['content-type'], response.headers['vgi-supported-encodings']]).toEqual([400, 'application/vnd.apache.arrow.stream', 'gzip']);
+      expect([response.status, response.headers['content-type'], response.headers['vgi-supported-encodings']]).toEqual([
+        400,
+        'application/vnd.apache.arrow.stream',
+        'gzip',
+      ]);
       expect((await errorOf(response)).message).toMatch(message);
     }
     const other = await (await openStream(client)).open();
@@ -89,7 +133,9 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
     const { turn } = await (await openStream(client)).open();
     const alone = await client.exchangeRaw(encodeContinuation(turn.stateToken!, null));
     expect(alone.status).toBe(400);
-    expect((await errorOf(alone)).message).toContain("Invalid call token: the /exchange carries a state token but not its stream's call token; a state token is only accepted with it.");
+    expect((await errorOf(alone)).message).toContain(
+      "Invalid call token: the /exchange carries a state token but not its stream's call token; a state token is only accepted with it.",
+    );
 
     const next = await client.exchange(turn.stateToken!, turn.callToken);
     expect(rowsOf(next.batches)).toEqual([{ n: 1n }]);
@@ -104,16 +150,22 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
 
   it("should refuse a continuation sealed with another fleet's key, naming both key ids", async () => {
     const { turn } = await (await openStream(plain.client())).open();
-    const response = await guarded.client(bearer(TOKEN_A)).exchangeRaw(encodeContinuation(turn.stateToken!, turn.callToken));
+    const response = await guarded
+      .client(bearer(TOKEN_A))
+      .exchangeRaw(encodeContinuation(turn.stateToken!, turn.callToken));
     expect(response.status).toBe(400);
-    expect((await errorOf(response)).message).toMatch(/Invalid state token: it was sealed with key [0-9a-f]{8}, but this worker's key \(from SILO_SIGNING_KEY\) is [0-9a-f]{8}\. Every worker behind one URL must share one key/);
+    expect((await errorOf(response)).message).toMatch(
+      /Invalid state token: it was sealed with key [0-9a-f]{8}, but this worker's key \(from SILO_SIGNING_KEY\) is [0-9a-f]{8}\. Every worker behind one URL must share one key/,
+    );
   });
 
   it('should refuse an expired continuation (SILO_STREAM_TTL_SECONDS) and one replayed under another bearer token', async () => {
     const asA = guarded.client(bearer(TOKEN_A));
     const stream = await openStream(asA);
     const first = await stream.open();
-    const replayed = await guarded.client(bearer(TOKEN_B)).exchangeRaw(encodeContinuation(first.turn.stateToken!, first.turn.callToken));
+    const replayed = await guarded
+      .client(bearer(TOKEN_B))
+      .exchangeRaw(encodeContinuation(first.turn.stateToken!, first.turn.callToken));
     expect(replayed.status).toBe(400);
     expect((await errorOf(replayed)).message).toMatch(/failed authentication: .*minted for another caller/);
     const fresh = await asA.exchange(first.turn.stateToken!, first.turn.callToken);
@@ -122,36 +174,65 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
     await new Promise((done) => setTimeout(done, 1300));
     const expired = await asA.exchangeRaw(encodeContinuation(fresh.stateToken!, first.turn.callToken));
     expect(expired.status).toBe(400);
-    expect((await errorOf(expired)).message).toMatch(/Invalid state token: it expired \d+\.\d s ago: continuations are valid for 1 s after the previous response \(SILO_STREAM_TTL_SECONDS\)/);
+    expect((await errorOf(expired)).message).toMatch(
+      /Invalid state token: it expired \d+\.\d s ago: continuations are valid for 1 s after the previous response \(SILO_STREAM_TTL_SECONDS\)/,
+    );
   });
 
   it('should answer 401 JSON without or with a wrong bearer token, and keep /health open', async () => {
     const catalogs = encodeRequest('catalog_catalogs', {});
     const missing = await send(`${guarded.url}/vgi.v2/catalog_catalogs`, catalogs);
     const wrong = await send(`${guarded.url}/vgi.v2/catalog_catalogs`, catalogs, bearer('tok-a-8c1f'));
-    for (const [response, reason] of [[missing, 'missing'], [wrong, 'invalid']] as const) {
-      expect([response.status, response.headers['content-type'], response.headers['www-authenticate'], response.headers['vgi-supported-encodings']]).toEqual([401, 'application/json', 'Bearer realm="vgi-silo"', 'gzip']);
+    for (const [response, reason] of [
+      [missing, 'missing'],
+      [wrong, 'invalid'],
+    ] as const) {
+      expect([
+        response.status,
+        response.headers['content-type'],
+        response.headers['www-authenticate'],
+        response.headers['vgi-supported-encodings'],
+      ]).toEqual([401, 'application/json', 'Bearer realm="vgi-silo"', 'gzip']);
       expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({ error: 'unauthorized', reason });
     }
-    expect((await guarded.client(bearer(TOKEN_B)).call('catalog_catalogs', {})).map((c) => c.name)).toEqual(['example']);
+    expect((await guarded.client(bearer(TOKEN_B)).call('catalog_catalogs', {})).map((c) => c.name)).toEqual([
+      'example',
+    ]);
     const head = await send(`${guarded.url}/health`, null, {}, 'HEAD');
     const get = await send(`${guarded.url}/health`, null, {}, 'GET');
-    expect([head.status, head.headers['vgi-accept-max-response-bytes-support'], head.body.length]).toEqual([200, 'true', 0]);
+    expect([head.status, head.headers['vgi-accept-max-response-bytes-support'], head.body.length]).toEqual([
+      200,
+      'true',
+      0,
+    ]);
     expect(JSON.parse(get.body.toString('utf8'))).toMatchObject({ status: 'ok', protocol: 'vgi.v2' });
   });
 
   it('should refuse a body over SILO_MAX_REQUEST_BYTES with 413, before and after gzip decoding', async () => {
     const big = await send(`${guarded.url}/vgi.v2/catalog_catalogs`, new Uint8Array(65537), bearer(TOKEN_A));
-    expect([big.status, big.headers['content-type'], big.body.toString('utf8')]).toEqual([413, 'text/plain; charset=utf-8', 'Request body too large: 65537 bytes declared, the limit is 65536 bytes (SILO_MAX_REQUEST_BYTES).\n']);
-    const bomb = await send(`${guarded.url}/vgi.v2/catalog_catalogs`, gzipSync(new Uint8Array(1 << 20)), { ...bearer(TOKEN_A), 'Content-Encoding': 'gzip' });
-    expect([bomb.status, bomb.body.toString('utf8')]).toEqual([413, 'Request body too large: more than 65536 bytes once gzip-decoded, the limit is 65536 bytes (SILO_MAX_REQUEST_BYTES).\n']);
+    expect([big.status, big.headers['content-type'], big.body.toString('utf8')]).toEqual([
+      413,
+      'text/plain; charset=utf-8',
+      'Request body too large: 65537 bytes declared, the limit is 65536 bytes (SILO_MAX_REQUEST_BYTES).\n',
+    ]);
+    const bomb = await send(`${guarded.url}/vgi.v2/catalog_catalogs`, gzipSync(new Uint8Array(1 << 20)), {
+      ...bearer(TOKEN_A),
+      'Content-Encoding': 'gzip',
+    });
+    expect([bomb.status, bomb.body.toString('utf8')]).toEqual([
+      413,
+      'Request body too large: more than 65536 bytes once gzip-decoded, the limit is 65536 bytes (SILO_MAX_REQUEST_BYTES).\n',
+    ]);
   });
 
   it('should answer 415 for a wrong media type and for zstd (advertising gzip), and decode a gzip body', async () => {
     const url = `${plain.url}/vgi.v2/catalog_catalogs`;
     const request = encodeRequest('catalog_catalogs', {});
     const json = await send(url, request, { 'Content-Type': 'application/json' });
-    expect([json.status, json.body.toString('utf8')]).toEqual([415, 'Unsupported Media Type: expected Content-Type application/vnd.apache.arrow.stream, got "application/json".\n']);
+    expect([json.status, json.body.toString('utf8')]).toEqual([
+      415,
+      'Unsupported Media Type: expected Content-Type application/vnd.apache.arrow.stream, got "application/json".\n',
+    ]);
     const zstd = await send(url, request, { 'Content-Encoding': 'zstd' });
     expect([zstd.status, zstd.headers['vgi-supported-encodings']]).toEqual([415, 'gzip']);
     expect(zstd.body.toString('utf8')).toMatch(/Unsupported Content-Encoding "zstd": this worker decodes gzip/);
@@ -167,9 +248,18 @@ describe('an HTTP worker guarding its streams, credentials and limits', () => {
     const bindCall = { functionName: 'buffer_input', inputSchema: input, schemaPath: ['main'] };
     const client = plain.client();
     const bound = await client.call('bind', bindCall);
-    const { header, turn } = await client.init({ bindCall: encodeBindRequest(bindCall), outputSchema: bound.outputSchema, phase: 'TABLE_BUFFERING' });
+    const { header, turn } = await client.init({
+      bindCall: encodeBindRequest(bindCall),
+      outputSchema: bound.outputSchema,
+      phase: 'TABLE_BUFFERING',
+    });
     expect(header.executionId).toHaveLength(16);
-    expect([turn.output.schema.fields.map((f) => f.name), turn.batches, typeof turn.stateToken, typeof turn.callToken]).toEqual([['x'], [], 'string', 'string']);
+    expect([
+      turn.output.schema.fields.map((f) => f.name),
+      turn.batches,
+      typeof turn.stateToken,
+      typeof turn.callToken,
+    ]).toEqual([['x'], [], 'string', 'string']);
     const ended = await client.exchange(turn.stateToken!, turn.callToken);
     expect([ended.batches, ended.stateToken, ended.output.schema.fields.map((f) => f.name)]).toEqual([[], null, ['x']]);
   });

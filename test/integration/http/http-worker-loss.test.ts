@@ -13,7 +13,12 @@ import { runFunction, WorkerUnreachableError } from '../../../src/client';
 import { encodeBindRequest } from '../../../src/protocol';
 import type { FunctionStorage } from '../../../src/providers/storage/function-storage';
 import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
-import { type FleetEnvironment, fleetBackend, fleetBackendProblem, fleetEnvironment } from '../../fixtures/http/fleet-environment';
+import {
+  type FleetEnvironment,
+  fleetBackend,
+  fleetBackendProblem,
+  fleetEnvironment,
+} from '../../fixtures/http/fleet-environment';
 import { HttpWorkerProcess } from '../../fixtures/http/http-driver';
 import { rowsOf } from '../client/support';
 
@@ -52,16 +57,37 @@ if (problem !== null) {
     async function abandonedQueries(): Promise<Uint8Array[]> {
       const [a, b, c] = workers.map((w) => w.client());
       const bindCall = { functionName: 'buffer_input', inputSchema: INPUT, schemaPath: ['main'] };
-      const init = { bindCall: encodeBindRequest(bindCall), outputSchema: (await a.call('bind', bindCall)).outputSchema };
+      const init = {
+        bindCall: encodeBindRequest(bindCall),
+        outputSchema: (await a.call('bind', bindCall)).outputSchema,
+      };
       const chunk = (x: bigint): Uint8Array => serializeBatch(batchFromColumns(INPUT, { x: [x] }));
 
       const midSink = (await b.init({ ...init, phase: 'TABLE_BUFFERING' })).header.executionId;
-      for (const [i, w] of [a, b, c].entries()) await w.call('table_buffering_process', { functionName: 'buffer_input', executionId: midSink, inputBatch: chunk(BigInt(i)) });
+      for (const [i, w] of [a, b, c].entries())
+        await w.call('table_buffering_process', {
+          functionName: 'buffer_input',
+          executionId: midSink,
+          inputBatch: chunk(BigInt(i)),
+        });
 
       const midFinalize = (await c.init({ ...init, phase: 'TABLE_BUFFERING' })).header.executionId;
-      const sid = await a.call('table_buffering_process', { functionName: 'buffer_input', executionId: midFinalize, inputBatch: chunk(7n) });
-      const [fid] = await b.call('table_buffering_combine', { functionName: 'buffer_input', executionId: midFinalize, stateIds: [sid] });
-      const first = await c.init({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId: midFinalize, finalizeStateId: fid });
+      const sid = await a.call('table_buffering_process', {
+        functionName: 'buffer_input',
+        executionId: midFinalize,
+        inputBatch: chunk(7n),
+      });
+      const [fid] = await b.call('table_buffering_combine', {
+        functionName: 'buffer_input',
+        executionId: midFinalize,
+        stateIds: [sid],
+      });
+      const first = await c.init({
+        ...init,
+        phase: 'TABLE_BUFFERING_FINALIZE',
+        executionId: midFinalize,
+        finalizeStateId: fid,
+      });
       expect(first.turn.stateToken).not.toBeNull();
       return [midSink, midFinalize];
     }
@@ -89,7 +115,9 @@ if (problem !== null) {
       expect(await dead.exited).toEqual({ code: null, signal: 'SIGKILL' });
       expect(lost).toBeInstanceOf(WorkerUnreachableError);
       expect((lost as Error).message).toMatch(
-        new RegExp(`^\\[SILO606\\] The HTTP worker at ${escape(dead.url)} dropped the connection before answering table_buffering_process \\(POST ${escape(dead.url)}/vgi\\.v2/table_buffering_process: .*(socket hang up|ECONNRESET)`),
+        new RegExp(
+          `^\\[SILO606\\] The HTTP worker at ${escape(dead.url)} dropped the connection before answering table_buffering_process \\(POST ${escape(dead.url)}/vgi\\.v2/table_buffering_process: .*(socket hang up|ECONNRESET)`,
+        ),
       );
       expect(Date.now() - started).toBeLessThan(15_000);
       // Its destructor went to a survivor (the next URL): the failed query left nothing behind.
@@ -99,7 +127,13 @@ if (problem !== null) {
       // dead one refuses (it never received it) goes to the next URL, and after a refusal the
       // dead worker rests (1 s, then 2 s, ...) instead of being tried in each of its turns.
       const listed = table([1n, 2n, 3n]);
-      const despite = await runFunction({ urls, function: 'buffer_input', input: listed, sinkWorkers: 2, batchSize: 1 });
+      const despite = await runFunction({
+        urls,
+        function: 'buffer_input',
+        input: listed,
+        sinkWorkers: 2,
+        batchSize: 1,
+      });
       expect(rowsOf(despite.output).sort()).toEqual(rowsOf(listed).sort());
       expect(despite.requests.length).toBeGreaterThan(0);
       expect(despite.requests.map((r) => r.url)).not.toContain(dead.url);
@@ -112,7 +146,13 @@ if (problem !== null) {
       // The survivors serve a whole new query, each request on the other one.
       const survivors = urls.filter((u) => u !== dead.url);
       const input = table([10n, 11n, 12n, 13n, 14n]);
-      const survived = await runFunction({ urls: survivors, function: 'buffer_input', input, sinkWorkers: 2, batchSize: 2 });
+      const survived = await runFunction({
+        urls: survivors,
+        function: 'buffer_input',
+        input,
+        sinkWorkers: 2,
+        batchSize: 2,
+      });
       expect(rowsOf(survived.output).sort()).toEqual(rowsOf(input).sort());
       expect(survived.requests.map((r) => r.url)).toEqual(survived.requests.map((_, i) => survivors[i % 2]));
 

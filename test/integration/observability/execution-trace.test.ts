@@ -9,10 +9,20 @@ import type { ExportedSpan } from './span-file-exporter';
 const PRELOAD = join(__dirname, 'span-file-exporter.ts');
 const TRACED_WORKER = [process.execPath, '-r', REGISTER_TS, '-r', PRELOAD, join(__dirname, 'traced-worker.ts')];
 /** The same worker in a project without `@opentelemetry/api`. */
-const UNTRACED_WORKER = [process.execPath, '-r', REGISTER_TS, '-r', join(__dirname, 'without-otel-api.ts'), join(__dirname, 'traced-worker.ts')];
+const UNTRACED_WORKER = [
+  process.execPath,
+  '-r',
+  REGISTER_TS,
+  '-r',
+  join(__dirname, 'without-otel-api.ts'),
+  join(__dirname, 'traced-worker.ts'),
+];
 
 function readSpans(file: string): ExportedSpan[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ExportedSpan);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ExportedSpan);
 }
 
 describe('Tracing of one execution across worker processes', () => {
@@ -22,7 +32,13 @@ describe('Tracing of one execution across worker processes', () => {
 
   it('should put every span of the execution, from every process, in one trace derived from the execution id, with user spans under their RPC', async () => {
     const input = sampleInput(10_000);
-    const result = await runFunction({ command: TRACED_WORKER, env: { ...env, SILO_TEST_SPAN_FILE: spanFile }, function: 'traced_count', input, sinkWorkers: 2 });
+    const result = await runFunction({
+      command: TRACED_WORKER,
+      env: { ...env, SILO_TEST_SPAN_FILE: spanFile },
+      function: 'traced_count',
+      input,
+      sinkWorkers: 2,
+    });
     expect(result.output.numRows).toBe(2);
 
     const spans = readSpans(spanFile);
@@ -45,7 +61,11 @@ describe('Tracing of one execution across worker processes', () => {
     expect(pidsOf('sink_init')).toEqual(new Set(result.pids.sink));
     expect(pidsOf('process')).toEqual(new Set(result.pids.sink));
     expect(byPhase('process').reduce((n, s) => n + Number(s.attributes['silo.rows_in']), 0)).toBe(10_000);
-    expect(byPhase('process').every((s) => Number(s.attributes['silo.bytes_in']) > 0 && Number(s.attributes['silo.storage.operations']) > 0)).toBe(true);
+    expect(
+      byPhase('process').every(
+        (s) => Number(s.attributes['silo.bytes_in']) > 0 && Number(s.attributes['silo.storage.operations']) > 0,
+      ),
+    ).toBe(true);
     expect([...pidsOf('combine')]).toEqual([result.pids.combine]);
     expect(pidsOf('finalize_open')).toEqual(new Set(result.pids.finalize));
     expect(byPhase('finalize_tick').reduce((n, s) => n + Number(s.attributes['silo.rows_out']), 0)).toBe(2);
@@ -68,7 +88,13 @@ describe('Tracing of one execution across worker processes', () => {
 
   it('should run the same query, user spans included, with no span written when @opentelemetry/api is not installed', async () => {
     const file = join(dir, 'untraced.jsonl');
-    const result = await runFunction({ command: UNTRACED_WORKER, env: { ...env, SILO_TRACE_FILE: file, SILO_TRACING: '1' }, function: 'traced_count', input: sampleInput(3000), sinkWorkers: 2 });
+    const result = await runFunction({
+      command: UNTRACED_WORKER,
+      env: { ...env, SILO_TRACE_FILE: file, SILO_TRACING: '1' },
+      function: 'traced_count',
+      input: sampleInput(3000),
+      sinkWorkers: 2,
+    });
     expect(result.output.toArray().map((r) => r!.toJSON())).toEqual([
       { part: 'first', rows: 1500n },
       { part: 'second', rows: 1500n },

@@ -36,7 +36,11 @@ describe('HTTP worker observability endpoints', () => {
     [guarded, open, broken] = await Promise.all([
       HttpWorkerProcess.start({ ...traced, SILO_AUTH_TOKENS: TOKEN }),
       HttpWorkerProcess.start({ ...traced, SILO_AUTH_TOKENS: TOKEN, SILO_OBSERVABILITY_OPEN: '1' }),
-      HttpWorkerProcess.start({ ...fleet.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(fleet.dir, 'not-a-directory', 'storage.db') }),
+      HttpWorkerProcess.start({
+        ...fleet.env,
+        SILO_STORAGE: 'sqlite',
+        SILO_SQLITE_PATH: join(fleet.dir, 'not-a-directory', 'storage.db'),
+      }),
     ]);
   }, 30_000);
 
@@ -47,7 +51,13 @@ describe('HTTP worker observability endpoints', () => {
 
   it('should count the calls, rows and storage operations of a run in Prometheus text', async () => {
     const input = sampleInput(5000);
-    const result = await runFunction({ urls: [guarded.url], authToken: TOKEN, function: 'buffer_input', input, sinkWorkers: 2 });
+    const result = await runFunction({
+      urls: [guarded.url],
+      authToken: TOKEN,
+      function: 'buffer_input',
+      input,
+      sinkWorkers: 2,
+    });
     expect(result.output.numRows).toBe(5000);
 
     const response = await get(`${guarded.url}/metrics`, bearer);
@@ -70,7 +80,16 @@ describe('HTTP worker observability endpoints', () => {
 
   it('should count failed calls by error code', async () => {
     // exception_process throws on its second batch.
-    await expect(runFunction({ urls: [guarded.url], authToken: TOKEN, function: 'exception_process', input: sampleInput(3000), batchSize: 1000, batchesPerMorsel: 1 })).rejects.toThrow(/Intentional exception/);
+    await expect(
+      runFunction({
+        urls: [guarded.url],
+        authToken: TOKEN,
+        function: 'exception_process',
+        input: sampleInput(3000),
+        batchSize: 1000,
+        batchesPerMorsel: 1,
+      }),
+    ).rejects.toThrow(/Intentional exception/);
     const text = (await get(`${guarded.url}/metrics`, bearer)).body.toString('utf8');
     expect(text).toMatch(/silo_call_errors_total\{code="SILO\d+",function="exception_process",phase="process"\} 1\n/);
   });
@@ -87,7 +106,10 @@ describe('HTTP worker observability endpoints', () => {
   it('should report reachable storage on /healthz', async () => {
     const response = await get(`${guarded.url}/healthz`, bearer);
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({ status: 'ok', storage: { backend: 'sqlite', reachable: true } });
+    expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({
+      status: 'ok',
+      storage: { backend: 'sqlite', reachable: true },
+    });
   });
 
   it('should answer /metrics and /healthz without a token when SILO_OBSERVABILITY_OPEN=1, and still guard the RPC routes', async () => {
@@ -100,20 +122,31 @@ describe('HTTP worker observability endpoints', () => {
   it('should answer 503 with the reason when storage cannot be reached', async () => {
     const response = await get(`${broken.url}/healthz`);
     expect(response.status).toBe(503);
-    const report = JSON.parse(response.body.toString('utf8')) as { status: string; storage: { reachable: boolean; error: string } };
+    const report = JSON.parse(response.body.toString('utf8')) as {
+      status: string;
+      storage: { reachable: boolean; error: string };
+    };
     expect(report.status).toBe('unavailable');
     expect(report.storage.reachable).toBe(false);
     expect(report.storage.error).not.toBe('');
   });
 
   it('should put the spans of one execution served by two HTTP workers in one trace', async () => {
-    const result = await runFunction({ urls: [guarded.url, open.url], authToken: TOKEN, function: 'buffer_input', input: sampleInput(5000), sinkWorkers: 2 });
+    const result = await runFunction({
+      urls: [guarded.url, open.url],
+      authToken: TOKEN,
+      function: 'buffer_input',
+      input: sampleInput(5000),
+      sinkWorkers: 2,
+    });
     const { traceId, spanId } = executionTraceContext(result.executionId);
     const spans = readSpanRecords(join(fleet.dir, 'spans.jsonl')).filter((s) => s.traceId === traceId);
     expect(new Set(spans.map((s) => s.pid))).toEqual(new Set([guarded.pid, open.pid]));
     expect(spans.every((s) => s.parentSpanId === spanId)).toBe(true);
     const phases = new Set(spans.map((s) => s.attributes['silo.phase']));
-    expect(phases).toEqual(new Set(['sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick', 'destructor']));
+    expect(phases).toEqual(
+      new Set(['sink_init', 'process', 'combine', 'finalize_open', 'finalize_tick', 'destructor']),
+    );
   });
 
   it('should refuse other methods on /metrics', async () => {

@@ -89,7 +89,17 @@ class FileSpan implements Span {
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     this.ended = true;
-    const span: ExportedSpan = { name: this.name, traceId: this.context.traceId, spanId: this.context.spanId, parentSpanId: this.parentSpanId, attributes: this.attributes, start: this.start, end: toMs(endTime), status: this.status, pid: process.pid };
+    const span: ExportedSpan = {
+      name: this.name,
+      traceId: this.context.traceId,
+      spanId: this.context.spanId,
+      parentSpanId: this.parentSpanId,
+      attributes: this.attributes,
+      start: this.start,
+      end: toMs(endTime),
+      status: this.status,
+      pid: process.pid,
+    };
     appendFileSync(this.file, `${JSON.stringify(span)}\n`);
   }
   isRecording(): boolean {
@@ -104,7 +114,11 @@ class FileTracer implements Tracer {
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
     const parent = options.root ? undefined : trace.getSpanContext(ctx);
     const traceId = parent?.traceId ?? randomBytes(16).toString('hex');
-    const spanContext: SpanContext = { traceId, spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED };
+    const spanContext: SpanContext = {
+      traceId,
+      spanId: randomBytes(8).toString('hex'),
+      traceFlags: TraceFlags.SAMPLED,
+    };
     return new FileSpan(name, spanContext, parent?.spanId ?? null, options, this.file);
   }
 

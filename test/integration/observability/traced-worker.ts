@@ -6,8 +6,24 @@
 import 'reflect-metadata';
 import { Field, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
 import {
-  type BoundStorage, BufferingFunction, Combine, defineModule, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject, OnBind, type Output, Process,
-  RecipeCursor, type SiloTracer, TableInput, TRACER, batchFromColumns, bootstrapWorker, serveWorker,
+  type BoundStorage,
+  BufferingFunction,
+  Combine,
+  defineModule,
+  EXECUTION_STORAGE,
+  Finalize,
+  type FinalizeContext,
+  Inject,
+  OnBind,
+  type Output,
+  Process,
+  RecipeCursor,
+  type SiloTracer,
+  TableInput,
+  TRACER,
+  batchFromColumns,
+  bootstrapWorker,
+  serveWorker,
 } from 'vgi-silo';
 
 class CountArgs {
@@ -16,7 +32,12 @@ class CountArgs {
 
 const OUTPUT = new Schema([new Field('part', new Utf8(), false), new Field('rows', new Int64(), false)]);
 
-@BufferingFunction({ name: 'traced_count', description: 'Counts rows, tracing its own steps', args: CountArgs, state: RecipeCursor })
+@BufferingFunction({
+  name: 'traced_count',
+  description: 'Counts rows, tracing its own steps',
+  args: CountArgs,
+  state: RecipeCursor,
+})
 export class TracedCount {
   constructor(
     @Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage,

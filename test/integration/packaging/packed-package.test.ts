@@ -47,7 +47,12 @@ async function npm(args: string[], cwd: string): Promise<string> {
   }
 }
 
-async function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string }> {
+async function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ stdout: string; stderr: string }> {
   try {
     return await exec(file, args, { cwd, env, timeout: 220_000 });
   } catch (e) {
@@ -68,7 +73,16 @@ const COMPILER_OPTIONS = {
 };
 
 /** What `npm pack` reads, copied so that its build does not replace the repository's dist/. */
-const PACKED_SOURCES = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.pack.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+const PACKED_SOURCES = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.pack.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+];
 
 function copyOfRepository(dir: string): void {
   for (const entry of PACKED_SOURCES) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
@@ -83,10 +97,16 @@ function copyOfRepository(dir: string): void {
 function scratchProject(dir: string, kind: 'commonjs' | 'module', compilerOptions: Record<string, unknown>): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${kind}`, private: true, type: kind }));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...COMPILER_OPTIONS, ...compilerOptions }, include: ['src'] }, null, 2));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...COMPILER_OPTIONS, ...compilerOptions }, include: ['src'] }, null, 2),
+  );
   for (const file of ['sum-rows.function.ts', 'check.ts', 'worker.ts']) {
     const source = readFileSync(join(FIXTURES, file), 'utf8');
-    writeFileSync(join(dir, 'src', file), kind === 'commonjs' ? source.replace(/from 'vgi-silo\/arrow'/g, "from 'apache-arrow'") : source);
+    writeFileSync(
+      join(dir, 'src', file),
+      kind === 'commonjs' ? source.replace(/from 'vgi-silo\/arrow'/g, "from 'apache-arrow'") : source,
+    );
   }
 }
 
@@ -99,7 +119,10 @@ describe('the packed package', () => {
   beforeAll(async () => {
     const source = join(work, 'source');
     copyOfRepository(source);
-    const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], source)) as { filename: string; files: { path: string }[] }[];
+    const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], source)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     files = packed.files.map((f) => f.path);
     tarball = join(work, packed.filename);
     mkdirSync(app);
@@ -107,8 +130,18 @@ describe('the packed package', () => {
     // Peers the user installs; pg and @jest/globals deliberately not. Scripts are skipped:
     // better-sqlite3 would compile for a minute, so the repository's built copy stands in.
     await npm(
-      ['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', join(work, packed.filename),
-        installed('apache-arrow'), installed('tsyringe'), installed('reflect-metadata'), installed('class-validator'), installed('@types/node')],
+      [
+        'install',
+        '--prefer-offline',
+        '--ignore-scripts',
+        '--no-package-lock',
+        join(work, packed.filename),
+        installed('apache-arrow'),
+        installed('tsyringe'),
+        installed('reflect-metadata'),
+        installed('class-validator'),
+        installed('@types/node'),
+      ],
       app,
     );
     rmSync(join(app, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
@@ -120,65 +153,138 @@ describe('the packed package', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('should ship the compiled code, its types, the license and the changelog, and no source maps or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts',
-      'dist/src/testing/index.d.ts', 'dist/src/testing/storage-conformance.d.ts', 'dist/src/apache-arrow.d.ts', 'dist/src/cli/main.js',
-      'dist/src/client/index.d.ts', 'dist/src/server/index.d.ts']));
-    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts)$/.test(f)).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'package.json',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/testing/index.d.ts',
+        'dist/src/testing/storage-conformance.d.ts',
+        'dist/src/apache-arrow.d.ts',
+        'dist/src/cli/main.js',
+        'dist/src/client/index.d.ts',
+        'dist/src/server/index.d.ts',
+      ]),
+    );
+    expect(files.filter((f) => !/^dist\/src\/.+\.(js|d\.ts)$/.test(f)).sort()).toEqual([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]);
     expect(files.filter((f) => f.endsWith('.map') || f.includes('.test.'))).toEqual([]);
-    expect(readFileSync(join(app, 'node_modules', 'vgi-silo', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the Silo authors\n/);
+    expect(readFileSync(join(app, 'node_modules', 'vgi-silo', 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} the Silo authors\n/,
+    );
   });
 
   it('should not install pg, @jest/globals or DuckDB, which are optional peers', () => {
-    for (const name of ['pg', '@jest/globals', '@duckdb/node-api', '@types/pg']) expect(existsSync(join(app, 'node_modules', name))).toBe(false);
+    for (const name of ['pg', '@jest/globals', '@duckdb/node-api', '@types/pg'])
+      expect(existsSync(join(app, 'node_modules', name))).toBe(false);
   });
 
   it.each([
     ['CommonJS with moduleResolution node', 'cjs'],
     ['ESM with moduleResolution node16', 'esm'],
-  ])('should compile a function against the published types and run it through the TestBed (%s)', async (_name, variant) => {
-    const dir = join(app, variant);
-    await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
-    const { stdout } = await run(process.execPath, [join('dist', 'check.js')], dir);
-    expect(JSON.parse(stdout)).toEqual({
-      total: String(7 + (4999 * 5000) / 2),
-      rows: '5000',
-      leaks: [],
-      postgres:
-        '[SILO345] PostgreSQL storage (SILO_STORAGE=postgres, or new PostgresStorage()) needs the "pg" package, which vgi-silo does not install. Install it next to vgi-silo: npm install pg',
-      subpaths: ['function', 'function', 'function'],
-    });
-  }, 240_000);
+  ])(
+    'should compile a function against the published types and run it through the TestBed (%s)',
+    async (_name, variant) => {
+      const dir = join(app, variant);
+      await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+      const { stdout } = await run(process.execPath, [join('dist', 'check.js')], dir);
+      expect(JSON.parse(stdout)).toEqual({
+        total: String(7 + (4999 * 5000) / 2),
+        rows: '5000',
+        leaks: [],
+        postgres:
+          '[SILO345] PostgreSQL storage (SILO_STORAGE=postgres, or new PostgresStorage()) needs the "pg" package, which vgi-silo does not install. Install it next to vgi-silo: npm install pg',
+        subpaths: ['function', 'function', 'function'],
+      });
+    },
+    240_000,
+  );
 
   it('should run the compiled worker through the installed silo command, writing the result to stdout', async () => {
     const dir = join(app, 'cjs');
     if (!existsSync(join(dir, 'dist', 'worker.js'))) await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
     writeFileSync(join(work, 'in.csv'), `n\n${Array.from({ length: 100 }, (_, i) => i).join('\n')}\n`);
-    const env = { ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(work, 'storage.db'), SILO_SECRET_KEY: randomBytes(32).toString('hex') };
+    const env = {
+      ...process.env,
+      SILO_STORAGE: 'sqlite',
+      SILO_SQLITE_PATH: join(work, 'storage.db'),
+      SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
     const silo = join(app, 'node_modules', '.bin', 'silo');
     expect((await run(silo, ['--version'], dir, env)).stdout).toBe(`${pkg.version}\n`);
-    const { stdout } = await run(silo, ['run', join('dist', 'worker.js'), 'sum_rows', '--input', join(work, 'in.csv'), '--arg', 'offset=1', '--workers', '2', '--out', '-', '--format', 'ndjson', '--quiet'], dir, env);
+    const { stdout } = await run(
+      silo,
+      [
+        'run',
+        join('dist', 'worker.js'),
+        'sum_rows',
+        '--input',
+        join(work, 'in.csv'),
+        '--arg',
+        'offset=1',
+        '--workers',
+        '2',
+        '--out',
+        '-',
+        '--format',
+        'ndjson',
+        '--quiet',
+      ],
+      dir,
+      env,
+    );
     expect(stdout).toBe(`{"total":${1 + 4950},"rows":100}\n`);
   }, 240_000);
 
   it('should scaffold a project with silo init that installs the packed package, compiles, passes its test and serves its function', async () => {
     const project = join(work, 'scaffold');
     const silo = join(app, 'node_modules', '.bin', 'silo');
-    expect((await run(silo, ['init', project, '--catalog', 'demo'], work)).stdout).toContain(`(vgi-silo ^${pkg.version}, catalog demo)`);
-    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['apache-arrow', 'reflect-metadata', 'tsyringe', 'vgi-silo']);
+    expect((await run(silo, ['init', project, '--catalog', 'demo'], work)).stdout).toContain(
+      `(vgi-silo ^${pkg.version}, catalog demo)`,
+    );
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      'apache-arrow',
+      'reflect-metadata',
+      'tsyringe',
+      'vgi-silo',
+    ]);
     // The runtime dependencies install as a user's would, vgi-silo from the packed tarball and
     // its peers from the cache the install above filled; the build and test tools are the
     // repository's, at versions inside the ranges the project asks for (a registry install of
     // jest and swc would cost most of a minute).
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ ...manifest, dependencies: { ...manifest.dependencies, 'vgi-silo': `file:${tarball}` } }, null, 2));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify(
+        { ...manifest, dependencies: { ...manifest.dependencies, 'vgi-silo': `file:${tarball}` } },
+        null,
+        2,
+      ),
+    );
     await npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', '--omit=dev'], project);
     rmSync(join(project, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
     symlinkSync(join(REPO, 'node_modules', 'better-sqlite3'), join(project, 'node_modules', 'better-sqlite3'), 'dir');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const semver = require(join(REPO, 'node_modules', 'semver')) as { satisfies(version: string, range: string): boolean };
+    const semver = require(join(REPO, 'node_modules', 'semver')) as {
+      satisfies(version: string, range: string): boolean;
+    };
     for (const [name, range] of Object.entries(manifest.devDependencies)) {
-      const version = (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-      expect(`${name}@${version} satisfies ${range}: ${semver.satisfies(version, range)}`).toBe(`${name}@${version} satisfies ${range}: true`);
+      const version = (
+        JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+      ).version;
+      expect(`${name}@${version} satisfies ${range}: ${semver.satisfies(version, range)}`).toBe(
+        `${name}@${version} satisfies ${range}: true`,
+      );
       // Some may have come along with the runtime install (@types/node, with vgi-silo's types).
       rmSync(join(project, 'node_modules', name), { recursive: true, force: true });
       mkdirSync(join(project, 'node_modules', name, '..'), { recursive: true });
@@ -189,8 +295,29 @@ describe('the packed package', () => {
     const tests = await run(process.execPath, [join(REPO, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci'], project);
     expect(tests.stderr).toMatch(/Tests: {7}2 passed, 2 total/);
     writeFileSync(join(project, 'in.csv'), `value\n${Array.from({ length: 100 }, (_, i) => i).join('\n')}\n`);
-    const env = { ...process.env, SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(work, 'scaffold.db'), SILO_SECRET_KEY: randomBytes(32).toString('hex') };
-    const served = await run(join(project, 'node_modules', '.bin', 'silo'), ['run', join('dist', 'worker.js'), 'column_sum', '--input', 'in.csv', '--out', '-', '--format', 'ndjson', '--quiet'], project, env);
+    const env = {
+      ...process.env,
+      SILO_STORAGE: 'sqlite',
+      SILO_SQLITE_PATH: join(work, 'scaffold.db'),
+      SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
+    const served = await run(
+      join(project, 'node_modules', '.bin', 'silo'),
+      [
+        'run',
+        join('dist', 'worker.js'),
+        'column_sum',
+        '--input',
+        'in.csv',
+        '--out',
+        '-',
+        '--format',
+        'ndjson',
+        '--quiet',
+      ],
+      project,
+      env,
+    );
     expect(served.stdout).toBe(`{"sum":${4950},"rows":100}\n`);
   }, 240_000);
 });

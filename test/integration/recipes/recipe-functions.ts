@@ -1,8 +1,26 @@
 /** Buffering functions built on each storage recipe, as a function author writes them. */
 import { Field, Int32, type RecordBatch, Schema } from 'apache-arrow';
 import {
-  type BindContext, BufferingFunction, Combine, DedupBuffer, ExternalSort, Finalize, type FinalizeContext, InjectRecipe, Named, OnBind,
-  type Output, PartitionedBuffer, Process, RecipeCursor, ReplayBuffer, type SinkContext, TableInput, TopKBuffer, defineModule, parseSortKeys,
+  type BindContext,
+  BufferingFunction,
+  Combine,
+  DedupBuffer,
+  ExternalSort,
+  Finalize,
+  type FinalizeContext,
+  InjectRecipe,
+  Named,
+  OnBind,
+  type Output,
+  PartitionedBuffer,
+  Process,
+  RecipeCursor,
+  ReplayBuffer,
+  type SinkContext,
+  TableInput,
+  TopKBuffer,
+  defineModule,
+  parseSortKeys,
 } from '../../../src';
 import { batchFromData } from '../../../src/arrow/batch-utils';
 import { buildColumn } from '../../../src/arrow';
@@ -29,7 +47,10 @@ export class ReplayRows {
 /** Rows hashed by key into 5 partitions, each stream tagging its rows with its partition. */
 @BufferingFunction({ name: 'partition_rows', args: KeyArgs, state: RecipeCursor })
 export class PartitionRows {
-  constructor(@InjectRecipe(PartitionedBuffer, 'parts', { keys: (a: KeyArgs) => a.key, partitions: 5, targetRows: 700 }) private readonly parts: PartitionedBuffer<KeyArgs>) {}
+  constructor(
+    @InjectRecipe(PartitionedBuffer, 'parts', { keys: (a: KeyArgs) => a.key, partitions: 5, targetRows: 700 })
+    private readonly parts: PartitionedBuffer<KeyArgs>,
+  ) {}
   @OnBind() bind(ctx: BindContext<KeyArgs>): Schema {
     return new Schema([...ctx.inputSchema.fields, new Field('stream', new Int32(), false)]);
   }
@@ -40,7 +61,11 @@ export class PartitionRows {
     return this.parts.combine(stateIds, ctx);
   }
   @Finalize() async finalize(state: RecipeCursor, out: Output, ctx: FinalizeContext<KeyArgs>) {
-    const tagged = { emit: (b: RecordBatch) => out.emit(withStream(b, ctx.fullOutputSchema, this.parts.partitionOf(ctx))), finish: () => out.finish(), schema: out.schema };
+    const tagged = {
+      emit: (b: RecordBatch) => out.emit(withStream(b, ctx.fullOutputSchema, this.parts.partitionOf(ctx))),
+      finish: () => out.finish(),
+      schema: out.schema,
+    };
     return this.parts.replay(state, tagged, ctx);
   }
 }
@@ -55,7 +80,11 @@ function sortFunction(name: string, options: { readonly targetRows?: number; rea
   @BufferingFunction({ name, args: KeyArgs, state: RecipeCursor })
   class SortFunction {
     constructor(
-      @InjectRecipe(ExternalSort, 'sorted', { keys: (a: KeyArgs) => parseSortKeys(a.key), fanIn: (a: KeyArgs) => Number(a.fanIn), ...options })
+      @InjectRecipe(ExternalSort, 'sorted', {
+        keys: (a: KeyArgs) => parseSortKeys(a.key),
+        fanIn: (a: KeyArgs) => Number(a.fanIn),
+        ...options,
+      })
       readonly sort: ExternalSort<KeyArgs>,
     ) {}
     @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
@@ -79,7 +108,14 @@ export const SortRowsUncached = sortFunction('sort_rows_uncached', { cache: fals
 /** The k rows first in `key` order. */
 @BufferingFunction({ name: 'top_rows', args: KeyArgs, state: RecipeCursor })
 export class TopRows {
-  constructor(@InjectRecipe(TopKBuffer, 'top', { keys: (a: KeyArgs) => parseSortKeys(a.key), k: (a: KeyArgs) => a.k, targetRows: 10 }) private readonly top: TopKBuffer<KeyArgs>) {}
+  constructor(
+    @InjectRecipe(TopKBuffer, 'top', {
+      keys: (a: KeyArgs) => parseSortKeys(a.key),
+      k: (a: KeyArgs) => a.k,
+      targetRows: 10,
+    })
+    private readonly top: TopKBuffer<KeyArgs>,
+  ) {}
   @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
     return this.top.offer(batch, ctx);
   }
@@ -94,7 +130,10 @@ export class TopRows {
 /** The first row of every key, in 3 partitions, emitted in batches of 100. */
 @BufferingFunction({ name: 'first_rows', args: KeyArgs, state: RecipeCursor })
 export class FirstRows {
-  constructor(@InjectRecipe(DedupBuffer, 'first', { keys: (a: KeyArgs) => a.key.split(','), partitions: 3, targetRows: 100 }) private readonly rows: DedupBuffer<KeyArgs>) {}
+  constructor(
+    @InjectRecipe(DedupBuffer, 'first', { keys: (a: KeyArgs) => a.key.split(','), partitions: 3, targetRows: 100 })
+    private readonly rows: DedupBuffer<KeyArgs>,
+  ) {}
   @Process() process(batch: RecordBatch, ctx: SinkContext<KeyArgs>) {
     return this.rows.collect(batch, ctx);
   }
@@ -106,4 +145,7 @@ export class FirstRows {
   }
 }
 
-export const RecipeFunctionsModule = defineModule({ name: 'recipe-functions', functions: [ReplayRows, PartitionRows, SortRows, SortRowsUncached, TopRows, FirstRows] });
+export const RecipeFunctionsModule = defineModule({
+  name: 'recipe-functions',
+  functions: [ReplayRows, PartitionRows, SortRows, SortRowsUncached, TopRows, FirstRows],
+});

@@ -3,4 +3,6 @@ import 'reflect-metadata';
 import { bootstrapWorker, serveWorker } from '../../../src';
 import { RecipeFunctionsModule } from './recipe-functions';
 
-void bootstrapWorker({ catalog: 'recipes', modules: [RecipeFunctionsModule] }).then((w) => serveWorker(w, process.argv.slice(2)));
+void bootstrapWorker({ catalog: 'recipes', modules: [RecipeFunctionsModule] }).then((w) =>
+  serveWorker(w, process.argv.slice(2)),
+);

@@ -15,7 +15,12 @@ import { referenceSort, rowsOf } from '../../unit/recipes/random-batches';
 jest.setTimeout(180_000);
 
 const WORKER = [process.execPath, '-r', REGISTER_TS, join(__dirname, 'recipe-worker.ts')];
-const schema = new Schema([new Field('k', new Int64(), true), new Field('s', new Utf8(), true), new Field('v', new Float64(), false), new Field('id', new Int32(), false)]);
+const schema = new Schema([
+  new Field('k', new Int64(), true),
+  new Field('s', new Utf8(), true),
+  new Field('v', new Float64(), false),
+  new Field('id', new Int32(), false),
+]);
 const n = 6000;
 const input = new Table([
   makeRecordBatch(schema, {
@@ -32,25 +37,54 @@ describe('Storage recipes in worker processes', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should replay every row in batches of 1000 on a finalize process that saw no sink call', async () => {
-    const result = await runFunction({ command: WORKER, env, function: 'replay_rows', input, sinkWorkers: 1, batchSize: 700 });
+    const result = await runFunction({
+      command: WORKER,
+      env,
+      function: 'replay_rows',
+      input,
+      sinkWorkers: 1,
+      batchSize: 700,
+    });
     expect(result.output.batches.map((b) => b.numRows)).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
     expect(result.output.batches.flatMap(rowsOf)).toEqual(inputRows);
     expect(result.pids.finalize.some((p) => result.pids.sink.includes(p))).toBe(false);
   });
 
   it('should fan out to one finalize process per partition, each reading only its partition', async () => {
-    const result = await runFunction({ command: WORKER, env, function: 'partition_rows', input, args: { key: 'k' }, sinkWorkers: 3, batchSize: 500 });
+    const result = await runFunction({
+      command: WORKER,
+      env,
+      function: 'partition_rows',
+      input,
+      args: { key: 'k' },
+      sinkWorkers: 3,
+      batchSize: 500,
+    });
     expect(result.finalizeStateIds).toHaveLength(5);
     expect(new Set(result.pids.finalize).size).toBe(5);
     for (const batch of result.output.batches) {
-      expect(Array.from(partitionIndices(batch, 'k', 5))).toEqual(Array.from(batch.getChild('stream')!.toArray() as Int32Array));
+      expect(Array.from(partitionIndices(batch, 'k', 5))).toEqual(
+        Array.from(batch.getChild('stream')!.toArray() as Int32Array),
+      );
     }
     expect(result.output.numRows).toBe(n);
   });
 
   it('should return the global top 37 from candidates stored by 3 sink processes', async () => {
-    const result = await runFunction({ command: WORKER, env, function: 'top_rows', input, args: { key: 'v DESC', k: 37n }, sinkWorkers: 3, batchSize: 400 });
+    const result = await runFunction({
+      command: WORKER,
+      env,
+      function: 'top_rows',
+      input,
+      args: { key: 'v DESC', k: 37n },
+      sinkWorkers: 3,
+      batchSize: 400,
+    });
     const values = result.output.batches.flatMap(rowsOf).map((r) => r.v);
-    expect(values).toEqual(referenceSort(inputRows, [{ column: 'v', order: 'desc' }]).slice(0, 37).map((r) => r.v));
+    expect(values).toEqual(
+      referenceSort(inputRows, [{ column: 'v', order: 'desc' }])
+        .slice(0, 37)
+        .map((r) => r.v),
+    );
   });
 });

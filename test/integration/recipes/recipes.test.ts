@@ -5,7 +5,12 @@ import { createTestingWorker } from '../../../src/testing';
 import { RecipeFunctionsModule } from './recipe-functions';
 import { rowsOf, referenceSort, seeded } from '../../unit/recipes/random-batches';
 
-const schema = new Schema([new Field('k', new Int64(), true), new Field('s', new Utf8(), true), new Field('v', new Float64(), false), new Field('id', new Int32(), false)]);
+const schema = new Schema([
+  new Field('k', new Int64(), true),
+  new Field('s', new Utf8(), true),
+  new Field('v', new Float64(), false),
+  new Field('id', new Int32(), false),
+]);
 
 /** `n` rows: keys with many repeats and some nulls, a text key, a value, the row number. */
 function input(n: number, seed: number): Table {
@@ -29,7 +34,12 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
 
   it('should replay every row in order, in batches of exactly the target size (collect-and-replay, coalescing)', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, ticks, leaks } = await worker.run('replay_rows', { input: rows, sinkConnections: 1, batchSize: 333, chaos: true });
+    const { output, ticks, leaks } = await worker.run('replay_rows', {
+      input: rows,
+      sinkConnections: 1,
+      batchSize: 333,
+      chaos: true,
+    });
     expect(output.batches.map((b) => b.numRows)).toEqual([...new Array(9).fill(1000)]);
     expect(output.batches.flatMap(rowsOf)).toEqual(inputRows);
     expect(ticks).toEqual([10]);
@@ -38,54 +48,102 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
 
   it('should give one stream per non-empty partition, each reading only its own partition', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, finalizeStateIds, leaks } = await worker.run('partition_rows', { input: rows, args: { key: 's' }, sinkConnections: 4, batchSize: 500, chaos: true });
-    expect(finalizeStateIds.map(bytesToText).sort()).toEqual(['partition:0', 'partition:1', 'partition:2', 'partition:3', 'partition:4']);
+    const { output, finalizeStateIds, leaks } = await worker.run('partition_rows', {
+      input: rows,
+      args: { key: 's' },
+      sinkConnections: 4,
+      batchSize: 500,
+      chaos: true,
+    });
+    expect(finalizeStateIds.map(bytesToText).sort()).toEqual([
+      'partition:0',
+      'partition:1',
+      'partition:2',
+      'partition:3',
+      'partition:4',
+    ]);
     for (const batch of output.batches) {
       expect(batch.numRows).toBeLessThanOrEqual(700);
       const home = partitionIndices(batch, 's', 5);
       const stream = batch.getChild('stream')!.toArray() as Int32Array;
       expect(Array.from(home)).toEqual(Array.from(stream));
     }
-    expect(output.batches.flatMap(rowsOf).map((r) => r.id).sort((a, b) => Number(a) - Number(b))).toEqual(inputRows.map((r) => r.id));
+    expect(
+      output.batches
+        .flatMap(rowsOf)
+        .map((r) => r.id)
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual(inputRows.map((r) => r.id));
     expect(leaks).toEqual([]);
   });
 
-  it.each(['sort_rows', 'sort_rows_uncached'])('%s: should sort as a stable ORDER BY does, through multi-pass merges of fan-in 3', async (name) => {
-    const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    for (const key of ['k', 's DESC NULLS FIRST, v', 'v desc, k nulls first']) {
-      const { output, finalizeStateIds, leaks } = await worker.run(name, { input: rows, args: { key }, sinkConnections: 3, batchSize: 256, chaos: true });
-      // 36 runs of 256 rows, merged 3 at a time: 36 → 12 → 4 → 2 runs for the stream.
-      expect(finalizeStateIds.map(bytesToText)).toEqual(['sorted:3:2']);
-      const keys = key.split(',').map((p) => {
-        const [column, ...rest] = p.trim().split(/\s+/);
-        const words = rest.join(' ').toLowerCase();
-        return { column, order: words.includes('desc') ? ('desc' as const) : ('asc' as const), nulls: words.includes('nulls first') ? ('first' as const) : ('last' as const) };
-      });
-      expect(output.batches.flatMap(rowsOf)).toEqual(referenceSort(inputRows, keys));
-      if (name === 'sort_rows') expect(output.batches.slice(0, -1).every((b) => b.numRows === 777)).toBe(true);
-      expect(leaks).toEqual([]);
-    }
-  });
+  it.each(['sort_rows', 'sort_rows_uncached'])(
+    '%s: should sort as a stable ORDER BY does, through multi-pass merges of fan-in 3',
+    async (name) => {
+      const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
+      for (const key of ['k', 's DESC NULLS FIRST, v', 'v desc, k nulls first']) {
+        const { output, finalizeStateIds, leaks } = await worker.run(name, {
+          input: rows,
+          args: { key },
+          sinkConnections: 3,
+          batchSize: 256,
+          chaos: true,
+        });
+        // 36 runs of 256 rows, merged 3 at a time: 36 → 12 → 4 → 2 runs for the stream.
+        expect(finalizeStateIds.map(bytesToText)).toEqual(['sorted:3:2']);
+        const keys = key.split(',').map((p) => {
+          const [column, ...rest] = p.trim().split(/\s+/);
+          const words = rest.join(' ').toLowerCase();
+          return {
+            column,
+            order: words.includes('desc') ? ('desc' as const) : ('asc' as const),
+            nulls: words.includes('nulls first') ? ('first' as const) : ('last' as const),
+          };
+        });
+        expect(output.batches.flatMap(rowsOf)).toEqual(referenceSort(inputRows, keys));
+        if (name === 'sort_rows') expect(output.batches.slice(0, -1).every((b) => b.numRows === 777)).toBe(true);
+        expect(leaks).toEqual([]);
+      }
+    },
+  );
 
   it('should sort with no merge pass in combine when the runs fit the fan-in', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
     const small = new Table([rows.batches[0].slice(0, 500)]);
-    const { output, finalizeStateIds } = await worker.run('sort_rows', { input: small, args: { key: 'id desc', fan_in: 4n }, batchSize: 200 });
+    const { output, finalizeStateIds } = await worker.run('sort_rows', {
+      input: small,
+      args: { key: 'id desc', fan_in: 4n },
+      batchSize: 200,
+    });
     expect(finalizeStateIds.map(bytesToText)).toEqual(['sorted:0:3']);
     expect(output.batches.flatMap(rowsOf).map((r) => r.id)).toEqual(Array.from({ length: 500 }, (_, i) => 499 - i));
   });
 
   it('should keep the k rows first in key order, ties in input order (top-k)', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, leaks } = await worker.run('top_rows', { input: rows, args: { key: 'v DESC', k: 37n }, sinkConnections: 3, batchSize: 400, chaos: true });
+    const { output, leaks } = await worker.run('top_rows', {
+      input: rows,
+      args: { key: 'v DESC', k: 37n },
+      sinkConnections: 3,
+      batchSize: 400,
+      chaos: true,
+    });
     expect(output.batches.map((b) => b.numRows)).toEqual([10, 10, 10, 7]);
-    expect(output.batches.flatMap(rowsOf)).toEqual(referenceSort(inputRows, [{ column: 'v', order: 'desc' }]).slice(0, 37));
+    expect(output.batches.flatMap(rowsOf)).toEqual(
+      referenceSort(inputRows, [{ column: 'v', order: 'desc' }]).slice(0, 37),
+    );
     expect(leaks).toEqual([]);
   });
 
   it('should keep the first row of every key in input order within each partition (dedup)', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, finalizeStateIds, leaks } = await worker.run('first_rows', { input: rows, args: { key: 's,k' }, sinkConnections: 3, batchSize: 300, chaos: true });
+    const { output, finalizeStateIds, leaks } = await worker.run('first_rows', {
+      input: rows,
+      args: { key: 's,k' },
+      sinkConnections: 3,
+      batchSize: 300,
+      chaos: true,
+    });
     const seen = new Set<string>();
     const expected = inputRows.filter((r) => {
       const key = `${r.s}|${r.k}`;

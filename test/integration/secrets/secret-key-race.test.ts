@@ -14,7 +14,9 @@ describe('SecretSealer host key creation', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should give every process the same key when 6 of them create it at once', async () => {
-    const processes = Array.from({ length: 6 }, () => spawn(process.execPath, ['-r', register, child, dir], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const processes = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ['-r', register, child, dir], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     const outputs = processes.map(
       (p) =>
         new Promise<string[]>((resolve, reject) => {
@@ -24,7 +26,9 @@ describe('SecretSealer host key creation', () => {
             if (out === 'ready\n') ready();
           });
           p.on('error', reject);
-          p.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`child exited with ${code}`))));
+          p.on('exit', (code) =>
+            code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`child exited with ${code}`)),
+          );
         }),
     );
     let readyCount = 0;

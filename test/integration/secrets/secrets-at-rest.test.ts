@@ -2,11 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RecordBatch, tableFromArrays , Field, Schema, Utf8 } from 'apache-arrow';
+import { type RecordBatch, tableFromArrays, Field, Schema, Utf8 } from 'apache-arrow';
 import { Pool } from 'pg';
 import {
-  BufferingFunction, Combine, type FunctionStorage, Finalize, Inject, type Output, PostgresStorage, Process, SECRETS, STORAGE, type Secrets,
-  type SinkContext, SqliteStorage, defineModule, batchFromColumns, OnBind,
+  BufferingFunction,
+  Combine,
+  type FunctionStorage,
+  Finalize,
+  Inject,
+  type Output,
+  PostgresStorage,
+  Process,
+  SECRETS,
+  STORAGE,
+  type Secrets,
+  type SinkContext,
+  SqliteStorage,
+  defineModule,
+  batchFromColumns,
+  OnBind,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
@@ -28,7 +42,9 @@ class UsesSecret {
     return [ctx.executionId];
   }
   @Finalize() finalize(_s: unknown, out: Output) {
-    out.emit(batchFromColumns(OUT, { seen: [String(this.secrets.require('prod').values.secret).length > 0 ? 'yes' : 'no'] }));
+    out.emit(
+      batchFromColumns(OUT, { seen: [String(this.secrets.require('prod').values.secret).length > 0 ? 'yes' : 'no'] }),
+    );
     out.finish();
   }
 }
@@ -44,7 +60,12 @@ async function persistExecution(storage: FunctionStorage): Promise<void> {
   const { output } = await worker.run('uses_secret', { input, secrets, chaos: { rerun: false } });
   expect(output.getChild('seen')!.get(0)).toBe('yes');
   // ...then an execution left open keeps its persisted context for inspection.
-  const bind = { functionName: 'uses_secret', arguments: { positional: [], named: {} }, inputSchema: input.schema, secrets };
+  const bind = {
+    functionName: 'uses_secret',
+    arguments: { positional: [], named: {} },
+    inputSchema: input.schema,
+    secrets,
+  };
   const { outputSchema } = await worker.dispatcher.bind(bind);
   await worker.dispatcher.initSink({ bind, outputSchema });
 }
@@ -76,7 +97,10 @@ describe('Secrets at rest', () => {
     const admin = new Pool({ connectionString: url, max: 1 });
     try {
       await persistExecution(storage);
-      const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      const tables = await admin.query<{ table_name: string }>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+        [schema],
+      );
       expect(tables.rows.length).toBeGreaterThan(0);
       let rows = 0;
       for (const { table_name } of tables.rows) {

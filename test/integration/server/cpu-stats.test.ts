@@ -16,7 +16,14 @@ describe('SILO_CPU_STATS in real worker processes', () => {
 
   it('should make every worker count the CPU of its process calls and finalize ticks, one file per process', async () => {
     const input = sampleInput(10_000);
-    const result = await runFunction({ command: CONFORMANCE_WORKER, env: { ...env, SILO_CPU_STATS: statsDir }, function: 'buffer_input', input, sinkWorkers: 1, batchSize: 1000 });
+    const result = await runFunction({
+      command: CONFORMANCE_WORKER,
+      env: { ...env, SILO_CPU_STATS: statsDir },
+      function: 'buffer_input',
+      input,
+      sinkWorkers: 1,
+      batchSize: 1000,
+    });
     expect(result.output.numRows).toBe(10_000);
     const files = readdirSync(statsDir).filter((f) => /^silo-cpu-\d+\.json$/.test(f));
     const snapshots = files.map((f) => JSON.parse(readFileSync(join(statsDir, f), 'utf8')) as CpuStatsSnapshot);

@@ -27,7 +27,9 @@ interface Child {
 }
 
 function startChild(script: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, ['-r', register, join(fixtures, script), ...args], { env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, ['-r', register, join(fixtures, script), ...args], {
+    env: { ...process.env, ...env },
+  });
   const lines: string[] = [];
   const waiters: Array<{ line: string; resolve: () => void }> = [];
   let partial = '';
@@ -102,7 +104,9 @@ if (url) {
     });
   });
 } else {
-  console.warn('PostgresStorage multi-process tests skipped: DATABASE_URL is not set (source .ci/start-postgres.sh to run them).');
+  console.warn(
+    'PostgresStorage multi-process tests skipped: DATABASE_URL is not set (source .ci/start-postgres.sh to run them).',
+  );
   describe.skip('PostgresStorage across processes (needs DATABASE_URL)', () => {
     it('is skipped', () => undefined);
   });
@@ -154,7 +158,9 @@ describe.each(backends)('$name across processes', ({ make }) => {
     // Counters: no increment lost.
     expect(await storage.counterGet(scope, toBytes('counters'), toBytes('total'))).toBe(BigInt(WORKERS * ITERATIONS));
     for (let w = 0; w < WORKERS; w++) {
-      expect(await storage.counterGet(scope, toBytes('counters'), toBytes(`w${w}`))).toBe(BigInt((ITERATIONS * (ITERATIONS + 1)) / 2));
+      expect(await storage.counterGet(scope, toBytes('counters'), toBytes(`w${w}`))).toBe(
+        BigInt((ITERATIONS * (ITERATIONS + 1)) / 2),
+      );
     }
 
     // Queue: every item popped exactly once, each process saw them in FIFO order.

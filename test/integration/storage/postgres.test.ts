@@ -29,7 +29,9 @@ if (!url) {
     await admin.end();
   });
 
-  describeStorageConformance('PostgresStorage', () => new PostgresStorage({ connectionString: url, schema }), { counterWraparound: true });
+  describeStorageConformance('PostgresStorage', () => new PostgresStorage({ connectionString: url, schema }), {
+    counterWraparound: true,
+  });
 
   describe('PostgresStorage', () => {
     const scope: StorageScope = { kind: 'execution', id: toBytes('exec-1') };
@@ -37,7 +39,10 @@ if (!url) {
 
     it('should create its schema once when many instances start at the same time', async () => {
       const fresh = `silo_test_${randomBytes(6).toString('hex')}`;
-      const storages = Array.from({ length: 6 }, () => new PostgresStorage({ connectionString: url, schema: fresh, maxConnections: 1 }));
+      const storages = Array.from(
+        { length: 6 },
+        () => new PostgresStorage({ connectionString: url, schema: fresh, maxConnections: 1 }),
+      );
       try {
         await Promise.all(storages.map((s, i) => s.put(scope, ns, toBytes(`k${i}`), toBytes('v'))));
         expect(await storages[0].scan(scope, ns)).toHaveLength(6);
@@ -51,7 +56,9 @@ if (!url) {
 
     it('should refuse a schema migrated by a newer version, saying how to fix it', async () => {
       const future = `silo_test_${randomBytes(6).toString('hex')}`;
-      await admin.query(`CREATE SCHEMA "${future}"; CREATE TABLE "${future}".silo_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz); INSERT INTO "${future}".silo_schema_migrations VALUES (7, now())`);
+      await admin.query(
+        `CREATE SCHEMA "${future}"; CREATE TABLE "${future}".silo_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz); INSERT INTO "${future}".silo_schema_migrations VALUES (7, now())`,
+      );
       const storage = new PostgresStorage({ connectionString: url, schema: future });
       try {
         await expect(storage.get(scope, ns, toBytes('k'))).rejects.toThrow(/\[SILO330\].*version 7.*Upgrade vgi-silo/);
@@ -65,7 +72,9 @@ if (!url) {
       const storage = new PostgresStorage({ connectionString: 'postgres://me:hunter2@127.0.0.1:1/db' });
       try {
         const error = await storage.get(scope, ns, toBytes('k')).catch((e: Error) => e);
-        expect(String(error)).toMatch(/\[SILO329\] PostgresStorage could not connect to postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db/);
+        expect(String(error)).toMatch(
+          /\[SILO329\] PostgresStorage could not connect to postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db/,
+        );
         expect(String(error)).not.toContain('hunter2');
       } finally {
         await storage.close();
@@ -73,11 +82,16 @@ if (!url) {
     });
 
     it('should refuse a schema name that is not a plain identifier', () => {
-      expect(() => new PostgresStorage({ connectionString: url, schema: 'a"; DROP TABLE x; --' })).toThrow(/\[SILO326\]/);
+      expect(() => new PostgresStorage({ connectionString: url, schema: 'a"; DROP TABLE x; --' })).toThrow(
+        /\[SILO326\]/,
+      );
     });
 
     it('should let a log reader paging by id see every entry while writers append', async () => {
-      const storages = Array.from({ length: 3 }, () => new PostgresStorage({ connectionString: url, schema, maxConnections: 3 }));
+      const storages = Array.from(
+        { length: 3 },
+        () => new PostgresStorage({ connectionString: url, schema, maxConnections: 3 }),
+      );
       const reader = storages[0];
       const s: StorageScope = { kind: 'execution', id: new Uint8Array(randomBytes(16)) };
       const total = 300;

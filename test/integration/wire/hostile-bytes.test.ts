@@ -6,7 +6,13 @@
  */
 import { encodeRequest, type RemoteError, remoteErrorFrom } from '../../../src/protocol';
 import { SLOT, StreamPositions, withUint32 } from '../../fixtures/wire/flatbuffer-positions';
-import { exitWithin, type ResponseStream, sharedEnvironment, type SharedEnvironment, WorkerProcess } from '../../fixtures/wire/wire-driver';
+import {
+  exitWithin,
+  type ResponseStream,
+  sharedEnvironment,
+  type SharedEnvironment,
+  WorkerProcess,
+} from '../../fixtures/wire/wire-driver';
 
 function errorOf(response: ResponseStream): RemoteError {
   expect(response.batches).toHaveLength(1);
@@ -38,7 +44,9 @@ describe('a stdio worker under hostile bytes', () => {
     expect(hostile.length).toBe(464);
     worker.write(hostile);
     const error = errorOf(await worker.readStream());
-    expect(error.exceptionMessage).toMatch(/\[SILO413\] Malformed Arrow IPC message at byte \d+: Message\.custom_metadata declares 2147483647 elements/);
+    expect(error.exceptionMessage).toMatch(
+      /\[SILO413\] Malformed Arrow IPC message at byte \d+: Message\.custom_metadata declares 2147483647 elements/,
+    );
     expect(error.exceptionMessage).toMatch(/cannot be resynchronised/);
     expect(await exitWithin(worker, 5000)).toEqual({ code: 1, signal: null });
   });
@@ -47,13 +55,18 @@ describe('a stdio worker under hostile bytes', () => {
     const worker = WorkerProcess.spawn(shared);
     const bind = encodeRequest('bind', { functionName: 'buffer_input', schemaPath: ['main'] });
     const [, batch] = new StreamPositions(bind).messages();
-    const nestedStart = Buffer.from(bind).indexOf(Buffer.from([0xff, 0xff, 0xff, 0xff]), batch.metadataStart + batch.metadataLength);
+    const nestedStart = Buffer.from(bind).indexOf(
+      Buffer.from([0xff, 0xff, 0xff, 0xff]),
+      batch.metadataStart + batch.metadataLength,
+    );
     const nested = new StreamPositions(bind.subarray(nestedStart));
     const [schema] = nested.messages();
     worker.write(withUint32(bind, nestedStart + nested.vectorLength(schema.header, SLOT.schema.fields), 0x7fffffff));
     const error = errorOf(await worker.readStream());
     expect(error.exceptionType).toBe('ProtocolError');
-    expect(error.exceptionMessage).toMatch(/BindRequest: the nested IPC bytes are not a readable Arrow stream \(\[SILO413\] .*Schema\.fields declares 2147483647 elements/);
+    expect(error.exceptionMessage).toMatch(
+      /BindRequest: the nested IPC bytes are not a readable Arrow stream \(\[SILO413\] .*Schema\.fields declares 2147483647 elements/,
+    );
     expect((await worker.call('catalog_catalogs', {})).result).toHaveLength(1);
     worker.closeStdin();
     expect(await exitWithin(worker, 5000)).toEqual({ code: 0, signal: null });
@@ -63,7 +76,9 @@ describe('a stdio worker under hostile bytes', () => {
     const worker = WorkerProcess.spawn(shared);
     worker.write(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01));
     const error = errorOf(await worker.readStream());
-    expect(error.exceptionMessage).toContain('[SILO414] Request too large at byte 0: a message declaring 16777216 bytes of metadata is 16777224 bytes long, over the limit of 65536 bytes per request (SILO_MAX_REQUEST_BYTES).');
+    expect(error.exceptionMessage).toContain(
+      '[SILO414] Request too large at byte 0: a message declaring 16777216 bytes of metadata is 16777224 bytes long, over the limit of 65536 bytes per request (SILO_MAX_REQUEST_BYTES).',
+    );
     expect(await exitWithin(worker, 5000)).toEqual({ code: 1, signal: null });
   });
 
@@ -80,6 +95,8 @@ describe('a stdio worker under hostile bytes', () => {
   it('should not start with an unusable SILO_READ_TIMEOUT_MS, and say which value to fix', async () => {
     const worker = WorkerProcess.spawn({ ...shared, env: { ...shared.env, SILO_READ_TIMEOUT_MS: 'soon' } });
     expect(await exitWithin(worker, 15_000)).toEqual({ code: 2, signal: null });
-    expect(worker.stderr).toContain('[SILO340] SILO_READ_TIMEOUT_MS must be a positive whole number of milliseconds, got "soon". Unset it for the default (60000).');
+    expect(worker.stderr).toContain(
+      '[SILO340] SILO_READ_TIMEOUT_MS must be a positive whole number of milliseconds, got "soon". Unset it for the default (60000).',
+    );
   });
 });

@@ -4,9 +4,23 @@
  * next request is served; bytes that are not Arrow IPC get an error and a clean exit;
  * EOF or SIGTERM at any point ends the process promptly with status 0.
  */
-import { EMPTY_SCHEMA, field, IpcStreamWriter, makeZeroColumnBatch, schemaOf, serializeBatch, wire } from '../../../src/arrow';
+import {
+  EMPTY_SCHEMA,
+  field,
+  IpcStreamWriter,
+  makeZeroColumnBatch,
+  schemaOf,
+  serializeBatch,
+  wire,
+} from '../../../src/arrow';
 import { encodeRequest, type RemoteError, remoteErrorFrom } from '../../../src/protocol';
-import { exitWithin, type ResponseStream, sharedEnvironment, type SharedEnvironment, WorkerProcess } from '../../fixtures/wire/wire-driver';
+import {
+  exitWithin,
+  type ResponseStream,
+  sharedEnvironment,
+  type SharedEnvironment,
+  WorkerProcess,
+} from '../../fixtures/wire/wire-driver';
 
 /** The error a refusal carries (it must be the only batch of its stream). */
 function refusalOf(response: ResponseStream): RemoteError {
@@ -36,7 +50,12 @@ describe('refusals and channel ends over stdio', () => {
   };
 
   it('should refuse an unknown method with method_not_implemented on the empty schema', async () => {
-    const metadata = { 'vgi_rpc.method': 'frobnicate', 'vgi_rpc.request_version': '1', 'vgi_rpc.protocol': 'vgi.v2', 'vgi_rpc.protocol_version': '2.0.0' };
+    const metadata = {
+      'vgi_rpc.method': 'frobnicate',
+      'vgi_rpc.request_version': '1',
+      'vgi_rpc.protocol': 'vgi.v2',
+      'vgi_rpc.protocol_version': '2.0.0',
+    };
     worker.write(serializeBatch(makeZeroColumnBatch(1, metadata)));
     const response = await worker.readStream();
     expect(response.schema.fields).toEqual([]);
@@ -74,14 +93,26 @@ describe('refusals and channel ends over stdio', () => {
   });
 
   it('should discard the input stream that follows a refused init before serving the next request', async () => {
-    worker.write(encodeRequest('init', { bindCall: { functionName: 'buffer_input' }, outputSchema: EMPTY_SCHEMA, phase: 'TABLE_BUFFERING' }, { protocolVersion: '2.1.0' }));
+    worker.write(
+      encodeRequest(
+        'init',
+        { bindCall: { functionName: 'buffer_input' }, outputSchema: EMPTY_SCHEMA, phase: 'TABLE_BUFFERING' },
+        { protocolVersion: '2.1.0' },
+      ),
+    );
     expect(refusalOf(await worker.readStream()).errorKind).toBe('protocol_version_mismatch');
     worker.write(new IpcStreamWriter(EMPTY_SCHEMA, 'sink input').end());
     await servesNext();
   });
 
   it('should answer an init for an unknown function with an init error, then serve on', async () => {
-    worker.write(encodeRequest('init', { bindCall: { functionName: 'no_such_function' }, outputSchema: EMPTY_SCHEMA, phase: 'TABLE_BUFFERING' }));
+    worker.write(
+      encodeRequest('init', {
+        bindCall: { functionName: 'no_such_function' },
+        outputSchema: EMPTY_SCHEMA,
+        phase: 'TABLE_BUFFERING',
+      }),
+    );
     const error = refusalOf(await worker.readStream());
     expect(error.exceptionMessage).toMatch(/no_such_function/);
     await servesNext();
@@ -118,7 +149,11 @@ describe('refusals and channel ends over stdio', () => {
     const busy = WorkerProcess.spawn(shared);
     const input = schemaOf([field('x', wire.int64(), true)]);
     // The sink init's header is out; the worker now waits for the input stream.
-    await busy.init({ bindCall: { functionName: 'buffer_input', inputSchema: input, schemaPath: ['main'] }, outputSchema: input, phase: 'TABLE_BUFFERING' });
+    await busy.init({
+      bindCall: { functionName: 'buffer_input', inputSchema: input, schemaPath: ['main'] },
+      outputSchema: input,
+      phase: 'TABLE_BUFFERING',
+    });
     busy.child.kill('SIGTERM');
     expect(await exitWithin(busy, 2000)).toEqual({ code: 0, signal: null });
   });

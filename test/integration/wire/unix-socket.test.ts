@@ -8,7 +8,15 @@ import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { decodeFrames, field, IpcStreamWriter, MessageFramer, schemaOf, wire } from '../../../src/arrow';
-import { decodeInitHeader, decodeUnaryResponse, encodeRequest, type MethodName, type RequestInputs, type ResultOutputs, remoteErrorFrom } from '../../../src/protocol';
+import {
+  decodeInitHeader,
+  decodeUnaryResponse,
+  encodeRequest,
+  type MethodName,
+  type RequestInputs,
+  type ResultOutputs,
+  remoteErrorFrom,
+} from '../../../src/protocol';
 import { CONFORMANCE_MAIN, sharedEnvironment, type SharedEnvironment } from '../../fixtures/wire/wire-driver';
 
 const REGISTER = join(__dirname, '..', '..', 'support', 'register-ts.js');
@@ -60,7 +68,11 @@ describe('the unix socket transport', () => {
   beforeAll(async () => {
     shared = sharedEnvironment();
     // A relative path: the worker must announce it made absolute.
-    child = spawn(process.execPath, ['-r', REGISTER, CONFORMANCE_MAIN, '--unix', 'w.sock', '--idle-timeout', String(IDLE_SECONDS)], { env: shared.env, cwd: shared.dir });
+    child = spawn(
+      process.execPath,
+      ['-r', REGISTER, CONFORMANCE_MAIN, '--unix', 'w.sock', '--idle-timeout', String(IDLE_SECONDS)],
+      { env: shared.env, cwd: shared.dir },
+    );
     exited = new Promise((done) => child.once('exit', (code) => done({ code, at: Date.now() })));
     announced = await new Promise<string>((done, fail) => {
       let text = '';

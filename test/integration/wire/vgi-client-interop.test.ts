@@ -18,7 +18,15 @@ interface ProbeReport {
   readonly catalogs: string[];
   readonly attach: { attachOpaqueDataLength: number; catalogVersion: unknown; defaultSchema: string };
   readonly schemas: { path: string[] }[];
-  readonly functions: { name: string; function_type: string; has_finalize: boolean; description: string; supports_batch_index: boolean; requires_input_batch_index: boolean; categories: string[] }[];
+  readonly functions: {
+    name: string;
+    function_type: string;
+    has_finalize: boolean;
+    description: string;
+    supports_batch_index: boolean;
+    requires_input_batch_index: boolean;
+    categories: string[];
+  }[];
   readonly exit: { code: number | null; signal: string | null };
 }
 
@@ -28,7 +36,11 @@ describe('VgiClient (@query-farm/vgi) against a Silo worker', () => {
 
   beforeAll(async () => {
     shared = sharedEnvironment();
-    const { stdout } = await promisify(execFile)(process.execPath, [PROBE, process.execPath, '-r', REGISTER, CONFORMANCE_MAIN], { env: shared.env, timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [PROBE, process.execPath, '-r', REGISTER, CONFORMANCE_MAIN],
+      { env: shared.env, timeout: 20_000 },
+    );
     report = JSON.parse(stdout) as ProbeReport;
   });
 
@@ -42,11 +54,20 @@ describe('VgiClient (@query-farm/vgi) against a Silo worker', () => {
 
   it('should see every function as TABLE_BUFFERING with a finalize phase and its declared metadata', () => {
     expect(report.functions).toHaveLength(20);
-    for (const f of report.functions) expect([f.name, f.function_type, f.has_finalize]).toEqual([f.name, 'TABLE_BUFFERING', true]);
+    for (const f of report.functions)
+      expect([f.name, f.function_type, f.has_finalize]).toEqual([f.name, 'TABLE_BUFFERING', true]);
     const byName = new Map(report.functions.map((f) => [f.name, f]));
-    expect(byName.get('buffer_input')).toMatchObject({ description: 'Collects all input batches and emits during finalization', categories: ['utility', 'buffer'] });
-    expect(byName.get('batch_index_buffer_input')).toMatchObject({ supports_batch_index: true, requires_input_batch_index: true });
-    expect(byName.get('buffer_emit_wide')?.description).toBe('Emit a single finalize batch of N rows (vector-size repro)');
+    expect(byName.get('buffer_input')).toMatchObject({
+      description: 'Collects all input batches and emits during finalization',
+      categories: ['utility', 'buffer'],
+    });
+    expect(byName.get('batch_index_buffer_input')).toMatchObject({
+      supports_batch_index: true,
+      requires_input_batch_index: true,
+    });
+    expect(byName.get('buffer_emit_wide')?.description).toBe(
+      'Emit a single finalize batch of N rows (vector-size repro)',
+    );
   });
 
   it('should leave the worker to exit 0 when the client closes its stdin', () => {

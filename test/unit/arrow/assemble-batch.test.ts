@@ -25,7 +25,12 @@ describe('assembleRecordBatch', () => {
   });
 
   it('should fall back to the constructor, which pads a short column with nulls, when lengths differ', () => {
-    const short = makeData({ type: new Struct(schema.fields), length: 5, nullCount: 0, children: source.data.children });
+    const short = makeData({
+      type: new Struct(schema.fields),
+      length: 5,
+      nullCount: 0,
+      children: source.data.children,
+    });
     const batch = assembleRecordBatch(schema, short);
     expect(batch.numRows).toBe(5);
     expect(batch.schema).not.toBe(schema);

@@ -148,7 +148,8 @@ describe('encodeStream', () => {
     const first = makeRowsBatch(WIDE, ROWS.slice(0, 40), { seq: '1', 'vgi_rpc.log_message': 'héllo ✓' });
     const second = makeRowsBatch(WIDE, ROWS.slice(40), { seq: '2' });
     // The fixture really has nulls in every nullable column, so validity bitmaps are written.
-    for (const name of ['score', 'name', 'blob', 'flag', 'point', 'tags']) expect(first.getChild(name)!.nullCount).toBeGreaterThan(0);
+    for (const name of ['score', 'name', 'blob', 'flag', 'point', 'tags'])
+      expect(first.getChild(name)!.nullCount).toBeGreaterThan(0);
 
     const read = RecordBatchReader.from(encodeStream(WIDE, [first, second])).readAll();
 
@@ -156,11 +157,16 @@ describe('encodeStream', () => {
     expectSameSchema(read[0].schema, WIDE);
     expect(rowsOf(read[0])).toEqual(ROWS.slice(0, 40));
     expect(rowsOf(read[1])).toEqual(ROWS.slice(40));
-    expect(read[0].metadata).toEqual(new Map([['seq', '1'], ['vgi_rpc.log_message', 'héllo ✓']]));
+    expect(read[0].metadata).toEqual(
+      new Map([
+        ['seq', '1'],
+        ['vgi_rpc.log_message', 'héllo ✓'],
+      ]),
+    );
     expect(read[1].metadata).toEqual(new Map([['seq', '2']]));
   });
 
-  it('should write the same stream apache-arrow\'s RecordBatchStreamWriter writes', () => {
+  it("should write the same stream apache-arrow's RecordBatchStreamWriter writes", () => {
     const cases: [Schema, RecordBatch[]][] = [
       [WIDE, [makeRowsBatch(WIDE, ROWS.slice(0, 33), { seq: '1' }), makeRowsBatch(WIDE, ROWS.slice(33), { seq: '2' })]],
       [WIDE, [makeEmptyBatch(WIDE, { 'vgi_rpc.log_level': 'INFO' })]],
@@ -195,7 +201,9 @@ describe('encodeStream', () => {
     expect(framedMessages(one).map((m) => m.kind)).toEqual(['record-batch']);
     expect(framedMessages(two).map((m) => m.kind)).toEqual(['record-batch', 'record-batch']);
     expect(Array.from(eos)).toEqual(Array.from(EOS_BYTES));
-    expect(encodeStream(WIDE, [batch, other], { withSchema: false, withEos: false }).subarray(0, one.length)).toEqual(one);
+    expect(encodeStream(WIDE, [batch, other], { withSchema: false, withEos: false }).subarray(0, one.length)).toEqual(
+      one,
+    );
     expect(encodeStream(WIDE, [], { withSchema: false, withEos: false })).toHaveLength(0);
 
     const pieced = concat(head, one, EOS_BYTES);
@@ -205,7 +213,11 @@ describe('encodeStream', () => {
     expect(batches).toHaveLength(1);
     expect(rowsOf(batches[0])).toEqual(ROWS.slice(0, 12));
     expect(batches[0].metadata.get('seq')).toBe('7');
-    expect(RecordBatchReader.from(concat(head, two, eos)).readAll().map(rowsOf)).toEqual([ROWS.slice(0, 12), ROWS.slice(12, 15)]);
+    expect(
+      RecordBatchReader.from(concat(head, two, eos))
+        .readAll()
+        .map(rowsOf),
+    ).toEqual([ROWS.slice(0, 12), ROWS.slice(12, 15)]);
   });
 
   it('should let IpcStreamWriter hand out the pieces of exactly the stream encodeStream writes in one go', () => {
@@ -214,7 +226,13 @@ describe('encodeStream', () => {
     const whole = encodeStream(WIDE, [first, second]);
 
     const started = new IpcStreamWriter(WIDE);
-    const explicit = concat(started.start(), started.start(), started.write(first), started.write(second), started.end());
+    const explicit = concat(
+      started.start(),
+      started.start(),
+      started.write(first),
+      started.write(second),
+      started.end(),
+    );
     expect(sameBytes(explicit, whole)).toBe(true);
 
     const lazy = new IpcStreamWriter(WIDE);
@@ -260,8 +278,21 @@ describe('encodeStream', () => {
       new Field('s', new Struct([new Field('inner', new Null(), true), new Field('x', new Int32(), false)]), true),
     ]);
     const ints = makeData({ type: new Int32(), length: 10, data: Int32Array.from({ length: 10 }, (_, i) => i) });
-    const struct = makeData({ type: schema.fields[2].type, length: 10, nullCount: 0, children: [makeData({ type: new Null(), length: 10 }), ints] });
-    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 10, nullCount: 0, children: [makeData({ type: new Null(), length: 10 }), ints, struct] }));
+    const struct = makeData({
+      type: schema.fields[2].type,
+      length: 10,
+      nullCount: 0,
+      children: [makeData({ type: new Null(), length: 10 }), ints],
+    });
+    const batch = new RecordBatch(
+      schema,
+      makeData({
+        type: new Struct(schema.fields),
+        length: 10,
+        nullCount: 0,
+        children: [makeData({ type: new Null(), length: 10 }), ints, struct],
+      }),
+    );
     const sliced = batch.slice(2, 5);
     expect(sliced.getChildAt(0)!.data[0].nullCount).toBe(-1);
 
@@ -296,7 +327,8 @@ describe('schemaMessage', () => {
     const withMeta = schemaOf([field('x', wire.int64(), false)], { k: 'v' });
     const twin = schemaOf([field('x', wire.int64(), false)]);
 
-    for (const other of [nullable, renamed, withMeta]) expect(sameBytes(schemaMessage(a), schemaMessage(other))).toBe(false);
+    for (const other of [nullable, renamed, withMeta])
+      expect(sameBytes(schemaMessage(a), schemaMessage(other))).toBe(false);
     expect(schemaMessage(twin)).not.toBe(schemaMessage(a));
     expect(sameBytes(schemaMessage(twin), schemaMessage(a))).toBe(true);
 
@@ -307,7 +339,11 @@ describe('schemaMessage', () => {
 });
 
 describe('loadRecordBatch / decodeStreamDirectly', () => {
-  const NUMBERS = schemaOf([field('big', wire.int64(), false), field('real', wire.float64(), true), field('s', wire.utf8(), true)]);
+  const NUMBERS = schemaOf([
+    field('big', wire.int64(), false),
+    field('real', wire.float64(), true),
+    field('s', wire.utf8(), true),
+  ]);
   const NUMBER_ROWS = [
     { big: 9_007_199_254_740_993n, real: 0.1, s: 'a' },
     { big: -(2n ** 63n), real: null, s: null },
@@ -328,7 +364,7 @@ describe('loadRecordBatch / decodeStreamDirectly', () => {
     expect(batches[0].metadata.get('at')).toBe('odd');
   });
 
-  it('should load a record-batch message from an unaligned body, and share an aligned body\'s memory', () => {
+  it("should load a record-batch message from an unaligned body, and share an aligned body's memory", () => {
     const bytes = encodeStream(NUMBERS, [makeRowsBatch(NUMBERS, NUMBER_ROWS)]);
     const split = splitStream(bytes)!;
     const schema = split.messages[0].message.header() as Schema;
@@ -363,11 +399,11 @@ describe('splitStream', () => {
   it('should split a complete stream into views of its messages and call it canonical', () => {
     const split = splitStream(stream)!;
     expect(split.canonical).toBe(true);
-    expect(split.messages.map(({ message }) => (message.isSchema() ? 'schema' : message.isRecordBatch() ? 'record-batch' : '?'))).toEqual([
-      'schema',
-      'record-batch',
-      'record-batch',
-    ]);
+    expect(
+      split.messages.map(({ message }) =>
+        message.isSchema() ? 'schema' : message.isRecordBatch() ? 'record-batch' : '?',
+      ),
+    ).toEqual(['schema', 'record-batch', 'record-batch']);
     for (const { body } of split.messages) expect(body.buffer).toBe(stream.buffer);
     expect(split.messages[1].body.byteOffset).toBe(schemaEnd + firstBatchLength - split.messages[1].body.length);
   });
@@ -430,7 +466,16 @@ describe('splitStream', () => {
 
 describe('storedMessageOf', () => {
   const SCHEMA = schemaOf([field('x', wire.int64(), false), field('label', wire.utf8(), true)]);
-  const stored = serializeBatch(makeRowsBatch(SCHEMA, [{ x: 1n, label: 'a' }, { x: 2n, label: null }], { seq: '7' }));
+  const stored = serializeBatch(
+    makeRowsBatch(
+      SCHEMA,
+      [
+        { x: 1n, label: 'a' },
+        { x: 2n, label: null },
+      ],
+      { seq: '7' },
+    ),
+  );
 
   it('should write a batch read back from storage as the stored message when the stream schema is byte-identical', () => {
     const [decoded] = readIpcStream(stored).batches;
@@ -440,7 +485,11 @@ describe('storedMessageOf', () => {
     const first = writer.write(decoded);
     const second = writer.write(decoded);
     // The first write carries the schema and is encoded; later ones reuse the stored message as is.
-    expect([second.buffer === stored.buffer, second.byteOffset, second.byteLength]).toEqual([true, message.byteOffset, message.byteLength]);
+    expect([second.buffer === stored.buffer, second.byteOffset, second.byteLength]).toEqual([
+      true,
+      message.byteOffset,
+      message.byteLength,
+    ]);
     const back = readIpcStream(concat(first, second, writer.end()));
     expect(back.batches.map(rowsOf)).toEqual([rowsOf(decoded), rowsOf(decoded)]);
     expect(back.batches[1].metadata.get('seq')).toBe('7');
@@ -454,7 +503,11 @@ describe('storedMessageOf', () => {
     writer.write(decoded);
     const again = writer.write(decoded);
     expect(again.buffer).not.toBe(stored.buffer);
-    expect(readIpcStream(concat(serializeSchema(relaxed).subarray(0, schemaMessage(relaxed).length), again, EOS_BYTES)).batches.map(rowsOf)).toEqual([rowsOf(decoded)]);
+    expect(
+      readIpcStream(
+        concat(serializeSchema(relaxed).subarray(0, schemaMessage(relaxed).length), again, EOS_BYTES),
+      ).batches.map(rowsOf),
+    ).toEqual([rowsOf(decoded)]);
   });
 
   it('should not apply to batches that were not decoded from a stored stream', () => {
@@ -547,7 +600,10 @@ describe('sourceStreamOf', () => {
 });
 
 describe('fallbacks to apache-arrow', () => {
-  const ENUM = schemaOf([field('id', wire.int64(), false), field('kind', new Dictionary(new Utf8(), new Int32()), true)]);
+  const ENUM = schemaOf([
+    field('id', wire.int64(), false),
+    field('kind', new Dictionary(new Utf8(), new Int32()), true),
+  ]);
 
   it('should leave reading dictionary-encoded schemas, nested dictionaries included, to apache-arrow', () => {
     const nested = schemaOf([
@@ -557,7 +613,12 @@ describe('fallbacks to apache-arrow', () => {
     for (const schema of [ENUM, nested]) expect(canDecodeDirectly(schema)).toBe(false);
     expect(canDecodeDirectly(WIDE)).toBe(true);
 
-    const bytes = serializeBatch(makeRowsBatch(nested, [{ s: { k: 'A' }, l: ['B', null, 'A'] }, { s: null, l: null }]));
+    const bytes = serializeBatch(
+      makeRowsBatch(nested, [
+        { s: { k: 'A' }, l: ['B', null, 'A'] },
+        { s: null, l: null },
+      ]),
+    );
     expect(decodeStreamDirectly(bytes)).toBeNull();
     expect(rowsOf(readIpcStream(bytes).batches[0])).toEqual([
       { s: { k: 'A' }, l: ['B', null, 'A'] },
@@ -566,14 +627,29 @@ describe('fallbacks to apache-arrow', () => {
   });
 
   it("should write dictionary streams byte for byte as apache-arrow's writer does: first sends, replacements, deltas, nothing for an unchanged dictionary", () => {
-    const first = makeRowsBatch(ENUM, [{ id: 1n, kind: 'TABLE' }, { id: 2n, kind: null }, { id: 3n, kind: 'VIEW' }]);
+    const first = makeRowsBatch(ENUM, [
+      { id: 1n, kind: 'TABLE' },
+      { id: 2n, kind: null },
+      { id: 3n, kind: 'VIEW' },
+    ]);
     const replaced = makeRowsBatch(ENUM, [{ id: 4n, kind: 'MACRO' }]);
     // The same dictionary object again (nothing to send), then the dictionary grown by a chunk (a delta).
     const unchanged = new RecordBatch(replaced.schema, replaced.data);
     const kind = replaced.getChild('kind')!;
-    const grownDictionary = kind.data[0].dictionary!.concat(makeRowsBatch(schemaOf([field('v', wire.utf8(), true)]), [{ v: 'SEQUENCE' }]).getChild('v')!);
-    const grownKind = makeData({ type: kind.type, length: 1, nullCount: 0, data: Int32Array.of(1), dictionary: grownDictionary });
-    const grown = new RecordBatch(replaced.schema, makeData({ type: replaced.data.type, length: 1, nullCount: 0, children: [replaced.data.children[0], grownKind] }));
+    const grownDictionary = kind.data[0].dictionary!.concat(
+      makeRowsBatch(schemaOf([field('v', wire.utf8(), true)]), [{ v: 'SEQUENCE' }]).getChild('v')!,
+    );
+    const grownKind = makeData({
+      type: kind.type,
+      length: 1,
+      nullCount: 0,
+      data: Int32Array.of(1),
+      dictionary: grownDictionary,
+    });
+    const grown = new RecordBatch(
+      replaced.schema,
+      makeData({ type: replaced.data.type, length: 1, nullCount: 0, children: [replaced.data.children[0], grownKind] }),
+    );
     const batches = [first, replaced, unchanged, grown];
 
     const reference = new RecordBatchStreamWriter();
@@ -585,42 +661,107 @@ describe('fallbacks to apache-arrow', () => {
     const writer = new IpcStreamWriter(ENUM);
     const ours = concat(...batches.map((b) => writer.write(b)), writer.end());
     expect(sameBytes(ours, expected)).toBe(true);
-    expect(sameBytes(encodeStream(ENUM, batches.map((b) => conformBatchToSchema(b, ENUM))), expected)).toBe(true);
-    expect(readIpcStream(ours).batches.map((b) => readColumn(b, 'kind'))).toEqual([['TABLE', null, 'VIEW'], ['MACRO'], ['MACRO'], ['SEQUENCE']]);
+    expect(
+      sameBytes(
+        encodeStream(
+          ENUM,
+          batches.map((b) => conformBatchToSchema(b, ENUM)),
+        ),
+        expected,
+      ),
+    ).toBe(true);
+    expect(readIpcStream(ours).batches.map((b) => readColumn(b, 'kind'))).toEqual([
+      ['TABLE', null, 'VIEW'],
+      ['MACRO'],
+      ['MACRO'],
+      ['SEQUENCE'],
+    ]);
     // 'other' is a dictionary batch: the first send, the replacement, none for the unchanged dictionary, the delta.
-    expect(framedMessages(ours).map((m) => m.kind)).toEqual(['schema', 'other', 'record-batch', 'other', 'record-batch', 'record-batch', 'other', 'record-batch', 'eos']);
+    expect(framedMessages(ours).map((m) => m.kind)).toEqual([
+      'schema',
+      'other',
+      'record-batch',
+      'other',
+      'record-batch',
+      'record-batch',
+      'other',
+      'record-batch',
+      'eos',
+    ]);
   });
 
   it('should write a dictionary stream with IpcStreamWriter that decodes to the right strings', () => {
     const writer = new IpcStreamWriter(ENUM);
     const bytes = concat(
-      writer.write(makeRowsBatch(ENUM, [{ id: 1n, kind: 'TABLE' }, { id: 2n, kind: null }, { id: 3n, kind: 'VIEW' }], { seq: '1' })),
-      writer.write(makeRowsBatch(ENUM, [{ id: 4n, kind: 'MACRO' }, { id: 5n, kind: 'TABLE' }], { seq: '2' })),
+      writer.write(
+        makeRowsBatch(
+          ENUM,
+          [
+            { id: 1n, kind: 'TABLE' },
+            { id: 2n, kind: null },
+            { id: 3n, kind: 'VIEW' },
+          ],
+          { seq: '1' },
+        ),
+      ),
+      writer.write(
+        makeRowsBatch(
+          ENUM,
+          [
+            { id: 4n, kind: 'MACRO' },
+            { id: 5n, kind: 'TABLE' },
+          ],
+          { seq: '2' },
+        ),
+      ),
       writer.end(),
     );
     expect(decodeStreamDirectly(bytes)).toBeNull();
 
-    const expected = [['TABLE', null, 'VIEW'], ['MACRO', 'TABLE']];
+    const expected = [
+      ['TABLE', null, 'VIEW'],
+      ['MACRO', 'TABLE'],
+    ];
     const ours = readIpcStream(bytes);
     expect(ours.schema.fields[1].type).toBeInstanceOf(Dictionary);
     expect(ours.batches.map((b) => readColumn(b, 'kind'))).toEqual(expected);
     expect(ours.batches.map((b) => b.metadata.get('seq'))).toEqual(['1', '2']);
-    expect(RecordBatchReader.from(bytes).readAll().map((b) => readColumn(b, 'kind'))).toEqual(expected);
+    expect(
+      RecordBatchReader.from(bytes)
+        .readAll()
+        .map((b) => readColumn(b, 'kind')),
+    ).toEqual(expected);
   });
 
   it('should decode dictionary streams read by the MessageFramer, whole (decodeFrames) and batch by batch', async () => {
     const writer = new IpcStreamWriter(ENUM);
     const bytes = concat(
-      writer.write(makeRowsBatch(ENUM, [{ id: 1n, kind: 'TABLE' }, { id: 2n, kind: 'VIEW' }])),
-      writer.write(makeRowsBatch(ENUM, [{ id: 3n, kind: 'MACRO' }, { id: 4n, kind: null }])),
+      writer.write(
+        makeRowsBatch(ENUM, [
+          { id: 1n, kind: 'TABLE' },
+          { id: 2n, kind: 'VIEW' },
+        ]),
+      ),
+      writer.write(
+        makeRowsBatch(ENUM, [
+          { id: 3n, kind: 'MACRO' },
+          { id: 4n, kind: null },
+        ]),
+      ),
       writer.end(),
     );
 
     const frames = await new MessageFramer(sourceOf([bytes])).readStream();
     expect(frames!.messages.map((m) => m.kind)).toContain('dictionary');
     const whole = decodeFrames([frames!.schema, ...frames!.messages]);
-    expect(whole.batches.map((b) => readColumn(b, 'kind'))).toEqual([['TABLE', 'VIEW'], ['MACRO', null]]);
-    expect(whole.batches.map((b) => readColumn(b, 'id'))).toEqual([[1n, 2n], [3n, 4n]]);
+    expect(whole.batches.map((b) => readColumn(b, 'kind'))).toEqual([
+      ['TABLE', 'VIEW'],
+      ['MACRO', null],
+    ]);
+    expect(whole.batches.map((b) => readColumn(b, 'id'))).toEqual([
+      [1n, 2n],
+      [3n, 4n],
+    ]);
 
     // Odd-sized chunks put bodies at unaligned offsets too.
     const chunks: Uint8Array[] = [];
@@ -631,13 +772,13 @@ describe('fallbacks to apache-arrow', () => {
     expect(await input!.next()).toBeNull();
   });
 
-  it('should leave compressed bodies to apache-arrow\'s reader', async () => {
+  it("should leave compressed bodies to apache-arrow's reader", async () => {
     // A toy run-length "zstd" (zstd magic so the registry accepts it): enough to make real compressed buffers.
     const MAGIC = [40, 181, 47, 253];
     compressionRegistry.set(CompressionType.ZSTD, {
       encode(data: Uint8Array): Uint8Array {
         const out = [...MAGIC];
-        for (let i = 0; i < data.length; ) {
+        for (let i = 0; i < data.length;) {
           let run = 1;
           while (i + run < data.length && run < 255 && data[i + run] === data[i]) run += 1;
           out.push(run, data[i]);
@@ -659,7 +800,9 @@ describe('fallbacks to apache-arrow', () => {
 
     const split = splitStream(bytes)!;
     expect(split.messages[1].message.header()).toMatchObject({ compression: { type: CompressionType.ZSTD } });
-    expect(loadRecordBatch(split.messages[0].message.header() as Schema, split.messages[1].message, split.messages[1].body)).toBeNull();
+    expect(
+      loadRecordBatch(split.messages[0].message.header() as Schema, split.messages[1].message, split.messages[1].body),
+    ).toBeNull();
     expect(decodeStreamDirectly(bytes)).toBeNull();
 
     const { batches } = readIpcStream(bytes);
@@ -673,7 +816,10 @@ describe('fallbacks to apache-arrow', () => {
 
 describe('decodeFrames', () => {
   it('should decode plain streams from the MessageFramer and share one Schema object per schema message', async () => {
-    const batches = [makeRowsBatch(WIDE, ROWS.slice(0, 20), { seq: '1' }), makeRowsBatch(WIDE, ROWS.slice(20, 31), { seq: '2' })];
+    const batches = [
+      makeRowsBatch(WIDE, ROWS.slice(0, 20), { seq: '1' }),
+      makeRowsBatch(WIDE, ROWS.slice(20, 31), { seq: '2' }),
+    ];
     const bytes = encodeStream(WIDE, batches);
     const other = serializeSchema(schemaOf([field('only', wire.utf8(), true)]));
     const chunks: Uint8Array[] = [];
@@ -682,7 +828,8 @@ describe('decodeFrames', () => {
 
     const framer = new MessageFramer(sourceOf(chunks));
     const decoded = [];
-    for (let s = await framer.readStream(); s !== null; s = await framer.readStream()) decoded.push(decodeFrames([s.schema, ...s.messages]));
+    for (let s = await framer.readStream(); s !== null; s = await framer.readStream())
+      decoded.push(decodeFrames([s.schema, ...s.messages]));
 
     expect(decoded).toHaveLength(3);
     for (const { schema, batches: read } of decoded.slice(0, 2)) {
@@ -728,7 +875,11 @@ describe('buildBinaryData', () => {
     a[0] = 99;
     const schema = schemaOf([field('b', wire.binary(), true)]);
     const column = makeRecordBatch(schema, { b: data }).getChild('b')!;
-    expect([0, 1, 2].map((i) => readValue(column, i))).toEqual([Uint8Array.of(1, 2, 3), null, Uint8Array.from(Buffer.from('hello'))]);
+    expect([0, 1, 2].map((i) => readValue(column, i))).toEqual([
+      Uint8Array.of(1, 2, 3),
+      null,
+      Uint8Array.from(Buffer.from('hello')),
+    ]);
   });
 
   it('should still build a null-only column and a large binary column of one value correctly', () => {

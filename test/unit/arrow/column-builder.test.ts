@@ -64,15 +64,40 @@ describe('buildColumn', () => {
   };
 
   it('should round-trip every protocol record type through IPC as plain JS', () => {
-    const nullRow = { ...row, s: null, b: null, lb: null, i32: null, i64: null, f64: null, when: null, counts: null, kind: null, flag: false, path: [], tags: {}, ex: [] };
+    const nullRow = {
+      ...row,
+      s: null,
+      b: null,
+      lb: null,
+      i32: null,
+      i64: null,
+      f64: null,
+      when: null,
+      counts: null,
+      kind: null,
+      flag: false,
+      path: [],
+      tags: {},
+      ex: [],
+    };
     const { batches } = readIpcStream(serializeBatch(makeRowsBatch(schema, [row, nullRow])));
     const back = readRow(batches[0]);
     expect(back).toEqual({
       ...row,
-      tags: new Map([['a', '1'], ['b', null]]),
+      tags: new Map([
+        ['a', '1'],
+        ['b', null],
+      ]),
       counts: new Map([['table_function', 2n]]),
     });
-    expect(readRow(batches[0], 1)).toMatchObject({ s: null, i64: null, kind: null, path: [], tags: new Map(), counts: null });
+    expect(readRow(batches[0], 1)).toMatchObject({
+      s: null,
+      i64: null,
+      kind: null,
+      path: [],
+      tags: new Map(),
+      counts: null,
+    });
   });
 
   it('should keep the wire shapes: int16 enum indices, nullable `item`, map `entries`', () => {
@@ -88,7 +113,10 @@ describe('buildColumn', () => {
     expect(tags.keysSorted).toBe(false);
     const entries = tags.children[0];
     expect([entries.name, entries.nullable]).toEqual(['entries', false]);
-    expect(entries.type.children.map((c) => [c.name, c.nullable])).toEqual([['key', false], ['value', true]]);
+    expect(entries.type.children.map((c) => [c.name, c.nullable])).toEqual([
+      ['key', false],
+      ['value', true],
+    ]);
   });
 
   it('should put only the used enum members in the dictionary, in order of first use', () => {
@@ -101,12 +129,16 @@ describe('buildColumn', () => {
     expect(() => buildColumn(wire.int64(), [1.5], 'column "n"')).toThrow(ArrowValueError);
     expect(() => buildColumn(wire.int64(), [1.5], 'column "n"')).toThrow(/column "n" row 0: expected a bigint/);
     expect(() => buildColumn(wire.list(wire.utf8()), ['abc'])).toThrow(/expected an array/);
-    expect(() => buildColumn(wire.struct([field('k', wire.utf8(), false)]), [{ k: null }])).toThrow(/"k" is non-nullable/);
+    expect(() => buildColumn(wire.struct([field('k', wire.utf8(), false)]), [{ k: null }])).toThrow(
+      /"k" is non-nullable/,
+    );
   });
 
   it('should fall back to apache-arrow builders for other types such as date32', () => {
     const { batches } = readIpcStream(
-      serializeBatch(makeRowsBatch(schemaOf([field('d', new DateDay(), true)]), [{ d: new Date(Date.UTC(2024, 1, 3)) }])),
+      serializeBatch(
+        makeRowsBatch(schemaOf([field('d', new DateDay(), true)]), [{ d: new Date(Date.UTC(2024, 1, 3)) }]),
+      ),
     );
     expect(new Date(readRow(batches[0]).d as number).toISOString()).toBe('2024-02-03T00:00:00.000Z');
   });

@@ -1,4 +1,13 @@
-import { Int64, Field, makeVector, RecordBatch, RecordBatchStreamWriter, Schema, Type, vectorFromArray } from 'apache-arrow';
+import {
+  Int64,
+  Field,
+  makeVector,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Type,
+  vectorFromArray,
+} from 'apache-arrow';
 import {
   conformBatchToSchema,
   deserializeSchema,
@@ -38,7 +47,10 @@ describe('IPC serialization helpers', () => {
     const fullStream = serializeBatch(makeEmptyBatch(SCHEMA));
     for (const bytes of [bare, withEos, fullStream]) {
       const schema = deserializeSchema(bytes);
-      expect(schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual(['x:Int64:false', 'label:Utf8:true']);
+      expect(schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual([
+        'x:Int64:false',
+        'label:Utf8:true',
+      ]);
       expect(schema.metadata.get('owner')).toBe('test');
     }
   });
@@ -130,7 +142,9 @@ describe('conformBatchToSchema', () => {
 
 describe('makeRecordBatch', () => {
   it('should refuse columns of different lengths rather than flip a field to nullable', () => {
-    expect(() => makeRecordBatch(SCHEMA, { x: [1n, 2n], label: ['a'] })).toThrow(/"label".*1 value\(s\) but the batch has 2 row/);
+    expect(() => makeRecordBatch(SCHEMA, { x: [1n, 2n], label: ['a'] })).toThrow(
+      /"label".*1 value\(s\) but the batch has 2 row/,
+    );
   });
 
   it('should refuse a null in a non-nullable column', () => {
@@ -138,7 +152,10 @@ describe('makeRecordBatch', () => {
   });
 
   it('should take ready-made vectors as columns', () => {
-    const batch = makeRecordBatch(SCHEMA, { x: makeVector(BigInt64Array.of(3n)), label: vectorFromArray(['q'], wire.utf8()) });
+    const batch = makeRecordBatch(SCHEMA, {
+      x: makeVector(BigInt64Array.of(3n)),
+      label: vectorFromArray(['q'], wire.utf8()),
+    });
     expect(readRow(batch)).toEqual({ x: 3n, label: 'q' });
   });
 

@@ -5,12 +5,22 @@
  * past the read timeout fails, an idle channel never does.
  */
 import { PassThrough } from 'node:stream';
-import { EMPTY_SCHEMA, IpcReadTimeoutError, IpcRequestTooLargeError, IpcStreamWriter, makeZeroColumnBatch, MessageFramer } from '../../../src/arrow';
+import {
+  EMPTY_SCHEMA,
+  IpcReadTimeoutError,
+  IpcRequestTooLargeError,
+  IpcStreamWriter,
+  makeZeroColumnBatch,
+  MessageFramer,
+} from '../../../src/arrow';
 
 /** A stream of `ticks` small batches, as a producer's ticks arrive, and its total size. */
 function ticks(count: number): { bytes: Uint8Array[]; total: number } {
   const writer = new IpcStreamWriter(EMPTY_SCHEMA, 'ticks');
-  const bytes = [...Array.from({ length: count }, () => writer.write(makeZeroColumnBatch(0, { tick: 'x' }))), writer.end()];
+  const bytes = [
+    ...Array.from({ length: count }, () => writer.write(makeZeroColumnBatch(0, { tick: 'x' }))),
+    writer.end(),
+  ];
   return { bytes, total: bytes.reduce((sum, b) => sum + b.length, 0) };
 }
 
@@ -61,6 +71,8 @@ describe('MessageFramer limits', () => {
     );
     expect(error).toBeInstanceOf(IpcReadTimeoutError);
     expect(error).toMatchObject({ code: 'SILO415', failure: 'timeout', timeoutMs: 60 });
-    expect((error as Error).message).toContain('the message that starts here did not arrive completely (2 byte(s) received) within 60 ms');
+    expect((error as Error).message).toContain(
+      'the message that starts here did not arrive completely (2 byte(s) received) within 60 ms',
+    );
   });
 });

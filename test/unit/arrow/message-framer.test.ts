@@ -29,7 +29,14 @@ const DATA_SCHEMA = schemaOf([
 function threeStreams(): Uint8Array[] {
   const request = serializeBatch(makeZeroColumnBatch(1, { 'vgi_rpc.method': 'catalog_catalogs' }));
   const data = serializeBatches(DATA_SCHEMA, [
-    makeRowsBatch(DATA_SCHEMA, [{ x: 1n, name: 'a', kind: 'TABLE' }, { x: 2n, name: null, kind: 'VIEW' }], { seq: '1' }),
+    makeRowsBatch(
+      DATA_SCHEMA,
+      [
+        { x: 1n, name: 'a', kind: 'TABLE' },
+        { x: 2n, name: null, kind: 'VIEW' },
+      ],
+      { seq: '1' },
+    ),
     makeRowsBatch(DATA_SCHEMA, [{ x: 3n, name: 'c', kind: 'TABLE' }], { seq: '2' }),
   ]);
   const schemaOnly = serializeSchema(schemaOf([field('v', wire.float64(), false)]));

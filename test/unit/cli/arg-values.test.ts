@@ -3,7 +3,8 @@ import { parseArgAssignments, parseArgValue } from '../../../src/cli/arg-values'
 import { wire } from '../../../src/arrow';
 import { topKLike } from './support';
 
-const SIGNATURE = 'Signature: top_k(k int64, data TABLE, anything := any, by := utf8, ratio := float64, small := int32, tag := binary, verbose := bool).';
+const SIGNATURE =
+  'Signature: top_k(k int64, data TABLE, anything := any, by := utf8, ratio := float64, small := int32, tag := binary, verbose := bool).';
 
 describe('parseArgAssignments', () => {
   const fn = topKLike();
@@ -27,8 +28,12 @@ describe('parseArgAssignments', () => {
   });
 
   it('should refuse an assignment without a name', () => {
-    expect(() => parseArgAssignments(['k'], fn)).toThrow('[SILO610] --arg "k" is not name=value. Write it as --arg k=5.');
-    expect(() => parseArgAssignments(['=5'], fn)).toThrow('[SILO610] --arg "=5" is not name=value. Write it as --arg k=5.');
+    expect(() => parseArgAssignments(['k'], fn)).toThrow(
+      '[SILO610] --arg "k" is not name=value. Write it as --arg k=5.',
+    );
+    expect(() => parseArgAssignments(['=5'], fn)).toThrow(
+      '[SILO610] --arg "=5" is not name=value. Write it as --arg k=5.',
+    );
   });
 
   it('should refuse an unknown argument and the TABLE input, listing the arguments and the signature', () => {
@@ -41,18 +46,30 @@ describe('parseArgAssignments', () => {
   });
 
   it('should refuse an argument given twice', () => {
-    expect(() => parseArgAssignments(['k=1', 'k=2'], fn)).toThrow('[SILO610] --arg k is given twice. Give each argument once.');
+    expect(() => parseArgAssignments(['k=1', 'k=2'], fn)).toThrow(
+      '[SILO610] --arg k is given twice. Give each argument once.',
+    );
   });
 
   it('should refuse values that do not fit their type, naming the type', () => {
-    expect(() => parseArgAssignments(['k=five'], fn)).toThrow('[SILO610] --arg k=five: k is int64; "five" is not an integer.');
-    expect(() => parseArgAssignments(['k=1.5'], fn)).toThrow('[SILO610] --arg k=1.5: k is int64; "1.5" is not an integer.');
-    expect(() => parseArgAssignments(['k=9223372036854775808'], fn)).toThrow(
-      "[SILO610] --arg k=9223372036854775808: k is int64; \"9223372036854775808\" is not within int64's range [-9223372036854775808, 9223372036854775807].",
+    expect(() => parseArgAssignments(['k=five'], fn)).toThrow(
+      '[SILO610] --arg k=five: k is int64; "five" is not an integer.',
     );
-    expect(() => parseArgAssignments(['small=3000000000'], fn)).toThrow("[SILO610] --arg small=3000000000: small is int32; \"3000000000\" is not within int32's range [-2147483648, 2147483647].");
-    expect(() => parseArgAssignments(['ratio=lots'], fn)).toThrow('[SILO610] --arg ratio=lots: ratio is float64; "lots" is not a number.');
-    expect(() => parseArgAssignments(['verbose=maybe'], fn)).toThrow('[SILO610] --arg verbose=maybe: verbose is bool; "maybe" is not a boolean (true or false).');
+    expect(() => parseArgAssignments(['k=1.5'], fn)).toThrow(
+      '[SILO610] --arg k=1.5: k is int64; "1.5" is not an integer.',
+    );
+    expect(() => parseArgAssignments(['k=9223372036854775808'], fn)).toThrow(
+      '[SILO610] --arg k=9223372036854775808: k is int64; "9223372036854775808" is not within int64\'s range [-9223372036854775808, 9223372036854775807].',
+    );
+    expect(() => parseArgAssignments(['small=3000000000'], fn)).toThrow(
+      '[SILO610] --arg small=3000000000: small is int32; "3000000000" is not within int32\'s range [-2147483648, 2147483647].',
+    );
+    expect(() => parseArgAssignments(['ratio=lots'], fn)).toThrow(
+      '[SILO610] --arg ratio=lots: ratio is float64; "lots" is not a number.',
+    );
+    expect(() => parseArgAssignments(['verbose=maybe'], fn)).toThrow(
+      '[SILO610] --arg verbose=maybe: verbose is bool; "maybe" is not a boolean (true or false).',
+    );
   });
 });
 

@@ -1,7 +1,10 @@
 import { readCsv, parseCsvRecords } from '../../../src/cli/csv-reader';
 
 const types = (csv: string) => readCsv(csv).schema.fields.map((f) => [f.name, String(f.type), f.nullable]);
-const rows = (csv: string) => readCsv(csv).toArray().map((r) => ({ ...r!.toJSON() }));
+const rows = (csv: string) =>
+  readCsv(csv)
+    .toArray()
+    .map((r) => ({ ...r!.toJSON() }));
 
 describe('readCsv', () => {
   it('should infer int64, float64, bool and utf8 columns, every one nullable', () => {
@@ -52,12 +55,26 @@ describe('readCsv', () => {
   });
 
   it('should refuse malformed input with the line and the fix', () => {
-    expect(() => readCsv('', 'input file "t.csv"')).toThrow('[SILO610] input file "t.csv" is empty. Give a header row with the column names, then one line per row.');
-    expect(() => readCsv('a,b\n1,2,3\n', 't.csv')).toThrow('[SILO610] t.csv: data row 1 has 3 field(s), but the header has 2 (a, b). Quote fields that contain commas.');
-    expect(() => readCsv('a,a\n1,2\n', 't.csv')).toThrow('[SILO610] t.csv: the header names column "a" twice. Give every column a unique name.');
-    expect(() => readCsv('a,\n1,2\n', 't.csv')).toThrow('[SILO610] t.csv: column 2 of the header row has no name. Name every column.');
-    expect(() => parseCsvRecords('a\n"open\n', 't.csv')).toThrow('[SILO610] t.csv: the quoted field starting on line 2 is never closed. Close it with a double quote (write "" for a quote inside a field).');
-    expect(() => parseCsvRecords('a\nx"y\n', 't.csv')).toThrow('[SILO610] t.csv: line 2 has a quote inside an unquoted field. Quote the field and double the quote ("a ""b"" c").');
-    expect(() => parseCsvRecords('a\n"x"y\n', 't.csv')).toThrow('[SILO610] t.csv: line 2 has text after a closing quote. Quote the whole field, and double any quote inside it.');
+    expect(() => readCsv('', 'input file "t.csv"')).toThrow(
+      '[SILO610] input file "t.csv" is empty. Give a header row with the column names, then one line per row.',
+    );
+    expect(() => readCsv('a,b\n1,2,3\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: data row 1 has 3 field(s), but the header has 2 (a, b). Quote fields that contain commas.',
+    );
+    expect(() => readCsv('a,a\n1,2\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: the header names column "a" twice. Give every column a unique name.',
+    );
+    expect(() => readCsv('a,\n1,2\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: column 2 of the header row has no name. Name every column.',
+    );
+    expect(() => parseCsvRecords('a\n"open\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: the quoted field starting on line 2 is never closed. Close it with a double quote (write "" for a quote inside a field).',
+    );
+    expect(() => parseCsvRecords('a\nx"y\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: line 2 has a quote inside an unquoted field. Quote the field and double the quote ("a ""b"" c").',
+    );
+    expect(() => parseCsvRecords('a\n"x"y\n', 't.csv')).toThrow(
+      '[SILO610] t.csv: line 2 has text after a closing quote. Quote the whole field, and double any quote inside it.',
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('resolveEntryCommand', () => {
   it("should run a .ts entry through the repository's loader", () => {
     const loader = findTsLoader();
     expect(loader).toBe(join(__dirname, '..', '..', 'support', 'register-ts.js'));
-    expect(resolveEntryCommand(join(dir, 'worker.ts'))).toEqual({ command: [process.execPath, '-r', loader, join(dir, 'worker.ts')], kind: 'ts' });
+    expect(resolveEntryCommand(join(dir, 'worker.ts'))).toEqual({
+      command: [process.execPath, '-r', loader, join(dir, 'worker.ts')],
+      kind: 'ts',
+    });
   });
 
   it('should run anything with a space that is not a file as a shell command, quoting extra flags', () => {
@@ -33,7 +36,9 @@ describe('resolveEntryCommand', () => {
     expect(() => resolveEntryCommand('nope.js', [], dir)).toThrow(
       `[SILO610] The entry "nope.js" does not exist (looked for ${join(dir, 'nope.js')}). Give the path of a worker entry file, or a full command in quotes.`,
     );
-    expect(() => resolveEntryCommand('  ', [], dir)).toThrow('[SILO610] The worker entry is empty. Give a .js or .ts file, or a full command in quotes.');
+    expect(() => resolveEntryCommand('  ', [], dir)).toThrow(
+      '[SILO610] The worker entry is empty. Give a .js or .ts file, or a full command in quotes.',
+    );
     expect(() => resolveEntryCommand('notes.txt', [], dir)).toThrow(
       '[SILO610] The entry "notes.txt" is neither a .js nor a .ts file. Give a worker entry file, or a full command in quotes (e.g. "node dist/worker.js").',
     );

@@ -16,6 +16,8 @@ describe('Parquet without DuckDB', () => {
       `[SILO358] --input "trips.parquet": Parquet is read and written through DuckDB for Node.js, which is not installed. Install it with: npm install --save-dev ${DUCKDB_PACKAGE}`,
     );
     const { Schema } = await import('apache-arrow');
-    await expect(ParquetWriter.open('out.parquet', new Schema([]))).rejects.toThrow(/^\[SILO358\] --out "out\.parquet": Parquet is read and written through DuckDB/);
+    await expect(ParquetWriter.open('out.parquet', new Schema([]))).rejects.toThrow(
+      /^\[SILO358\] --out "out\.parquet": Parquet is read and written through DuckDB/,
+    );
   });
 });

@@ -44,9 +44,13 @@ describe('table files', () => {
     expect(() => writeTableFile(join(dir, 'out.xlsx'), table)).toThrow(
       `[SILO610] --out "${join(dir, 'out.xlsx')}": unsupported file extension .xlsx. Use one of .csv, .json, .ndjson, .jsonl, .arrow, .arrows, .ipc, .parquet, or name the format with --format csv|json|ndjson|arrow|parquet.`,
     );
-    expect(() => readTableFile(join(dir, 'missing.csv'))).toThrow(`[SILO610] Cannot read the input file "${join(dir, 'missing.csv')}": it does not exist.`);
+    expect(() => readTableFile(join(dir, 'missing.csv'))).toThrow(
+      `[SILO610] Cannot read the input file "${join(dir, 'missing.csv')}": it does not exist.`,
+    );
     writeFileSync(join(dir, 'bad.arrow'), 'not arrow');
-    expect(() => readTableFile(join(dir, 'bad.arrow'))).toThrow(`[SILO610] input file "${join(dir, 'bad.arrow')}" is not an Arrow IPC file or stream: `);
+    expect(() => readTableFile(join(dir, 'bad.arrow'))).toThrow(
+      `[SILO610] input file "${join(dir, 'bad.arrow')}" is not an Arrow IPC file or stream: `,
+    );
   });
 });
 
@@ -77,7 +81,10 @@ describe('resolveTableOutput', () => {
     expect(ndjson.bytes().toString()).toBe('{"id":1,"city":"Lima"}\n{"id":2,"city":null}\n');
     const json = capture();
     await resolveTableOutput('-', 'json')!.write(table, json);
-    expect(JSON.parse(json.bytes().toString())).toEqual([{ id: 1, city: 'Lima' }, { id: 2, city: null }]);
+    expect(JSON.parse(json.bytes().toString())).toEqual([
+      { id: 1, city: 'Lima' },
+      { id: 2, city: null },
+    ]);
     expect(resolveTableOutput('-', 'json')!.destination).toBe('stdout');
   });
 
@@ -92,9 +99,15 @@ describe('resolveTableOutput', () => {
     await expect(resolveTableOutput('-', 'arrow')!.write(table, capture(true))).rejects.toThrow(
       '[SILO610] --out - --format arrow writes binary Arrow IPC, and stdout is a terminal. Redirect it (> result.arrows) or pipe it into a reader.',
     );
-    expect(() => resolveTableOutput('-', 'xlsx')).toThrow('[SILO610] --format "xlsx" is not an output format. Use one of csv, json, ndjson, arrow, parquet.');
-    expect(() => resolveTableOutput('-', 'parquet')).toThrow('[SILO610] --out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.');
-    expect(() => resolveTableOutput(undefined, 'csv')).toThrow('[SILO610] --format csv needs --out: pass --out FILE, or --out - to write the result to stdout.');
+    expect(() => resolveTableOutput('-', 'xlsx')).toThrow(
+      '[SILO610] --format "xlsx" is not an output format. Use one of csv, json, ndjson, arrow, parquet.',
+    );
+    expect(() => resolveTableOutput('-', 'parquet')).toThrow(
+      '[SILO610] --out - --format parquet: a Parquet file is written at its end, not streamed. Give a file: --out result.parquet.',
+    );
+    expect(() => resolveTableOutput(undefined, 'csv')).toThrow(
+      '[SILO610] --format csv needs --out: pass --out FILE, or --out - to write the result to stdout.',
+    );
     expect(resolveTableOutput(undefined, undefined)).toBeUndefined();
   });
 

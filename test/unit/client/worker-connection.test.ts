@@ -15,7 +15,11 @@ import { fakeChannel } from './fake-worker';
 
 const ctx = { serverId: 'fake', requestId: null };
 const OUTPUT = schemaOf([field('x', wire.int64(), true)]);
-const rows = (...xs: bigint[]): RecordBatch => makeRowsBatch(OUTPUT, xs.map((x) => ({ x })));
+const rows = (...xs: bigint[]): RecordBatch =>
+  makeRowsBatch(
+    OUTPUT,
+    xs.map((x) => ({ x })),
+  );
 
 function connect() {
   const { channel, worker } = fakeChannel();
@@ -38,7 +42,9 @@ describe('WorkerConnection', () => {
     const request = await nextRequest(worker);
     expect(request.method).toBe('catalog_catalogs');
     expect(request.requestId).toMatch(/^[0-9a-f]{16}$/);
-    worker.send(encodeUnaryResponse('catalog_catalogs', [{ name: 'example' }], ctx, [{ level: 'INFO', message: 'listing' }]));
+    worker.send(
+      encodeUnaryResponse('catalog_catalogs', [{ name: 'example' }], ctx, [{ level: 'INFO', message: 'listing' }]),
+    );
     const { result, logs: callLogs } = await call;
     expect(result.map((c) => c.name)).toEqual(['example']);
     expect(callLogs).toEqual([{ level: 'INFO', message: 'listing', extra: null }]);
@@ -72,7 +78,9 @@ describe('WorkerConnection', () => {
     expect((error as Error).message).toBe(
       '[SILO601] The worker pid 99 (fake) ended (signal SIGKILL) during catalog_catalogs, before answering. Its stderr ended with:\n  | Error: out of memory\n  |     at process',
     );
-    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow('[SILO614] worker pid 99 (fake): the connection is unusable after catalog_catalogs failed mid-response; open a new connection.');
+    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(
+      '[SILO614] worker pid 99 (fake): the connection is unusable after catalog_catalogs failed mid-response; open a new connection.',
+    );
   });
 
   it('should report a worker that writes something other than Arrow IPC', async () => {
@@ -82,7 +90,9 @@ describe('WorkerConnection', () => {
     worker.send(new TextEncoder().encode('hello from console.log\n'));
     const error = await call.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerProtocolViolation);
-    expect((error as Error).message).toMatch(/^\[SILO602\] The worker pid 99 \(fake\) answered catalog_catalogs with bytes that are not a vgi.v2 response: .+ A worker must write only protocol bytes to stdout/);
+    expect((error as Error).message).toMatch(
+      /^\[SILO602\] The worker pid 99 \(fake\) answered catalog_catalogs with bytes that are not a vgi.v2 response: .+ A worker must write only protocol bytes to stdout/,
+    );
   });
 
   it('should refuse a second call while one is in flight', async () => {
@@ -185,6 +195,8 @@ describe('InitStream', () => {
     const { schema } = readIpcStream(encodeInitHeader({ executionId: Uint8Array.of(7) }, ctx));
     worker.send(encodeErrorResponse(schema, new Error('no such execution'), ctx));
     await expect(opening).rejects.toThrow('[SILO407] The worker answered with Error: no such execution');
-    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow('the connection is unusable after init (TABLE_BUFFERING_FINALIZE) failed mid-response');
+    await expect(conn.call('catalog_catalogs', {})).rejects.toThrow(
+      'the connection is unusable after init (TABLE_BUFFERING_FINALIZE) failed mid-response',
+    );
   });
 });

@@ -7,7 +7,10 @@ import { BACKENDS, type Backend } from './backends';
 
 const schema = new Schema([new Field('n', new Int64(), false), new Field('tag', new Utf8(), true)]);
 const rows = (from: number, count: number, tag = 'x'): RecordBatch =>
-  batchFromColumns(schema, { n: Array.from({ length: count }, (_, i) => BigInt(from + i)), tag: Array.from({ length: count }, () => tag) });
+  batchFromColumns(schema, {
+    n: Array.from({ length: count }, (_, i) => BigInt(from + i)),
+    tag: Array.from({ length: count }, () => tag),
+  });
 const values = (batch: RecordBatch): bigint[] => [...(batch.getChild('n')!.toArray() as BigInt64Array)];
 
 /** An Output that records what a finalize tick did. */
@@ -61,7 +64,9 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
     counted.mockRestore();
     expect(read).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
     expect(scans).toEqual([3, 3, 3, 1]);
-    await expect(log.batches({ pageSize: 0 }).next()).rejects.toThrow('[SILO522] BatchLog "paged".entries(): pageSize must be a positive integer (got 0).');
+    await expect(log.batches({ pageSize: 0 }).next()).rejects.toThrow(
+      '[SILO522] BatchLog "paged".entries(): pageSize must be a positive integer (got 0).',
+    );
   });
 
   it('should replay one batch per finalize tick through a cursor, then finish', async () => {
@@ -95,7 +100,9 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
     expect(out.emitted[0].schema.fields.map((f) => f.name)).toEqual(['tag']);
     expect(values((await log.next(cursor))!)).toEqual([2n]);
     await expect(log.next(cursor)).resolves.toBeUndefined();
-    await expect(log.next({ afterId: 3 } as never)).rejects.toThrow('[SILO522] BatchLog "mapped".next(): the cursor needs a bigint afterId (use BatchLogCursor as the finalize state) (got 3).');
+    await expect(log.next({ afterId: 3 } as never)).rejects.toThrow(
+      '[SILO522] BatchLog "mapped".next(): the cursor needs a bigint afterId (use BatchLogCursor as the finalize state) (got 3).',
+    );
   });
 
   it('should keep partitions apart: own batches, own counts, the same name', async () => {
@@ -112,11 +119,26 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
     expect(await all(log)).toEqual([100n]);
     expect(await all(log.partition('0'))).toEqual([0n, 1n]);
     expect(await all(log.partition(1))).toEqual([10n, 11n, 12n, 13n, 14n]);
-    expect([await log.rowCount(), await log.partition(0).rowCount(), await log.partition(1).rowCount(), await log.partition(1).entryCount()]).toEqual([1n, 2n, 5n, 3n]);
-    expect([log.partition(7).name, log.partition(7).partitionKey, String(log.partition(7))]).toEqual(['parts', '7', 'BatchLog "parts" partition "7"']);
+    expect([
+      await log.rowCount(),
+      await log.partition(0).rowCount(),
+      await log.partition(1).rowCount(),
+      await log.partition(1).entryCount(),
+    ]).toEqual([1n, 2n, 5n, 3n]);
+    expect([log.partition(7).name, log.partition(7).partitionKey, String(log.partition(7))]).toEqual([
+      'parts',
+      '7',
+      'BatchLog "parts" partition "7"',
+    ]);
     await log.partition(1).clear();
-    expect([await all(log.partition(1)), await log.partition(1).rowCount(), await all(log.partition(0))]).toEqual([[], 0n, [0n, 1n]]);
-    expect(() => log.partition(-1)).toThrow('[SILO522] BatchLog "parts".partition(): a partition key is a non-negative integer or a string of 1 to 256 characters (got -1).');
+    expect([await all(log.partition(1)), await log.partition(1).rowCount(), await all(log.partition(0))]).toEqual([
+      [],
+      0n,
+      [0n, 1n],
+    ]);
+    expect(() => log.partition(-1)).toThrow(
+      '[SILO522] BatchLog "parts".partition(): a partition key is a non-negative integer or a string of 1 to 256 characters (got -1).',
+    );
     expect(() => log.partition('')).toThrow('(got "").');
   });
 
@@ -161,9 +183,17 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
 
   it('should refuse invalid names and options (SILO522)', () => {
     for (const bad of ['', ' rows', 'a b', '\u0000x', '-x', 'x'.repeat(129)]) {
-      expect(() => new BatchLog(storage, bad)).toThrow(`[SILO522] BatchLog name ${JSON.stringify(bad)} is not valid: a collection name is 1 to 128 characters of letters, digits, "_", ".", ":", "/" or "-", starting with a letter, digit or "_". Use a fixed name such as "rows" or "sorted.run-1".`);
+      expect(() => new BatchLog(storage, bad)).toThrow(
+        `[SILO522] BatchLog name ${JSON.stringify(bad)} is not valid: a collection name is 1 to 128 characters of letters, digits, "_", ".", ":", "/" or "-", starting with a letter, digit or "_". Use a fixed name such as "rows" or "sorted.run-1".`,
+      );
     }
-    expect(() => new BatchLog(storage, 'ok', { schema, codec: { name: 'c', encode: () => new Uint8Array(), decode: () => rows(0, 0) } })).toThrow('[SILO522] BatchLog "ok": pass "schema" or "codec", not both');
+    expect(
+      () =>
+        new BatchLog(storage, 'ok', {
+          schema,
+          codec: { name: 'c', encode: () => new Uint8Array(), decode: () => rows(0, 0) },
+        }),
+    ).toThrow('[SILO522] BatchLog "ok": pass "schema" or "codec", not both');
     expect(new BatchLog(storage, 'sorted.run-1/part:2_x').name).toBe('sorted.run-1/part:2_x');
   });
 
@@ -171,11 +201,16 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
     const a = new BatchLog(storage, 'shared');
     const b = new BatchLog(backend.reopen(storage), 'shared');
     const writes: Promise<unknown>[] = [];
-    for (let i = 0; i < 40; i++) writes.push((i % 2 === 0 ? a : b).append(rows(i * 10, 1 + (i % 3), i % 2 === 0 ? 'a' : 'b')));
+    for (let i = 0; i < 40; i++)
+      writes.push((i % 2 === 0 ? a : b).append(rows(i * 10, 1 + (i % 3), i % 2 === 0 ? 'a' : 'b')));
     writes.push(a.appendAll([rows(1000, 2, 'a'), rows(1002, 2, 'a')]), b.appendAll([rows(2000, 5, 'b')]));
     await Promise.all(writes);
     const expectedRows = Array.from({ length: 40 }, (_, i) => 1 + (i % 3)).reduce((x, y) => x + y, 0) + 9;
-    expect([await a.rowCount(), await b.rowCount(), await a.entryCount()]).toEqual([BigInt(expectedRows), BigInt(expectedRows), 43n]);
+    expect([await a.rowCount(), await b.rowCount(), await a.entryCount()]).toEqual([
+      BigInt(expectedRows),
+      BigInt(expectedRows),
+      43n,
+    ]);
     // Each writer's batches keep its own order; ids are unique.
     const seen = { a: [] as bigint[], b: [] as bigint[] };
     const ids = new Set<bigint>();
@@ -188,7 +223,9 @@ describe.each(BACKENDS)('BatchLog on %s', (_name, make) => {
   });
 
   it('should read the cursor class as finalize state: one int64 field defaulting to -1', () => {
-    expect(metadataReader.stateFields(BatchLogCursor).map((f) => [f.propertyKey, f.type])).toEqual([['afterId', 'int64']]);
+    expect(metadataReader.stateFields(BatchLogCursor).map((f) => [f.propertyKey, f.type])).toEqual([
+      ['afterId', 'int64'],
+    ]);
     class Extended extends BatchLogCursor {}
     expect(metadataReader.stateFields(Extended).map((f) => f.propertyKey)).toEqual(['afterId']);
   });

@@ -3,8 +3,17 @@ import { arrowBatchCodec, bytesCodec, jsonCodec, KeyValue } from '../../../src/c
 import { BoundStorage, MemoryStorage, toBytes } from '../../../src/providers/storage';
 import { batchFromColumns } from '../../../src/arrow/batch-utils';
 
-const schema = new Schema([new Field('id', new Int64(), false), new Field('name', new Utf8(), true), new Field('score', new Float64(), true)]);
-const batch = () => batchFromColumns(schema, { id: [1n, -(2n ** 63n), 2n ** 63n - 1n], name: ['a', null, 'ünïcode'], score: [1.5, null, -0] });
+const schema = new Schema([
+  new Field('id', new Int64(), false),
+  new Field('name', new Utf8(), true),
+  new Field('score', new Float64(), true),
+]);
+const batch = () =>
+  batchFromColumns(schema, {
+    id: [1n, -(2n ** 63n), 2n ** 63n - 1n],
+    name: ['a', null, 'ünïcode'],
+    score: [1.5, null, -0],
+  });
 
 describe('Codecs', () => {
   describe('bytesCodec', () => {
@@ -24,7 +33,10 @@ describe('Codecs', () => {
         huge: 2n ** 100n,
         bytes: new Uint8Array([0, 255, 7]),
         when: new Date('2026-01-02T03:04:05.678Z'),
-        map: new Map<unknown, unknown>([['k', 1n], [2n, new Uint8Array([9])]]),
+        map: new Map<unknown, unknown>([
+          ['k', 1n],
+          [2n, new Uint8Array([9])],
+        ]),
         typed: Float64Array.of(1.5, -2),
         numbers: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e308],
         nested: [{ deeper: [{ when: new Date(0), big: 0n, bytes: new Uint8Array(0) }] }, null, 'text', true],
@@ -40,7 +52,11 @@ describe('Codecs', () => {
 
     it('should keep user objects whose keys look like its tags', () => {
       const codec = jsonCodec();
-      const value = { $bigint: '12', inner: { $bytes: 'AAA=', $map: [1], $object: { $date: 'x' } }, list: [{ $number: 'NaN' }] };
+      const value = {
+        $bigint: '12',
+        inner: { $bytes: 'AAA=', $map: [1], $object: { $date: 'x' } },
+        list: [{ $number: 'NaN' }],
+      };
       expect(codec.decode(codec.encode(value))).toEqual(value);
     });
 
@@ -66,8 +82,16 @@ describe('Codecs', () => {
     it('should round-trip a batch exactly: values, types, nullability', () => {
       const codec = arrowBatchCodec();
       const back = codec.decode(codec.encode(batch()));
-      expect(back.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([['id', 'Int64', false], ['name', 'Utf8', true], ['score', 'Float64', true]]);
-      expect(back.toArray().map((r) => r.toJSON())).toEqual(batch().toArray().map((r) => r.toJSON()));
+      expect(back.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([
+        ['id', 'Int64', false],
+        ['name', 'Utf8', true],
+        ['score', 'Float64', true],
+      ]);
+      expect(back.toArray().map((r) => r.toJSON())).toEqual(
+        batch()
+          .toArray()
+          .map((r) => r.toJSON()),
+      );
     });
 
     it('should hand back batches with the declared field types, and refuse batches of another schema both ways', () => {
@@ -76,8 +100,12 @@ describe('Codecs', () => {
       expect(back.schema.fields.map((f) => f.type)).toEqual(schema.fields.map((f) => f.type));
       expect(back.schema.fields[0].type).toBeInstanceOf(Int64);
       const other = tableFromArrays({ id: Int32Array.of(1) }).batches[0];
-      expect(() => codec.encode(other)).toThrow("the batch does not have the collection's schema: schema: expected 3 field(s) [id, name, score], got 1 [id]");
-      expect(() => codec.decode(arrowBatchCodec().encode(other))).toThrow("the stored batch does not have the collection's schema: schema: expected 3 field(s) [id, name, score], got 1 [id]");
+      expect(() => codec.encode(other)).toThrow(
+        "the batch does not have the collection's schema: schema: expected 3 field(s) [id, name, score], got 1 [id]",
+      );
+      expect(() => codec.decode(arrowBatchCodec().encode(other))).toThrow(
+        "the stored batch does not have the collection's schema: schema: expected 3 field(s) [id, name, score], got 1 [id]",
+      );
       expect(() => codec.encode({} as never)).toThrow('expected an apache-arrow RecordBatch, got object');
     });
   });
@@ -91,19 +119,31 @@ describe('Codecs', () => {
       await expect(totals.get('a')).rejects.toMatchObject({
         code: 'SILO520',
         collection: 'KeyValue "totals"',
-        message: '[SILO520] KeyValue "totals": the value of key "a" could not be read with the json codec: the bytes are not UTF-8 JSON: "{not json" (9 bytes). It was written with another codec or schema, or by hand through the raw storage API. Read the collection with the codec and schema it was written with, or clear it and write it again.',
+        message:
+          '[SILO520] KeyValue "totals": the value of key "a" could not be read with the json codec: the bytes are not UTF-8 JSON: "{not json" (9 bytes). It was written with another codec or schema, or by hand through the raw storage API. Read the collection with the codec and schema it was written with, or clear it and write it again.',
       });
     });
 
     it('should report a value validate refuses as SILO520 with its message', async () => {
-      const counts = new KeyValue(storage, 'counts', { codec: jsonCodec({ validate: (v) => { if (typeof v !== 'bigint') throw new Error(`expected a bigint, got ${typeof v}`); return v; } }) });
+      const counts = new KeyValue(storage, 'counts', {
+        codec: jsonCodec({
+          validate: (v) => {
+            if (typeof v !== 'bigint') throw new Error(`expected a bigint, got ${typeof v}`);
+            return v;
+          },
+        }),
+      });
       await new KeyValue(storage, 'counts').put('x', 'seven');
-      await expect(counts.get('x')).rejects.toThrow('[SILO520] KeyValue "counts": the value of key "x" could not be read with the json codec: expected a bigint, got string.');
+      await expect(counts.get('x')).rejects.toThrow(
+        '[SILO520] KeyValue "counts": the value of key "x" could not be read with the json codec: expected a bigint, got string.',
+      );
     });
 
     it('should report a value the codec cannot write as SILO521', async () => {
       const totals = new KeyValue(storage, 'totals');
-      await expect(totals.put('u', undefined)).rejects.toThrow('[SILO521] KeyValue "totals": the value of key "u" cannot be written with the json codec: undefined has no JSON form; store null instead. Pass a value the codec accepts, or give the collection a codec for this kind of value.');
+      await expect(totals.put('u', undefined)).rejects.toThrow(
+        '[SILO521] KeyValue "totals": the value of key "u" cannot be written with the json codec: undefined has no JSON form; store null instead. Pass a value the codec accepts, or give the collection a codec for this kind of value.',
+      );
       await expect(totals.has('u')).resolves.toBe(false);
     });
   });

@@ -22,7 +22,8 @@ class ReplayRows {
 
   @Finalize() async finalize(cursor: BatchLogCursor, out: Output): Promise<void> {
     // The counts are exact once every sink call returned: check them on the first tick.
-    if (cursor.afterId === -1n && (await this.rows.entryCount()) !== (await this.calls.get())) throw new Error('entry count differs from the process calls');
+    if (cursor.afterId === -1n && (await this.rows.entryCount()) !== (await this.calls.get()))
+      throw new Error('entry count differs from the process calls');
     await this.rows.replay(cursor, out);
   }
 }
@@ -44,7 +45,10 @@ class SplitParity {
   }
 
   @Combine() async combine(_stateIds: Uint8Array[], _ctx: SinkContext): Promise<string[]> {
-    await this.sizes.putMany([['0', await this.parts.partition(0).rowCount()], ['1', await this.parts.partition(1).rowCount()]]);
+    await this.sizes.putMany([
+      ['0', await this.parts.partition(0).rowCount()],
+      ['1', await this.parts.partition(1).rowCount()],
+    ]);
     return ['0', '1'];
   }
 
@@ -52,7 +56,8 @@ class SplitParity {
     const part = bytesToText(ctx.finalizeStateId);
     await this.parts.partition(part).replay(cursor, out, {
       map: async (batch) => {
-        if (Number(batch.getChild('n')!.get(0)) % 2 !== Number(part)) throw new Error(`partition ${part} holds a row of the other parity`);
+        if (Number(batch.getChild('n')!.get(0)) % 2 !== Number(part))
+          throw new Error(`partition ${part} holds a row of the other parity`);
         if ((await this.sizes.get(part)) === undefined) throw new Error('combine wrote no size');
         return batch;
       },
@@ -69,7 +74,12 @@ describe('Collections in functions, through the testing worker', () => {
 
   it('should buffer into a BatchLog and replay it one batch per tick, under chaos, leaving nothing behind', async () => {
     const worker = await createTestingWorker({ modules: [CollectionsModule] }).compile();
-    const { output, ticks, leaks } = await worker.run('replay_rows', { input, sinkConnections: 3, batchSize: 512, chaos: true });
+    const { output, ticks, leaks } = await worker.run('replay_rows', {
+      input,
+      sinkConnections: 3,
+      batchSize: 512,
+      chaos: true,
+    });
     expect(sorted(output.getChild('n')!.toArray() as Int32Array)).toEqual([...n]);
     expect(output.getChild('label')!.get(0)).toBe(`row ${output.getChild('n')!.get(0)}`);
     // 10 batches of 512 rows or fewer: one tick each, and one to finish.
@@ -79,7 +89,12 @@ describe('Collections in functions, through the testing worker', () => {
 
   it('should fan partitions out to parallel finalize streams, each seeing only its own log', async () => {
     const worker = await createTestingWorker({ modules: [CollectionsModule] }).compile();
-    const { output, finalizeStateIds, leaks } = await worker.run('split_parity', { input, sinkConnections: 2, batchSize: 1000, chaos: true });
+    const { output, finalizeStateIds, leaks } = await worker.run('split_parity', {
+      input,
+      sinkConnections: 2,
+      batchSize: 1000,
+      chaos: true,
+    });
     expect(finalizeStateIds.map(bytesToText)).toEqual(['0', '1']);
     expect(sorted(output.getChild('n')!.toArray() as Int32Array)).toEqual([...n]);
     expect(leaks).toEqual([]);

@@ -32,8 +32,17 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
 
     it('should read and write many at once, keeping the order of the keys', async () => {
       const kv = new KeyValue<number | null>(storage, 'many');
-      await kv.putMany(new Map([['x', 1], ['y', null], ['z', 3]]));
-      await kv.putMany([['w', 0], ['w', 5]]);
+      await kv.putMany(
+        new Map([
+          ['x', 1],
+          ['y', null],
+          ['z', 3],
+        ]),
+      );
+      await kv.putMany([
+        ['w', 0],
+        ['w', 5],
+      ]);
       expect(await kv.getMany(['z', 'nope', 'y', 'w', 'x'])).toEqual([3, undefined, null, 5, 1]);
       expect(await kv.deleteMany(['x', 'z', 'nope'])).toBe(2);
       expect(await kv.getMany(['x', 'y', 'z'])).toEqual([undefined, null, undefined]);
@@ -68,19 +77,30 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
     });
 
     it('should refuse a codec option that is not a codec (SILO522)', () => {
-      expect(() => new KeyValue(storage, 'kv', { codec: JSON as never })).toThrow('[SILO522] KeyValue "kv": the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec() (got an object).');
-      expect(() => new Queue(storage, 'q', { codec: (() => 1) as never })).toThrow('[SILO522] Queue "q": the codec option must be a Codec');
+      expect(() => new KeyValue(storage, 'kv', { codec: JSON as never })).toThrow(
+        '[SILO522] KeyValue "kv": the codec option must be a Codec: { name, encode(value), decode(bytes) }, such as jsonCodec() (got an object).',
+      );
+      expect(() => new Queue(storage, 'q', { codec: (() => 1) as never })).toThrow(
+        '[SILO522] Queue "q": the codec option must be a Codec',
+      );
     });
 
     it('should refuse keys that are not strings (SILO522)', async () => {
       const kv = new KeyValue(storage, 'kv');
       await expect(kv.get(1 as never)).rejects.toThrow('[SILO522] KeyValue "kv".get(): keys are strings (got 1).');
-      await expect(kv.put(new Uint8Array(1) as never, 1)).rejects.toThrow('[SILO522] KeyValue "kv".put(): keys are strings (got a Uint8Array).');
+      await expect(kv.put(new Uint8Array(1) as never, 1)).rejects.toThrow(
+        '[SILO522] KeyValue "kv".put(): keys are strings (got a Uint8Array).',
+      );
     });
 
     it('should write nothing when one value of putMany cannot be encoded', async () => {
       const kv = new KeyValue(storage, 'atomic', { codec: jsonCodec() });
-      await expect(kv.putMany([['a', 1], ['b', undefined]])).rejects.toThrow('[SILO521] KeyValue "atomic": the value of key "b" cannot be written');
+      await expect(
+        kv.putMany([
+          ['a', 1],
+          ['b', undefined],
+        ]),
+      ).rejects.toThrow('[SILO521] KeyValue "atomic": the value of key "b" cannot be written');
       expect(await kv.has('a')).toBe(false);
     });
   });
@@ -95,7 +115,9 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
       expect(await seen.get()).toBe(40n);
       await seen.reset();
       expect(await seen.get()).toBe(0n);
-      expect(() => seen.add(1.5)).toThrow('[SILO522] Counter "seen".add(): delta must be a bigint or a safe integer (got 1.5).');
+      expect(() => seen.add(1.5)).toThrow(
+        '[SILO522] Counter "seen".add(): delta must be a bigint or a safe integer (got 1.5).',
+      );
     });
 
     it('should lose no addition when two connections add at once', async () => {
@@ -110,7 +132,11 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
     it('should pop in push order, up to max at a time', async () => {
       const q = new Queue<{ file: string; size: bigint }>(storage, 'work');
       await q.push({ file: 'a', size: 1n });
-      await q.pushAll([{ file: 'b', size: 2n }, { file: 'c', size: 3n }, { file: 'd', size: 4n }]);
+      await q.pushAll([
+        { file: 'b', size: 2n },
+        { file: 'c', size: 3n },
+        { file: 'd', size: 4n },
+      ]);
       expect(await q.length()).toBe(4);
       expect(await q.pop()).toEqual([{ file: 'a', size: 1n }]);
       expect((await q.pop(2)).map((w) => w.file)).toEqual(['b', 'c']);
@@ -124,17 +150,23 @@ describe.each(BACKENDS)('Collections on %s', (_name, make) => {
       const b = new Queue<number>(backend.reopen(storage), 'jobs');
       await a.pushAll(Array.from({ length: 200 }, (_, i) => i));
       const popped: number[] = [];
-      await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).pop(1 + (i % 5)).then((v) => popped.push(...v))));
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).pop(1 + (i % 5)).then((v) => popped.push(...v))),
+      );
       const rest = await a.pop(1000);
       expect([...popped, ...rest].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     });
 
     it('should push nothing when one value cannot be encoded, and report undecodable values (SILO520)', async () => {
       const q = new Queue(storage, 'strict');
-      await expect(q.pushAll([1, undefined])).rejects.toThrow('[SILO521] Queue "strict": value 1 of pushAll() cannot be written with the json codec: undefined has no JSON form; store null instead.');
+      await expect(q.pushAll([1, undefined])).rejects.toThrow(
+        '[SILO521] Queue "strict": value 1 of pushAll() cannot be written with the json codec: undefined has no JSON form; store null instead.',
+      );
       expect(await q.length()).toBe(0);
       await storage.queuePush('@queue:strict', [new Uint8Array([0xff, 0xfe])]);
-      await expect(q.pop()).rejects.toThrow('[SILO520] Queue "strict": value 0 of 1 popped could not be read with the json codec: the bytes are not UTF-8 JSON: 0xfffe (2 bytes).');
+      await expect(q.pop()).rejects.toThrow(
+        '[SILO520] Queue "strict": value 0 of 1 popped could not be read with the json codec: the bytes are not UTF-8 JSON: 0xfffe (2 bytes).',
+      );
     });
   });
 });

@@ -20,7 +20,12 @@ describe('Tagged JSON (persisted argument, setting and secret values)', () => {
 
 describe('Tagged JSON escaping', () => {
   it('should keep plain objects whose keys are spelled like tags, and numbers JSON cannot spell', () => {
-    const value = { $bigint: '1', $map: [], nested: { $object: { $bytes: 'x' } }, n: [Number.NaN, -0, Number.NEGATIVE_INFINITY] };
+    const value = {
+      $bigint: '1',
+      $map: [],
+      nested: { $object: { $bytes: 'x' } },
+      n: [Number.NaN, -0, Number.NEGATIVE_INFINITY],
+    };
     const back = fromTaggedJson(toTaggedJson(value)) as typeof value;
     expect(back).toEqual(value);
     expect(Object.is(back.n[1], -0)).toBe(true);

@@ -15,7 +15,12 @@ const rows = (...xs: number[]) => tableOf(batchFromColumns(X, { x: xs.map(BigInt
 
 /** An INTERVAL argument as apache-arrow 21 reads it: [months, days, nanoseconds low, high]. */
 function interval(months: number, days: number, nanoseconds: bigint): Int32Array {
-  return Int32Array.of(months, days, Number(BigInt.asIntN(32, nanoseconds)), Number(BigInt.asIntN(32, nanoseconds >> 32n)));
+  return Int32Array.of(
+    months,
+    days,
+    Number(BigInt.asIntN(32, nanoseconds)),
+    Number(BigInt.asIntN(32, nanoseconds >> 32n)),
+  );
 }
 
 /** The `_timestamp` column in microseconds since the epoch. */
@@ -69,7 +74,8 @@ describe('accumulate', () => {
   it('should keep collections of different names, and of different ATTACHes, apart', async () => {
     const other = { attachOpaqueData: new Uint8Array([9, 9]) };
     // Segments of one collection sort by call time: let time pass between calls.
-    const later = (result: Promise<{ output: Table }>) => result.then((r) => (clock.advance(1000), columnOf(r.output, 'x')));
+    const later = (result: Promise<{ output: Table }>) =>
+      result.then((r) => (clock.advance(1000), columnOf(r.output, 'x')));
     await later(accumulate('a', rows(1)));
     await later(accumulate('b', rows(2)));
     await later(accumulate('a', rows(3), {}, other));
@@ -131,20 +137,32 @@ describe('accumulate', () => {
 
   it('should refuse a blank or over-long name and a reserved _timestamp input column at bind', async () => {
     const blank = await userError(accumulate('  ', rows(1)));
-    expect([blank.exceptionType, blank.exceptionMessage]).toEqual(['ValueError', 'collection name must be a non-empty string']);
+    expect([blank.exceptionType, blank.exceptionMessage]).toEqual([
+      'ValueError',
+      'collection name must be a non-empty string',
+    ]);
     const long = await userError(accumulate('é'.repeat(128), rows(1)));
     expect(long.exceptionMessage).toBe('collection name must be at most 255 bytes');
     const reserved = new Schema([new Field('_timestamp', new Int64(), true)]);
     const clash = await userError(accumulate('events', tableOf(batchFromColumns(reserved, { _timestamp: [1n] }))));
-    expect(clash.exceptionMessage).toBe("input may not contain a reserved '_timestamp' column; accumulate adds this column to its output");
+    expect(clash.exceptionMessage).toBe(
+      "input may not contain a reserved '_timestamp' column; accumulate adds this column to its output",
+    );
   });
 
   it("should refuse a result other than 'all', 'new' or 'none', and a negative max_row_size", async () => {
-    await expect(accumulate('events', rows(1), { result: 'some', max_row_size: -1n })).rejects.toThrow(/max_row_size must not be less than 0.*result must be one of the following values: all, new, none/);
+    await expect(accumulate('events', rows(1), { result: 'some', max_row_size: -1n })).rejects.toThrow(
+      /max_row_size must not be less than 0.*result must be one of the following values: all, new, none/,
+    );
   });
 
   it('should pin the schema at bind, before any row is stored', async () => {
-    await worker.dispatcher.bind({ functionName: 'accumulate', schemaPath: ['main'], arguments: { positional: ['events'], named: {} }, inputSchema: X });
+    await worker.dispatcher.bind({
+      functionName: 'accumulate',
+      schemaPath: ['main'],
+      arguments: { positional: ['events'], named: {} },
+      inputSchema: X,
+    });
     const other = new Schema([new Field('y', new Int64(), true)]);
     const error = await userError(accumulate('events', tableOf(batchFromColumns(other, { y: [1n] }))));
     expect(error.exceptionMessage).toMatch(/^input schema for accumulate\('events', \.\.\.\) does not match/);

@@ -13,7 +13,10 @@ describe('buffer_input', () => {
 
   it('should return all 100k input rows from 4 sink connections, and leave nothing in storage', async () => {
     const n = 100_000;
-    const input = tableFromArrays({ id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), score: Float64Array.from({ length: n }, (_, i) => i / 4) });
+    const input = tableFromArrays({
+      id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+      score: Float64Array.from({ length: n }, (_, i) => i / 4),
+    });
     const r = await worker.run('buffer_input', { input, sinkConnections: 4 });
     expect(r.output.numRows).toBe(n);
     const ids = (columnOf(r.output, 'id') as bigint[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -26,7 +29,11 @@ describe('buffer_input', () => {
   });
 
   it('should keep the input schema exactly (names, types, nullability) when every phase runs in another process', async () => {
-    const schema = new Schema([new Field('id', new Int32(), false), new Field('name', new Utf8(), true), new Field('ok', new Bool(), true)]);
+    const schema = new Schema([
+      new Field('id', new Int32(), false),
+      new Field('name', new Utf8(), true),
+      new Field('ok', new Bool(), true),
+    ]);
     const input = tableOf(
       batchFromColumns(schema, { id: [1, 2, 3], name: ['a', null, 'c'], ok: [true, false, null] }),
       batchFromColumns(schema, { id: [4], name: ['d'], ok: [true] }),
@@ -54,7 +61,11 @@ describe('echo_buffering', () => {
     worker = await conformanceWorker({ only: [EchoBufferingFunction] });
   });
 
-  const schema = new Schema([new Field('a', new Int64(), true), new Field('b', new Utf8(), true), new Field('c', new Float64(), false)]);
+  const schema = new Schema([
+    new Field('a', new Int64(), true),
+    new Field('b', new Utf8(), true),
+    new Field('c', new Float64(), false),
+  ]);
   const input = tableOf(
     batchFromColumns(schema, { a: [1n, 2n, 3n], b: ['x', 'y', null], c: [0.5, 1.5, 2.5] }),
     batchFromColumns(schema, { a: [4n, 5n], b: ['x', 'z'], c: [3.5, 4.5] }),

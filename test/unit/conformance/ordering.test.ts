@@ -1,7 +1,11 @@
 import { Field, Int64, Schema, Utf8, tableFromArrays } from 'apache-arrow';
 import { batchFromColumns } from 'vgi-silo';
 import type { TestingWorker } from 'vgi-silo/testing';
-import { BatchIndexBufferInputFunction, OrderedBufferInputFunction, OrderedSourceFunction } from '../../../samples/conformance/ordering.functions';
+import {
+  BatchIndexBufferInputFunction,
+  OrderedBufferInputFunction,
+  OrderedSourceFunction,
+} from '../../../samples/conformance/ordering.functions';
 import { columnOf, conformanceWorker, driveByHand, fieldsOf, rowsOf, userError } from './support';
 
 const sequence = (n: number) => tableFromArrays({ x: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) });
@@ -9,7 +13,12 @@ const sequence = (n: number) => tableFromArrays({ x: BigInt64Array.from({ length
 describe('ordered_buffer_input', () => {
   it('should return the input in source order, through a single sink connection', async () => {
     const worker = await conformanceWorker({ only: [OrderedBufferInputFunction] });
-    const r = await worker.run('ordered_buffer_input', { input: sequence(5000), batchSize: 500, sinkConnections: 4, chaos: true });
+    const r = await worker.run('ordered_buffer_input', {
+      input: sequence(5000),
+      batchSize: 500,
+      sinkConnections: 4,
+      chaos: true,
+    });
     expect(columnOf(r.output, 'x')).toEqual(Array.from({ length: 5000 }, (_, i) => BigInt(i)));
     expect(r.leaks).toEqual([]);
   });
@@ -25,7 +34,12 @@ describe('batch_index_buffer_input', () => {
   const batch = (...labels: string[]) => batchFromColumns(schema, { label: labels });
 
   it('should return the input in order when DuckDB supplies batch indexes', async () => {
-    const r = await worker.run('batch_index_buffer_input', { input: sequence(5000), batchSize: 500, sinkConnections: 4, chaos: true });
+    const r = await worker.run('batch_index_buffer_input', {
+      input: sequence(5000),
+      batchSize: 500,
+      sinkConnections: 4,
+      chaos: true,
+    });
     expect(columnOf(r.output, 'x')).toEqual(Array.from({ length: 5000 }, (_, i) => BigInt(i)));
     expect(r.leaks).toEqual([]);
   });
@@ -58,7 +72,9 @@ describe('batch_index_buffer_input', () => {
   });
 
   it('should raise RuntimeError when a process call carries no batch index', async () => {
-    const error = await userError(driveByHand(worker, 'batch_index_buffer_input', { inputSchema: schema, steps: [{ batch: batch('x') }] }));
+    const error = await userError(
+      driveByHand(worker, 'batch_index_buffer_input', { inputSchema: schema, steps: [{ batch: batch('x') }] }),
+    );
     expect(error.exceptionType).toBe('RuntimeError');
     expect(error.exceptionMessage).toMatch(/^batch_index_buffer_input\.process\(\) received batch_index=None/);
   });
@@ -67,10 +83,16 @@ describe('batch_index_buffer_input', () => {
 describe('ordered_source', () => {
   it('should ignore its input and emit 0..15 in order, one finalize stream per value', async () => {
     const worker = await conformanceWorker({ only: [OrderedSourceFunction] });
-    const r = await worker.run('ordered_source', { input: tableFromArrays({ s: ['ignored', 'rows'] }), sinkConnections: 2, chaos: true });
+    const r = await worker.run('ordered_source', {
+      input: tableFromArrays({ s: ['ignored', 'rows'] }),
+      sinkConnections: 2,
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([['v', String(new Int64()), true]]);
     expect(rowsOf(r.output)).toEqual(Array.from({ length: 16 }, (_, i) => ({ v: BigInt(i) })));
-    expect(r.finalizeStateIds.map((id) => Buffer.from(id).toString('hex'))).toEqual(Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(8, '0')));
+    expect(r.finalizeStateIds.map((id) => Buffer.from(id).toString('hex'))).toEqual(
+      Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(8, '0')),
+    );
     // Each stream emits its row, then finishes on the next tick.
     expect(r.ticks).toEqual(new Array(16).fill(2));
     expect(r.leaks).toEqual([]);

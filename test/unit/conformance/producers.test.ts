@@ -30,13 +30,17 @@ describe('large_state', () => {
 
   it('should refuse a column that cannot hold the total', async () => {
     const strings = new Schema([new Field('s', new Utf8(), true)]);
-    const text = await userError(worker.run('large_state', { input: tableOf(batchFromColumns(strings, { s: ['x'] })), chaos: true }));
+    const text = await userError(
+      worker.run('large_state', { input: tableOf(batchFromColumns(strings, { s: ['x'] })), chaos: true }),
+    );
     expect([text.exceptionType, text.exceptionMessage]).toEqual([
       'ValueError',
       'large_state writes the byte total into every column, so every input column must be integer or floating-point; "s" is string',
     ]);
     const small = new Schema([new Field('i', new Int16(), true)]);
-    const narrow = await userError(worker.run('large_state', { input: tableOf(batchFromColumns(small, { i: [1] })), chaos: true }));
+    const narrow = await userError(
+      worker.run('large_state', { input: tableOf(batchFromColumns(small, { i: [1] })), chaos: true }),
+    );
     expect(narrow.exceptionMessage).toBe('large_state total 1048576 does not fit column "i" (int16)');
   });
 });
@@ -48,7 +52,11 @@ describe('buffer_emit_wide', () => {
   });
 
   it('should emit one finalize batch of 10000 rows, n = 0..9999, whatever the input', async () => {
-    const r = await worker.run('buffer_emit_wide', { input: tableFromArrays({ one: Int32Array.from([1]) }), args: { rows: 10_000n }, chaos: true });
+    const r = await worker.run('buffer_emit_wide', {
+      input: tableFromArrays({ one: Int32Array.from([1]) }),
+      args: { rows: 10_000n },
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([['n', 'Int64', true]]);
     expect(r.output.batches.map((b) => b.numRows)).toEqual([10_000]);
     expect(columnOf(r.output, 'n')).toEqual(Array.from({ length: 10_000 }, (_, i) => BigInt(i)));
@@ -57,12 +65,18 @@ describe('buffer_emit_wide', () => {
   });
 
   it('should emit nothing for rows = 0', async () => {
-    const r = await worker.run('buffer_emit_wide', { input: tableFromArrays({ one: Int32Array.from([1]) }), args: { rows: 0n }, chaos: true });
+    const r = await worker.run('buffer_emit_wide', {
+      input: tableFromArrays({ one: Int32Array.from([1]) }),
+      args: { rows: 0n },
+      chaos: true,
+    });
     expect(r.output.numRows).toBe(0);
   });
 
   it('should refuse a negative row count at bind', async () => {
-    await expect(worker.run('buffer_emit_wide', { input: tableFromArrays({ one: Int32Array.from([1]) }), args: { rows: -1n } })).rejects.toThrow(/rows must not be less than 0/);
+    await expect(
+      worker.run('buffer_emit_wide', { input: tableFromArrays({ one: Int32Array.from([1]) }), args: { rows: -1n } }),
+    ).rejects.toThrow(/rows must not be less than 0/);
   });
 });
 
@@ -79,7 +93,11 @@ describe('slow_cancellable_buffering', () => {
 
   it('should emit count rows n = 0..count-1, one per tick, and never touch the probe when not cancelled', async () => {
     const probe = join(dir, 'uncancelled.txt');
-    const r = await worker.run('slow_cancellable_buffering', { input, args: { probe_path: probe, count: 5n, sleep_ms: 1n }, chaos: true });
+    const r = await worker.run('slow_cancellable_buffering', {
+      input,
+      args: { probe_path: probe, count: 5n, sleep_ms: 1n },
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([['n', 'Int64', true]]);
     expect(columnOf(r.output, 'n')).toEqual([0n, 1n, 2n, 3n, 4n]);
     expect(r.ticks).toEqual([6]);
@@ -89,19 +107,32 @@ describe('slow_cancellable_buffering', () => {
 
   it('should append "pid=<pid> emitted=<rows>" to the probe file when the stream is cancelled', async () => {
     const probe = join(dir, 'cancelled.txt');
-    const r = await worker.run('slow_cancellable_buffering', { input, args: { probe_path: probe, sleep_ms: 0n }, cancelAfterTicks: 3, chaos: { rerun: false } });
+    const r = await worker.run('slow_cancellable_buffering', {
+      input,
+      args: { probe_path: probe, sleep_ms: 0n },
+      cancelAfterTicks: 3,
+      chaos: { rerun: false },
+    });
     expect(columnOf(r.output, 'n')).toEqual([0n, 1n, 2n]);
     expect(readFileSync(probe, 'utf8')).toBe(`pid=${process.pid} emitted=3\n`);
     expect(r.leaks).toEqual([]);
   });
 
   it('should refuse count < 1 and sleep_ms < 0 at bind', async () => {
-    const bad = worker.run('slow_cancellable_buffering', { input, args: { probe_path: join(dir, 'x'), count: 0n, sleep_ms: -1n } });
+    const bad = worker.run('slow_cancellable_buffering', {
+      input,
+      args: { probe_path: join(dir, 'x'), count: 0n, sleep_ms: -1n },
+    });
     await expect(bad).rejects.toThrow(/count must not be less than 1.*sleep_ms must not be less than 0/);
   });
 
   it('should take probe_path as a VARCHAR', async () => {
     const schema = new Schema([new Field('x', new Utf8(), true)]);
-    await expect(worker.run('slow_cancellable_buffering', { input: tableOf(batchFromColumns(schema, { x: ['a'] })), args: { probe_path: 7n } })).rejects.toThrow(/probe_path must be utf8/);
+    await expect(
+      worker.run('slow_cancellable_buffering', {
+        input: tableOf(batchFromColumns(schema, { x: ['a'] })),
+        args: { probe_path: 7n },
+      }),
+    ).rejects.toThrow(/probe_path must be utf8/);
   });
 });

@@ -2,7 +2,10 @@ import { Bool, Field, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { MemoryStorage, STORAGE, type StorageScope, batchFromColumns, bytesToText, defineModule } from 'vgi-silo';
 import { type TestingWorker, createTestingWorker } from 'vgi-silo/testing';
 import { GlobalBufferedFunction } from '../../../samples/conformance/global-buffered.function';
-import { SameNameDataBufferedFunction, SameNameMainBufferedFunction } from '../../../samples/conformance/same-name-buffered.functions';
+import {
+  SameNameDataBufferedFunction,
+  SameNameMainBufferedFunction,
+} from '../../../samples/conformance/same-name-buffered.functions';
 import { columnOf, conformanceWorker, fieldsOf, rowsOf, tableOf } from './support';
 
 describe('test_same_name_buffered', () => {
@@ -15,7 +18,12 @@ describe('test_same_name_buffered', () => {
   const input = tableOf(batchFromColumns(schema, { n: [1, null, 3], ignored: ['a', 'b', 'c'] }));
 
   it("should tag rows 'main:<value>' in schema main, keeping NULL", async () => {
-    const r = await worker.run('main.test_same_name_buffered', { input, batchSize: 2, sinkConnections: 2, chaos: true });
+    const r = await worker.run('main.test_same_name_buffered', {
+      input,
+      batchSize: 2,
+      sinkConnections: 2,
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([['tag', 'Utf8', true]]);
     expect(columnOf(r.output, 'tag').sort()).toEqual(['main:1', 'main:3', null].sort());
     expect(r.leaks).toEqual([]);
@@ -30,9 +38,15 @@ describe('test_same_name_buffered', () => {
   it('should print booleans and whole floats as Python does', async () => {
     const flags = new Schema([new Field('b', new Bool(), true)]);
     const floats = new Schema([new Field('f', new Float64(), true)]);
-    const b = await worker.run('data.test_same_name_buffered', { input: tableOf(batchFromColumns(flags, { b: [true, false] })), chaos: true });
+    const b = await worker.run('data.test_same_name_buffered', {
+      input: tableOf(batchFromColumns(flags, { b: [true, false] })),
+      chaos: true,
+    });
     expect(columnOf(b.output, 'tag')).toEqual(['data:True', 'data:False']);
-    const f = await worker.run('main.test_same_name_buffered', { input: tableOf(batchFromColumns(floats, { f: [1, 2.5] })), chaos: true });
+    const f = await worker.run('main.test_same_name_buffered', {
+      input: tableOf(batchFromColumns(floats, { f: [1, 2.5] })),
+      chaos: true,
+    });
     expect(columnOf(f.output, 'tag')).toEqual(['main:1.0', 'main:2.5']);
   });
 });
@@ -49,7 +63,10 @@ class LogRecordingStorage extends MemoryStorage {
 describe('global_buffered', () => {
   it('should pass its input through its own global_buf log', async () => {
     const storage = new LogRecordingStorage();
-    const worker = await createTestingWorker({ modules: [defineModule({ functions: [GlobalBufferedFunction] })] }).overrideProvider(STORAGE).useValue(storage).compile();
+    const worker = await createTestingWorker({ modules: [defineModule({ functions: [GlobalBufferedFunction] })] })
+      .overrideProvider(STORAGE)
+      .useValue(storage)
+      .compile();
     const schema = new Schema([new Field('x', new Int32(), false), new Field('s', new Utf8(), true)]);
     const input = tableOf(batchFromColumns(schema, { x: [1, 2, 3], s: ['a', null, 'c'] }));
     const r = await worker.run('global_buffered', { input, batchSize: 2, chaos: true });

@@ -34,7 +34,13 @@ function decimalData(unscaled: readonly (bigint | null)[], scale: number, precis
     for (let w = 0; w < 4; w++, rest >>= 32n) words[i * 4 + w] = Number(rest & 0xffffffffn);
   });
   const nullCount = unscaled.filter((v) => v === null).length;
-  return makeData({ type: new Decimal(scale, precision, 128), length: unscaled.length, nullCount, nullBitmap: nullCount > 0 ? valid : null, data: words });
+  return makeData({
+    type: new Decimal(scale, precision, 128),
+    length: unscaled.length,
+    nullCount,
+    nullBitmap: nullCount > 0 ? valid : null,
+    data: words,
+  });
 }
 
 const MIXED = new Schema([
@@ -46,7 +52,13 @@ const MIXED = new Schema([
   new Field('allnull', new Int16(), true),
 ]);
 
-function mixedBatch(i: (number | null)[], big: bigint[], f: (number | null)[], d: (bigint | null)[], s: string[]): RecordBatch {
+function mixedBatch(
+  i: (number | null)[],
+  big: bigint[],
+  f: (number | null)[],
+  d: (bigint | null)[],
+  s: string[],
+): RecordBatch {
   const n = i.length;
   const children = [
     vectorFromArray(i, new Int32()).data[0],
@@ -74,7 +86,12 @@ describe('sum_all_columns', () => {
   });
 
   it('should sum integers as exact BIGINT, floats and decimals as DOUBLE, and drop other columns', async () => {
-    const r = await worker.run('sum_all_columns', { input: MIXED_INPUT, batchSize: 2, sinkConnections: 2, chaos: true });
+    const r = await worker.run('sum_all_columns', {
+      input: MIXED_INPUT,
+      batchSize: 2,
+      sinkConnections: 2,
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([
       ['i', 'Int64', true],
       ['big', 'Int64', true],
@@ -87,7 +104,13 @@ describe('sum_all_columns', () => {
   });
 
   it('should write the reference client logs from process and combine when logging := true', async () => {
-    const r = await worker.run('sum_all_columns', { input: MIXED_INPUT, batchSize: 2, sinkConnections: 2, args: { logging: true }, chaos: true });
+    const r = await worker.run('sum_all_columns', {
+      input: MIXED_INPUT,
+      batchSize: 2,
+      sinkConnections: 2,
+      args: { logging: true },
+      chaos: true,
+    });
     expect(r.logs.map(({ phase, level, message }) => ({ phase, level, message }))).toEqual([
       { phase: 'process', level: 'info', message: 'Processing batch with 2 rows' },
       { phase: 'process', level: 'info', message: 'Processing batch with 2 rows' },
@@ -115,7 +138,9 @@ describe('sum_all_columns', () => {
     );
     const error = await userError(worker.run('sum_all_columns', { input, chaos: true }));
     expect(error.exceptionType).toBe('ValueError');
-    expect(error.exceptionMessage).toBe('sum_all_columns requires at least one numeric (integer, floating-point, or decimal) input column, got [s: string, flag: bool]');
+    expect(error.exceptionMessage).toBe(
+      'sum_all_columns requires at least one numeric (integer, floating-point, or decimal) input column, got [s: string, flag: bool]',
+    );
   });
 });
 
@@ -126,7 +151,12 @@ describe('sum_all_columns_simple_distributed', () => {
   });
 
   it('should sum integer and float columns like sum_all_columns, dropping decimals', async () => {
-    const r = await worker.run('sum_all_columns_simple_distributed', { input: MIXED_INPUT, batchSize: 2, sinkConnections: 2, chaos: true });
+    const r = await worker.run('sum_all_columns_simple_distributed', {
+      input: MIXED_INPUT,
+      batchSize: 2,
+      sinkConnections: 2,
+      chaos: true,
+    });
     expect(fieldsOf(r.output.schema)).toEqual([
       ['i', 'Int64', true],
       ['big', 'Int64', true],
@@ -140,7 +170,10 @@ describe('sum_all_columns_simple_distributed', () => {
   });
 
   it('should not refuse an input without numeric columns', async () => {
-    const r = await worker.run('sum_all_columns_simple_distributed', { input: tableFromArrays({ s: ['a', 'b'] }), chaos: true });
+    const r = await worker.run('sum_all_columns_simple_distributed', {
+      input: tableFromArrays({ s: ['a', 'b'] }),
+      chaos: true,
+    });
     expect(r.outputSchema.fields).toEqual([]);
   });
 });
@@ -170,7 +203,9 @@ describe('exception_process', () => {
 
   it('should raise ValueError on the second process call of the execution, across sink connections', async () => {
     const input = tableFromArrays({ x: Float64Array.from([1, 2, 3, 4, 5, 6]) });
-    const error = await userError(worker.run('exception_process', { input, batchSize: 2, sinkConnections: 2, chaos: true }));
+    const error = await userError(
+      worker.run('exception_process', { input, batchSize: 2, sinkConnections: 2, chaos: true }),
+    );
     expect([error.exceptionType, error.exceptionMessage]).toEqual(['ValueError', 'Intentional exception on batch 2']);
   });
 
@@ -189,8 +224,13 @@ describe('exception_process', () => {
 describe('exception_finalize', () => {
   it('should raise ValueError on the first finalize tick', async () => {
     const worker = await conformanceWorker({ only: [ExceptionFinalizeFunction] });
-    const error = await userError(worker.run('exception_finalize', { input: tableFromArrays({ x: Int32Array.from([1]) }), chaos: true }));
-    expect([error.exceptionType, error.exceptionMessage]).toEqual(['ValueError', 'Intentional exception during finalize()']);
+    const error = await userError(
+      worker.run('exception_finalize', { input: tableFromArrays({ x: Int32Array.from([1]) }), chaos: true }),
+    );
+    expect([error.exceptionType, error.exceptionMessage]).toEqual([
+      'ValueError',
+      'Intentional exception during finalize()',
+    ]);
     expect(error.hook).toBe('ExceptionFinalizeFunction#finalize');
   });
 });

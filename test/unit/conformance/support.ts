@@ -22,7 +22,9 @@ export interface FixtureWorkerOptions {
 
 /** A TestBed worker serving the conformance fixtures as catalog `example`. */
 export function conformanceWorker(options: FixtureWorkerOptions = {}): Promise<TestingWorker> {
-  const fixtures = options.only ? defineModule({ name: 'conformance-subset', functions: options.only }) : ConformanceModule;
+  const fixtures = options.only
+    ? defineModule({ name: 'conformance-subset', functions: options.only })
+    : ConformanceModule;
   const builder = createTestingWorker({ modules: [fixtures], catalog: 'example' });
   if (options.clock) builder.overrideProvider(CLOCK).useValue(options.clock);
   return builder.compile();
@@ -56,7 +58,10 @@ export async function userError(promise: Promise<unknown>): Promise<UserCodeErro
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof UserCodeError)) throw new Error(`expected a UserCodeError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  if (!(error instanceof UserCodeError))
+    throw new Error(
+      `expected a UserCodeError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   return error;
 }
 
@@ -82,11 +87,17 @@ export async function driveByHand(
   const bound = await dispatcher.bind(bind);
   const { executionId } = await dispatcher.initSink({ bind, outputSchema: bound.outputSchema });
   let stateId: Uint8Array = new Uint8Array(0);
-  for (const step of options.steps) stateId = await dispatcher.process({ ...ref, executionId, batch: step.batch, batchIndex: step.batchIndex });
+  for (const step of options.steps)
+    stateId = await dispatcher.process({ ...ref, executionId, batch: step.batch, batchIndex: step.batchIndex });
   const finalizeStateIds = await dispatcher.combine({ ...ref, executionId, stateIds: [stateId] });
   const batches: RecordBatch[] = [];
   for (const finalizeStateId of finalizeStateIds) {
-    const stream = await dispatcher.openFinalize({ executionId, finalizeStateId, bind, outputSchema: bound.outputSchema });
+    const stream = await dispatcher.openFinalize({
+      executionId,
+      finalizeStateId,
+      bind,
+      outputSchema: bound.outputSchema,
+    });
     for (;;) {
       const tick = await stream.tick();
       if (tick.batch && tick.batch.numRows > 0) batches.push(tick.batch);

@@ -25,7 +25,9 @@ export class Other { @StateField('utf8') name = ''; }
 
 /** Each case's diagnostics, all cases type-checked in one program. */
 function diagnosticsOf(cases: Readonly<Record<string, string>>): Record<string, string[]> {
-  const byFile = typeCheck(Object.fromEntries(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body])));
+  const byFile = typeCheck(
+    Object.fromEntries(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body])),
+  );
   return Object.fromEntries(Object.keys(cases).map((name) => [name, byFile[path.resolve(caseFile(name))]]));
 }
 
@@ -72,10 +74,11 @@ describe('Typed decorators', () => {
     expect(results.valid).toEqual([]);
   });
 
-
   it('should refuse a finalize whose state parameter is not the state class', () => {
     expect(results.wrongState).toHaveLength(1);
-    expect(results.wrongState[0]).toContain('TS1238: Unable to resolve signature of class decorator when called as an expression.');
+    expect(results.wrongState[0]).toContain(
+      'TS1238: Unable to resolve signature of class decorator when called as an expression.',
+    );
     expect(results.wrongState[0]).toContain("The types of 'finalize' are incompatible between these types.");
     expect(results.wrongState[0]).toContain("Types of parameters 'state' and 'state' are incompatible.");
   });

@@ -19,7 +19,9 @@ export const RANKER: Token<Ranker> = createToken<Ranker>('Ranker');
 `;
 
 function diagnosticsOf(cases: Readonly<Record<string, string>>): Record<string, string[]> {
-  const byFile = typeCheck(Object.fromEntries(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body])));
+  const byFile = typeCheck(
+    Object.fromEntries(Object.entries(cases).map(([name, body]) => [caseFile(name), HEADER + body])),
+  );
   return Object.fromEntries(Object.keys(cases).map((name) => [name, byFile[path.resolve(caseFile(name))]]));
 }
 

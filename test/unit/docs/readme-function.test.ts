@@ -20,8 +20,15 @@ describe('README: A function', () => {
     const exported = loadSnippet<{ BufferModule?: SiloModule }>(code);
     const worker = await createTestingWorker({ modules: [exported.BufferModule!] }).compile();
     const input = tableFromArrays({ x: Int32Array.from({ length: 5000 }, (_, i) => i) });
-    const { output, leaks } = await worker.run('buffer_all', { input, args: { head: 2n }, sinkConnections: 3, batchSize: 1000 });
-    expect([...output.getChild('x')!.toArray()].sort((a, b) => a - b)).toEqual([0, 1, 1000, 1001, 2000, 2001, 3000, 3001, 4000, 4001]);
+    const { output, leaks } = await worker.run('buffer_all', {
+      input,
+      args: { head: 2n },
+      sinkConnections: 3,
+      batchSize: 1000,
+    });
+    expect([...output.getChild('x')!.toArray()].sort((a, b) => a - b)).toEqual([
+      0, 1, 1000, 1001, 2000, 2001, 3000, 3001, 4000, 4001,
+    ]);
     expect(leaks).toEqual([]);
   });
 });

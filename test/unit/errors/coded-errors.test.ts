@@ -4,7 +4,16 @@
  */
 import { Field, Int64, Schema, tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from '@jest/globals';
-import { BoundStorage, MemoryStorage, Secrets, Settings, batchFromColumns, deserializeBatch, isSiloError ,type  SiloModule } from '../../../src';
+import {
+  BoundStorage,
+  MemoryStorage,
+  Secrets,
+  Settings,
+  batchFromColumns,
+  deserializeBatch,
+  isSiloError,
+  type SiloModule,
+} from '../../../src';
 import { serializeBatches } from '../../../src/arrow/ipc.codec';
 import { GarbageCollector } from '../../../src/server-api';
 import { createTestingWorker } from '../../../src/testing';
@@ -27,7 +36,8 @@ describe('coded errors outside registration', () => {
   it('should name the setting a function did not declare (SILO507)', async () => {
     expect(await failure(() => new Settings({ threads: 4n }).require('memory_limit'))).toEqual({
       code: 'SILO507',
-      message: '[SILO507] Setting "memory_limit" was not provided. Add it to requiredSettings of the function so DuckDB sends it.',
+      message:
+        '[SILO507] Setting "memory_limit" was not provided. Add it to requiredSettings of the function so DuckDB sends it.',
     });
   });
 
@@ -35,7 +45,8 @@ describe('coded errors outside registration', () => {
     const secrets = new Secrets([{ name: 's3', type: 's3', values: {} }]);
     expect(await failure(() => secrets.require('gcs'))).toEqual({
       code: 'SILO508',
-      message: '[SILO508] Secret "gcs" was not provided (received: s3). Declare it in requiredSecrets or request it from @OnBind().',
+      message:
+        '[SILO508] Secret "gcs" was not provided (received: s3). Declare it in requiredSecrets or request it from @OnBind().',
     });
   });
 
@@ -43,7 +54,8 @@ describe('coded errors outside registration', () => {
     const notAModule = { functions: [] } as unknown as SiloModule;
     expect(await failure(() => createTestingWorker({ modules: [notAModule] }).compile())).toEqual({
       code: 'SILO125',
-      message: '[SILO125] Expected a module made by defineModule(), got object. Wrap the definition in defineModule({ ... }).',
+      message:
+        '[SILO125] Expected a module made by defineModule(), got object. Wrap the definition in defineModule({ ... }).',
     });
   });
 
@@ -59,7 +71,8 @@ describe('coded errors outside registration', () => {
     const two = [batchFromColumns(schema, { n: [1n], m: [2n] }), batchFromColumns(schema, { n: [3n], m: [4n] })];
     expect(await failure(() => deserializeBatch(serializeBatches(schema, two)))).toEqual({
       code: 'SILO533',
-      message: '[SILO533] deserializeBatch: expected one batch in the stream, found 2. Use deserializeBatches() for several.',
+      message:
+        '[SILO533] deserializeBatch: expected one batch in the stream, found 2. Use deserializeBatches() for several.',
     });
   });
 
@@ -74,7 +87,11 @@ describe('coded errors outside registration', () => {
 
   it('should refuse a TestBed projection of a column the output lacks (SILO205)', async () => {
     const worker = await createTestingWorker({ modules: [IdentityModule] }).compile();
-    expect(await failure(() => worker.run('call_identity', { input: tableFromArrays({ n: Int32Array.from([1]) }), projection: ['nope'] }))).toEqual({
+    expect(
+      await failure(() =>
+        worker.run('call_identity', { input: tableFromArrays({ n: Int32Array.from([1]) }), projection: ['nope'] }),
+      ),
+    ).toEqual({
       code: 'SILO205',
       message:
         '[SILO205] projection names column "nope", which the output schema does not have (phase, transaction_id, attach_id, worker_path, calls_in_transaction). Project only columns of the function\'s output.',

@@ -7,7 +7,11 @@ describe('UserCodeError.wrap', () => {
       override name = 'ValueError';
     }
     const wrapped = UserCodeError.wrap('F#process', new ValueError('bad value')) as UserCodeError;
-    expect([wrapped.code, wrapped.exceptionType, wrapped.exceptionMessage]).toEqual(['SILO501', 'ValueError', 'bad value']);
+    expect([wrapped.code, wrapped.exceptionType, wrapped.exceptionMessage]).toEqual([
+      'SILO501',
+      'ValueError',
+      'bad value',
+    ]);
     expect(wrapped.traceback).toContain('ValueError: bad value');
   });
 
@@ -22,6 +26,10 @@ describe('UserCodeError.wrap', () => {
     const silo = new SiloError('SILO504', 'bad output');
     expect(UserCodeError.wrap('F#finalize', silo)).toBe(silo);
     const wrapped = UserCodeError.wrap('F#combine', 42) as UserCodeError;
-    expect([wrapped.exceptionType, wrapped.exceptionMessage, wrapped.message]).toEqual(['Error', '42', '[SILO501] F#combine threw Error: 42']);
+    expect([wrapped.exceptionType, wrapped.exceptionMessage, wrapped.message]).toEqual([
+      'Error',
+      '42',
+      '[SILO501] F#combine threw Error: 42',
+    ]);
   });
 });

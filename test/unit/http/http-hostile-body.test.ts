@@ -25,7 +25,12 @@ describe('the HTTP transport under a hostile body', () => {
         { provide: LOGGER, useValue: new MemoryLogger('error') },
       ],
     });
-    server = await listenHttp(worker, { port: 0, host: '127.0.0.1', prefix: '/vgi', settings: httpSettingsFromEnv({}) });
+    server = await listenHttp(worker, {
+      port: 0,
+      host: '127.0.0.1',
+      prefix: '/vgi',
+      settings: httpSettingsFromEnv({}),
+    });
   });
 
   afterAll(async () => {

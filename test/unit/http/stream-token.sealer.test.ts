@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidStreamTokenError, StreamTokenSealer, type TokenBinding } from '../../../src/transport/http/stream-token.sealer';
+import {
+  InvalidStreamTokenError,
+  StreamTokenSealer,
+  type TokenBinding,
+} from '../../../src/transport/http/stream-token.sealer';
 import { type FinalizeContinuation, StreamTokens } from '../../../src/transport/http/stream-tokens';
 
 const binding: TokenBinding = { protocol: 'vgi.v2', principal: '' };
@@ -45,15 +49,23 @@ describe('StreamTokenSealer', () => {
     const clock = { now: 0 };
     const [ours, theirs] = [sealerAt(clock), sealerAt(clock)];
     const token = theirs.seal('state', 1, binding);
-    expect(() => ours.open('state', token, binding)).toThrow(`sealed with key ${theirs.keyId}, but this worker's key (from SILO_SIGNING_KEY) is ${ours.keyId}`);
+    expect(() => ours.open('state', token, binding)).toThrow(
+      `sealed with key ${theirs.keyId}, but this worker's key (from SILO_SIGNING_KEY) is ${ours.keyId}`,
+    );
   });
 
   it('should bind a token to its protocol, its caller and its kind', () => {
     const sealer = sealerAt({ now: 0 });
     const token = sealer.seal('state', 1, { protocol: 'vgi.v2', principal: 'alice' });
-    expect(() => sealer.open('state', token, { protocol: 'vgi.v2', principal: 'bob' })).toThrow(/failed authentication/);
-    expect(() => sealer.open('state', token, { protocol: 'vgi.v3', principal: 'alice' })).toThrow(/failed authentication/);
-    expect(() => sealer.open('call', token, { protocol: 'vgi.v2', principal: 'alice' })).toThrow(/Invalid call token: it failed authentication/);
+    expect(() => sealer.open('state', token, { protocol: 'vgi.v2', principal: 'bob' })).toThrow(
+      /failed authentication/,
+    );
+    expect(() => sealer.open('state', token, { protocol: 'vgi.v3', principal: 'alice' })).toThrow(
+      /failed authentication/,
+    );
+    expect(() => sealer.open('call', token, { protocol: 'vgi.v2', principal: 'alice' })).toThrow(
+      /Invalid call token: it failed authentication/,
+    );
     expect(sealer.open('state', token, { protocol: 'vgi.v2', principal: 'alice' })).toBe(1);
   });
 
@@ -65,7 +77,9 @@ describe('StreamTokenSealer', () => {
     clock.now = 6_500;
     expect(sealer.open('state', state, binding)).toBe('s');
     clock.now = 6_750;
-    expect(() => sealer.open('state', state, binding)).toThrow('Invalid state token: it expired 0.3 s ago: continuations are valid for 1.5 s after the previous response (SILO_STREAM_TTL_SECONDS).');
+    expect(() => sealer.open('state', state, binding)).toThrow(
+      'Invalid state token: it expired 0.3 s ago: continuations are valid for 1.5 s after the previous response (SILO_STREAM_TTL_SECONDS).',
+    );
     clock.now = 1e12;
     expect(sealer.open('call', call, binding)).toBe('c');
   });
@@ -106,11 +120,15 @@ describe('StreamTokens', () => {
     expect(withoutCallTokens.openState(state, null, binding)).toEqual(continuation);
   });
 
-  it("should refuse a call token of another stream, and a token whose content is not a continuation", () => {
+  it('should refuse a call token of another stream, and a token whose content is not a continuation', () => {
     const state = tokens.sealState(continuation, binding);
-    expect(() => tokens.openState(state, tokens.sealCall('decade', binding), binding)).toThrow('Invalid call token: it belongs to another stream than the state token.');
+    expect(() => tokens.openState(state, tokens.sealCall('decade', binding), binding)).toThrow(
+      'Invalid call token: it belongs to another stream than the state token.',
+    );
     const sealer = sealerAt({ now: 0 });
     const odd = new StreamTokens(sealer);
-    expect(() => odd.openState(sealer.seal('state', { kind: 'finalize' }, binding), odd.sealCall('c0ffee', binding), binding)).toThrow(/its content is not a stream continuation this vgi-silo release understands/);
+    expect(() =>
+      odd.openState(sealer.seal('state', { kind: 'finalize' }, binding), odd.sealCall('c0ffee', binding), binding),
+    ).toThrow(/its content is not a stream continuation this vgi-silo release understands/);
   });
 });

@@ -3,8 +3,18 @@ import { parseTransportArgs, TransportArgumentError } from '../../../src/transpo
 describe('parseTransportArgs for --http', () => {
   it('should default to 127.0.0.1 and /vgi, and read --host and --prefix in both spellings', () => {
     expect(parseTransportArgs(['--http', '0'])).toEqual({ kind: 'http', port: 0, host: '127.0.0.1', prefix: '/vgi' });
-    expect(parseTransportArgs(['--http=8080', '--host=0.0.0.0', '--prefix', '/api/vgi/'])).toEqual({ kind: 'http', port: 8080, host: '0.0.0.0', prefix: '/api/vgi' });
-    expect(parseTransportArgs(['--prefix', 'w', '--http', '65535'])).toEqual({ kind: 'http', port: 65535, host: '127.0.0.1', prefix: '/w' });
+    expect(parseTransportArgs(['--http=8080', '--host=0.0.0.0', '--prefix', '/api/vgi/'])).toEqual({
+      kind: 'http',
+      port: 8080,
+      host: '0.0.0.0',
+      prefix: '/api/vgi',
+    });
+    expect(parseTransportArgs(['--prefix', 'w', '--http', '65535'])).toEqual({
+      kind: 'http',
+      port: 65535,
+      host: '127.0.0.1',
+      prefix: '/w',
+    });
   });
 
   it('should mount at the origin root with --prefix /', () => {
@@ -19,7 +29,10 @@ describe('parseTransportArgs for --http', () => {
     [['--http', '1', '--http', '2'], /--http is given twice/],
     [['--http', '1', '--unix', 'a.sock'], /--http and --unix exclude each other/],
     [['--http', '1', '--stdio'], /--http and --stdio exclude each other/],
-    [['--http', '1', '--idle-timeout', '3'], /--idle-timeout only applies to --unix: an HTTP worker serves until it is stopped/],
+    [
+      ['--http', '1', '--idle-timeout', '3'],
+      /--idle-timeout only applies to --unix: an HTTP worker serves until it is stopped/,
+    ],
     [['--host', '0.0.0.0'], /--host only applies to --http; add --http PORT/],
     [['--unix', 'a.sock', '--prefix', '/vgi'], /--prefix only applies to --http/],
     [['--http', '1', '--prefix', '/a b'], /--prefix must be a URL path such as \/vgi/],

@@ -2,9 +2,33 @@ import { Field, Float64, Int32, Int64, RecordBatch, Schema, Utf8, tableFromArray
 import { OutputCollector } from '../../../src/worker/output-collector';
 import { IsIn, Min } from 'class-validator';
 import {
-  type BindContext, type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, type FinalizeContext, Inject,
-  InitialFinalizeState, InvalidArgumentsError, MemoryStorage, Named, SqliteStorage, OnBind, OnCancel, type Output, Positional, Process, STORAGE,
-  type SinkContext, SiloError, StateField, UserCodeError, batchFromColumns, defineModule, deserializeBatch, serializeBatch,
+  type BindContext,
+  type BoundStorage,
+  BufferingFunction,
+  Combine,
+  EXECUTION_STORAGE,
+  Finalize,
+  type FinalizeContext,
+  Inject,
+  InitialFinalizeState,
+  InvalidArgumentsError,
+  MemoryStorage,
+  Named,
+  SqliteStorage,
+  OnBind,
+  OnCancel,
+  type Output,
+  Positional,
+  Process,
+  STORAGE,
+  type SinkContext,
+  SiloError,
+  StateField,
+  UserCodeError,
+  batchFromColumns,
+  defineModule,
+  deserializeBatch,
+  serializeBatch,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
@@ -24,7 +48,14 @@ class Counter {
 }
 
 /** Emits `rows` numbers two per tick; records the ids combine saw and cancels it was told of. */
-@BufferingFunction({ name: 'emit_n', args: EmitArgs, state: Counter, projectionPushdown: true, filterPushdown: true, autoApplyFilters: true })
+@BufferingFunction({
+  name: 'emit_n',
+  args: EmitArgs,
+  state: Counter,
+  projectionPushdown: true,
+  filterPushdown: true,
+  autoApplyFilters: true,
+})
 class EmitN {
   constructor(@Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage) {}
   @OnBind() bind(ctx: BindContext<EmitArgs>) {
@@ -35,7 +66,11 @@ class EmitN {
     return `conn-${batch.numRows}`;
   }
   @Combine() async combine(stateIds: Uint8Array[]) {
-    await this.storage.put('seen', 'ids', new TextEncoder().encode(stateIds.map((s) => new TextDecoder().decode(s)).join(',')));
+    await this.storage.put(
+      'seen',
+      'ids',
+      new TextEncoder().encode(stateIds.map((s) => new TextDecoder().decode(s)).join(',')),
+    );
     return ['a', 'b'];
   }
   @InitialFinalizeState() start(ctx: FinalizeContext<EmitArgs>) {
@@ -50,7 +85,11 @@ class EmitN {
     out.emit(batchFromColumns(ctx.fullOutputSchema, { [ctx.args.column]: values, label: values.map((v) => `#${v}`) }));
   }
   @OnCancel() async cancel(state: Counter, ctx: FinalizeContext) {
-    await this.storage.append('cancelled', '', new TextEncoder().encode(`${new TextDecoder().decode(ctx.finalizeStateId)}@${state.next}`));
+    await this.storage.append(
+      'cancelled',
+      '',
+      new TextEncoder().encode(`${new TextDecoder().decode(ctx.finalizeStateId)}@${state.next}`),
+    );
   }
 }
 
@@ -76,7 +115,10 @@ describe('Dispatcher lifecycle', () => {
   it('should bind arguments with defaults, run @OnBind and drain every finalize id to the end', async () => {
     const worker = await createTestingWorker({ modules }).compile();
     const r = await worker.run('emit_n', { input, args: { rows: 5n }, chaos: true });
-    expect(r.outputSchema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual(['n:Int64:false', 'label:Utf8:true']);
+    expect(r.outputSchema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual([
+      'n:Int64:false',
+      'label:Utf8:true',
+    ]);
     expect([...r.output.getChild('n')!.toArray()]).toEqual([0n, 1n, 2n, 3n, 4n]);
     expect(r.finalizeStateIds.map((f) => new TextDecoder().decode(f))).toEqual(['a', 'b']);
     expect(r.ticks).toEqual([2, 3]);
@@ -94,9 +136,16 @@ describe('Dispatcher lifecycle', () => {
     const bind = { functionName: 'emit_n', arguments: { positional: [1n], named: {} }, inputSchema: input.schema };
     const { outputSchema } = await d.bind(bind);
     const exec = (await d.initSink({ bind, outputSchema })).executionId;
-    const ids = [await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(0, 3) }), await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(3, 6) })];
+    const ids = [
+      await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(0, 3) }),
+      await d.process({ functionName: 'emit_n', executionId: exec, batch: input.batches[0].slice(3, 6) }),
+    ];
     await d.combine({ functionName: 'emit_n', executionId: exec, stateIds: ids });
-    const seen = await storage.get({ kind: 'execution', id: exec }, new TextEncoder().encode('seen'), new TextEncoder().encode('ids'));
+    const seen = await storage.get(
+      { kind: 'execution', id: exec },
+      new TextEncoder().encode('seen'),
+      new TextEncoder().encode('ids'),
+    );
     expect(new TextDecoder().decode(seen)).toBe('conn-3,conn-3');
   });
 
@@ -110,24 +159,37 @@ describe('Dispatcher lifecycle', () => {
     await expect(worker.run('emit_n', { input, args: { rows: -1n, column: 'z' } })).rejects.toThrow(
       '[SILO502] Invalid arguments for emit_n(): rows must not be less than 0 (got -1); column must be one of the following values: n, m (got "z")',
     );
-    await expect(worker.run('emit_n', { input, args: { rows: 'five' } })).rejects.toThrow('[SILO502] Invalid arguments for emit_n(): rows must be int64, got "five"');
+    await expect(worker.run('emit_n', { input, args: { rows: 'five' } })).rejects.toThrow(
+      '[SILO502] Invalid arguments for emit_n(): rows must be int64, got "five"',
+    );
   });
 
   it('should narrow output to the projection and apply pushed filters before narrowing', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    const r = await worker.run('emit_n', { input, args: { rows: 6n }, projection: ['label'], filters: [{ column: 'n', op: 'ge', value: 3n }] });
+    const r = await worker.run('emit_n', {
+      input,
+      args: { rows: 6n },
+      projection: ['label'],
+      filters: [{ column: 'n', op: 'ge', value: 3n }],
+    });
     expect(r.output.schema.fields.map((f) => f.name)).toEqual(['label']);
     expect(r.output.toArray().map((row) => row!.label)).toEqual(['#3', '#4', '#5']);
   });
 
-  it('should keep an emitted batch\'s custom metadata through projection and filtering', async () => {
+  it("should keep an emitted batch's custom metadata through projection and filtering", async () => {
     const worker = await createTestingWorker({ modules }).compile();
     const d = worker.dispatcher;
     const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: input.schema };
     const { outputSchema } = await d.bind(bind);
     const { executionId } = await d.initSink({ bind, outputSchema });
-    const stream = await d.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('a'), projectionIds: [1] });
-    const collector = new OutputCollector('test', outputSchema, stream.outputSchema, [{ column: 'n', op: 'ge', value: 1n }]);
+    const stream = await d.openFinalize({
+      executionId,
+      finalizeStateId: new TextEncoder().encode('a'),
+      projectionIds: [1],
+    });
+    const collector = new OutputCollector('test', outputSchema, stream.outputSchema, [
+      { column: 'n', op: 'ge', value: 1n },
+    ]);
     const batch = batchFromColumns(outputSchema, { n: [0n, 1n], label: ['#0', '#1'] });
     collector.emit(new RecordBatch(batch.schema, batch.data, new Map([['vgi.cache.ttl', '300']])));
     const { batch: shaped } = collector.collect();
@@ -166,17 +228,26 @@ describe('Dispatcher lifecycle', () => {
     await stream.cancel();
     expect(stream.isFinished).toBe(true);
     expect(stream.context.signal.aborted).toBe(true);
-    const [entry] = await storage.logScan({ kind: 'execution', id: executionId }, new TextEncoder().encode('cancelled'), new Uint8Array());
+    const [entry] = await storage.logScan(
+      { kind: 'execution', id: executionId },
+      new TextEncoder().encode('cancelled'),
+      new Uint8Array(),
+    );
     expect(new TextDecoder().decode(entry.value)).toBe('a@2');
     expect(await stream.tick()).toEqual({ finished: true });
   });
 
-  it('should pass DuckDB\'s batch index to process and carry user exceptions with type, message and stack', async () => {
+  it("should pass DuckDB's batch index to process and carry user exceptions with type, message and stack", async () => {
     const worker = await createTestingWorker({ modules }).compile();
     const error = await worker.run('thrower', { input, batchSize: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserCodeError);
     const u = error as UserCodeError;
-    expect([u.code, u.hook, u.exceptionType, u.exceptionMessage]).toEqual(['SILO501', 'Thrower#process', 'ValueError', 'Intentional exception on batch 1']);
+    expect([u.code, u.hook, u.exceptionType, u.exceptionMessage]).toEqual([
+      'SILO501',
+      'Thrower#process',
+      'ValueError',
+      'Intentional exception on batch 1',
+    ]);
     expect(u.traceback).toContain('ValueError: Intentional exception on batch 1');
     expect(u.message).toBe('[SILO501] Thrower#process threw ValueError: Intentional exception on batch 1');
   });
@@ -192,7 +263,11 @@ describe('Dispatcher lifecycle', () => {
     const storage = new MemoryStorage();
     const a = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
     const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
-    const bind = { functionName: 'emit_n', arguments: { positional: [4n], named: { column: 'm' } }, inputSchema: input.schema };
+    const bind = {
+      functionName: 'emit_n',
+      arguments: { positional: [4n], named: { column: 'm' } },
+      inputSchema: input.schema,
+    };
     const { outputSchema } = await a.dispatcher.bind(bind);
     const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
     const stream = await b.dispatcher.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('b') });
@@ -209,7 +284,13 @@ describe('Dispatcher lifecycle', () => {
       const b = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
       const { outputSchema } = await a.dispatcher.bind(bind);
       const { executionId } = await a.dispatcher.initSink({ bind, outputSchema });
-      return { a: a.dispatcher, b: b.dispatcher, executionId, outputSchema, hex: Buffer.from(executionId).toString('hex') };
+      return {
+        a: a.dispatcher,
+        b: b.dispatcher,
+        executionId,
+        outputSchema,
+        hex: Buffer.from(executionId).toString('hex'),
+      };
     }
 
     it('should refuse every call on a worker that still caches an execution after another ran the destructor (SILO511), leaving no data behind', async () => {
@@ -221,9 +302,15 @@ describe('Dispatcher lifecycle', () => {
       const tombstone = await storage.scopeStatus({ kind: 'execution', id: executionId });
       expect(tombstone.state).toBe('destroyed');
       const ended = `[SILO511] Execution ${hex} has ended, so its process call was refused: its destructor ran (or it was cleaned by hand) and its data was removed; storage remembers it until ${new Date(tombstone.expiresAt!).toISOString()}. A call after the destructor belongs to a query that is over: run the query again for a new execution.`;
-      await expect(b.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 1n })).rejects.toThrow(ended);
-      await expect(b.combine({ functionName: 'emit_n', executionId, stateIds: [] })).rejects.toThrow(ended.replace('process call', 'combine call'));
-      await expect(b.openFinalize({ executionId, finalizeStateId: fid })).rejects.toThrow(ended.replace('process call', 'finalize call'));
+      await expect(
+        b.process({ functionName: 'emit_n', executionId, batch: input.batches[0], batchIndex: 1n }),
+      ).rejects.toThrow(ended);
+      await expect(b.combine({ functionName: 'emit_n', executionId, stateIds: [] })).rejects.toThrow(
+        ended.replace('process call', 'combine call'),
+      );
+      await expect(b.openFinalize({ executionId, finalizeStateId: fid })).rejects.toThrow(
+        ended.replace('process call', 'finalize call'),
+      );
       // Nothing was written and no lease was renewed: only the tombstone, unchanged.
       expect(await storage.listScopes()).toEqual([]);
       expect(await storage.scopeStatus({ kind: 'execution', id: executionId })).toEqual(tombstone);
@@ -235,10 +322,14 @@ describe('Dispatcher lifecycle', () => {
       const { outputSchema } = await worker.dispatcher.bind(bind);
       const unknown = new Uint8Array(16).fill(7);
       // The finalize init repeats the bind; it must not be taken for the execution.
-      await expect(worker.dispatcher.openFinalize({ executionId: unknown, finalizeStateId: fid, bind, outputSchema })).rejects.toThrow(
+      await expect(
+        worker.dispatcher.openFinalize({ executionId: unknown, finalizeStateId: fid, bind, outputSchema }),
+      ).rejects.toThrow(
         '[SILO510] Execution 07070707070707070707070707070707 is unknown to the memory storage, so its finalize call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. This worker uses MemoryStorage, which no other process sees: when the query runs on more than one worker process, use SqliteStorage or PostgresStorage (SILO_STORAGE) on all of them.',
       );
-      await expect(worker.dispatcher.initSink({ bind, outputSchema, executionId: unknown })).rejects.toThrow(/^\[SILO510\] Execution 0707\w+ is unknown to the memory storage, so its sink init call was refused/);
+      await expect(worker.dispatcher.initSink({ bind, outputSchema, executionId: unknown })).rejects.toThrow(
+        /^\[SILO510\] Execution 0707\w+ is unknown to the memory storage, so its sink init call was refused/,
+      );
       expect(await storage.listScopes({ tombstones: true })).toEqual([]);
       await expect(worker.dispatcher.destroy({ executionId: unknown })).resolves.toBeUndefined();
     });
@@ -248,17 +339,31 @@ describe('Dispatcher lifecycle', () => {
       const storage = new MemoryStorage(() => now);
       const destroyed = await twoWorkers(storage);
       await destroyed.a.destroy({ executionId: destroyed.executionId });
-      await expect(destroyed.b.openFinalize({ executionId: destroyed.executionId, finalizeStateId: fid })).rejects.toThrow(`[SILO511] Execution ${destroyed.hex} has ended, so its finalize call was refused`);
+      await expect(
+        destroyed.b.openFinalize({ executionId: destroyed.executionId, finalizeStateId: fid }),
+      ).rejects.toThrow(`[SILO511] Execution ${destroyed.hex} has ended, so its finalize call was refused`);
 
       const idle = await twoWorkers(storage);
-      await idle.b.process({ functionName: 'emit_n', executionId: idle.executionId, batch: input.batches[0], batchIndex: 0n });
+      await idle.b.process({
+        functionName: 'emit_n',
+        executionId: idle.executionId,
+        batch: input.batches[0],
+        batchIndex: 0n,
+      });
       // Idle past its 6-hour lease: GC collects it.
       now += 7 * 60 * 60 * 1000;
       expect((await storage.collectGarbage()).scopesCollected).toBeGreaterThanOrEqual(1);
       const collected = await storage.scopeStatus({ kind: 'execution', id: idle.executionId });
       expect(collected.state).toBe('collected');
       for (const d of [idle.a, idle.b]) {
-        await expect(d.openFinalize({ executionId: idle.executionId, finalizeStateId: fid, bind, outputSchema: idle.outputSchema })).rejects.toThrow(
+        await expect(
+          d.openFinalize({
+            executionId: idle.executionId,
+            finalizeStateId: fid,
+            bind,
+            outputSchema: idle.outputSchema,
+          }),
+        ).rejects.toThrow(
           `[SILO512] Execution ${idle.hex} was collected by storage garbage collection, so its finalize call was refused: it was idle longer than its lease (SILO_LEASE_TTL_MS, 21600000 ms on this worker) and its data was removed. Raise SILO_LEASE_TTL_MS on every worker above the longest pause between a query's calls, then run the query again.`,
         );
       }
@@ -269,7 +374,9 @@ describe('Dispatcher lifecycle', () => {
     it('should point at storage settings, not at MemoryStorage, when a shared backend does not know the execution (SILO510)', async () => {
       const storage = new SqliteStorage({ path: ':memory:' });
       const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
-      await expect(worker.dispatcher.combine({ functionName: 'emit_n', executionId: Uint8Array.of(0xab, 0xcd), stateIds: [] })).rejects.toThrow(
+      await expect(
+        worker.dispatcher.combine({ functionName: 'emit_n', executionId: Uint8Array.of(0xab, 0xcd), stateIds: [] }),
+      ).rejects.toThrow(
         '[SILO510] Execution abcd is unknown to the sqlite storage, so its combine call was refused: no primary sink init created it there, or it ended or was collected so long ago that its tombstone expired too. Check that every worker of the query uses the same storage (SILO_STORAGE, SILO_SQLITE_PATH, DATABASE_URL), then run the query again.',
       );
       await storage.close();
@@ -277,7 +384,9 @@ describe('Dispatcher lifecycle', () => {
 
     it('should refuse a call with an empty execution id, saying which id to pass (SILO510)', async () => {
       const worker = await createTestingWorker({ modules }).compile();
-      await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId: new Uint8Array(0), batch: input.batches[0] })).rejects.toThrow(
+      await expect(
+        worker.dispatcher.process({ functionName: 'emit_n', executionId: new Uint8Array(0), batch: input.batches[0] }),
+      ).rejects.toThrow(
         "[SILO510] The process call names no execution: its execution id is empty, but every call after the primary sink init must carry the id that init returned. Pass the execution id of the query's primary sink init.",
       );
     });
@@ -293,7 +402,11 @@ describe('Dispatcher lifecycle', () => {
   it('should refuse a process batch whose schema differs from the bound input schema before user code runs (SILO513)', async () => {
     const storage = new MemoryStorage();
     const worker = await createTestingWorker({ modules }).overrideProvider(STORAGE).useValue(storage).compile();
-    const bound = { functionName: 'emit_n', arguments: { positional: [4n], named: {} }, inputSchema: new Schema([new Field('x', new Int64(), true)]) };
+    const bound = {
+      functionName: 'emit_n',
+      arguments: { positional: [4n], named: {} },
+      inputSchema: new Schema([new Field('x', new Int64(), true)]),
+    };
     const { outputSchema } = await worker.dispatcher.bind(bound);
     const { executionId } = await worker.dispatcher.initSink({ bind: bound, outputSchema });
     const hex = Buffer.from(executionId).toString('hex');
@@ -302,26 +415,43 @@ describe('Dispatcher lifecycle', () => {
       `[SILO513] The process batch for emit_n (execution ${hex}) does not match the input schema bound for the query: field 0 "x": name differs (got "y"). Send batches with the bound input schema ({x Int64}), or bind the query again with the schema the batches have.`,
     );
     const narrower = tableFromArrays({ x: Int32Array.of(1) }).batches[0];
-    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: narrower })).rejects.toThrow('does not match the input schema bound for the query: field 0 "x": type differs (expected Int64, got Int32).');
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: narrower })).rejects.toThrow(
+      'does not match the input schema bound for the query: field 0 "x": type differs (expected Int64, got Int32).',
+    );
     const wider = tableFromArrays({ x: BigInt64Array.of(1n), z: Int32Array.of(2) }).batches[0];
-    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: wider })).rejects.toThrow('does not match the input schema bound for the query: schema: expected 1 field(s) [x], got 2 [x, z].');
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: wider })).rejects.toThrow(
+      'does not match the input schema bound for the query: schema: expected 1 field(s) [x], got 2 [x, z].',
+    );
     // User code never ran: EmitN#process appends a batch index for every batch it sees.
-    expect(await storage.logScan({ kind: 'execution', id: executionId }, new TextEncoder().encode('batch_index'), new Uint8Array(0))).toEqual([]);
+    expect(
+      await storage.logScan(
+        { kind: 'execution', id: executionId },
+        new TextEncoder().encode('batch_index'),
+        new Uint8Array(0),
+      ),
+    ).toEqual([]);
     const right = tableFromArrays({ x: BigInt64Array.of(1n) }).batches[0];
-    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: right })).resolves.toEqual(new TextEncoder().encode('conn-1'));
+    await expect(worker.dispatcher.process({ functionName: 'emit_n', executionId, batch: right })).resolves.toEqual(
+      new TextEncoder().encode('conn-1'),
+    );
   });
 
   it('should name registered functions when asked for an unknown one (SILO202)', async () => {
     const worker = await createTestingWorker({ modules }).compile();
     await expect(worker.run('emit', { input })).rejects.toThrow(
-      new SiloError('SILO202', 'No buffering function named "emit" is registered. Registered: main.emit_n, main.thrower. Check the name, or add the module that declares it to the worker.'),
+      new SiloError(
+        'SILO202',
+        'No buffering function named "emit" is registered. Registered: main.emit_n, main.thrower. Check the name, or add the module that declares it to the worker.',
+      ),
     );
   });
 
   it('should run nothing for empty input, as DuckDB does', async () => {
     const worker = await createTestingWorker({ modules }).compile();
     const r = await worker.run('emit_n', { input: input.slice(0, 0), args: { rows: 3n } });
-    expect([r.output.numRows, r.finalizeStateIds.length, (await worker.storage.listScopes()).length]).toEqual([0, 0, 0]);
+    expect([r.output.numRows, r.finalizeStateIds.length, (await worker.storage.listScopes()).length]).toEqual([
+      0, 0, 0,
+    ]);
   });
 
   it('should keep secrets sealed in storage', async () => {
@@ -335,12 +465,22 @@ describe('Dispatcher lifecycle', () => {
     };
     const { outputSchema } = await worker.dispatcher.bind(bind);
     const { executionId } = await worker.dispatcher.initSink({ bind, outputSchema });
-    const stored = await storage.scan({ kind: 'execution', id: executionId }, new TextEncoder().encode('\u0000silo:init'));
+    const stored = await storage.scan(
+      { kind: 'execution', id: executionId },
+      new TextEncoder().encode('\u0000silo:init'),
+    );
     expect(stored).toHaveLength(1);
     expect(Buffer.from(stored[0].value).includes('hunter2')).toBe(false);
     // ...and readable again by a worker with the same key.
-    const stream = await worker.dispatcher.openFinalize({ executionId, finalizeStateId: new TextEncoder().encode('b') });
+    const stream = await worker.dispatcher.openFinalize({
+      executionId,
+      finalizeStateId: new TextEncoder().encode('b'),
+    });
     expect(stream.context.secrets.require('prod').values.secret).toBe('hunter2-very-secret');
-    expect(deserializeBatch(serializeBatch((await stream.tick()).batch!)).getChild('label')!.get(0)).toBe('#0');
+    expect(
+      deserializeBatch(serializeBatch((await stream.tick()).batch!))
+        .getChild('label')!
+        .get(0),
+    ).toBe('#0');
   });
 });

@@ -1,11 +1,32 @@
 import { Field, Float64, Int32, type RecordBatch, Schema, Table, Utf8 } from 'apache-arrow';
 import {
-  BufferingFunction, DefinitionError, EXECUTION_STORAGE, type BoundStorage, Finalize, type FinalizeContext, Inject, Named,
-  OnBind, type Output, Positional, Process, SiloError, StateField, batchFromColumns, defineModule, deserializeBatch, selectColumns, serializeBatch,
+  BufferingFunction,
+  DefinitionError,
+  EXECUTION_STORAGE,
+  type BoundStorage,
+  Finalize,
+  type FinalizeContext,
+  Inject,
+  Named,
+  OnBind,
+  type Output,
+  Positional,
+  Process,
+  SiloError,
+  StateField,
+  batchFromColumns,
+  defineModule,
+  deserializeBatch,
+  selectColumns,
+  serializeBatch,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
-const INPUT = new Schema([new Field('id', new Int32(), true), new Field('city', new Utf8(), true), new Field('fare', new Float64(), true)]);
+const INPUT = new Schema([
+  new Field('id', new Int32(), true),
+  new Field('city', new Utf8(), true),
+  new Field('fare', new Float64(), true),
+]);
 const input = new Table(batchFromColumns(INPUT, { id: [1, 2, 3], city: ['a', 'b', 'c'], fare: [1.5, 2.5, 3.5] }));
 const CITY_FARE = new Schema([new Field('city', new Utf8(), true), new Field('fare', new Float64(), true)]);
 const ONLY = new Schema([new Field('column', new Utf8(), false), new Field('stream', new Utf8(), false)]);
@@ -83,7 +104,10 @@ async function registrationError(...functions: unknown[]): Promise<string[]> {
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(DefinitionError);
-  return (error as DefinitionError).message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
+  return (error as DefinitionError).message
+    .split('\n')
+    .slice(1)
+    .map((l) => l.replace(/^ {2}- /, ''));
 }
 
 describe('Hooks: own inputs first, the context last', () => {
@@ -104,13 +128,22 @@ describe('Hooks: own inputs first, the context last', () => {
     const batch = input.batches[0];
     expect(() => serializeBatch(batch.select(['city', 'fare']))).toThrow(SiloError);
     expect(() => serializeBatch(batch.select(['city', 'fare']))).toThrow('[SILO530] serializeBatch: ');
-    expect(deserializeBatch(serializeBatch(selectColumns(batch, ['fare', 'city']))).getChild('city')!.toArray()).toEqual(['a', 'b', 'c']);
-    expect(() => selectColumns(batch, ['town'])).toThrow('[SILO531] selectColumns: the batch has no column "town" (columns: id, city, fare). Pick columns the batch has.');
+    expect(
+      deserializeBatch(serializeBatch(selectColumns(batch, ['fare', 'city'])))
+        .getChild('city')!
+        .toArray(),
+    ).toEqual(['a', 'b', 'c']);
+    expect(() => selectColumns(batch, ['town'])).toThrow(
+      '[SILO531] selectColumns: the batch has no column "town" (columns: id, city, fare). Pick columns the batch has.',
+    );
   });
 
   it('should run a function without @Process() and @Combine() as one finalize stream on the execution id', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    const { output, finalizeStateIds, executionId } = await worker.run('only_finalize', { input, args: { column: 'fare' } });
+    const { output, finalizeStateIds, executionId } = await worker.run('only_finalize', {
+      input,
+      args: { column: 'fare' },
+    });
     expect(output.toArray().map((r) => r?.toJSON())).toEqual([{ column: 'fare', stream: 'execution id' }]);
     expect(finalizeStateIds).toEqual([executionId]);
   });
@@ -123,7 +156,9 @@ describe('Hooks: own inputs first, the context last', () => {
 
   it('should refuse a call that omits a required named argument, naming it (SILO502)', async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    await expect(worker.run('only_finalize', { input })).rejects.toThrow('[SILO502] Invalid arguments for only_finalize(): column is required: pass column := <utf8>');
+    await expect(worker.run('only_finalize', { input })).rejects.toThrow(
+      '[SILO502] Invalid arguments for only_finalize(): column is required: pass column := <utf8>',
+    );
   });
 
   it('should report a required argument with a default, and an initializer on an arguments class (SILO121, SILO122)', async () => {

@@ -1,8 +1,26 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, type Context, context, type Span, type SpanContext, type SpanOptions, type SpanStatus, TraceFlags, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type AttributeValue,
+  type Context,
+  context,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type SpanStatus,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { SiloError } from '../../../src/errors';
-import { createSiloTracer, executionTraceContext, NO_INSTRUMENTATION, Observability, observabilityFromEnv, observeCall } from '../../../src/observability';
+import {
+  createSiloTracer,
+  executionTraceContext,
+  NO_INSTRUMENTATION,
+  Observability,
+  observabilityFromEnv,
+  observeCall,
+} from '../../../src/observability';
 import { MemoryLogger } from '../../../src/providers/logging';
 import { MemoryStorage } from '../../../src/providers/storage/memory-storage.provider';
 import { BoundStorage } from '../../../src/providers/storage/bound-storage';
@@ -20,7 +38,11 @@ interface Finished {
 function memoryTracer(finished: Finished[]): Tracer {
   const startSpan = (name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span => {
     const parent = trace.getSpanContext(ctx);
-    const sc: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED };
+    const sc: SpanContext = {
+      traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      traceFlags: TraceFlags.SAMPLED,
+    };
     const attributes: Record<string, AttributeValue> = { ...(options.attributes as Record<string, AttributeValue>) };
     let status = 0;
     let ended = false;
@@ -34,7 +56,15 @@ function memoryTracer(finished: Finished[]): Tracer {
       setStatus: (s: SpanStatus) => ((status = s.code), span),
       updateName: () => span,
       end: () => {
-        if (!ended) finished.push({ name, traceId: sc.traceId, spanId: sc.spanId, parentSpanId: parent?.spanId, attributes, status });
+        if (!ended)
+          finished.push({
+            name,
+            traceId: sc.traceId,
+            spanId: sc.spanId,
+            parentSpanId: parent?.spanId,
+            attributes,
+            status,
+          });
         ended = true;
       },
       isRecording: () => !ended,
@@ -42,7 +72,12 @@ function memoryTracer(finished: Finished[]): Tracer {
     };
     return span;
   };
-  return { startSpan, startActiveSpan: (() => { throw new Error('not used'); }) as Tracer['startActiveSpan'] };
+  return {
+    startSpan,
+    startActiveSpan: (() => {
+      throw new Error('not used');
+    }) as Tracer['startActiveSpan'],
+  };
 }
 
 const absentApi = () => {
@@ -57,7 +92,9 @@ describe('Observability', () => {
     expect(observability.tracing).toBe(false);
     const tracer = createSiloTracer(observability);
     expect(tracer.enabled).toBe(false);
-    const value = await observeCall(observability, 'combine', 'f', executionId, () => tracer.span('inner', async (span) => (span.setAttribute('k', 1), 42)));
+    const value = await observeCall(observability, 'combine', 'f', executionId, () =>
+      tracer.span('inner', async (span) => (span.setAttribute('k', 1), 42)),
+    );
     expect(value).toBe(42);
     // Metrics need no API.
     expect(observability.metrics!.value('silo_calls_total', { function: 'f', phase: 'combine' })).toBe(1);
@@ -72,18 +109,26 @@ describe('Observability', () => {
       return user.span('outer', () => user.span('inner', () => 'done'));
     });
     const failure = new SiloError('SILO513', 'boom');
-    await expect(observeCall(observability, 'process', 'f', executionId, () => Promise.reject(failure))).rejects.toBe(failure);
+    await expect(observeCall(observability, 'process', 'f', executionId, () => Promise.reject(failure))).rejects.toBe(
+      failure,
+    );
 
     const { traceId, spanId } = executionTraceContext(executionId);
     const combine = finished.find((s) => s.name === 'silo.combine')!;
-    expect(combine).toMatchObject({ traceId, parentSpanId: spanId, attributes: { 'silo.function': 'f', 'silo.phase': 'combine', 'silo.rows_in': 10, 'silo.bytes_in': 80 } });
+    expect(combine).toMatchObject({
+      traceId,
+      parentSpanId: spanId,
+      attributes: { 'silo.function': 'f', 'silo.phase': 'combine', 'silo.rows_in': 10, 'silo.bytes_in': 80 },
+    });
     const outer = finished.find((s) => s.name === 'outer')!;
     expect(outer.parentSpanId).toBe(combine.spanId);
     expect(finished.find((s) => s.name === 'inner')!.parentSpanId).toBe(outer.spanId);
     const failed = finished.find((s) => s.name === 'silo.process')!;
     expect(failed.status).toBe(2);
     expect(failed.attributes['silo.error.code']).toBe('SILO513');
-    expect(observability.metrics!.value('silo_call_errors_total', { function: 'f', phase: 'process', code: 'SILO513' })).toBe(1);
+    expect(
+      observability.metrics!.value('silo_call_errors_total', { function: 'f', phase: 'process', code: 'SILO513' }),
+    ).toBe(1);
   });
 
   it('should start the span of a primary sink init in the trace of the execution it mints', async () => {
@@ -133,7 +178,11 @@ describe('Observability', () => {
 
   it('should read its switches from the environment', () => {
     expect(observabilityFromEnv({})).toEqual({ tracing: 'auto', metrics: true, storageProfile: false });
-    expect(observabilityFromEnv({ SILO_TRACING: 'off', SILO_METRICS: '0', SILO_STORAGE_PROFILE: '1' })).toEqual({ tracing: false, metrics: false, storageProfile: true });
+    expect(observabilityFromEnv({ SILO_TRACING: 'off', SILO_METRICS: '0', SILO_STORAGE_PROFILE: '1' })).toEqual({
+      tracing: false,
+      metrics: false,
+      storageProfile: true,
+    });
   });
 
   it('should let the default instrumentation observe nothing', async () => {

@@ -1,6 +1,17 @@
 import 'reflect-metadata';
 import { type RecordBatch, tableFromArrays } from 'apache-arrow';
-import { BufferingFunction, Combine, defineModule, Finalize, Inject, type Output, Process, TableInput, TRACER, type SiloTracer } from 'vgi-silo';
+import {
+  BufferingFunction,
+  Combine,
+  defineModule,
+  Finalize,
+  Inject,
+  type Output,
+  Process,
+  TableInput,
+  TRACER,
+  type SiloTracer,
+} from 'vgi-silo';
 import { createTestingWorker } from 'vgi-silo/testing';
 
 class Args {
@@ -34,8 +45,13 @@ class TracedPassthrough {
 
 describe('TRACER', () => {
   it('should be injectable in the TestBed, where it records nothing and runs the traced code', async () => {
-    const testBed = await createTestingWorker({ modules: [defineModule({ functions: [TracedPassthrough] })] }).compile();
-    const result = await testBed.run('traced_passthrough', { input: tableFromArrays({ x: Float64Array.from([1, 2, 3]) }), chaos: false });
+    const testBed = await createTestingWorker({
+      modules: [defineModule({ functions: [TracedPassthrough] })],
+    }).compile();
+    const result = await testBed.run('traced_passthrough', {
+      input: tableFromArrays({ x: Float64Array.from([1, 2, 3]) }),
+      chaos: false,
+    });
     expect(result.output.numRows).toBe(0);
     expect(result.executionId).toHaveLength(16);
     expect(seen).toEqual([false]);

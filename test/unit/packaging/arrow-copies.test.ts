@@ -7,7 +7,17 @@ import 'reflect-metadata';
 import { describe, expect, it, jest } from '@jest/globals';
 import type * as Arrow from 'apache-arrow';
 import { RecordBatch, tableFromArrays } from 'apache-arrow';
-import { BufferingFunction, Combine, Finalize, Named, type Output, Process, defineModule, deserializeBatch, serializeBatch } from '../../../src';
+import {
+  BufferingFunction,
+  Combine,
+  Finalize,
+  Named,
+  type Output,
+  Process,
+  defineModule,
+  deserializeBatch,
+  serializeBatch,
+} from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
 /** A fresh module registry: the same files loaded again, with classes of their own, as a second install would. */
@@ -60,8 +70,8 @@ describe('apache-arrow objects from another copy of the library', () => {
         out.finish();
       }
     }
-    await expect(createTestingWorker({ modules: [defineModule({ functions: [ForeignArgumentType] })] }).compile()).rejects.toThrow(
-      `[SILO305] Args.n: the DataType ${REMEDY}`,
-    );
+    await expect(
+      createTestingWorker({ modules: [defineModule({ functions: [ForeignArgumentType] })] }).compile(),
+    ).rejects.toThrow(`[SILO305] Args.n: the DataType ${REMEDY}`);
   });
 });

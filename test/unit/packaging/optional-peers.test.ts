@@ -8,7 +8,9 @@ import type * as Silo from '../../../src';
 function withoutPg(): typeof Silo {
   jest.resetModules();
   jest.doMock('pg', () => {
-    const error = Object.assign(new Error("Cannot find module 'pg'\nRequire stack:\n- postgres-pool.ts"), { code: 'MODULE_NOT_FOUND' });
+    const error = Object.assign(new Error("Cannot find module 'pg'\nRequire stack:\n- postgres-pool.ts"), {
+      code: 'MODULE_NOT_FOUND',
+    });
     throw error;
   });
   return jest.requireActual<typeof Silo>('../../../src');
@@ -27,7 +29,9 @@ describe('PostgreSQL storage without the pg package', () => {
 
   it('should name the install command when PostgreSQL storage is chosen', () => {
     const silo = withoutPg();
-    expect(() => silo.createStorageFromEnv({ SILO_STORAGE: 'postgres', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' })).toThrow(
+    expect(() =>
+      silo.createStorageFromEnv({ SILO_STORAGE: 'postgres', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }),
+    ).toThrow(
       '[SILO345] PostgreSQL storage (SILO_STORAGE=postgres, or new PostgresStorage()) needs the "pg" package, which vgi-silo does not install. Install it next to vgi-silo: npm install pg',
     );
   });
@@ -38,6 +42,8 @@ describe('PostgreSQL storage without the pg package', () => {
       throw Object.assign(new Error("Cannot find module 'pg-pool'"), { code: 'MODULE_NOT_FOUND' });
     });
     const silo = jest.requireActual<typeof Silo>('../../../src');
-    expect(() => new silo.PostgresStorage({ connectionString: 'postgres://nobody@127.0.0.1:1/none' })).toThrow("Cannot find module 'pg-pool'");
+    expect(() => new silo.PostgresStorage({ connectionString: 'postgres://nobody@127.0.0.1:1/none' })).toThrow(
+      "Cannot find module 'pg-pool'",
+    );
   });
 });

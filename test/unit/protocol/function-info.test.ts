@@ -94,31 +94,42 @@ describe('encodeFunctionInfo', () => {
     expect(info.sourceOrderDependent).toBe(true);
     expect(info.projectionPushdown).toBe(true);
     expect(info.tags).toEqual({ owner: 'team-a' });
-    expect(info.examples).toEqual([{ sql: 'SELECT * FROM sort_all((SELECT 1))', description: 'one row', expectedOutput: null }]);
+    expect(info.examples).toEqual([
+      { sql: 'SELECT * FROM sort_all((SELECT 1))', description: 'one row', expectedOutput: null },
+    ]);
     expect(info.requiredSettings).toEqual(['threads']);
     expect(info.requiredSecrets).toEqual([{ secretType: 's3', scope: 's3://bucket', secretName: null }]);
     expect(info.arguments.fields.map((f) => f.name)).toEqual(['data', 'chunk_size']);
   });
 
   it('should refuse flag combinations DuckDB rejects and a buffering function without a TABLE argument', () => {
-    expect(() => encodeFunctionInfo({ ...SORT_ALL, requiresInputBatchIndex: true, supportsBatchIndex: false })).toThrow(/supportsBatchIndex must equal requiresInputBatchIndex/);
-    expect(() => encodeFunctionInfo({ ...SORT_ALL, requiresInputBatchIndex: true, sinkOrderDependent: true })).toThrow(/cannot be combined with sinkOrderDependent/);
-    expect(() => encodeFunctionInfo({ name: 'f', arguments: [{ name: 'k', kind: 'positional', type: wire.int64() }] })).toThrow(
-      /\[SILO408\] FunctionInfo "f": a TABLE_BUFFERING function needs a TABLE argument/,
+    expect(() => encodeFunctionInfo({ ...SORT_ALL, requiresInputBatchIndex: true, supportsBatchIndex: false })).toThrow(
+      /supportsBatchIndex must equal requiresInputBatchIndex/,
     );
+    expect(() => encodeFunctionInfo({ ...SORT_ALL, requiresInputBatchIndex: true, sinkOrderDependent: true })).toThrow(
+      /cannot be combined with sinkOrderDependent/,
+    );
+    expect(() =>
+      encodeFunctionInfo({ name: 'f', arguments: [{ name: 'k', kind: 'positional', type: wire.int64() }] }),
+    ).toThrow(/\[SILO408\] FunctionInfo "f": a TABLE_BUFFERING function needs a TABLE argument/);
   });
 });
 
 describe('catalog_schema_contents_functions result', () => {
   it('should list functions as FunctionInfo items a client decodes back, pre-encoded items passing through', () => {
     const other = encodeFunctionInfo({ ...SORT_ALL, name: 'sum_by_key' });
-    const bytes = encodeUnaryResponse('catalog_schema_contents_functions', [SORT_ALL, other], { serverId: 's', requestId: null });
+    const bytes = encodeUnaryResponse('catalog_schema_contents_functions', [SORT_ALL, other], {
+      serverId: 's',
+      requestId: null,
+    });
     const { result } = decodeUnaryResponseBytes('catalog_schema_contents_functions', bytes);
     expect(result.map((f) => [f.name, f.functionType, f.hasFinalize])).toEqual([
       ['sort_all', 'TABLE_BUFFERING', true],
       ['sum_by_key', 'TABLE_BUFFERING', true],
     ]);
-    expect(readArgumentsSchema(result[0].arguments).map((a) => [a.name, a.kind, a.metadata.get('vgi_default')])).toEqual([
+    expect(
+      readArgumentsSchema(result[0].arguments).map((a) => [a.name, a.kind, a.metadata.get('vgi_default')]),
+    ).toEqual([
       ['data', 'table', undefined],
       ['chunk_size', 'named', '3'],
     ]);
@@ -161,12 +172,34 @@ describe('buildArgumentsSchema (§4.7)', () => {
     expect(meta.k).toEqual({ vgi_range: '(0, 100]' });
     expect(meta.rows).toEqual({ vgi_range: '[0, +inf)' });
     expect(meta.name).toEqual({ vgi_pattern: '^[a-z]+$' });
-    expect(readArgumentsSchema(schema).map((a) => `${a.name}:${a.kind}`)).toEqual(['k:positional', 'rows:positional', 'name:positional', 'data:table', 'result:named']);
+    expect(readArgumentsSchema(schema).map((a) => `${a.name}:${a.kind}`)).toEqual([
+      'k:positional',
+      'rows:positional',
+      'name:positional',
+      'data:table',
+      'result:named',
+    ]);
   });
 
   it('should refuse duplicate names, untyped parameters and two TABLE inputs', () => {
-    expect(() => buildArgumentsSchema([{ name: 'a', kind: 'positional', type: wire.int64() }, { name: 'a', kind: 'named', type: wire.int64() }], 'f')).toThrow(/"a" is declared twice/);
+    expect(() =>
+      buildArgumentsSchema(
+        [
+          { name: 'a', kind: 'positional', type: wire.int64() },
+          { name: 'a', kind: 'named', type: wire.int64() },
+        ],
+        'f',
+      ),
+    ).toThrow(/"a" is declared twice/);
     expect(() => buildArgumentsSchema([{ name: 'k', kind: 'positional' }], 'f')).toThrow(/"k" has no Arrow type/);
-    expect(() => buildArgumentsSchema([{ name: 'a', kind: 'table' }, { name: 'b', kind: 'table' }], 'f')).toThrow(/2 TABLE arguments/);
+    expect(() =>
+      buildArgumentsSchema(
+        [
+          { name: 'a', kind: 'table' },
+          { name: 'b', kind: 'table' },
+        ],
+        'f',
+      ),
+    ).toThrow(/2 TABLE arguments/);
   });
 });

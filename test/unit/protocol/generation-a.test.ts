@@ -7,7 +7,15 @@
 import 'reflect-metadata';
 import { type Schema } from 'apache-arrow';
 import { type SiloWorker } from '../../../src';
-import { deserializeSchema, field, IpcStreamWriter, makeZeroColumnBatch, readRow, schemaOf, wire } from '../../../src/arrow';
+import {
+  deserializeSchema,
+  field,
+  IpcStreamWriter,
+  makeZeroColumnBatch,
+  readRow,
+  schemaOf,
+  wire,
+} from '../../../src/arrow';
 import {
   decodeInitHeader,
   decodeRequest,
@@ -153,28 +161,54 @@ describe('generation-A record tables', () => {
   it.each<[string, Schema, string[]]>([
     ['CatalogInfo 1.0', recordSchema(VGI_A10_PROTOCOL, 'catalog_catalogs', 'item'), specLines(CATALOG_INFO_A)],
     ['CatalogInfo 1.3', recordSchema(VGI_A13_PROTOCOL, 'catalog_catalogs', 'item'), specLines(CATALOG_INFO_A)],
-    ['CatalogAttachResult 1.0 (14 fields)', recordSchema(VGI_A10_PROTOCOL, 'catalog_attach', 'result'), specLines(ATTACH_RESULT_A10)],
+    [
+      'CatalogAttachResult 1.0 (14 fields)',
+      recordSchema(VGI_A10_PROTOCOL, 'catalog_attach', 'result'),
+      specLines(ATTACH_RESULT_A10),
+    ],
     [
       'CatalogAttachResult 1.3 (17 fields)',
       recordSchema(VGI_A13_PROTOCOL, 'catalog_attach', 'result'),
       insertAfter(ATTACH_RESULT_A10, 'secret_types', ['attach_catalogs: list<binary>!']).flatMap((l) =>
-        l.startsWith('supports_column_statistics:') ? [l, 'global_functions:list<binary>!', 'global_function_prefix:utf8!'] : [l],
+        l.startsWith('supports_column_statistics:')
+          ? [l, 'global_functions:list<binary>!', 'global_function_prefix:utf8!']
+          : [l],
       ),
     ],
     ['SchemaInfo', recordSchema(VGI_A10_PROTOCOL, 'catalog_schemas', 'item'), specLines(SCHEMA_INFO_A)],
-    ['FunctionInfo 1.0 (31 fields)', recordSchema(VGI_A10_PROTOCOL, 'catalog_schema_contents_functions', 'item'), specLines(FUNCTION_INFO_A10)],
+    [
+      'FunctionInfo 1.0 (31 fields)',
+      recordSchema(VGI_A10_PROTOCOL, 'catalog_schema_contents_functions', 'item'),
+      specLines(FUNCTION_INFO_A10),
+    ],
     [
       'FunctionInfo 1.3 (32 fields)',
       recordSchema(VGI_A13_PROTOCOL, 'catalog_schema_contents_functions', 'item'),
       insertAfter(FUNCTION_INFO_A10, 'requires_input_batch_index', ['input_from_args: bool!']),
     ],
     ['BindRequest 1.0 (11 fields)', recordSchema(VGI_A10_PROTOCOL, 'bind', 'request'), specLines(BIND_REQUEST_A10)],
-    ['BindRequest 1.3', recordSchema(VGI_A13_PROTOCOL, 'bind', 'request'), [...specLines(BIND_REQUEST_A10), 'schema_name:utf8?']],
+    [
+      'BindRequest 1.3',
+      recordSchema(VGI_A13_PROTOCOL, 'bind', 'request'),
+      [...specLines(BIND_REQUEST_A10), 'schema_name:utf8?'],
+    ],
     ['BindResponse', recordSchema(VGI_A10_PROTOCOL, 'bind', 'result'), specLines(BIND_RESPONSE_A)],
     ['InitRequest 1.0 (16 fields)', recordSchema(VGI_A10_PROTOCOL, 'init', 'request'), specLines(INIT_REQUEST_A10)],
-    ['InitRequest 1.3 (17 fields)', recordSchema(VGI_A13_PROTOCOL, 'init', 'request'), [...specLines(INIT_REQUEST_A10), 'substream_id:binary?']],
-    ['TableBufferingProcessRequest 1.0', recordSchema(VGI_A10_PROTOCOL, 'table_buffering_process', 'request'), specLines(PROCESS_REQUEST_A10)],
-    ['TableBufferingProcessRequest 1.3', recordSchema(VGI_A13_PROTOCOL, 'table_buffering_process', 'request'), [...specLines(PROCESS_REQUEST_A10), 'schema_name:utf8?']],
+    [
+      'InitRequest 1.3 (17 fields)',
+      recordSchema(VGI_A13_PROTOCOL, 'init', 'request'),
+      [...specLines(INIT_REQUEST_A10), 'substream_id:binary?'],
+    ],
+    [
+      'TableBufferingProcessRequest 1.0',
+      recordSchema(VGI_A10_PROTOCOL, 'table_buffering_process', 'request'),
+      specLines(PROCESS_REQUEST_A10),
+    ],
+    [
+      'TableBufferingProcessRequest 1.3',
+      recordSchema(VGI_A13_PROTOCOL, 'table_buffering_process', 'request'),
+      [...specLines(PROCESS_REQUEST_A10), 'schema_name:utf8?'],
+    ],
   ])('should lay out %s exactly as the extension compares it', (_name, schema, expected) => {
     expect(lines(schema)).toEqual(expected);
   });
@@ -188,7 +222,13 @@ describe('generation-A record tables', () => {
 
 describe('decodeRequest: generation A', () => {
   const metadata = (method: string, version: string | undefined) =>
-    new Map(Object.entries({ 'vgi_rpc.method': method, 'vgi_rpc.request_version': '1', 'vgi_rpc.protocol_version': version }).filter((e): e is [string, string] => e[1] !== undefined));
+    new Map(
+      Object.entries({
+        'vgi_rpc.method': method,
+        'vgi_rpc.request_version': '1',
+        'vgi_rpc.protocol_version': version,
+      }).filter((e): e is [string, string] => e[1] !== undefined),
+    );
   const decode = (method: string, version: string | undefined) => {
     const batch = makeZeroColumnBatch(1, metadata(method, version));
     return decodeRequest({ schema: batch.schema, batches: [batch] });
@@ -199,16 +239,25 @@ describe('decodeRequest: generation A', () => {
     ['1.0.7', VGI_A10_PROTOCOL],
     ['1.3.0', VGI_A13_PROTOCOL],
     ['1.3.2', VGI_A13_PROTOCOL],
-  ])('should serve a request without a routing key at protocol_version %s with that version table', (version, protocol) => {
-    const result = decode('catalog_catalogs', version);
-    if (!result.ok) throw result.refusal.error;
-    expect(result.request.wire).toBe(protocol);
-    expect(result.request.protocol).toBe(protocol.name);
-  });
+  ])(
+    'should serve a request without a routing key at protocol_version %s with that version table',
+    (version, protocol) => {
+      const result = decode('catalog_catalogs', version);
+      if (!result.ok) throw result.refusal.error;
+      expect(result.request.wire).toBe(protocol);
+      expect(result.request.protocol).toBe(protocol.name);
+    },
+  );
 
   it.each([
-    ['1.1.0', /Client: 1\.1\.0\n {2}Server: 1\.0\.0 or 1\.3\.0 \(without a routing key\), 2\.0\.0 \(vgi\.v2\)\n {2}Direction: this worker serves protocol_version 1\.0\.0 and 1\.3\.0 of the generation-A extension, not 1\.1\.0; upgrade the VGI extension\/client to one speaking 1\.3\.0 or 2\.0\.0\./],
-    ['1.4.0', /Client: 1\.4\.0\n[\s\S]*Direction: server is too old; upgrade the worker \(vgi-silo\) to a version supporting protocol_version 1\.4\.0\./],
+    [
+      '1.1.0',
+      /Client: 1\.1\.0\n {2}Server: 1\.0\.0 or 1\.3\.0 \(without a routing key\), 2\.0\.0 \(vgi\.v2\)\n {2}Direction: this worker serves protocol_version 1\.0\.0 and 1\.3\.0 of the generation-A extension, not 1\.1\.0; upgrade the VGI extension\/client to one speaking 1\.3\.0 or 2\.0\.0\./,
+    ],
+    [
+      '1.4.0',
+      /Client: 1\.4\.0\n[\s\S]*Direction: server is too old; upgrade the worker \(vgi-silo\) to a version supporting protocol_version 1\.4\.0\./,
+    ],
   ])('should refuse generation-A version %s as protocol_version_mismatch naming both versions', (version, message) => {
     const result = decode('catalog_catalogs', version);
     if (result.ok) throw new Error('expected a refusal');
@@ -271,7 +320,11 @@ describe.each([
     expect(lines(attachSchema)).toEqual(lines(recordSchema(protocol, 'catalog_attach', 'result')));
     const schemas = await c.call('catalog_schemas', { attachOpaqueData: attached.result.attachOpaqueData });
     expect(schemas.result.map((s) => s.path)).toEqual([['main'], ['data']]);
-    const functions = await c.call('catalog_schema_contents_functions', { attachOpaqueData: attached.result.attachOpaqueData, path: ['main'], type: 'TABLE_FUNCTION' });
+    const functions = await c.call('catalog_schema_contents_functions', {
+      attachOpaqueData: attached.result.attachOpaqueData,
+      path: ['main'],
+      type: 'TABLE_FUNCTION',
+    });
     const bufferInput = functions.result.find((f) => f.name === 'buffer_input');
     expect(bufferInput?.functionType).toBe('TABLE_BUFFERING');
     expect(bufferInput?.schemaPath).toEqual(['main']);
@@ -280,7 +333,11 @@ describe.each([
 
   it('should run buffer_input through bind, sink, combine, finalize and the destructor', async () => {
     const c = connect(handler, protocol);
-    const bindInput = { functionName: 'buffer_input', inputSchema: INPUT, schemaPath: protocol === VGI_A10_PROTOCOL ? null : ['main'] };
+    const bindInput = {
+      functionName: 'buffer_input',
+      inputSchema: INPUT,
+      schemaPath: protocol === VGI_A10_PROTOCOL ? null : ['main'],
+    };
     const bound = await c.call('bind', bindInput);
     const outputSchema = bound.result.outputSchema;
     const bindCall = encodeBindRequest(bindInput, protocol);
@@ -289,11 +346,25 @@ describe.each([
     c.write(new IpcStreamWriter(INPUT, 'sink input').end());
     await c.read();
     const batch = batchFromColumns(INPUT, { x: [3n, 1n, 2n] });
-    const processed = await c.call('table_buffering_process', { functionName: 'buffer_input', executionId, inputBatch: serializeBatch(batch) });
-    const combined = await c.call('table_buffering_combine', { functionName: 'buffer_input', executionId, stateIds: [processed.result] });
+    const processed = await c.call('table_buffering_process', {
+      functionName: 'buffer_input',
+      executionId,
+      inputBatch: serializeBatch(batch),
+    });
+    const combined = await c.call('table_buffering_combine', {
+      functionName: 'buffer_input',
+      executionId,
+      stateIds: [processed.result],
+    });
     const rows: bigint[] = [];
     for (const fid of combined.result) {
-      c.write(encodeRequest('init', { bindCall, outputSchema, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: fid }, { wire: protocol }));
+      c.write(
+        encodeRequest(
+          'init',
+          { bindCall, outputSchema, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: fid },
+          { wire: protocol },
+        ),
+      );
       decodeInitHeader(await c.read());
       const ticks = new IpcStreamWriter(schemaOf([]), 'ticks');
       c.write(ticks.write(batchFromColumns(schemaOf([]), {})));

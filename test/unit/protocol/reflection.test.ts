@@ -13,7 +13,10 @@ const ctx = { serverId: 'srv-1', requestId: null };
 
 describe('vgi_rpc.Reflection.v1', () => {
   it('should list vgi.v2 first, with its version, a SHA-256 hash and request_version "1"', () => {
-    const list = decodeUnaryResponseBytes('list_protocols', encodeUnaryResponse('list_protocols', { serverId: 'srv-1', serverVersion: '0.1.0' }, ctx)).result;
+    const list = decodeUnaryResponseBytes(
+      'list_protocols',
+      encodeUnaryResponse('list_protocols', { serverId: 'srv-1', serverVersion: '0.1.0' }, ctx),
+    ).result;
     expect(list.serverId).toBe('srv-1');
     expect(list.requestVersion).toBe('1');
     expect(list.protocols.map((p) => [p.protocol, p.protocolVersion])).toEqual([
@@ -32,11 +35,27 @@ describe('vgi_rpc.Reflection.v1', () => {
       expect(renderWireSchema(deserializeSchema(m.paramsSchemaIpc))).toEqual(renderWireSchema(spec.params));
     }
     const bind = description.methods.find((m) => m.name === 'bind')!;
-    expect([bind.methodType, bind.hasReturn, bind.hasHeader, bind.streamKind, bind.idempotency]).toEqual(['unary', true, false, '', 'unknown']);
+    expect([bind.methodType, bind.hasReturn, bind.hasHeader, bind.streamKind, bind.idempotency]).toEqual([
+      'unary',
+      true,
+      false,
+      '',
+      'unknown',
+    ]);
     expect(renderWireSchema(deserializeSchema(bind.resultSchemaIpc))).toEqual(['result:binary!']);
     const init = description.methods.find((m) => m.name === 'init')!;
-    expect([init.methodType, init.hasReturn, init.hasHeader, init.streamKind, init.resultSchemaIpc.length]).toEqual(['stream', false, true, 'exchange', 0]);
-    expect(renderWireSchema(deserializeSchema(init.headerSchemaIpc))).toEqual(['execution_id:binary!', 'opaque_data:binary?', 'max_workers:int64!']);
+    expect([init.methodType, init.hasReturn, init.hasHeader, init.streamKind, init.resultSchemaIpc.length]).toEqual([
+      'stream',
+      false,
+      true,
+      'exchange',
+      0,
+    ]);
+    expect(renderWireSchema(deserializeSchema(init.headerSchemaIpc))).toEqual([
+      'execution_id:binary!',
+      'opaque_data:binary?',
+      'max_workers:int64!',
+    ]);
     const commit = description.methods.find((m) => m.name === 'catalog_transaction_commit')!;
     expect([commit.hasReturn, commit.resultSchemaIpc.length]).toEqual([false, 0]);
     const catalogs = description.methods.find((m) => m.name === 'catalog_catalogs')!;

@@ -33,7 +33,11 @@ const EXEC = Uint8Array.of(0, 0xb3, 0x38, 0x45);
 const INPUT_SCHEMA = schemaOf([field('x', wire.int64(), true), field('name', wire.utf8(), true)]);
 const OUTPUT_SCHEMA = INPUT_SCHEMA;
 
-function roundTrip<M extends MethodName>(method: M, params: RequestInputs[M], envelope?: RequestEnvelope): DecodedRequest {
+function roundTrip<M extends MethodName>(
+  method: M,
+  params: RequestInputs[M],
+  envelope?: RequestEnvelope,
+): DecodedRequest {
   const result = decodeRequestBytes(encodeRequest(method, params, envelope));
   if (!result.ok) throw result.refusal.error;
   expect(result.request.method).toBe(method);
@@ -58,49 +62,110 @@ describe('decodeRequest: round trips of every request', () => {
   });
 
   it('should decode catalog_attach with its ATTACH options as a plain object', () => {
-    const options = serializeBatch(makeRowsBatch(schemaOf([field('region', wire.utf8(), true), field('retries', wire.int64(), true)]), [{ region: 'eu', retries: 3n }]));
+    const options = serializeBatch(
+      makeRowsBatch(schemaOf([field('region', wire.utf8(), true), field('retries', wire.int64(), true)]), [
+        { region: 'eu', retries: 3n },
+      ]),
+    );
     const request = roundTrip('catalog_attach', {
       name: 'demo',
       options,
-      clientCapabilities: { engine: 'duckdb', nativeFormats: ['arrow'], catalogs: [], canStream: true, filterEncodings: [] },
+      clientCapabilities: {
+        engine: 'duckdb',
+        nativeFormats: ['arrow'],
+        catalogs: [],
+        canStream: true,
+        filterEncodings: [],
+      },
     });
     expect(request.params).toEqual({
       name: 'demo',
       options: { region: 'eu', retries: 3n },
       dataVersionSpec: null,
       implementationVersion: null,
-      clientCapabilities: { engine: 'duckdb', nativeFormats: ['arrow'], catalogs: [], canStream: true, filterEncodings: [] },
+      clientCapabilities: {
+        engine: 'duckdb',
+        nativeFormats: ['arrow'],
+        catalogs: [],
+        canStream: true,
+        filterEncodings: [],
+      },
     });
-    expect(roundTrip('catalog_attach', { name: 'demo' }).params).toMatchObject({ options: {}, clientCapabilities: null });
+    expect(roundTrip('catalog_attach', { name: 'demo' }).params).toMatchObject({
+      options: {},
+      clientCapabilities: null,
+    });
   });
 
   it('should decode the flat catalog requests into camelCase params', () => {
-    expect(roundTrip('catalog_copy_from_formats', { attachOpaqueData: ATTACH }).params).toEqual({ attachOpaqueData: ATTACH, transactionOpaqueData: null });
-    expect(roundTrip('catalog_version', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(9) }).params).toEqual({
+    expect(roundTrip('catalog_copy_from_formats', { attachOpaqueData: ATTACH }).params).toEqual({
+      attachOpaqueData: ATTACH,
+      transactionOpaqueData: null,
+    });
+    expect(
+      roundTrip('catalog_version', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(9) }).params,
+    ).toEqual({
       attachOpaqueData: ATTACH,
       transactionOpaqueData: Uint8Array.of(9),
     });
-    expect(roundTrip('catalog_transaction_begin', { attachOpaqueData: ATTACH }).params).toEqual({ attachOpaqueData: ATTACH });
-    expect(roundTrip('catalog_transaction_commit', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(7) }).params).toEqual({
+    expect(roundTrip('catalog_transaction_begin', { attachOpaqueData: ATTACH }).params).toEqual({
+      attachOpaqueData: ATTACH,
+    });
+    expect(
+      roundTrip('catalog_transaction_commit', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(7) })
+        .params,
+    ).toEqual({
       attachOpaqueData: ATTACH,
       transactionOpaqueData: Uint8Array.of(7),
     });
-    expect(roundTrip('catalog_schemas', { attachOpaqueData: ATTACH }).params).toEqual({ attachOpaqueData: ATTACH, transactionOpaqueData: null });
-    expect(roundTrip('catalog_schema_contents_functions', { attachOpaqueData: ATTACH, path: ['main'], type: 'TABLE_FUNCTION' }).params).toEqual({
+    expect(roundTrip('catalog_schemas', { attachOpaqueData: ATTACH }).params).toEqual({
+      attachOpaqueData: ATTACH,
+      transactionOpaqueData: null,
+    });
+    expect(
+      roundTrip('catalog_schema_contents_functions', {
+        attachOpaqueData: ATTACH,
+        path: ['main'],
+        type: 'TABLE_FUNCTION',
+      }).params,
+    ).toEqual({
       attachOpaqueData: ATTACH,
       path: ['main'],
       type: 'TABLE_FUNCTION',
       transactionOpaqueData: null,
     });
-    expect(roundTrip('catalog_schema_contents_macros', { attachOpaqueData: ATTACH, path: ['main'], type: 'TABLE_MACRO' }).params).toMatchObject({ type: 'TABLE_MACRO' });
-    for (const method of ['catalog_schema_contents_tables', 'catalog_schema_contents_views', 'catalog_schema_contents_indexes', 'catalog_schema_get'] as const) {
-      expect(roundTrip(method, { attachOpaqueData: ATTACH, path: ['main'] }).params).toEqual({ attachOpaqueData: ATTACH, path: ['main'], transactionOpaqueData: null });
+    expect(
+      roundTrip('catalog_schema_contents_macros', { attachOpaqueData: ATTACH, path: ['main'], type: 'TABLE_MACRO' })
+        .params,
+    ).toMatchObject({ type: 'TABLE_MACRO' });
+    for (const method of [
+      'catalog_schema_contents_tables',
+      'catalog_schema_contents_views',
+      'catalog_schema_contents_indexes',
+      'catalog_schema_get',
+    ] as const) {
+      expect(roundTrip(method, { attachOpaqueData: ATTACH, path: ['main'] }).params).toEqual({
+        attachOpaqueData: ATTACH,
+        path: ['main'],
+        transactionOpaqueData: null,
+      });
     }
-    expect(roundTrip('catalog_transaction_rollback', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(7) }).params).toEqual({
+    expect(
+      roundTrip('catalog_transaction_rollback', { attachOpaqueData: ATTACH, transactionOpaqueData: Uint8Array.of(7) })
+        .params,
+    ).toEqual({
       attachOpaqueData: ATTACH,
       transactionOpaqueData: Uint8Array.of(7),
     });
-    expect(roundTrip('catalog_table_get', { attachOpaqueData: ATTACH, schemaPath: ['main'], name: 't', atUnit: 'VERSION', atValue: '3' }).params).toEqual({
+    expect(
+      roundTrip('catalog_table_get', {
+        attachOpaqueData: ATTACH,
+        schemaPath: ['main'],
+        name: 't',
+        atUnit: 'VERSION',
+        atValue: '3',
+      }).params,
+    ).toEqual({
       attachOpaqueData: ATTACH,
       schemaPath: ['main'],
       name: 't',
@@ -120,8 +185,20 @@ describe('decodeRequest: round trips of every request', () => {
   });
 
   it('should decode bind with arguments, input schema and the exact nested bytes', () => {
-    const args = bindArguments([{ type: wire.float64(), value: 2 }, { type: wire.utf8(), value: 'lbl' }], { verbose: { type: wire.utf8(), value: 'yes' } });
-    const request = roundTrip('bind', { functionName: 'flags', arguments: args, inputSchema: INPUT_SCHEMA, schemaPath: ['main'], attachOpaqueData: ATTACH });
+    const args = bindArguments(
+      [
+        { type: wire.float64(), value: 2 },
+        { type: wire.utf8(), value: 'lbl' },
+      ],
+      { verbose: { type: wire.utf8(), value: 'yes' } },
+    );
+    const request = roundTrip('bind', {
+      functionName: 'flags',
+      arguments: args,
+      inputSchema: INPUT_SCHEMA,
+      schemaPath: ['main'],
+      attachOpaqueData: ATTACH,
+    });
     if (request.method !== 'bind') throw new Error('unreachable');
     const bind = request.params;
     expect(bind.functionName).toBe('flags');
@@ -133,7 +210,15 @@ describe('decodeRequest: round trips of every request', () => {
     expect(bind.resolvedSecretsProvided).toBe(false);
     expect(bind.settings).toEqual({});
     expect(bind.secrets).toEqual([]);
-    expect(bind.bytes).toEqual(encodeBindRequest({ functionName: 'flags', arguments: args, inputSchema: INPUT_SCHEMA, schemaPath: ['main'], attachOpaqueData: ATTACH }));
+    expect(bind.bytes).toEqual(
+      encodeBindRequest({
+        functionName: 'flags',
+        arguments: args,
+        inputSchema: INPUT_SCHEMA,
+        schemaPath: ['main'],
+        attachOpaqueData: ATTACH,
+      }),
+    );
   });
 
   it('should decode init with its phase, bind_call, output schema and projection ids as numbers', () => {
@@ -162,8 +247,17 @@ describe('decodeRequest: round trips of every request', () => {
   });
 
   it('should decode table_buffering_process with the input chunk as a RecordBatch', () => {
-    const chunk = makeRowsBatch(INPUT_SCHEMA, [{ x: 5n, name: 'e' }, { x: 3n, name: null }]);
-    const request = roundTrip('table_buffering_process', { functionName: 'sort_all', executionId: EXEC, inputBatch: chunk, batchIndex: 4n, schemaPath: ['main'] });
+    const chunk = makeRowsBatch(INPUT_SCHEMA, [
+      { x: 5n, name: 'e' },
+      { x: 3n, name: null },
+    ]);
+    const request = roundTrip('table_buffering_process', {
+      functionName: 'sort_all',
+      executionId: EXEC,
+      inputBatch: chunk,
+      batchIndex: 4n,
+      schemaPath: ['main'],
+    });
     if (request.method !== 'table_buffering_process') throw new Error('unreachable');
     const p = request.params;
     expect(readColumn(p.inputBatch, 'x')).toEqual([5n, 3n]);
@@ -175,10 +269,25 @@ describe('decodeRequest: round trips of every request', () => {
 
   it('should decode combine with duplicate state ids kept, and the destructor', () => {
     const all = new TextEncoder().encode('all');
-    const combine = roundTrip('table_buffering_combine', { functionName: 'sort_all', executionId: EXEC, stateIds: [all, all] });
-    expect(combine.params).toMatchObject({ functionName: 'sort_all', executionId: EXEC, stateIds: [all, all], schemaPath: null });
+    const combine = roundTrip('table_buffering_combine', {
+      functionName: 'sort_all',
+      executionId: EXEC,
+      stateIds: [all, all],
+    });
+    expect(combine.params).toMatchObject({
+      functionName: 'sort_all',
+      executionId: EXEC,
+      stateIds: [all, all],
+      schemaPath: null,
+    });
     const destructor = roundTrip('table_buffering_destructor', { functionName: 'sort_all', executionId: EXEC });
-    expect(destructor.params).toEqual({ functionName: 'sort_all', executionId: EXEC, attachOpaqueData: null, transactionId: null, schemaPath: null });
+    expect(destructor.params).toEqual({
+      functionName: 'sort_all',
+      executionId: EXEC,
+      attachOpaqueData: null,
+      transactionId: null,
+      schemaPath: null,
+    });
   });
 
   it('should decode the reflection calls without a protocol version', () => {
@@ -218,7 +327,12 @@ describe('decodeRequest: refusals', () => {
   it.each([['2.0.0'], [undefined], ['one']])(
     'should refuse a request without a routing key and without a 1.x protocol_version (%s) as protocol_not_specified, on the empty schema',
     (version) => {
-      const r = refusal(makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol': undefined, 'vgi_rpc.protocol_version': version })));
+      const r = refusal(
+        makeZeroColumnBatch(
+          1,
+          base('catalog_catalogs', { 'vgi_rpc.protocol': undefined, 'vgi_rpc.protocol_version': version }),
+        ),
+      );
       expect(r.error.errorKind).toBe(ErrorKind.protocolNotSpecified);
       expect(r.error.message).toMatch(/no 'vgi_rpc.protocol' routing key and no 1.x 'vgi_rpc.protocol_version'/);
       expect(r.responseSchema.fields).toHaveLength(0);
@@ -245,7 +359,10 @@ describe('decodeRequest: refusals', () => {
   });
 
   it('should accept any 2.0.x protocol version (patch ignored)', () => {
-    const result = decodeRequest({ schema: EMPTY_SCHEMA, batches: [makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol_version': '2.0.7' }))] });
+    const result = decodeRequest({
+      schema: EMPTY_SCHEMA,
+      batches: [makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.protocol_version': '2.0.7' }))],
+    });
     expect(result.ok).toBe(true);
   });
 
@@ -254,7 +371,9 @@ describe('decodeRequest: refusals', () => {
     expect(unknown.error.errorKind).toBe(ErrorKind.methodNotImplemented);
     expect(unknown.error.message).toMatch(/no method 'frobnicate'\. Available: \[bind, catalog_attach/);
     expect(unknown.requestId).toBe('r1');
-    expect(refusal(makeZeroColumnBatch(1, base('__transport_options__'))).error.errorKind).toBe(ErrorKind.methodNotImplemented);
+    expect(refusal(makeZeroColumnBatch(1, base('__transport_options__'))).error.errorKind).toBe(
+      ErrorKind.methodNotImplemented,
+    );
     const describe = refusal(makeZeroColumnBatch(1, base('__describe__', { 'vgi_rpc.protocol': undefined })));
     expect(describe.error.errorKind).toBe(ErrorKind.methodNotImplemented);
     expect(describe.error.message).toMatch(/vgi_rpc\.Reflection\.v1/);
@@ -262,24 +381,38 @@ describe('decodeRequest: refusals', () => {
 
   it('should refuse malformed framing: no batch, no method, wrong request_version, wrong row count', () => {
     expect(refusal(null).error.message).toMatch(/holds no record batch/);
-    expect(refusal(makeZeroColumnBatch(1, base('x', { 'vgi_rpc.method': undefined }))).error.message).toMatch(/no 'vgi_rpc.method'/);
+    expect(refusal(makeZeroColumnBatch(1, base('x', { 'vgi_rpc.method': undefined }))).error.message).toMatch(
+      /no 'vgi_rpc.method'/,
+    );
     const version = refusal(makeZeroColumnBatch(1, base('catalog_catalogs', { 'vgi_rpc.request_version': '2' })));
     expect(version.error.exceptionType).toBe('VersionError');
     expect(version.error.errorKind).toBeNull();
     const twoRows = makeRequestBatch('catalog_schemas', { attachOpaqueData: ATTACH });
-    const doubled = makeRowsBatch(twoRows.schema, [{ attach_opaque_data: ATTACH }, { attach_opaque_data: ATTACH }], twoRows.metadata);
+    const doubled = makeRowsBatch(
+      twoRows.schema,
+      [{ attach_opaque_data: ATTACH }, { attach_opaque_data: ATTACH }],
+      twoRows.metadata,
+    );
     expect(refusal(doubled).error.message).toMatch(/has 2 rows.*send exactly 1 row/);
     expect(refusal(makeRowsBatch(twoRows.schema, [], twoRows.metadata)).error.message).toMatch(/has 0 rows/);
   });
 
   it('should refuse a parameter schema mismatch on the result schema, and accept extra nullable columns', () => {
-    const wrongType = makeRowsBatch(schemaOf([field('attach_opaque_data', wire.utf8(), false)]), [{ attach_opaque_data: 'x' }], base('catalog_schemas'));
+    const wrongType = makeRowsBatch(
+      schemaOf([field('attach_opaque_data', wire.utf8(), false)]),
+      [{ attach_opaque_data: 'x' }],
+      base('catalog_schemas'),
+    );
     const r = refusal(wrongType);
     expect(r.error.exceptionType).toBe('ProtocolError');
-    expect(r.error.message).toMatch(/Parameter schema mismatch for method 'catalog_schemas': parameter 'attach_opaque_data' has type Utf8, expected Binary/);
+    expect(r.error.message).toMatch(
+      /Parameter schema mismatch for method 'catalog_schemas': parameter 'attach_opaque_data' has type Utf8, expected Binary/,
+    );
     expect(r.responseSchema).toBe(RESULT_BINARY_SCHEMA);
 
-    const missing = refusal(makeRowsBatch(schemaOf([field('other', wire.utf8(), false)]), [{ other: 'x' }], base('catalog_schemas')));
+    const missing = refusal(
+      makeRowsBatch(schemaOf([field('other', wire.utf8(), false)]), [{ other: 'x' }], base('catalog_schemas')),
+    );
     expect(missing.error.message).toMatch(/unexpected non-nullable parameter 'other'/);
 
     const extra = makeRowsBatch(
@@ -293,23 +426,42 @@ describe('decodeRequest: refusals', () => {
 
   it('should accept an enum parameter sent as plain utf8 instead of dictionary<int16, utf8>', () => {
     const plain = makeRowsBatch(
-      schemaOf([field('attach_opaque_data', wire.binary(), false), field('path', wire.list(wire.utf8()), false), field('type', wire.utf8(), false)]),
+      schemaOf([
+        field('attach_opaque_data', wire.binary(), false),
+        field('path', wire.list(wire.utf8()), false),
+        field('type', wire.utf8(), false),
+      ]),
       [{ attach_opaque_data: ATTACH, path: ['main'], type: 'TABLE_FUNCTION' }],
       base('catalog_schema_contents_functions'),
     );
     const result = decodeRequest({ schema: plain.schema, batches: [plain] });
-    expect(result.ok && result.request.params).toEqual({ attachOpaqueData: ATTACH, path: ['main'], type: 'TABLE_FUNCTION', transactionOpaqueData: null });
+    expect(result.ok && result.request.params).toEqual({
+      attachOpaqueData: ATTACH,
+      path: ['main'],
+      type: 'TABLE_FUNCTION',
+      transactionOpaqueData: null,
+    });
   });
 
   it('should refuse an undecodable nested record with a ProtocolError naming the record', () => {
-    const bad = makeRowsBatch(schemaOf([field('request', wire.binary(), false)]), [{ request: Uint8Array.of(1, 2, 3) }], base('bind'));
+    const bad = makeRowsBatch(
+      schemaOf([field('request', wire.binary(), false)]),
+      [{ request: Uint8Array.of(1, 2, 3) }],
+      base('bind'),
+    );
     const r = refusal(bad);
     expect(r.error.message).toMatch(/BindRequest: .*not a readable Arrow stream/);
     expect(r.responseSchema).toBe(RESULT_BINARY_SCHEMA);
   });
 
   it('should mark a refused init as a stream call answered on the empty schema', () => {
-    const r = refusal(makeRequestBatch('init', { bindCall: Uint8Array.of(0), outputSchema: OUTPUT_SCHEMA }, { protocolVersion: '2.1.0' }));
+    const r = refusal(
+      makeRequestBatch(
+        'init',
+        { bindCall: Uint8Array.of(0), outputSchema: OUTPUT_SCHEMA },
+        { protocolVersion: '2.1.0' },
+      ),
+    );
     expect(r.isStream).toBe(true);
     expect(r.responseSchema.fields).toHaveLength(0);
   });
@@ -319,7 +471,10 @@ describe('decodeRequest: refusals', () => {
     expect(decodeRequestBytes(noKey, { routeProtocol: 'vgi.v2', routeMethod: 'catalog_catalogs' }).ok).toBe(true);
     const other = decodeRequestBytes(encodeRequest('catalog_catalogs', {}), { routeProtocol: 'vgi_rpc.Reflection.v1' });
     expect(!other.ok && other.refusal.error.errorKind).toBe(ErrorKind.protocolNotSupported);
-    const wrongPath = decodeRequestBytes(encodeRequest('catalog_catalogs', {}), { routeProtocol: 'vgi.v2', routeMethod: 'bind' });
+    const wrongPath = decodeRequestBytes(encodeRequest('catalog_catalogs', {}), {
+      routeProtocol: 'vgi.v2',
+      routeMethod: 'bind',
+    });
     expect(!wrongPath.ok && wrongPath.refusal.error.message).toMatch(/sent to 'bind'/);
   });
 });

@@ -1,4 +1,14 @@
-import { decodeFrames, EMPTY_SCHEMA, field, makeRowsBatch, MessageFramer, readIpcStream, readRow, schemaOf, wire } from '../../../src/arrow';
+import {
+  decodeFrames,
+  EMPTY_SCHEMA,
+  field,
+  makeRowsBatch,
+  MessageFramer,
+  readIpcStream,
+  readRow,
+  schemaOf,
+  wire,
+} from '../../../src/arrow';
 import { UserCodeError } from '../../../src/errors/silo.error';
 import {
   classifyBatch,
@@ -29,12 +39,27 @@ const OUTPUT = schemaOf([field('x', wire.int64(), true), field('name', wire.utf8
 
 describe('unary responses', () => {
   it('should round-trip catalog_catalogs, catalog_attach and catalog_schemas results', () => {
-    const catalogs = decodeUnaryResponseBytes('catalog_catalogs', encodeUnaryResponse('catalog_catalogs', [{ name: 'demo' }], ctx));
-    expect(catalogs.result).toEqual([{ name: 'demo', implementationVersion: null, dataVersionSpec: null, attachOptionSpecs: [], releases: [], sourceUrl: null }]);
+    const catalogs = decodeUnaryResponseBytes(
+      'catalog_catalogs',
+      encodeUnaryResponse('catalog_catalogs', [{ name: 'demo' }], ctx),
+    );
+    expect(catalogs.result).toEqual([
+      {
+        name: 'demo',
+        implementationVersion: null,
+        dataVersionSpec: null,
+        attachOptionSpecs: [],
+        releases: [],
+        sourceUrl: null,
+      },
+    ]);
     expect(catalogs.serverId).toBe('srv-1');
     expect(catalogs.requestId).toBe('a1b2c3d4e5f60718');
 
-    const attach = decodeUnaryResponseBytes('catalog_attach', encodeUnaryResponse('catalog_attach', { attachOpaqueData: Uint8Array.of(7, 7) }, ctx)).result;
+    const attach = decodeUnaryResponseBytes(
+      'catalog_attach',
+      encodeUnaryResponse('catalog_attach', { attachOpaqueData: Uint8Array.of(7, 7) }, ctx),
+    ).result;
     expect(attach).toMatchObject({
       attachOpaqueData: Uint8Array.of(7, 7),
       catalogVersionFrozen: true,
@@ -48,14 +73,39 @@ describe('unary responses', () => {
 
     const schemas = decodeUnaryResponseBytes(
       'catalog_schemas',
-      encodeUnaryResponse('catalog_schemas', [{ path: ['main'], attachOpaqueData: Uint8Array.of(7), estimatedObjectCount: objectCounts({ table_function: 2 }) }], ctx),
+      encodeUnaryResponse(
+        'catalog_schemas',
+        [
+          {
+            path: ['main'],
+            attachOpaqueData: Uint8Array.of(7),
+            estimatedObjectCount: objectCounts({ table_function: 2 }),
+          },
+        ],
+        ctx,
+      ),
     ).result;
     expect(schemas[0].path).toEqual(['main']);
-    expect(schemas[0].estimatedObjectCount).toEqual({ table: 0n, view: 0n, index: 0n, scalar_function: 0n, aggregate_function: 0n, table_function: 2n, macro: 0n });
+    expect(schemas[0].estimatedObjectCount).toEqual({
+      table: 0n,
+      view: 0n,
+      index: 0n,
+      scalar_function: 0n,
+      aggregate_function: 0n,
+      table_function: 2n,
+      macro: 0n,
+    });
   });
 
   it('should answer catalog_copy_from_formats and the §4.13 listings with empty item lists', () => {
-    for (const method of ['catalog_copy_from_formats', 'catalog_schema_contents_tables', 'catalog_schema_contents_views', 'catalog_schema_contents_macros', 'catalog_schema_contents_indexes', 'catalog_table_get'] as const) {
+    for (const method of [
+      'catalog_copy_from_formats',
+      'catalog_schema_contents_tables',
+      'catalog_schema_contents_views',
+      'catalog_schema_contents_macros',
+      'catalog_schema_contents_indexes',
+      'catalog_table_get',
+    ] as const) {
       const bytes = encodeUnaryResponse(method, [], ctx);
       const { schema, batches } = readIpcStream(bytes);
       expect(schema).toEqual(RESULT_BINARY_SCHEMA);
@@ -68,8 +118,16 @@ describe('unary responses', () => {
 
   it('should write catalog_version as a non-zero int64 and transactions per §4.4', () => {
     expect(decodeUnaryResponseBytes('catalog_version', encodeUnaryResponse('catalog_version', 3, ctx)).result).toBe(3n);
-    expect(decodeUnaryResponseBytes('catalog_transaction_begin', encodeUnaryResponse('catalog_transaction_begin', Uint8Array.of(5), ctx)).result).toEqual(Uint8Array.of(5));
-    expect(decodeUnaryResponseBytes('catalog_transaction_begin', encodeUnaryResponse('catalog_transaction_begin', null, ctx)).result).toBeNull();
+    expect(
+      decodeUnaryResponseBytes(
+        'catalog_transaction_begin',
+        encodeUnaryResponse('catalog_transaction_begin', Uint8Array.of(5), ctx),
+      ).result,
+    ).toEqual(Uint8Array.of(5));
+    expect(
+      decodeUnaryResponseBytes('catalog_transaction_begin', encodeUnaryResponse('catalog_transaction_begin', null, ctx))
+        .result,
+    ).toBeNull();
   });
 
   it('should write void results as one 0-row batch on the empty schema carrying only server_id and request_id', () => {
@@ -78,14 +136,25 @@ describe('unary responses', () => {
       expect(schema.fields).toHaveLength(0);
       expect(batches).toHaveLength(1);
       expect(batches[0].numRows).toBe(0);
-      expect(Object.fromEntries(batches[0].metadata)).toEqual({ 'vgi_rpc.server_id': 'srv-1', 'vgi_rpc.request_id': 'a1b2c3d4e5f60718' });
+      expect(Object.fromEntries(batches[0].metadata)).toEqual({
+        'vgi_rpc.server_id': 'srv-1',
+        'vgi_rpc.request_id': 'a1b2c3d4e5f60718',
+      });
     }
   });
 
   it('should round-trip the buffering results, the destructor as an empty-schema record', () => {
-    expect(decodeUnaryResponseBytes('table_buffering_process', encodeUnaryResponse('table_buffering_process', new Uint8Array(0), ctx)).result).toEqual(new Uint8Array(0));
+    expect(
+      decodeUnaryResponseBytes(
+        'table_buffering_process',
+        encodeUnaryResponse('table_buffering_process', new Uint8Array(0), ctx),
+      ).result,
+    ).toEqual(new Uint8Array(0));
     const ids = [Uint8Array.of(1), Uint8Array.of(2)];
-    expect(decodeUnaryResponseBytes('table_buffering_combine', encodeUnaryResponse('table_buffering_combine', ids, ctx)).result).toEqual(ids);
+    expect(
+      decodeUnaryResponseBytes('table_buffering_combine', encodeUnaryResponse('table_buffering_combine', ids, ctx))
+        .result,
+    ).toEqual(ids);
     const destructor = readIpcStream(encodeUnaryResponse('table_buffering_destructor', undefined, ctx));
     expect(destructor.schema).toEqual(RESULT_BINARY_SCHEMA);
     const nested = readIpcStream(readRow(destructor.batches[0]).result as Uint8Array);
@@ -94,12 +163,18 @@ describe('unary responses', () => {
   });
 
   it('should round-trip bind with the two-pass secret lookup lists and refuse misaligned lists', () => {
-    const bytes = encodeUnaryResponse('bind', { outputSchema: OUTPUT, lookupSecretTypes: ['s3'], lookupScopes: ['s3://bucket/x'], lookupNames: [''] }, ctx);
+    const bytes = encodeUnaryResponse(
+      'bind',
+      { outputSchema: OUTPUT, lookupSecretTypes: ['s3'], lookupScopes: ['s3://bucket/x'], lookupNames: [''] },
+      ctx,
+    );
     const bind = decodeUnaryResponseBytes('bind', bytes).result;
     expect(bind.outputSchema.fields.map((f) => f.name)).toEqual(['x', 'name']);
     expect(bind.opaqueData).toBeNull();
     expect([bind.lookupSecretTypes, bind.lookupScopes, bind.lookupNames]).toEqual([['s3'], ['s3://bucket/x'], ['']]);
-    expect(() => encodeUnaryResponse('bind', { outputSchema: OUTPUT, lookupSecretTypes: ['s3'] }, ctx)).toThrow(/must be aligned/);
+    expect(() => encodeUnaryResponse('bind', { outputSchema: OUTPUT, lookupSecretTypes: ['s3'] }, ctx)).toThrow(
+      /must be aligned/,
+    );
   });
 
   it('should put log batches before the result, each with level, message, extra, server_id and request_id', () => {
@@ -143,22 +218,33 @@ describe('error batches', () => {
     expect(m.get('vgi_rpc.request_id')).toBe('a1b2c3d4e5f60718');
   });
 
-  it('should report a wrapped user-code error with the user\'s own type and message', () => {
+  it("should report a wrapped user-code error with the user's own type and message", () => {
     const wrapped = UserCodeError.wrap('TopK#process', new TypeError('bad row'));
     const error = classifyBatch(readIpcStream(encodeErrorResponse(RESULT_BINARY_SCHEMA, wrapped, ctx)).batches[0]);
-    expect(error.kind === 'error' && [error.error.exceptionType, error.error.exceptionMessage]).toEqual(['TypeError', 'bad row']);
+    expect(error.kind === 'error' && [error.error.exceptionType, error.error.exceptionMessage]).toEqual([
+      'TypeError',
+      'bad row',
+    ]);
   });
 
   it('should hoist error_kind to the metadata and the extra for protocol errors', () => {
-    const bytes = encodeErrorResponse(EMPTY_SCHEMA, new MethodNotImplementedError("Protocol 'vgi.v2' has no method 'x'."), ctx);
+    const bytes = encodeErrorResponse(
+      EMPTY_SCHEMA,
+      new MethodNotImplementedError("Protocol 'vgi.v2' has no method 'x'."),
+      ctx,
+    );
     const m = readIpcStream(bytes).batches[0].metadata;
     expect(m.get('vgi_rpc.error_kind')).toBe('method_not_implemented');
     expect(JSON.parse(m.get('vgi_rpc.log_extra')!).error_kind).toBe('method_not_implemented');
-    expect(m.get('vgi_rpc.log_message')).toMatch(/^MethodNotImplementedError: \[SILO405\] Protocol 'vgi.v2' has no method 'x'\./);
+    expect(m.get('vgi_rpc.log_message')).toMatch(
+      /^MethodNotImplementedError: \[SILO405\] Protocol 'vgi.v2' has no method 'x'\./,
+    );
   });
 
   it('should raise an error batch as a RemoteError on the client', () => {
-    const bytes = encodeErrorResponse(RESULT_BINARY_SCHEMA, new Error('boom'), ctx, [{ level: 'WARN', message: 'before' }]);
+    const bytes = encodeErrorResponse(RESULT_BINARY_SCHEMA, new Error('boom'), ctx, [
+      { level: 'WARN', message: 'before' },
+    ]);
     expect(() => decodeUnaryResponseBytes('bind', bytes)).toThrow(RemoteError);
     expect(() => decodeUnaryResponseBytes('bind', bytes)).toThrow(/The worker answered with Error: boom/);
   });
@@ -202,7 +288,11 @@ describe('init streams', () => {
       out.error(new Error('tick 2 failed')),
       out.end(),
     ];
-    const framer = new MessageFramer((async function* () { yield* parts; })());
+    const framer = new MessageFramer(
+      (async function* () {
+        yield* parts;
+      })(),
+    );
     const s = await framer.readStream();
     const { schema, batches } = decodeFrames([s!.schema, ...s!.messages]);
     expect(schema.fields.map((f) => f.name)).toEqual(['x', 'name']);
@@ -215,7 +305,9 @@ describe('init streams', () => {
 
   it('should refuse an output batch that does not match the (projected) output schema', () => {
     const out = new ResponseStreamEncoder(OUTPUT, ctx, 'finalize output of sort_all');
-    const wrong = makeRowsBatch(schemaOf([field('name', wire.utf8(), true), field('x', wire.int64(), true)]), [{ name: 'a', x: 1n }]);
+    const wrong = makeRowsBatch(schemaOf([field('name', wire.utf8(), true), field('x', wire.int64(), true)]), [
+      { name: 'a', x: 1n },
+    ]);
     expect(() => out.data(wrong)).toThrow(/finalize output of sort_all: .*field 0 "x": name differs \(got "name"\)/);
   });
 

@@ -4,7 +4,17 @@
  * from the wire conventions (list item not named `item` or not nullable, map entries not
  * `entries`/`key!`/`value?`, enum indices not int16) renders visibly wrong.
  */
-import { type DataType, type Dictionary, type Field, type Float, type Int, type Map_, type Schema, type Timestamp, Type } from 'apache-arrow';
+import {
+  type DataType,
+  type Dictionary,
+  type Field,
+  type Float,
+  type Int,
+  type Map_,
+  type Schema,
+  type Timestamp,
+  Type,
+} from 'apache-arrow';
 import { deserializeSchema, serializeSchema } from '../../../src/arrow';
 
 export function renderType(type: DataType): string {
@@ -37,9 +47,18 @@ export function renderType(type: DataType): string {
     case Type.Map: {
       const entries = type.children[0];
       const [key, value] = entries.type.children;
-      const ok = entries.name === 'entries' && !entries.nullable && key.name === 'key' && !key.nullable &&
-        key.type.typeId === Type.Utf8 && value.name === 'value' && value.nullable && !(type as Map_).keysSorted;
-      return ok ? `map<utf8,${renderType(value.type)}>` : `map<BAD ${entries.type.children.map(renderField).join(', ')}>`;
+      const ok =
+        entries.name === 'entries' &&
+        !entries.nullable &&
+        key.name === 'key' &&
+        !key.nullable &&
+        key.type.typeId === Type.Utf8 &&
+        value.name === 'value' &&
+        value.nullable &&
+        !(type as Map_).keysSorted;
+      return ok
+        ? `map<utf8,${renderType(value.type)}>`
+        : `map<BAD ${entries.type.children.map(renderField).join(', ')}>`;
     }
     case Type.Struct:
       return `struct<${type.children.map(renderField).join(', ')}>`;

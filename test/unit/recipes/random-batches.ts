@@ -33,7 +33,8 @@ const BIGS = [0n, 1n, -1n, 2n ** 40n, -(2n ** 40n), 2n ** 62n, -(2n ** 63n), 2n 
  * about `nullRate` of them null; `row` numbers the rows from `firstRow`.
  */
 export function randomBatch(random: () => number, n: number, firstRow = 0, nullRate = 0.1): RecordBatch {
-  const pick = <T>(values: readonly T[]): T | null => (random() < nullRate ? null : values[Math.floor(random() * values.length)]);
+  const pick = <T>(values: readonly T[]): T | null =>
+    random() < nullRate ? null : values[Math.floor(random() * values.length)];
   const columns: Record<string, unknown[]> = { i32: [], i64: [], f64: [], s: [], b: [], bin: [], nul: [], row: [] };
   for (let r = 0; r < n; r++) {
     columns.i32.push(pick([-3, -1, 0, 2, 5, 2147483647, -2147483648]));
@@ -84,7 +85,10 @@ export interface RefKey {
 }
 
 /** The reference: a stable sort of plain rows by keys, nulls last unless asked. */
-export function referenceSort(rows: readonly Record<string, Plain>[], keys: readonly RefKey[]): Record<string, Plain>[] {
+export function referenceSort(
+  rows: readonly Record<string, Plain>[],
+  keys: readonly RefKey[],
+): Record<string, Plain>[] {
   return rows
     .map((row, i) => ({ row, i }))
     .sort((x, y) => {
@@ -106,7 +110,7 @@ export function referenceSort(rows: readonly Record<string, Plain>[], keys: read
 /** Splits a batch into slices of random sizes between 1 and `max` rows. */
 export function randomSlices(random: () => number, batch: RecordBatch, max: number): RecordBatch[] {
   const out: RecordBatch[] = [];
-  for (let at = 0; at < batch.numRows; ) {
+  for (let at = 0; at < batch.numRows;) {
     const size = 1 + Math.floor(random() * max);
     out.push(batch.slice(at, Math.min(batch.numRows, at + size)));
     at += size;

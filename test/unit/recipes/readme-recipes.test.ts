@@ -20,7 +20,12 @@ describe('README: Recipes', () => {
     const exported = loadSnippet<{ SortModule?: SiloModule }>(code);
     const worker = await createTestingWorker({ modules: [exported.SortModule!] }).compile();
     const input = tableFromArrays({ x: Int32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000) });
-    const { output, leaks } = await worker.run('sort_rows', { input, args: { by: 'x DESC' }, sinkConnections: 3, batchSize: 700 });
+    const { output, leaks } = await worker.run('sort_rows', {
+      input,
+      args: { by: 'x DESC' },
+      sinkConnections: 3,
+      batchSize: 700,
+    });
     expect([...output.getChild('x')!.toArray()]).toEqual(Array.from({ length: 5000 }, (_, i) => 4999 - i));
     expect(leaks).toEqual([]);
   });

@@ -1,11 +1,31 @@
 import { Field, Float64, Int32, Int64, type RecordBatch, Schema, Utf8, tableFromArrays } from 'apache-arrow';
 import { makeRecordBatch, schemasEqual } from '../../../src/arrow';
 import { deserializeBatch, serializeBatch } from '../../../src';
-import { BatchCoalescer, FirstByKey, TopKSelector, coalesceBatches, dedupBatch, hashRows, partitionBatch, topK, topKOf } from '../../../src/recipes';
+import {
+  BatchCoalescer,
+  FirstByKey,
+  TopKSelector,
+  coalesceBatches,
+  dedupBatch,
+  hashRows,
+  partitionBatch,
+  topK,
+  topKOf,
+} from '../../../src/recipes';
 import { SCHEMA, randomBatch, randomSlices, referenceSort, rowsOf, seeded } from './random-batches';
 
 const plainKey = (row: Record<string, unknown>, columns: readonly string[]) =>
-  JSON.stringify(columns.map((c) => row[c]), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : typeof v === 'number' ? `${v === 0 ? 0 : v}` : v));
+  JSON.stringify(
+    columns.map((c) => row[c]),
+    (_k, v: unknown) =>
+      typeof v === 'bigint'
+        ? `${v}n`
+        : v instanceof Uint8Array
+          ? Buffer.from(v).toString('hex')
+          : typeof v === 'number'
+            ? `${v === 0 ? 0 : v}`
+            : v,
+  );
 
 describe('hashRows and partitionBatch', () => {
   it('should hash a key the same in every batch, slice and IPC round trip, and pin the values', () => {
@@ -22,7 +42,10 @@ describe('hashRows and partitionBatch', () => {
       });
     }
     // The hash is part of the contract (processes of different releases must agree): pinned.
-    const pinned = makeRecordBatch(new Schema([new Field('k', new Int64(), true), new Field('s', new Utf8(), true)]), { k: [0n, 5n, -1n, null], s: ['', 'silo', 'é', null] });
+    const pinned = makeRecordBatch(new Schema([new Field('k', new Int64(), true), new Field('s', new Utf8(), true)]), {
+      k: [0n, 5n, -1n, null],
+      s: ['', 'silo', 'é', null],
+    });
     expect(Array.from(hashRows(pinned, 'k'))).toMatchInlineSnapshot(`
 [
   1000441743,
@@ -68,7 +91,9 @@ describe('hashRows and partitionBatch', () => {
         home.set(key, n);
       }
     });
-    expect(() => partitionBatch(batch, 's', 0)).toThrow('[SILO563] partitionBatch: the partition count must be a whole number from 1 to 65536 (got 0).');
+    expect(() => partitionBatch(batch, 's', 0)).toThrow(
+      '[SILO563] partitionBatch: the partition count must be a whole number from 1 to 65536 (got 0).',
+    );
   });
 });
 
@@ -90,7 +115,10 @@ describe('topK', () => {
     const best = new TopKSelector(schema, { column: 'score', order: 'desc' }, 2);
     best.add(makeRecordBatch(schema, { score: [5, 9], id: [1, 2] }));
     best.add(makeRecordBatch(schema, { score: [9, 5, 9], id: [3, 4, 5] }));
-    expect(rowsOf(best.result())).toEqual([{ score: 9, id: 2 }, { score: 9, id: 3 }]);
+    expect(rowsOf(best.result())).toEqual([
+      { score: 9, id: 2 },
+      { score: 9, id: 3 },
+    ]);
   });
 });
 
@@ -135,7 +163,11 @@ describe('BatchCoalescer', () => {
 
   it('should refuse a batch of another schema and a target below 1', () => {
     const coalescer = new BatchCoalescer(SCHEMA, 10);
-    expect(() => coalescer.push(tableFromArrays({ x: [1] }).batches[0])).toThrow('[SILO562] BatchCoalescer.push: the batch does not have the expected schema');
-    expect(() => new BatchCoalescer(SCHEMA, 0)).toThrow('[SILO563] BatchCoalescer: targetRows must be a whole number of at least 1 (got 0).');
+    expect(() => coalescer.push(tableFromArrays({ x: [1] }).batches[0])).toThrow(
+      '[SILO562] BatchCoalescer.push: the batch does not have the expected schema',
+    );
+    expect(() => new BatchCoalescer(SCHEMA, 0)).toThrow(
+      '[SILO563] BatchCoalescer: targetRows must be a whole number of at least 1 (got 0).',
+    );
   });
 });

@@ -53,7 +53,9 @@ describe('SecretSealer', () => {
   it('should reject data sealed under another key and say that the workers must share one key', () => {
     const other = new SecretSealer(new Uint8Array(randomBytes(32)));
     const sealed = other.seal(bytes('x'));
-    expect(() => sealer.open(sealed)).toThrow(/\[SILO337\] Sealed data was sealed with key [0-9a-f]{8}, but this worker's key .* is [0-9a-f]{8}\. Every worker must share one key/);
+    expect(() => sealer.open(sealed)).toThrow(
+      /\[SILO337\] Sealed data was sealed with key [0-9a-f]{8}, but this worker's key .* is [0-9a-f]{8}\. Every worker must share one key/,
+    );
   });
 
   it('should reject an unknown envelope version', () => {
@@ -77,7 +79,9 @@ describe('parseSecretKey', () => {
   });
 
   it('should refuse keys of the wrong size or encoding, showing how to generate one', () => {
-    expect(() => parseSecretKey(randomBytes(16).toString('base64'))).toThrow(/exactly 32 bytes.*got 16 bytes.*randomBytes\(32\)/);
+    expect(() => parseSecretKey(randomBytes(16).toString('base64'))).toThrow(
+      /exactly 32 bytes.*got 16 bytes.*randomBytes\(32\)/,
+    );
     expect(() => parseSecretKey('not a key!')).toThrow(/got neither base64 nor hex/);
   });
 });
@@ -91,7 +95,9 @@ describe('SecretSealer.fromEnvironment', () => {
 
   it('should take the key from SILO_SECRET_KEY before any key file', () => {
     const raw = randomBytes(32);
-    const fromEnv = SecretSealer.fromEnvironment({ env: { SILO_SECRET_KEY: raw.toString('base64'), XDG_STATE_HOME: dir } });
+    const fromEnv = SecretSealer.fromEnvironment({
+      env: { SILO_SECRET_KEY: raw.toString('base64'), XDG_STATE_HOME: dir },
+    });
     expect(fromEnv.keyId).toBe(new SecretSealer(raw).keyId);
     expect(fromEnv.source).toBe('SILO_SECRET_KEY');
   });

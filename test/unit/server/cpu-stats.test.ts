@@ -28,7 +28,9 @@ describe('CpuStats', () => {
     expect(calls.finalize_tick.count).toBe(2);
     expect(calls.finalize_tick.cpuUs).toBeGreaterThanOrEqual(2000);
     // Nothing is counted twice: start-up plus the calls never exceed the process's CPU time.
-    expect(startupCpuUs + calls.table_buffering_process.cpuUs + calls.finalize_tick.cpuUs).toBeLessThanOrEqual(totalCpuUs);
+    expect(startupCpuUs + calls.table_buffering_process.cpuUs + calls.finalize_tick.cpuUs).toBeLessThanOrEqual(
+      totalCpuUs,
+    );
   });
 
   it('should give snapshots that later marks do not change', () => {
@@ -52,7 +54,11 @@ describe('cpuStatsFromEnv', () => {
     try {
       const stats = cpuStatsFromEnv({ SILO_CPU_STATS: join(dir, 'nested') });
       expect(stats).toBeInstanceOf(CpuStats);
-      const written = JSON.parse(readFileSync(join(dir, 'nested', `silo-cpu-${process.pid}.json`), 'utf8')) as { pid: number; maxRssKb: number; calls: object };
+      const written = JSON.parse(readFileSync(join(dir, 'nested', `silo-cpu-${process.pid}.json`), 'utf8')) as {
+        pid: number;
+        maxRssKb: number;
+        calls: object;
+      };
       expect(written.pid).toBe(process.pid);
       expect(written.maxRssKb).toBeGreaterThan(0);
       expect(written.calls).toEqual({});

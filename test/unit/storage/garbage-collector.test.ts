@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { toBytes } from '../../../src/providers/storage/bytes';
-import type { FunctionStorage, GarbageCollectionReport, StorageScope } from '../../../src/providers/storage/function-storage';
+import type {
+  FunctionStorage,
+  GarbageCollectionReport,
+  StorageScope,
+} from '../../../src/providers/storage/function-storage';
 import { GarbageCollector } from '../../../src/providers/storage/garbage-collector';
 import { MemoryStorage } from '../../../src/providers/storage/memory-storage.provider';
 
@@ -90,7 +94,9 @@ describe('GarbageCollector', () => {
   });
 
   it('should refuse a non-positive interval', () => {
-    expect(() => new GarbageCollector(new MemoryStorage(), { intervalMs: 0 })).toThrow(/intervalMs must be a positive number/);
+    expect(() => new GarbageCollector(new MemoryStorage(), { intervalMs: 0 })).toThrow(
+      /intervalMs must be a positive number/,
+    );
   });
 
   it('should not keep a process alive', () => {
@@ -99,7 +105,9 @@ describe('GarbageCollector', () => {
       const { MemoryStorage } = require(${JSON.stringify(join(__dirname, '../../../src/providers/storage/memory-storage.provider.ts'))});
       new GarbageCollector(new MemoryStorage(), { intervalMs: 60000 }).start();`;
     const started = Date.now();
-    const result = spawnSync(process.execPath, ['-r', require.resolve('../../support/register-ts.js'), '-e', script], { timeout: 20_000 });
+    const result = spawnSync(process.execPath, ['-r', require.resolve('../../support/register-ts.js'), '-e', script], {
+      timeout: 20_000,
+    });
     expect(result.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
   });

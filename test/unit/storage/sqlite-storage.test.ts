@@ -11,7 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'silo-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // One file for the whole suite: every test opens its own connection, as worker processes do.
-describeStorageConformance('SqliteStorage', () => new SqliteStorage({ path: join(dir, 'conformance.db') }), { counterWraparound: true });
+describeStorageConformance('SqliteStorage', () => new SqliteStorage({ path: join(dir, 'conformance.db') }), {
+  counterWraparound: true,
+});
 
 describe('SqliteStorage', () => {
   const scope: StorageScope = { kind: 'execution', id: toBytes('exec-1') };
@@ -27,7 +29,9 @@ describe('SqliteStorage', () => {
     });
 
     it('should ignore a relative XDG_STATE_HOME, as the XDG spec requires', () => {
-      expect(resolveSqlitePath({ env: { XDG_STATE_HOME: 'relative', HOME: '/home/me' } })).toBe('/home/me/.local/state/silo/storage.db');
+      expect(resolveSqlitePath({ env: { XDG_STATE_HOME: 'relative', HOME: '/home/me' } })).toBe(
+        '/home/me/.local/state/silo/storage.db',
+      );
     });
   });
 
@@ -73,7 +77,9 @@ describe('SqliteStorage', () => {
       CREATE TABLE silo_counter (scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (scope, ns, key)) WITHOUT ROWID;
       CREATE TABLE silo_queue (seq INTEGER PRIMARY KEY, scope BLOB NOT NULL, ns BLOB NOT NULL, value BLOB NOT NULL);
       CREATE TABLE silo_lease (scope BLOB NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;`);
-    raw.prepare('INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?)').run(Buffer.from([0x01, 0x07]), Date.now() + 600_000);
+    raw
+      .prepare('INSERT INTO silo_lease (scope, expires_at) VALUES (?, ?)')
+      .run(Buffer.from([0x01, 0x07]), Date.now() + 600_000);
     raw.pragma('user_version = 1');
     raw.close();
     const storage = new SqliteStorage({ path });
@@ -117,7 +123,9 @@ describe('SqliteStorage', () => {
     it('should give up after busyTimeoutMs with an error naming the file', async () => {
       const storage = new SqliteStorage({ path, busyTimeoutMs: 50 });
       const started = Date.now();
-      await expect(storage.counterAdd(scope, ns, toBytes('c'), 1n)).rejects.toThrow(/\[SILO324\] The SQLite storage ".*" stayed locked \(SQLITE_BUSY\) for \d+ ms \(\d+ attempts\)/);
+      await expect(storage.counterAdd(scope, ns, toBytes('c'), 1n)).rejects.toThrow(
+        /\[SILO324\] The SQLite storage ".*" stayed locked \(SQLITE_BUSY\) for \d+ ms \(\d+ attempts\)/,
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(45);
       await storage.close();
     });

@@ -31,14 +31,20 @@ describe('createStorageFromEnv', () => {
   });
 
   it('should create a PostgresStorage on DATABASE_URL and SILO_POSTGRES_SCHEMA for SILO_STORAGE=postgres', async () => {
-    const storage = createStorageFromEnv({ SILO_STORAGE: 'postgres', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', SILO_POSTGRES_SCHEMA: 'tenant_a' });
+    const storage = createStorageFromEnv({
+      SILO_STORAGE: 'postgres',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      SILO_POSTGRES_SCHEMA: 'tenant_a',
+    });
     expect(storage).toBeInstanceOf(PostgresStorage);
     expect((storage as PostgresStorage).schema).toBe('tenant_a');
     await storage.close();
   });
 
   it('should explain that SILO_STORAGE=postgres needs DATABASE_URL', () => {
-    expect(() => createStorageFromEnv({ SILO_STORAGE: 'postgres' })).toThrow(/\[SILO327\] SILO_STORAGE=postgres needs DATABASE_URL/);
+    expect(() => createStorageFromEnv({ SILO_STORAGE: 'postgres' })).toThrow(
+      /\[SILO327\] SILO_STORAGE=postgres needs DATABASE_URL/,
+    );
   });
 
   it('should name the valid values for an unknown SILO_STORAGE', () => {

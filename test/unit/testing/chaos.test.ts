@@ -1,7 +1,19 @@
 import { type RecordBatch, tableFromArrays } from 'apache-arrow';
 import {
-  type BoundStorage, BufferingFunction, Combine, EXECUTION_STORAGE, Finalize, Inject, type Output, Process, SiloError, type SinkContext,
-  StateField, defineModule, deserializeBatch, serializeBatch,
+  type BoundStorage,
+  BufferingFunction,
+  Combine,
+  EXECUTION_STORAGE,
+  Finalize,
+  Inject,
+  type Output,
+  Process,
+  SiloError,
+  type SinkContext,
+  StateField,
+  defineModule,
+  deserializeBatch,
+  serializeBatch,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
@@ -110,7 +122,7 @@ describe('TestBed chaos mode', () => {
     await expect(worker.run('module_buffer', { input })).rejects.toThrow(
       new SiloError(
         'SILO203',
-        'Running module_buffer twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider\'s field). Keep everything later phases need in EXECUTION_STORAGE.',
+        "Running module_buffer twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider's field). Keep everything later phases need in EXECUTION_STORAGE.",
       ),
     );
   });

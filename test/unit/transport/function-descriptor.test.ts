@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import type { RecordBatch } from 'apache-arrow';
 import { Matches } from 'class-validator';
-import { BufferingFunction, Combine, Finalize, Named, Positional, Process, TableInput, defineModule, type Output, type SinkContext } from '../../../src';
+import {
+  BufferingFunction,
+  Combine,
+  Finalize,
+  Named,
+  Positional,
+  Process,
+  TableInput,
+  defineModule,
+  type Output,
+  type SinkContext,
+} from '../../../src';
 import { decodeFunctionInfo, encodeFunctionInfo } from '../../../src/protocol';
 import { FunctionRegistry } from '../../../src/registration/function-registry';
 import { CatalogService } from '../../../src/server/catalog.service';
@@ -24,7 +35,10 @@ class ReportArgs {
   stability: 'volatile',
   maxWorkers: 4,
   requiredSettings: ['threads'],
-  requiredSecrets: [{ type: 's3', scope: 's3://bucket/' }, { type: 'http', name: 'api' }],
+  requiredSecrets: [
+    { type: 's3', scope: 's3://bucket/' },
+    { type: 'http', name: 'api' },
+  ],
   filterPushdown: true,
   projectionPushdown: true,
 })
@@ -41,7 +55,10 @@ class ReportFunction {
 }
 
 describe('toFunctionDescriptor', () => {
-  const registry = FunctionRegistry.build(defineModule({ name: 'reports', functions: [ReportFunction] }).functions, () => true);
+  const registry = FunctionRegistry.build(
+    defineModule({ name: 'reports', functions: [ReportFunction] }).functions,
+    () => true,
+  );
   const definition = registry.require('report');
 
   it('should publish every declared option in the FunctionInfo DuckDB reads', () => {
@@ -67,7 +84,9 @@ describe('toFunctionDescriptor', () => {
 
   it('should order positional, TABLE, then named arguments by name, with defaults and patterns as metadata', () => {
     const info = decodeFunctionInfo(encodeFunctionInfo(toFunctionDescriptor(definition)));
-    expect(info.arguments.fields.map((f) => [f.name, String(f.type), f.nullable, Object.fromEntries(f.metadata)])).toEqual([
+    expect(
+      info.arguments.fields.map((f) => [f.name, String(f.type), f.nullable, Object.fromEntries(f.metadata)]),
+    ).toEqual([
       ['title', 'Utf8', true, { vgi_doc: 'Report title', vgi_pattern: '^[a-z]+$' }],
       ['data', 'Null', true, { vgi_type: 'table' }],
       ['alpha', 'Bool', true, { vgi_arg: 'named' }],
@@ -77,12 +96,19 @@ describe('toFunctionDescriptor', () => {
 
   it('should not advertise filter pushdown when the framework would not apply the filters', () => {
     expect(advertisesFilterPushdown(definition)).toBe(false);
-    expect(toFunctionDescriptor(definition)).toMatchObject({ filterPushdown: false, filterSemanticProfiles: [], filtersExactlyApplied: false });
+    expect(toFunctionDescriptor(definition)).toMatchObject({
+      filterPushdown: false,
+      filterSemanticProfiles: [],
+      filtersExactlyApplied: false,
+    });
   });
 });
 
 describe('CatalogService', () => {
-  const catalog = new CatalogService('reports_catalog', FunctionRegistry.build([ReportFunction], () => true));
+  const catalog = new CatalogService(
+    'reports_catalog',
+    FunctionRegistry.build([ReportFunction], () => true),
+  );
 
   it('should list functions only in their own schema and only for TABLE_FUNCTION listings', () => {
     const params = { attachOpaqueData: Uint8Array.of(1), transactionOpaqueData: null };
@@ -93,7 +119,13 @@ describe('CatalogService', () => {
   });
 
   it('should make the only schema the default schema and echo the attach bytes in SchemaInfo', () => {
-    const attach = catalog.attach({ name: 'reports_catalog', options: {}, dataVersionSpec: null, implementationVersion: null, clientCapabilities: null });
+    const attach = catalog.attach({
+      name: 'reports_catalog',
+      options: {},
+      dataVersionSpec: null,
+      implementationVersion: null,
+      clientCapabilities: null,
+    });
     expect(attach.defaultSchema).toBe('reports');
     const [info] = catalog.schemas({ attachOpaqueData: attach.attachOpaqueData, transactionOpaqueData: null });
     expect(info.attachOpaqueData).toBe(attach.attachOpaqueData);

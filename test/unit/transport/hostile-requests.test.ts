@@ -7,7 +7,14 @@
 import 'reflect-metadata';
 import { encodeRequest, classifyBatch } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
-import { connect, fuzz, type FuzzTarget, fuzzTarget, serveOne, servesFreshConnection } from '../../fixtures/wire/request-fuzzer';
+import {
+  connect,
+  fuzz,
+  type FuzzTarget,
+  fuzzTarget,
+  serveOne,
+  servesFreshConnection,
+} from '../../fixtures/wire/request-fuzzer';
 import { SLOT, StreamPositions, withInt64, withUint32 } from '../../fixtures/wire/flatbuffer-positions';
 
 /** The error message of a response stream that must be one error batch. */
@@ -47,7 +54,9 @@ describe('RequestHandler under hostile bytes', () => {
     expect(message).toContain(
       `[SILO413] Malformed Arrow IPC message at byte ${REQUEST_BATCH.start}: Message.custom_metadata declares 2147483647 elements of 4 bytes at offset ${METADATA_COUNT_AT - REQUEST_BATCH.metadataStart}`,
     );
-    expect(message).toMatch(/The sender wrote a corrupt Arrow IPC message \(or one altered in transit\); send messages produced by an Arrow IPC writer\. The worker closes this connection/);
+    expect(message).toMatch(
+      /The sender wrote a corrupt Arrow IPC message \(or one altered in transit\); send messages produced by an Arrow IPC writer\. The worker closes this connection/,
+    );
     expect(await c.served).toBe('broken');
     expect(await servesFreshConnection(target.handler)).toBe(true);
   });
@@ -79,7 +88,9 @@ describe('RequestHandler under hostile bytes', () => {
     const c = connect(target.handler);
     c.write(withUint32(bind, at, 0x7fffffff));
     const message = await errorOf(c);
-    expect(message).toMatch(/\[SILO401\] .*BindRequest: the nested IPC bytes are not a readable Arrow stream \(\[SILO413\] Malformed Arrow IPC message at byte 0: BindRequest: Schema\.fields declares 2147483647 elements/);
+    expect(message).toMatch(
+      /\[SILO401\] .*BindRequest: the nested IPC bytes are not a readable Arrow stream \(\[SILO413\] Malformed Arrow IPC message at byte 0: BindRequest: Schema\.fields declares 2147483647 elements/,
+    );
     c.write(encodeRequest('catalog_catalogs', {}));
     expect((await c.read()).batches).toHaveLength(1);
     c.end();
@@ -119,10 +130,16 @@ describe('RequestHandler request limits', () => {
     const schemas = encodeRequest('catalog_schemas', { attachOpaqueData: Uint8Array.of(1, 2, 3) });
     const located = new StreamPositions(schemas);
     const [, batch] = located.messages();
-    const huge = withInt64(schemas.subarray(0, batch.metadataStart + batch.metadataLength), located.field(batch.table, SLOT.message.bodyLength), 1n << 30n);
+    const huge = withInt64(
+      schemas.subarray(0, batch.metadataStart + batch.metadataLength),
+      located.field(batch.table, SLOT.message.bodyLength),
+      1n << 30n,
+    );
     const c = connect(handler);
     c.write(huge);
-    expect(await errorOf(c)).toContain(`[SILO414] Request too large at byte ${batch.start}: the request stream holds ${batch.start} bytes so far, and a message declaring a 1073741824-byte body would bring it to`);
+    expect(await errorOf(c)).toContain(
+      `[SILO414] Request too large at byte ${batch.start}: the request stream holds ${batch.start} bytes so far, and a message declaring a 1073741824-byte body would bring it to`,
+    );
     expect(await c.served).toBe('broken');
   });
 
@@ -133,7 +150,9 @@ describe('RequestHandler request limits', () => {
     c.write(CATALOGS.subarray(0, batch.start));
     // Batch after batch, never the EOS: the worker stops reading at 4 KiB.
     for (let i = 0; i < 40; i++) c.write(batchMessage);
-    expect(await errorOf(c)).toMatch(/\[SILO414\] Request too large at byte \d+: the request stream holds \d+ bytes so far, and a message declaring \d+ bytes of metadata would bring it to \d+, over the limit of 4096 bytes per request/);
+    expect(await errorOf(c)).toMatch(
+      /\[SILO414\] Request too large at byte \d+: the request stream holds \d+ bytes so far, and a message declaring \d+ bytes of metadata would bring it to \d+, over the limit of 4096 bytes per request/,
+    );
     expect(await c.served).toBe('broken');
     expect(await servesFreshConnection(handler)).toBe(true);
   });

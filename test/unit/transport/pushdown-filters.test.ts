@@ -3,25 +3,52 @@ import { field, schemaOf, wire } from '../../../src/arrow';
 import { decodePushdownFilters } from '../../../src/server/pushdown-filters.decoder';
 import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 
-const OUTPUT = schemaOf([field('id', wire.int64(), true), field('name', wire.utf8(), true), field('score', wire.float64(), true), field('ok', wire.bool(), true)]);
+const OUTPUT = schemaOf([
+  field('id', wire.int64(), true),
+  field('name', wire.utf8(), true),
+  field('score', wire.float64(), true),
+  field('ok', wire.bool(), true),
+]);
 
-const col = (name: string): Record<string, unknown> => ({ node: 'column_ref', column_index: OUTPUT.fields.findIndex((f) => f.name === name), column_name: name });
+const col = (name: string): Record<string, unknown> => ({
+  node: 'column_ref',
+  column_index: OUTPUT.fields.findIndex((f) => f.name === name),
+  column_name: name,
+});
 const lit = (ref: number): Record<string, unknown> => ({ node: 'literal', value_ref: ref });
-const cmp = (op: string, left: unknown, right: unknown): Record<string, unknown> => ({ node: 'comparison', op, left, right });
+const cmp = (op: string, left: unknown, right: unknown): Record<string, unknown> => ({
+  node: 'comparison',
+  op,
+  left,
+  right,
+});
 
 /** A vgi.filters.v2 snapshot payload: the JSON document plus one `value_<i>` column per literal. */
-function payload(expressions: unknown[], values: { type: DataType; value: unknown }[], context: Record<string, string> = { vgi_evaluation_context: 'vgi.none.v1' }): Uint8Array {
+function payload(
+  expressions: unknown[],
+  values: { type: DataType; value: unknown }[],
+  context: Record<string, string> = { vgi_evaluation_context: 'vgi.none.v1' },
+): Uint8Array {
   const document = {
     encoding: 'vgi.filters.v2',
     semantics: 'vgi.duckdb.standard.v1',
     kind: 'snapshot',
-    predicates: expressions.map((expression, i) => ({ id: `p${i}`, revision: 0, mode: 'required', source: 'query', expression })),
+    predicates: expressions.map((expression, i) => ({
+      id: `p${i}`,
+      revision: 0,
+      mode: 'required',
+      source: 'query',
+      expression,
+    })),
   };
-  const schema = schemaOf([field('filter_spec', wire.utf8(), false), ...values.map((v, i) => field(`value_${i}`, v.type, true))], {
-    vgi_filter_encoding: 'vgi.filters.v2',
-    vgi_filter_version: '2',
-    ...context,
-  });
+  const schema = schemaOf(
+    [field('filter_spec', wire.utf8(), false), ...values.map((v, i) => field(`value_${i}`, v.type, true))],
+    {
+      vgi_filter_encoding: 'vgi.filters.v2',
+      vgi_filter_version: '2',
+      ...context,
+    },
+  );
   const columns: Record<string, unknown[]> = { filter_spec: [JSON.stringify(document)] };
   values.forEach((v, i) => (columns[`value_${i}`] = [v.value]));
   return serializeBatch(batchFromColumns(schema, columns));
@@ -93,14 +120,25 @@ describe('decodePushdownFilters', () => {
   });
 
   it('should refuse a column reference whose name does not match its index', () => {
-    const bytes = payload([cmp('eq', { node: 'column_ref', column_index: 1, column_name: 'id' }, lit(0))], [{ type: wire.int64(), value: 1n }]);
-    expect(decodePushdownFilters(bytes, OUTPUT).skipped).toEqual(['predicates[0]: column_ref id#1 does not match the output schema']);
+    const bytes = payload(
+      [cmp('eq', { node: 'column_ref', column_index: 1, column_name: 'id' }, lit(0))],
+      [{ type: wire.int64(), value: 1n }],
+    );
+    expect(decodePushdownFilters(bytes, OUTPUT).skipped).toEqual([
+      'predicates[0]: column_ref id#1 does not match the output schema',
+    ]);
   });
 
   it('should yield no filters, with a reason, for absent or unreadable filter sets', () => {
     expect(decodePushdownFilters(null, OUTPUT)).toEqual({ filters: [], skipped: [] });
     expect(decodePushdownFilters(Uint8Array.of(1, 2, 3), OUTPUT).skipped[0]).toMatch(/not a readable Arrow stream/);
-    const wrongEncoding = serializeBatch(batchFromColumns(schemaOf([field('filter_spec', wire.utf8(), false)], { vgi_filter_encoding: 'duckdb.v1' }), { filter_spec: ['{}'] }));
-    expect(decodePushdownFilters(wrongEncoding, OUTPUT).skipped).toEqual(['filter encoding duckdb.v1 is not vgi.filters.v2']);
+    const wrongEncoding = serializeBatch(
+      batchFromColumns(schemaOf([field('filter_spec', wire.utf8(), false)], { vgi_filter_encoding: 'duckdb.v1' }), {
+        filter_spec: ['{}'],
+      }),
+    );
+    expect(decodePushdownFilters(wrongEncoding, OUTPUT).skipped).toEqual([
+      'filter encoding duckdb.v1 is not vgi.filters.v2',
+    ]);
   });
 });

@@ -60,7 +60,11 @@ class ScopedReaderFunction {
 
   @OnBind() bind(ctx: BindContext<ReaderArgs>): BindResult {
     const s3 = ctx.secrets.byType('s3');
-    return { outputSchema: OUT, opaqueData: s3 ? new TextEncoder().encode(String(s3.values.key_id)) : undefined, secretLookups: s3 ? [] : [{ type: 's3', scope: ctx.args.path }] };
+    return {
+      outputSchema: OUT,
+      opaqueData: s3 ? new TextEncoder().encode(String(s3.values.key_id)) : undefined,
+      secretLookups: s3 ? [] : [{ type: 's3', scope: ctx.args.path }],
+    };
   }
 
   @Process() process(batch: RecordBatch, ctx: SinkContext): Uint8Array {
@@ -107,21 +111,49 @@ describe('RequestHandler', () => {
 
   /** Binds, opens the primary sink, processes one batch, combines: returns the finalize init. */
   async function sunk(c: InMemoryConnection) {
-    c.write(encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }));
+    c.write(
+      encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }),
+    );
     const { executionId } = decodeInitHeader(await c.read()).result;
     c.write(new IpcStreamWriter(INPUT, 'sink input').end());
     await c.read();
-    const processed = await c.call('table_buffering_process', { functionName: 'scoped_reader', executionId, inputBatch: serializeBatch(batchFromColumns(INPUT, { x: [1n, 2n] })) });
-    const [fid] = (await c.call('table_buffering_combine', { functionName: 'scoped_reader', executionId, stateIds: [processed.result] })).result;
-    return { processed, init: { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING_FINALIZE' as const, executionId, finalizeStateId: fid } };
+    const processed = await c.call('table_buffering_process', {
+      functionName: 'scoped_reader',
+      executionId,
+      inputBatch: serializeBatch(batchFromColumns(INPUT, { x: [1n, 2n] })),
+    });
+    const [fid] = (
+      await c.call('table_buffering_combine', {
+        functionName: 'scoped_reader',
+        executionId,
+        stateIds: [processed.result],
+      })
+    ).result;
+    return {
+      processed,
+      init: {
+        bindCall: encodeBindRequest(bindInput),
+        outputSchema: OUT,
+        phase: 'TABLE_BUFFERING_FINALIZE' as const,
+        executionId,
+        finalizeStateId: fid,
+      },
+    };
   }
 
-  it('should ask for secrets on the first bind pass and bind on the second, as DuckDB\'s two-pass lookup expects', async () => {
+  it("should ask for secrets on the first bind pass and bind on the second, as DuckDB's two-pass lookup expects", async () => {
     const c = connectInMemory(handler);
     const first = (await c.call('bind', bindInput)).result;
-    expect([first.lookupSecretTypes, first.lookupScopes, first.lookupNames, first.opaqueData]).toEqual([['s3'], ['s3://bucket/key'], [''], null]);
+    expect([first.lookupSecretTypes, first.lookupScopes, first.lookupNames, first.opaqueData]).toEqual([
+      ['s3'],
+      ['s3://bucket/key'],
+      [''],
+      null,
+    ]);
     const secretType = new Struct([new Field('type', new Utf8(), true), new Field('key_id', new Utf8(), true)]);
-    const secrets = batchFromColumns(new Schema([new Field('my_s3', secretType, true)]), { my_s3: [{ type: 's3', key_id: 'AKIA' }] });
+    const secrets = batchFromColumns(new Schema([new Field('my_s3', secretType, true)]), {
+      my_s3: [{ type: 's3', key_id: 'AKIA' }],
+    });
     const second = (await c.call('bind', { ...bindInput, secrets, resolvedSecretsProvided: true })).result;
     expect([second.lookupSecretTypes, new TextDecoder().decode(second.opaqueData!)]).toEqual([[], 'AKIA']);
     c.end();
@@ -174,13 +206,17 @@ describe('RequestHandler', () => {
 
   it('should answer a sink input stream that carries data with an error batch, and keep the connection', async () => {
     const c = connectInMemory(handler);
-    c.write(encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }));
+    c.write(
+      encodeRequest('init', { bindCall: encodeBindRequest(bindInput), outputSchema: OUT, phase: 'TABLE_BUFFERING' }),
+    );
     decodeInitHeader(await c.read());
     const input = new IpcStreamWriter(INPUT, 'sink input');
     c.write(input.write(batchFromColumns(INPUT, { x: [1n] })));
     const output = await c.read();
     const error = classifyBatch(output.batches[0]);
-    expect(error.kind === 'error' && error.error.exceptionMessage).toMatch(/carried a data batch\. Close it with no batches and send each input chunk with table_buffering_process/);
+    expect(error.kind === 'error' && error.error.exceptionMessage).toMatch(
+      /carried a data batch\. Close it with no batches and send each input chunk with table_buffering_process/,
+    );
     c.write(input.end());
     expect((await c.call('catalog_catalogs', {})).result).toHaveLength(1);
     c.end();

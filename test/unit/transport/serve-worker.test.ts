@@ -10,7 +10,16 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { LOGGER, MemoryLogger, MemoryStorage, SEALER, STORAGE, SecretSealer, bootstrapWorker, type SiloWorker } from '../../../src';
+import {
+  LOGGER,
+  MemoryLogger,
+  MemoryStorage,
+  SEALER,
+  STORAGE,
+  SecretSealer,
+  bootstrapWorker,
+  type SiloWorker,
+} from '../../../src';
 import { decodeFrames, MessageFramer } from '../../../src/arrow';
 import { decodeUnaryResponse, encodeRequest } from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
@@ -40,7 +49,9 @@ describe('serveWorker without owning the process', () => {
   });
 
   it('should reject unknown arguments with the usage', async () => {
-    await expect(serveWorker(worker, ['--tcp', '9000'], { exitProcess: false })).rejects.toThrow(TransportArgumentError);
+    await expect(serveWorker(worker, ['--tcp', '9000'], { exitProcess: false })).rejects.toThrow(
+      TransportArgumentError,
+    );
   });
 
   it('should serve stdio streams until their input ends', async () => {
@@ -49,7 +60,11 @@ describe('serveWorker without owning the process', () => {
     const served = serveWorker(worker, [], { exitProcess: false, stdio: { input, output } });
     input.write(encodeRequest('catalog_catalogs', {}));
     const frames = await new MessageFramer(output).readStream();
-    expect(decodeUnaryResponse('catalog_catalogs', decodeFrames([frames!.schema, ...frames!.messages])).result.map((c) => c.name)).toEqual(['example']);
+    expect(
+      decodeUnaryResponse('catalog_catalogs', decodeFrames([frames!.schema, ...frames!.messages])).result.map(
+        (c) => c.name,
+      ),
+    ).toEqual(['example']);
     input.end();
     await expect(served).resolves.toBeUndefined();
   });
@@ -63,7 +78,10 @@ describe('serveWorker without owning the process', () => {
       const client = connect(path, () => client.end());
       client.once('close', () => (left = Date.now()));
     };
-    await serveWorker(worker, ['--unix', path, '--idle-timeout', '0.3'], { exitProcess: false, announce: (line) => (lines.push(line), visit()) });
+    await serveWorker(worker, ['--unix', path, '--idle-timeout', '0.3'], {
+      exitProcess: false,
+      announce: (line) => (lines.push(line), visit()),
+    });
     expect(left).toBeGreaterThan(0);
     expect(Date.now() - left).toBeGreaterThanOrEqual(250);
     expect(lines).toEqual([`UNIX:${path}\n`]);
@@ -71,12 +89,16 @@ describe('serveWorker without owning the process', () => {
   });
 
   describe('listenUnixSocket at an occupied path', () => {
-    const listen = (path: string) => listenUnixSocket(new RequestHandler(worker), { path, idleTimeoutSeconds: null, announce: () => undefined });
+    const listen = (path: string) =>
+      listenUnixSocket(new RequestHandler(worker), { path, idleTimeoutSeconds: null, announce: () => undefined });
 
     it('should replace the socket file a dead worker left behind', async () => {
       const path = join(dir, 'stale.sock');
       // A process killed while listening leaves its socket file.
-      spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      spawnSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+      ]);
       expect(existsSync(path)).toBe(true);
       const server = await listen(path);
       await server.close();

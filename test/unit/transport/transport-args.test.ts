@@ -7,10 +7,26 @@ describe('parseTransportArgs', () => {
   });
 
   it('should read --unix and --idle-timeout in both spellings, as the launch: contract passes them', () => {
-    expect(parseTransportArgs(['--unix', '/tmp/w.sock', '--idle-timeout', '30'])).toEqual({ kind: 'unix', path: '/tmp/w.sock', idleTimeoutSeconds: 30 });
-    expect(parseTransportArgs(['--idle-timeout=2.5', '--unix=rel.sock'])).toEqual({ kind: 'unix', path: 'rel.sock', idleTimeoutSeconds: 2.5 });
-    expect(parseTransportArgs(['--unix', '/tmp/w.sock'])).toEqual({ kind: 'unix', path: '/tmp/w.sock', idleTimeoutSeconds: null });
-    expect(parseTransportArgs(['--unix', '/tmp/w.sock', '--idle-timeout', '0'])).toEqual({ kind: 'unix', path: '/tmp/w.sock', idleTimeoutSeconds: null });
+    expect(parseTransportArgs(['--unix', '/tmp/w.sock', '--idle-timeout', '30'])).toEqual({
+      kind: 'unix',
+      path: '/tmp/w.sock',
+      idleTimeoutSeconds: 30,
+    });
+    expect(parseTransportArgs(['--idle-timeout=2.5', '--unix=rel.sock'])).toEqual({
+      kind: 'unix',
+      path: 'rel.sock',
+      idleTimeoutSeconds: 2.5,
+    });
+    expect(parseTransportArgs(['--unix', '/tmp/w.sock'])).toEqual({
+      kind: 'unix',
+      path: '/tmp/w.sock',
+      idleTimeoutSeconds: null,
+    });
+    expect(parseTransportArgs(['--unix', '/tmp/w.sock', '--idle-timeout', '0'])).toEqual({
+      kind: 'unix',
+      path: '/tmp/w.sock',
+      idleTimeoutSeconds: null,
+    });
   });
 
   it.each([

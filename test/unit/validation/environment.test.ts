@@ -29,11 +29,16 @@ describe('Environment checks', () => {
   });
 
   it('should refuse standard (TC39) decorator calls and name the flags to set (SILO303)', () => {
-    const standardClassCall = () => (BufferingFunction({ name: 'x' }) as unknown as (v: unknown, c: unknown) => void)(class {}, { kind: 'class', name: 'X' });
+    const standardClassCall = () =>
+      (BufferingFunction({ name: 'x' }) as unknown as (v: unknown, c: unknown) => void)(class {}, {
+        kind: 'class',
+        name: 'X',
+      });
     expect(standardClassCall).toThrow(
       '[SILO303] @BufferingFunction() was called as a standard (TC39) decorator. Silo needs legacy decorators: set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json compilerOptions.',
     );
-    const standardMethodCall = () => (Process() as unknown as (v: unknown, c: unknown) => void)(() => 1, { kind: 'method', name: 'p' });
+    const standardMethodCall = () =>
+      (Process() as unknown as (v: unknown, c: unknown) => void)(() => 1, { kind: 'method', name: 'p' });
     expect(standardMethodCall).toThrow('[SILO303] @Process() was called as a standard (TC39) decorator.');
   });
 });

@@ -15,7 +15,9 @@ Reflect.defineMetadata('design:paramtypes', [Function, Object], TypedByImportTyp
 describe('Hook parameter types recorded by tsc', () => {
   it('should accept a batch parameter recorded as Function (a class imported with `import type`)', async () => {
     const worker = await createTestingWorker({ modules: [defineModule({ functions: [TypedByImportType] })] }).compile();
-    const { output } = await worker.run('typed_by_import_type', { input: new Table(tableFromArrays({ x: [1, 2] }).batches) });
+    const { output } = await worker.run('typed_by_import_type', {
+      input: new Table(tableFromArrays({ x: [1, 2] }).batches),
+    });
     expect(output.numRows).toBe(0);
   });
 });

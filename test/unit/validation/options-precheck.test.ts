@@ -61,14 +61,17 @@ const VARIANTS: Record<string, unknown>[] = [
 ];
 
 describe('validateOptions', () => {
-  it.each(VARIANTS.map((v) => [JSON.stringify(v), v]))('should give class-validator\'s verdict for the options with %s', (_label, variant) => {
-    const options = { ...VALID, ...(variant as Record<string, unknown>) };
-    const classValidatorErrors = validateOptionsWithClassValidator(options);
-    const violations = validateOptions(options);
-    expect(violations.length === 0).toBe(classValidatorErrors.length === 0);
-  });
+  it.each(VARIANTS.map((v) => [JSON.stringify(v), v]))(
+    "should give class-validator's verdict for the options with %s",
+    (_label, variant) => {
+      const options = { ...VALID, ...(variant as Record<string, unknown>) };
+      const classValidatorErrors = validateOptionsWithClassValidator(options);
+      const violations = validateOptions(options);
+      expect(violations.length === 0).toBe(classValidatorErrors.length === 0);
+    },
+  );
 
-  it('should report each broken rule with its dotted path and class-validator\'s message', () => {
+  it("should report each broken rule with its dotted path and class-validator's message", () => {
     expect(validateOptions({ name: 'f', maxWorkers: 0, examples: [{ sql: 1 }] })).toEqual([
       { option: 'examples.0.sql', constraint: 'must be a string' },
       { option: 'maxWorkers', constraint: 'must not be less than 1' },

@@ -1,7 +1,22 @@
 import { IsIn, Min } from 'class-validator';
 import {
-  BufferingFunction, Combine, DefinitionError, Finalize, Inject, InitialFinalizeState, LOGGER, Named, OnBind, Positional, Process,
-  StateField, TableInput, createToken, defineModule, isSiloError, type Logger,
+  BufferingFunction,
+  Combine,
+  DefinitionError,
+  Finalize,
+  Inject,
+  InitialFinalizeState,
+  LOGGER,
+  Named,
+  OnBind,
+  Positional,
+  Process,
+  StateField,
+  TableInput,
+  createToken,
+  defineModule,
+  isSiloError,
+  type Logger,
 } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
@@ -13,7 +28,10 @@ async function problemsOf(...functions: unknown[]): Promise<DefinitionError> {
 }
 
 function lines(error: DefinitionError): string[] {
-  return error.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
+  return error.message
+    .split('\n')
+    .slice(1)
+    .map((l) => l.replace(/^ {2}- /, ''));
 }
 
 /** A valid base: each test breaks exactly one rule. */
@@ -56,7 +74,12 @@ describe('Registration validation', () => {
   });
 
   it('should validate option values with class-validator (SILO101)', async () => {
-    @BufferingFunction({ name: 'bad_values', categories: ['a', 'a'], stability: 'sometimes', requiredSecrets: [{ type: ' ' }] } as never)
+    @BufferingFunction({
+      name: 'bad_values',
+      categories: ['a', 'a'],
+      stability: 'sometimes',
+      requiredSecrets: [{ type: ' ' }],
+    } as never)
     class BadValues extends Valid {}
     expect(lines(await problemsOf(BadValues))).toEqual([
       '[SILO101] "bad_values" (BadValues): option "categories" must not repeat a value. Fix the value of "categories" in @BufferingFunction().',
@@ -179,7 +202,7 @@ describe('Registration validation', () => {
     @BufferingFunction({ name: 'typed', args: Typed })
     class WithTyped extends Valid {}
     expect(lines(await problemsOf(WithTyped))).toEqual([
-      '[SILO111] Typed.d: has unknown type "decimal". Use one of \'bool\', \'int32\', \'int64\', \'float64\', \'utf8\', \'binary\', or an apache-arrow DataType instance.',
+      "[SILO111] Typed.d: has unknown type \"decimal\". Use one of 'bool', 'int32', 'int64', 'float64', 'utf8', 'binary', or an apache-arrow DataType instance.",
       '[SILO112] Typed.n: has default 1.5, which is not a valid int64 value. Give a default of type int64 (int64 takes a bigint such as 10n or a safe integer).',
     ]);
   });
@@ -211,7 +234,10 @@ describe('Registration validation', () => {
     const RANKER = createToken<{ rank(): number }>('Ranker');
     @BufferingFunction({ name: 'needs_ranker' })
     class NeedsRanker extends Valid {
-      constructor(@Inject(RANKER) readonly ranker: unknown, @Inject(LOGGER) readonly log: Logger) {
+      constructor(
+        @Inject(RANKER) readonly ranker: unknown,
+        @Inject(LOGGER) readonly log: Logger,
+      ) {
         super();
       }
     }
@@ -219,14 +245,17 @@ describe('Registration validation', () => {
       '[SILO115] NeedsRanker constructor parameter 0: needs Ranker, which no module provides. Add Ranker to the providers of a module in the worker (defineModule({ providers: [...] })).',
     ]);
     // Provided, the same class registers.
-    const module = defineModule({ functions: [NeedsRanker], providers: [{ provide: RANKER, useValue: { rank: () => 1 } }] });
+    const module = defineModule({
+      functions: [NeedsRanker],
+      providers: [{ provide: RANKER, useValue: { rank: () => 1 } }],
+    });
     await expect(createTestingWorker({ modules: [module] }).compile()).resolves.toBeDefined();
   });
 
   it('should reject a class without @BufferingFunction in functions (SILO116)', async () => {
     class Plain extends Valid {}
     expect(lines(await problemsOf(Plain))).toEqual([
-      '[SILO116] Plain: is listed in a module\'s functions but has no @BufferingFunction() decorator. Add @BufferingFunction({ name: ... }) to the class, or move it to providers if it is a service.',
+      "[SILO116] Plain: is listed in a module's functions but has no @BufferingFunction() decorator. Add @BufferingFunction({ name: ... }) to the class, or move it to providers if it is a service.",
     ]);
   });
 
@@ -261,7 +290,7 @@ describe('Registration validation', () => {
     ]);
   });
 
-  it('should register a subclass that overrides a hook method and keeps its parent\'s other hooks', async () => {
+  it("should register a subclass that overrides a hook method and keeps its parent's other hooks", async () => {
     @BufferingFunction({ name: 'parent_fn' })
     class ParentFn extends Valid {}
     @BufferingFunction({ name: 'child_fn', description: 'overrides process' })
@@ -271,11 +300,15 @@ describe('Registration validation', () => {
       }
     }
     const worker = await createTestingWorker({ modules: [defineModule({ functions: [ParentFn, ChildFn] })] }).compile();
-    expect(worker.registry.require('child_fn').hooks).toEqual({ process: 'process', combine: 'combine', finalize: 'finalize' });
+    expect(worker.registry.require('child_fn').hooks).toEqual({
+      process: 'process',
+      combine: 'combine',
+      finalize: 'finalize',
+    });
     expect(worker.registry.require('child_fn').options.description).toBe('overrides process');
   });
 
-  it('should not inherit a parent\'s options: an undecorated subclass is not a function', async () => {
+  it("should not inherit a parent's options: an undecorated subclass is not a function", async () => {
     @BufferingFunction({ name: 'base_fn' })
     class BaseFn extends Valid {}
     class Sub extends BaseFn {}

@@ -6,7 +6,13 @@
 import 'reflect-metadata';
 import { type SiloWorker } from '../../../src';
 import { field, IpcStreamWriter, schemaOf, wire } from '../../../src/arrow';
-import { decodeInitHeader, encodeBindRequest, encodeRequest, VGI_A10_PROTOCOL, VGI_V2_PROTOCOL } from '../../../src/protocol';
+import {
+  decodeInitHeader,
+  encodeBindRequest,
+  encodeRequest,
+  VGI_A10_PROTOCOL,
+  VGI_V2_PROTOCOL,
+} from '../../../src/protocol';
 import { RequestHandler } from '../../../src/server';
 import { batchFromColumns, serializeBatch } from '../../../src/arrow/batch-utils';
 import { IdentityModule } from '../../fixtures/identity/identity.function';
@@ -33,17 +39,54 @@ describe.each([
 
   /** One query of call_identity in `transaction` (or none); its rows by phase. */
   async function query(c: InMemoryConnection, attachOpaqueData: Uint8Array, transaction: Uint8Array | null) {
-    const bindInput = { functionName: 'call_identity', inputSchema: INPUT, attachOpaqueData, transactionOpaqueData: transaction, schemaPath: ['main'] };
+    const bindInput = {
+      functionName: 'call_identity',
+      inputSchema: INPUT,
+      attachOpaqueData,
+      transactionOpaqueData: transaction,
+      schemaPath: ['main'],
+    };
     const bound = await c.call('bind', bindInput);
     const bindCall = encodeBindRequest(bindInput, protocol);
     const outputSchema = bound.result.outputSchema;
-    c.write(encodeRequest('init', { bindCall, outputSchema, bindOpaqueData: bound.result.opaqueData, phase: 'TABLE_BUFFERING' }, { wire: protocol }));
+    c.write(
+      encodeRequest(
+        'init',
+        { bindCall, outputSchema, bindOpaqueData: bound.result.opaqueData, phase: 'TABLE_BUFFERING' },
+        { wire: protocol },
+      ),
+    );
     const { executionId } = decodeInitHeader(await c.read()).result;
     c.write(new IpcStreamWriter(INPUT, 'sink input').end());
     await c.read();
-    const processed = await c.call('table_buffering_process', { functionName: 'call_identity', executionId, attachOpaqueData, inputBatch: serializeBatch(batchFromColumns(INPUT, { x: [1n] })) });
-    const [fid] = (await c.call('table_buffering_combine', { functionName: 'call_identity', executionId, attachOpaqueData, stateIds: [processed.result] })).result;
-    c.write(encodeRequest('init', { bindCall, outputSchema, bindOpaqueData: bound.result.opaqueData, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: fid }, { wire: protocol }));
+    const processed = await c.call('table_buffering_process', {
+      functionName: 'call_identity',
+      executionId,
+      attachOpaqueData,
+      inputBatch: serializeBatch(batchFromColumns(INPUT, { x: [1n] })),
+    });
+    const [fid] = (
+      await c.call('table_buffering_combine', {
+        functionName: 'call_identity',
+        executionId,
+        attachOpaqueData,
+        stateIds: [processed.result],
+      })
+    ).result;
+    c.write(
+      encodeRequest(
+        'init',
+        {
+          bindCall,
+          outputSchema,
+          bindOpaqueData: bound.result.opaqueData,
+          phase: 'TABLE_BUFFERING_FINALIZE',
+          executionId,
+          finalizeStateId: fid,
+        },
+        { wire: protocol },
+      ),
+    );
     decodeInitHeader(await c.read());
     const ticks = new IpcStreamWriter(schemaOf([]), 'ticks');
     c.write(ticks.write(batchFromColumns(schemaOf([]), {})));
@@ -62,9 +105,19 @@ describe.each([
     const { attachOpaqueData } = (await c.call('catalog_attach', { name: 'identity' })).result;
     const transaction = (await c.call('catalog_transaction_begin', { attachOpaqueData })).result!;
     const rows = await query(c, attachOpaqueData, transaction);
-    expect(rows.map((r) => r.phase).sort()).toEqual(['bind', 'combine', 'finalize', 'initial_finalize_state', 'process']);
+    expect(rows.map((r) => r.phase).sort()).toEqual([
+      'bind',
+      'combine',
+      'finalize',
+      'initial_finalize_state',
+      'process',
+    ]);
     for (const r of rows) {
-      expect([r.transaction_id, r.attach_id, r.worker_path]).toEqual([Buffer.from(transaction).toString('hex'), Buffer.from(attachOpaqueData).toString('hex'), 'node identity-worker.js --test']);
+      expect([r.transaction_id, r.attach_id, r.worker_path]).toEqual([
+        Buffer.from(transaction).toString('hex'),
+        Buffer.from(attachOpaqueData).toString('hex'),
+        'node identity-worker.js --test',
+      ]);
     }
     c.end();
   });
