@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storageGcCommand, storageVacuumCommand } from '../../../src/cli/commands/storage.command';
 import { MemoryStorage, PostgresStorage, SqliteStorage, toBytes } from '../../../src/providers/storage';
+import { describeWithPostgres } from '../../support/postgres';
 
 const fileBytes = (path: string): number => [path, `${path}-wal`].reduce((n, f) => n + (safeSize(f) ?? 0), 0);
 const safeSize = (path: string): number | undefined => {
@@ -66,46 +67,31 @@ describe('silo storage vacuum (SQLite)', () => {
   });
 });
 
-const url = process.env.DATABASE_URL;
-if (!url) {
-  if (process.env.CI) {
-    describe('silo storage vacuum (PostgreSQL)', () => {
-      it('should run in CI, where DATABASE_URL is required', () => {
-        throw new Error('DATABASE_URL is not set but CI is: source .ci/start-postgres.sh before running the tests.');
-      });
+describeWithPostgres('silo storage vacuum (PostgreSQL)', (url) => {
+  const schema = `silo_vacuum_${randomBytes(6).toString('hex')}`;
+  const env = { SILO_STORAGE: 'postgres', DATABASE_URL: url, SILO_POSTGRES_SCHEMA: schema };
+  afterAll(async () => {
+    const storage = new PostgresStorage({ connectionString: url, schema });
+    await (storage as unknown as { pool: { query(q: { text: string }): Promise<unknown> } }).pool.query({
+      text: `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
     });
-  } else {
-    describe.skip('silo storage vacuum (PostgreSQL, needs DATABASE_URL)', () => {
-      it('is skipped', () => undefined);
-    });
-  }
-} else {
-  describe('silo storage vacuum (PostgreSQL)', () => {
-    const schema = `silo_vacuum_${randomBytes(6).toString('hex')}`;
-    const env = { SILO_STORAGE: 'postgres', DATABASE_URL: url, SILO_POSTGRES_SCHEMA: schema };
-    afterAll(async () => {
-      const storage = new PostgresStorage({ connectionString: url, schema });
-      await (storage as unknown as { pool: { query(q: { text: string }): Promise<unknown> } }).pool.query({
-        text: `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
-      });
-      await storage.close();
-    });
-
-    it('should vacuum the tables after gc removes the expired scopes, and report their size', async () => {
-      const storage = new PostgresStorage({ connectionString: url, schema });
-      await fill(storage, 10);
-      await storage.close();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const report = (await storageGcCommand(env, { vacuum: true })).trimEnd().split('\n');
-      expect(report[0]).toBe(`collected 10 scopes with an expired lease from postgres (schema ${schema})`);
-      expect(report[1]).toMatch(
-        new RegExp(
-          `^vacuumed postgres \\(schema ${schema}\\): [\\d.]+ (KiB|MiB) → [\\d.]+ (KiB|MiB) \\([\\d.]+ (B|KiB|MiB) reclaimed\\)$`,
-        ),
-      );
-      const check = new PostgresStorage({ connectionString: url, schema });
-      expect(await check.listScopes()).toEqual([]);
-      await check.close();
-    });
+    await storage.close();
   });
-}
+
+  it('should vacuum the tables after gc removes the expired scopes, and report their size', async () => {
+    const storage = new PostgresStorage({ connectionString: url, schema });
+    await fill(storage, 10);
+    await storage.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const report = (await storageGcCommand(env, { vacuum: true })).trimEnd().split('\n');
+    expect(report[0]).toBe(`collected 10 scopes with an expired lease from postgres (schema ${schema})`);
+    expect(report[1]).toMatch(
+      new RegExp(
+        `^vacuumed postgres \\(schema ${schema}\\): [\\d.]+ (KiB|MiB) → [\\d.]+ (KiB|MiB) \\([\\d.]+ (B|KiB|MiB) reclaimed\\)$`,
+      ),
+    );
+    const check = new PostgresStorage({ connectionString: url, schema });
+    expect(await check.listScopes()).toEqual([]);
+    await check.close();
+  });
+});

@@ -4,23 +4,9 @@ import { toBytes } from '../../../src/providers/storage/bytes';
 import type { StorageScope } from '../../../src/providers/storage/function-storage';
 import { PostgresStorage } from '../../../src/providers/storage/postgres-storage.provider';
 import { describeStorageConformance } from '../../../src/testing/storage-conformance';
+import { describeWithPostgres } from '../../support/postgres';
 
-const url = process.env.DATABASE_URL;
-
-if (!url) {
-  if (process.env.CI) {
-    describe('PostgresStorage', () => {
-      it('should run in CI, where DATABASE_URL is required', () => {
-        throw new Error('DATABASE_URL is not set but CI is: source .ci/start-postgres.sh before running the tests.');
-      });
-    });
-  } else {
-    console.warn('PostgresStorage tests skipped: DATABASE_URL is not set (source .ci/start-postgres.sh to run them).');
-    describe.skip('PostgresStorage (needs DATABASE_URL)', () => {
-      it('is skipped', () => undefined);
-    });
-  }
-} else {
+describeWithPostgres('PostgresStorage', (url) => {
   // A schema of its own per run, so parallel runs and other suites never see our leases.
   const schema = `silo_test_${randomBytes(6).toString('hex')}`;
   const admin = new Pool({ connectionString: url, max: 2 });
@@ -118,4 +104,4 @@ if (!url) {
       await Promise.all(storages.map((st) => st.close()));
     });
   });
-}
+});
