@@ -8,7 +8,7 @@ import {
   CrashOnFinalizeFunction,
   HangOnProcessFunction,
 } from '../../../samples/conformance/failure-injection.functions';
-import { conformanceWorker, userError } from './support';
+import { conformanceWorker, userError } from '../../unit/conformance/support';
 
 const input = tableFromArrays({ x: Int32Array.from([1, 2, 3]) });
 
