@@ -179,7 +179,7 @@ export const ERROR_CODES = {
       'Check the providers it injects (a factory that throws, a missing @Inject()); "TypeInfo not known" means two copies of tsyringe: run npm ls tsyringe.',
   },
   SILO205: {
-    title: 'TestBed projection names an unknown column',
+    title: 'Projection names an unknown column',
     action: "Project only columns of the function's output schema.",
   },
 

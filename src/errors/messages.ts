@@ -268,6 +268,11 @@ export const unknownFunction = (name: string, known: readonly string[]): string 
 export const chaosLeak = (name: string): string =>
   `Running ${name} twice on the same input gave different results under chaos: the function keeps state outside execution storage (a module-level variable, a static field, a provider's field). Keep everything later phases need in EXECUTION_STORAGE.`;
 
+export const driveOptionOutOfRange = (name: string, value: unknown, min: number, max?: number): string =>
+  `${name} must be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}${
+    name === 'batchSize' ? " (DuckDB's vector size)" : ''
+  }, got ${String(value)}.`;
+
 export const unknownProjectionColumn = (name: string, columns: readonly string[]): string =>
   `projection names column "${name}", which the output schema does not have (${columns.join(', ')}). Project only columns of the function's output.`;
 
