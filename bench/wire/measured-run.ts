@@ -81,7 +81,7 @@ export async function measuredRun(
           env: side.env(join(dir, 'run.db')),
           function: workload.function,
           input,
-          sinkWorkers: SINK_WORKERS,
+          sinkConnections: SINK_WORKERS,
           onStderr: (pid, chunk) => (stderr = `${stderr}[${pid ?? '?'}] ${chunk}`.slice(-STDERR_KEEP)),
         }),
       ),

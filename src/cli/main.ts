@@ -19,6 +19,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONNECT_TIMEOUT_MS, RunConfigurationError } from '../client';
 import { isSiloError } from '../errors';
+import { VECTOR_SIZE } from '../lifecycle';
 import { CliError } from './cli.error';
 import { packageVersion } from './package-version';
 import { initCommand } from './commands/init.command';
@@ -114,7 +115,7 @@ function buildProgram(): Command {
       'sink connections (DuckDB threads): worker processes, or parallel request streams over HTTP',
       '1',
     )
-    .option('--batch-size <n>', 'rows per input batch, at most 2048', '2048')
+    .option('--batch-size <n>', `rows per input batch, at most ${VECTOR_SIZE}`, String(VECTOR_SIZE))
     .option(
       '--out <file>',
       'write the result, as it arrives, to .csv, .json, .ndjson, .arrow or .parquet instead of printing it; - writes it to stdout',

@@ -7,6 +7,8 @@ import { SiloError } from '../errors/silo.error';
 import type { ProtocolSpec } from '../protocol';
 import type { DestructorOutcome } from './destructor-outcome';
 
+export { RunConfigurationError } from '../lifecycle/run-configuration.error';
+
 /** One version tried, and how the worker answered it. */
 export interface ProtocolAttempt {
   readonly protocol: ProtocolSpec;
@@ -71,21 +73,6 @@ export class WorkerProtocolViolation extends SiloError {
         (stderrTail ? ` Its stderr ended with:\n${indent(stderrTail)}` : ''),
       options,
     );
-  }
-}
-
-/**
- * A run was asked for something the worker does not offer: an unknown catalog or
- * function, an unknown or missing argument, a value that does not fit its type.
- *
- * @example
- * ```ts
- * catch (e) { if (e instanceof RunConfigurationError) process.exitCode = 2; }
- * ```
- */
-export class RunConfigurationError extends SiloError {
-  constructor(message: string) {
-    super('SILO603', message);
   }
 }
 

@@ -8,10 +8,21 @@
  */
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import { conformBatchToSchema } from '../arrow';
+import {
+  type DriveOptions,
+  type DrivePlan,
+  finalizeParallelism,
+  planDrive,
+  planProjection,
+  type ProjectionPlan,
+  vectorCount,
+  vectorsOf,
+  withinLimit,
+} from '../lifecycle';
 import { bindArgumentsByName } from './argument-binding';
 import { bindFunction, nullableSchema } from './bind-call';
 import { RunCancelledError, RunConfigurationError } from './client.error';
-import { type DiscoveredFunction, discoverIn, findFunction } from './discovery';
+import { discoverIn, findFunction } from './discovery';
 import { runFinalize } from './finalize-phase';
 import { type HttpRequestInfo } from './http-connection';
 import { HttpFleet } from './http-fleet';
@@ -32,8 +43,6 @@ import { type ConnectionLauncher, type VgiConnection, type WorkerRole } from './
 import { type ProtocolSource, type ReceivedLog } from './worker-connection';
 import { WorkerLauncher } from './worker-launcher';
 
-const MAX_BATCH = 2048;
-
 /**
  * Runs a buffering function through real worker processes it starts (`command`), or
  * through HTTP workers already serving (`urls`, each request to the next one).
@@ -46,7 +55,7 @@ const MAX_BATCH = 2048;
  *   function: 'top_k',
  *   input: trips,
  *   args: { k: 5n, by: 'fare' },
- *   sinkWorkers: 4,
+ *   sinkConnections: 4,
  * });
  *
  * const overHttp = await runFunction({
@@ -55,22 +64,16 @@ const MAX_BATCH = 2048;
  *   function: 'top_k',
  *   input: trips,
  *   args: { k: 5n, by: 'fare' },
- *   sinkWorkers: 4,
+ *   sinkConnections: 4,
  * });
  * overHttp.requests.map((r) => r.url); // alternating between the two workers
  * ```
  */
 export async function runFunction(options: RunFunctionOptions): Promise<RunFunctionResult> {
   const started = Date.now();
-  const batchSize = options.batchSize ?? MAX_BATCH;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
-    throw new RunConfigurationError(
-      `batchSize must be an integer from 1 to ${MAX_BATCH} (DuckDB's vector size), got ${batchSize}.`,
-    );
-  }
-  const requestedSinks = options.sinkWorkers ?? 1;
-  if (!Number.isInteger(requestedSinks) || requestedSinks < 1)
-    throw new RunConfigurationError(`sinkWorkers must be a positive integer, got ${requestedSinks}.`);
+  const drive = driveOptionsOf(options);
+  // Checked before any process starts; the function's flags refine the plan after discovery.
+  const requested = planDrive({}, drive);
   const logs: RunLog[] = [];
   const onLog = (log: ReceivedLog, role: WorkerRole): void => {
     const entry: RunLog = {
@@ -109,7 +112,7 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
   const launcher = launcherFor(options, onLog, onRequest, onRefused, protocol.source);
   const run = new RunState(options, launcher, protocol);
   try {
-    return await run.execute(batchSize, requestedSinks, { logs, requests, refused }, started);
+    return await run.execute(drive, requested, { logs, requests, refused }, started);
   } catch (error) {
     // Whatever an abort broke (a killed worker, a refused call) is reported as the cancel it is.
     if (options.signal?.aborted) throw new RunCancelledError(cancelReason(options.signal), run.destructor);
@@ -118,6 +121,22 @@ export async function runFunction(options: RunFunctionOptions): Promise<RunFunct
     run.detach();
     await launcher.closeAll();
   }
+}
+
+/** The shared drive options of a run, `sinkWorkers` read as the `sinkConnections` it stands for. */
+function driveOptionsOf(options: RunFunctionOptions): DriveOptions {
+  const { sinkConnections, sinkWorkers } = options;
+  if (sinkConnections !== undefined && sinkWorkers !== undefined && sinkConnections !== sinkWorkers)
+    throw new RunConfigurationError(
+      `sinkConnections (${sinkConnections}) and sinkWorkers (${sinkWorkers}) disagree; sinkWorkers is the old name of sinkConnections: give only sinkConnections.`,
+    );
+  return {
+    batchSize: options.batchSize,
+    sinkConnections: sinkConnections ?? sinkWorkers,
+    batchesPerMorsel: options.batchesPerMorsel,
+    projection: options.projection,
+    limit: options.limit,
+  };
 }
 
 /** Why the caller aborted: the signal's reason (`abort('interrupted (Ctrl-C)')`), or `aborted`. */
@@ -191,8 +210,8 @@ class RunState {
   }
 
   async execute(
-    batchSize: number,
-    requestedSinks: number,
+    drive: DriveOptions,
+    requested: DrivePlan,
     records: Pick<RunFunctionResult, 'logs' | 'requests' | 'refused'>,
     started: number,
   ): Promise<RunFunctionResult> {
@@ -200,7 +219,7 @@ class RunState {
     // Every sink process starts now, so they boot while discovery and bind run. The first
     // one serves discovery and bind, then becomes the primary sink connection (a pooled
     // connection reused, as DuckDB's pool would).
-    const launched = Array.from({ length: requestedSinks }, () => this.launcher.start('sink'));
+    const launched = Array.from({ length: requested.sinkConnections }, () => this.launcher.start('sink'));
     this.sinkConnections = launched;
     // One process for the first finalize stream boots alongside (never a sink process).
     this.launcher.prestart(1);
@@ -209,15 +228,14 @@ class RunState {
     const discovery = await discoverIn(this.protocol, first, { catalog: options.catalog });
     const fn = findFunction(discovery, options.schema ? `${options.schema}.${options.function}` : options.function);
     const flags = fn.info;
-    // A sink-order-dependent function is fed by one connection, in input order.
-    const sinks = flags.sinkOrderDependent ? 1 : requestedSinks;
-    for (const extra of launched.slice(sinks)) this.launcher.release(extra);
-    this.sinkConnections = launched.slice(0, sinks);
+    const plan = planDrive(flags, drive);
+    for (const extra of launched.slice(plan.sinkConnections)) this.launcher.release(extra);
+    this.sinkConnections = launched.slice(0, plan.sinkConnections);
     this.timings.discoveryMs = Date.now() - t;
 
     t = this.enter('bind');
     const inputSchema = nullableSchema(options.input.schema);
-    const input = inputBatches(options.input, inputSchema, batchSize);
+    const input = inputBatches(options.input, inputSchema, plan.batchSize);
     const attachOpaqueData = discovery.attach.attachOpaqueData;
     const bound = await bindFunction(first, {
       fn,
@@ -228,7 +246,11 @@ class RunState {
       secrets: options.secrets,
     });
     const outputSchema = bound.response.outputSchema;
-    const projection = projectionOf(fn, outputSchema, options.projection);
+    const projection = planProjection(
+      flags,
+      outputSchema.fields.map((f) => f.name),
+      options.projection,
+    );
     this.timings.bindMs = Date.now() - t;
     if (this.aborted()) throw this.cancelled();
 
@@ -237,8 +259,11 @@ class RunState {
     this.progress.totalRows = options.input.numRows ?? 0;
     // A source's batches are counted from its row count when it knows it (full batches but the last).
     this.progress.totalBatches = isInputSource(options.input)
-      ? Math.ceil((options.input.numRows ?? 0) / batchSize)
-      : options.input.batches.reduce((n, b) => n + Math.ceil(b.numRows / batchSize), 0);
+      ? vectorCount([options.input.numRows ?? 0], plan.batchSize)
+      : vectorCount(
+          options.input.batches.map((b) => b.numRows),
+          plan.batchSize,
+        );
     const functionName = `${discovery.catalog}.${fn.schemaPath.join('.')}.${fn.name}`;
     const base = { outputSchema, functionName, protocol: protocolVersionOf(discovery.protocol), ...records };
     // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
@@ -272,8 +297,8 @@ class RunState {
         inputSchema,
         batches: prepend(head.value, input),
         connections: this.sinkConnections,
-        batchesPerMorsel: Math.max(1, options.batchesPerMorsel ?? 2),
-        batchIndex: flags.requiresInputBatchIndex,
+        batchesPerMorsel: plan.batchesPerMorsel,
+        batchIndex: plan.batchIndex,
         stopped: () => this.aborted(),
         onMinted: (id) => (executionId = id),
         onBatch: (rows) => {
@@ -294,7 +319,7 @@ class RunState {
 
       this.progress.streamsTotal = finalizeStateIds.length;
       t = this.enter('finalize');
-      const limit = options.limit ?? Infinity;
+      const { limit } = plan;
       const source = await runFinalize({
         bindCall: bound.bindCall,
         outputSchema,
@@ -302,18 +327,19 @@ class RunState {
         executionId,
         projectionIds: projection.pushed,
         finalizeStateIds,
-        parallelism: flags.sourceOrderDependent ? 1 : Math.max(1, options.finalizeParallelism ?? sinks),
+        parallelism: finalizeParallelism(flags, options.finalizeParallelism, plan.sinkConnections),
         pooled: options.finalizeProcesses === 'pooled',
         launcher: this.launcher,
         stopped: () => this.aborted() || this.progress.rowsOut >= limit,
         keepBatches: options.keepOutput !== false,
         onBatch: (batch) => {
           // What the caller streams is what result.output holds: projected, cut at the limit.
-          const room = limit - this.progress.rowsOut;
+          const before = this.progress.rowsOut;
           this.progress.rowsOut += batch.numRows;
-          if (options.onOutputBatch !== undefined && room > 0) {
-            const projected = projection.local ? new Table([batch]).select(projection.local).batches[0] : batch;
-            options.onOutputBatch(projected.numRows > room ? projected.slice(0, room) : projected);
+          if (options.onOutputBatch !== undefined) {
+            const projected = projection.local ? new Table([batch]).select([...projection.local]).batches[0] : batch;
+            const kept = withinLimit(projected, before, limit);
+            if (kept !== null) options.onOutputBatch(kept);
           }
           this.report();
         },
@@ -481,8 +507,7 @@ async function* inputBatches(
   for (;;) {
     const next = await source.next();
     if (next.done === true) return;
-    const bound = conformBatchToSchema(next.value, schema, 'the run input');
-    for (let at = 0; at < bound.numRows; at += size) yield bound.slice(at, Math.min(bound.numRows, at + size));
+    yield* vectorsOf(conformBatchToSchema(next.value, schema, 'the run input'), size);
   }
 }
 
@@ -504,43 +529,14 @@ async function* prepend(
   }
 }
 
-interface Projection {
-  /** projection_ids sent to the worker (projection pushdown), or null. */
-  readonly pushed: number[] | null;
-  /** Columns to select here when the function does not push projection down. */
-  readonly local: string[] | null;
-  /** The requested columns, or null for all. */
-  readonly columns: string[] | null;
-}
-
-function projectionOf(
-  fn: DiscoveredFunction,
-  outputSchema: Schema,
-  columns: readonly string[] | undefined,
-): Projection {
-  if (columns === undefined) return { pushed: null, local: null, columns: null };
-  const names = outputSchema.fields.map((f) => f.name);
-  const ids = columns.map((name) => {
-    const i = names.indexOf(name);
-    if (i < 0)
-      throw new RunConfigurationError(
-        `projection names column "${name}", which ${fn.name}'s output does not have; its columns: ${names.join(', ')}.`,
-      );
-    return i;
-  });
-  return fn.info.projectionPushdown === true
-    ? { pushed: ids, local: null, columns: [...columns] }
-    : { pushed: null, local: [...columns], columns: [...columns] };
-}
-
-function emptyOutput(schema: Schema, projection: Projection): Table {
+function emptyOutput(schema: Schema, projection: ProjectionPlan): Table {
   const table = new Table(schema);
-  return projection.columns ? table.select(projection.columns) : table;
+  return projection.columns ? table.select([...projection.columns]) : table;
 }
 
-function assembleOutput(batches: RecordBatch[], schema: Schema, projection: Projection, limit: number): Table {
+function assembleOutput(batches: RecordBatch[], schema: Schema, projection: ProjectionPlan, limit: number): Table {
   if (batches.length === 0) return emptyOutput(schema, projection);
   let table = new Table(batches);
-  if (projection.local) table = table.select(projection.local);
+  if (projection.local) table = table.select([...projection.local]);
   return table.numRows > limit ? table.slice(0, limit) : table;
 }

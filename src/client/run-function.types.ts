@@ -3,6 +3,7 @@
  * the wire through real worker processes.
  */
 import { type RecordBatch, type Schema, type Table } from 'apache-arrow';
+import { type DriveOptions } from '../lifecycle';
 import { type LogRecord } from '../protocol';
 import { type DiscoveredFunction } from './discovery';
 import { type ProtocolChoice, type ProtocolVersion } from './protocol-choice';
@@ -79,7 +80,7 @@ export interface RunRequest {
  * Options of `runFunction`. The workers are either processes this run starts (`command`)
  * or HTTP workers already serving (`urls`); give exactly one of the two.
  */
-export interface RunFunctionOptions {
+export interface RunFunctionOptions extends DriveOptions {
   /** The worker command, e.g. `[process.execPath, 'dist/samples/worker.js']`. Every connection is a process of its own. */
   readonly command?: readonly string[];
   /**
@@ -130,13 +131,14 @@ export interface RunFunctionOptions {
    * declared types, as `silo run --arg` does).
    */
   readonly args?: Readonly<Record<string, unknown>> | ((fn: DiscoveredFunction) => Readonly<Record<string, unknown>>);
-  /** Sink connections (DuckDB threads), each its own worker process (over HTTP: its own sequence of requests). Default 1; 1 when the function is sink-order-dependent. */
+  /**
+   * Sink connections (DuckDB threads), each its own worker process (over HTTP: its own
+   * sequence of requests). Default 1; 1 when the function is sink-order-dependent.
+   */
+  readonly sinkConnections?: number;
+  /** @deprecated The old name of {@link sinkConnections} (the same number; give one of the two). */
   readonly sinkWorkers?: number;
-  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
-  readonly batchSize?: number;
-  /** Consecutive batches a sink connection takes at once, sharing one `batch_index` (DuckDB's morsel). Default 2. */
-  readonly batchesPerMorsel?: number;
-  /** Finalize streams running at once. Default: the number of sink workers (1 when source-order-dependent). */
+  /** Finalize streams running at once. Default: the number of sink connections (1 when source-order-dependent). */
   readonly finalizeParallelism?: number;
   /**
    * `fresh` (default): every finalize stream runs on a new worker process, as DuckDB with
@@ -146,10 +148,6 @@ export interface RunFunctionOptions {
    * processes to choose: every turn goes to the next URL.
    */
   readonly finalizeProcesses?: 'fresh' | 'pooled';
-  /** Output columns to read, in order (projection pushdown when the function declares it, else projected here). */
-  readonly projection?: readonly string[];
-  /** Stop after this many output rows: live finalize streams are cancelled, queued ones never start (SQL `LIMIT`). */
-  readonly limit?: number;
   /** DuckDB settings the function requires (`required_settings`), by name. */
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Secrets for `required_secrets` and the two-pass bind lookup. */

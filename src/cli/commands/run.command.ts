@@ -18,6 +18,7 @@ import {
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VECTOR_SIZE } from '../../lifecycle';
 import { formatTimeline, readSpanRecords } from '../../observability';
 import { createStorageFromEnv, toHex } from '../../providers/storage';
 import { parseArgAssignments } from '../arg-values';
@@ -82,8 +83,8 @@ export async function runCommand(
     throw new CliError(
       'silo run needs --input FILE (.csv, .json, .ndjson, .arrow or .parquet) with the rows to feed the function.',
     );
-  const sinkWorkers = positiveInt('--workers', options.workers ?? '1', 1, 256);
-  const batchSize = positiveInt('--batch-size', options.batchSize ?? '2048', 1, 2048);
+  const sinkConnections = positiveInt('--workers', options.workers ?? '1', 1, 256);
+  const batchSize = positiveInt('--batch-size', options.batchSize ?? String(VECTOR_SIZE), 1, VECTOR_SIZE);
   const limit =
     options.limit === undefined ? undefined : positiveInt('--limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   const shownRows = positiveInt('--rows', options.rows ?? '20', 1, Number.MAX_SAFE_INTEGER);
@@ -132,7 +133,7 @@ export async function runCommand(
       function: functionName,
       input,
       args: (fn) => parseArgAssignments(options.arg ?? [], fn),
-      sinkWorkers,
+      sinkConnections,
       batchSize,
       limit,
       signal: abort.signal,

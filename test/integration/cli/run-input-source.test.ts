@@ -35,7 +35,7 @@ describe('runFunction with a RunInputSource', () => {
       env,
       function: 'buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchesPerMorsel: 2,
       keepOutput: false,
       onOutputBatch: (batch) => out.push(batch),

@@ -27,7 +27,7 @@ describe('runFunction: ordering flags, arguments, projection, cancel and failure
       function: 'sum_all_columns',
       input,
       args: { logging: true },
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchSize: 1000,
     });
     expect(rowsOf(result.output)).toEqual(rowsOf(expected.output));
@@ -50,7 +50,7 @@ describe('runFunction: ordering flags, arguments, projection, cancel and failure
       env,
       function: 'batch_index_buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchSize: 250,
       batchesPerMorsel: 2,
     });

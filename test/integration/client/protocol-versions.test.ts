@@ -36,7 +36,7 @@ describe.each<[ProtocolChoice, string]>([
       protocol: choice,
       function: 'buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchSize: 1000,
     });
     expect(result.protocol).toBe(version);
@@ -55,7 +55,7 @@ describe.each<[ProtocolChoice, string]>([
       protocol: choice,
       function: 'batch_index_buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchSize: 250,
     });
     expect(rowsOf(result.output)).toEqual(rowsOf(input));

@@ -19,7 +19,7 @@ describe('runFunction over the wire', () => {
       env,
       function: 'buffer_input',
       input,
-      sinkWorkers: 4,
+      sinkConnections: 4,
     });
     expect(result.output.numRows).toBe(20_000);
     expect(rowsOf(result.output).sort()).toEqual(rowsOf(expected).sort());
@@ -46,7 +46,7 @@ describe('runFunction over the wire', () => {
       env,
       function: 'buffer_input',
       input,
-      sinkWorkers: 1,
+      sinkConnections: 1,
       batchSize: 1000,
     });
     expect(rowsOf(result.output)).toEqual(rowsOf(expected));

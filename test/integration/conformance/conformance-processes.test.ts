@@ -21,7 +21,7 @@ describe('Conformance fixtures through worker processes', () => {
       env,
       function: 'buffer_input',
       input,
-      sinkWorkers: 4,
+      sinkConnections: 4,
     });
     expect(result.output.numRows).toBe(100_000);
     expect(rowsOf(result.output).sort()).toEqual(rowsOf(input).sort());
@@ -37,7 +37,7 @@ describe('Conformance fixtures through worker processes', () => {
       function: 'buffer_emit_wide',
       input,
       args: { rows: 10_000n },
-      sinkWorkers: 4,
+      sinkConnections: 4,
     });
     expect(result.output.numRows).toBe(10_000);
     expect(result.output.batches.map((b) => b.numRows)).toEqual([10_000]);
@@ -54,7 +54,7 @@ describe('Conformance fixtures through worker processes', () => {
       env,
       function: 'sum_all_columns',
       input,
-      sinkWorkers: 4,
+      sinkConnections: 4,
     });
     expect(result.outputSchema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Int64', 'score:Float64']);
     expect(rowsOf(result.output)).toEqual(rowsOf(expected));

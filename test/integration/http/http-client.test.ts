@@ -97,7 +97,7 @@ describe('runFunction over HTTP workers', () => {
       function: 'echo_buffering',
       input,
       batchSize: 2048,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       compressRequests: true,
     });
     expect(rowsOf(result.output).sort()).toEqual(rowsOf(input).sort());
@@ -109,7 +109,7 @@ describe('runFunction over HTTP workers', () => {
       urls,
       function: 'batch_index_buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
       batchSize: 250,
     });
     expect(rowsOf(result.output)).toEqual(rowsOf(input));

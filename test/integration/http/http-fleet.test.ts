@@ -108,7 +108,7 @@ if (problem !== null) {
         }),
       ]);
       const urls = workers.map((w) => w.url);
-      const lifecycle = { function: 'buffer_input', input, sinkWorkers: 2, batchSize: 500 } as const;
+      const lifecycle = { function: 'buffer_input', input, sinkConnections: 2, batchSize: 500 } as const;
       const overHttp = await runFunction({ urls, ...lifecycle });
       const overStdio = await runFunction({ command: CONFORMANCE_WORKER, env: fleet.env, ...lifecycle });
       // Two sink connections interleave their batches, so the output order is not defined: compare multisets.

@@ -89,7 +89,7 @@ describe('runFunction over HTTP in wire generation A', () => {
         protocol: '1.0.0',
         function: 'buffer_input',
         input,
-        sinkWorkers: 2,
+        sinkConnections: 2,
         batchSize: 1000,
       });
       expect(result.protocol).toBe('1.0.0');

@@ -131,7 +131,7 @@ if (problem !== null) {
         urls,
         function: 'buffer_input',
         input: listed,
-        sinkWorkers: 2,
+        sinkConnections: 2,
         batchSize: 1,
       });
       expect(rowsOf(despite.output).sort()).toEqual(rowsOf(listed).sort());
@@ -150,7 +150,7 @@ if (problem !== null) {
         urls: survivors,
         function: 'buffer_input',
         input,
-        sinkWorkers: 2,
+        sinkConnections: 2,
         batchSize: 2,
       });
       expect(rowsOf(survived.output).sort()).toEqual(rowsOf(input).sort());

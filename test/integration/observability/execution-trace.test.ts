@@ -37,7 +37,7 @@ describe('Tracing of one execution across worker processes', () => {
       env: { ...env, SILO_TEST_SPAN_FILE: spanFile },
       function: 'traced_count',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
     });
     expect(result.output.numRows).toBe(2);
 
@@ -93,7 +93,7 @@ describe('Tracing of one execution across worker processes', () => {
       env: { ...env, SILO_TRACE_FILE: file, SILO_TRACING: '1' },
       function: 'traced_count',
       input: sampleInput(3000),
-      sinkWorkers: 2,
+      sinkConnections: 2,
     });
     expect(result.output.toArray().map((r) => r!.toJSON())).toEqual([
       { part: 'first', rows: 1500n },

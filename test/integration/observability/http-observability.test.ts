@@ -56,7 +56,7 @@ describe('HTTP worker observability endpoints', () => {
       authToken: TOKEN,
       function: 'buffer_input',
       input,
-      sinkWorkers: 2,
+      sinkConnections: 2,
     });
     expect(result.output.numRows).toBe(5000);
 
@@ -137,7 +137,7 @@ describe('HTTP worker observability endpoints', () => {
       authToken: TOKEN,
       function: 'buffer_input',
       input: sampleInput(5000),
-      sinkWorkers: 2,
+      sinkConnections: 2,
     });
     const { traceId, spanId } = executionTraceContext(result.executionId);
     const spans = readSpanRecords(join(fleet.dir, 'spans.jsonl')).filter((s) => s.traceId === traceId);

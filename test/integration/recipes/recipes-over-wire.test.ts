@@ -42,7 +42,7 @@ describe('Storage recipes in worker processes', () => {
       env,
       function: 'replay_rows',
       input,
-      sinkWorkers: 1,
+      sinkConnections: 1,
       batchSize: 700,
     });
     expect(result.output.batches.map((b) => b.numRows)).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
@@ -57,7 +57,7 @@ describe('Storage recipes in worker processes', () => {
       function: 'partition_rows',
       input,
       args: { key: 'k' },
-      sinkWorkers: 3,
+      sinkConnections: 3,
       batchSize: 500,
     });
     expect(result.finalizeStateIds).toHaveLength(5);
@@ -77,7 +77,7 @@ describe('Storage recipes in worker processes', () => {
       function: 'top_rows',
       input,
       args: { key: 'v DESC', k: 37n },
-      sinkWorkers: 3,
+      sinkConnections: 3,
       batchSize: 400,
     });
     const values = result.output.batches.flatMap(rowsOf).map((r) => r.v);

@@ -21,7 +21,7 @@ describe('SILO_CPU_STATS in real worker processes', () => {
       env: { ...env, SILO_CPU_STATS: statsDir },
       function: 'buffer_input',
       input,
-      sinkWorkers: 1,
+      sinkConnections: 1,
       batchSize: 1000,
     });
     expect(result.output.numRows).toBe(10_000);

@@ -30,6 +30,18 @@ describe('runFunction workers: a command or HTTP urls', () => {
       '[SILO603] connectTimeoutMs must be a positive number of milliseconds, got 0.',
     ],
     [
+      { command: ['node', 'w.js'], sinkConnections: 2, sinkWorkers: 3 },
+      '[SILO603] sinkConnections (2) and sinkWorkers (3) disagree; sinkWorkers is the old name of sinkConnections: give only sinkConnections.',
+    ],
+    [
+      { command: ['node', 'w.js'], batchSize: 4096 },
+      "[SILO603] batchSize must be an integer from 1 to 2048 (DuckDB's vector size), got 4096.",
+    ],
+    [
+      { command: ['node', 'w.js'], sinkWorkers: 0 },
+      '[SILO603] sinkConnections must be an integer of at least 1, got 0.',
+    ],
+    [
       { urls: [] },
       '[SILO603] No HTTP worker URL was given. Give at least one base URL, as `silo serve <entry> --http PORT` prints it (e.g. http://127.0.0.1:8080/vgi).',
     ],
