@@ -1,5 +1,5 @@
 import { type RecordBatch, type Schema, Table } from 'apache-arrow';
-import { SiloError, messages } from '../errors';
+import { type DriveOptions, driveSink, planDrive, planProjection, vectorsOf, withinLimit } from '../lifecycle';
 import type { LogFields, LogLevel } from '../providers/logging';
 import { type FunctionStorage, type ScopeInfo, toHex } from '../providers/storage';
 import type { RawArguments } from '../definition/arguments-spec';
@@ -9,16 +9,16 @@ import type { BindCall, CallOptions } from '../worker/calls';
 import type { ColumnFilter } from '../worker/filters';
 import type { FinalizeStream } from '../worker/finalize-stream';
 
-/** Options of {@link TestingWorker.run}. */
-export interface RunOptions {
+/**
+ * Options of {@link TestingWorker.run}. `batchSize`, `sinkConnections`,
+ * `batchesPerMorsel`, `projection` and `limit` mean what they mean to the client's
+ * `runFunction`: both drive the function by the same rules.
+ */
+export interface RunOptions extends DriveOptions {
   /** The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). */
   readonly input: Table;
   /** Arguments by SQL name: positional and named alike (`{ k: 3n, by: 'score' }`). */
   readonly args?: Readonly<Record<string, unknown>>;
-  /** Sink connections (DuckDB threads), each given a share of the batches. Default 1. */
-  readonly sinkConnections?: number;
-  /** Rows per input batch, at most 2048 (DuckDB's vector size). Default 2048. */
-  readonly batchSize?: number;
   /**
    * On by default. Every phase (each process call, combine, each finalize tick) runs in
    * a fresh container, and the finalize state is serialized and read back between
@@ -29,10 +29,8 @@ export interface RunOptions {
    * relies on that breaks in real workers: opt out only to test something else).
    */
   readonly chaos?: boolean | { readonly rerun?: boolean };
-  /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`). */
+  /** Cancels each finalize stream after this many ticks (runs `@OnCancel()`), whatever its output. */
   readonly cancelAfterTicks?: number;
-  /** Column names DuckDB reads (projection pushdown), in order. */
-  readonly projection?: readonly string[];
   /** Pushed filters (used when the function declares `autoApplyFilters`). */
   readonly filters?: readonly ColumnFilter[];
   readonly settings?: Readonly<Record<string, unknown>>;
@@ -53,11 +51,22 @@ export interface RunResult {
   /** Client logs of every phase, in order. */
   readonly logs: readonly ClientLogRecord[];
   readonly executionId: Uint8Array;
+  /** What combine received: each sink connection's last state id, in the order the connections finished. */
+  readonly stateIds: readonly Uint8Array[];
+  /**
+   * The sink connection that ran combine, by join order (0 is the primary, which minted the
+   * execution): the one that finished last. -1 when the input was empty.
+   */
+  readonly combinedOn: number;
+  /** Sink connections that sank at least one batch. */
+  readonly sinkConnectionsUsed: number;
   readonly finalizeStateIds: readonly Uint8Array[];
   /** Storage the execution still held after its destructor: empty when nothing leaked. */
   readonly leaks: readonly ScopeInfo[];
-  /** Ticks run per finalize stream. */
+  /** Ticks run per finalize stream that started. */
   readonly ticks: readonly number[];
+  /** True when `limit` cut the output short: a stream was cancelled or never started. */
+  readonly limited: boolean;
 }
 
 /** One client log record, with the phase that wrote it. */
@@ -66,17 +75,6 @@ export interface ClientLogRecord {
   readonly level: LogLevel;
   readonly message: string;
   readonly fields: LogFields;
-}
-
-const MAX_BATCH = 2048;
-
-/** Splits the input the way DuckDB's vectors do: batches of at most `size` rows. */
-function split(input: Table, size: number): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  for (const batch of input.batches) {
-    for (let at = 0; at < batch.numRows; at += size) out.push(batch.slice(at, Math.min(batch.numRows, at + size)));
-  }
-  return out;
 }
 
 /** Maps `{ name: value }` onto positional and named arguments by the function's declaration. */
@@ -89,10 +87,12 @@ function rawArguments(definition: FunctionDefinition, args: Readonly<Record<stri
 }
 
 /**
- * Drives one query through dispatchers as DuckDB drives worker processes: bind; the
- * first sink connection mints the execution, the others join it; batches are dealt
- * round-robin and processed interleaved; combine gets each connection's last state id;
- * each finalize id drains in its own stream; the destructor runs last.
+ * Drives one query through dispatchers as DuckDB drives worker processes, by the rules in
+ * `src/lifecycle` that the client follows too: bind; the first sink connection mints the
+ * execution, the others join it as they take their first morsel; morsels are pulled by
+ * whichever connection is free; combine runs on the connection that finished last with
+ * each connection's last state id in completion order; each finalize id drains in its own
+ * stream; the destructor runs last.
  * `workerFor()` returns the worker of the next call: the same one, or a fresh one per
  * phase under chaos.
  */
@@ -109,11 +109,10 @@ export async function runLifecycle(
   });
   const planner = workerFor();
   const definition = planner.registry.require(functionName);
-  const ref = { functionName: definition.options.name, schemaPath: [definition.options.schema] };
-
-  const batchSize = Math.min(options.batchSize ?? MAX_BATCH, MAX_BATCH);
-  const connections = definition.options.sinkOrderDependent ? 1 : Math.max(1, options.sinkConnections ?? 1);
-  const batches = split(options.input, batchSize);
+  const flags = definition.options;
+  const ref = { functionName: flags.name, schemaPath: [flags.schema] };
+  const plan = planDrive(flags, options);
+  const batches = options.input.batches.flatMap((b) => [...vectorsOf(b, plan.batchSize)]);
 
   const bind: BindCall = {
     ...ref,
@@ -125,73 +124,73 @@ export async function runLifecycle(
     resolvedSecretsProvided: true,
   };
   const bound = await planner.dispatcher.bind(bind, sink('bind'));
+  const projection = planProjection(
+    flags,
+    bound.outputSchema.fields.map((f) => f.name),
+    options.projection,
+  );
   const emptyResult = (executionId: Uint8Array): RunResult => ({
-    output: new Table(bound.outputSchema),
+    output: select(new Table(bound.outputSchema), projection.columns),
     outputSchema: bound.outputSchema,
     logs,
     executionId,
+    stateIds: [],
+    combinedOn: -1,
+    sinkConnectionsUsed: 0,
     finalizeStateIds: [],
     leaks: [],
     ticks: [],
+    limited: false,
   });
   // DuckDB never sinks an empty input: no init, no combine, no finalize, no destructor.
   if (batches.length === 0) return emptyResult(new Uint8Array(0));
 
   // Sink: one worker per connection (a fresh one per call under chaos).
-  const sinkWorkers = Array.from({ length: connections }, () => workerFor());
-  const { executionId } = await sinkWorkers[0].dispatcher.initSink({
-    bind,
-    outputSchema: bound.outputSchema,
-    bindOpaqueData: bound.opaqueData,
-  });
-  for (let c = 1; c < connections; c++) {
-    await sinkWorkers[c].dispatcher.initSink({
-      bind,
-      outputSchema: bound.outputSchema,
-      bindOpaqueData: bound.opaqueData,
-      executionId,
-    });
-  }
-  const lastStateId: (Uint8Array | undefined)[] = new Array(connections).fill(undefined);
-  for (let i = 0; i < batches.length; i++) {
-    const c = i % connections;
-    const worker = chaos ? workerFor() : sinkWorkers[c];
-    lastStateId[c] = await worker.dispatcher.process(
-      {
-        ...ref,
-        executionId,
-        batch: batches[i],
-        batchIndex: definition.options.requiresInputBatchIndex ? BigInt(i) : undefined,
-      },
-      sink('process'),
-    );
-  }
-
-  const combiner = chaos ? workerFor() : sinkWorkers[0];
-  const stateIds = lastStateId.filter((s): s is Uint8Array => s !== undefined);
-  const finalizeStateIds = await combiner.dispatcher.combine({ ...ref, executionId, stateIds }, sink('combine'));
-
-  const projectionIds = options.projection?.map((name) => {
-    const i = bound.outputSchema.fields.findIndex((f) => f.name === name);
-    if (i < 0)
-      throw new SiloError(
-        'SILO205',
-        messages.unknownProjectionColumn(
-          name,
-          bound.outputSchema.fields.map((f) => f.name),
+  const sinkWorkers = Array.from({ length: plan.sinkConnections }, () => workerFor());
+  const sunk = await driveSink<SiloWorker>({
+    batches,
+    connections: sinkWorkers,
+    batchesPerMorsel: plan.batchesPerMorsel,
+    batchIndex: plan.batchIndex,
+    calls: {
+      init: async (worker, executionId) =>
+        (
+          await worker.dispatcher.initSink({
+            bind,
+            outputSchema: bound.outputSchema,
+            bindOpaqueData: bound.opaqueData,
+            ...(executionId === null ? {} : { executionId }),
+          })
+        ).executionId,
+      process: (worker, batch, batchIndex, executionId) =>
+        (chaos ? workerFor() : worker).dispatcher.process(
+          { ...ref, executionId, batch, batchIndex: batchIndex ?? undefined },
+          sink('process'),
         ),
-      );
-    return i;
+    },
   });
+  const { executionId, stateIds } = sunk;
+  const combiner = chaos ? workerFor() : sunk.combiner;
+  const finalizeStateIds = await combiner.dispatcher.combine(
+    { ...ref, executionId, stateIds: [...stateIds] },
+    sink('combine'),
+  );
 
   const out: RecordBatch[] = [];
   const ticks: number[] = [];
+  let rowsOut = 0;
+  let limited = false;
   let outputSchema = bound.outputSchema;
   for (const finalizeStateId of finalizeStateIds) {
+    if (rowsOut >= plan.limit) {
+      // Reached the limit: DuckDB starts no further stream.
+      limited = true;
+      break;
+    }
     const open = {
       executionId,
       finalizeStateId,
-      projectionIds,
+      projectionIds: projection.pushed ?? undefined,
       filters: options.filters,
       bind,
       outputSchema: bound.outputSchema,
@@ -200,7 +199,9 @@ export async function runLifecycle(
     outputSchema = stream.outputSchema;
     let n = 0;
     for (;;) {
-      if (options.cancelAfterTicks !== undefined && n >= options.cancelAfterTicks) {
+      const cancelAt = options.cancelAfterTicks ?? Infinity;
+      if (n >= cancelAt || rowsOut >= plan.limit) {
+        if (rowsOut >= plan.limit) limited = true;
         await stream.cancel(sink('cancel'));
         break;
       }
@@ -213,20 +214,34 @@ export async function runLifecycle(
       }
       const outcome = await stream.tick(sink('finalize'));
       n++;
-      if (outcome.batch && outcome.batch.numRows > 0) out.push(outcome.batch);
+      if (outcome.batch && outcome.batch.numRows > 0) {
+        const kept = withinLimit(outcome.batch, rowsOut, plan.limit);
+        rowsOut += outcome.batch.numRows;
+        if (kept !== null) out.push(kept);
+      }
       if (outcome.finished) break;
     }
     ticks.push(n);
   }
 
-  await workerFor().dispatcher.destroy({ functionName: definition.options.name, executionId });
+  await workerFor().dispatcher.destroy({ functionName: flags.name, executionId });
   const id = toHex(executionId);
   const leaks = (await storage.listScopes()).filter((s) => s.scope.kind === 'execution' && toHex(s.scope.id) === id);
+  const produced = out.length > 0 ? new Table(out) : new Table(outputSchema);
   return {
     ...emptyResult(executionId),
-    output: out.length > 0 ? new Table(out) : new Table(outputSchema),
+    output: select(produced, projection.local),
+    stateIds,
+    combinedOn: sunk.used.indexOf(sunk.combiner),
+    sinkConnectionsUsed: sunk.used.length,
     finalizeStateIds,
     leaks,
     ticks,
+    limited,
   };
+}
+
+/** `table` narrowed to `columns` (DuckDB's own projection when the function does not push it down). */
+function select(table: Table, columns: readonly string[] | null): Table {
+  return columns === null ? table : table.select([...columns]);
 }

@@ -107,6 +107,7 @@ describe('sum_all_columns', () => {
     const r = await worker.run('sum_all_columns', {
       input: MIXED_INPUT,
       batchSize: 2,
+      batchesPerMorsel: 1,
       sinkConnections: 2,
       args: { logging: true },
       chaos: true,

@@ -239,7 +239,7 @@ describe('Dispatcher lifecycle', () => {
 
   it("should pass DuckDB's batch index to process and carry user exceptions with type, message and stack", async () => {
     const worker = await createTestingWorker({ modules }).compile();
-    const error = await worker.run('thrower', { input, batchSize: 5 }).catch((e: unknown) => e);
+    const error = await worker.run('thrower', { input, batchSize: 5, batchesPerMorsel: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserCodeError);
     const u = error as UserCodeError;
     expect([u.code, u.hook, u.exceptionType, u.exceptionMessage]).toEqual([
