@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'pg';
-import { fromHex, toBytes, toHex } from '../src/providers/storage/bytes';
+import { fromHex, toBytes, toHex } from '../src/common/bytes';
 import type { FunctionStorage, StorageScope } from '../src/providers/storage/function-storage';
 import { createStorageFromEnv } from '../src/providers/storage/storage-from-env';
 import { machine, writeSection } from './results-md';

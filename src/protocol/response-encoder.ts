@@ -4,7 +4,7 @@
  * `vgi_rpc.server_id` and the echoed `vgi_rpc.request_id`.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { concatBytes } from '../common/concat-bytes';
+import { concatBytes } from '../common/bytes';
 import { EMPTY_SCHEMA, IpcStreamWriter, makeEmptyBatch, makeRowsBatch } from '../arrow';
 import { type LogRecord } from './batch-classifier';
 import { makeGlobalInitResponseBatch } from './init.codec';

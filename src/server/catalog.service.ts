@@ -19,7 +19,7 @@ import {
   type SchemaInfoInput,
   type TypedPathParams,
 } from '../protocol';
-import { concatBytes } from '../common/concat-bytes';
+import { concatBytes } from '../common/bytes';
 import { SiloError } from '../errors';
 import type { FunctionRegistry } from '../registration/function-registry';
 import { toFunctionDescriptor } from './function-descriptor.mapper';

@@ -5,7 +5,7 @@
  */
 import type { Schema } from 'apache-arrow';
 import type { MessageFramer } from '../arrow';
-import { joinBytes } from '../common/concat-bytes';
+import { joinBytes } from '../common/bytes';
 import { SiloError } from '../errors';
 import {
   MetadataKey,

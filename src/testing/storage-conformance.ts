@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { BoundStorage } from '../providers/storage/bound-storage';
-import { bytesToText, fromHex, toBytes, toHex } from '../providers/storage/bytes';
+import { bytesToText, fromHex, toBytes, toHex } from '../common/bytes';
 import type {
   FunctionStorage,
   StorageEntry,

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { concatBytes } from '../../common/concat-bytes';
+import { concatBytes } from '../../common/bytes';
 import { SiloError } from '../../errors/silo.error';
 
 /** Envelope version written by this build. */

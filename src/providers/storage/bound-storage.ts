@@ -1,5 +1,5 @@
 import { SiloError, messages } from '../../errors';
-import { concatBytes, toBytes, type KeyLike } from './bytes';
+import { concatBytes, toBytes, type KeyLike } from '../../common/bytes';
 import type { FunctionStorage, StorageEntry, LogEntry, LogScanOptions, StorageScope } from './function-storage';
 
 /** The first byte of every framework namespace. User namespaces may not start with it. */

@@ -1,7 +1,7 @@
 export * from './function-storage';
 export * from './bound-storage';
 export { MemoryStorage } from './memory-storage.provider';
-export { toBytes, bytesToText, compareBytes, toHex, fromHex, concatBytes, type KeyLike } from './bytes';
+export { toBytes, bytesToText, compareBytes, toHex, fromHex, concatBytes, type KeyLike } from '../../common/bytes';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.provider';
 export { PostgresStorage, type PostgresStorageOptions } from './postgres-storage.provider';
 export type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from './postgres-pool';

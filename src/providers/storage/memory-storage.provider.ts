@@ -1,4 +1,4 @@
-import { compareBytes, scopeKey, toHex } from './bytes';
+import { compareBytes, toHex } from '../../common/bytes';
 import {
   DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
   type FunctionStorage,
@@ -15,6 +15,11 @@ import {
   type ScopeInfo,
   type StorageScope,
 } from './function-storage';
+
+/** A stable string for a scope: the key of its map entry. */
+function scopeKey(scope: { kind: string; id: Uint8Array }): string {
+  return `${scope.kind}:${toHex(scope.id)}`;
+}
 
 /**
  * A FIFO with a moving head: popping from the front of a plain array (`splice`) copies

@@ -15,7 +15,7 @@ import {
   type ScopeStatus,
   type StorageScope,
 } from './function-storage';
-import { compareBytes } from './bytes';
+import { compareBytes } from '../../common/bytes';
 import { createPostgresPool, type PostgresPool } from './postgres-pool';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope-codec';
 

@@ -3,7 +3,7 @@
  * limit normalisation, and last-write-wins de-duplication of batched puts.
  */
 import { SiloError, messages } from '../../errors';
-import { toHex } from './bytes';
+import { toHex } from '../../common/bytes';
 import type { StorageEntry, StorageScope, StorageScopeKind } from './function-storage';
 
 const KIND_TO_TAG: Readonly<Record<StorageScopeKind, number>> = { execution: 0x01, attach: 0x02, transaction: 0x03 };

@@ -18,7 +18,7 @@ import {
   type ScopeStatus,
   type StorageScope,
 } from './function-storage';
-import { compareBytes } from './bytes';
+import { compareBytes } from '../../common/bytes';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope-codec';
 
 /**

@@ -6,7 +6,7 @@
  * the stream only to cancel it, so `@OnCancel()` runs with the cursor it had.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { concatBytes } from '../../common/concat-bytes';
+import { concatBytes } from '../../common/bytes';
 import { deserializeSchema, EMPTY_SCHEMA, serializeSchema } from '../../arrow';
 import { STORAGE } from '../../container/tokens';
 import { SiloError } from '../../errors';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { toBytes } from '../../../src/providers/storage/bytes';
+import { toBytes } from '../../../src/common/bytes';
 import type {
   FunctionStorage,
   GarbageCollectionReport,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { bytesToText, toBytes, toHex } from '../../../src/providers/storage/bytes';
+import { bytesToText, toBytes, toHex } from '../../../src/common/bytes';
 import type { FunctionStorage, StorageScope } from '../../../src/providers/storage/function-storage';
 import { GarbageCollector } from '../../../src/providers/storage/garbage-collector';
 import { createStorageFromEnv } from '../../../src/providers/storage/storage-from-env';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { toBytes } from '../../../src/providers/storage/bytes';
+import { toBytes } from '../../../src/common/bytes';
 import type { StorageScope } from '../../../src/providers/storage/function-storage';
 import { PostgresStorage } from '../../../src/providers/storage/postgres-storage.provider';
 import { describeStorageConformance } from '../../../src/testing/storage-conformance';

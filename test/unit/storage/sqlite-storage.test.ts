@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { toBytes } from '../../../src/providers/storage/bytes';
+import { toBytes } from '../../../src/common/bytes';
 import type { StorageScope } from '../../../src/providers/storage/function-storage';
 import { SqliteStorage, resolveSqlitePath } from '../../../src/providers/storage/sqlite-storage.provider';
 import { describeStorageConformance } from '../../../src/testing/storage-conformance';

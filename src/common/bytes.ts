@@ -1,6 +1,7 @@
-/** Byte helpers shared by every storage backend and by the bound view. */
-
-export { concatBytes } from '../../common/concat-bytes';
+/**
+ * Byte helpers of every layer: text and hex conversion, bytewise order, concatenation.
+ * The arrow, protocol, storage and server layers share them from here, below all of them.
+ */
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -38,7 +39,26 @@ export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
-/** A stable string for a scope, used as a map key and in diagnostics. */
-export function scopeKey(scope: { kind: string; id: Uint8Array }): string {
-  return `${scope.kind}:${toHex(scope.id)}`;
+/** Concatenates byte arrays into a new array (never aliasing the inputs). */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The parts as one byte array for a single write: the only non-empty part itself (no
+ * copy), or a new array holding them all. Unlike {@link concatBytes}, the result may
+ * alias an input.
+ */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const nonEmpty = parts.filter((p) => p.byteLength > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  return concatBytes(...nonEmpty);
 }
