@@ -118,7 +118,7 @@ export {
 } from './collections';
 export { type Logger, type LogLevel, type LogFields, StderrLogger, MemoryLogger } from './providers/logging';
 export { Secrets, type Secret, type Sealer } from './providers/secrets';
-export { SecretSealer } from './providers/secrets/secret-sealer';
+export { SecretSealer } from './providers/secrets/secret.sealer';
 export { Settings } from './providers/settings';
 export { type Clock, SystemClock, FixedClock } from './providers/clock';
 export {

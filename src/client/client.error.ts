@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import { SiloError } from '../errors/silo.error';
 import type { ProtocolSpec } from '../protocol';
-import type { DestructorOutcome } from './destructor-outcome';
+import type { DestructorOutcome } from './run/destructor-outcome';
 
 export { RunConfigurationError } from '../lifecycle/run-configuration.error';
 

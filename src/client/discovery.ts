@@ -16,10 +16,10 @@ import {
 } from '../protocol';
 import { RunConfigurationError } from './client.error';
 import { parseProtocolChoice, type ProtocolChoice, ProtocolSetting } from './protocol-choice';
-import { typeName } from './value-types';
-import { type SpawnOptions } from './worker-channel';
-import { type VgiConnection } from './vgi-connection';
-import { WorkerConnection } from './worker-connection';
+import { typeName } from './run/argument-values';
+import { type SpawnOptions } from './connection/worker-channel';
+import { type VgiConnection } from './connection/vgi-connection';
+import { WorkerConnection } from './connection/worker-connection';
 
 /** One parameter of a function, read from its FunctionInfo `arguments` schema (§4.7). */
 export interface ArgumentInfo {

@@ -11,21 +11,26 @@ export {
   type ProtocolSource,
   type ReceivedLog,
   type UnaryMethodName,
-} from './worker-connection';
-export { InitStream } from './init-stream';
-export { type VgiConnection, type VgiInitStream, type ConnectionLauncher, type WorkerRole } from './vgi-connection';
-export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http-connection';
-export { HttpInitStream } from './http-init-stream';
-export { DEFAULT_CONNECT_TIMEOUT_MS, HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http-fleet';
+} from './connection/worker-connection';
+export { InitStream } from './connection/init-stream';
+export {
+  type VgiConnection,
+  type VgiInitStream,
+  type ConnectionLauncher,
+  type WorkerRole,
+} from './connection/vgi-connection';
+export { HttpConnection, type HttpConnectionOptions, type HttpRequestInfo } from './http/http-connection';
+export { HttpInitStream } from './http/http-init-stream';
+export { DEFAULT_CONNECT_TIMEOUT_MS, HttpFleet, normalizeWorkerUrl, type HttpFleetOptions } from './http/http-fleet';
 export {
   spawnWorkerChannel,
   connectUnixChannel,
   describeCommand,
   type WorkerChannel,
   type SpawnOptions,
-} from './worker-channel';
-export { startUnixWorker, type UnixWorker } from './unix-worker';
-export { WorkerLauncher, type LauncherOptions } from './worker-launcher';
+} from './connection/worker-channel';
+export { startUnixWorker, type UnixWorker } from './connection/unix-worker';
+export { WorkerLauncher, type LauncherOptions } from './connection/worker-launcher';
 export {
   discoverCatalog,
   discoverIn,
@@ -52,10 +57,10 @@ export {
   type ProtocolChoice,
   type ProtocolVersion,
 } from './protocol-choice';
-export { bindArgumentsByName } from './argument-binding';
-export { nullableSchema } from './bind-call';
-export { typeName, coerceValue, renderValue, typeOfValue } from './value-types';
-export { runFunction } from './run-function';
+export { bindArgumentsByName } from './run/argument-binding';
+export { nullableSchema } from './run/bind-call';
+export { typeName, coerceArgumentValue, renderArgumentValue, typeOfValue } from './run/argument-values';
+export { runFunction } from './run/run-function';
 export type {
   RunFunctionOptions,
   RunFunctionResult,
@@ -67,7 +72,7 @@ export type {
   ClientSecret,
   DestructorOutcome,
   RunInputSource,
-} from './run-function.types';
+} from './run/run-function.types';
 export {
   WorkerExitedError,
   WorkerProtocolViolation,

@@ -20,7 +20,7 @@ import {
 import { NoCommonProtocolError, type ProtocolAttempt, RunConfigurationError, WorkerHttpError } from './client.error';
 
 export type { ProtocolAttempt };
-import { type VgiConnection } from './vgi-connection';
+import { type VgiConnection } from './connection/vgi-connection';
 
 /** A protocol version as a caller names it; `auto` asks the worker. */
 export type ProtocolChoice = '2.0.0' | 'vgi.v2' | '1.3.0' | '1.0.0' | 'auto';

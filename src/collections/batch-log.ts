@@ -12,7 +12,7 @@ import {
   decodeStored,
   encodeValue,
   invalidArgument,
-} from './collection-error';
+} from './collection.error';
 import { messages } from '../errors';
 
 /** Where a reader is in a {@link BatchLog}: the id of the last entry it consumed. */

@@ -1,5 +1,5 @@
 import type { BoundStorage } from '../providers/storage';
-import { checkCollectionName, invalidArgument } from './collection-error';
+import { checkCollectionName, invalidArgument } from './collection.error';
 
 /**
  * A 64-bit integer on a storage counter: `add` is atomic across processes, so every

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 
 export { type Codec, type JsonCodecOptions, bytesCodec, jsonCodec, arrowBatchCodec } from './codec';
-export { CollectionError } from './collection-error';
+export { CollectionError } from './collection.error';
 export {
   BatchLog,
   BatchLogCursor,

@@ -5,7 +5,7 @@ import { messages } from '../errors';
 import { BoundStorage } from '../providers/storage';
 import { BatchLog } from './batch-log';
 import type { Codec } from './codec';
-import { CollectionError, checkCollectionName, describe } from './collection-error';
+import { CollectionError, checkCollectionName, describe } from './collection.error';
 import { Counter } from './counter';
 import { KeyValue } from './key-value';
 import { Queue } from './queue';

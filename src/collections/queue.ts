@@ -1,6 +1,6 @@
 import type { BoundStorage } from '../providers/storage';
 import { type Codec } from './codec';
-import { invalidArgument } from './collection-error';
+import { invalidArgument } from './collection.error';
 import { TypedCollection } from './typed-collection';
 
 /** Options of a {@link Queue}. */

@@ -1,6 +1,6 @@
 import type { BoundStorage } from '../providers/storage';
 import { type Codec, jsonCodec } from './codec';
-import { checkCodec, checkCollectionName, decodeStored, encodeValue } from './collection-error';
+import { checkCodec, checkCollectionName, decodeStored, encodeValue } from './collection.error';
 
 /**
  * What a collection of typed values ({@link KeyValue}, {@link Queue}) shares: a checked

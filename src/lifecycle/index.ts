@@ -15,6 +15,6 @@ export {
   vectorCount,
   vectorsOf,
   withinLimit,
-} from './drive-rules';
+} from './drive.rules';
 export { RunConfigurationError } from './run-configuration.error';
 export { driveSink, type SinkCalls, type SinkOutcome, type SinkPlan } from './sink-driver';

@@ -6,7 +6,7 @@ import { SiloError, messages } from '../errors';
 import type { Constructor } from '../metadata';
 import { SystemClock } from '../providers/clock';
 import { MemoryLogger } from '../providers/logging';
-import { SecretSealer } from '../providers/secrets/secret-sealer';
+import { SecretSealer } from '../providers/secrets/secret.sealer';
 import { MemoryStorage } from '../providers/storage';
 import { flattenModules, type SiloModule } from '../registration/module';
 import { TestingWorker } from './testing-worker';

@@ -3,7 +3,7 @@ import { SiloError } from '../errors';
 import { CLOCK, LOGGER, SEALER, STORAGE } from '../container/tokens';
 import { SystemClock } from '../providers/clock';
 import { StderrLogger } from '../providers/logging';
-import { SecretSealer } from '../providers/secrets/secret-sealer';
+import { SecretSealer } from '../providers/secrets/secret.sealer';
 import { createStorageFromEnv } from '../providers/storage/storage-from-env';
 import { observabilityFromEnv } from '../observability/observability';
 import { type SiloWorker, type WorkerOptions, assembleWorker } from './bootstrap';

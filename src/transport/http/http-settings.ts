@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SiloError } from '../../errors';
-import { parseSecretKey } from '../../providers/secrets/secret-sealer';
+import { parseSecretKey } from '../../providers/secrets/secret.sealer';
 import { DEFAULT_MAX_REQUEST_BYTES, readPositiveNumber } from '../channel-limits';
 
 /** Continuations expire one hour after they were minted unless `SILO_STREAM_TTL_SECONDS` says otherwise (the reference default). */

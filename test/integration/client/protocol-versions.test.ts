@@ -16,7 +16,7 @@ import {
   runFunction,
   startUnixWorker,
 } from '../../../src/client';
-import { bindFunction } from '../../../src/client/bind-call';
+import { bindFunction } from '../../../src/client/run/bind-call';
 import { VGI_A10_PROTOCOL } from '../../../src/protocol';
 import { CONFORMANCE_WORKER, rowsOf, sampleInput, sharedStorageEnv } from './support';
 

@@ -46,10 +46,10 @@ const PLAIN_THROWS: Readonly<Record<string, number>> = {
   'src/arrow/value.reader.ts': 1, // a column Silo's own codecs read from their own schemas
   'src/cli/table-source.ts': 1, // wrapped into the CLI's SILO610 naming the file
   'src/cli/init-template.ts': 1, // the user's own code that silo init writes
-  'src/client/http-request.ts': 1, // a cut-off answer, turned into SILO606 (or a retry)
-  'src/client/http-connection.ts': 1, // a thrown non-Error normalised into an Error
-  'src/client/worker-connection.ts': 1, // a thrown non-Error normalised into an Error
-  'src/client/worker-channel.ts': 2, // a write to a worker that is gone, reported as SILO601
+  'src/client/http/http-request.ts': 1, // a cut-off answer, turned into SILO606 (or a retry)
+  'src/client/http/http-connection.ts': 1, // a thrown non-Error normalised into an Error
+  'src/client/connection/worker-connection.ts': 1, // a thrown non-Error normalised into an Error
+  'src/client/connection/worker-channel.ts': 2, // a write to a worker that is gone, reported as SILO601
   'src/collections/codec.ts': 5, // codecs refusing a value, reported by the collection as SILO520/SILO521
 };
 
