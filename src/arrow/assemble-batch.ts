@@ -21,12 +21,6 @@ interface BatchFields {
  * `new RecordBatch(schema, data, metadata)`, except that the batch keeps `schema` itself
  * when every child of `data` has `data.length` values (otherwise the constructor runs, and
  * pads the short columns with nulls as it always did).
- *
- * @example
- * ```ts
- * const data = makeData({ type: new Struct(schema.fields), length: 3, nullCount: 0, children });
- * assembleRecordBatch(schema, data).schema === schema; // true
- * ```
  */
 export function assembleRecordBatch(
   schema: Schema,

@@ -1,10 +1,5 @@
 /**
  * A JSON-safe form of one Arrow value.
- *
- * @example
- * ```ts
- * jsonValue(2n ** 60n); // '1152921504606846976'
- * ```
  */
 export function jsonValue(value: unknown): unknown {
   if (typeof value === 'bigint')

@@ -13,11 +13,6 @@ let loaded: typeof ClassValidator | undefined;
 
 /**
  * The class-validator module, loaded on first use.
- *
- * @example
- * ```ts
- * const { validateSync } = classValidator();
- * ```
  */
 export function classValidator(): typeof ClassValidator {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,11 +22,6 @@ export function classValidator(): typeof ClassValidator {
 /**
  * True once some class-validator decorator ran in this process (by any copy of the
  * library: they share the global storage, as class-validator intends).
- *
- * @example
- * ```ts
- * if (!classValidatorRulesExist()) return []; // nothing declares a rule
- * ```
  */
 export function classValidatorRulesExist(): boolean {
   return (globalThis as { classValidatorMetadataStorage?: unknown }).classValidatorMetadataStorage !== undefined;
@@ -40,11 +30,6 @@ export function classValidatorRulesExist(): boolean {
 /**
  * `validateSync(object, options)`, or `[]` without loading class-validator when no class in
  * the process declares a rule (the result `validateSync` would give).
- *
- * @example
- * ```ts
- * const errors = validateDecorated(shadow, { forbidUnknownValues: false });
- * ```
  */
 export function validateDecorated(object: object, options: ValidatorOptions): ValidationError[] {
   return classValidatorRulesExist() ? classValidator().validateSync(object, options) : [];

@@ -106,11 +106,6 @@ export type DuckDbConnection = Awaited<ReturnType<DuckDbInstance['connect']>>;
 /**
  * Opens a DuckDB database (`':memory:'` or a file) with extension auto-install and
  * auto-load off — a missing extension is then an error, never a download — and connects.
- *
- * @example
- * ```ts
- * const { instance, connection } = await openDuckDb(loadDuckDb(), ':memory:', { memory_limit: '64MB' });
- * ```
  */
 export async function openDuckDb(
   duckdb: DuckDbModule,

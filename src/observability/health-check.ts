@@ -20,12 +20,6 @@ const PROBE_SCOPE = { kind: 'execution' as const, id: new Uint8Array(16) };
 /**
  * Whether the worker's storage answers within `timeoutMs`: one status read of a scope no
  * execution uses.
- *
- * @example
- * ```ts
- * const report = await checkHealth(worker);
- * if (report.status !== 'ok') console.error(report.storage.error);
- * ```
  */
 export async function checkHealth(
   worker: { readonly container: DependencyContainer },

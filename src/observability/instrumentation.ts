@@ -62,11 +62,6 @@ export const NO_INSTRUMENTATION: Instrumentation = Object.freeze({ begin: () => 
 /**
  * Runs `body` as an observed call of `phase` (or directly, when `instrumentation` does not
  * observe it).
- *
- * @example
- * ```ts
- * return observeCall(this.instrumentation, 'combine', name, id, (call) => this.combineNow(call));
- * ```
  */
 export function observeCall<T>(
   instrumentation: Instrumentation,

@@ -110,11 +110,6 @@ class FileSpan implements Span {
 
 /**
  * A tracer writing JSON lines to `file`.
- *
- * @example
- * ```ts
- * const observability = new Observability({ tracer: jsonLinesTracer(api, '/tmp/spans.jsonl') });
- * ```
  */
 export function jsonLinesTracer(api: OpenTelemetryApi, file: string): Tracer {
   const startSpan = (name: string, options: SpanOptions = {}, ctx: Context = api.context.active()): Span => {
@@ -131,11 +126,6 @@ export function jsonLinesTracer(api: OpenTelemetryApi, file: string): Tracer {
 
 /**
  * The spans of a file written by {@link jsonLinesTracer} (unreadable lines skipped).
- *
- * @example
- * ```ts
- * const spans = readSpanRecords('/tmp/spans.jsonl').filter((s) => s.traceId === traceId);
- * ```
  */
 export function readSpanRecords(file: string): SpanRecord[] {
   let text: string;

@@ -14,12 +14,6 @@ let cached: { api: OpenTelemetryApi | undefined } | undefined;
 /**
  * The installed `@opentelemetry/api`, or `undefined` when it is not installed (or fails
  * to load). Loaded once per process unless a `load` function is given.
- *
- * @example
- * ```ts
- * const api = loadOpenTelemetryApi();
- * if (api) api.trace.getTracer('my-worker');
- * ```
  */
 export function loadOpenTelemetryApi(load?: ModuleLoader): OpenTelemetryApi | undefined {
   if (load) return tryLoad(load);

@@ -53,12 +53,6 @@ export const NOOP_TRACER: SiloTracer = Object.freeze({
 
 /**
  * The {@link SiloTracer} of a worker's observability.
- *
- * @example
- * ```ts
- * const tracer = createSiloTracer(new Observability({ tracing: true }));
- * await tracer.span('load model', async () => loadModel());
- * ```
  */
 export function createSiloTracer(observability: Observability | undefined): SiloTracer {
   const api = observability?.api;

@@ -39,12 +39,6 @@ export function payloadBytes(value: unknown, depth = 0): number {
 
 /**
  * The profile as a table, slowest operation first.
- *
- * @example
- * ```ts
- * formatProfile({ put: { count: 3, bytes: 1200, ms: 1.5 } });
- * // 'operation  calls  bytes  ms\nput  3  1200  1.50'  (columns aligned)
- * ```
  */
 export function formatProfile(profile: StorageProfile): string {
   const rows = Object.entries(profile).sort((a, b) => b[1].ms - a[1].ms);

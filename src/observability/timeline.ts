@@ -20,11 +20,6 @@ function table(rows: string[][], left: readonly number[]): string {
 /**
  * The per-phase summary and the timeline of one execution's spans: which process ran
  * what, when, how long, and how many rows went in and out. What `silo run --trace` prints.
- *
- * @example
- * ```ts
- * console.error(formatTimeline(readSpanRecords(file), result.executionId));
- * ```
  */
 export function formatTimeline(spans: readonly SpanRecord[], executionId: Uint8Array): string {
   const { traceId } = executionTraceContext(executionId);

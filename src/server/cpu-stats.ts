@@ -41,14 +41,6 @@ const cpuNowUs = (): number => {
  * everything since the previous mark (reading the request, decoding, the function, writing
  * the answer) to one kind of call. A connection serves its calls one after another, so on a
  * stdio worker each call's share is exact; start-up is what came before the first mark.
- *
- * @example
- * ```ts
- * const stats = new CpuStats();
- * await connection.write(answer);
- * stats.mark('table_buffering_process');
- * stats.snapshot().calls.table_buffering_process; // { count: 1, cpuUs: 212 }
- * ```
  */
 export class CpuStats {
   private readonly startupCpuUs: number;
@@ -92,12 +84,6 @@ const WRITE_INTERVAL_MS = 100;
  * (and nothing is measured). The process then writes `silo-cpu-<pid>.json` there (a
  * {@link CpuStatsSnapshot}) every 100 ms and when it exits; a file that cannot be written
  * is reported once on stderr and the worker goes on serving.
- *
- * @example
- * ```ts
- * // SILO_CPU_STATS=/tmp/cpu node dist/samples/conformance/main.js
- * const handler = new RequestHandler(worker, { cpuStats: cpuStatsFromEnv(process.env) });
- * ```
  */
 export function cpuStatsFromEnv(env: NodeJS.ProcessEnv = process.env): CpuStats | undefined {
   const dir = env.SILO_CPU_STATS?.trim();

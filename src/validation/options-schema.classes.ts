@@ -93,11 +93,6 @@ function toSchema(options: Record<string, unknown>): BufferingFunctionOptionsSch
 
 /**
  * class-validator's verdict on `@BufferingFunction()` options.
- *
- * @example
- * ```ts
- * validateOptionsWithClassValidator({ name: 'top_k', maxWorkers: 0 }); // one error, on maxWorkers
- * ```
  */
 export function validateOptionsWithClassValidator(options: Record<string, unknown>): ValidationError[] {
   return validateSync(toSchema(options), { forbidUnknownValues: false });

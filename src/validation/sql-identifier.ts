@@ -3,11 +3,6 @@ export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * True for a valid SQL identifier (function, schema and argument names).
- *
- * @example
- * ```ts
- * isSqlIdentifier('top_k'); // true
- * ```
  */
 export function isSqlIdentifier(name: unknown): name is string {
   return typeof name === 'string' && SQL_IDENTIFIER.test(name);

@@ -33,11 +33,6 @@ function profileRecords(text: string): ProfileRecord[] {
 
 /**
  * The summary of `text`'s storage profiles.
- *
- * @example
- * ```ts
- * process.stdout.write(storageProfileCommand(readFileSync('worker.log', 'utf8')));
- * ```
  */
 export function storageProfileCommand(text: string): string {
   const records = profileRecords(text);
@@ -60,11 +55,6 @@ export function storageProfileCommand(text: string): string {
 
 /**
  * Reads `file` (`-` or nothing: stdin) for {@link storageProfileCommand}.
- *
- * @example
- * ```ts
- * process.stdout.write(await storageProfileFromFile('worker.log'));
- * ```
  */
 export async function storageProfileFromFile(file: string | undefined): Promise<string> {
   if (file !== undefined && file !== '-') {
