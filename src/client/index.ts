@@ -58,7 +58,7 @@ export {
   type ProtocolVersion,
 } from './protocol-choice';
 export { bindArgumentsByName } from './run/argument-binding';
-export { nullableSchema } from './run/bind-call';
+export { nullableSchema } from '../lifecycle';
 export { typeName, coerceArgumentValue, renderArgumentValue, typeOfValue } from './run/argument-values';
 export { runFunction } from './run/run-function';
 export type {

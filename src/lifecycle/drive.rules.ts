@@ -5,7 +5,8 @@
  * (in-process) and the client (over the wire) both drive functions through these rules,
  * so a function behaves the same under both.
  */
-import { type RecordBatch } from 'apache-arrow';
+import { type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import { field, schemaOf } from '../arrow';
 import { messages } from '../errors';
 import { RunConfigurationError } from './run-configuration.error';
 
@@ -78,6 +79,22 @@ function integerOption(name: string, value: number | undefined, fallback: number
 /** Finalize streams at once: one when the function is source-order-dependent, else `requested`, else one per sink connection. */
 export function finalizeParallelism(flags: DriveFlags, requested: number | undefined, sinkConnections: number): number {
   return flags.sourceOrderDependent === true ? 1 : Math.max(1, requested ?? sinkConnections);
+}
+
+/**
+ * The input schema as DuckDB describes a TABLE argument: the same fields, every one nullable.
+ *
+ * @example
+ * ```ts
+ * nullableSchema(table.schema).fields.every((f) => f.nullable); // true
+ * ```
+ */
+export function nullableSchema(schema: Schema): Schema {
+  return schemaOf(
+    schema.fields.map((f: Field) =>
+      field(f.name, f.type, true, f.metadata.size > 0 ? Object.fromEntries(f.metadata) : undefined),
+    ),
+  );
 }
 
 /**

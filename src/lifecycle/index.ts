@@ -8,6 +8,7 @@ export {
   type DriveOptions,
   type DrivePlan,
   finalizeParallelism,
+  nullableSchema,
   planDrive,
   planProjection,
   type ProjectionPlan,

@@ -12,4 +12,4 @@ export {
 } from './testing-worker.builder';
 export { TestingWorker, type RunOptions, type RunResult } from './testing-worker';
 export type { ClientLogRecord } from './lifecycle-run';
-export { RunConfigurationError, VECTOR_SIZE, type DriveOptions } from '../lifecycle';
+export { nullableSchema, RunConfigurationError, VECTOR_SIZE, type DriveOptions } from '../lifecycle';

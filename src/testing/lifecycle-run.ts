@@ -15,7 +15,12 @@ import type { FinalizeStream } from '../worker/finalize-stream';
  * `runFunction`: both drive the function by the same rules.
  */
 export interface RunOptions extends DriveOptions {
-  /** The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). */
+  /**
+   * The TABLE input. An empty table runs nothing (as in DuckDB: no rows, no sink). Its
+   * schema reaches the function as given, so a test can check how the function treats
+   * nullability; DuckDB (and the client) hand every column as nullable: pass a table on
+   * `nullableSchema(table.schema)` to test exactly that.
+   */
   readonly input: Table;
   /** Arguments by SQL name: positional and named alike (`{ k: 3n, by: 'score' }`). */
   readonly args?: Readonly<Record<string, unknown>>;

@@ -3,7 +3,7 @@
  * name, the TABLE input's schema (every field nullable), required settings and secrets,
  * and the second pass when the first bind asks for more secrets.
  */
-import { type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import { type RecordBatch, type Schema } from 'apache-arrow';
 import { field, makeRowsBatch, schemaOf, wire } from '../../arrow';
 import {
   type BindArguments,
@@ -75,33 +75,6 @@ export async function bindFunction(conn: VgiConnection, input: BindInput): Promi
   return { bindCall: encodeBindRequest(second, conn.protocol), response: again.result };
 }
 
-/**
- * The input schema as DuckDB describes a TABLE argument: the same fields, every one nullable.
- *
- * @example
- * ```ts
- * nullableSchema(table.schema).fields.every((f) => f.nullable); // true
- * ```
- */
-export function nullableSchema(schema: Schema): Schema {
-  return schemaOf(
-    schema.fields.map((f: Field) =>
-      field(f.name, f.type, true, f.metadata.size > 0 ? Object.fromEntries(f.metadata) : undefined),
-    ),
-  );
-}
-
-function requireSecret(fnName: string, available: readonly ClientSecret[], wanted: RequiredSecret): ClientSecret {
-  const found = pickSecret(available, wanted);
-  if (found !== undefined) return found;
-  const what = wanted.secretName
-    ? `the secret named "${wanted.secretName}"`
-    : `a "${wanted.secretType}" secret${wanted.scope ? ` for scope "${wanted.scope}"` : ''}`;
-  throw new RunConfigurationError(
-    `${fnName}() needs ${what}, and none was given. Pass it in the run's secrets (name, type, scope, values).`,
-  );
-}
-
 /** By name when one is asked for; else by type, the longest matching scope prefix winning. */
 function pickSecret(available: readonly ClientSecret[], wanted: RequiredSecret): ClientSecret | undefined {
   if (wanted.secretName) return available.find((s) => s.name === wanted.secretName);
@@ -150,4 +123,15 @@ function settingsBatch(fn: DiscoveredFunction, settings: Readonly<Record<string,
   return makeRowsBatch(schema, [
     Object.fromEntries(schema.fields.map((f) => [f.name, coerceArgumentValue(settings[f.name], f.type)])),
   ]);
+}
+
+function requireSecret(fnName: string, available: readonly ClientSecret[], wanted: RequiredSecret): ClientSecret {
+  const found = pickSecret(available, wanted);
+  if (found !== undefined) return found;
+  const what = wanted.secretName
+    ? `the secret named "${wanted.secretName}"`
+    : `a "${wanted.secretType}" secret${wanted.scope ? ` for scope "${wanted.scope}"` : ''}`;
+  throw new RunConfigurationError(
+    `${fnName}() needs ${what}, and none was given. Pass it in the run's secrets (name, type, scope, values).`,
+  );
 }

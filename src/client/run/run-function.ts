@@ -12,6 +12,7 @@ import {
   type DriveOptions,
   type DrivePlan,
   finalizeParallelism,
+  nullableSchema,
   planDrive,
   planProjection,
   type ProjectionPlan,
@@ -20,7 +21,7 @@ import {
   withinLimit,
 } from '../../lifecycle';
 import { bindArgumentsByName } from './argument-binding';
-import { bindFunction, nullableSchema } from './bind-call';
+import { bindFunction } from './bind-call';
 import { RunCancelledError, RunConfigurationError } from '../client.error';
 import { discoverIn, findFunction } from '../discovery';
 import { runFinalize } from './finalize-phase';
