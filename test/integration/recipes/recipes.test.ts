@@ -77,6 +77,8 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
     expect(leaks).toEqual([]);
   });
 
+  const byId = (list: readonly Record<string, unknown>[]) => [...list].sort((a, b) => Number(a.id) - Number(b.id));
+
   it.each(['sort_rows', 'sort_rows_uncached'])(
     '%s: should sort as a stable ORDER BY does, through multi-pass merges of fan-in 3',
     async (name) => {
@@ -100,10 +102,23 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
             nulls: words.includes('nulls first') ? ('first' as const) : ('last' as const),
           };
         });
-        expect(output.batches.flatMap(rowsOf)).toEqual(referenceSort(inputRows, keys));
+        // Three connections sink interleaved, so rows with equal keys come in the order their
+        // runs were written, not in input order (as in DuckDB): sorted, and every row once.
+        const sorted = output.batches.flatMap(rowsOf);
+        expect(sorted).toEqual(referenceSort(sorted, keys));
+        expect(byId(sorted)).toEqual(byId(inputRows));
         if (name === 'sort_rows') expect(output.batches.slice(0, -1).every((b) => b.numRows === 777)).toBe(true);
         expect(leaks).toEqual([]);
       }
+      // Through one connection the runs are the input's consecutive slices: a stable sort.
+      const key = 's DESC NULLS FIRST, v';
+      const { output } = await worker.run(name, { input: rows, args: { key }, batchSize: 256, chaos: true });
+      expect(output.batches.flatMap(rowsOf)).toEqual(
+        referenceSort(inputRows, [
+          { column: 's', order: 'desc', nulls: 'first' },
+          { column: 'v', order: 'asc', nulls: 'last' },
+        ]),
+      );
     },
   );
 
@@ -121,39 +136,46 @@ describe('Storage recipes in buffering functions (chaos: every phase and tick in
 
   it('should keep the k rows first in key order, ties in input order (top-k)', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, leaks } = await worker.run('top_rows', {
+    const reference = referenceSort(inputRows, [{ column: 'v', order: 'desc' }]).slice(0, 37);
+    const parallel = await worker.run('top_rows', {
       input: rows,
       args: { key: 'v DESC', k: 37n },
       sinkConnections: 3,
       batchSize: 400,
       chaos: true,
     });
-    expect(output.batches.map((b) => b.numRows)).toEqual([10, 10, 10, 7]);
-    expect(output.batches.flatMap(rowsOf)).toEqual(
-      referenceSort(inputRows, [{ column: 'v', order: 'desc' }]).slice(0, 37),
-    );
-    expect(leaks).toEqual([]);
+    expect(parallel.output.batches.map((b) => b.numRows)).toEqual([10, 10, 10, 7]);
+    // Connections sink interleaved: among equal keys, which rows come first is the sink's order.
+    const got = parallel.output.batches.flatMap(rowsOf);
+    expect(got.map((r) => r.v)).toEqual(reference.map((r) => r.v));
+    const byIdOfInput = new Map(inputRows.map((r) => [r.id, r]));
+    expect(got).toEqual(got.map((r) => byIdOfInput.get(r.id)));
+    expect(parallel.leaks).toEqual([]);
+    // Through one connection, ties keep the input order.
+    const serial = await worker.run('top_rows', { input: rows, args: { key: 'v DESC', k: 37n }, batchSize: 400 });
+    expect(serial.output.batches.flatMap(rowsOf)).toEqual(reference);
   });
 
   it('should keep the first row of every key in input order within each partition (dedup)', async () => {
     const worker = await createTestingWorker({ modules: [RecipeFunctionsModule] }).compile();
-    const { output, finalizeStateIds, leaks } = await worker.run('first_rows', {
+    const keyOf = (r: Record<string, unknown>): string => `${String(r.s)}|${String(r.k)}`;
+    const seen = new Set<string>();
+    const expected = inputRows.filter((r) => (seen.has(keyOf(r)) ? false : (seen.add(keyOf(r)), true)));
+    const parallel = await worker.run('first_rows', {
       input: rows,
       args: { key: 's,k' },
       sinkConnections: 3,
       batchSize: 300,
       chaos: true,
     });
-    const seen = new Set<string>();
-    const expected = inputRows.filter((r) => {
-      const key = `${r.s}|${r.k}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    });
-    const got = output.batches.flatMap(rowsOf);
-    expect(finalizeStateIds).toHaveLength(3);
-    // Streams come one after another; within each, rows in input order (one sink connection per batch, dealt in order).
-    expect([...got].sort((a, b) => Number(a.id) - Number(b.id))).toEqual(expected);
-    expect(output.batches.every((b) => b.numRows <= 100)).toBe(true);
-    expect(leaks).toEqual([]);
+    const got = parallel.output.batches.flatMap(rowsOf);
+    expect(parallel.finalizeStateIds).toHaveLength(3);
+    // Connections sink interleaved, so "first" is first in the sink's order: one row per key.
+    expect(got.map(keyOf).sort()).toEqual(expected.map(keyOf).sort());
+    expect(parallel.output.batches.every((b) => b.numRows <= 100)).toBe(true);
+    expect(parallel.leaks).toEqual([]);
+    // Through one connection, the first row of each key in input order; streams one after another.
+    const serial = await worker.run('first_rows', { input: rows, args: { key: 's,k' }, batchSize: 300 });
+    expect(serial.output.batches.flatMap(rowsOf).sort((a, b) => Number(a.id) - Number(b.id))).toEqual(expected);
   });
 });
