@@ -36,7 +36,7 @@ import { STORAGE } from '../src/container/tokens';
 import { MemoryStorage } from '../src/providers/storage/memory-storage.provider';
 import { SqliteStorage } from '../src/providers/storage/sqlite-storage.provider';
 import type { CpuStatsSnapshot } from '../src/server/cpu-stats';
-import { RequestHandler } from '../src/server/request-handler';
+import { RequestHandler } from '../src/server/request.handler';
 import { streamConnection } from '../src/server/connection';
 import { bootstrapWorker } from '../src/worker/bootstrap-worker';
 import { CONFORMANCE_CATALOG, ConformanceModule } from '../samples/conformance/conformance.module';

@@ -6,7 +6,7 @@
  * unix sockets, HTTP), and storage upkeep (the garbage collector). Function authors need none
  * of it: the package root has what they use.
  */
-export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './server/request-handler';
+export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './server/request.handler';
 export { type Connection, PeerGoneError, streamConnection } from './server/connection';
 export { CatalogService, CATALOG_VERSION } from './server/catalog.service';
 export {

@@ -16,11 +16,11 @@ export {
   IpcReadTimeoutError,
 } from './ipc.error';
 export { verifyMessage, type VerifiedMessage } from './ipc-message.verifier';
-export { FlatbufferFault } from './flatbuffer-verifier';
+export { FlatbufferFault } from './flatbuffer.verifier';
 export { verifyIpcStreamBytes } from './verified-ipc';
 export { MessageFramer, type ByteSource, type OpenStreamOptions } from './message-framer';
-export { IpcStreamReader, decodeFrames } from './ipc-stream-reader';
-export { IpcStreamWriter } from './ipc-stream-writer';
+export { IpcStreamReader, decodeFrames } from './ipc-stream.reader';
+export { IpcStreamWriter } from './ipc-stream.writer';
 export { serializeSchema, deserializeSchema, readIpcStream, serializeBatch, serializeBatches } from './ipc.codec';
 export {
   makeRecordBatch,

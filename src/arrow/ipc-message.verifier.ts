@@ -7,7 +7,7 @@
  * field nodes and buffers as the columns need, and every declared length backed by bytes
  * of the body (a few bytes cannot announce two billion values).
  */
-import { DEFAULT_MAX_DEPTH, type FlatTable, FlatbufferFault, FlatbufferReader } from './flatbuffer-verifier';
+import { DEFAULT_MAX_DEPTH, type FlatTable, FlatbufferFault, FlatbufferReader } from './flatbuffer.verifier';
 
 /** What an IPC message carries. */
 export type IpcMessageKind = 'schema' | 'dictionary' | 'record-batch';

@@ -5,7 +5,7 @@
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-message.codec';
 import { IpcFramingError } from './ipc.error';
-import { withoutPlaceholders } from './ipc-stream-reader';
+import { withoutPlaceholders } from './ipc-stream.reader';
 import { conformBatchToSchema } from './schema-compare';
 import { verifyIpcStreamBytes } from './verified-ipc';
 

@@ -11,7 +11,7 @@
 import { type Readable } from 'node:stream';
 import { decodeMessageHeader, type IpcFrame, joinFrames, makeFrame } from './ipc-frame';
 import { IpcFramingError, IpcReadTimeoutError, IpcRequestTooLargeError } from './ipc.error';
-import { IpcStreamReader } from './ipc-stream-reader';
+import { IpcStreamReader } from './ipc-stream.reader';
 import type { SchemaLayout } from './ipc-message.verifier';
 import { checkAgainstSchema, verifyMessageBytes } from './verified-ipc';
 

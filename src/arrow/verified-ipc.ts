@@ -5,7 +5,7 @@
  * A failure is a coded {@link MalformedIpcMessageError} at the byte where the message starts.
  */
 import { IpcFramingError, MalformedIpcMessageError } from './ipc.error';
-import { FlatbufferFault } from './flatbuffer-verifier';
+import { FlatbufferFault } from './flatbuffer.verifier';
 import {
   checkBatchAgainstSchema,
   type SchemaLayout,

@@ -18,7 +18,7 @@ import {
   inferCsvKind,
   isBlankRecord,
   parseCsvRecords,
-} from './csv-reader';
+} from './csv.reader';
 
 /** Rows read before the column types are fixed. */
 export const DEFAULT_SAMPLE_ROWS = 10_000;

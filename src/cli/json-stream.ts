@@ -9,8 +9,8 @@ import { type RecordBatch } from 'apache-arrow';
 import { field, makeRecordBatch, schemaOf } from '../arrow';
 import { CliError } from './cli.error';
 import { type BatchStream, DEFAULT_SAMPLE_ROWS } from './csv-stream';
-import { checkJsonRow, inferJsonKind, jsonCell, type JsonKind } from './json-reader';
-import { csvArrowType } from './csv-reader';
+import { checkJsonRow, inferJsonKind, jsonCell, type JsonKind } from './json.reader';
+import { csvArrowType } from './csv.reader';
 
 /**
  * The rows of JSON or NDJSON text chunks as parsed objects, as they arrive. The first

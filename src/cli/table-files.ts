@@ -17,8 +17,8 @@ import {
   tableFromIPC,
 } from 'apache-arrow';
 import { CliError } from './cli.error';
-import { readCsv } from './csv-reader';
-import { readJson } from './json-reader';
+import { readCsv } from './csv.reader';
+import { readJson } from './json.reader';
 import { ParquetWriter } from './parquet-files';
 import { jsonValue } from './json-value';
 

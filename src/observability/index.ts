@@ -24,7 +24,7 @@ export type {
   OtelSpanOptions,
   OtelContext,
   OtelTime,
-} from './otel-types';
+} from './otel.types';
 export { executionTraceContext, type ExecutionTraceContext } from './trace-ids';
 export { TRACER, NOOP_TRACER, createSiloTracer, type SiloTracer, type SiloSpan } from './silo-tracer';
 export { jsonLinesTracer, readSpanRecords, type SpanRecord } from './json-lines-tracer';

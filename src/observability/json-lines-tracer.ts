@@ -15,7 +15,7 @@ import type {
   OtelSpanOptions as SpanOptions,
   OtelTime as TimeInput,
   OtelTracer as Tracer,
-} from './otel-types';
+} from './otel.types';
 
 type SpanStatus = { code: number; message?: string };
 

@@ -3,7 +3,7 @@
  * `GET /metrics` can render them in the Prometheus text format (no SDK needed), and
  * mirrored to `@opentelemetry/api` metrics when a meter is given.
  */
-import type { Attributes, OtelMeter as Meter } from './otel-types';
+import type { Attributes, OtelMeter as Meter } from './otel.types';
 
 type OtelCounter = { add(value: number, attributes?: Attributes): void };
 type OtelHistogram = { record(value: number, attributes?: Attributes): void };

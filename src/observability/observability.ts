@@ -19,7 +19,7 @@ import type {
   OtelMeter as Meter,
   OtelSpan as Span,
   OtelTracer as Tracer,
-} from './otel-types';
+} from './otel.types';
 import { formatProfile, mergeProfiles, payloadBytes, type StorageProfile } from './storage-profile';
 import { executionTraceContext } from './trace-ids';
 

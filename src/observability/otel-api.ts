@@ -2,7 +2,7 @@
  * `@opentelemetry/api` is an optional peer: loaded on first use, once, and everything
  * that needs it is a no-op when it is not installed.
  */
-import type { OpenTelemetryApi } from './otel-types';
+import type { OpenTelemetryApi } from './otel.types';
 
 export type { OpenTelemetryApi };
 

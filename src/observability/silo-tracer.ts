@@ -3,7 +3,7 @@
  * hook, in the execution's trace. A no-op when tracing is off or `@opentelemetry/api` is
  * not installed, so functions can trace unconditionally.
  */
-import type { Attributes, AttributeValue, OtelSpan as Span } from './otel-types';
+import type { Attributes, AttributeValue, OtelSpan as Span } from './otel.types';
 import { createToken, type Token } from '../container/tokens';
 import type { Observability } from './observability';
 

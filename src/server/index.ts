@@ -3,7 +3,7 @@
  * streams out. Knows connections, never sockets; the transports in `../transport` own the
  * bytes' carriers. The package's `vgi-silo/server` entry point is `../server-api.ts`.
  */
-export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './request-handler';
+export { RequestHandler, type ConnectionEnd, type RequestHandlerOptions } from './request.handler';
 export { type Connection, PeerGoneError, streamConnection } from './connection';
 export { CatalogService, CATALOG_VERSION } from './catalog.service';
 export {

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import type { ByteSource } from '../arrow';
 import { LOGGER } from '../container/tokens';
 import type { Logger } from '../providers/logging';
-import { type ConnectionEnd, RequestHandler } from '../server/request-handler';
+import { type ConnectionEnd, RequestHandler } from '../server/request.handler';
 import { cpuStatsFromEnv } from '../server/cpu-stats';
 import type { SiloWorker } from '../worker/bootstrap';
 import { type ChannelLimits, channelLimitsFromEnv } from './channel-limits';

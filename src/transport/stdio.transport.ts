@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import type { ByteSource } from '../arrow';
 import { streamConnection } from '../server/connection';
-import type { ConnectionEnd, RequestHandler } from '../server/request-handler';
+import type { ConnectionEnd, RequestHandler } from '../server/request.handler';
 
 /** Where a stdio worker reads and writes. */
 export interface StdioStreams {

@@ -9,7 +9,7 @@ import { listenServer } from './listen-server';
 import { resolve } from 'node:path';
 import { SiloError } from '../errors';
 import { streamConnection } from '../server/connection';
-import type { RequestHandler } from '../server/request-handler';
+import type { RequestHandler } from '../server/request.handler';
 
 /** Options of {@link listenUnixSocket}. */
 export interface UnixSocketOptions {

@@ -17,7 +17,7 @@ import {
 } from './function-storage';
 import { compareBytes } from '../../common/bytes';
 import { createPostgresPool, type PostgresPool } from './postgres-pool';
-import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope-codec';
+import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, lastWriteWins, normalizeLimit } from './scope.codec';
 
 /**
  * Options of {@link PostgresStorage}.

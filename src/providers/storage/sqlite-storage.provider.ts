@@ -19,7 +19,7 @@ import {
   type StorageScope,
 } from './function-storage';
 import { compareBytes } from '../../common/bytes';
-import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope-codec';
+import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope.codec';
 
 /**
  * Options of {@link SqliteStorage}.

@@ -7,9 +7,9 @@
 export { RecipeCursor } from './recipe-cursor';
 export { type FromArgs, resolveOption } from './options';
 export { readCoalesced, type CoalescedPosition } from './coalesced-read';
-export { ReplayBuffer, type ReplayBufferOptions } from './replay-buffer';
-export { PartitionedBuffer, type PartitionedBufferOptions } from './partitioned-buffer';
+export { ReplayBuffer, type ReplayBufferOptions } from './replay.buffer';
+export { PartitionedBuffer, type PartitionedBufferOptions } from './partitioned.buffer';
 export { ExternalSort, type ExternalSortOptions } from './external-sort';
-export { TopKBuffer, type TopKBufferOptions } from './top-k-buffer';
-export { DedupBuffer, type DedupBufferOptions } from './dedup-buffer';
+export { TopKBuffer, type TopKBufferOptions } from './top-k.buffer';
+export { DedupBuffer, type DedupBufferOptions } from './dedup.buffer';
 export { InjectRecipe, type RecipeClass, type InjectRecipeStorage } from './inject-recipe.decorator';

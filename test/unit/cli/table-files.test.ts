@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Table, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { readCsv } from '../../../src/cli/csv-reader';
+import { readCsv } from '../../../src/cli/csv.reader';
 import { readTableFile, resolveTableOutput, writeTableFile } from '../../../src/cli/table-files';
 import { formatTable } from '../../../src/cli/table-printer';
 

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RecordBatch, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { readCsv } from '../../../src/cli/csv-reader';
+import { readCsv } from '../../../src/cli/csv.reader';
 import { openCsvStream } from '../../../src/cli/csv-stream';
-import { readJson } from '../../../src/cli/json-reader';
+import { readJson } from '../../../src/cli/json.reader';
 import { openJsonStream } from '../../../src/cli/json-stream';
 import { openTableSource } from '../../../src/cli/table-source';
 

@@ -1,4 +1,4 @@
-import { readCsv, parseCsvRecords } from '../../../src/cli/csv-reader';
+import { readCsv, parseCsvRecords } from '../../../src/cli/csv.reader';
 
 const types = (csv: string) => readCsv(csv).schema.fields.map((f) => [f.name, String(f.type), f.nullable]);
 const rows = (csv: string) =>

@@ -1,4 +1,4 @@
-import { readJson } from '../../../src/cli/json-reader';
+import { readJson } from '../../../src/cli/json.reader';
 
 const describeTable = (text: string) => {
   const table = readJson(text);

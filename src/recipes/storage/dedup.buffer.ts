@@ -7,7 +7,7 @@ import { FirstByKey } from '../dedup';
 import type { SortKeys } from '../sort-keys';
 import { readCoalesced } from './coalesced-read';
 import { type FromArgs, resolveOption } from './options';
-import { PartitionedBuffer } from './partitioned-buffer';
+import { PartitionedBuffer } from './partitioned.buffer';
 import type { RecipeCursor } from './recipe-cursor';
 
 /** Options of a {@link DedupBuffer}. */
