@@ -2,7 +2,7 @@ import { Field, Schema, Table, makeData, Struct, vectorFromArray, type DataType 
 import { assembleRecordBatch } from '../arrow/assemble-batch';
 import { readIpcStream, serializeBatch } from '../arrow/ipc.codec';
 import { schemasEqual } from '../arrow/schema-compare';
-import { SiloError } from '../errors';
+import { SiloError, messages } from '../errors';
 import { type Constructor, type ValueTypeName, arrowTypeOf, coerceValue } from '../metadata';
 import { validateDecorated } from '../common/class-validator.lazy';
 
@@ -70,7 +70,7 @@ export class StateSpec<S extends object = object> {
       if (value === undefined) {
         throw new InvalidStateError(
           this.stateClass.name,
-          `field "${f.propertyKey}" holds ${typeof record[f.propertyKey]}, not ${f.type}`,
+          messages.stateFieldWrongType(f.propertyKey, typeof record[f.propertyKey], f.type),
         );
       }
       return vectorFromArray([value], f.arrowType).data[0];
@@ -88,19 +88,15 @@ export class StateSpec<S extends object = object> {
       const { schema, batches } = readIpcStream(bytes, `${this.stateClass.name} state`);
       table = batches.length === 1 ? batches[0] : new Table(schema, batches);
     } catch (e) {
-      throw new InvalidStateError(
-        this.stateClass.name,
-        `the bytes are not an Arrow IPC stream (${(e as Error).message})`,
-        e,
-      );
+      throw new InvalidStateError(this.stateClass.name, messages.stateBytesNotIpc((e as Error).message), e);
     }
     const sameSchema = schemasEqual(this.schema, table.schema);
     if (!sameSchema) {
       const got = table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
       const want = this.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
-      throw new InvalidStateError(this.stateClass.name, `expected fields (${want}), got (${got})`);
+      throw new InvalidStateError(this.stateClass.name, messages.stateFieldsDiffer(want, got));
     }
-    if (table.numRows !== 1) throw new InvalidStateError(this.stateClass.name, `expected 1 row, got ${table.numRows}`);
+    if (table.numRows !== 1) throw new InvalidStateError(this.stateClass.name, messages.stateRowCount(table.numRows));
     const state = this.create() as Record<string, unknown>;
     for (const f of this.fields) {
       const raw: unknown = table.getChild(f.propertyKey)!.get(0);

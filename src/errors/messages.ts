@@ -1,5 +1,5 @@
 /**
- * Every message Silo writes about definitions, resolution and the environment, in one
+ * The messages Silo writes about definitions, resolution, the environment and executions, in one
  * place. Problems are phrased subject → rule → fix; the subject is added by the caller.
  */
 import type { SiloErrorCode } from './error-codes';
@@ -293,6 +293,32 @@ export const garbageCollectorInterval = (got: number): string =>
 export const streamTokenKeyLength = (bytes: number, source: string): string =>
   `StreamTokenSealer needs a 32-byte key, got ${bytes} bytes from ${source}. Give every worker of the fleet the same 32-byte SILO_SIGNING_KEY (base64 or hex).`;
 
+// Secret keys and sealed data (SILO333–SILO337).
+
+export const secretKeyMalformed = (source: string, bytes: number, got: string, generate: string): string =>
+  `${source} must hold exactly ${bytes} bytes written as base64 (44 characters) or hex (64 characters); got ${got}. Generate one with: ${generate}`;
+
+export const secretKeyFileOpen = (path: string, mode: string): string =>
+  `Secret key file "${path}" is accessible to other users (mode ${mode}). Run: chmod 600 "${path}"`;
+
+export const secretKeyFileNotCreated = (path: string, reason: string): string =>
+  `Could not create the secret key file "${path}": ${reason}. Set SILO_SECRET_KEY or SILO_SECRET_KEY_FILE instead, identically on every worker.`;
+
+export const secretKeyWrongLength = (bytes: number, got: number, source: string, generate: string): string =>
+  `SecretSealer needs a ${bytes}-byte key (got ${got} bytes from ${source}). Generate one with: ${generate}`;
+
+export const sealedDataTooShort = (bytes: number, minimum: number): string =>
+  `Sealed data is ${bytes} bytes, shorter than the ${minimum}-byte minimum of an envelope: it was truncated or is not sealed data.`;
+
+export const sealedDataVersion = (version: number, reads: number): string =>
+  `Sealed data has envelope version ${version}; this vgi-silo reads version ${reads}. It was sealed by a different vgi-silo release, or it is not sealed data.`;
+
+export const sealedDataOtherKey = (keyId: string, source: string, ownKeyId: string): string =>
+  `Sealed data was sealed with key ${keyId}, but this worker's key (from ${source}) is ${ownKeyId}. Every worker must share one key: set SILO_SECRET_KEY or SILO_SECRET_KEY_FILE identically on all of them.`;
+
+export const sealedDataNotAuthentic = (): string =>
+  'Sealed data failed authentication: it was modified, or the associated data passed to open() differs from the one given to seal().';
+
 // --- SILO5xx: executions -------------------------------------------------------------
 
 /** The call of an execution a message is about. */
@@ -318,6 +344,62 @@ export const executionOfOtherFunction = (id: string, owner: string, named: strin
 
 export const inputBatchMismatch = (fn: string, id: string, difference: string, bound: string): string =>
   `The process batch for ${fn} (execution ${id}) does not match the input schema bound for the query: ${difference}. Send batches with the bound input schema (${bound}), or bind the query again with the schema the batches have.`;
+
+// Runtime results of a function's hooks (SILO504) and the worker around them.
+
+export const functionNotBuilt = (cls: string, reason: string): string =>
+  `Could not build ${cls}: ${reason}. Check the providers it injects (a factory that throws, a missing @Inject()). If this mentions "TypeInfo not known", two copies of tsyringe are installed: run npm ls tsyringe.`;
+
+export const onBindResultInvalid = (hook: string, got: string): string =>
+  `${hook} must return an apache-arrow Schema or { outputSchema }, got ${got}.`;
+
+export const combineResultNotArray = (hook: string, got: string): string =>
+  `${hook} must return an array of finalize state ids (Uint8Array or string), got ${got}.`;
+
+export const stateIdInvalid = (hook: string, what: string, got: string): string =>
+  `${hook} must return ${what} as Uint8Array or string, got ${got}.`;
+
+export const initContextFormatUnknown = (format: string): string =>
+  `The init context of this execution was written by an incompatible version (format ${format}). Rerun the query with one version of the workers.`;
+
+export const leaseTtlInvalid = (raw: string): string =>
+  `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`;
+
+export const emitAfterFinish = (): string =>
+  'emitted a batch after finish(); emit the last batch first, then call finish().';
+
+export const emitTwice = (): string =>
+  'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).';
+
+export const tickWithoutOutput = (): string =>
+  'returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.';
+
+export const emittedColumnMissing = (column: string, have: string): string =>
+  `the emitted batch has no column "${column}" (it has: ${have}). Emit batches with the output schema's columns.`;
+
+export const emittedColumnChunked = (column: string, chunks: number): string =>
+  `column "${column}" has ${chunks} chunks; emit a single RecordBatch.`;
+
+export const emittedNullsInNotNull = (column: string, nulls: number): string =>
+  `column "${column}" is declared NOT NULL but the emitted batch has ${nulls} null(s).`;
+
+export const emittedTypeMismatch = (column: string, emitted: string, declared: string): string =>
+  `column "${column}" was emitted as ${emitted} but the output schema declares ${declared}, and no lossless cast exists. Build the batch with the output schema's types.`;
+
+export const projectionIdsOutOfRange = (ids: readonly number[], columns: number): string =>
+  `projection ids [${ids.join(', ')}] are outside the output schema's ${columns} columns.`;
+
+// Finalize state that cannot be written or read back (SILO505, the detail after the class name).
+
+export const stateFieldWrongType = (field: string, holds: string, declared: string): string =>
+  `field "${field}" holds ${holds}, not ${declared}`;
+
+export const stateBytesNotIpc = (reason: string): string => `the bytes are not an Arrow IPC stream (${reason})`;
+
+export const stateFieldsDiffer = (expected: string, got: string): string =>
+  `expected fields (${expected}), got (${got})`;
+
+export const stateRowCount = (rows: number): string => `expected 1 row, got ${rows}`;
 
 // --- SILO52x: storage collections ------------------------------------------------------
 

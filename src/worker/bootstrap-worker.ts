@@ -1,5 +1,5 @@
 import type { Provider } from '../container/providers';
-import { SiloError } from '../errors';
+import { messages, SiloError } from '../errors';
 import { CLOCK, LOGGER, SEALER, STORAGE } from '../container/tokens';
 import { SystemClock } from '../providers/clock';
 import { StderrLogger } from '../providers/logging';
@@ -54,10 +54,7 @@ export function leaseTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!raw) return undefined;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) {
-    throw new SiloError(
-      'SILO338',
-      `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`,
-    );
+    throw new SiloError('SILO338', messages.leaseTtlInvalid(String(raw)));
   }
   return ms;
 }

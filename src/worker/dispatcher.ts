@@ -162,11 +162,9 @@ export class Dispatcher {
     try {
       return container.resolve(definition.target) as Record<string | symbol, unknown>;
     } catch (e) {
-      throw new SiloError(
-        'SILO204',
-        `Could not build ${definition.target.name}: ${(e as Error).message}. Check the providers it injects (a factory that throws, a missing @Inject()). If this mentions "TypeInfo not known", two copies of tsyringe are installed: run npm ls tsyringe.`,
-        { cause: e },
-      );
+      throw new SiloError('SILO204', messages.functionNotBuilt(definition.target.name, (e as Error).message), {
+        cause: e,
+      });
     }
   }
 
@@ -217,7 +215,7 @@ export class Dispatcher {
     if (!bound.outputSchema || !Array.isArray(bound.outputSchema.fields)) {
       throw new SiloError(
         'SILO504',
-        `${definition.target.name}#${String(definition.hooks.onBind)} must return an apache-arrow Schema or { outputSchema }, got ${typeof result}.`,
+        messages.onBindResultInvalid(`${definition.target.name}#${String(definition.hooks.onBind)}`, typeof result),
       );
     }
     return {
@@ -311,7 +309,10 @@ export class Dispatcher {
     if (!Array.isArray(ids)) {
       throw new SiloError(
         'SILO504',
-        `${live.definition.target.name}#${String(live.definition.hooks.combine)} must return an array of finalize state ids (Uint8Array or string), got ${typeof ids}.`,
+        messages.combineResultNotArray(
+          `${live.definition.target.name}#${String(live.definition.hooks.combine)}`,
+          typeof ids,
+        ),
       );
     }
     return ids.map((id) => this.toId(live.definition, 'combine', id));
@@ -322,7 +323,11 @@ export class Dispatcher {
     if (typeof value === 'string') return new TextEncoder().encode(value);
     throw new SiloError(
       'SILO504',
-      `${definition.target.name}#${String(definition.hooks[hook])} must return ${hook === 'process' ? 'a state id' : 'finalize state ids'} as Uint8Array or string, got ${value === null ? 'null' : typeof value}.`,
+      messages.stateIdInvalid(
+        `${definition.target.name}#${String(definition.hooks[hook])}`,
+        hook === 'process' ? 'a state id' : 'finalize state ids',
+        value === null ? 'null' : typeof value,
+      ),
     );
   }
 

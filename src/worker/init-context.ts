@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { deserializeSchema, serializeSchema } from '../arrow/ipc.codec';
-import { SiloError } from '../errors';
+import { messages, SiloError } from '../errors';
 import type { Sealer } from '../providers/secrets';
 import type { BindCall } from './calls';
 import { fromTaggedJson, toTaggedJson } from '../common/tagged-json';
@@ -42,11 +42,7 @@ export function encodeInitContext(context: InitContext, sealer: Sealer): Uint8Ar
 /** Reads what {@link encodeInitContext} wrote. */
 export function decodeInitContext(executionId: Uint8Array, bytes: Uint8Array, sealer: Sealer): InitContext {
   const p = fromTaggedJson(bytes) as Persisted;
-  if (p.v !== 1)
-    throw new SiloError(
-      'SILO503',
-      `The init context of this execution was written by an incompatible version (format ${String(p.v)}). Rerun the query with one version of the workers.`,
-    );
+  if (p.v !== 1) throw new SiloError('SILO503', messages.initContextFormatUnknown(String(p.v)));
   const secrets = p.sealedSecrets
     ? (fromTaggedJson(sealer.open(p.sealedSecrets, executionId)) as BindCall['secrets'])
     : undefined;

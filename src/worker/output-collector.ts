@@ -1,7 +1,7 @@
 import { type Data, DataType, Precision, type RecordBatch, Schema, makeVector, vectorFromArray } from 'apache-arrow';
 import { assertBatchConsistent } from '../arrow/batch-guard';
 import { describeTypeDifference, schemasEqual } from '../arrow/schema-compare';
-import { SiloError } from '../errors';
+import { messages, SiloError } from '../errors';
 import { batchFromData } from '../arrow/batch-utils';
 import type { Output } from '../definition/contexts';
 import { type ColumnFilter, applyFilters } from './filters';
@@ -48,16 +48,8 @@ export class OutputCollector implements Output {
   ) {}
 
   emit(batch: RecordBatch): void {
-    if (this.done)
-      throw new InvalidOutputError(
-        this.hook,
-        'emitted a batch after finish(); emit the last batch first, then call finish().',
-      );
-    if (this.emitted)
-      throw new InvalidOutputError(
-        this.hook,
-        'emitted twice in one tick; a finalize tick emits exactly one batch (the next tick may emit another).',
-      );
+    if (this.done) throw new InvalidOutputError(this.hook, messages.emitAfterFinish());
+    if (this.emitted) throw new InvalidOutputError(this.hook, messages.emitTwice());
     assertBatchConsistent(batch, `${this.hook} emitted`);
     this.emitted = batch;
   }
@@ -69,10 +61,7 @@ export class OutputCollector implements Output {
   /** Ends the tick: returns what DuckDB receives, or throws if the tick produced nothing. */
   collect(): TickOutcome {
     if (!this.emitted && !this.done) {
-      throw new InvalidOutputError(
-        this.hook,
-        'returned without calling out.emit(batch) or out.finish(); every tick must do one of them, or DuckDB would wait forever.',
-      );
+      throw new InvalidOutputError(this.hook, messages.tickWithoutOutput());
     }
     return { batch: this.emitted ? this.shape(this.emitted) : undefined, finished: this.done };
   }
@@ -85,30 +74,21 @@ export class OutputCollector implements Output {
       const index = filtered.schema.fields.findIndex((f) => f.name === field.name);
       if (index < 0) {
         const have = filtered.schema.fields.map((f) => f.name).join(', ');
-        throw new InvalidOutputError(
-          this.hook,
-          `the emitted batch has no column "${field.name}" (it has: ${have}). Emit batches with the output schema's columns.`,
-        );
+        throw new InvalidOutputError(this.hook, messages.emittedColumnMissing(field.name, have));
       }
       const got = filtered.schema.fields[index];
       const data = filtered.getChildAt(index)!.data;
       if (data.length !== 1)
-        throw new InvalidOutputError(
-          this.hook,
-          `column "${field.name}" has ${data.length} chunks; emit a single RecordBatch.`,
-        );
+        throw new InvalidOutputError(this.hook, messages.emittedColumnChunked(field.name, data.length));
       if (!field.nullable && data[0].nullCount > 0) {
-        throw new InvalidOutputError(
-          this.hook,
-          `column "${field.name}" is declared NOT NULL but the emitted batch has ${data[0].nullCount} null(s).`,
-        );
+        throw new InvalidOutputError(this.hook, messages.emittedNullsInNotNull(field.name, data[0].nullCount));
       }
       if (describeTypeDifference(field.type, got.type) === null) return data[0];
       const cast = widen(data[0], got.type, field.type);
       if (!cast) {
         throw new InvalidOutputError(
           this.hook,
-          `column "${field.name}" was emitted as ${String(got.type)} but the output schema declares ${String(field.type)}, and no lossless cast exists. Build the batch with the output schema's types.`,
+          messages.emittedTypeMismatch(field.name, String(got.type), String(field.type)),
         );
       }
       return cast;
@@ -149,10 +129,7 @@ export function projectSchema(schema: Schema, projectionIds: readonly number[] |
   if (!projectionIds) return schema;
   const bad = projectionIds.filter((i) => i < 0 || i >= schema.fields.length);
   if (bad.length > 0) {
-    throw new SiloError(
-      'SILO506',
-      `projection ids [${bad.join(', ')}] are outside the output schema's ${schema.fields.length} columns.`,
-    );
+    throw new SiloError('SILO506', messages.projectionIdsOutOfRange(bad, schema.fields.length));
   }
   return new Schema(
     projectionIds.map((i) => schema.fields[i]),

@@ -21,7 +21,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { concatBytes } from '../../common/bytes';
-import { SiloError } from '../../errors/silo.error';
+import { SiloError, messages } from '../../errors';
 
 /** Envelope version written by this build. */
 const VERSION = 0x01;
@@ -57,7 +57,12 @@ export function parseSecretKey(text: string, source = 'SILO_SECRET_KEY'): Uint8A
   if (!key || key.length !== KEY_BYTES) {
     throw new SiloError(
       'SILO333',
-      `${source} must hold exactly ${KEY_BYTES} bytes written as base64 (44 characters) or hex (64 characters); got ${key ? `${key.length} bytes` : 'neither base64 nor hex'}. Generate one with: ${GENERATE_HINT}`,
+      messages.secretKeyMalformed(
+        source,
+        KEY_BYTES,
+        key ? `${key.length} bytes` : 'neither base64 nor hex',
+        GENERATE_HINT,
+      ),
     );
   }
   return new Uint8Array(key);
@@ -86,10 +91,7 @@ function refuseLooseMode(path: string): void {
   if (process.platform === 'win32') return;
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new SiloError(
-      'SILO334',
-      `Secret key file "${path}" is accessible to other users (mode ${mode.toString(8).padStart(4, '0')}). Run: chmod 600 "${path}"`,
-    );
+    throw new SiloError('SILO334', messages.secretKeyFileOpen(path, mode.toString(8).padStart(4, '0')));
   }
 }
 
@@ -121,11 +123,9 @@ function loadOrCreateSecretKey(path: string): Uint8Array {
   } catch (error) {
     // EEXIST: another process created the key first; we use theirs.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new SiloError(
-        'SILO335',
-        `Could not create the secret key file "${path}": ${(error as Error).message}. Set SILO_SECRET_KEY or SILO_SECRET_KEY_FILE instead, identically on every worker.`,
-        { cause: error },
-      );
+      throw new SiloError('SILO335', messages.secretKeyFileNotCreated(path, (error as Error).message), {
+        cause: error,
+      });
     }
   } finally {
     unlinkSync(temporary);
@@ -166,10 +166,7 @@ export class SecretSealer {
     readonly source = 'the constructor',
   ) {
     if (key.length !== KEY_BYTES) {
-      throw new SiloError(
-        'SILO333',
-        `SecretSealer needs a ${KEY_BYTES}-byte key (got ${key.length} bytes from ${source}). Generate one with: ${GENERATE_HINT}`,
-      );
+      throw new SiloError('SILO333', messages.secretKeyWrongLength(KEY_BYTES, key.length, source, GENERATE_HINT));
     }
     this.key = createSecretKey(Buffer.from(key));
     this.keyIdBytes = createHash('sha256').update(key).digest().subarray(0, KEY_ID_BYTES);
@@ -216,24 +213,15 @@ export class SecretSealer {
   open(sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
     const data = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
     if (data.length < MIN_SEALED_BYTES) {
-      throw new SiloError(
-        'SILO336',
-        `Sealed data is ${data.length} bytes, shorter than the ${MIN_SEALED_BYTES}-byte minimum of an envelope: it was truncated or is not sealed data.`,
-      );
+      throw new SiloError('SILO336', messages.sealedDataTooShort(data.length, MIN_SEALED_BYTES));
     }
     if (data[0] !== VERSION) {
-      throw new SiloError(
-        'SILO336',
-        `Sealed data has envelope version ${data[0]}; this vgi-silo reads version ${VERSION}. It was sealed by a different vgi-silo release, or it is not sealed data.`,
-      );
+      throw new SiloError('SILO336', messages.sealedDataVersion(data[0], VERSION));
     }
     const header = data.subarray(0, HEADER_BYTES);
     const keyId = data.subarray(1, HEADER_BYTES).toString('hex');
     if (keyId !== this.keyId) {
-      throw new SiloError(
-        'SILO337',
-        `Sealed data was sealed with key ${keyId}, but this worker's key (from ${this.source}) is ${this.keyId}. Every worker must share one key: set SILO_SECRET_KEY or SILO_SECRET_KEY_FILE identically on all of them.`,
-      );
+      throw new SiloError('SILO337', messages.sealedDataOtherKey(keyId, this.source, this.keyId));
     }
     const nonce = data.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
     const tag = data.subarray(data.length - TAG_BYTES);
@@ -244,11 +232,7 @@ export class SecretSealer {
     try {
       return concatBytes(decipher.update(body), decipher.final());
     } catch (cause) {
-      throw new SiloError(
-        'SILO336',
-        'Sealed data failed authentication: it was modified, or the associated data passed to open() differs from the one given to seal().',
-        { cause },
-      );
+      throw new SiloError('SILO336', messages.sealedDataNotAuthentic(), { cause });
     }
   }
 }
