@@ -272,6 +272,18 @@ export const ERROR_CODES = {
     title: 'Invalid transport setting',
     action: 'Fix the named environment variable or option (limits, signing key); unset it for the default.',
   },
+  SILO341: {
+    title: 'Invalid SILO_SQLITE_SPOOL_BYTES',
+    action: 'Set a whole number of bytes (0 keeps every log value in SQLite), or unset it for 16384.',
+  },
+  SILO342: {
+    title: 'SQLite spool file cannot be written',
+    action: 'Free disk space or fix the spool directory permissions, or set SILO_SQLITE_SPOOL_BYTES=0.',
+  },
+  SILO343: {
+    title: 'SQLite spool file missing or truncated',
+    action: 'Do not delete files beside the storage file; rerun the query that wrote them.',
+  },
   SILO345: { title: 'pg not installed', action: 'Install it next to vgi-silo: npm install pg.' },
   SILO350: { title: 'DuckDB extension package not installed', action: 'Install the npm package the message names.' },
   SILO351: {

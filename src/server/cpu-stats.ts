@@ -5,7 +5,7 @@
  * call (which stays comparable on a shared machine, where wall time does not); off unless
  * `SILO_CPU_STATS` names a directory, and then cheap (two `getrusage` calls per call).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What one kind of call cost so far. */
@@ -95,7 +95,9 @@ export function cpuStatsFromEnv(env: NodeJS.ProcessEnv = process.env): CpuStats 
     if (failed) return;
     try {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(file, JSON.stringify(stats.snapshot()));
+      // Written beside and renamed over, so a reader never sees half a file.
+      writeFileSync(`${file}.tmp`, JSON.stringify(stats.snapshot()));
+      renameSync(`${file}.tmp`, file);
     } catch (error) {
       failed = true;
       process.stderr.write(

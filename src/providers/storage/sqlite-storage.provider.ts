@@ -20,6 +20,13 @@ import {
 } from './function-storage';
 import { compareBytes } from '../../common/bytes';
 import { decodeScope, encodeScope, EXECUTION_SCOPE_TAG, normalizeLimit } from './scope.codec';
+import {
+  parseSpoolBytes,
+  SPOOL_ORPHAN_GRACE_MS,
+  type SpoolSegment,
+  SpoolSegmentGone,
+  SqliteSpool,
+} from './sqlite-spool';
 
 /**
  * Options of {@link SqliteStorage}.
@@ -46,10 +53,18 @@ export interface SqliteStorageOptions {
   readonly busyTimeoutMs?: number;
   /** Epoch-millisecond clock for leases (default `Date.now`). */
   readonly clock?: () => number;
+  /**
+   * Log values of at least this many bytes (serialized batches, typically) are appended
+   * to spool files in the directory `<path>-spool` instead of the database, which keeps
+   * only where they are: an 82 KB batch costs a copy into the page cache instead of a
+   * B-tree write. 0 keeps every value in SQLite. Default: `SILO_SQLITE_SPOOL_BYTES`, else
+   * 16384. Instances with different settings can share a file; each reads both kinds.
+   */
+  readonly spoolBytes?: number;
 }
 
 /** Schema version this build writes; stored in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 // Key/value and queue rows may carry large values (serialized Arrow batches), so they
 // live in rowid tables; counters and leases are tiny and clustered by their key.
@@ -74,6 +89,23 @@ CREATE INDEX IF NOT EXISTS silo_lease_by_expiry ON silo_lease (expires_at);
 
 // Version 2: a lease may be an ended execution's tombstone (see LEASE_ENDED).
 const SCHEMA_V2 = `ALTER TABLE silo_lease ADD COLUMN ended INTEGER NOT NULL DEFAULT 0;`;
+
+// Version 3: log values may live in spool segment files (see SqliteSpool); a spooled row
+// keeps an empty value and names its segment file, offset and length (the name, not the
+// segment's id, so reading needs no join; names are never reused). Segments belong to one
+// log, so deleting the log (or its scope) deletes them.
+const SCHEMA_V3 = `
+ALTER TABLE silo_log ADD COLUMN spool_segment TEXT;
+ALTER TABLE silo_log ADD COLUMN spool_offset INTEGER;
+ALTER TABLE silo_log ADD COLUMN spool_length INTEGER;
+CREATE TABLE IF NOT EXISTS silo_spool (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  scope BLOB NOT NULL, ns BLOB NOT NULL, key BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS silo_spool_by_log ON silo_spool (scope, ns, key);
+`;
+
+/** Times a spooled append starts over because another process deleted its log meanwhile. */
+const SPOOL_APPEND_ATTEMPTS = 8;
 
 /** `silo_lease.ended`: 0 for a live lease, else how the execution ended. */
 const LEASE_ENDED = { live: 0n, destroyed: 1n, collected: 2n } as const;
@@ -139,6 +171,20 @@ function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+/** Identifies one log among this instance's open spool segments. */
+function spoolLogKey(s: Uint8Array, ns: Uint8Array, key: Uint8Array): string {
+  const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  return `${s.byteLength}:${text(s)}${ns.byteLength}:${text(ns)}${text(key)}`;
+}
+
+interface LogRow {
+  id: bigint;
+  value: Buffer;
+  spool_segment: string | null;
+  spool_offset: bigint | null;
+  spool_length: bigint | null;
+}
+
 interface KeyValueRow {
   key: Buffer;
   value: Buffer;
@@ -171,6 +217,8 @@ export class SqliteStorage implements FunctionStorage {
   private readonly busyTimeoutMs: number;
   private readonly clock: () => number;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Large log values' files; undefined for an in-memory database. */
+  private readonly spool: SqliteSpool | undefined;
   private closed = false;
 
   constructor(options: SqliteStorageOptions = {}) {
@@ -178,6 +226,14 @@ export class SqliteStorage implements FunctionStorage {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.clock = options.clock ?? Date.now;
     const inMemory = this.path === ':memory:' || this.path.startsWith('file:');
+    const spoolBytes = options.spoolBytes ?? parseSpoolBytes((options.env ?? process.env).SILO_SQLITE_SPOOL_BYTES);
+    if (!Number.isSafeInteger(spoolBytes) || spoolBytes < 0) {
+      throw new SiloError(
+        'SILO341',
+        `SqliteStorage's spoolBytes must be a whole number of bytes (0 keeps every value in SQLite), not ${String(spoolBytes)}.`,
+      );
+    }
+    this.spool = inMemory ? undefined : new SqliteSpool(`${this.path}-spool`, spoolBytes);
     try {
       if (!inMemory) mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
       // SQLite's own busy handler sleeps 1, 2, 5, 10… ms between attempts, which turns every
@@ -219,6 +275,7 @@ export class SqliteStorage implements FunctionStorage {
         const version = this.schemaVersion();
         if (version < 1) this.db.exec(SCHEMA_V1);
         if (version < 2) this.db.exec(SCHEMA_V2);
+        if (version < 3) this.db.exec(SCHEMA_V3);
         if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })
       .immediate();
@@ -418,11 +475,62 @@ export class SqliteStorage implements FunctionStorage {
 
   async append(scope: StorageScope, ns: Uint8Array, key: Uint8Array, value: Uint8Array): Promise<bigint> {
     const s = encodeScope(scope);
+    if (this.spool?.spools(value.byteLength)) return this.appendSpooled(this.spool, s, ns, key, value);
     return this.run(
       () =>
         this.statement('INSERT INTO silo_log (scope, ns, key, value) VALUES (?, ?, ?, ?)').run(s, ns, key, value)
           .lastInsertRowid as bigint,
     );
+  }
+
+  /**
+   * Writes `value` to this instance's segment of the log, then indexes it. The index row
+   * is inserted only while the segment's row exists: when another process deleted the
+   * log in between (and with it the segment), the value goes to a new segment instead.
+   */
+  private async appendSpooled(
+    spool: SqliteSpool,
+    s: Uint8Array,
+    ns: Uint8Array,
+    key: Uint8Array,
+    value: Uint8Array,
+  ): Promise<bigint> {
+    const log = spoolLogKey(s, ns, key);
+    const index = this.statement(
+      "INSERT INTO silo_log (scope, ns, key, value, spool_segment, spool_offset, spool_length) SELECT ?, ?, ?, X'', name, ?, ? FROM silo_spool WHERE id = ?",
+    );
+    for (let attempt = 0; attempt < SPOOL_APPEND_ATTEMPTS; attempt++) {
+      const segment = spool.current(log) ?? (await this.createSegment(spool, log, s, ns, key));
+      const offset = spool.write(segment, value);
+      const result = await this.run(() => index.run(s, ns, key, BigInt(offset), BigInt(value.byteLength), segment.id));
+      if (result.changes === 1) return result.lastInsertRowid as bigint;
+      spool.forget(log);
+    }
+    throw new SiloError(
+      'SILO342',
+      `Appending to a spooled log of "${this.path}" failed ${SPOOL_APPEND_ATTEMPTS} times: another process deleted the log after every write. Stop deleting a log that is still being written.`,
+    );
+  }
+
+  private async createSegment(
+    spool: SqliteSpool,
+    log: string,
+    s: Uint8Array,
+    ns: Uint8Array,
+    key: Uint8Array,
+  ): Promise<SpoolSegment> {
+    const file = spool.createFile();
+    const insert = this.statement('INSERT INTO silo_spool (name, scope, ns, key) VALUES (?, ?, ?, ?) RETURNING id');
+    let id: bigint;
+    try {
+      id = await this.run(() => (insert.get(file.name, s, ns, key) as { id: bigint }).id);
+    } catch (error) {
+      spool.discard(file);
+      throw error;
+    }
+    const segment: SpoolSegment = { id, name: file.name, fd: file.fd, size: 0 };
+    spool.adopt(log, segment);
+    return segment;
   }
 
   async logScan(
@@ -433,22 +541,56 @@ export class SqliteStorage implements FunctionStorage {
   ): Promise<LogEntry[]> {
     const s = encodeScope(scope);
     const limit = SqliteStorage.limitParam(options.limit);
-    const sql = 'SELECT id, value FROM silo_log WHERE scope = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?';
-    return this.run(() =>
-      (this.statement(sql).all(s, ns, key, options.afterId ?? 0n, limit) as { id: bigint; value: Buffer }[]).map(
-        (r) => ({
-          id: r.id,
-          value: bytes(r.value),
-        }),
-      ),
+    const select = this.statement(
+      'SELECT id, value, spool_segment, spool_offset, spool_length FROM silo_log WHERE scope = ? AND ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?',
+    );
+    // A segment deleted between reading the index and reading the file means the entries
+    // were deleted meanwhile: reading the index again shows the log as it is now.
+    for (let attempt = 0; ; attempt++) {
+      const rows = await this.run(() => select.all(s, ns, key, options.afterId ?? 0n, limit) as LogRow[]);
+      try {
+        return rows.map((r) => ({ id: r.id, value: this.logValue(r) }));
+      } catch (error) {
+        if (!(error instanceof SpoolSegmentGone) || attempt >= 2) throw this.explainSpool(error);
+      }
+    }
+  }
+
+  private logValue(row: LogRow): Uint8Array {
+    if (row.spool_segment === null) return bytes(row.value);
+    if (this.spool === undefined) throw new SpoolSegmentGone(row.spool_segment);
+    return this.spool.read(row.spool_segment, Number(row.spool_offset), Number(row.spool_length));
+  }
+
+  private explainSpool(error: unknown): unknown {
+    if (!(error instanceof SpoolSegmentGone)) return error;
+    return new SiloError(
+      'SILO343',
+      `The SQLite storage "${this.path}" indexes log entries in the spool file "${error.segment}", which is missing from "${this.path}-spool": it was deleted by hand or lost. The execution that wrote it cannot be read; rerun the query.`,
     );
   }
 
   async logDelete(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<number> {
     const s = encodeScope(scope);
-    return this.run(
-      () => this.statement('DELETE FROM silo_log WHERE scope = ? AND ns = ? AND key = ?').run(s, ns, key).changes,
+    const removeLog = this.statement('DELETE FROM silo_log WHERE scope = ? AND ns = ? AND key = ?');
+    const removeSegments = this.statement(
+      'DELETE FROM silo_spool WHERE scope = ? AND ns = ? AND key = ? RETURNING name',
     );
+    const { changes, segments } = await this.run(() =>
+      this.db
+        .transaction(() => ({
+          changes: removeLog.run(s, ns, key).changes,
+          segments: (removeSegments.all(s, ns, key) as { name: string }[]).map((r) => r.name),
+        }))
+        .immediate(),
+    );
+    this.removeSegmentFiles(segments);
+    return changes;
+  }
+
+  /** Deletes the files of segments whose rows a committed transaction removed. */
+  private removeSegmentFiles(segments: readonly string[]): void {
+    if (segments.length > 0) this.spool?.remove(segments);
   }
 
   async counterGet(scope: StorageScope, ns: Uint8Array, key: Uint8Array): Promise<bigint> {
@@ -530,20 +672,29 @@ export class SqliteStorage implements FunctionStorage {
     );
   }
 
-  private deleteScopeData(s: Uint8Array): void {
+  /**
+   * Deletes the scope's data inside the caller's transaction. Returns the spool segments
+   * it unindexed; their files go once the transaction has committed.
+   */
+  private deleteScopeData(s: Uint8Array): string[] {
     for (const table of DATA_TABLES) this.statement(`DELETE FROM ${table} WHERE scope = ?`).run(s);
+    return (this.statement('DELETE FROM silo_spool WHERE scope = ? RETURNING name').all(s) as { name: string }[]).map(
+      (r) => r.name,
+    );
   }
 
   async clearScope(scope: StorageScope): Promise<void> {
     const s = encodeScope(scope);
-    await this.run(() =>
+    const segments = await this.run(() =>
       this.db
         .transaction(() => {
-          this.deleteScopeData(s);
+          const removed = this.deleteScopeData(s);
           this.statement('DELETE FROM silo_lease WHERE scope = ?').run(s);
+          return removed;
         })
         .immediate(),
     );
+    this.removeSegmentFiles(segments);
   }
 
   async renewLease(scope: StorageScope, ttlMs: number): Promise<void> {
@@ -585,14 +736,16 @@ export class SqliteStorage implements FunctionStorage {
     const tombstone = this.statement(
       'INSERT INTO silo_lease (scope, expires_at, ended) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at, ended = excluded.ended',
     );
-    await this.run(() =>
+    const segments = await this.run(() =>
       this.db
         .transaction(() => {
-          this.deleteScopeData(s);
+          const removed = this.deleteScopeData(s);
           tombstone.run(s, expiresAt, LEASE_ENDED.destroyed);
+          return removed;
         })
         .immediate(),
     );
+    this.removeSegmentFiles(segments);
   }
 
   async collectGarbage(
@@ -616,27 +769,43 @@ export class SqliteStorage implements FunctionStorage {
     // One scope per IMMEDIATE transaction: the expiry re-check and the deletion are atomic
     // (a renewal cannot slip in between), and other writers wait for one scope at most.
     for (const scope of candidates) {
-      const collected = await this.run(() =>
+      const segments = await this.run(() =>
         this.db
           .transaction(() => {
             const row = expired.get(scope, cutoff) as { ended: bigint } | undefined;
-            if (!row) return false;
-            this.deleteScopeData(scope);
+            if (!row) return undefined;
+            const removed = this.deleteScopeData(scope);
             if (row.ended === LEASE_ENDED.live && scope[0] === EXECUTION_SCOPE_TAG) {
               toTombstone.run(LEASE_ENDED.collected, BigInt(Math.round(this.clock() + tombstoneTtlMs)), scope);
             } else dropLease.run(scope);
-            return true;
+            return removed;
           })
           .immediate(),
       );
-      if (collected) scopesCollected++;
+      if (segments === undefined) continue;
+      this.removeSegmentFiles(segments);
+      scopesCollected++;
     }
-    return { scopesCollected: scopesCollected + (await this.collectOrphans()) };
+    scopesCollected += await this.collectOrphans();
+    await this.sweepSpool();
+    return { scopesCollected };
+  }
+
+  /**
+   * Deletes spool files no segment row names, older than an hour: left by a process that
+   * died between creating a segment's file and indexing it.
+   */
+  private async sweepSpool(): Promise<void> {
+    if (this.spool === undefined) return;
+    const indexed = await this.run(
+      () => new Set((this.statement('SELECT name FROM silo_spool').all() as { name: string }[]).map((r) => r.name)),
+    );
+    this.spool.sweep(indexed, Date.now() - SPOOL_ORPHAN_GRACE_MS);
   }
 
   /** Removes execution scopes that hold data but no lease (see FunctionStorage.collectGarbage). */
   private async collectOrphans(): Promise<number> {
-    const dataScopes = DATA_TABLES.map((t) => `SELECT scope FROM ${t}`).join(' UNION ');
+    const dataScopes = [...DATA_TABLES, 'silo_spool'].map((t) => `SELECT scope FROM ${t}`).join(' UNION ');
     const candidates = this.statement(
       `SELECT scope FROM (${dataScopes}) WHERE substr(scope, 1, 1) = ? AND scope NOT IN (SELECT scope FROM silo_lease)`,
     );
@@ -647,16 +816,14 @@ export class SqliteStorage implements FunctionStorage {
     let collected = 0;
     for (const scope of orphans) {
       // Re-checked inside the write transaction: a lease taken meanwhile keeps the scope.
-      const removed = await this.run(() =>
+      const segments = await this.run(() =>
         this.db
-          .transaction(() => {
-            if (stillLeaseless.get(scope) !== undefined) return false;
-            this.deleteScopeData(scope);
-            return true;
-          })
+          .transaction(() => (stillLeaseless.get(scope) !== undefined ? undefined : this.deleteScopeData(scope)))
           .immediate(),
       );
-      if (removed) collected++;
+      if (segments === undefined) continue;
+      this.removeSegmentFiles(segments);
+      collected++;
     }
     return collected;
   }
@@ -667,6 +834,7 @@ export class SqliteStorage implements FunctionStorage {
         UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_log
         UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_counter
         UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_queue
+        UNION ALL SELECT scope, NULL, NULL, 1 FROM silo_spool
         UNION ALL SELECT scope, expires_at, ended, 0 FROM silo_lease)
       GROUP BY scope ORDER BY scope`;
     const rows = await this.run(() =>
@@ -698,6 +866,7 @@ export class SqliteStorage implements FunctionStorage {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
+    this.spool?.close();
     this.db.close();
   }
 

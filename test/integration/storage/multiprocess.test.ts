@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -67,14 +67,19 @@ function startChild(script: string, args: string[], env: NodeJS.ProcessEnv): Chi
 interface Backend {
   readonly name: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Files the backend keeps beside its database (SQLite's spool segments). */
+  files?(): string[];
   cleanup(): Promise<void>;
 }
 
-function sqliteBackend(): Backend {
+/** SQLite; `spoolBytes` 1 puts every log value in spool files, and 0 none. */
+function sqliteBackend(spoolBytes: number): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'silo-multiprocess-'));
+  const path = join(dir, 'storage.db');
   return {
     name: 'SqliteStorage',
-    env: { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: join(dir, 'storage.db') },
+    env: { SILO_STORAGE: 'sqlite', SILO_SQLITE_PATH: path, SILO_SQLITE_SPOOL_BYTES: String(spoolBytes) },
+    files: () => (existsSync(`${path}-spool`) ? readdirSync(`${path}-spool`) : []),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -93,7 +98,10 @@ function postgresBackend(url: string): Backend {
   };
 }
 
-const backends: Array<{ name: string; make: () => Backend }> = [{ name: 'SqliteStorage', make: sqliteBackend }];
+const backends: Array<{ name: string; make: () => Backend }> = [
+  { name: 'SqliteStorage', make: () => sqliteBackend(0) },
+  { name: 'SqliteStorage with log values in spool files', make: () => sqliteBackend(1) },
+];
 const url = process.env.DATABASE_URL;
 if (url) {
   backends.push({ name: 'PostgresStorage', make: () => postgresBackend(url) });
@@ -173,6 +181,8 @@ describe.each(backends)('$name across processes', ({ make }) => {
     }
     expect(await storage.queueLength(scope, toBytes('queue'))).toBe(0);
     await storage.clearScope(scope);
+    // Every process wrote its own spool segment; clearing the scope deleted them all.
+    expect(backend.files?.() ?? []).toEqual([]);
   });
 
   it('should collect a SIGKILLed execution once its lease expires, and keep a live one intact', async () => {
@@ -215,6 +225,8 @@ describe.each(backends)('$name across processes', ({ make }) => {
       expect(await isListed(killed)).toBe(false);
       expect(await storage.get(killed, toBytes('state'), toBytes('k'))).toBeUndefined();
       expect(await storage.logScan(killed, toBytes('rows'), toBytes(''))).toEqual([]);
+      // Only the live execution's segment is left.
+      expect(backend.files?.() ?? []).toHaveLength(backend.env.SILO_SQLITE_SPOOL_BYTES === '1' ? 1 : 0);
       expect(await storage.counterGet(killed, toBytes('counters'), toBytes('rows'))).toBe(0n);
       expect(await storage.queueLength(killed, toBytes('work'))).toBe(0);
 
