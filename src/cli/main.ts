@@ -8,6 +8,7 @@
  *   silo run --url URL [--url URL...] <function> ... run it through HTTP workers, each request to the next
  *   silo sql <entry> ["<query>"]                     SQL in a real DuckDB with the entry ATTACHed (a prompt without a query)
  *   silo init <dir>                                  a new project: one function, its test, a worker entry
+ *   silo snapshot <entry.js> [--out FILE]            a V8 start-up snapshot of the worker (starts without loading modules)
  *   silo storage inspect                             the scopes in the storage the workers share
  *   silo storage gc [--execution ID] [--vacuum]      remove expired scopes' data (then reclaim its space)
  *   silo storage vacuum                              reclaim the space of deleted data
@@ -26,6 +27,7 @@ import { initCommand } from './commands/init.command';
 import { listCommand } from './commands/list.command';
 import { runCommand } from './commands/run.command';
 import { serveCommand } from './commands/serve.command';
+import { snapshotCommand } from './commands/snapshot.command';
 import { sqlCommand } from './commands/sql.command';
 import { storageGcCommand, storageInspectCommand, storageVacuumCommand } from './commands/storage.command';
 import { storageProfileFromFile } from './commands/storage-profile.command';
@@ -178,6 +180,21 @@ function buildProgram(): Command {
     .option('--catalog <name>', 'the catalog the worker serves (default: the directory name)')
     .action((dir: string, opts: { catalog?: string }) => {
       process.stdout.write(initCommand(dir, opts));
+    });
+
+  program
+    .command('snapshot')
+    .description(
+      "build a V8 start-up snapshot of a built worker entry (bundled with esbuild): workers started as 'node --snapshot-blob FILE' skip loading their modules",
+    )
+    .argument('<entry>', 'the built worker entry (.js)')
+    .option('--out <file>', 'the snapshot file (default: the entry with .blob, beside it)')
+    .option(
+      '--external <package...>',
+      'packages to leave out of the bundle, besides the native addons Silo knows (better-sqlite3, pg, DuckDB)',
+    )
+    .action(async (entry: string, opts: { out?: string; external?: string[] }) => {
+      process.stdout.write(await snapshotCommand(entry, opts));
     });
 
   const storage = program

@@ -447,6 +447,10 @@ export const ERROR_CODES = {
     action:
       'Use a namespace not starting with a NUL byte and a scope of kind execution, attach or transaction with a byte id.',
   },
+  SILO516: {
+    title: 'Worker entry not ready for a start-up snapshot',
+    action: 'Call bootstrapWorker() as the entry loads, with no await before it, then rebuild the snapshot.',
+  },
   SILO520: {
     title: 'Stored collection value unreadable',
     action: 'Read with the codec and schema it was written with, or clear the collection.',

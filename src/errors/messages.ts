@@ -362,6 +362,9 @@ export const stateIdInvalid = (hook: string, what: string, got: string): string 
 export const initContextFormatUnknown = (format: string): string =>
   `The init context of this execution was written by an incompatible version (format ${format}). Rerun the query with one version of the workers.`;
 
+export const snapshotWorkerTooLate = (): string =>
+  'bootstrapWorker() was called after the entry finished loading, while a start-up snapshot was being built: the snapshot cannot wait for it. Call bootstrapWorker() as the entry loads (no await before it), then run silo snapshot again.';
+
 export const leaseTtlInvalid = (raw: string): string =>
   `SILO_LEASE_TTL_MS must be a positive whole number of milliseconds, got "${raw}". Unset it for the default of 6 hours.`;
 

@@ -10,7 +10,6 @@ import { type ConnectionEnd, RequestHandler } from '../server/request.handler';
 import { cpuStatsFromEnv } from '../server/cpu-stats';
 import type { SiloWorker } from '../worker/bootstrap';
 import { type ChannelLimits, channelLimitsFromEnv } from './channel-limits';
-import { listenHttp } from './http/http.transport';
 import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
 import { parseTransportArgs, type TransportOptions } from './transport-args';
@@ -195,6 +194,9 @@ async function serveHttp(
         'Behind a load balancer, set SILO_SIGNING_KEY (or SILO_SIGNING_KEY_FILE) to the same 32-byte key on every worker.',
     );
   }
+  // Loaded here: a stdio or unix-socket worker never loads the HTTP server (node:http and
+  // the transport's own modules), which shortens every other worker's start-up.
+  const { listenHttp } = await import('./http/http.transport');
   const server = await listenHttp(worker, {
     port: transport.port,
     host: transport.host,

@@ -7,6 +7,7 @@ import { SecretSealer } from '../providers/secrets/secret.sealer';
 import { createStorageFromEnv } from '../providers/storage/storage-from-env';
 import { observabilityFromEnv } from '../observability/observability';
 import { type SiloWorker, type WorkerOptions, assembleWorker } from './bootstrap';
+import { untilRestored } from './startup-snapshot';
 
 /**
  * The defaults of a real worker: storage chosen by the environment (SQLite shared by
@@ -36,6 +37,9 @@ function workerDefaults(): Provider[] {
  * ```
  */
 export async function bootstrapWorker(options: WorkerOptions): Promise<SiloWorker> {
+  // Building a start-up snapshot (`silo snapshot`): everything up to here is in the heap it
+  // saves; the rest runs in each process started from it.
+  await untilRestored();
   const leaseTtlMs = options.dispatcher?.leaseTtlMs ?? leaseTtlFromEnv(process.env);
   const observability = options.observability ?? observabilityFromEnv(process.env);
   return assembleWorker(

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SiloError } from '../../errors/silo.error';
 import {
   DEFAULT_COLLECTED_TOMBSTONE_TTL_MS,
@@ -118,6 +118,18 @@ function leaseStatus(row: { expires_at: bigint; ended: bigint } | undefined): Sc
 }
 
 const DATA_TABLES = ['silo_kv', 'silo_log', 'silo_counter', 'silo_queue'] as const;
+
+let sqliteModule: typeof Database | undefined;
+
+/**
+ * better-sqlite3, loaded on the first SqliteStorage: a worker on another backend never
+ * loads the native module, and a start-up snapshot can hold everything loaded before it.
+ */
+function openDatabase(path: string, options: Database.Options): Database.Database {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sqliteModule ??= require('better-sqlite3') as typeof Database;
+  return new sqliteModule(path, options);
+}
 
 /** No LIMIT, in SQLite's spelling. */
 const NO_LIMIT = -1n;
@@ -239,7 +251,7 @@ export class SqliteStorage implements FunctionStorage {
       // SQLite's own busy handler sleeps 1, 2, 5, 10… ms between attempts, which turns every
       // collision of two processes' sub-millisecond appends into milliseconds: waits are
       // handled by run() instead.
-      this.db = new Database(this.path, { timeout: 0 });
+      this.db = openDatabase(this.path, { timeout: 0 });
     } catch (cause) {
       throw new SiloError(
         'SILO320',

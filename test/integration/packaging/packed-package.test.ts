@@ -141,6 +141,7 @@ describe('the packed package', () => {
         installed('reflect-metadata'),
         installed('class-validator'),
         installed('@types/node'),
+        installed('esbuild'),
       ],
       app,
     );
@@ -241,6 +242,49 @@ describe('the packed package', () => {
       env,
     );
     expect(stdout).toBe(`{"total":${1 + 4950},"rows":100}\n`);
+  }, 240_000);
+
+  it('should build a start-up snapshot of the compiled worker with silo snapshot, and run the function through workers started from it', async () => {
+    const dir = join(app, 'cjs');
+    if (!existsSync(join(dir, 'dist', 'worker.js'))) await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+    writeFileSync(join(work, 'snapshot-in.csv'), `n\n${Array.from({ length: 3000 }, (_, i) => i).join('\n')}\n`);
+    const env = {
+      ...process.env,
+      SILO_STORAGE: 'sqlite',
+      SILO_SQLITE_PATH: join(work, 'snapshot.db'),
+      SILO_SQLITE_SPOOL_BYTES: '1',
+      SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
+    const silo = join(app, 'node_modules', '.bin', 'silo');
+    const blob = join(work, 'worker.blob');
+    const built = await run(silo, ['snapshot', join('dist', 'worker.js'), '--out', blob], dir, env);
+    expect(built.stdout).toContain(`written to ${blob}`);
+    expect(built.stdout).toMatch(/served catalog "packaged" \(1 function\): spawn to discovered in \d+ ms/);
+    expect(built.stdout).toContain(`LOCATION '${process.execPath} --snapshot-blob ${blob}'`);
+    // Two sink workers and a finalize worker, each a process started from the snapshot, with
+    // this environment (the storage) and their own arguments.
+    const { stdout } = await run(
+      silo,
+      [
+        'run',
+        `${process.execPath} --snapshot-blob ${blob}`,
+        'sum_rows',
+        '--input',
+        join(work, 'snapshot-in.csv'),
+        '--arg',
+        'offset=2',
+        '--workers',
+        '2',
+        '--out',
+        '-',
+        '--format',
+        'ndjson',
+        '--quiet',
+      ],
+      dir,
+      env,
+    );
+    expect(stdout).toBe(`{"total":${2 + (2999 * 3000) / 2},"rows":3000}\n`);
   }, 240_000);
 
   it('should scaffold a project with silo init that installs the packed package, compiles, passes its test and serves its function', async () => {
