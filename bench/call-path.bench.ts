@@ -19,7 +19,7 @@
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -119,14 +119,14 @@ function perCall(before: CpuStatsSnapshot, after: CpuStatsSnapshot, kind: string
  */
 async function coldStarts(
   starts: number,
-  entry: string,
+  command: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ wallMs: number[]; cpuMs: number[] }> {
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < starts; i++) {
     const started = performance.now();
-    const conn = WorkerConnection.spawn([process.execPath, entry], { env });
+    const conn = WorkerConnection.spawn([process.execPath, ...command], { env });
     await conn.call('catalog_catalogs', {});
     wallMs.push(performance.now() - started);
     cpuMs.push(cpuNow(conn.pid).worker / 1000);
@@ -134,6 +134,25 @@ async function coldStarts(
   }
   return { wallMs, cpuMs };
 }
+
+/**
+ * `node --snapshot-blob` arguments of a start-up snapshot of each entry, built into `dir`
+ * as `silo snapshot` builds them; none when esbuild is not installed.
+ */
+function snapshotsOf(dir: string, entries: readonly string[]): (readonly string[] | undefined)[] {
+  return entries.map((entry, i) => {
+    const blob = join(dir, `worker-${i}.blob`);
+    const built = spawnSync(process.execPath, [SILO_CLI, 'snapshot', entry, '--out', blob], { encoding: 'utf8' });
+    if (built.status !== 0) {
+      console.error(`no start-up snapshot of ${entry}: ${built.stderr.trim()}`);
+      return undefined;
+    }
+    return ['--snapshot-blob', blob];
+  });
+}
+
+/** The built `silo` command. */
+const SILO_CLI = join(CONFORMANCE_WORKER, '..', '..', '..', 'src', 'cli', 'main.js');
 
 /** The bench catalog's worker (key_sum, sort_by_key): functions without class-validator rules. */
 const BENCH_WORKER = join(CONFORMANCE_WORKER, '..', '..', '..', 'bench', 'functions', 'main.js');
@@ -311,11 +330,16 @@ async function main(): Promise<void> {
       `| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`,
     );
     console.log('|---|---:|---:|');
-    for (const [name, entry] of [
-      ['conformance worker (~40 functions, class-validator rules)', CONFORMANCE_WORKER],
-      ['bench worker (3 functions, no rules)', BENCH_WORKER],
+    // The same two entries from start-up snapshots (`silo snapshot`), when esbuild is installed.
+    const snapshots = snapshotsOf(dir, [CONFORMANCE_WORKER, BENCH_WORKER]);
+    for (const [name, command] of [
+      ['conformance worker (~40 functions, class-validator rules)', [CONFORMANCE_WORKER]],
+      ['bench worker (3 functions, no rules)', [BENCH_WORKER]],
+      ['conformance worker, from its start-up snapshot', snapshots[0]],
+      ['bench worker, from its start-up snapshot', snapshots[1]],
     ] as const) {
-      const s = await coldStarts(starts, entry, workerEnv);
+      if (command === undefined) continue;
+      const s = await coldStarts(starts, command, workerEnv);
       console.log(`| ${name} | ${range(s.wallMs)} | ${range(s.cpuMs)} |`);
     }
     const bare = Array.from({ length: starts }, bareNodeCpuMs);

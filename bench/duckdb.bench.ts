@@ -14,14 +14,18 @@
  * RSS come from /proc for every process of the run (tagged through its LOCATION); CPU per
  * process call and per finalize tick from the workers' own counters (`SILO_CPU_STATS`).
  *
- *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--write]
+ *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--snapshot] [--write]
  *   npm run bench:duckdb
+ *
+ * `--snapshot` starts every worker from a start-up snapshot of its entry (`silo snapshot`,
+ * built into the run's scratch directory), as `LOCATION 'node --snapshot-blob FILE'`.
  */
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toShellCommand } from '../src/cli/entry-command';
 import type { CpuStatsSnapshot } from '../src/server/cpu-stats';
@@ -215,6 +219,21 @@ async function measure(
   return { ms, workerCpuS: cpu, processes, peakRssMb: peak / 1024, own, rssMb: rssMb.sort((a, b) => b - a) };
 }
 
+/** Builds (once per entry) a start-up snapshot of `entry` in `dir`, as `silo snapshot` does; returns its path. */
+function snapshotOf(entry: string, dir: string): string {
+  const blob = join(dir, `${basename(dirname(entry))}-${basename(entry, '.js')}.blob`);
+  if (existsSync(blob)) return blob;
+  const built = spawnSync(
+    process.execPath,
+    [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'snapshot', entry, '--out', blob],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (built.status !== 0) throw new Error(`silo snapshot ${entry} failed: ${built.stderr}`);
+  return blob;
+}
+
 function argValue(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
@@ -225,6 +244,7 @@ async function main(): Promise<void> {
   const batches = Math.ceil(rows / 2048);
   const dir = mkdtempSync(join(tmpdir(), 'silo-bench-duckdb-'));
   const countersDir = (tag: string): string => join(dir, `cpu-${tag}`);
+  const fromSnapshot = process.argv.includes('--snapshot');
   const worker = (entry: string, tag: string) =>
     toShellCommand([
       'env',
@@ -234,7 +254,7 @@ async function main(): Promise<void> {
       `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`,
       `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`,
       process.execPath,
-      entry,
+      ...(fromSnapshot ? ['--snapshot-blob', snapshotOf(entry, dir)] : [entry]),
     ]);
   const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
@@ -265,7 +285,7 @@ async function main(): Promise<void> {
     const watches = { pooled: new ProcessWatch(tags.pooled), fresh: new ProcessWatch(tags.fresh) };
 
     print(
-      `${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2`,
+      `${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2${fromSnapshot ? ', workers started from start-up snapshots (silo snapshot)' : ''}`,
     );
     print(
       `raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`,

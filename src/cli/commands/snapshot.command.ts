@@ -6,7 +6,7 @@
  * `node --snapshot-blob FILE` then skips loading and compiling its modules.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -124,6 +124,10 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
   const work = mkdtempSync(join(tmpdir(), 'silo-snapshot-'));
   try {
     const bundle = join(work, 'worker.bundle.js');
+    // The built JavaScript is resolved as Node resolves it: a tsconfig.json found on the way
+    // (its "paths" may point packages at TypeScript sources) must not redirect an import.
+    const noTsconfig = join(work, 'tsconfig.json');
+    writeFileSync(noTsconfig, '{}');
     let built: ReturnType<Esbuild['buildSync']>;
     try {
       built = esbuild.buildSync({
@@ -133,6 +137,7 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
         format: 'cjs',
         target: `node${process.versions.node.split('.')[0]}`,
         outfile: bundle,
+        tsconfig: noTsconfig,
         external: [...SNAPSHOT_EXTERNALS, ...(options.external ?? [])],
         banner: { js: requireShim(source) },
         footer: { js: fallbackMain() },
