@@ -40,6 +40,8 @@ export interface SpoolSegment {
   readonly name: string;
   readonly fd: number;
   size: number;
+  /** Set when this instance stopped appending to it and closed its descriptor. */
+  closed: boolean;
 }
 
 /** Reading a segment found no file: the entries were deleted after the index was read. */
@@ -126,8 +128,12 @@ export class SqliteSpool {
     this.writing.set(log, segment);
   }
 
-  /** Appends `value` to `segment`; returns its offset. */
-  write(segment: SpoolSegment, value: Uint8Array): number {
+  /**
+   * Appends `value` to `segment`; returns its offset, or undefined when the segment was
+   * closed meanwhile (full, evicted, or deleted by another process): take another.
+   */
+  write(segment: SpoolSegment, value: Uint8Array): number | undefined {
+    if (segment.closed) return undefined;
     const offset = segment.size;
     this.wrap('write the spool file', segment.name, () => {
       let written = 0;
@@ -139,11 +145,15 @@ export class SqliteSpool {
     return offset;
   }
 
-  /** Stops appending to `log`'s segment (it was deleted, is full, or is evicted). */
-  forget(log: string): void {
+  /**
+   * Stops appending to `log`'s segment (it was deleted, is full, or is evicted); with
+   * `only`, just when that is still the log's segment.
+   */
+  forget(log: string, only?: SpoolSegment): void {
     const segment = this.writing.get(log);
-    if (segment === undefined) return;
+    if (segment === undefined || (only !== undefined && segment !== only)) return;
     this.writing.delete(log);
+    segment.closed = true;
     closeSync(segment.fd);
   }
 

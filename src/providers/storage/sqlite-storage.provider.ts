@@ -231,6 +231,7 @@ export class SqliteStorage implements FunctionStorage {
   private readonly statements = new Map<string, Database.Statement>();
   /** Large log values' files; undefined for an in-memory database. */
   private readonly spool: SqliteSpool | undefined;
+  private readonly creatingSegments = new Map<string, Promise<SpoolSegment>>();
   private closed = false;
 
   constructor(options: SqliteStorageOptions = {}) {
@@ -512,16 +513,33 @@ export class SqliteStorage implements FunctionStorage {
       "INSERT INTO silo_log (scope, ns, key, value, spool_segment, spool_offset, spool_length) SELECT ?, ?, ?, X'', name, ?, ? FROM silo_spool WHERE id = ?",
     );
     for (let attempt = 0; attempt < SPOOL_APPEND_ATTEMPTS; attempt++) {
-      const segment = spool.current(log) ?? (await this.createSegment(spool, log, s, ns, key));
+      const segment = spool.current(log) ?? (await this.segmentBeingCreated(spool, log, s, ns, key));
       const offset = spool.write(segment, value);
+      if (offset === undefined) continue;
       const result = await this.run(() => index.run(s, ns, key, BigInt(offset), BigInt(value.byteLength), segment.id));
       if (result.changes === 1) return result.lastInsertRowid as bigint;
-      spool.forget(log);
+      spool.forget(log, segment);
     }
     throw new SiloError(
       'SILO342',
       `Appending to a spooled log of "${this.path}" failed ${SPOOL_APPEND_ATTEMPTS} times: another process deleted the log after every write. Stop deleting a log that is still being written.`,
     );
+  }
+
+  /** The new segment of `log`: concurrent appends to one log wait for the same one. */
+  private segmentBeingCreated(
+    spool: SqliteSpool,
+    log: string,
+    s: Uint8Array,
+    ns: Uint8Array,
+    key: Uint8Array,
+  ): Promise<SpoolSegment> {
+    let pending = this.creatingSegments.get(log);
+    if (pending === undefined) {
+      pending = this.createSegment(spool, log, s, ns, key).finally(() => this.creatingSegments.delete(log));
+      this.creatingSegments.set(log, pending);
+    }
+    return pending;
   }
 
   private async createSegment(
@@ -540,7 +558,7 @@ export class SqliteStorage implements FunctionStorage {
       spool.discard(file);
       throw error;
     }
-    const segment: SpoolSegment = { id, name: file.name, fd: file.fd, size: 0 };
+    const segment: SpoolSegment = { id, name: file.name, fd: file.fd, size: 0, closed: false };
     spool.adopt(log, segment);
     return segment;
   }

@@ -216,3 +216,33 @@ describe('SqliteStorage spool', () => {
     await storage.close();
   });
 });
+
+describe('SqliteStorage spool under concurrent appends', () => {
+  it('should give concurrent appends to one log one segment, and keep every value when more logs are open than it keeps descriptors for', async () => {
+    const path = join(dir, `concurrent-${Math.random().toString(36).slice(2)}.db`);
+    const storage = new SqliteStorage({ path, spoolBytes: 1 });
+    const scope: StorageScope = { kind: 'execution', id: toBytes('concurrent') };
+    const ns = toBytes('rows');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => storage.append(scope, ns, toBytes('one'), payload(300, i))));
+    expect(segmentFiles(path)).toHaveLength(1);
+    const one = await storage.logScan(scope, ns, toBytes('one'));
+    expect(one.map((e) => e.value).sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(
+      Array.from({ length: 20 }, (_, i) => payload(300, i)).sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    );
+
+    // 80 logs written at once, twice each: more than the 64 segments an instance keeps open.
+    const logs = Array.from({ length: 80 }, (_, i) => toBytes(`log-${i}`));
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(logs.map((key, i) => storage.append(scope, ns, key, payload(200, i * 2 + round))));
+    }
+    for (let i = 0; i < logs.length; i++) {
+      expect((await storage.logScan(scope, ns, logs[i])).map((e) => e.value)).toEqual([
+        payload(200, i * 2),
+        payload(200, i * 2 + 1),
+      ]);
+    }
+    await storage.clearScope(scope);
+    expect(segmentFiles(path)).toEqual([]);
+    await storage.close();
+  });
+});
