@@ -189,6 +189,15 @@ function spoolLogKey(s: Uint8Array, ns: Uint8Array, key: Uint8Array): string {
   return `${s.byteLength}:${text(s)}${ns.byteLength}:${text(ns)}${text(key)}`;
 }
 
+/** One log, as the spool's segment creation needs it. */
+interface SpooledLog {
+  /** {@link spoolLogKey} of the other three. */
+  readonly id: string;
+  readonly s: Uint8Array;
+  readonly ns: Uint8Array;
+  readonly key: Uint8Array;
+}
+
 interface LogRow {
   id: bigint;
   value: Buffer;
@@ -513,7 +522,7 @@ export class SqliteStorage implements FunctionStorage {
       "INSERT INTO silo_log (scope, ns, key, value, spool_segment, spool_offset, spool_length) SELECT ?, ?, ?, X'', name, ?, ? FROM silo_spool WHERE id = ?",
     );
     for (let attempt = 0; attempt < SPOOL_APPEND_ATTEMPTS; attempt++) {
-      const segment = spool.current(log) ?? (await this.segmentBeingCreated(spool, log, s, ns, key));
+      const segment = spool.current(log) ?? (await this.segmentBeingCreated(spool, { id: log, s, ns, key }));
       const offset = spool.write(segment, value);
       if (offset === undefined) continue;
       const result = await this.run(() => index.run(s, ns, key, BigInt(offset), BigInt(value.byteLength), segment.id));
@@ -527,28 +536,16 @@ export class SqliteStorage implements FunctionStorage {
   }
 
   /** The new segment of `log`: concurrent appends to one log wait for the same one. */
-  private segmentBeingCreated(
-    spool: SqliteSpool,
-    log: string,
-    s: Uint8Array,
-    ns: Uint8Array,
-    key: Uint8Array,
-  ): Promise<SpoolSegment> {
-    let pending = this.creatingSegments.get(log);
+  private segmentBeingCreated(spool: SqliteSpool, log: SpooledLog): Promise<SpoolSegment> {
+    let pending = this.creatingSegments.get(log.id);
     if (pending === undefined) {
-      pending = this.createSegment(spool, log, s, ns, key).finally(() => this.creatingSegments.delete(log));
-      this.creatingSegments.set(log, pending);
+      pending = this.createSegment(spool, log).finally(() => this.creatingSegments.delete(log.id));
+      this.creatingSegments.set(log.id, pending);
     }
     return pending;
   }
 
-  private async createSegment(
-    spool: SqliteSpool,
-    log: string,
-    s: Uint8Array,
-    ns: Uint8Array,
-    key: Uint8Array,
-  ): Promise<SpoolSegment> {
+  private async createSegment(spool: SqliteSpool, { id: log, s, ns, key }: SpooledLog): Promise<SpoolSegment> {
     const file = spool.createFile();
     const insert = this.statement('INSERT INTO silo_spool (name, scope, ns, key) VALUES (?, ?, ?, ?) RETURNING id');
     let id: bigint;
