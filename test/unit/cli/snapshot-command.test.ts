@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snapshotCommand } from '../../../src/cli/commands/snapshot.command';
@@ -28,6 +28,29 @@ describe('silo snapshot', () => {
       /\[SILO610\] The snapshot of ".*not-a-worker\.js" was built but a worker started from it did not answer: .*exit code 70.*\[SILO516\] This start-up snapshot holds no worker: its entry did not call bootstrapWorker\(\) while it loaded/s,
     );
     expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('should bundle what Node would load, not what a tsconfig.json "paths" entry points at', async () => {
+    const project = join(dir, 'paths-project');
+    mkdirSync(join(project, 'node_modules', 'dep'), { recursive: true });
+    mkdirSync(join(project, 'src'), { recursive: true });
+    const marker = join(project, 'loaded.txt');
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { dep: ['src/dep.ts'] } } }),
+    );
+    writeFileSync(
+      join(project, 'src', 'dep.ts'),
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, 'typescript source');\n`,
+    );
+    writeFileSync(
+      join(project, 'node_modules', 'dep', 'index.js'),
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, 'installed package');\n`,
+    );
+    writeFileSync(join(project, 'entry.js'), "require('dep');\n");
+    // The entry starts no worker, so the check fails; the build ran the bundle once.
+    await expect(snapshotCommand(join(project, 'entry.js'))).rejects.toThrow(/SILO516/);
+    expect(readFileSync(marker, 'utf8')).toBe('installed package');
   }, 60_000);
 
   it("should report a bundling error with esbuild's words", async () => {
