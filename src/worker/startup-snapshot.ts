@@ -22,9 +22,6 @@ export const SNAPSHOT_MAIN_KEY = 'vgi-silo.snapshot-main';
 
 const waiting: Array<() => void> = [];
 
-/** The entry the running snapshot was built from; undefined when not started from one. */
-let restoredEntry: string | undefined;
-
 /**
  * While a snapshot is being built, a promise that resolves once the snapshot is restored
  * in a started process; otherwise undefined (nothing to wait for).
@@ -40,7 +37,6 @@ export function untilRestored(): Promise<void> | undefined {
     }
     global[Symbol.for(SNAPSHOT_MAIN_KEY)] = 'worker';
     snapshot.setDeserializeMainFunction(() => {
-      restoredEntry = entry;
       // A process started from a snapshot has no script in argv; put the entry where a
       // script's path would be, so `process.argv.slice(2)` is the worker's own flags.
       process.argv.splice(1, 0, entry);
@@ -48,9 +44,4 @@ export function untilRestored(): Promise<void> | undefined {
     });
   }
   return new Promise((resolve) => waiting.push(resolve));
-}
-
-/** The entry path a snapshot-started worker was built from, else undefined. */
-export function snapshotEntry(): string | undefined {
-  return restoredEntry;
 }

@@ -208,28 +208,35 @@ describe('the packed package', () => {
     240_000,
   );
 
-  it('should run the compiled worker through the installed silo command, writing the result to stdout', async () => {
+  /** The CommonJS scratch project, its worker compiled. */
+  async function compiledCjs(): Promise<string> {
     const dir = join(app, 'cjs');
     if (!existsSync(join(dir, 'dist', 'worker.js'))) await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
-    writeFileSync(join(work, 'in.csv'), `n\n${Array.from({ length: 100 }, (_, i) => i).join('\n')}\n`);
-    const env = {
-      ...process.env,
-      SILO_STORAGE: 'sqlite',
-      SILO_SQLITE_PATH: join(work, 'storage.db'),
-      SILO_SECRET_KEY: randomBytes(32).toString('hex'),
-    };
-    const silo = join(app, 'node_modules', '.bin', 'silo');
-    expect((await run(silo, ['--version'], dir, env)).stdout).toBe(`${pkg.version}\n`);
+    return dir;
+  }
+
+  /**
+   * `silo run <entry> sum_rows` over a column n = 0..rows-1 with `offset`, through two sink
+   * workers, from the CommonJS project with the installed silo command: its ndjson output.
+   */
+  async function sumRowsThroughSilo(
+    entry: string,
+    rows: number,
+    offset: number,
+    env: NodeJS.ProcessEnv,
+  ): Promise<string> {
+    const input = join(work, `in-${rows}.csv`);
+    writeFileSync(input, `n\n${Array.from({ length: rows }, (_, i) => i).join('\n')}\n`);
     const { stdout } = await run(
-      silo,
+      join(app, 'node_modules', '.bin', 'silo'),
       [
         'run',
-        join('dist', 'worker.js'),
+        entry,
         'sum_rows',
         '--input',
-        join(work, 'in.csv'),
+        input,
         '--arg',
-        'offset=1',
+        `offset=${offset}`,
         '--workers',
         '2',
         '--out',
@@ -238,16 +245,27 @@ describe('the packed package', () => {
         'ndjson',
         '--quiet',
       ],
-      dir,
+      join(app, 'cjs'),
       env,
     );
-    expect(stdout).toBe(`{"total":${1 + 4950},"rows":100}\n`);
+    return stdout;
+  }
+
+  it('should run the compiled worker through the installed silo command, writing the result to stdout', async () => {
+    const dir = await compiledCjs();
+    const env = {
+      ...process.env,
+      SILO_STORAGE: 'sqlite',
+      SILO_SQLITE_PATH: join(work, 'storage.db'),
+      SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
+    const silo = join(app, 'node_modules', '.bin', 'silo');
+    expect((await run(silo, ['--version'], dir, env)).stdout).toBe(`${pkg.version}\n`);
+    expect(await sumRowsThroughSilo(join('dist', 'worker.js'), 100, 1, env)).toBe(`{"total":${1 + 4950},"rows":100}\n`);
   }, 240_000);
 
   it('should build a start-up snapshot of the compiled worker with silo snapshot, and run the function through workers started from it', async () => {
-    const dir = join(app, 'cjs');
-    if (!existsSync(join(dir, 'dist', 'worker.js'))) await run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
-    writeFileSync(join(work, 'snapshot-in.csv'), `n\n${Array.from({ length: 3000 }, (_, i) => i).join('\n')}\n`);
+    const dir = await compiledCjs();
     const env = {
       ...process.env,
       SILO_STORAGE: 'sqlite',
@@ -263,28 +281,9 @@ describe('the packed package', () => {
     expect(built.stdout).toContain(`LOCATION '${process.execPath} --snapshot-blob ${blob}'`);
     // Two sink workers and a finalize worker, each a process started from the snapshot, with
     // this environment (the storage) and their own arguments.
-    const { stdout } = await run(
-      silo,
-      [
-        'run',
-        `${process.execPath} --snapshot-blob ${blob}`,
-        'sum_rows',
-        '--input',
-        join(work, 'snapshot-in.csv'),
-        '--arg',
-        'offset=2',
-        '--workers',
-        '2',
-        '--out',
-        '-',
-        '--format',
-        'ndjson',
-        '--quiet',
-      ],
-      dir,
-      env,
+    expect(await sumRowsThroughSilo(`${process.execPath} --snapshot-blob ${blob}`, 3000, 2, env)).toBe(
+      `{"total":${2 + (2999 * 3000) / 2},"rows":3000}\n`,
     );
-    expect(stdout).toBe(`{"total":${2 + (2999 * 3000) / 2},"rows":3000}\n`);
   }, 240_000);
 
   it('should scaffold a project with silo init that installs the packed package, compiles, passes its test and serves its function', async () => {
