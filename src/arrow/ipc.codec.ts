@@ -34,8 +34,15 @@ export function deserializeSchema(bytes: Uint8Array, subject = 'serialized schem
 /**
  * Reads a complete IPC stream held in memory: its schema and every batch.
  */
-export function readIpcStream(bytes: Uint8Array, subject = 'IPC stream'): { schema: Schema; batches: RecordBatch[] } {
-  if (bytes instanceof Uint8Array) verifyIpcStreamBytes(bytes, subject);
+export function readIpcStream(
+  bytes: Uint8Array,
+  subject = 'IPC stream',
+  options: {
+    /** The bytes already passed `verifyIpcStreamBytes` (or `readSingleRowStream`). */
+    readonly verified?: boolean;
+  } = {},
+): { schema: Schema; batches: RecordBatch[] } {
+  if (bytes instanceof Uint8Array && options.verified !== true) verifyIpcStreamBytes(bytes, subject);
   const direct = bytes instanceof Uint8Array ? decodeStreamDirectly(bytes) : null;
   if (direct !== null) return direct;
   const reader = openReader(bytes, subject);

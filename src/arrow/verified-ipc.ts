@@ -75,8 +75,26 @@ export function checkAgainstSchema(
  * readers only ever see well-formed flatbuffers. Throws `IpcFramingError`.
  */
 export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
+  verifiedStreamMessages(bytes, subject);
+}
+
+/** One message of an in-memory stream that passed verification. */
+export interface VerifiedPart {
+  readonly message: VerifiedMessage;
+  /** The message's flatbuffer bytes (a view). */
+  readonly metadata: Uint8Array;
+  /** Its body (a view). */
+  readonly body: Uint8Array;
+}
+
+/**
+ * {@link verifyIpcStreamBytes}, returning the messages it verified in stream order (the
+ * schema first); none for bytes too short to hold a message.
+ */
+export function verifiedStreamMessages(bytes: Uint8Array, subject: string): VerifiedPart[] {
+  const parts: VerifiedPart[] = [];
   // Too short for any message: the caller's reader says so in its own words.
-  if (bytes.length < 8) return;
+  if (bytes.length < 8) return parts;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let schema: SchemaLayout | null = null;
   let at = 0;
@@ -91,7 +109,7 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
       length = view.getInt32(at, true);
       at += 4;
     }
-    if (length === 0) return;
+    if (length === 0) return parts;
     if (length < 0 || length > bytes.length - at) {
       throw truncated(
         start,
@@ -99,7 +117,8 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
         `the message declares ${length} bytes of metadata, but ${bytes.length - at} follow`,
       );
     }
-    const message = verifyMessageBytes(bytes.subarray(at, at + length), start, subject);
+    const metadata = bytes.subarray(at, at + length);
+    const message = verifyMessageBytes(metadata, start, subject);
     at += length;
     if (message.bodyLength > bytes.length - at) {
       throw truncated(
@@ -127,7 +146,9 @@ export function verifyIpcStreamBytes(bytes: Uint8Array, subject: string): void {
     } else {
       checkAgainstSchema(schema, message, body, start, subject);
     }
+    parts.push({ message, metadata, body });
   }
+  return parts;
 }
 
 /** In-memory bytes are complete by definition: a message they cut short is a bad message, not a client gone away. */

@@ -9,10 +9,13 @@
 import { type DataType, type Field, type RecordBatch, type Schema, Type } from 'apache-arrow';
 import {
   describeTypeDifference,
+  encodeSingleRowStream,
   IpcFramingError,
   makeRowsBatch,
   readIpcStream,
+  readSingleRowStream,
   serializeBatch,
+  type SingleRow,
   toPlainValue,
 } from '../arrow';
 import { RecordEncodeError, RequestFormatError } from './protocol.error';
@@ -107,9 +110,15 @@ export function encodeRecord(
   options: RecordReadOptions = {},
 ): Uint8Array {
   try {
-    return serializeBatch(
-      makeRowsBatch(schema, schema.fields.length === 0 ? [] : [toWireRow(schema.fields, value)], undefined, options),
+    if (schema.fields.length === 0) return serializeBatch(makeRowsBatch(schema, [], undefined, options));
+    const row = toWireRow(schema.fields, value);
+    // The common case written directly; anything it does not take goes the general way.
+    const direct = encodeSingleRowStream(
+      schema,
+      schema.fields.map((f) => row[f.name]),
+      { acceptNulls: options.acceptNulls },
     );
+    return direct ?? serializeBatch(makeRowsBatch(schema, [row], undefined, options));
   } catch (cause) {
     throw new RecordEncodeError(subject, (cause as Error).message, { cause });
   }
@@ -130,9 +139,26 @@ export function readRecordBatch(
       `${subject}: expected a 1-row batch, got ${batch.numRows} row(s). Send one row per record.`,
     );
   }
+  return readRecordRow(
+    batch.schema,
+    (index, type) => toPlainValue(batch.getChildAt(index)!.get(0), type),
+    expected,
+    subject,
+    options,
+  );
+}
+
+/** The record in row 0 of `actual`, whose field `index` reads as `valueAt(index, type)`. */
+function readRecordRow(
+  actual: Schema,
+  valueAt: (index: number, type: DataType) => unknown,
+  expected: Schema,
+  subject: string,
+  options: RecordReadOptions,
+): PlainRecord {
   const out: PlainRecord = {};
   for (const f of expected.fields) {
-    const index = batch.schema.fields.findIndex((a) => a.name === f.name);
+    const index = actual.fields.findIndex((a) => a.name === f.name);
     if (index < 0) {
       if (!f.nullable) {
         throw new RequestFormatError(
@@ -142,17 +168,17 @@ export function readRecordBatch(
       out[camelCase(f.name)] = null;
       continue;
     }
-    const actual = batch.schema.fields[index];
-    if (!typesCompatible(f.type, actual.type)) {
+    const type = actual.fields[index].type;
+    if (!typesCompatible(f.type, type)) {
       throw new RequestFormatError(
-        `${subject}: field "${f.name}" has type ${String(actual.type)}, expected ${String(f.type)}. Send the record schema of the protocol version the request declares.`,
+        `${subject}: field "${f.name}" has type ${String(type)}, expected ${String(f.type)}. Send the record schema of the protocol version the request declares.`,
       );
     }
-    const value = toPlainValue(batch.getChildAt(index)!.get(0), actual.type);
+    const value = valueAt(index, type);
     if (!f.nullable && !options.acceptNulls && (value === null || value === undefined)) {
       throw new RequestFormatError(`${subject}: the required field "${f.name}" is null. Send a value for it.`);
     }
-    out[camelCase(f.name)] = fromWireValue(value, actual.type);
+    out[camelCase(f.name)] = fromWireValue(value, type);
   }
   return out;
 }
@@ -166,9 +192,16 @@ export function decodeRecord(
   subject: string,
   options: RecordReadOptions = {},
 ): PlainRecord {
+  let row: SingleRow | null;
   let batches: RecordBatch[];
   try {
-    batches = readIpcStream(bytes, subject).batches;
+    // A one-row record of plain columns (nearly every record) is read without apache-arrow.
+    row = bytes instanceof Uint8Array ? readSingleRowStream(bytes, subject) : null;
+    if (row !== null) {
+      const { values } = row;
+      return readRecordRow(row.schema, (index) => values[index], expected, subject, options);
+    }
+    batches = readIpcStream(bytes, subject, { verified: true }).batches;
   } catch (cause) {
     if (!(cause instanceof IpcFramingError)) throw cause;
     throw new RequestFormatError(

@@ -5,7 +5,7 @@
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { concatBytes } from '../common/bytes';
-import { EMPTY_SCHEMA, IpcStreamWriter, makeEmptyBatch, makeRowsBatch } from '../arrow';
+import { EMPTY_SCHEMA, encodeSingleRowStream, IpcStreamWriter, makeEmptyBatch, makeRowsBatch } from '../arrow';
 import { type LogRecord } from './batch-classifier';
 import { makeGlobalInitResponseBatch } from './init.codec';
 import { GLOBAL_INIT_RESPONSE_SCHEMA, RESULT_BINARY_SCHEMA } from './lifecycle.schema';
@@ -96,15 +96,10 @@ function makeErrorBatch(schema: Schema, error: unknown, ctx: ResponseContext): R
 }
 
 /**
- * The result batch of a unary method: 1 row `result: binary!`, or a 0-row batch on the empty
- * schema for void methods.
+ * The result batch of a unary method: 1 row `result: binary!` holding its nested result
+ * record, or a 0-row batch on the empty schema for void methods (`record` null).
  */
-function makeUnaryResultBatch<M extends MethodName>(
-  method: M,
-  value: ResultInputs[M],
-  ctx: ResponseContext,
-): RecordBatch {
-  const record = encodeResultRecord(method, value, ctx.protocol);
+function makeUnaryResultBatch(record: Uint8Array | null, ctx: ResponseContext): RecordBatch {
   if (record === null) return makeEmptyBatch(EMPTY_SCHEMA, responseMetadata(ctx));
   return makeRowsBatch(RESULT_BINARY_SCHEMA, [{ result: record }], responseMetadata(ctx));
 }
@@ -176,8 +171,14 @@ export function encodeUnaryResponse<M extends MethodName>(
   ctx: ResponseContext,
   logs: readonly LogRecord[] = [],
 ): Uint8Array {
-  const spec = methodSpec(method, ctx.protocol);
-  return whole(outerResultSchema(spec), ctx, logs, makeUnaryResultBatch(method, value, ctx), `result of ${method}`);
+  const schema = outerResultSchema(methodSpec(method, ctx.protocol));
+  const record = encodeResultRecord(method, value, ctx.protocol);
+  // The usual answer, one `result` cell and no logs, is written directly.
+  const direct =
+    logs.length === 0 && record !== null && schema === RESULT_BINARY_SCHEMA
+      ? encodeSingleRowStream(schema, [record], { metadata: responseMetadata(ctx) })
+      : null;
+  return direct ?? whole(schema, ctx, logs, makeUnaryResultBatch(record, ctx), `result of ${method}`);
 }
 
 /**
