@@ -148,6 +148,47 @@ export function readRecordBatch(
   );
 }
 
+/** How the fields of one expected record schema are found in one actual schema. */
+type RowPlan = readonly {
+  readonly field: Field;
+  readonly key: string;
+  /** Index of the field in the actual schema; -1 when it is absent (and nullable). */
+  readonly index: number;
+  /** The actual field's type. */
+  readonly type: DataType;
+}[];
+
+/** Plans by expected schema, then actual schema: requests repeat the same few pairs. */
+const rowPlans = new WeakMap<Schema, WeakMap<Schema, RowPlan>>();
+
+/**
+ * The plan for reading `expected` from rows of `actual`; throws the {@link RequestFormatError}
+ * of the first field that is missing or of an incompatible type.
+ */
+function rowPlan(actual: Schema, expected: Schema, subject: string): RowPlan {
+  let byActual = rowPlans.get(expected);
+  const known = byActual?.get(actual);
+  if (known !== undefined) return known;
+  const plan = expected.fields.map((f) => {
+    const index = actual.fields.findIndex((a) => a.name === f.name);
+    if (index < 0 && !f.nullable) {
+      throw new RequestFormatError(
+        `${subject}: the required field "${f.name}" (${String(f.type)}) is missing. Send every non-nullable field of the record.`,
+      );
+    }
+    const type = index < 0 ? f.type : actual.fields[index].type;
+    if (index >= 0 && !typesCompatible(f.type, type)) {
+      throw new RequestFormatError(
+        `${subject}: field "${f.name}" has type ${String(type)}, expected ${String(f.type)}. Send the record schema of the protocol version the request declares.`,
+      );
+    }
+    return { field: f, key: camelCase(f.name), index, type };
+  });
+  if (byActual === undefined) rowPlans.set(expected, (byActual = new WeakMap()));
+  byActual.set(actual, plan);
+  return plan;
+}
+
 /** The record in row 0 of `actual`, whose field `index` reads as `valueAt(index, type)`. */
 function readRecordRow(
   actual: Schema,
@@ -157,28 +198,12 @@ function readRecordRow(
   options: RecordReadOptions,
 ): PlainRecord {
   const out: PlainRecord = {};
-  for (const f of expected.fields) {
-    const index = actual.fields.findIndex((a) => a.name === f.name);
-    if (index < 0) {
-      if (!f.nullable) {
-        throw new RequestFormatError(
-          `${subject}: the required field "${f.name}" (${String(f.type)}) is missing. Send every non-nullable field of the record.`,
-        );
-      }
-      out[camelCase(f.name)] = null;
-      continue;
-    }
-    const type = actual.fields[index].type;
-    if (!typesCompatible(f.type, type)) {
-      throw new RequestFormatError(
-        `${subject}: field "${f.name}" has type ${String(type)}, expected ${String(f.type)}. Send the record schema of the protocol version the request declares.`,
-      );
-    }
-    const value = valueAt(index, type);
+  for (const { field: f, key, index, type } of rowPlan(actual, expected, subject)) {
+    const value = index < 0 ? null : valueAt(index, type);
     if (!f.nullable && !options.acceptNulls && (value === null || value === undefined)) {
       throw new RequestFormatError(`${subject}: the required field "${f.name}" is null. Send a value for it.`);
     }
-    out[camelCase(f.name)] = fromWireValue(value, type);
+    out[key] = index < 0 ? null : fromWireValue(value, type);
   }
   return out;
 }

@@ -252,8 +252,22 @@ function refuse(
   return { ok: false, refusal: { error, responseSchema, requestId, method, isStream: spec?.kind === 'stream' } };
 }
 
+/** Parameter schemas that passed {@link checkParamsSchema} for a method: requests repeat them. */
+const paramsAccepted = new WeakMap<Schema, WeakSet<MethodSpec>>();
+
 /** Lenient parameter check: read by name, ignore extra nullable columns, never stricter than the reference. */
 function checkParamsSchema(spec: MethodSpec, actual: Schema): RequestFormatError | null {
+  if (paramsAccepted.get(actual)?.has(spec)) return null;
+  const problem = paramsProblem(spec, actual);
+  if (problem === null) {
+    let specs = paramsAccepted.get(actual);
+    if (specs === undefined) paramsAccepted.set(actual, (specs = new WeakSet()));
+    specs.add(spec);
+  }
+  return problem;
+}
+
+function paramsProblem(spec: MethodSpec, actual: Schema): RequestFormatError | null {
   const expectedNames = new Set(spec.params.fields.map((f) => f.name));
   for (const f of actual.fields) {
     if (!expectedNames.has(f.name) && !f.nullable) {
