@@ -25,13 +25,16 @@ import {
   Vector,
 } from 'apache-arrow';
 import {
+  BufferRegion,
   DictionaryBatch as DictionaryBatchHeader,
+  FieldNode,
   RecordBatch as RecordBatchHeader,
 } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { assembleRecordBatch } from './assemble-batch';
 import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
+import { type BatchLayout } from './ipc-message.verifier';
 
 /** The framed schema message (prefix, flatbuffer, padding) of each schema object seen. */
 const schemaMessages = new WeakMap<Schema, Uint8Array>();
@@ -257,22 +260,51 @@ export function canDecodeDirectly(schema: Schema): boolean {
  * Loads one record-batch message's body as a `RecordBatch` on `schema`, sharing the
  * body's memory (the body is copied only when it is not 8-byte aligned, as typed-array
  * views require). Returns `null` for a compressed body, which the caller leaves to
- * `apache-arrow`'s reader.
+ * `apache-arrow`'s reader. With the message's verified `layout` (see `verifyMessage`), its
+ * field nodes and buffers are taken from there instead of decoding the flatbuffer again.
  */
-export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array): ArrowBatch | null {
-  const header = message.header() as RecordBatchHeader;
-  if (header.compression != null) return null;
+export function loadRecordBatch(
+  schema: Schema,
+  message: Message,
+  body: Uint8Array,
+  layout?: BatchLayout,
+): ArrowBatch | null {
+  const shape = layout === undefined ? shapeOf(message.header() as RecordBatchHeader) : shapeFromLayout(layout);
+  if (shape === null) return null;
   const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
   const children = new VectorLoader(
     aligned,
-    header.nodes,
-    header.buffers,
+    shape.nodes,
+    shape.buffers,
     new Map(),
     schema.metadataVersion,
-    header.variadicBufferCounts,
+    shape.variadicBufferCounts,
   ).visitMany(schema.fields);
-  const data = makeData({ type: new Struct(schema.fields), length: header.length, children });
+  const data = makeData({ type: new Struct(schema.fields), length: shape.length, children });
   return assembleRecordBatch(schema, data, message.metadata);
+}
+
+/** What loading a batch needs of its header; `null` when the body is compressed. */
+interface BatchShape {
+  readonly length: number;
+  readonly nodes: FieldNode[];
+  readonly buffers: BufferRegion[];
+  readonly variadicBufferCounts: number[];
+}
+
+function shapeOf(header: RecordBatchHeader): BatchShape | null {
+  if (header.compression != null) return null;
+  return header;
+}
+
+function shapeFromLayout(layout: BatchLayout): BatchShape | null {
+  if (layout.compressed) return null;
+  const nodes: FieldNode[] = [];
+  for (let i = 0; i < layout.nodes.length; i += 2) nodes.push(new FieldNode(layout.nodes[i], layout.nodes[i + 1]));
+  const buffers: BufferRegion[] = [];
+  for (let i = 0; i < layout.buffers.length; i += 2)
+    buffers.push(new BufferRegion(layout.buffers[i], layout.buffers[i + 1]));
+  return { length: layout.length, nodes, buffers, variadicBufferCounts: [...layout.variadicCounts] };
 }
 
 /** Schemas decoded from schema messages, by the message bytes: request schemas repeat call after call. */
@@ -373,16 +405,22 @@ export function sourceStreamOf(batch: ArrowBatch, schema: Schema): Uint8Array | 
  * bytes (sharing them). `null` when the fast path does not apply; the caller then uses
  * `apache-arrow`'s reader.
  */
-export function decodeStreamDirectly(bytes: Uint8Array): { schema: Schema; batches: ArrowBatch[] } | null {
+export function decodeStreamDirectly(
+  bytes: Uint8Array,
+  /** The verified layout of each message, in stream order (see `verifiedStreamMessages`), when known. */
+  layouts?: readonly (BatchLayout | undefined)[],
+): { schema: Schema; batches: ArrowBatch[] } | null {
   const split = splitStream(bytes);
   if (split === null) return null;
   const { messages } = split;
   const schema = cachedSchema(messages[0].metadata, () => messages[0].message.header() as Schema);
   if (!canDecodeDirectly(schema)) return null;
+  const known = layouts !== undefined && layouts.length === messages.length ? layouts : undefined;
   const batches: ArrowBatch[] = [];
-  for (const { message, body } of messages.slice(1)) {
+  for (let i = 1; i < messages.length; i++) {
+    const { message, body } = messages[i];
     if (!message.isRecordBatch()) return null;
-    const batch = loadRecordBatch(schema, message, body);
+    const batch = loadRecordBatch(schema, message, body, known?.[i]);
     if (batch === null) return null;
     batches.push(batch);
   }

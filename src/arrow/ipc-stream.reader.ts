@@ -6,6 +6,7 @@ import { Message, RecordBatchReader, type RecordBatch, type Schema } from 'apach
 import { cachedSchema, canDecodeDirectly, loadRecordBatch } from './batch-message.codec';
 import { type IpcFrame, joinFrames } from './ipc-frame';
 import { IpcFramingError } from './ipc.error';
+import { verifyMessageBytes } from './verified-ipc';
 
 /** A message of an open stream, or its end. */
 type InStreamMessage = IpcFrame | { readonly kind: 'eos' };
@@ -168,7 +169,9 @@ function decodeSchemaFrame(frame: IpcFrame): Schema {
 function decodeBatchFrame(schema: Schema, frame: IpcFrame): RecordBatch | null {
   if (frame.kind !== 'record-batch' || !canDecodeDirectly(schema)) return null;
   try {
-    return loadRecordBatch(schema, frame.message ?? Message.decode(frame.metadata), frame.body);
+    // The framer verified the frame: its field nodes and buffers come from that check.
+    const layout = verifyMessageBytes(frame.metadata, 0).batch;
+    return loadRecordBatch(schema, frame.message ?? Message.decode(frame.metadata), frame.body, layout);
   } catch {
     // Left to apache-arrow's reader, whose error says what is wrong.
     return null;

@@ -7,7 +7,7 @@ import { decodeStreamDirectly, encodeStream, sourceStreamOf } from './batch-mess
 import { IpcFramingError } from './ipc.error';
 import { withoutPlaceholders } from './ipc-stream.reader';
 import { conformBatchToSchema } from './schema-compare';
-import { verifyIpcStreamBytes } from './verified-ipc';
+import { verifiedStreamMessages, verifyIpcStreamBytes } from './verified-ipc';
 
 /**
  * A serialized schema: the schema message followed by EOS (the form Silo writes).
@@ -42,8 +42,15 @@ export function readIpcStream(
     readonly verified?: boolean;
   } = {},
 ): { schema: Schema; batches: RecordBatch[] } {
-  if (bytes instanceof Uint8Array && options.verified !== true) verifyIpcStreamBytes(bytes, subject);
-  const direct = bytes instanceof Uint8Array ? decodeStreamDirectly(bytes) : null;
+  const verified =
+    bytes instanceof Uint8Array && options.verified !== true ? verifiedStreamMessages(bytes, subject) : undefined;
+  const direct =
+    bytes instanceof Uint8Array
+      ? decodeStreamDirectly(
+          bytes,
+          verified?.map((part) => part.message.batch),
+        )
+      : null;
   if (direct !== null) return direct;
   const reader = openReader(bytes, subject);
   const schema = reader.schema;
