@@ -9,19 +9,24 @@
  * benchmark's numbers.
  *
  *   npm run bench:call-path -- [--rows N] [--reps N] [--storage memory|sqlite] [--spawn]
+ *                              [--starts N] [--light-reps N] [--light-calls N]
  *
  * `--spawn` runs the worker as a real process (the built conformance worker) on stdio
  * pipes, which adds what the process boundary costs; the headline figures are then the
  * worker's own CPU counters (`SILO_CPU_STATS`): CPU µs per process call and per finalize
  * tick, and the cold start (spawn to the first answer: wall ms, and the worker's CPU ms)
- * over `--starts N` fresh processes (default 5), beside `node -e 0`. For profiles, run
+ * over `--starts N` fresh processes (default 5), beside `node -e 0`; and the worker's CPU per
+ * process call when the client does no Arrow work (`--light-reps N` reps of `--light-calls N`
+ * pre-encoded calls, default 6 × 1000; 0 reps skips it): the closest to DuckDB as the
+ * client, whose C++ reader leaves the machine's cores to the worker. For profiles, run
  * `node --cpu-prof dist/bench/call-path.bench.js …` (the client, and the worker unless
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
 import 'reflect-metadata';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
@@ -40,6 +45,8 @@ import { RequestHandler } from '../src/server/request.handler';
 import { streamConnection } from '../src/server/connection';
 import { bootstrapWorker } from '../src/worker/bootstrap-worker';
 import { CONFORMANCE_CATALOG, ConformanceModule } from '../samples/conformance/conformance.module';
+import { encodeRequest } from '../src/protocol';
+import { serializeBatch } from '../src/arrow';
 import { makeInput } from './wire/input-data';
 
 const BATCH_ROWS = 2048;
@@ -252,6 +259,91 @@ async function oneRun(
   return { process: processCost, tick: tickCost, rowsOut, own };
 }
 
+/**
+ * The worker's CPU per process call when the client costs (almost) nothing, as DuckDB's
+ * C++ client nearly does: one conformance worker serving a unix socket; a sink is opened
+ * with Silo's client, then one pre-encoded `table_buffering_process` request is written
+ * on a second connection as soon as the previous answer arrives, `calls` times per rep.
+ * The client process then does no Arrow work, so the worker does not share the machine's
+ * two cores with it.
+ */
+async function lightClientReps(
+  batch: RecordBatch,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  reps: number,
+  calls: number,
+): Promise<number[]> {
+  const socket = join(dir, 'light.sock');
+  const child = spawn(process.execPath, [CONFORMANCE_WORKER, '--unix', socket], {
+    env: { ...env, SILO_SQLITE_PATH: join(dir, 'light.db') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let waited = 0; !existsSync(socket); waited += 50) {
+      if (waited > 30_000) throw new Error(`the worker did not open ${socket} within 30 s`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const conn = await WorkerConnection.connectUnix(socket);
+    const discovery = await discoverCatalog(conn, {});
+    const fn = findFunction(discovery, 'buffer_input');
+    const inputSchema = nullableSchema(batch.schema);
+    const attachOpaqueData = discovery.attach.attachOpaqueData;
+    const bound = await bindFunction(conn, {
+      fn,
+      arguments: bindArgumentsByName(fn, {}),
+      inputSchema,
+      attachOpaqueData,
+    });
+    const sink = await conn.openInit({
+      bindCall: bound.bindCall,
+      outputSchema: bound.response.outputSchema,
+      bindOpaqueData: bound.response.opaqueData,
+      phase: 'TABLE_BUFFERING',
+      executionId: null,
+    });
+    await sink.completeSinkInit(inputSchema);
+    const request = encodeRequest(
+      'table_buffering_process',
+      {
+        functionName: fn.name,
+        schemaPath: fn.schemaPath,
+        attachOpaqueData,
+        executionId: sink.header.executionId,
+        inputBatch: serializeBatch(batch),
+        batchIndex: null,
+      },
+      { requestId: '0123456789abcdef' },
+    );
+    const raw = connect(socket);
+    await new Promise((done) => raw.once('connect', done));
+    const perCall: number[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const before = cpuNow(child.pid!).worker;
+      // A process call's answer is a few hundred bytes, written at once: one chunk per answer.
+      await new Promise<void>((done) => {
+        let answered = 0;
+        const onData = (): void => {
+          answered++;
+          if (answered < calls) raw.write(request);
+          else {
+            raw.off('data', onData);
+            done();
+          }
+        };
+        raw.on('data', onData);
+        raw.write(request);
+      });
+      perCall.push((cpuNow(child.pid!).worker - before) / calls);
+    }
+    raw.destroy();
+    await conn.close();
+    return perCall;
+  } finally {
+    child.kill();
+  }
+}
+
 async function main(): Promise<void> {
   const rows = Number(option('--rows', '200000'));
   const reps = Number(option('--reps', '3'));
@@ -315,6 +407,20 @@ async function main(): Promise<void> {
   if (statsDir !== null) {
     const range = (xs: number[]): string =>
       `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    const lightReps = Number(option('--light-reps', '6'));
+    const lightCalls = Number(option('--light-calls', '1000'));
+    if (lightReps > 0) {
+      const light = await lightClientReps(batches[0], workerEnv, dir, lightReps, lightCalls);
+      console.log('');
+      console.log(
+        `| worker CPU per process call, client doing no Arrow work (unix socket, ${lightCalls} calls per rep) | µs |`,
+      );
+      console.log('|---|---:|');
+      light.forEach((us, i) => console.log(`| rep ${i + 1} | ${us.toFixed(0)} |`));
+      console.log(
+        `| median of the second half (warm) | ${median(light.slice(Math.floor(light.length / 2))).toFixed(0)} |`,
+      );
+    }
     const starts = Number(option('--starts', '5'));
     console.log('');
     if (own.length > 0) {
