@@ -18,7 +18,8 @@
  * over `--starts N` fresh processes (default 5), beside `node -e 0`; and the worker's CPU per
  * process call when the client does no Arrow work (`--light-reps N` reps of `--light-calls N`
  * pre-encoded calls, default 6 × 1000; 0 reps skips it): the closest to DuckDB as the
- * client, whose C++ reader leaves the machine's cores to the worker. For profiles, run
+ * client, whose C++ reader leaves the machine's cores to the worker. Without `--spawn` the
+ * same reps run against the in-process worker alone. For profiles, run
  * `node --cpu-prof dist/bench/call-path.bench.js …` (the client, and the worker unless
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
@@ -260,12 +261,76 @@ async function oneRun(
 }
 
 /**
+ * One pre-encoded `table_buffering_process` request of `buffer_input` into a sink opened
+ * with Silo's client on `conn`: the same bytes can then be sent over and over.
+ */
+async function preparedProcessRequest(conn: WorkerConnection, batch: RecordBatch): Promise<Uint8Array> {
+  const discovery = await discoverCatalog(conn, {});
+  const fn = findFunction(discovery, 'buffer_input');
+  const inputSchema = nullableSchema(batch.schema);
+  const attachOpaqueData = discovery.attach.attachOpaqueData;
+  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
+  const sink = await conn.openInit({
+    bindCall: bound.bindCall,
+    outputSchema: bound.response.outputSchema,
+    bindOpaqueData: bound.response.opaqueData,
+    phase: 'TABLE_BUFFERING',
+    executionId: null,
+  });
+  await sink.completeSinkInit(inputSchema);
+  return encodeRequest(
+    'table_buffering_process',
+    {
+      functionName: fn.name,
+      schemaPath: fn.schemaPath,
+      attachOpaqueData,
+      executionId: sink.header.executionId,
+      inputBatch: serializeBatch(batch),
+      batchIndex: null,
+    },
+    { requestId: '0123456789abcdef' },
+  );
+}
+
+/**
+ * Sends `request` `calls` times per rep on a raw byte connection, the next as soon as the
+ * previous answer arrives (a process call's answer is a few hundred bytes written at
+ * once: one chunk), and returns the worker's CPU µs per call of each rep, as `cpuUs` reads it.
+ */
+async function pingPong(
+  link: { write(bytes: Uint8Array): void; readable: NodeJS.EventEmitter },
+  request: Uint8Array,
+  reps: number,
+  calls: number,
+  cpuUs: () => number,
+): Promise<number[]> {
+  const perCall: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    const before = cpuUs();
+    await new Promise<void>((done) => {
+      let answered = 0;
+      const onData = (): void => {
+        answered++;
+        if (answered < calls) link.write(request);
+        else {
+          link.readable.off('data', onData);
+          done();
+        }
+      };
+      link.readable.on('data', onData);
+      link.write(request);
+    });
+    perCall.push((cpuUs() - before) / calls);
+  }
+  return perCall;
+}
+
+/**
  * The worker's CPU per process call when the client costs (almost) nothing, as DuckDB's
  * C++ client nearly does: one conformance worker serving a unix socket; a sink is opened
- * with Silo's client, then one pre-encoded `table_buffering_process` request is written
- * on a second connection as soon as the previous answer arrives, `calls` times per rep.
- * The client process then does no Arrow work, so the worker does not share the machine's
- * two cores with it.
+ * with Silo's client, then one pre-encoded request is sent over and over on a second
+ * connection (see {@link pingPong}). The client process then does no Arrow work, so the
+ * worker does not share the machine's two cores with it.
  */
 async function lightClientReps(
   batch: RecordBatch,
@@ -285,63 +350,75 @@ async function lightClientReps(
       await new Promise((done) => setTimeout(done, 50));
     }
     const conn = await WorkerConnection.connectUnix(socket);
-    const discovery = await discoverCatalog(conn, {});
-    const fn = findFunction(discovery, 'buffer_input');
-    const inputSchema = nullableSchema(batch.schema);
-    const attachOpaqueData = discovery.attach.attachOpaqueData;
-    const bound = await bindFunction(conn, {
-      fn,
-      arguments: bindArgumentsByName(fn, {}),
-      inputSchema,
-      attachOpaqueData,
-    });
-    const sink = await conn.openInit({
-      bindCall: bound.bindCall,
-      outputSchema: bound.response.outputSchema,
-      bindOpaqueData: bound.response.opaqueData,
-      phase: 'TABLE_BUFFERING',
-      executionId: null,
-    });
-    await sink.completeSinkInit(inputSchema);
-    const request = encodeRequest(
-      'table_buffering_process',
-      {
-        functionName: fn.name,
-        schemaPath: fn.schemaPath,
-        attachOpaqueData,
-        executionId: sink.header.executionId,
-        inputBatch: serializeBatch(batch),
-        batchIndex: null,
-      },
-      { requestId: '0123456789abcdef' },
-    );
+    const request = await preparedProcessRequest(conn, batch);
     const raw = connect(socket);
     await new Promise((done) => raw.once('connect', done));
-    const perCall: number[] = [];
-    for (let rep = 0; rep < reps; rep++) {
-      const before = cpuNow(child.pid!).worker;
-      // A process call's answer is a few hundred bytes, written at once: one chunk per answer.
-      await new Promise<void>((done) => {
-        let answered = 0;
-        const onData = (): void => {
-          answered++;
-          if (answered < calls) raw.write(request);
-          else {
-            raw.off('data', onData);
-            done();
-          }
-        };
-        raw.on('data', onData);
-        raw.write(request);
-      });
-      perCall.push((cpuNow(child.pid!).worker - before) / calls);
-    }
+    const perCall = await pingPong(
+      { write: (b) => raw.write(b), readable: raw },
+      request,
+      reps,
+      calls,
+      () => cpuNow(child.pid!).worker,
+    );
     raw.destroy();
     await conn.close();
     return perCall;
   } finally {
     child.kill();
   }
+}
+
+/**
+ * The same with the worker in this process (no sockets, no process boundary): a second
+ * in-memory connection to the handler carries the pre-encoded requests, and this
+ * process's CPU is the worker's alone. Each request is a fresh copy, as bytes read off a
+ * channel would be.
+ */
+async function workerAloneReps(
+  handler: RequestHandler,
+  batch: RecordBatch,
+  reps: number,
+  calls: number,
+): Promise<number[]> {
+  const request = await preparedProcessRequest(new WorkerConnection(inProcessChannel(handler)), batch);
+  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
+  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
+  void handler.serve(streamConnection('in-process raw', toWorker, toClient));
+  const own = (): number => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
+  const perCall = await pingPong(
+    { write: (b) => toWorker.write(b.slice()), readable: toClient },
+    request,
+    reps,
+    calls,
+    own,
+  );
+  toWorker.end();
+  return perCall;
+}
+
+/** Prints a per-rep table of CPU µs per process call, and the median of its warm half. */
+function printReps(title: string, perCall: readonly number[]): void {
+  console.log('');
+  console.log(`| ${title} | µs |`);
+  console.log('|---|---:|');
+  perCall.forEach((us, i) => console.log(`| rep ${i + 1} | ${us.toFixed(0)} |`));
+  console.log(
+    `| median of the second half (warm) | ${median(perCall.slice(Math.floor(perCall.length / 2))).toFixed(0)} |`,
+  );
+}
+
+/** The conformance catalog's request handler in this process, on `storage`. */
+async function inProcessHandler(storage: MemoryStorage | SqliteStorage): Promise<RequestHandler> {
+  return new RequestHandler(
+    await bootstrapWorker({
+      catalog: CONFORMANCE_CATALOG,
+      modules: [ConformanceModule],
+      providers: [{ provide: STORAGE, useValue: storage }],
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -358,6 +435,7 @@ async function main(): Promise<void> {
     SILO_SQLITE_PATH: join(dir, 'bench.db'),
     ...(statsDir ? { SILO_CPU_STATS: statsDir } : {}),
   };
+  let handler: RequestHandler | undefined;
   const conn = spawned
     ? WorkerConnection.spawn(
         [
@@ -367,17 +445,7 @@ async function main(): Promise<void> {
         ],
         { env: workerEnv },
       )
-    : new WorkerConnection(
-        inProcessChannel(
-          new RequestHandler(
-            await bootstrapWorker({
-              catalog: CONFORMANCE_CATALOG,
-              modules: [ConformanceModule],
-              providers: [{ provide: STORAGE, useValue: storage }],
-            }),
-          ),
-        ),
-      );
+    : new WorkerConnection(inProcessChannel((handler = await inProcessHandler(storage))));
   const input = makeInput(rows);
   const batches: RecordBatch[] = [];
   for (const b of input.batches)
@@ -409,18 +477,11 @@ async function main(): Promise<void> {
       `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
     const lightReps = Number(option('--light-reps', '6'));
     const lightCalls = Number(option('--light-calls', '1000'));
-    if (lightReps > 0) {
-      const light = await lightClientReps(batches[0], workerEnv, dir, lightReps, lightCalls);
-      console.log('');
-      console.log(
-        `| worker CPU per process call, client doing no Arrow work (unix socket, ${lightCalls} calls per rep) | µs |`,
+    if (lightReps > 0)
+      printReps(
+        `worker CPU per process call, client doing no Arrow work (unix socket, ${lightCalls} calls per rep)`,
+        await lightClientReps(batches[0], workerEnv, dir, lightReps, lightCalls),
       );
-      console.log('|---|---:|');
-      light.forEach((us, i) => console.log(`| rep ${i + 1} | ${us.toFixed(0)} |`));
-      console.log(
-        `| median of the second half (warm) | ${median(light.slice(Math.floor(light.length / 2))).toFixed(0)} |`,
-      );
-    }
     const starts = Number(option('--starts', '5'));
     console.log('');
     if (own.length > 0) {
@@ -450,6 +511,15 @@ async function main(): Promise<void> {
     }
     const bare = Array.from({ length: starts }, bareNodeCpuMs);
     console.log(`| \`node -e 0\`, for scale | | ${range(bare)} |`);
+  }
+  if (handler !== undefined) {
+    const aloneReps = Number(option('--light-reps', '6'));
+    const aloneCalls = Number(option('--light-calls', '1000'));
+    if (aloneReps > 0)
+      printReps(
+        `worker CPU per process call, the worker alone in this process (pre-encoded requests, ${aloneCalls} calls per rep)`,
+        await workerAloneReps(handler, batches[0], aloneReps, aloneCalls),
+      );
   }
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
