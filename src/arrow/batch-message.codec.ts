@@ -271,7 +271,8 @@ export function loadRecordBatch(
 ): ArrowBatch | null {
   const shape = layout === undefined ? shapeOf(message.header() as RecordBatchHeader) : shapeFromLayout(layout);
   if (shape === null) return null;
-  const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
+  // A copy (a Node Buffer's own `slice()` would return a view, as unaligned as the body).
+  const aligned = body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
   const children = new VectorLoader(
     aligned,
     shape.nodes,

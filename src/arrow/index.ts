@@ -18,7 +18,7 @@ export {
 export { verifyMessage, type VerifiedMessage } from './ipc-message.verifier';
 export { FlatbufferFault } from './flatbuffer.verifier';
 export { verifyIpcStreamBytes } from './verified-ipc';
-export { encodeSingleRowStream, readSingleRowStream, type SingleRow } from './single-row.codec';
+export { encodeSingleRowStream, readSingleRowFrames, readSingleRowStream, type SingleRow } from './single-row.codec';
 export { MessageFramer, type ByteSource, type OpenStreamOptions } from './message-framer';
 export { IpcStreamReader, decodeFrames } from './ipc-stream.reader';
 export { IpcStreamWriter } from './ipc-stream.writer';

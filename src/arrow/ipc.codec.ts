@@ -91,7 +91,7 @@ function openReader(bytes: Uint8Array, subject: string): { schema: Schema; readA
     );
   }
   // Typed-array views over the body need 8-byte alignment; binary cells are arbitrary views.
-  const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   try {
     const reader = RecordBatchReader.from(aligned);
     reader.open();

@@ -15,8 +15,9 @@
  */
 import { type DataType, type Field, Message, type Schema, Type } from 'apache-arrow';
 import { cachedSchema, schemaMessage } from './batch-message.codec';
-import { CONTINUATION_MARKER, EOS_BYTES } from './ipc-frame';
-import { verifiedStreamMessages } from './verified-ipc';
+import { CONTINUATION_MARKER, EOS_BYTES, type IpcFrame } from './ipc-frame';
+import { type BatchLayout } from './ipc-message.verifier';
+import { checkAgainstSchema, verifiedStreamMessages, verifyMessageBytes } from './verified-ipc';
 
 /** How a column of one supported type is laid out: its buffers and child columns. */
 type ColumnKind = 'utf8' | 'binary' | 'int64' | 'int32' | 'bool' | 'float64' | 'list-utf8' | 'list-binary';
@@ -404,6 +405,45 @@ function readColumn(r: Reader, kind: ColumnKind): unknown {
 export interface SingleRow {
   readonly schema: Schema;
   readonly values: readonly unknown[];
+  /** The batch's custom metadata (empty unless asked for). */
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+const NO_METADATA: ReadonlyMap<string, string> = new Map();
+
+/** The absolute position an offset field of `table` points to, or null when the field is absent. */
+function offsetField(view: DataView, table: number, field: number): number | null {
+  const vtable = table - view.getInt32(table, true);
+  const slot = 4 + 2 * field;
+  if (slot + 2 > view.getUint16(vtable, true)) return null;
+  const offset = view.getUint16(vtable + slot, true);
+  if (offset === 0) return null;
+  return table + offset + view.getUint32(table + offset, true);
+}
+
+function stringAt(view: DataView, at: number | null): string | null {
+  if (at === null) return null;
+  return Buffer.from(view.buffer, view.byteOffset + at + 4, view.getUint32(at, true)).toString('utf8');
+}
+
+/**
+ * The custom metadata of a `Message` flatbuffer that passed `verifyMessage` (every offset
+ * and string in it is known to be in bounds), read in place; as apache-arrow reads it, an
+ * entry without a key is skipped.
+ */
+function customMetadataOf(metadata: Uint8Array): Map<string, string> {
+  const view = new DataView(metadata.buffer, metadata.byteOffset, metadata.byteLength);
+  const out = new Map<string, string>();
+  const vector = offsetField(view, view.getUint32(0, true), 4);
+  if (vector === null) return out;
+  const count = view.getUint32(vector, true);
+  for (let i = 0; i < count; i++) {
+    const slot = vector + 4 + 4 * i;
+    const entry = slot + view.getUint32(slot, true);
+    const key = stringAt(view, offsetField(view, entry, 0));
+    if (key !== null) out.set(key, stringAt(view, offsetField(view, entry, 1)) as string);
+  }
+  return out;
 }
 
 /**
@@ -413,7 +453,14 @@ export interface SingleRow {
  * but has another shape: read it with `readIpcStream(bytes, subject, { verified: true })`.
  * Binary values are views of `bytes`.
  */
-export function readSingleRowStream(bytes: Uint8Array, subject: string): SingleRow | null {
+export function readSingleRowStream(
+  bytes: Uint8Array,
+  subject: string,
+  options: {
+    /** Read the batch's custom metadata too (request bodies carry their routing keys there). */
+    readonly metadata?: boolean;
+  } = {},
+): SingleRow | null {
   const messages = verifiedStreamMessages(bytes, subject);
   if (messages.length !== 2) return null;
   const [head, batch] = messages;
@@ -423,10 +470,19 @@ export function readSingleRowStream(bytes: Uint8Array, subject: string): SingleR
   const schema = cachedSchema(head.metadata, () => Message.decode(head.metadata).header() as Schema);
   const kinds = kindsOf(schema);
   if (kinds === null) return null;
+  return {
+    schema,
+    values: readRow(bytes, batch.body.byteOffset - bytes.byteOffset, layout, kinds),
+    metadata: options.metadata === true ? customMetadataOf(batch.metadata) : NO_METADATA,
+  };
+}
+
+/** The values of row 0 of a verified batch whose body starts at `body` within `bytes`. */
+function readRow(bytes: Uint8Array, body: number, layout: BatchLayout, kinds: readonly ColumnKind[]): unknown[] {
   const r: Reader = {
     bytes,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    body: batch.body.byteOffset - bytes.byteOffset,
+    body,
     nodes: layout.nodes,
     buffers: layout.buffers,
     node: 0,
@@ -434,5 +490,25 @@ export function readSingleRowStream(bytes: Uint8Array, subject: string): SingleR
   };
   const values: unknown[] = [];
   for (const kind of kinds) values.push(readColumn(r, kind));
-  return { schema, values };
+  return values;
+}
+
+/**
+ * The one row of a request read off a channel (a schema frame and one record-batch frame,
+ * as the framer delivers them; both already verified there, and checked again here at
+ * the cost of a cache lookup): its schema and values, read from the frame's body without
+ * apache-arrow. `null` for any other shape; decode those with `decodeFrames`.
+ */
+export function readSingleRowFrames(frames: readonly IpcFrame[]): SingleRow | null {
+  if (frames.length !== 2 || frames[0].kind !== 'schema' || frames[1].kind !== 'record-batch') return null;
+  const [head, batch] = frames;
+  const layout = verifyMessageBytes(batch.metadata, 0).batch;
+  if (layout === undefined || layout.compressed || layout.length !== 1) return null;
+  const schemaLayout = verifyMessageBytes(head.metadata, 0).schema;
+  if (schemaLayout === undefined) return null;
+  checkAgainstSchema(schemaLayout, verifyMessageBytes(batch.metadata, 0), batch.body, 0);
+  const schema = cachedSchema(head.metadata, () => Message.decode(head.metadata).header() as Schema);
+  const kinds = kindsOf(schema);
+  if (kinds === null) return null;
+  return { schema, values: readRow(batch.body, 0, layout, kinds), metadata: batch.customMetadata };
 }

@@ -61,7 +61,7 @@ export function decodeProcessRequest(bytes: Uint8Array, protocol: ProtocolSpec =
     stream = readIpcStream(inputBatchBytes, 'TableBufferingProcessRequest.input_batch');
   } catch (cause) {
     throw new RequestFormatError(
-      'TableBufferingProcessRequest.input_batch: the nested IPC bytes are not a readable Arrow stream.',
+      `TableBufferingProcessRequest.input_batch: the nested IPC bytes are not a readable Arrow stream (${(cause as Error).message}).`,
       { cause },
     );
   }

@@ -209,6 +209,20 @@ function readRecordRow(
 }
 
 /**
+ * Reads a row read straight from the bytes (`readSingleRowStream`, `readSingleRowFrames`)
+ * as a camelCase record of `expected`, as {@link readRecordBatch} reads a batch's row.
+ */
+export function recordFromRow(
+  row: SingleRow,
+  expected: Schema,
+  subject: string,
+  options: RecordReadOptions = {},
+): PlainRecord {
+  const { values } = row;
+  return readRecordRow(row.schema, (index) => values[index], expected, subject, options);
+}
+
+/**
  * Decodes a nested record held in a `binary` cell (schema + batch + EOS).
  */
 export function decodeRecord(
@@ -222,10 +236,7 @@ export function decodeRecord(
   try {
     // A one-row record of plain columns (nearly every record) is read without apache-arrow.
     row = bytes instanceof Uint8Array ? readSingleRowStream(bytes, subject) : null;
-    if (row !== null) {
-      const { values } = row;
-      return readRecordRow(row.schema, (index) => values[index], expected, subject, options);
-    }
+    if (row !== null) return recordFromRow(row, expected, subject, options);
     batches = readIpcStream(bytes, subject, { verified: true }).batches;
   } catch (cause) {
     if (!(cause instanceof IpcFramingError)) throw cause;

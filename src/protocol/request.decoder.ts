@@ -9,7 +9,7 @@
  * or 1.3.x, vgi-wire-gen-a §1). Each version's shapes come from its method table.
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
-import { EMPTY_SCHEMA, readIpcStream } from '../arrow';
+import { EMPTY_SCHEMA, readIpcStream, readSingleRowStream, type SingleRow } from '../arrow';
 import { decodeBindRequest } from './bind.codec';
 import { decodeCombineRequest, decodeDestructorRequest, decodeProcessRequest } from './buffering.codec';
 import { decodeCatalogAttachRequest } from './catalog.codec';
@@ -32,7 +32,7 @@ import {
   RequestVersionError,
   WireProtocolError,
 } from './protocol.error';
-import { readRecordBatch, typesCompatible } from './record.codec';
+import { type PlainRecord, readRecordBatch, recordFromRow, typesCompatible } from './record.codec';
 import { type DecodedRequest, type RequestDecodeResult, type RequestRefusal } from './request.types';
 import { MetadataKey, REQUEST_FRAMING_VERSION, RETIRED_DESCRIBE_METHOD, VGI_PROTOCOL_VERSION } from './wire.constants';
 
@@ -63,18 +63,49 @@ const served = (): string[] => [
 ];
 
 /**
+ * What the decoder reads of a request batch: its row count, its custom metadata, and its
+ * row as a record. An apache-arrow `RecordBatch` is one; {@link singleRowRequest} makes one
+ * from a row read straight from the bytes.
+ */
+export interface RequestBatch {
+  readonly numRows: number;
+  readonly metadata: ReadonlyMap<string, string>;
+  /** Row 0 as a record of `expected` (see `readRecordBatch`). */
+  readRecord(expected: Schema, subject: string): PlainRecord;
+}
+
+/** A request batch of one row read without apache-arrow (`readSingleRowFrames`, `readSingleRowStream`). */
+export function singleRowRequest(row: SingleRow): RequestBatch {
+  return {
+    numRows: 1,
+    metadata: row.metadata,
+    readRecord: (expected, subject) => recordFromRow(row, expected, subject),
+  };
+}
+
+function asRequestBatch(batch: RecordBatch | RequestBatch): RequestBatch {
+  if ('readRecord' in batch) return batch;
+  return {
+    numRows: batch.numRows,
+    metadata: batch.metadata,
+    readRecord: (expected, subject) => readRecordBatch(batch, expected, subject),
+  };
+}
+
+/**
  * Decodes and validates one request stream.
  */
 export function decodeRequest(
-  stream: { readonly schema: Schema; readonly batches: readonly RecordBatch[] },
+  stream: { readonly schema: Schema; readonly batches: readonly (RecordBatch | RequestBatch)[] },
   options: RequestDecodeOptions = {},
 ): RequestDecodeResult {
-  const batch = stream.batches[0];
-  if (batch === undefined) {
+  const first = stream.batches[0];
+  if (first === undefined) {
     return refuse(
       new RequestFormatError('The request stream holds no record batch. Send exactly one request batch per stream.'),
     );
   }
+  const batch = asRequestBatch(first);
   if (stream.batches.length > 1) {
     const method = batch.metadata.get(MetadataKey.method) ?? null;
     return refuse(
@@ -158,7 +189,7 @@ function unknownMethod(protocol: ProtocolSpec, methodName: string): MethodNotImp
  */
 function decodeGenerationA(
   schema: Schema,
-  batch: RecordBatch,
+  batch: RequestBatch,
   methodName: string,
   clientVersion: string | null,
   requestId: string | null,
@@ -195,7 +226,7 @@ function generationAVersionMismatch(client: string, version: Semver): ProtocolVe
 function decodeValidated(
   protocol: ProtocolSpec,
   spec: MethodSpec,
-  batch: RecordBatch,
+  batch: RequestBatch,
   clientVersion: string | null,
   requestId: string | null,
 ): RequestDecodeResult {
@@ -229,9 +260,14 @@ function decodeValidated(
  * Reads the first IPC stream of a byte buffer (an HTTP body) and decodes it as a request.
  */
 export function decodeRequestBytes(bytes: Uint8Array, options: RequestDecodeOptions = {}): RequestDecodeResult {
-  let stream: ReturnType<typeof readIpcStream>;
+  let stream: Parameters<typeof decodeRequest>[0];
   try {
-    stream = readIpcStream(bytes, 'request body');
+    // The usual request, one row of plain columns, is read straight from the bytes.
+    const row = readSingleRowStream(bytes, 'request body', { metadata: true });
+    stream =
+      row !== null
+        ? { schema: row.schema, batches: [singleRowRequest(row)] }
+        : readIpcStream(bytes, 'request body', { verified: true });
   } catch (cause) {
     return refuse(
       new RequestFormatError(`The request body is not an Arrow IPC stream: ${(cause as Error).message}`, { cause }),
@@ -343,8 +379,8 @@ function checkProtocolVersion(client: string | null, server: string): ProtocolVe
   );
 }
 
-function decodeParams(protocol: ProtocolSpec, spec: MethodSpec, batch: RecordBatch): unknown {
-  const flat = readRecordBatch(batch, spec.params, `'${spec.name}' request`);
+function decodeParams(protocol: ProtocolSpec, spec: MethodSpec, batch: RequestBatch): unknown {
+  const flat = batch.readRecord(spec.params, `'${spec.name}' request`);
   const nested = NESTED[spec.name];
   if (spec.request !== null && nested !== undefined) return nested(flat.request as Uint8Array, protocol);
   return protocol.generation === 'A' ? withSchemaPaths(flat) : flat;

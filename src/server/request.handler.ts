@@ -4,9 +4,9 @@
  * Every refusal and every failure of a call is answered with an error stream and the
  * loop goes on; only a channel whose framing is lost is closed.
  */
-import { decodeFrames, EMPTY_SCHEMA, type IpcFrame, MessageFramer } from '../arrow';
+import { decodeFrames, EMPTY_SCHEMA, type IpcFrame, MessageFramer, readSingleRowFrames } from '../arrow';
 import { LOGGER } from '../container/tokens';
-import { decodeRequest, encodeErrorResponse, encodeRefusal, RequestFormatError } from '../protocol';
+import { decodeRequest, encodeErrorResponse, encodeRefusal, RequestFormatError, singleRowRequest } from '../protocol';
 import type { Logger } from '../providers/logging';
 import type { SiloWorker } from '../worker/bootstrap';
 import { CatalogService } from './catalog.service';
@@ -118,9 +118,11 @@ export class RequestHandler {
   /** Decodes one request stream and answers it. */
   private async handle(frames: readonly IpcFrame[], framer: MessageFramer, connection: Connection): Promise<StreamEnd> {
     const serverId = this.identity.serverId;
-    let stream: ReturnType<typeof decodeFrames>;
+    let stream: Parameters<typeof decodeRequest>[0];
     try {
-      stream = decodeFrames(frames);
+      // The usual request, one row of plain columns, is read straight from its frame.
+      const row = readSingleRowFrames(frames);
+      stream = row === null ? decodeFrames(frames) : { schema: row.schema, batches: [singleRowRequest(row)] };
     } catch (error) {
       // The framing held (the stream was read to its EOS), only its content is unreadable.
       const refusal = new RequestFormatError(

@@ -166,3 +166,22 @@ describe('makeRecordBatch', () => {
     expect(readIpcStream(legacy).schema.fields[1].type.typeId).toBe(Type.Utf8);
   });
 });
+
+describe('readIpcStream on unaligned Node buffers', () => {
+  it('should copy a body that a Buffer view leaves off an 8-byte boundary (Buffer#slice would not)', () => {
+    const schema = schemaOf([field('k', wire.int64(), false), field('s', wire.utf8(), true)]);
+    const bytes = serializeBatch(
+      makeRowsBatch(schema, [
+        { k: 5n, s: 'x' },
+        { k: -1n, s: null },
+      ]),
+    );
+    for (const offset of [1, 3, 4]) {
+      // Socket chunks are Buffers, and so is every subarray of one.
+      const host = Buffer.alloc(bytes.length + offset);
+      host.set(bytes, offset);
+      const { batches } = readIpcStream(host.subarray(offset));
+      expect(batches[0].getChild('k')!.toArray()).toEqual(BigInt64Array.of(5n, -1n));
+    }
+  });
+});
