@@ -16,8 +16,9 @@
  * worker's own CPU counters (`SILO_CPU_STATS`): CPU µs per process call and per finalize
  * tick, and the cold start (spawn to the first answer: wall ms, and the worker's CPU ms)
  * over `--starts N` fresh processes (default 5), beside `node -e 0`; and the worker's CPU per
- * process call when the client does no Arrow work (`--light-reps N` reps of `--light-calls N`
- * pre-encoded calls, default 6 × 1000; 0 reps skips it): the closest to DuckDB as the
+ * process call and per finalize tick when the client does no Arrow work (`--light-reps N`
+ * reps of `--light-calls N` pre-encoded calls, then as many pre-encoded ticks, default
+ * 6 × 1000; 0 reps skips it): the closest to DuckDB as the
  * client, whose C++ reader leaves the machine's cores to the worker. Without `--spawn` the
  * same reps run against the in-process worker alone. For profiles, run
  * `node --cpu-prof dist/bench/call-path.bench.js …` (the client, and the worker unless
@@ -31,7 +32,7 @@ import { connect } from 'node:net';
 import { join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
-import { type RecordBatch } from 'apache-arrow';
+import { Message, type RecordBatch } from 'apache-arrow';
 import { bindArgumentsByName } from '../src/client/run/argument-binding';
 import { bindFunction } from '../src/client/run/bind-call';
 import { nullableSchema } from '../src/lifecycle';
@@ -46,8 +47,8 @@ import { RequestHandler } from '../src/server/request.handler';
 import { streamConnection } from '../src/server/connection';
 import { bootstrapWorker } from '../src/worker/bootstrap-worker';
 import { CONFORMANCE_CATALOG, ConformanceModule } from '../samples/conformance/conformance.module';
-import { encodeRequest } from '../src/protocol';
-import { serializeBatch } from '../src/arrow';
+import { encodeRequest, makeTickBatch } from '../src/protocol';
+import { EMPTY_SCHEMA, IpcStreamWriter, serializeBatch } from '../src/arrow';
 import { makeInput } from './wire/input-data';
 
 const BATCH_ROWS = 2048;
@@ -294,8 +295,10 @@ async function preparedProcessRequest(conn: WorkerConnection, batch: RecordBatch
 
 /**
  * Sends `request` `calls` times per rep on a raw byte connection, the next as soon as the
- * previous answer arrives (a process call's answer is a few hundred bytes written at
- * once: one chunk), and returns the worker's CPU µs per call of each rep, as `cpuUs` reads it.
+ * previous answer arrives, and returns the worker's CPU µs per call of each rep, as
+ * `cpuUs` reads it. `answers(chunk)` says how many answers a chunk completes: by default
+ * one per chunk (a process call's answer is a few hundred bytes written at once); a
+ * finalize tick's answer of ~82 KB may arrive in several (see {@link messageCounter}).
  */
 async function pingPong(
   link: { write(bytes: Uint8Array): void; readable: NodeJS.EventEmitter },
@@ -303,14 +306,17 @@ async function pingPong(
   reps: number,
   calls: number,
   cpuUs: () => number,
+  answers: (chunk: Uint8Array) => number = () => 1,
 ): Promise<number[]> {
   const perCall: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const before = cpuUs();
     await new Promise<void>((done) => {
       let answered = 0;
-      const onData = (): void => {
-        answered++;
+      const onData = (chunk: Uint8Array): void => {
+        const n = answers(chunk);
+        if (n === 0) return;
+        answered += n;
         if (answered < calls) link.write(request);
         else {
           link.readable.off('data', onData);
@@ -326,6 +332,52 @@ async function pingPong(
 }
 
 /**
+ * Counts complete record-batch messages in a byte stream fed chunk by chunk (each
+ * finalize tick of `buffer_input` is answered with exactly one). Only the 8-byte prefix
+ * and the flatbuffer of each message are read, for the body's length; a schema message is
+ * skipped, and any other message, or a batch of fewer than `minBodyBytes` bytes of body,
+ * throws, so an error answer cannot pass for a tick.
+ */
+function messageCounter(minBodyBytes: number): (chunk: Uint8Array) => number {
+  let pending: Buffer = Buffer.alloc(0);
+  let remaining = 0; // body bytes of the current message still to come
+  return (chunk) => {
+    let done = 0;
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (remaining > 0) {
+      const take = Math.min(remaining, data.length);
+      remaining -= take;
+      data = data.subarray(take);
+      if (remaining > 0) return 0;
+      done++; // only a batch's body is long enough to span chunks
+    }
+    pending = pending.length > 0 ? Buffer.concat([pending, data]) : data;
+    let at = 0;
+    while (pending.length - at >= 8) {
+      const length = pending.readInt32LE(at + 4);
+      if (pending.length - at < 8 + length) break;
+      const message = Message.decode(pending.subarray(at + 8, at + 8 + length));
+      const body = Number(message.bodyLength);
+      const batch = message.isRecordBatch();
+      if (!batch && !message.isSchema()) throw new Error('a tick was answered with a message that is no batch');
+      if (batch && body < minBodyBytes)
+        throw new Error(`a tick was answered with something other than a batch of ${minBodyBytes}+ bytes`);
+      const end = at + 8 + length + body;
+      if (end > pending.length) {
+        remaining = end - pending.length;
+        at = pending.length;
+        break;
+      }
+      if (batch) done++;
+      at = end;
+    }
+    // Only a partial prefix or flatbuffer is kept (bodies are skipped, never copied).
+    pending = Buffer.from(pending.subarray(at));
+    return done;
+  };
+}
+
+/**
  * The worker's CPU per process call when the client costs (almost) nothing, as DuckDB's
  * C++ client nearly does: one conformance worker serving a unix socket; a sink is opened
  * with Silo's client, then one pre-encoded request is sent over and over on a second
@@ -338,7 +390,7 @@ async function lightClientReps(
   dir: string,
   reps: number,
   calls: number,
-): Promise<number[]> {
+): Promise<{ process: number[]; ticks: number[] }> {
   const socket = join(dir, 'light.sock');
   const child = spawn(process.execPath, [CONFORMANCE_WORKER, '--unix', socket], {
     env: { ...env, SILO_SQLITE_PATH: join(dir, 'light.db') },
@@ -353,16 +405,22 @@ async function lightClientReps(
     const request = await preparedProcessRequest(conn, batch);
     const raw = connect(socket);
     await new Promise((done) => raw.once('connect', done));
-    const perCall = await pingPong(
-      { write: (b) => raw.write(b), readable: raw },
-      request,
+    const workerCpu = (): number => cpuNow(child.pid!).worker;
+    const perCall = await pingPong({ write: (b) => raw.write(b), readable: raw }, request, reps, calls, workerCpu);
+    raw.destroy();
+    const rawTicks = connect(socket);
+    await new Promise((done) => rawTicks.once('connect', done));
+    const perTick = await tickReps(
+      conn,
+      { write: (b) => rawTicks.write(b), readable: rawTicks },
+      batch,
       reps,
       calls,
-      () => cpuNow(child.pid!).worker,
+      workerCpu,
     );
-    raw.destroy();
+    rawTicks.destroy();
     await conn.close();
-    return perCall;
+    return { process: perCall, ticks: perTick };
   } finally {
     child.kill();
   }
@@ -397,6 +455,89 @@ async function workerAloneReps(
   );
   toWorker.end();
   return perCall;
+}
+
+/** A raw byte connection to a worker: what a pre-encoded request is written to. */
+interface RawLink {
+  write(bytes: Uint8Array): void;
+  readable: NodeJS.EventEmitter;
+}
+
+/**
+ * The worker's CPU per finalize tick with a client that does no Arrow work:
+ * `buffer_input` is filled with `reps × calls + 1` copies of `batch` through Silo's
+ * client on `conn`, then a finalize stream is opened on `raw`, a second connection to the
+ * same worker, and driven with the same pre-encoded tick over and over. Each answer is
+ * one record-batch message (the first one preceded by the output schema), counted by
+ * {@link messageCounter}.
+ */
+async function tickReps(
+  conn: WorkerConnection,
+  raw: RawLink,
+  batch: RecordBatch,
+  reps: number,
+  calls: number,
+  cpuUs: () => number,
+): Promise<number[]> {
+  const discovery = await discoverCatalog(conn, {});
+  const fn = findFunction(discovery, 'buffer_input');
+  const inputSchema = nullableSchema(batch.schema);
+  const attachOpaqueData = discovery.attach.attachOpaqueData;
+  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
+  const init = {
+    bindCall: bound.bindCall,
+    outputSchema: bound.response.outputSchema,
+    bindOpaqueData: bound.response.opaqueData,
+  };
+  const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
+  const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
+  await sink.completeSinkInit(inputSchema);
+  const executionId = sink.header.executionId;
+  let last = executionId;
+  for (let i = 0; i <= reps * calls; i++)
+    last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null }))
+      .result;
+  const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [last] });
+  // The header answer, then the first tick (carrying the tick stream's schema) and its batch.
+  await pingPong(
+    raw,
+    encodeRequest(
+      'init',
+      { ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId: ids[0] },
+      { requestId: '0123456789abcdef' },
+    ),
+    1,
+    1,
+    cpuUs,
+  );
+  const ticks = new IpcStreamWriter(EMPTY_SCHEMA, 'finalize ticks');
+  const counter = messageCounter(batch.numRows * 8);
+  await pingPong(raw, ticks.write(makeTickBatch()), 1, 1, cpuUs, counter);
+  const perTick = await pingPong(raw, ticks.write(makeTickBatch()), reps, calls, cpuUs, counter);
+  await conn.call('table_buffering_destructor', { ...ref, executionId });
+  return perTick;
+}
+
+/** {@link tickReps} with the worker in this process: this process's CPU is the worker's (and the counter's). */
+async function workerAloneTicks(
+  handler: RequestHandler,
+  batch: RecordBatch,
+  reps: number,
+  calls: number,
+): Promise<number[]> {
+  const conn = new WorkerConnection(inProcessChannel(handler));
+  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
+  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
+  void handler.serve(streamConnection('in-process ticks', toWorker, toClient));
+  const own = (): number => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
+  const link = { write: (b: Uint8Array) => toWorker.write(b.slice()), readable: toClient };
+  const perTick = await tickReps(conn, link, batch, reps, calls, own);
+  toWorker.end();
+  await conn.close();
+  return perTick;
 }
 
 /** Prints a per-rep table of CPU µs per process call, and the median of its warm half. */
@@ -477,11 +618,17 @@ async function main(): Promise<void> {
       `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
     const lightReps = Number(option('--light-reps', '6'));
     const lightCalls = Number(option('--light-calls', '1000'));
-    if (lightReps > 0)
+    if (lightReps > 0) {
+      const light = await lightClientReps(batches[0], workerEnv, dir, lightReps, lightCalls);
       printReps(
         `worker CPU per process call, client doing no Arrow work (unix socket, ${lightCalls} calls per rep)`,
-        await lightClientReps(batches[0], workerEnv, dir, lightReps, lightCalls),
+        light.process,
       );
+      printReps(
+        `worker CPU per finalize tick, client doing no Arrow work (unix socket, ${lightCalls} ticks per rep)`,
+        light.ticks,
+      );
+    }
     const starts = Number(option('--starts', '5'));
     console.log('');
     if (own.length > 0) {
@@ -519,6 +666,11 @@ async function main(): Promise<void> {
       printReps(
         `worker CPU per process call, the worker alone in this process (pre-encoded requests, ${aloneCalls} calls per rep)`,
         await workerAloneReps(handler, batches[0], aloneReps, aloneCalls),
+      );
+    if (aloneReps > 0)
+      printReps(
+        `worker CPU per finalize tick, the worker alone in this process (pre-encoded ticks, ${aloneCalls} ticks per rep)`,
+        await workerAloneTicks(handler, batches[0], aloneReps, aloneCalls),
       );
   }
   await storage.close();
