@@ -427,11 +427,26 @@ async function lightClientReps(
 }
 
 /**
- * The same with the worker in this process (no sockets, no process boundary): a second
- * in-memory connection to the handler carries the pre-encoded requests, and this
- * process's CPU is the worker's alone. Each request is a fresh copy, as bytes read off a
- * channel would be.
+ * A second in-memory connection to an in-process worker, for pre-encoded requests (each
+ * written as a fresh copy, as bytes read off a channel would be), and this process's CPU,
+ * which is then the worker's alone (and the light client's). `end()` closes it.
  */
+function inProcessRawLink(handler: RequestHandler, label: string): RawLink & { end(): void; cpuUs(): number } {
+  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
+  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
+  void handler.serve(streamConnection(label, toWorker, toClient));
+  return {
+    write: (b) => toWorker.write(b.slice()),
+    readable: toClient,
+    end: () => toWorker.end(),
+    cpuUs: () => {
+      const { user, system } = process.cpuUsage();
+      return user + system;
+    },
+  };
+}
+
+/** {@link pingPong}'s process calls with the worker in this process (no sockets, no process boundary). */
 async function workerAloneReps(
   handler: RequestHandler,
   batch: RecordBatch,
@@ -439,21 +454,9 @@ async function workerAloneReps(
   calls: number,
 ): Promise<number[]> {
   const request = await preparedProcessRequest(new WorkerConnection(inProcessChannel(handler)), batch);
-  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
-  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
-  void handler.serve(streamConnection('in-process raw', toWorker, toClient));
-  const own = (): number => {
-    const { user, system } = process.cpuUsage();
-    return user + system;
-  };
-  const perCall = await pingPong(
-    { write: (b) => toWorker.write(b.slice()), readable: toClient },
-    request,
-    reps,
-    calls,
-    own,
-  );
-  toWorker.end();
+  const link = inProcessRawLink(handler, 'in-process raw');
+  const perCall = await pingPong(link, request, reps, calls, link.cpuUs);
+  link.end();
   return perCall;
 }
 
@@ -518,7 +521,7 @@ async function tickReps(
   return perTick;
 }
 
-/** {@link tickReps} with the worker in this process: this process's CPU is the worker's (and the counter's). */
+/** {@link tickReps} with the worker in this process. */
 async function workerAloneTicks(
   handler: RequestHandler,
   batch: RecordBatch,
@@ -526,16 +529,9 @@ async function workerAloneTicks(
   calls: number,
 ): Promise<number[]> {
   const conn = new WorkerConnection(inProcessChannel(handler));
-  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
-  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
-  void handler.serve(streamConnection('in-process ticks', toWorker, toClient));
-  const own = (): number => {
-    const { user, system } = process.cpuUsage();
-    return user + system;
-  };
-  const link = { write: (b: Uint8Array) => toWorker.write(b.slice()), readable: toClient };
-  const perTick = await tickReps(conn, link, batch, reps, calls, own);
-  toWorker.end();
+  const link = inProcessRawLink(handler, 'in-process ticks');
+  const perTick = await tickReps(conn, link, batch, reps, calls, link.cpuUs);
+  link.end();
   await conn.close();
   return perTick;
 }
