@@ -32,7 +32,7 @@ import { connect } from 'node:net';
 import { join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
-import { Message, type RecordBatch } from 'apache-arrow';
+import { Message, type RecordBatch, type Schema } from 'apache-arrow';
 import { bindArgumentsByName } from '../src/client/run/argument-binding';
 import { bindFunction } from '../src/client/run/bind-call';
 import { nullableSchema } from '../src/lifecycle';
@@ -209,19 +209,13 @@ interface RunCost {
   readonly own?: { readonly processUs: number; readonly tickUs: number };
 }
 
-async function oneRun(
-  conn: WorkerConnection,
-  batches: readonly RecordBatch[],
-  statsDir: string | null,
-): Promise<RunCost> {
-  const pid = conn.pid;
-  const counters = statsDir !== null && pid !== null ? () => freshCounters(statsDir, pid) : null;
+/** Discovers and binds `buffer_input` on `conn` for input of `schema`, and opens its sink. */
+async function openBufferInputSink(conn: WorkerConnection, schema: Schema) {
   const discovery = await discoverCatalog(conn, {});
   const fn = findFunction(discovery, 'buffer_input');
-  const inputSchema = nullableSchema(batches[0].schema);
+  const inputSchema = nullableSchema(schema);
   const attachOpaqueData = discovery.attach.attachOpaqueData;
   const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
-  const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
   const init = {
     bindCall: bound.bindCall,
     outputSchema: bound.response.outputSchema,
@@ -229,7 +223,21 @@ async function oneRun(
   };
   const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
   await sink.completeSinkInit(inputSchema);
-  const executionId = sink.header.executionId;
+  return {
+    ref: { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData },
+    init,
+    executionId: sink.header.executionId,
+  };
+}
+
+async function oneRun(
+  conn: WorkerConnection,
+  batches: readonly RecordBatch[],
+  statsDir: string | null,
+): Promise<RunCost> {
+  const pid = conn.pid;
+  const counters = statsDir !== null && pid !== null ? () => freshCounters(statsDir, pid) : null;
+  const { ref, init, executionId } = await openBufferInputSink(conn, batches[0].schema);
   const beforeProcess = await counters?.();
   let start = { t: process.hrtime.bigint(), cpu: cpuNow(pid) };
   let last = executionId;
@@ -266,29 +274,10 @@ async function oneRun(
  * with Silo's client on `conn`: the same bytes can then be sent over and over.
  */
 async function preparedProcessRequest(conn: WorkerConnection, batch: RecordBatch): Promise<Uint8Array> {
-  const discovery = await discoverCatalog(conn, {});
-  const fn = findFunction(discovery, 'buffer_input');
-  const inputSchema = nullableSchema(batch.schema);
-  const attachOpaqueData = discovery.attach.attachOpaqueData;
-  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
-  const sink = await conn.openInit({
-    bindCall: bound.bindCall,
-    outputSchema: bound.response.outputSchema,
-    bindOpaqueData: bound.response.opaqueData,
-    phase: 'TABLE_BUFFERING',
-    executionId: null,
-  });
-  await sink.completeSinkInit(inputSchema);
+  const { ref, executionId } = await openBufferInputSink(conn, batch.schema);
   return encodeRequest(
     'table_buffering_process',
-    {
-      functionName: fn.name,
-      schemaPath: fn.schemaPath,
-      attachOpaqueData,
-      executionId: sink.header.executionId,
-      inputBatch: serializeBatch(batch),
-      batchIndex: null,
-    },
+    { ...ref, executionId, inputBatch: serializeBatch(batch), batchIndex: null },
     { requestId: '0123456789abcdef' },
   );
 }
@@ -482,20 +471,7 @@ async function tickReps(
   calls: number,
   cpuUs: () => number,
 ): Promise<number[]> {
-  const discovery = await discoverCatalog(conn, {});
-  const fn = findFunction(discovery, 'buffer_input');
-  const inputSchema = nullableSchema(batch.schema);
-  const attachOpaqueData = discovery.attach.attachOpaqueData;
-  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
-  const init = {
-    bindCall: bound.bindCall,
-    outputSchema: bound.response.outputSchema,
-    bindOpaqueData: bound.response.opaqueData,
-  };
-  const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
-  const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
-  await sink.completeSinkInit(inputSchema);
-  const executionId = sink.header.executionId;
+  const { ref, init, executionId } = await openBufferInputSink(conn, batch.schema);
   let last = executionId;
   for (let i = 0; i <= reps * calls; i++)
     last = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null }))
