@@ -97,6 +97,11 @@ export class Observability implements Instrumentation {
   readonly api: OpenTelemetryApi | undefined;
   readonly tracer: Tracer | undefined;
   readonly storageProfile: boolean;
+  /**
+   * The no-op provider the API's proxy delegates to while no SDK is registered, when
+   * {@link tracer} is the global one: its calls then start no span at all.
+   */
+  private readonly noopProvider: object | undefined;
   private readonly scope = new AsyncLocalStorage<ActiveScope>();
   private readonly profiles = new Map<string, { profile: StorageProfile; dirty: boolean }>();
   private rawStorage?: FunctionStorage;
@@ -121,6 +126,7 @@ export class Observability implements Instrumentation {
       ? (options.tracer ??
         (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME)))
       : undefined;
+    this.noopProvider = this.api && !options.tracer && !options.traceFile ? unregisteredDelegate(this.api) : undefined;
     this.storageProfile = options.storageProfile ?? false;
     this.logger = options.logger;
     this.metrics =
@@ -132,6 +138,20 @@ export class Observability implements Instrumentation {
   /** Whether calls produce spans. */
   get tracing(): boolean {
     return this.tracer !== undefined;
+  }
+
+  /**
+   * The tracer a call's span comes from, or `undefined` when tracing is off or no
+   * OpenTelemetry SDK is registered (yet): the API's proxy would hand out a span that
+   * records nothing, so the call skips its attributes, trace context and upkeep.
+   * Checked per call, so an SDK registered after the worker started is picked up.
+   */
+  recordingTracer(): Tracer | undefined {
+    const { tracer, api, noopProvider } = this;
+    if (tracer === undefined || api === undefined) return undefined;
+    if (noopProvider === undefined) return tracer;
+    const provider = api.trace.getTracerProvider() as { getDelegate?: () => object };
+    return typeof provider.getDelegate === 'function' && provider.getDelegate() === noopProvider ? undefined : tracer;
   }
 
   private defineMetrics(meter: Meter | undefined): MetricsRegistry {
@@ -360,6 +380,18 @@ function gcKind(kind: number | undefined): string {
   }
 }
 
+/**
+ * What the API's proxy provider delegates to while no SDK is registered (its shared
+ * no-op provider), or `undefined` when this build of the API does not say.
+ */
+function unregisteredDelegate(api: OpenTelemetryApi): object | undefined {
+  try {
+    return api.ProxyTracerProvider ? new api.ProxyTracerProvider().getDelegate() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The error code of a failure (`SILO513`), or its class name. */
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -397,7 +429,8 @@ class ObservedCall implements RpcCall {
   }
 
   private startSpan(executionId: Uint8Array | undefined): void {
-    const { tracer, api } = this.owner;
+    const tracer = this.owner.recordingTracer();
+    const api = this.owner.api;
     if (tracer === undefined || api === undefined) return;
     const attributes: Attributes = {
       'silo.function': this.functionName,
@@ -447,7 +480,7 @@ class ObservedCall implements RpcCall {
 
   run<T>(fn: () => T): T {
     // Without a span nothing needs the call's context (a primary sink init gets its span inside): no async scope is entered.
-    if (this.span === undefined && !(this.phase === 'sink_init' && this.owner.tracing)) return fn();
+    if (this.span === undefined && !(this.phase === 'sink_init' && this.owner.recordingTracer())) return fn();
     const scope = this.owner.active;
     const api = this.owner.api;
     const inner = (): T =>

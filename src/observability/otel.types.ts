@@ -81,7 +81,11 @@ export interface OpenTelemetryApi {
     getSpanContext(context: OtelContext): OtelSpanContext | undefined;
     setSpanContext(context: OtelContext, spanContext: OtelSpanContext): OtelContext;
     setSpan(context: OtelContext, span: OtelSpan): OtelContext;
+    /** The global provider: the API's proxy, whose delegate is the registered SDK's provider (a no-op one before). */
+    getTracerProvider(): object;
   };
+  /** The proxy provider class (absent from API builds that dropped it). */
+  readonly ProxyTracerProvider?: new () => { getDelegate(): object };
   readonly context: {
     active(): OtelContext;
     with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(

@@ -131,6 +131,36 @@ describe('Observability', () => {
     ).toBe(1);
   });
 
+  it('should start no span while no SDK is registered, and trace once one is, through the global tracer', async () => {
+    const observability = new Observability({ metrics: true });
+    expect(observability.tracing).toBe(true);
+    const started: string[] = [];
+    const proxy = trace.getTracer('vgi-silo');
+    const startSpan = jest.spyOn(Object.getPrototypeOf(proxy) as Tracer, 'startSpan');
+    try {
+      await observeCall(observability, 'process', 'f', executionId, async () => 1);
+      await observeCall(observability, 'sink_init', 'f', undefined, async (call) => call?.setExecution(executionId));
+      expect(startSpan).not.toHaveBeenCalled();
+      expect(observability.metrics!.value('silo_calls_total', { function: 'f', phase: 'process' })).toBe(1);
+
+      const finished: Finished[] = [];
+      const sdk = memoryTracer(finished);
+      trace.setGlobalTracerProvider({
+        getTracer: (name: string) => {
+          started.push(name);
+          return sdk;
+        },
+      });
+      await observeCall(observability, 'combine', 'f', executionId, async () => 2);
+      expect(started).toEqual(['vgi-silo']);
+      expect(finished.map((s) => s.name)).toEqual(['silo.combine']);
+      expect(finished[0].traceId).toBe(executionTraceContext(executionId).traceId);
+    } finally {
+      startSpan.mockRestore();
+      trace.disable();
+    }
+  });
+
   it('should start the span of a primary sink init in the trace of the execution it mints', async () => {
     const finished: Finished[] = [];
     const observability = new Observability({ tracer: memoryTracer(finished) });
