@@ -10,7 +10,7 @@
  */
 import { type RecordBatch, type Schema } from 'apache-arrow';
 import { DictionaryTracker, encodeStream, storedMessageOf } from './batch-message.codec';
-import { conformBatchToSchema } from './schema-compare';
+import { assertNoForbiddenNulls, conformBatchToSchema } from './schema-compare';
 
 /**
  * Writes one IPC stream message by message.
@@ -52,16 +52,19 @@ export class IpcStreamWriter {
    */
   write(batch: RecordBatch): Uint8Array {
     this.assertOpen('write');
-    const bound = conformBatchToSchema(batch, this.schema, this.subject);
-    // A batch read back from storage whose stream had exactly this schema: its message is reused.
+    // A batch read back from storage whose stream had exactly this schema (the same
+    // encoded schema message): its message is reused, and only its nulls need checking.
     const stored = this.started && !this.hasDictionaries ? storedMessageOf(batch, this.schema) : undefined;
-    const bytes =
-      stored ??
-      encodeStream(this.schema, [bound], {
-        withSchema: !this.started,
-        withEos: false,
-        dictionaries: this.dictionaries,
-      });
+    if (stored !== undefined) {
+      assertNoForbiddenNulls(batch, this.schema, this.subject);
+      return stored;
+    }
+    const bound = conformBatchToSchema(batch, this.schema, this.subject);
+    const bytes = encodeStream(this.schema, [bound], {
+      withSchema: !this.started,
+      withEos: false,
+      dictionaries: this.dictionaries,
+    });
     this.started = true;
     return bytes;
   }

@@ -43,7 +43,7 @@ export function describeSchemaDifference(
   actual: Schema | readonly Field[],
   options: SchemaCompareOptions = {},
 ): string | null {
-  return compareFieldLists(fieldsOf(expected), fieldsOf(actual), '', options);
+  return compareFieldLists(fieldsOf(expected), fieldsOf(actual), () => '', options);
 }
 
 /**
@@ -65,7 +65,7 @@ export function describeTypeDifference(
   actual: DataType,
   options: SchemaCompareOptions = {},
 ): string | null {
-  return compareTypes(expected, actual, 'type', options);
+  return compareTypes(expected, actual, () => 'type', options);
 }
 
 /**
@@ -79,14 +79,22 @@ export function conformBatchToSchema(batch: RecordBatch, schema: Schema, subject
   if (batch.schema === schema) return batch;
   const difference = describeSchemaDifference(schema, batch.schema, { ignoreNullability: true });
   if (difference !== null) throw new IpcSchemaMismatchError(subject, difference);
-  const children = schema.fields.map((field, i) => {
-    const child = batch.data.children[i];
-    const nullProblem = findForbiddenNulls(field, child, `field ${i} "${field.name}"`);
-    if (nullProblem !== null) throw new IpcSchemaMismatchError(subject, nullProblem);
-    return retype(child, field.type);
-  });
+  assertNoForbiddenNulls(batch, schema, subject);
+  const children = schema.fields.map((field, i) => retype(batch.data.children[i], field.type));
   const data = makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children });
   return assembleRecordBatch(schema, data, new Map(batch.metadata));
+}
+
+/**
+ * Refuses a batch that holds nulls where `schema` (whose structure the batch already
+ * has) declares a field non-nullable, children included.
+ */
+export function assertNoForbiddenNulls(batch: RecordBatch, schema: Schema, subject = 'record batch'): void {
+  const fields = schema.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const nullProblem = findForbiddenNulls(fields[i], batch.data.children[i], () => `field ${i} "${fields[i].name}"`);
+    if (nullProblem !== null) throw new IpcSchemaMismatchError(subject, nullProblem);
+  }
 }
 
 function fieldsOf(value: Schema | readonly Field[]): readonly Field[] {
@@ -96,53 +104,55 @@ function fieldsOf(value: Schema | readonly Field[]): readonly Field[] {
 function compareFieldLists(
   expected: readonly Field[],
   actual: readonly Field[],
-  path: string,
+  path: () => string,
   options: SchemaCompareOptions,
 ): string | null {
   if (expected.length !== actual.length) {
     return (
-      `${path || 'schema'}: expected ${expected.length} field(s) [${expected.map((f) => f.name).join(', ')}], ` +
+      `${path() || 'schema'}: expected ${expected.length} field(s) [${expected.map((f) => f.name).join(', ')}], ` +
       `got ${actual.length} [${actual.map((f) => f.name).join(', ')}]`
     );
   }
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
     const a = actual[i];
-    const where = `${path}field ${i} "${e.name}"`;
-    if (e.name !== a.name) return `${where}: name differs (got "${a.name}")`;
+    // Named only when there is a difference to report: equal schemas build no strings.
+    const where = (): string => `${path()}field ${i} "${e.name}"`;
+    if (e.name !== a.name) return `${where()}: name differs (got "${a.name}")`;
     if (!options.ignoreNullability && e.nullable !== a.nullable) {
-      return `${where}: nullable differs (expected ${e.nullable}, got ${a.nullable})`;
+      return `${where()}: nullable differs (expected ${e.nullable}, got ${a.nullable})`;
     }
-    if (options.compareMetadata && !sameMetadata(e.metadata, a.metadata)) return `${where}: field metadata differs`;
+    if (options.compareMetadata && !sameMetadata(e.metadata, a.metadata)) return `${where()}: field metadata differs`;
+    if (e.type === a.type) continue;
     const typeDiff = compareTypes(e.type, a.type, where, options);
     if (typeDiff !== null) return typeDiff;
   }
   return null;
 }
 
-function compareTypes(e: DataType, a: DataType, where: string, options: SchemaCompareOptions): string | null {
-  const mismatch = `${where}: type differs (expected ${String(e)}, got ${String(a)})`;
-  if (e.typeId !== a.typeId) return mismatch;
+function compareTypes(e: DataType, a: DataType, where: () => string, options: SchemaCompareOptions): string | null {
+  const mismatch = (): string => `${where()}: type differs (expected ${String(e)}, got ${String(a)})`;
+  if (e.typeId !== a.typeId) return mismatch();
   if (DataType.isInt(e)) {
     const ai = a as Int;
-    return e.bitWidth === ai.bitWidth && e.isSigned === ai.isSigned ? null : mismatch;
+    return e.bitWidth === ai.bitWidth && e.isSigned === ai.isSigned ? null : mismatch();
   }
-  if (DataType.isFloat(e)) return e.precision === (a as Float).precision ? null : mismatch;
+  if (DataType.isFloat(e)) return e.precision === (a as Float).precision ? null : mismatch();
   if (DataType.isTimestamp(e)) {
     const at = a as Timestamp;
-    return e.unit === at.unit && (e.timezone ?? null) === (at.timezone ?? null) ? null : mismatch;
+    return e.unit === at.unit && (e.timezone ?? null) === (at.timezone ?? null) ? null : mismatch();
   }
   if (DataType.isDictionary(e)) {
     const ad = a as Dictionary;
-    if (e.isOrdered !== ad.isOrdered) return mismatch;
+    if (e.isOrdered !== ad.isOrdered) return mismatch();
     return (
-      compareTypes(e.indices, ad.indices, `${where} (indices)`, options) ??
-      compareTypes(e.dictionary, ad.dictionary, `${where} (values)`, options)
+      compareTypes(e.indices, ad.indices, () => `${where()} (indices)`, options) ??
+      compareTypes(e.dictionary, ad.dictionary, () => `${where()} (values)`, options)
     );
   }
-  if (DataType.isFixedSizeBinary(e)) return e.byteWidth === (a as FixedSizeBinary).byteWidth ? null : mismatch;
-  if (DataType.isFixedSizeList(e) && e.listSize !== (a as FixedSizeList).listSize) return mismatch;
-  if (DataType.isMap(e) && e.keysSorted !== (a as Map_).keysSorted) return mismatch;
+  if (DataType.isFixedSizeBinary(e)) return e.byteWidth === (a as FixedSizeBinary).byteWidth ? null : mismatch();
+  if (DataType.isFixedSizeList(e) && e.listSize !== (a as FixedSizeList).listSize) return mismatch();
+  if (DataType.isMap(e) && e.keysSorted !== (a as Map_).keysSorted) return mismatch();
   if (
     e.typeId === Type.Decimal ||
     e.typeId === Type.Date ||
@@ -152,12 +162,12 @@ function compareTypes(e: DataType, a: DataType, where: string, options: SchemaCo
     e.typeId === Type.Union
   ) {
     // Parameterised types without nested fields: their rendering carries every parameter.
-    if (String(e) !== String(a)) return mismatch;
+    if (String(e) !== String(a)) return mismatch();
   }
   const eChildren = e.children ?? [];
   const aChildren = a.children ?? [];
   if (eChildren.length === 0 && aChildren.length === 0) return null;
-  return compareFieldLists(eChildren, aChildren, `${where} > `, options);
+  return compareFieldLists(eChildren, aChildren, () => `${where()} > `, options);
 }
 
 function sameMetadata(a: Map<string, string>, b: Map<string, string>): boolean {
@@ -167,15 +177,15 @@ function sameMetadata(a: Map<string, string>, b: Map<string, string>): boolean {
 }
 
 /** Finds nulls in data whose field is declared non-nullable, recursively. */
-function findForbiddenNulls(field: Field, data: Data, where: string): string | null {
+function findForbiddenNulls(field: Field, data: Data, where: () => string): string | null {
   if (!field.nullable && data.nullCount > 0) {
-    return `${where} is declared non-nullable but holds ${data.nullCount} null(s)`;
+    return `${where()} is declared non-nullable but holds ${data.nullCount} null(s)`;
   }
   const children = field.type.children ?? [];
   for (let i = 0; i < children.length; i++) {
     const child = data.children[i];
     if (child === undefined) continue;
-    const problem = findForbiddenNulls(children[i], child, `${where} > "${children[i].name}"`);
+    const problem = findForbiddenNulls(children[i], child, () => `${where()} > "${children[i].name}"`);
     if (problem !== null) return problem;
   }
   return null;

@@ -510,6 +510,28 @@ describe('storedMessageOf', () => {
     ).toEqual([rowsOf(decoded)]);
   });
 
+  it('should still refuse a stored batch holding nulls in a field the stream declares non-nullable', () => {
+    // Another writer's stream: its schema says `x` is non-nullable, its data says otherwise.
+    const strict = new Schema([new Field('x', new Int32(), false)]);
+    const x = makeData({
+      type: new Int32(),
+      length: 2,
+      nullCount: 1,
+      nullBitmap: Uint8Array.of(0b01),
+      data: Int32Array.of(4, 0),
+    });
+    const bad = new RecordBatch(
+      strict,
+      makeData({ type: new Struct(strict.fields), length: 2, nullCount: 0, children: [x] }),
+    );
+    const bytes = serializeBatch(bad);
+    const [decoded] = readIpcStream(bytes).batches;
+    const writer = new IpcStreamWriter(decoded.schema, 'replay');
+    writer.start();
+    expect(storedMessageOf(decoded, decoded.schema)).toBeDefined();
+    expect(() => writer.write(decoded)).toThrow(/replay.*field 0 "x" is declared non-nullable but holds 1 null/);
+  });
+
   it('should not apply to batches that were not decoded from a stored stream', () => {
     expect(storedMessageOf(makeRowsBatch(SCHEMA, [{ x: 1n, label: 'a' }]), SCHEMA)).toBeUndefined();
   });
