@@ -35,10 +35,15 @@ function rowsOf(parts: readonly { batch: RecordBatch; start: number; end: number
   );
 }
 
+/** The most entries one storage page of a coalesced read asks for. */
+const MAX_PAGE = 64;
+
 /**
  * The next `targetRows` rows of `log` after `position` (fewer at the end of the log), as
  * one batch, advancing `position`; `undefined` when nothing is left. Without `targetRows`,
- * the rest of the next stored batch. Reads only the entries it returns rows of.
+ * the rest of the next stored batch. Reads only the entries it returns rows of, give or
+ * take the last page: the first page is one entry, and each further page is as many
+ * entries as the rows still wanted need at the size of the last one read.
  *
  * @example
  * ```ts
@@ -56,21 +61,28 @@ export async function readCoalesced(
   const parts: { batch: RecordBatch; start: number; end: number }[] = [];
   let taken = 0;
   const want = targetRows ?? Infinity;
-  for await (const { id, batch } of log.entries({
-    afterId: position.afterId,
-    pageSize: targetRows === undefined ? 1 : 4,
-  })) {
-    const start = position.row;
-    const end = Math.min(batch.numRows, start + (want - taken));
-    if (end > start) parts.push({ batch, start, end });
-    taken += end - start;
-    if (end >= batch.numRows) {
-      position.afterId = id;
-      position.row = 0;
-    } else {
-      position.row = end;
+  const done = (): boolean => taken >= want || (targetRows === undefined && taken > 0);
+  for (let pageSize = 1; ;) {
+    let read = 0;
+    let lastRows = 0;
+    for await (const { id, batch } of log.entries({ afterId: position.afterId, pageSize })) {
+      read++;
+      lastRows = batch.numRows;
+      const start = position.row;
+      const end = Math.min(batch.numRows, start + (want - taken));
+      if (end > start) parts.push({ batch, start, end });
+      taken += end - start;
+      if (end >= batch.numRows) {
+        position.afterId = id;
+        position.row = 0;
+      } else {
+        position.row = end;
+      }
+      // Leaving at the end of the page keeps the iterator from fetching the next one.
+      if (done() || read === pageSize) break;
     }
-    if (taken >= want || (targetRows === undefined && taken > 0)) break;
+    if (done() || read < pageSize) break;
+    pageSize = Math.min(MAX_PAGE, Math.max(1, Math.ceil((want - taken) / Math.max(1, lastRows))));
   }
   return parts.length === 0 ? undefined : rowsOf(parts);
 }
