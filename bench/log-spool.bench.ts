@@ -2,13 +2,16 @@
  * SQLite log values in the database against the spool: CPU µs per append and per read of
  * one log entry, for a batch-sized value (82 KB) and a small one (100 B), measured in one
  * process with the two settings alternating round by round, so both see the same machine.
+ * Beside them, the floor: the same 82 KB written to and read from a file with `fs` alone,
+ * read into a fresh buffer each time (as the spool must: the entry is handed out) and into
+ * one reused buffer, with the minor page faults per operation.
  *
  *   npm run bench:spool [-- --rounds 6 --ops 400]
  *
  * CPU time is `process.cpuUsage()` (user + system) around each loop; the table shows the
  * median and the range over the rounds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toBytes } from '../src/common/bytes';
@@ -56,6 +59,47 @@ async function round(storage: SqliteStorage, size: number, r: number): Promise<{
   return { append, read };
 }
 
+/** CPU µs and minor page faults per call of `op`, over `ops` calls. */
+function perOp(ops: number, op: (i: number) => void): { cpu: number; faults: number } {
+  const faults = process.resourceUsage().minorPageFault;
+  const started = cpuMicros();
+  for (let i = 0; i < ops; i++) op(i);
+  return { cpu: (cpuMicros() - started) / ops, faults: (process.resourceUsage().minorPageFault - faults) / ops };
+}
+
+const FLOOR = [
+  'append to a new file',
+  'overwrite the same file (pages cached)',
+  'read into a fresh buffer',
+  'read into one reused buffer',
+] as const;
+
+/** One round of the `fs`-only floor for an 82 KB value, in `dir`. */
+function floorRound(dir: string, r: number): { cpu: number; faults: number }[] {
+  const size = SIZES[0];
+  const value = new Uint8Array(size).map((_, i) => i & 0xff);
+  const path = join(dir, `floor-${r}`);
+  const fd = openSync(path, 'w+');
+  try {
+    const write = (i: number): void => {
+      for (let done = 0; done < size;) done += writeSync(fd, value, done, size - done, i * size + done);
+    };
+    const readInto = (target: Uint8Array, i: number): void => {
+      for (let done = 0; done < size;) done += readSync(fd, target, done, size - done, i * size + done);
+    };
+    const reused = Buffer.allocUnsafeSlow(size);
+    return [
+      perOp(OPS, write),
+      perOp(OPS, write),
+      perOp(OPS, (i) => readInto(Buffer.allocUnsafeSlow(size), i)),
+      perOp(OPS, (i) => readInto(reused, i)),
+    ];
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
@@ -67,7 +111,14 @@ async function main(): Promise<void> {
   try {
     const stores = SETTINGS.map((s) => new SqliteStorage({ path: join(dir, 'bench.db'), spoolBytes: s.spoolBytes }));
     const results = new Map<string, { append: number[]; read: number[] }>();
+    const floor = FLOOR.map(() => ({ cpu: [] as number[], faults: [] as number[] }));
     for (let r = 0; r < ROUNDS + 1; r++) {
+      const measuredFloor = floorRound(dir, r);
+      if (r > 0)
+        measuredFloor.forEach((m, i) => {
+          floor[i].cpu.push(m.cpu);
+          floor[i].faults.push(m.faults);
+        });
       for (const size of SIZES) {
         for (let s = 0; s < SETTINGS.length; s++) {
           const measured = await round(stores[s], size, r);
@@ -90,6 +141,14 @@ async function main(): Promise<void> {
         console.log(`| ${size} B | ${SETTINGS[s].name} | ${summary(entry.append)} | ${summary(entry.read)} |`);
       }
     }
+    console.log(
+      `\n| ${SIZES[0]} B with \`fs\` alone (the floor) | CPU µs per operation, median (range) | minor page faults per operation, median |`,
+    );
+    console.log('|---|---:|---:|');
+    FLOOR.forEach((name, i) => {
+      const faults = [...floor[i].faults].sort((a, b) => a - b)[Math.floor(floor[i].faults.length / 2)];
+      console.log(`| ${name} | ${summary(floor[i].cpu)} | ${faults.toFixed(1)} |`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
