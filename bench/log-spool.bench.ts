@@ -4,7 +4,9 @@
  * process with the two settings alternating round by round, so both see the same machine.
  * Beside them, the floor: the same 82 KB written to and read from a file with `fs` alone,
  * read into a fresh buffer each time (as the spool must: the entry is handed out) and into
- * one reused buffer, with the minor page faults per operation.
+ * one reused buffer, with the minor page faults per operation. Last, one-entry reads of the
+ * spooled log back to back and after the process sat idle for 1 and 5 ms, as a worker does
+ * between the calls of a real client: CPU µs of the read alone.
  *
  *   npm run bench:spool [-- --rounds 6 --ops 400]
  *
@@ -100,6 +102,29 @@ function floorRound(dir: string, r: number): { cpu: number; faults: number }[] {
   }
 }
 
+const IDLE_GAPS_MS = [0, 1, 5];
+
+/** CPU µs of one-entry `logScan` reads of a spooled 82 KB log, each after `gapMs` of idling. */
+async function idleRound(storage: SqliteStorage, r: number, gapMs: number): Promise<number> {
+  const scope: StorageScope = { kind: 'execution', id: toBytes(`idle-${r}-${gapMs}`) };
+  const ns = toBytes('rows');
+  const key = toBytes('');
+  const value = new Uint8Array(SIZES[0]).map((_, i) => i & 0xff);
+  const reads = Math.max(20, Math.floor(OPS / 4));
+  for (let i = 0; i < reads; i++) await storage.append(scope, ns, key, value);
+  let cpu = 0;
+  let afterId = 0n;
+  for (let i = 0; i < reads; i++) {
+    await new Promise((done) => (gapMs > 0 ? setTimeout(done, gapMs) : setImmediate(done)));
+    const started = cpuMicros();
+    const [entry] = await storage.logScan(scope, ns, key, { afterId, limit: 1 });
+    cpu += cpuMicros() - started;
+    afterId = entry.id;
+  }
+  await storage.clearScope(scope);
+  return cpu / reads;
+}
+
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
@@ -131,6 +156,13 @@ async function main(): Promise<void> {
         }
       }
     }
+    const idle = IDLE_GAPS_MS.map(() => [] as number[]);
+    for (let r = 0; r < ROUNDS + 1; r++) {
+      for (let g = 0; g < IDLE_GAPS_MS.length; g++) {
+        const measured = await idleRound(stores[1], r, IDLE_GAPS_MS[g]);
+        if (r > 0) idle[g].push(measured);
+      }
+    }
     await Promise.all(stores.map((s) => s.close()));
     console.log(`${machine()}; ${ROUNDS} rounds × ${OPS} ops (×5 for small values)\n`);
     console.log('| value | storage | CPU µs per append, median (range) | CPU µs per read, median (range) |');
@@ -149,6 +181,11 @@ async function main(): Promise<void> {
       const faults = [...floor[i].faults].sort((a, b) => a - b)[Math.floor(floor[i].faults.length / 2)];
       console.log(`| ${name} | ${summary(floor[i].cpu)} | ${faults.toFixed(1)} |`);
     });
+    console.log(`\n| one-entry read of a spooled ${SIZES[0]} B log | CPU µs per read, median (range) |`);
+    console.log('|---|---:|');
+    IDLE_GAPS_MS.forEach((gap, g) =>
+      console.log(`| ${gap === 0 ? 'back to back' : `after ${gap} ms idle`} | ${summary(idle[g])} |`),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
