@@ -93,15 +93,22 @@ export function observabilityFromEnv(env: NodeJS.ProcessEnv = process.env): Obse
 export class Observability implements Instrumentation {
   /** The worker's metrics (undefined when metrics are off). */
   readonly metrics: MetricsRegistry | undefined;
-  /** The OpenTelemetry API, when installed and tracing is on. */
-  readonly api: OpenTelemetryApi | undefined;
-  readonly tracer: Tracer | undefined;
   readonly storageProfile: boolean;
+  /** Whether tracing is wanted (`tracing` is not `false`). */
+  private readonly tracingWanted: boolean;
+  private readonly tracerOption: Tracer | undefined;
+  private readonly traceFile: string | undefined;
+  private readonly loadApi: ModuleLoader | undefined;
+  /** Whether `@opentelemetry/api` was looked for yet (it is loaded once, when first needed). */
+  private apiLoaded = false;
+  /** The loaded API (also when tracing is off: the metrics' global meter comes from it). */
+  private otel: OpenTelemetryApi | undefined;
+  private tracerInUse: Tracer | undefined;
   /**
    * The no-op provider the API's proxy delegates to while no SDK is registered, when
    * {@link tracer} is the global one: its calls then start no span at all.
    */
-  private readonly noopProvider: object | undefined;
+  private noopProvider: object | undefined;
   private readonly scope = new AsyncLocalStorage<ActiveScope>();
   private readonly profiles = new Map<string, { profile: StorageProfile; dirty: boolean }>();
   private rawStorage?: FunctionStorage;
@@ -117,27 +124,52 @@ export class Observability implements Instrumentation {
   private readonly profileKey = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(options: ObservabilityOptions = {}) {
-    // Loaded for the traces and for the global meter the metrics are mirrored to.
-    const api =
-      options.tracing === false && options.metrics === false ? undefined : loadOpenTelemetryApi(options.loadApi);
-    const tracing = options.tracing ?? 'auto';
-    this.api = tracing !== false ? api : undefined;
-    this.tracer = this.api
-      ? (options.tracer ??
-        (options.traceFile ? jsonLinesTracer(this.api, options.traceFile) : this.api.trace.getTracer(SILO_TRACER_NAME)))
-      : undefined;
-    this.noopProvider = this.api && !options.tracer && !options.traceFile ? unregisteredDelegate(this.api) : undefined;
+    this.tracingWanted = (options.tracing ?? 'auto') !== false;
+    this.tracerOption = options.tracer;
+    this.traceFile = options.traceFile;
+    this.loadApi = options.loadApi;
     this.storageProfile = options.storageProfile ?? false;
     this.logger = options.logger;
+    // Loading the API costs a new worker ~25 ms of start-up. It is loaded now when the
+    // options ask for it or an SDK already registered something (the global meter is
+    // fixed when the metrics are defined); otherwise by the first call that finds an SDK
+    // registered (see recordingTracer). A worker without an SDK never loads it.
+    const wanted = this.tracingWanted || options.metrics !== false;
+    const now =
+      options.tracing === true ||
+      options.tracer !== undefined ||
+      options.traceFile !== undefined ||
+      otelRegistrations() !== undefined;
+    if (wanted && now) this.loadOtel();
     this.metrics =
       options.metrics === false
         ? undefined
-        : this.defineMetrics(options.meter ?? api?.metrics.getMeter(SILO_TRACER_NAME));
+        : this.defineMetrics(options.meter ?? this.otel?.metrics.getMeter(SILO_TRACER_NAME));
   }
 
-  /** Whether calls produce spans. */
+  /**
+   * The OpenTelemetry API, when installed and tracing is on. Until an SDK is registered
+   * (and unless the options named a tracer or a trace file) it is not loaded: `undefined`.
+   */
+  get api(): OpenTelemetryApi | undefined {
+    this.loadOtelOnceRegistered();
+    return this.tracingWanted ? this.otel : undefined;
+  }
+
+  /** The tracer of the calls' spans, on the same terms as {@link api}. */
+  get tracer(): Tracer | undefined {
+    this.loadOtelOnceRegistered();
+    return this.tracerInUse;
+  }
+
+  /** Whether calls produce spans (once an SDK is registered, for the global tracer). */
   get tracing(): boolean {
     return this.tracer !== undefined;
+  }
+
+  /** @internal whether spans may be produced now or later (so storage is timed for them). */
+  get mayTrace(): boolean {
+    return this.tracingWanted && (!this.apiLoaded || this.tracerInUse !== undefined);
   }
 
   /**
@@ -147,11 +179,33 @@ export class Observability implements Instrumentation {
    * Checked per call, so an SDK registered after the worker started is picked up.
    */
   recordingTracer(): Tracer | undefined {
-    const { tracer, api, noopProvider } = this;
+    if (!this.tracingWanted) return undefined;
+    if (!this.apiLoaded) {
+      // No SDK has registered a tracer provider: nothing would record, and the API stays unloaded.
+      if (otelRegistrations()?.trace === undefined) return undefined;
+      this.loadOtel();
+    }
+    const { tracerInUse: tracer, otel: api, noopProvider } = this;
     if (tracer === undefined || api === undefined) return undefined;
     if (noopProvider === undefined) return tracer;
     const provider = api.trace.getTracerProvider() as { getDelegate?: () => object };
     return typeof provider.getDelegate === 'function' && provider.getDelegate() === noopProvider ? undefined : tracer;
+  }
+
+  private loadOtelOnceRegistered(): void {
+    if (!this.apiLoaded && this.tracingWanted && otelRegistrations() !== undefined) this.loadOtel();
+  }
+
+  /** Looks for the API (once) and, when tracing is wanted, sets up the tracer. */
+  private loadOtel(): void {
+    if (this.apiLoaded) return;
+    this.apiLoaded = true;
+    const api = loadOpenTelemetryApi(this.loadApi);
+    this.otel = api;
+    if (api === undefined || !this.tracingWanted) return;
+    const given = this.tracerOption ?? (this.traceFile ? jsonLinesTracer(api, this.traceFile) : undefined);
+    this.tracerInUse = given ?? api.trace.getTracer(SILO_TRACER_NAME);
+    this.noopProvider = given === undefined ? unregisteredDelegate(api) : undefined;
   }
 
   private defineMetrics(meter: Meter | undefined): MetricsRegistry {
@@ -215,7 +269,7 @@ export class Observability implements Instrumentation {
   executionContext(executionId: Uint8Array, idHex: string): Context {
     let ctx = this.contexts.get(idHex);
     if (ctx === undefined) {
-      const api = this.api!;
+      const api = this.otel!;
       const { traceId, spanId } = executionTraceContext(executionId);
       ctx = api.trace.setSpanContext(api.ROOT_CONTEXT, {
         traceId,
@@ -253,7 +307,7 @@ export class Observability implements Instrumentation {
 
   wrapStorage(storage: FunctionStorage): FunctionStorage {
     this.rawStorage = storage;
-    if (this.metrics === undefined && !this.tracing && !this.storageProfile) return storage;
+    if (this.metrics === undefined && !this.mayTrace && !this.storageProfile) return storage;
     const wrapped = new Map<PropertyKey, unknown>();
     return new Proxy(storage, {
       get: (target, prop, receiver) => {
@@ -287,7 +341,7 @@ export class Observability implements Instrumentation {
   }
 
   private storageDone(op: string, args: unknown[], value: unknown, ms: number): void {
-    if (this.tracer !== undefined) this.scope.getStore()?.call?.chargeStorage(ms);
+    if (this.tracerInUse !== undefined) this.scope.getStore()?.call?.chargeStorage(ms);
     if (!this.storageProfile) return;
     const scope = args[0] as StorageScope | undefined;
     if (scope?.kind !== 'execution' || !(scope.id instanceof Uint8Array) || scope.id.length === 0) return;
@@ -390,6 +444,17 @@ function unregisteredDelegate(api: OpenTelemetryApi): object | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where `@opentelemetry/api` 1.x keeps what an SDK registers (`trace`, `metrics`,
+ * `context`, ...): one global object shared by every copy of the API in the process, so
+ * reading it needs none of them loaded. `undefined` while nothing was ever registered.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+function otelRegistrations(): { readonly trace?: unknown } | undefined {
+  return (globalThis as { [OTEL_GLOBAL]?: { readonly trace?: unknown } })[OTEL_GLOBAL];
 }
 
 /** The error code of a failure (`SILO513`), or its class name. */

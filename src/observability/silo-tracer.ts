@@ -55,12 +55,16 @@ export const NOOP_TRACER: SiloTracer = Object.freeze({
  * The {@link SiloTracer} of a worker's observability.
  */
 export function createSiloTracer(observability: Observability | undefined): SiloTracer {
-  const api = observability?.api;
-  const tracer = observability?.tracer;
-  if (!observability || !api || !tracer) return NOOP_TRACER;
+  if (!observability?.mayTrace) return NOOP_TRACER;
   return {
-    enabled: true,
+    // The API is loaded once an SDK registers (see Observability.tracer): asked per use.
+    get enabled(): boolean {
+      return observability.tracer !== undefined;
+    },
     async span<T>(name: string, fn: (span: SiloSpan) => T | Promise<T>, attributes?: Attributes): Promise<T> {
+      const api = observability.api;
+      const tracer = observability.tracer;
+      if (!api || !tracer) return fn(NOOP_SPAN);
       const outer = observability.active.getStore();
       const base = api.context.active();
       const parent = outer?.span ? api.trace.setSpan(base, outer.span) : base;

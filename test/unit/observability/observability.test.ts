@@ -12,6 +12,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import * as otel from '@opentelemetry/api';
 import { SiloError } from '../../../src/errors';
 import {
   createSiloTracer,
@@ -131,16 +132,23 @@ describe('Observability', () => {
     ).toBe(1);
   });
 
-  it('should start no span while no SDK is registered, and trace once one is, through the global tracer', async () => {
-    const observability = new Observability({ metrics: true });
-    expect(observability.tracing).toBe(true);
+  it('should neither load the API nor start a span while no SDK is registered, and trace once one is', async () => {
+    const loaded: string[] = [];
+    const observability = new Observability({
+      metrics: true,
+      loadApi: (id) => (loaded.push(id), otel),
+    });
+    const user = createSiloTracer(observability);
     const started: string[] = [];
     const proxy = trace.getTracer('vgi-silo');
     const startSpan = jest.spyOn(Object.getPrototypeOf(proxy) as Tracer, 'startSpan');
     try {
-      await observeCall(observability, 'process', 'f', executionId, async () => 1);
+      expect(observability.tracing).toBe(false);
+      expect(user.enabled).toBe(false);
+      await observeCall(observability, 'process', 'f', executionId, () => user.span('inner', () => 1));
       await observeCall(observability, 'sink_init', 'f', undefined, async (call) => call?.setExecution(executionId));
       expect(startSpan).not.toHaveBeenCalled();
+      expect(loaded).toEqual([]);
       expect(observability.metrics!.value('silo_calls_total', { function: 'f', phase: 'process' })).toBe(1);
 
       const finished: Finished[] = [];
@@ -151,10 +159,14 @@ describe('Observability', () => {
           return sdk;
         },
       });
-      await observeCall(observability, 'combine', 'f', executionId, async () => 2);
+      await observeCall(observability, 'combine', 'f', executionId, () => user.span('inner', () => 2));
+      expect(loaded).toEqual(['@opentelemetry/api']);
+      expect(observability.tracing).toBe(true);
+      expect(user.enabled).toBe(true);
       expect(started).toEqual(['vgi-silo']);
-      expect(finished.map((s) => s.name)).toEqual(['silo.combine']);
-      expect(finished[0].traceId).toBe(executionTraceContext(executionId).traceId);
+      expect(finished.map((s) => s.name)).toEqual(['inner', 'silo.combine']);
+      expect(finished[0].parentSpanId).toBe(finished[1].spanId);
+      expect(finished[1].traceId).toBe(executionTraceContext(executionId).traceId);
     } finally {
       startSpan.mockRestore();
       trace.disable();
