@@ -3,15 +3,33 @@ import { type Constructor, VALUE_TYPE_NAMES, isValueTypeName, metadataReader, re
 import { InvalidStateError, StateSpec, stateFieldSpec } from '../definition/state-spec';
 import { checkPropertyType } from './arguments.rules';
 
+interface CompiledState {
+  spec?: StateSpec;
+  problems: DefinitionProblem[];
+}
+
+/**
+ * Each state class compiled once: many functions share one cursor class (the reference
+ * fixtures' 25 log drains share one), and the round trip below is most of a cold worker's
+ * registration time. A class's fields are fixed once its decorators ran.
+ */
+const compiled = new WeakMap<Constructor<object>, CompiledState>();
+
 /**
  * Compiles a finalize-state class: every field has a known type, and a default
  * instance survives serialization unchanged and passes the class's own rules.
  */
-export function compileState(cls: Constructor<object> | undefined): {
-  spec?: StateSpec;
-  problems: DefinitionProblem[];
-} {
+export function compileState(cls: Constructor<object> | undefined): CompiledState {
   if (!cls) return { problems: [] };
+  let result = compiled.get(cls);
+  if (result === undefined) {
+    result = compileOnce(cls);
+    compiled.set(cls, result);
+  }
+  return { spec: result.spec, problems: [...result.problems] };
+}
+
+function compileOnce(cls: Constructor<object>): CompiledState {
   const problems: DefinitionProblem[] = [];
   const declared = metadataReader.stateFields(cls);
   if (declared.length === 0) return { problems: [messages.stateWithoutFields(cls.name)] };

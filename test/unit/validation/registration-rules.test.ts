@@ -218,6 +218,29 @@ describe('Registration validation', () => {
     ]);
   });
 
+  it('should check a state class shared by several functions once, and report it for each of them', async () => {
+    let built = 0;
+    class Shared {
+      @StateField('int64') afterId = (built++, -1n);
+    }
+    class SharedBroken {
+      @StateField('int64') afterId = 'start' as unknown as bigint;
+    }
+    @BufferingFunction({ name: 'first', state: Shared })
+    class First extends Valid {}
+    @BufferingFunction({ name: 'second', state: Shared })
+    class Second extends Valid {}
+    @BufferingFunction({ name: 'third', state: SharedBroken })
+    class Third extends Valid {}
+    @BufferingFunction({ name: 'fourth', state: SharedBroken })
+    class Fourth extends Valid {}
+    const problem =
+      '[SILO113] SharedBroken: does not survive serialization: field "afterId" holds string, not int64. Initialize every @StateField() property with a value of its declared type (null is allowed).';
+    expect(lines(await problemsOf(First, Second, Third, Fourth))).toEqual([problem, problem]);
+    // One round trip (the default instance and the one read back), not one per function.
+    expect(built).toBe(2);
+  });
+
   it('should require interface-typed constructor parameters to name a token (SILO114)', async () => {
     @BufferingFunction({ name: 'untyped' })
     class Untyped extends Valid {
