@@ -35,6 +35,11 @@ const SETTINGS = [
   { name: `spool (from ${DEFAULT_SPOOL_BYTES} B)`, spoolBytes: DEFAULT_SPOOL_BYTES },
 ];
 
+/** A value of `size` bytes with a repeating pattern (not all zeros, so nothing is sparse). */
+function patterned(size: number): Uint8Array {
+  return new Uint8Array(size).map((_, i) => i & 0xff);
+}
+
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -44,7 +49,7 @@ async function round(storage: SqliteStorage, size: number, r: number): Promise<{
   const scope: StorageScope = { kind: 'execution', id: toBytes(`bench-${size}-${r}`) };
   const ns = toBytes('rows');
   const key = toBytes('');
-  const value = new Uint8Array(size).map((_, i) => i & 0xff);
+  const value = patterned(size);
   const ops = size >= 10_000 ? OPS : OPS * 5;
   let started = cpuMicros();
   const ids: bigint[] = [];
@@ -79,7 +84,7 @@ const FLOOR = [
 /** One round of the `fs`-only floor for an 82 KB value, in `dir`. */
 function floorRound(dir: string, r: number): { cpu: number; faults: number }[] {
   const size = SIZES[0];
-  const value = new Uint8Array(size).map((_, i) => i & 0xff);
+  const value = patterned(size);
   const path = join(dir, `floor-${r}`);
   const fd = openSync(path, 'w+');
   try {
@@ -109,7 +114,7 @@ async function idleRound(storage: SqliteStorage, r: number, gapMs: number): Prom
   const scope: StorageScope = { kind: 'execution', id: toBytes(`idle-${r}-${gapMs}`) };
   const ns = toBytes('rows');
   const key = toBytes('');
-  const value = new Uint8Array(SIZES[0]).map((_, i) => i & 0xff);
+  const value = patterned(SIZES[0]);
   const reads = Math.max(20, Math.floor(OPS / 4));
   for (let i = 0; i < reads; i++) await storage.append(scope, ns, key, value);
   let cpu = 0;
@@ -125,10 +130,13 @@ async function idleRound(storage: SqliteStorage, r: number, gapMs: number): Prom
   return cpu / reads;
 }
 
-function summary(values: number[]): string {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return `${median.toFixed(0)} (${sorted[0].toFixed(0)}–${sorted[sorted.length - 1].toFixed(0)})`;
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function summary(values: number[]): string {
+  return `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
 }
 
 async function main(): Promise<void> {
@@ -178,8 +186,7 @@ async function main(): Promise<void> {
     );
     console.log('|---|---:|---:|');
     FLOOR.forEach((name, i) => {
-      const faults = [...floor[i].faults].sort((a, b) => a - b)[Math.floor(floor[i].faults.length / 2)];
-      console.log(`| ${name} | ${summary(floor[i].cpu)} | ${faults.toFixed(1)} |`);
+      console.log(`| ${name} | ${summary(floor[i].cpu)} | ${median(floor[i].faults).toFixed(1)} |`);
     });
     console.log(`\n| one-entry read of a spooled ${SIZES[0]} B log | CPU µs per read, median (range) |`);
     console.log('|---|---:|');
