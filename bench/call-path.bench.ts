@@ -25,7 +25,7 @@
  * `--spawn`), and `SILO_BENCH_WORKER_FLAGS="--cpu-prof"` for the spawned worker.
  */
 import 'reflect-metadata';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
@@ -50,6 +50,7 @@ import { CONFORMANCE_CATALOG, ConformanceModule } from '../samples/conformance/c
 import { encodeRequest, makeTickBatch } from '../src/protocol';
 import { EMPTY_SCHEMA, IpcStreamWriter, serializeBatch } from '../src/arrow';
 import { makeInput } from './wire/input-data';
+import { snapshotArgs } from './wire/snapshot';
 
 const BATCH_ROWS = 2048;
 
@@ -149,19 +150,18 @@ async function coldStarts(
  * as `silo snapshot` builds them; none when esbuild is not installed.
  */
 function snapshotsOf(dir: string, entries: readonly string[]): (readonly string[] | undefined)[] {
-  return entries.map((entry, i) => {
-    const blob = join(dir, `worker-${i}.blob`);
-    const built = spawnSync(process.execPath, [SILO_CLI, 'snapshot', entry, '--out', blob], { encoding: 'utf8' });
-    if (built.status !== 0) {
-      console.error(`no start-up snapshot of ${entry}: ${built.stderr.trim()}`);
+  return entries.map((entry) => {
+    try {
+      return snapshotArgs(REPO_ROOT, entry, dir);
+    } catch (error) {
+      console.error(`no start-up snapshot of ${entry}: ${(error as Error).message}`);
       return undefined;
     }
-    return ['--snapshot-blob', blob];
   });
 }
 
-/** The built `silo` command. */
-const SILO_CLI = join(CONFORMANCE_WORKER, '..', '..', '..', 'src', 'cli', 'main.js');
+/** The repository root, above dist/. */
+const REPO_ROOT = join(CONFORMANCE_WORKER, '..', '..', '..', '..');
 
 /** The bench catalog's worker (key_sum, sort_by_key): functions without class-validator rules. */
 const BENCH_WORKER = join(CONFORMANCE_WORKER, '..', '..', '..', 'bench', 'functions', 'main.js');
@@ -612,24 +612,27 @@ async function main(): Promise<void> {
       console.log(`| per finalize tick | ${median(own.map((o) => o.tickUs)).toFixed(0)} |`);
       console.log('');
     }
-    console.log(
-      `| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`,
-    );
-    console.log('|---|---:|---:|');
-    // The same two entries from start-up snapshots (`silo snapshot`), when esbuild is installed.
-    const snapshots = snapshotsOf(dir, [CONFORMANCE_WORKER, BENCH_WORKER]);
-    for (const [name, command] of [
-      ['conformance worker (~40 functions, class-validator rules)', [CONFORMANCE_WORKER]],
-      ['bench worker (3 functions, no rules)', [BENCH_WORKER]],
-      ['conformance worker, from its start-up snapshot', snapshots[0]],
-      ['bench worker, from its start-up snapshot', snapshots[1]],
-    ] as const) {
-      if (command === undefined) continue;
-      const s = await coldStarts(starts, command, workerEnv);
-      console.log(`| ${name} | ${range(s.wallMs)} | ${range(s.cpuMs)} |`);
+    // --starts 0 skips the cold starts (and building their snapshots).
+    if (starts > 0) {
+      console.log(
+        `| cold start, ${starts} fresh processes each, median (min–max) | spawn to the first answer, wall ms | worker CPU by then, ms |`,
+      );
+      console.log('|---|---:|---:|');
+      // The same two entries from start-up snapshots (`silo snapshot`), when esbuild is installed.
+      const snapshots = snapshotsOf(dir, [CONFORMANCE_WORKER, BENCH_WORKER]);
+      for (const [name, command] of [
+        ['conformance worker (~40 functions, class-validator rules)', [CONFORMANCE_WORKER]],
+        ['bench worker (3 functions, no rules)', [BENCH_WORKER]],
+        ['conformance worker, from its start-up snapshot', snapshots[0]],
+        ['bench worker, from its start-up snapshot', snapshots[1]],
+      ] as const) {
+        if (command === undefined) continue;
+        const s = await coldStarts(starts, command, workerEnv);
+        console.log(`| ${name} | ${range(s.wallMs)} | ${range(s.cpuMs)} |`);
+      }
+      const bare = Array.from({ length: starts }, bareNodeCpuMs);
+      console.log(`| \`node -e 0\`, for scale | | ${range(bare)} |`);
     }
-    const bare = Array.from({ length: starts }, bareNodeCpuMs);
-    console.log(`| \`node -e 0\`, for scale | | ${range(bare)} |`);
   }
   if (handler !== undefined) {
     const aloneReps = Number(option('--light-reps', '6'));

@@ -3,16 +3,18 @@
  * (protocol 1.0.0) runs SQL on Silo workers it starts itself, over 1M generated rows
  * (k int64 with 100k keys, v float64, s 20-byte utf8):
  *
- *   W1 passthrough   SELECT count(*), sum(k) FROM example.buffer_input((SELECT * FROM t))
+ *   W1 passthrough   SELECT count(*), sum(k) FROM bench.buffer_input((SELECT * FROM t))
  *   W2 per-key sum   SELECT count(*), sum("sum") FROM bench.key_sum((SELECT * FROM t))
  *   W3 global sort   SELECT count(*), min(k) FROM bench.sort_by_key((SELECT * FROM t))
  *
  * each with pooled workers (DuckDB's default; a warm-up run excluded) and with `pool false`
  * (every call on a fresh process), beside DuckDB's own query for the same result (the
- * floor) and the raw pipe limit for the input's bytes. The results are aggregated in SQL so
- * the figures measure the function, not moving 1M rows into JavaScript. Worker CPU and peak
- * RSS come from /proc for every process of the run (tagged through its LOCATION); CPU per
- * process call and per finalize tick from the workers' own counters (`SILO_CPU_STATS`).
+ * floor) and the raw pipe limit for the input's bytes. Every workload runs on the bench
+ * worker (`dist/bench/functions/main.js`: the conformance `buffer_input`, `key_sum` and
+ * `sort_by_key`). The results are aggregated in SQL so the figures measure the function,
+ * not moving 1M rows into JavaScript. Worker CPU and peak RSS come from /proc for every
+ * process of the run (tagged through its LOCATION); CPU per process call and per finalize
+ * tick from the workers' own counters (`SILO_CPU_STATS`).
  *
  *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--snapshot] [--write]
  *   npm run bench:duckdb
@@ -21,11 +23,10 @@
  * built into the run's scratch directory), as `LOCATION 'node --snapshot-blob FILE'`.
  */
 import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toShellCommand } from '../src/cli/entry-command';
 import type { CpuStatsSnapshot } from '../src/server/cpu-stats';
@@ -33,6 +34,7 @@ import { EmbeddedDuckDb } from '../src/duckdb';
 import { machine, writeSection } from './results-md';
 import { inputAsIpc, makeInput } from './wire/input-data';
 import { pipeThroughMs } from './wire/raw-limit';
+import { snapshotArgs } from './wire/snapshot';
 import { grouped } from './wire/stats';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -50,7 +52,6 @@ const NOTES = [
 
 interface Workload {
   readonly name: string;
-  readonly catalog: 'example' | 'bench';
   readonly silo: (t: string, db: string) => string;
   readonly native: (t: string) => string;
 }
@@ -58,19 +59,16 @@ interface Workload {
 const WORKLOADS: readonly Workload[] = [
   {
     name: 'W1 passthrough',
-    catalog: 'example',
     silo: (t, db) => `SELECT count(*) AS n, sum(k) AS x FROM ${db}.buffer_input((SELECT * FROM ${t}))`,
     native: (t) => `SELECT count(*) AS n, sum(k) AS x FROM (SELECT * FROM ${t})`,
   },
   {
     name: 'W2 per-key sum',
-    catalog: 'bench',
     silo: (t, db) => `SELECT count(*) AS n, sum("sum") AS x FROM ${db}.key_sum((SELECT * FROM ${t}))`,
     native: (t) => `SELECT count(*) AS n, sum(total) AS x FROM (SELECT k, sum(v) AS total FROM ${t} GROUP BY k)`,
   },
   {
     name: 'W3 global sort',
-    catalog: 'bench',
     silo: (t, db) => `SELECT count(*) AS n, min(k) AS x FROM ${db}.sort_by_key((SELECT * FROM ${t}))`,
     native: (t) => `SELECT count(*) AS n, min(k) AS x FROM (SELECT * FROM ${t} ORDER BY k)`,
   },
@@ -219,21 +217,6 @@ async function measure(
   return { ms, workerCpuS: cpu, processes, peakRssMb: peak / 1024, own, rssMb: rssMb.sort((a, b) => b - a) };
 }
 
-/** Builds (once per entry) a start-up snapshot of `entry` in `dir`, as `silo snapshot` does; returns its path. */
-function snapshotOf(entry: string, dir: string): string {
-  const blob = join(dir, `${basename(dirname(entry))}-${basename(entry, '.js')}.blob`);
-  if (existsSync(blob)) return blob;
-  const built = spawnSync(
-    process.execPath,
-    [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'snapshot', entry, '--out', blob],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (built.status !== 0) throw new Error(`silo snapshot ${entry} failed: ${built.stderr}`);
-  return blob;
-}
-
 function argValue(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
@@ -254,11 +237,10 @@ async function main(): Promise<void> {
       `SILO_SQLITE_PATH=${join(dir, 'storage.db')}`,
       `SILO_SECRET_KEY=${randomBytes(32).toString('hex')}`,
       process.execPath,
-      ...(fromSnapshot ? ['--snapshot-blob', snapshotOf(entry, dir)] : [entry]),
+      ...(fromSnapshot ? snapshotArgs(ROOT, entry, dir) : [entry]),
     ]);
-  const conformance = join(ROOT, 'dist', 'samples', 'conformance', 'main.js');
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
-  if (!existsSync(conformance) || !existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
+  if (!existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
 
   const input = makeInput(rows);
   const rawMs = await pipeThroughMs(inputAsIpc(input, 2048));
@@ -273,14 +255,7 @@ async function main(): Promise<void> {
     await db.run(`CREATE TABLE t AS SELECT (hash(i) % 100000)::BIGINT AS k, ((hash(i * 31) % 1000000) / 1000.0)::DOUBLE AS v,
       substr(md5(i::VARCHAR), 1, 20) AS s FROM range(${rows}) r(i)`);
     const tags = { pooled: randomBytes(6).toString('hex'), fresh: randomBytes(6).toString('hex') };
-    await db.attach({ location: worker(conformance, tags.pooled), catalog: 'example', alias: 'example' });
     await db.attach({ location: worker(bench, tags.pooled), catalog: 'bench', alias: 'bench' });
-    await db.attach({
-      location: worker(conformance, tags.fresh),
-      catalog: 'example',
-      alias: 'example_fresh',
-      pool: false,
-    });
     await db.attach({ location: worker(bench, tags.fresh), catalog: 'bench', alias: 'bench_fresh', pool: false });
     const watches = { pooled: new ProcessWatch(tags.pooled), fresh: new ProcessWatch(tags.fresh) };
 
@@ -297,9 +272,9 @@ async function main(): Promise<void> {
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const w of WORKLOADS) {
       const native = await measure(db, w.native('t'), null);
-      await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled)); // warm-up: workers spawned, code loaded
-      const pooled = await measure(db, w.silo('t', w.catalog), watches.pooled, countersDir(tags.pooled));
-      const fresh = await measure(db, w.silo('t', `${w.catalog}_fresh`), watches.fresh, countersDir(tags.fresh));
+      await measure(db, w.silo('t', 'bench'), watches.pooled, countersDir(tags.pooled)); // warm-up: workers spawned, code loaded
+      const pooled = await measure(db, w.silo('t', 'bench'), watches.pooled, countersDir(tags.pooled));
+      const fresh = await measure(db, w.silo('t', 'bench_fresh'), watches.fresh, countersDir(tags.fresh));
       for (const [run, m] of [
         ['pooled', pooled],
         ['pool false', fresh],

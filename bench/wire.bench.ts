@@ -18,6 +18,8 @@
  *   --sides silo      which sides (default silo,vendor)
  *   --max-others P    repeat (up to 3 times) a run during which other processes used more
  *                     than P % of the machine's CPU (default 20; shared machines are noisy)
+ *   --snapshot        start Silo's workers from a start-up snapshot of their entry
+ *                     (`silo snapshot`, needs esbuild); the vendor's start as they are
  *   --profile         instead of timing: run W1 (or --workloads) once per side with every
  *                     worker under `node --cpu-prof`, and summarize self time per function
  *   --write           write the result into the "## Wire" section of bench/RESULTS.md
@@ -277,7 +279,11 @@ async function main(): Promise<void> {
   console.log(
     `wire benchmark: ${grouped(options.rows)} rows, ${options.profile ? 'profile' : `${options.reps} reps`}, ${options.workloads.map((w) => w.id).join(' ')} on ${names.join(' + ')}`,
   );
-  await (options.profile ? runProfiles(options, root) : runTimings(options, root));
+  try {
+    await (options.profile ? runProfiles(options, root) : runTimings(options, root));
+  } finally {
+    if (options.snapshotDir !== undefined) rmSync(options.snapshotDir, { recursive: true, force: true });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 /**
- * The Silo worker of the wire benchmark's W2 (`key_sum`) and W3 (`sort_by_key`), on
- * stdin/stdout. Run the built copy (`dist/bench/functions/main.js`, built by
+ * The Silo worker of the wire benchmark's W1 (`buffer_input`), W2 (`key_sum`) and W3
+ * (`sort_by_key`), on stdin/stdout. Run the built copy (`dist/bench/functions/main.js`, built by
  * `npx tsc -p bench/tsconfig.json`) so start-up is not spent compiling TypeScript.
  *
  * @example

@@ -1,4 +1,7 @@
 /** The wire benchmark's command-line options. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WORKLOADS, sides, type Side, type Workload } from './workloads';
 
 export interface Options {
@@ -8,6 +11,8 @@ export interface Options {
   readonly sides: readonly Side[];
   readonly profile: boolean;
   readonly write: boolean;
+  /** Silo's workers start from a start-up snapshot (built into this directory), as `--snapshot` asks. */
+  readonly snapshotDir: string | undefined;
   /** A run during which other processes used more than this share of the machine is repeated. */
   readonly maxOthers: number;
 }
@@ -34,7 +39,8 @@ export function parseOptions(argv: readonly string[], root: string): Options {
     return all.filter((t) => wanted.includes(name(t)));
   };
   const profile = argv.includes('--profile');
-  const allSides = Object.values(sides(root));
+  const snapshotDir = argv.includes('--snapshot') ? mkdtempSync(join(tmpdir(), 'wire-snapshot-')) : undefined;
+  const allSides = Object.values(sides(root, snapshotDir));
   return {
     rows: positive('--rows', 1_000_000),
     reps: positive('--reps', 3),
@@ -46,6 +52,7 @@ export function parseOptions(argv: readonly string[], root: string): Options {
     sides: list('--sides', allSides, (s) => s.name),
     profile,
     write: argv.includes('--write'),
+    snapshotDir,
     maxOthers: positive('--max-others', 20) / 100,
   };
 }
@@ -63,5 +70,6 @@ export function commandLine(options: Options): string {
   if (options.sides.length !== 2) flags.push(`--sides ${options.sides.map((s) => s.name).join(',')}`);
   if (!options.profile && options.maxOthers !== 0.2) flags.push(`--max-others ${Math.round(options.maxOthers * 100)}`);
   if (options.profile) flags.push('--profile');
+  if (options.snapshotDir !== undefined) flags.push('--snapshot');
   return `npm run bench -- ${flags.join(' ')} --write`;
 }

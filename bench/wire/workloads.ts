@@ -6,6 +6,7 @@ import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Table } from 'apache-arrow';
 import { DISTINCT_KEYS, totalOfValues } from './input-data';
+import { snapshotArgs } from './snapshot';
 
 /** Sink connections of every workload (DuckDB threads; the machine has 2 cores). */
 export const SINK_WORKERS = 2;
@@ -88,15 +89,20 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-/** Sides, given the repository root (the harness runs from source or from dist/). */
-export function sides(repoRoot: string): Record<SideName, Side> {
+/**
+ * Sides, given the repository root (the harness runs from source or from dist/). Both
+ * sides serve the same three functions from one worker entry. With `snapshotDir`, Silo's
+ * workers start from a start-up snapshot of that entry built there (`silo snapshot`).
+ */
+export function sides(repoRoot: string, snapshotDir?: string): Record<SideName, Side> {
+  const siloEntry = join(repoRoot, 'dist/bench/functions/main.js');
   return {
     silo: {
       name: 'silo',
-      label: 'Silo',
-      command: (w) => [
+      label: snapshotDir === undefined ? 'Silo' : 'Silo (snapshot)',
+      command: () => [
         process.execPath,
-        join(repoRoot, w.id === 'W1' ? 'dist/samples/conformance/main.js' : 'dist/bench/functions/main.js'),
+        ...(snapshotDir === undefined ? [siloEntry] : snapshotArgs(repoRoot, siloEntry, snapshotDir)),
       ],
       env: (path) => ({
         ...process.env,
