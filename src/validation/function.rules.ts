@@ -1,3 +1,4 @@
+import { RecordBatch } from 'apache-arrow';
 import {
   type BufferingFunctionOptions,
   BUFFERING_FUNCTION_OPTION_NAMES,
@@ -85,10 +86,15 @@ const HOOK_SHAPES: Readonly<Record<HookKind, { readonly shape: string; readonly 
   onBind: { shape: 'bind(ctx: BindContext<Args>)', params: ['ctx'] },
 };
 
-/** Parameters that carry a class instance the framework passes, by position; the rest are interfaces (recorded as Object). */
-const CLASS_PARAMS: Partial<Record<HookKind, ReadonlyArray<string | undefined>>> = {
-  process: ['RecordBatch'],
-  combine: ['Array'],
+/**
+ * Parameters that carry a class instance the framework passes, by position; the rest are
+ * interfaces (recorded as Object). A recorded class matches by identity (a bundler such as
+ * `silo snapshot`'s may rename it, e.g. to `_RecordBatch`) or by name (another copy of
+ * apache-arrow).
+ */
+const CLASS_PARAMS: Partial<Record<HookKind, ReadonlyArray<{ readonly name: string } | undefined>>> = {
+  process: [RecordBatch],
+  combine: [Array],
 };
 
 /**
@@ -129,7 +135,8 @@ function checkHookShape(
       (t === stateClass || (stateClass as { prototype: object }).prototype instanceof t)
     )
       continue;
-    if (!isState && CLASS_PARAMS[kind]?.[i] === name) continue;
+    const passed = CLASS_PARAMS[kind]?.[i];
+    if (!isState && passed !== undefined && (t === passed || name === passed.name)) continue;
     const receives = isState
       ? typeof stateClass === 'function'
         ? `the state (${(stateClass as { name: string }).name})`

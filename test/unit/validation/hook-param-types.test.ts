@@ -1,4 +1,4 @@
-import { type RecordBatch, Table, tableFromArrays } from 'apache-arrow';
+import { RecordBatch, Table, tableFromArrays } from 'apache-arrow';
 import { BufferingFunction, Finalize, type Output, Process, defineModule } from '../../../src';
 import { createTestingWorker } from '../../../src/testing';
 
@@ -19,5 +19,25 @@ describe('Hook parameter types recorded by tsc', () => {
       input: new Table(tableFromArrays({ x: [1, 2] }).batches),
     });
     expect(output.numRows).toBe(0);
+  });
+
+  it("should accept the batch class under the name a bundler gave it (silo snapshot's esbuild renames it _RecordBatch)", async () => {
+    @BufferingFunction({ name: 'typed_by_bundled_class' })
+    class TypedByBundledClass {
+      @Process() process(_batch: RecordBatch): void {}
+      @Finalize() finalize(_state: unknown, out: Output): void {
+        out.finish();
+      }
+    }
+    const named = Object.getOwnPropertyDescriptor(RecordBatch, 'name')!;
+    Object.defineProperty(RecordBatch, 'name', { ...named, value: '_RecordBatch' });
+    try {
+      expect(Reflect.getMetadata('design:paramtypes', TypedByBundledClass.prototype, 'process')).toEqual([RecordBatch]);
+      await expect(
+        createTestingWorker({ modules: [defineModule({ functions: [TypedByBundledClass] })] }).compile(),
+      ).resolves.toBeDefined();
+    } finally {
+      Object.defineProperty(RecordBatch, 'name', named);
+    }
   });
 });
