@@ -2,7 +2,7 @@
  * Errors of Silo's own VGI client (`SILO6xx`: the client and the `silo` command). A
  * worker's own error batches arrive as the protocol's `RemoteError` (`SILO407`) unchanged.
  */
-import { STATUS_CODES } from 'node:http';
+import type * as Http from 'node:http';
 import { SiloError } from '../errors/silo.error';
 import type { ProtocolSpec } from '../protocol';
 import type { DestructorOutcome } from './run/destructor-outcome';
@@ -232,7 +232,9 @@ export class WorkerHttpError extends SiloError {
     /** How to fix it, when the status says ('' otherwise). */
     readonly advice: string,
   ) {
-    const reason = STATUS_CODES[status];
+    // Loaded here, not at the top: a start-up snapshot build loads the client but cannot load node:http (Node 20).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const reason = (require('node:http') as typeof Http).STATUS_CODES[status];
     super(
       'SILO607',
       `The HTTP worker at ${url} answered ${during} (${request}) with HTTP ${status}${reason ? ` ${reason}` : ''}${body ? `: ${body}` : '.'}${advice ? `\n${advice}` : ''}`,

@@ -24,3 +24,14 @@ export function runInCall<T>(clientLog: ClientLogSink | undefined, fn: () => T):
 export function currentClientLog(): ClientLogSink | undefined {
   return scope.getStore()?.clientLog;
 }
+
+/**
+ * Turns async-context tracking off until the next {@link runInCall} turns it on again:
+ * for when no call is running and none may be (a start-up snapshot cannot be taken while
+ * it is on).
+ *
+ * @internal
+ */
+export function releaseCallScope(): void {
+  scope.disable();
+}

@@ -23,6 +23,20 @@ export const SNAPSHOT_MAIN_KEY = 'vgi-silo.snapshot-main';
 const waiting: Array<() => void> = [];
 
 /**
+ * Where steps to run before a snapshot is taken are kept: an array of functions returning
+ * promises on `globalThis[Symbol.for(SNAPSHOT_PREPARATIONS_KEY)]`, filled before the
+ * entry's modules load (`silo snapshot` puts the request path's rehearsal there). They run
+ * once, in order, while the snapshot is being built, when a worker first waits for it to
+ * be restored: what they compile is in the snapshot. A failing step fails the build.
+ */
+export const SNAPSHOT_PREPARATIONS_KEY = 'vgi-silo.snapshot-preparations';
+
+function takePreparations(): Array<() => Promise<void>> {
+  const global = globalThis as Record<symbol, Array<() => Promise<void>> | undefined>;
+  return global[Symbol.for(SNAPSHOT_PREPARATIONS_KEY)]?.splice(0) ?? [];
+}
+
+/**
  * While a snapshot is being built, a promise that resolves once the snapshot is restored
  * in a started process; otherwise undefined (nothing to wait for).
  */
@@ -43,5 +57,12 @@ export function untilRestored(): Promise<void> | undefined {
       for (const resume of waiting.splice(0)) resume();
     });
   }
-  return new Promise((resolve) => waiting.push(resolve));
+  const restored = new Promise<void>((resolve) => waiting.push(resolve));
+  const steps = takePreparations();
+  return steps.length === 0
+    ? restored
+    : (async () => {
+        for (const step of steps) await step();
+        await restored;
+      })();
 }

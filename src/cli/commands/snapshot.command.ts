@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { listFunctions } from '../../client';
-import { SNAPSHOT_ENTRY_ENV, SNAPSHOT_MAIN_KEY } from '../../worker/startup-snapshot';
+import { SNAPSHOT_ENTRY_ENV, SNAPSHOT_MAIN_KEY, SNAPSHOT_PREPARATIONS_KEY } from '../../worker/startup-snapshot';
 import { CliError } from '../cli.error';
 
 /** Options of `silo snapshot`. */
@@ -88,6 +88,24 @@ function fallbackMain(): string {
 const NO_WORKER_MESSAGE =
   '[SILO516] This start-up snapshot holds no worker: its entry did not call bootstrapWorker() while it loaded. Call it as the entry loads, then run silo snapshot again.';
 
+/**
+ * The file esbuild bundles: it queues the request path's rehearsal (see snapshot-rehearsal)
+ * to run before the snapshot is taken — loaded only then, after the entry loaded its
+ * polyfills — and loads the worker entry. Run from TypeScript sources (this repository's
+ * tests) there is no built rehearsal to bundle, and the entry alone is.
+ */
+function bundleEntry(work: string, source: string): string {
+  const rehearsal = join(dirname(__dirname), `snapshot-rehearsal${extname(__filename)}`);
+  if (extname(rehearsal) !== '.js' || !existsSync(rehearsal)) return source;
+  const file = join(work, 'snapshot-entry.js');
+  const queue = `(globalThis[Symbol.for(${JSON.stringify(SNAPSHOT_PREPARATIONS_KEY)})] ??= [])`;
+  writeFileSync(
+    file,
+    `${queue}.push(() => require(${JSON.stringify(rehearsal)}).rehearseRequestPath());\nrequire(${JSON.stringify(source)});\n`,
+  );
+  return file;
+}
+
 /** Node's notes on built-in modules it has not verified in snapshots: noise here. */
 function withoutVerificationNotes(stderr: string): string {
   return stderr
@@ -131,7 +149,7 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
     let built: ReturnType<Esbuild['buildSync']>;
     try {
       built = esbuild.buildSync({
-        entryPoints: [source],
+        entryPoints: [bundleEntry(work, source)],
         bundle: true,
         platform: 'node',
         format: 'cjs',

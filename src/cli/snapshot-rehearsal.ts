@@ -1,0 +1,234 @@
+/**
+ * A rehearsal for start-up snapshots (`silo snapshot`). V8 compiles a function when it
+ * first runs, and a start-up snapshot keeps the bytecode compiled while it was built. So
+ * while `silo snapshot` builds one, a small query of a built-in passthrough runs through
+ * the whole request path — request bytes in, the framer, the decoders, the dispatcher,
+ * storage, the encoders, response bytes out — in every protocol version, in memory. A
+ * worker started from the snapshot then runs that path from its first call without
+ * compiling it (type feedback and optimized code are not kept: each process builds those).
+ *
+ * The rehearsal has its own container, storage (in memory), logger and observability: the
+ * snapshot keeps nothing of it but compiled code and bounded caches. User functions do not
+ * run (they may have side effects); only the framework's path does.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
+import { serializeBatch } from '../arrow/ipc.codec';
+import { deserializeBatch } from '../arrow/batch-utils';
+import { discoverCatalog, findFunction } from '../client/discovery';
+import type { WorkerChannel } from '../client/connection/worker-channel';
+import { WorkerConnection } from '../client/connection/worker-connection';
+import { bindArgumentsByName } from '../client/run/argument-binding';
+import { bindFunction } from '../client/run/bind-call';
+import { releaseCallScope } from '../container/call-scope';
+import { CLOCK, EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens';
+import { TableInput } from '../decorators/arguments.decorator';
+import { BufferingFunction } from '../decorators/buffering-function.decorator';
+import { Inject } from '../decorators/inject.decorator';
+import { Combine, Finalize, InitialFinalizeState, Process } from '../decorators/lifecycle-hooks.decorator';
+import { StateField } from '../decorators/state-field.decorator';
+import type { Output, SinkContext } from '../definition/contexts';
+import { nullableSchema } from '../lifecycle';
+import { type ProtocolSpec, VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL } from '../protocol/method-table';
+import { SystemClock } from '../providers/clock';
+import { MemoryLogger } from '../providers/logging';
+import { SecretSealer } from '../providers/secrets/secret.sealer';
+import type { BoundStorage } from '../providers/storage/bound-storage';
+import { MemoryStorage } from '../providers/storage/memory-storage.provider';
+import { defineModule } from '../registration/module';
+import { streamConnection } from '../server/connection';
+import { RequestHandler } from '../server/request.handler';
+import { assembleWorker } from '../worker/bootstrap';
+import { CliError } from './cli.error';
+
+/** The rehearsal's function; never served by a real worker. */
+const REHEARSAL_FUNCTION = 'silo_snapshot_rehearsal';
+
+/** Input batches per protocol version: enough to run every call of the sink and finalize paths. */
+const BATCHES = 3;
+
+/** Rows per batch: DuckDB's vector size. */
+const ROWS = 2048;
+
+class RehearsalArgs {
+  @TableInput({ doc: 'Input table' }) data!: unknown;
+}
+
+class RehearsalCursor {
+  @StateField('int64') afterId = -1n;
+}
+
+/** A passthrough on the storage log, the shape of most buffering functions. */
+@BufferingFunction({
+  name: REHEARSAL_FUNCTION,
+  description: 'Rehearses the request path while a start-up snapshot is built',
+  args: RehearsalArgs,
+  state: RehearsalCursor,
+})
+class RehearsalFunction {
+  constructor(@Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage) {}
+
+  @Process()
+  async process(batch: RecordBatch, ctx: SinkContext): Promise<Uint8Array> {
+    await this.storage.append('rows', '', serializeBatch(batch));
+    return ctx.executionId;
+  }
+
+  @Combine()
+  combine(_stateIds: Uint8Array[], ctx: SinkContext): Uint8Array[] {
+    return [ctx.executionId];
+  }
+
+  @InitialFinalizeState()
+  start(): RehearsalCursor {
+    return new RehearsalCursor();
+  }
+
+  @Finalize()
+  async finalize(state: RehearsalCursor, out: Output): Promise<void> {
+    const [entry] = await this.storage.logScan('rows', '', { afterId: state.afterId, limit: 1 });
+    if (!entry) return out.finish();
+    out.emit(deserializeBatch(entry.value));
+    state.afterId = entry.id;
+  }
+}
+
+/** A batch of the commonest column types, one with nulls. */
+function rehearsalBatch(): RecordBatch {
+  const keys = new BigInt64Array(ROWS);
+  const values = new Float64Array(ROWS);
+  const texts: (string | null)[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    keys[i] = BigInt(i);
+    values[i] = i / 7;
+    texts.push(i % 10 === 0 ? null : `text ${i}`);
+  }
+  const columns = [
+    makeData({ type: new Int64(), length: ROWS, data: keys }),
+    makeData({ type: new Float64(), length: ROWS, data: values }),
+    vectorFromArray(texts, new Utf8()).data[0],
+  ];
+  const schema = new Schema([
+    new Field('k', new Int64(), true),
+    new Field('v', new Float64(), true),
+    new Field('s', new Utf8(), true),
+  ]);
+  const data = makeData({
+    type: new Struct(schema.fields),
+    length: ROWS,
+    nullCount: 0,
+    children: columns,
+  });
+  return new RecordBatch(schema, data);
+}
+
+/** A client channel to `handler` through two in-memory streams. */
+function inMemoryChannel(handler: RequestHandler): WorkerChannel {
+  const toWorker = new PassThrough();
+  const toClient = new PassThrough();
+  const served = handler.serve(streamConnection('rehearsal', toWorker, toClient));
+  return {
+    label: 'snapshot rehearsal',
+    pid: null,
+    readable: toClient,
+    write: (bytes) =>
+      new Promise<void>((done, fail) => toWorker.write(bytes, (error) => (error ? fail(error) : done()))),
+    ended: served.then((end) => String(end)),
+    stderrTail: () => '',
+    close: async () => {
+      toWorker.end();
+      await served;
+    },
+    kill: () => toWorker.destroy(),
+  };
+}
+
+async function oneQuery(handler: RequestHandler, protocol: ProtocolSpec, batch: RecordBatch): Promise<number> {
+  const conn = new WorkerConnection(inMemoryChannel(handler), { protocol });
+  try {
+    const discovery = await discoverCatalog(conn, {});
+    const fn = findFunction(discovery, REHEARSAL_FUNCTION);
+    const inputSchema = nullableSchema(batch.schema);
+    const attachOpaqueData = discovery.attach.attachOpaqueData;
+    const bound = await bindFunction(conn, {
+      fn,
+      arguments: bindArgumentsByName(fn, {}),
+      inputSchema,
+      attachOpaqueData,
+    });
+    const init = {
+      bindCall: bound.bindCall,
+      outputSchema: bound.response.outputSchema,
+      bindOpaqueData: bound.response.opaqueData,
+    };
+    const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
+    await sink.completeSinkInit(inputSchema);
+    const executionId = sink.header.executionId;
+    const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
+    let state = executionId;
+    for (let i = 0; i < BATCHES; i++)
+      state = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null }))
+        .result;
+    const { result: ids } = await conn.call('table_buffering_combine', { ...ref, executionId, stateIds: [state] });
+    let rows = 0;
+    for (const finalizeStateId of ids) {
+      const stream = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING_FINALIZE', executionId, finalizeStateId });
+      for (let b = await stream.next(); b !== null; b = await stream.next()) rows += b.numRows;
+    }
+    await conn.call('table_buffering_destructor', { ...ref, executionId });
+    return rows;
+  } finally {
+    await conn.close();
+  }
+}
+
+function rehearsalFailed(protocol: ProtocolSpec, what: string, cause?: unknown): CliError {
+  return new CliError(
+    `The rehearsal silo snapshot runs before taking the snapshot failed in protocol ${protocol.version}: ${what.replace(/\.$/, '')}. ` +
+      'It runs only vgi-silo code, not your functions: check that vgi-silo and apache-arrow are installed once, at the versions vgi-silo asks for.',
+    { cause },
+  );
+}
+
+/**
+ * Runs the rehearsal: one query in each protocol version. Throws when a query did not
+ * return its input (the framework itself is broken; the snapshot would be too).
+ *
+ * @internal
+ */
+export async function rehearseRequestPath(): Promise<void> {
+  const storage = new MemoryStorage();
+  const worker = assembleWorker(
+    {
+      catalog: 'rehearsal',
+      modules: [defineModule({ name: 'rehearsal', functions: [RehearsalFunction] })],
+      observability: { tracing: false },
+    },
+    [
+      { provide: STORAGE, useValue: storage },
+      { provide: LOGGER, useValue: new MemoryLogger() },
+      { provide: CLOCK, useValue: new SystemClock() },
+      { provide: SEALER, useValue: new SecretSealer(new Uint8Array(randomBytes(32)), 'the snapshot rehearsal') },
+    ],
+  );
+  const handler = new RequestHandler(worker, { logger: new MemoryLogger() });
+  const batch = rehearsalBatch();
+  try {
+    for (const protocol of [VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL]) {
+      let rows: number;
+      try {
+        rows = await oneQuery(handler, protocol, batch);
+      } catch (cause) {
+        throw rehearsalFailed(protocol, (cause as Error).message, cause);
+      }
+      if (rows !== BATCHES * ROWS)
+        throw rehearsalFailed(protocol, `its query returned ${rows} rows, not ${BATCHES * ROWS}`);
+    }
+  } finally {
+    await worker.close();
+    await storage.close();
+    // Node cannot take the snapshot while promise hooks are on; the first call turns them on again.
+    releaseCallScope();
+  }
+}
