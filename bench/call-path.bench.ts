@@ -10,6 +10,10 @@
  *
  *   npm run bench:call-path -- [--rows N] [--reps N] [--storage memory|sqlite] [--spawn]
  *                              [--starts N] [--light-reps N] [--light-calls N]
+ *                              [--protocol 2.0.0|1.3.0|1.0.0]
+ *
+ * `--protocol` is the version Silo's client speaks in the reps (default 2.0.0; DuckDB's
+ * extension from npm speaks 1.0.0); the pre-encoded light-client calls are 2.0.0.
  *
  * `--spawn` runs the worker as a real process (the built conformance worker) on stdio
  * pipes, which adds what the process boundary costs; the headline figures are then the
@@ -37,6 +41,7 @@ import { bindArgumentsByName } from '../src/client/run/argument-binding';
 import { bindFunction } from '../src/client/run/bind-call';
 import { nullableSchema } from '../src/lifecycle';
 import { discoverCatalog, findFunction } from '../src/client/discovery';
+import { parseProtocolChoice } from '../src/client/protocol-choice';
 import { type WorkerChannel } from '../src/client/connection/worker-channel';
 import { WorkerConnection } from '../src/client/connection/worker-connection';
 import { STORAGE } from '../src/container/tokens';
@@ -548,6 +553,9 @@ async function main(): Promise<void> {
     SILO_SQLITE_PATH: join(dir, 'bench.db'),
     ...(statsDir ? { SILO_CPU_STATS: statsDir } : {}),
   };
+  const protocolChoice = parseProtocolChoice(option('--protocol', '2.0.0'));
+  if (protocolChoice === 'auto') throw new Error('--protocol takes a version: 2.0.0, 1.3.0 or 1.0.0');
+  const protocol = protocolChoice;
   let handler: RequestHandler | undefined;
   const conn = spawned
     ? WorkerConnection.spawn(
@@ -556,15 +564,15 @@ async function main(): Promise<void> {
           ...(process.env.SILO_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean),
           CONFORMANCE_WORKER,
         ],
-        { env: workerEnv },
+        { env: workerEnv, protocol },
       )
-    : new WorkerConnection(inProcessChannel((handler = await inProcessHandler(storage))));
+    : new WorkerConnection(inProcessChannel((handler = await inProcessHandler(storage))), { protocol });
   const input = makeInput(rows);
   const batches: RecordBatch[] = [];
   for (const b of input.batches)
     for (let at = 0; at < b.numRows; at += BATCH_ROWS) batches.push(b.slice(at, Math.min(b.numRows, at + BATCH_ROWS)));
   console.log(
-    `call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, node ${process.version}`,
+    `call path: ${rows} rows in ${batches.length} batches of ${BATCH_ROWS}, ${storageKind} storage, ${spawned ? 'worker process' : 'in-process worker'}, protocol ${protocol.version}, node ${process.version}`,
   );
   const own: { processUs: number; tickUs: number }[] = [];
   // A worker built before SILO_CPU_STATS writes no counters: then only /proc figures are shown.
