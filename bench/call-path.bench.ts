@@ -37,10 +37,7 @@ import { join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { Message, type RecordBatch, type Schema } from 'apache-arrow';
-import { bindArgumentsByName } from '../src/client/run/argument-binding';
-import { bindFunction } from '../src/client/run/bind-call';
-import { nullableSchema } from '../src/lifecycle';
-import { discoverCatalog, findFunction } from '../src/client/discovery';
+import { openSink } from '../src/client/run/open-sink';
 import { parseProtocolChoice } from '../src/client/protocol-choice';
 import { type WorkerChannel } from '../src/client/connection/worker-channel';
 import { WorkerConnection } from '../src/client/connection/worker-connection';
@@ -215,24 +212,8 @@ interface RunCost {
 }
 
 /** Discovers and binds `buffer_input` on `conn` for input of `schema`, and opens its sink. */
-async function openBufferInputSink(conn: WorkerConnection, schema: Schema) {
-  const discovery = await discoverCatalog(conn, {});
-  const fn = findFunction(discovery, 'buffer_input');
-  const inputSchema = nullableSchema(schema);
-  const attachOpaqueData = discovery.attach.attachOpaqueData;
-  const bound = await bindFunction(conn, { fn, arguments: bindArgumentsByName(fn, {}), inputSchema, attachOpaqueData });
-  const init = {
-    bindCall: bound.bindCall,
-    outputSchema: bound.response.outputSchema,
-    bindOpaqueData: bound.response.opaqueData,
-  };
-  const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
-  await sink.completeSinkInit(inputSchema);
-  return {
-    ref: { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData },
-    init,
-    executionId: sink.header.executionId,
-  };
+function openBufferInputSink(conn: WorkerConnection, schema: Schema) {
+  return openSink(conn, 'buffer_input', schema);
 }
 
 async function oneRun(

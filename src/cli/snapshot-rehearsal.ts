@@ -16,11 +16,9 @@ import { PassThrough } from 'node:stream';
 import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { serializeBatch } from '../arrow/ipc.codec';
 import { deserializeBatch } from '../arrow/batch-utils';
-import { discoverCatalog, findFunction } from '../client/discovery';
 import type { WorkerChannel } from '../client/connection/worker-channel';
 import { WorkerConnection } from '../client/connection/worker-connection';
-import { bindArgumentsByName } from '../client/run/argument-binding';
-import { bindFunction } from '../client/run/bind-call';
+import { openSink } from '../client/run/open-sink';
 import { releaseCallScope } from '../container/call-scope';
 import { CLOCK, EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens';
 import { TableInput } from '../decorators/arguments.decorator';
@@ -29,7 +27,6 @@ import { Inject } from '../decorators/inject.decorator';
 import { Combine, Finalize, InitialFinalizeState, Process } from '../decorators/lifecycle-hooks.decorator';
 import { StateField } from '../decorators/state-field.decorator';
 import type { Output, SinkContext } from '../definition/contexts';
-import { nullableSchema } from '../lifecycle';
 import { type ProtocolSpec, VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL } from '../protocol/method-table';
 import { SystemClock } from '../providers/clock';
 import { MemoryLogger } from '../providers/logging';
@@ -147,25 +144,7 @@ function inMemoryChannel(handler: RequestHandler): WorkerChannel {
 async function oneQuery(handler: RequestHandler, protocol: ProtocolSpec, batch: RecordBatch): Promise<number> {
   const conn = new WorkerConnection(inMemoryChannel(handler), { protocol });
   try {
-    const discovery = await discoverCatalog(conn, {});
-    const fn = findFunction(discovery, REHEARSAL_FUNCTION);
-    const inputSchema = nullableSchema(batch.schema);
-    const attachOpaqueData = discovery.attach.attachOpaqueData;
-    const bound = await bindFunction(conn, {
-      fn,
-      arguments: bindArgumentsByName(fn, {}),
-      inputSchema,
-      attachOpaqueData,
-    });
-    const init = {
-      bindCall: bound.bindCall,
-      outputSchema: bound.response.outputSchema,
-      bindOpaqueData: bound.response.opaqueData,
-    };
-    const sink = await conn.openInit({ ...init, phase: 'TABLE_BUFFERING', executionId: null });
-    await sink.completeSinkInit(inputSchema);
-    const executionId = sink.header.executionId;
-    const ref = { functionName: fn.name, schemaPath: fn.schemaPath, attachOpaqueData };
+    const { ref, init, executionId } = await openSink(conn, REHEARSAL_FUNCTION, batch.schema);
     let state = executionId;
     for (let i = 0; i < BATCHES; i++)
       state = (await conn.call('table_buffering_process', { ...ref, executionId, inputBatch: batch, batchIndex: null }))
