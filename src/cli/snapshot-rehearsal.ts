@@ -12,6 +12,7 @@
  * run (they may have side effects); only the framework's path does.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { serializeBatch } from '../arrow/ipc.codec';
@@ -170,13 +171,22 @@ function rehearsalFailed(protocol: ProtocolSpec, what: string, cause?: unknown):
   );
 }
 
+/** What a rehearsal did, for `silo snapshot`'s report. */
+export interface RehearsalReport {
+  /** The protocol versions it ran a query in. */
+  readonly protocols: readonly string[];
+  /** How long it took, ms. */
+  readonly ms: number;
+}
+
 /**
  * Runs the rehearsal: one query in each protocol version. Throws when a query did not
  * return its input (the framework itself is broken; the snapshot would be too).
  *
  * @internal
  */
-export async function rehearseRequestPath(): Promise<void> {
+export async function rehearseRequestPath(): Promise<RehearsalReport> {
+  const started = performance.now();
   const storage = new MemoryStorage();
   const worker = assembleWorker(
     {
@@ -194,7 +204,8 @@ export async function rehearseRequestPath(): Promise<void> {
   const handler = new RequestHandler(worker, { logger: new MemoryLogger() });
   const batch = rehearsalBatch();
   try {
-    for (const protocol of [VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL]) {
+    const protocols = [VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL];
+    for (const protocol of protocols) {
       let rows: number;
       try {
         rows = await oneQuery(handler, protocol, batch);
@@ -204,6 +215,7 @@ export async function rehearseRequestPath(): Promise<void> {
       if (rows !== BATCHES * ROWS)
         throw rehearsalFailed(protocol, `its query returned ${rows} rows, not ${BATCHES * ROWS}`);
     }
+    return { protocols: protocols.map((p) => p.version), ms: performance.now() - started };
   } finally {
     await worker.close();
     await storage.close();

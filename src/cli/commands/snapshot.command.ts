@@ -6,13 +6,14 @@
  * `node --snapshot-blob FILE` then skips loading and compiling its modules.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { listFunctions } from '../../client';
 import { SNAPSHOT_ENTRY_ENV, SNAPSHOT_MAIN_KEY, SNAPSHOT_PREPARATIONS_KEY } from '../../worker/startup-snapshot';
 import { CliError } from '../cli.error';
+import type { RehearsalReport } from '../snapshot-rehearsal';
 
 /** Options of `silo snapshot`. */
 export interface SnapshotOptions {
@@ -94,16 +95,24 @@ const NO_WORKER_MESSAGE =
  * polyfills — and loads the worker entry. Run from TypeScript sources (this repository's
  * tests) there is no built rehearsal to bundle, and the entry alone is.
  */
-function bundleEntry(work: string, source: string): string {
+function bundleEntry(work: string, source: string, report: string): string {
   const rehearsal = join(dirname(__dirname), `snapshot-rehearsal${extname(__filename)}`);
   if (extname(rehearsal) !== '.js' || !existsSync(rehearsal)) return source;
   const file = join(work, 'snapshot-entry.js');
   const queue = `(globalThis[Symbol.for(${JSON.stringify(SNAPSHOT_PREPARATIONS_KEY)})] ??= [])`;
-  writeFileSync(
-    file,
-    `${queue}.push(() => require(${JSON.stringify(rehearsal)}).rehearseRequestPath());\nrequire(${JSON.stringify(source)});\n`,
-  );
+  const rehearse = `require(${JSON.stringify(rehearsal)}).rehearseRequestPath()`;
+  const save = `(done) => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(done))`;
+  writeFileSync(file, `${queue}.push(() => ${rehearse}.then(${save}));\nrequire(${JSON.stringify(source)});\n`);
   return file;
+}
+
+/** The report line of the rehearsal the build ran, if it ran one. */
+function rehearsalLine(report: string): string[] {
+  if (!existsSync(report)) return [];
+  const { protocols, ms } = JSON.parse(readFileSync(report, 'utf8')) as RehearsalReport;
+  return [
+    `Before saving it, the build rehearsed the request path in protocol ${protocols.join(', ')} (${Math.round(ms)} ms), so workers start with it compiled.`,
+  ];
 }
 
 /** Node's notes on built-in modules it has not verified in snapshots: noise here. */
@@ -140,6 +149,8 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
   const out = resolve(options.out ?? join(dirname(source), `${basename(source, extname(source))}.blob`));
   const esbuild = loadEsbuild();
   const work = mkdtempSync(join(tmpdir(), 'silo-snapshot-'));
+  const rehearsalReport = join(work, 'rehearsal.json');
+  let rehearsed: string[];
   try {
     const bundle = join(work, 'worker.bundle.js');
     // The built JavaScript is resolved as Node resolves it: a tsconfig.json found on the way
@@ -149,7 +160,7 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
     let built: ReturnType<Esbuild['buildSync']>;
     try {
       built = esbuild.buildSync({
-        entryPoints: [bundleEntry(work, source)],
+        entryPoints: [bundleEntry(work, source, rehearsalReport)],
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -185,6 +196,7 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
           'A package with a native addon must stay out of the bundle: pass --external NAME.',
       );
     }
+    rehearsed = rehearsalLine(rehearsalReport);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -206,6 +218,7 @@ export async function snapshotCommand(entry: string, options: SnapshotOptions = 
     `Snapshot of ${entry} written to ${out} (${megabytes} MB, for node ${process.version} only).`,
     `A worker started from it served catalog "${fromSnapshot.catalog}" (${fromSnapshot.functions} function${fromSnapshot.functions === 1 ? '' : 's'}): ` +
       `spawn to discovered in ${Math.round(fromSnapshot.ms)} ms, against ${Math.round(plain.ms)} ms from the entry itself.`,
+    ...rehearsed,
     `ATTACH '${fromSnapshot.catalog}' (TYPE vgi, LOCATION '${process.execPath} --snapshot-blob ${out}');`,
     `Rebuild it after changing the code or Node; a different node refuses the file.`,
     '',

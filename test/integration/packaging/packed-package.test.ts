@@ -278,6 +278,8 @@ describe('the packed package', () => {
     const built = await run(silo, ['snapshot', join('dist', 'worker.js'), '--out', blob], dir, env);
     expect(built.stdout).toContain(`written to ${blob}`);
     expect(built.stdout).toMatch(/served catalog "packaged" \(1 function\): spawn to discovered in \d+ ms/);
+    // The installed CLI bundles its rehearsal of the request path into the snapshot's build.
+    expect(built.stdout).toMatch(/rehearsed the request path in protocol 1\.0\.0, 1\.3\.0, 2\.0\.0 \(\d+ ms\)/);
     expect(built.stdout).toContain(`LOCATION '${process.execPath} --snapshot-blob ${blob}'`);
     // Two sink workers and a finalize worker, each a process started from the snapshot, with
     // this environment (the storage) and their own arguments.
