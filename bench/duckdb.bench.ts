@@ -16,13 +16,14 @@
  * process of the run (tagged through its LOCATION); CPU per process call and per finalize
  * tick from the workers' own counters (`SILO_CPU_STATS`).
  *
- *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--snapshot] [--write]
+ *   npx tsc -p bench/tsconfig.json && node dist/bench/duckdb.bench.js [--rows N] [--threads N] [--snapshot] [--write]
  *   npm run bench:duckdb
  *
  * `--snapshot` starts every worker from a start-up snapshot of its entry (`silo snapshot`,
  * built into the run's scratch directory), as `LOCATION 'node --snapshot-blob FILE'`.
  */
 import 'reflect-metadata';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,9 @@ const NOTES = [
   '"all" columns count every process of the run from /proc, start-up included: the 1.0 extension starts a fresh sink',
   'process per DuckDB thread on every query (only finalize workers are pooled), so "µs / batch, all" is the whole cost',
   'of a query spread over its batches. "× raw pipe" is rows/s as a share of the raw pipe limit above. DuckDB native',
-  'runs the same query without a worker: the floor.',
+  'runs the same query without a worker: the floor. "one long-lived worker" is a single process serving every',
+  'connection on a unix socket (`LOCATION \'unix://...\'`), measured after two warm-up queries: what a worker that stays',
+  'up costs per call, with both DuckDB threads sharing its one JavaScript thread.',
 ];
 
 interface Workload {
@@ -239,13 +242,43 @@ async function main(): Promise<void> {
       process.execPath,
       ...(fromSnapshot ? snapshotArgs(ROOT, entry, dir) : [entry]),
     ]);
+  /** The long-lived worker: one process serving `unix://` connections, DuckDB attaching to it. */
+  const startUnixWorker = async (entry: string, tag: string): Promise<{ child: ChildProcess; socket: string }> => {
+    const socket = join(dir, 'worker.sock');
+    const child = spawn(
+      process.execPath,
+      [...(fromSnapshot ? [...snapshotArgs(ROOT, entry, dir), '--'] : [entry]), '--unix', socket],
+      {
+        env: {
+          ...process.env,
+          SILO_BENCH_TAG: tag,
+          SILO_CPU_STATS: countersDir(tag),
+          SILO_STORAGE: 'sqlite',
+          SILO_SQLITE_PATH: join(dir, 'storage.db'),
+          SILO_SECRET_KEY: randomBytes(32).toString('hex'),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    // It says on stdout once it listens.
+    await new Promise<void>((ready, fail) => {
+      child.stdout!.once('data', () => {
+        child.stdout!.resume();
+        ready();
+      });
+      child.once('exit', (code) => fail(new Error(`the unix-socket worker exited (${code}) before listening`)));
+    });
+    return { child, socket };
+  };
+  let longLived: { child: ChildProcess; socket: string } | undefined;
   const bench = join(ROOT, 'dist', 'bench', 'functions', 'main.js');
   if (!existsSync(bench)) throw new Error('Build first: npx tsc -p bench/tsconfig.json');
 
   const input = makeInput(rows);
   const rawMs = await pipeThroughMs(inputAsIpc(input, 2048));
   const rawRowsPerSecond = rows / (rawMs / 1000);
-  const db = await EmbeddedDuckDb.open({ config: { threads: '2' } });
+  const threads = Number(argValue('--threads', '2'));
+  const db = await EmbeddedDuckDb.open({ config: { threads: String(threads) } });
   const lines: string[] = [];
   const print = (line: string) => {
     console.log(line);
@@ -254,13 +287,23 @@ async function main(): Promise<void> {
   try {
     await db.run(`CREATE TABLE t AS SELECT (hash(i) % 100000)::BIGINT AS k, ((hash(i * 31) % 1000000) / 1000.0)::DOUBLE AS v,
       substr(md5(i::VARCHAR), 1, 20) AS s FROM range(${rows}) r(i)`);
-    const tags = { pooled: randomBytes(6).toString('hex'), fresh: randomBytes(6).toString('hex') };
+    const tags = {
+      pooled: randomBytes(6).toString('hex'),
+      fresh: randomBytes(6).toString('hex'),
+      unix: randomBytes(6).toString('hex'),
+    };
     await db.attach({ location: worker(bench, tags.pooled), catalog: 'bench', alias: 'bench' });
     await db.attach({ location: worker(bench, tags.fresh), catalog: 'bench', alias: 'bench_fresh', pool: false });
-    const watches = { pooled: new ProcessWatch(tags.pooled), fresh: new ProcessWatch(tags.fresh) };
+    longLived = await startUnixWorker(bench, tags.unix);
+    await db.attach({ location: `unix://${longLived.socket}`, catalog: 'bench', alias: 'bench_unix' });
+    const watches = {
+      pooled: new ProcessWatch(tags.pooled),
+      fresh: new ProcessWatch(tags.fresh),
+      unix: new ProcessWatch(tags.unix),
+    };
 
     print(
-      `${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads 2${fromSnapshot ? ', workers started from start-up snapshots (silo snapshot)' : ''}`,
+      `${grouped(rows)} rows (k int64 with 100k keys, v float64, s 20-byte utf8), ${batches} batches of 2048, DuckDB threads ${threads}${fromSnapshot ? ', workers started from start-up snapshots (silo snapshot)' : ''}`,
     );
     print(
       `raw pipe limit (the input's ${(inputAsIpc(input, 2048).length / 1e6).toFixed(1)} MB of IPC through a Node pass-through): ${grouped(rows / (rawMs / 1000))} rows/s`,
@@ -275,9 +318,13 @@ async function main(): Promise<void> {
       await measure(db, w.silo('t', 'bench'), watches.pooled, countersDir(tags.pooled)); // warm-up: workers spawned, code loaded
       const pooled = await measure(db, w.silo('t', 'bench'), watches.pooled, countersDir(tags.pooled));
       const fresh = await measure(db, w.silo('t', 'bench_fresh'), watches.fresh, countersDir(tags.fresh));
+      // The long-lived worker serves every query: two warm-up queries, as a worker that has been up a while.
+      for (let i = 0; i < 2; i++) await measure(db, w.silo('t', 'bench_unix'), watches.unix);
+      const unix = await measure(db, w.silo('t', 'bench_unix'), watches.unix, countersDir(tags.unix));
       for (const [run, m] of [
         ['pooled', pooled],
         ['pool false', fresh],
+        ['one long-lived worker (unix socket)', unix],
       ] as const) {
         const rate = rows / (m.ms / 1000);
         print(
@@ -290,6 +337,7 @@ async function main(): Promise<void> {
     }
     watches.pooled.stop();
     watches.fresh.stop();
+    watches.unix.stop();
     print('');
     print(
       `peak RSS of the DuckDB process (this benchmark, DuckDB embedded, the input table included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
@@ -298,6 +346,12 @@ async function main(): Promise<void> {
     for (const note of NOTES) print(note);
   } finally {
     db.close();
+    if (longLived !== undefined && longLived.child.exitCode === null) {
+      // It writes its counters as it exits: gone before its directory is.
+      const exited = new Promise((done) => longLived!.child.once('exit', done));
+      longLived.child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   if (process.argv.includes('--write')) {
