@@ -49,7 +49,7 @@ const NOTES = [
   'process per DuckDB thread on every query (only finalize workers are pooled), so "µs / batch, all" is the whole cost',
   'of a query spread over its batches. "× raw pipe" is rows/s as a share of the raw pipe limit above. DuckDB native',
   'runs the same query without a worker: the floor. "one long-lived worker" is a single process serving every',
-  'connection on a unix socket (`LOCATION \'unix://...\'`), measured after two warm-up queries: what a worker that stays',
+  "connection on a unix socket (`LOCATION 'unix://...'`), measured after two warm-up queries: what a worker that stays",
   'up costs per call, with both DuckDB threads sharing its one JavaScript thread.',
 ];
 
