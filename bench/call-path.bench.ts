@@ -10,10 +10,12 @@
  *
  *   npm run bench:call-path -- [--rows N] [--reps N] [--storage memory|sqlite] [--spawn]
  *                              [--starts N] [--light-reps N] [--light-calls N]
- *                              [--protocol 2.0.0|1.3.0|1.0.0]
+ *                              [--protocol 2.0.0|1.3.0|1.0.0] [--light-gap-ms N]
  *
  * `--protocol` is the version Silo's client speaks in the reps (default 2.0.0; DuckDB's
  * extension from npm speaks 1.0.0); the pre-encoded light-client calls are 2.0.0.
+ * `--light-gap-ms N` makes the light client wait N ms after each answer, so the worker idles
+ * between calls as it does under DuckDB.
  *
  * `--spawn` runs the worker as a real process (the built conformance worker) on stdio
  * pipes, which adds what the process boundary costs; the headline figures are then the
@@ -275,6 +277,9 @@ async function preparedProcessRequest(conn: WorkerConnection, batch: RecordBatch
  * one per chunk (a process call's answer is a few hundred bytes written at once); a
  * finalize tick's answer of ~82 KB may arrive in several (see {@link messageCounter}).
  */
+/** `--light-gap-ms N`: the light client waits N ms after each answer before the next request (the worker idles). */
+const LIGHT_GAP_MS = Number(option('--light-gap-ms', '0'));
+
 async function pingPong(
   link: { write(bytes: Uint8Array): void; readable: NodeJS.EventEmitter },
   request: Uint8Array,
@@ -292,8 +297,10 @@ async function pingPong(
         const n = answers(chunk);
         if (n === 0) return;
         answered += n;
-        if (answered < calls) link.write(request);
-        else {
+        if (answered < calls) {
+          if (LIGHT_GAP_MS > 0) setTimeout(() => link.write(request), LIGHT_GAP_MS);
+          else link.write(request);
+        } else {
           link.readable.off('data', onData);
           done();
         }
