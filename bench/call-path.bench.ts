@@ -40,8 +40,8 @@ import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { Message, type RecordBatch, type Schema } from 'apache-arrow';
 import { openSink } from '../src/client/run/open-sink';
+import { inMemoryChannel } from '../src/cli/snapshot-rehearsal';
 import { parseProtocolChoice } from '../src/client/protocol-choice';
-import { type WorkerChannel } from '../src/client/connection/worker-channel';
 import { WorkerConnection } from '../src/client/connection/worker-connection';
 import { STORAGE } from '../src/container/tokens';
 import { MemoryStorage } from '../src/providers/storage/memory-storage.provider';
@@ -70,26 +70,6 @@ const CONFORMANCE_WORKER = join(
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
   return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
-}
-
-/** A client channel to an in-process request handler. */
-function inProcessChannel(handler: RequestHandler): WorkerChannel {
-  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
-  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
-  void handler.serve(streamConnection('in-process', toWorker, toClient));
-  return {
-    label: 'in-process worker',
-    pid: process.pid,
-    readable: toClient,
-    write: (bytes) =>
-      new Promise<void>((done, fail) => toWorker.write(bytes, (error) => (error ? fail(error) : done()))),
-    ended: new Promise<string>(() => undefined),
-    stderrTail: () => '',
-    close: async () => {
-      toWorker.end();
-    },
-    kill: () => toWorker.destroy(),
-  };
 }
 
 /** CPU time (user + system) used so far by this process and by the worker process, in µs. */
@@ -435,7 +415,7 @@ async function workerAloneReps(
   reps: number,
   calls: number,
 ): Promise<number[]> {
-  const request = await preparedProcessRequest(new WorkerConnection(inProcessChannel(handler)), batch);
+  const request = await preparedProcessRequest(new WorkerConnection(inMemoryChannel(handler)), batch);
   const link = inProcessRawLink(handler, 'in-process raw');
   const perCall = await pingPong(link, request, reps, calls, link.cpuUs);
   link.end();
@@ -497,7 +477,7 @@ async function workerAloneTicks(
   reps: number,
   calls: number,
 ): Promise<number[]> {
-  const conn = new WorkerConnection(inProcessChannel(handler));
+  const conn = new WorkerConnection(inMemoryChannel(handler));
   const link = inProcessRawLink(handler, 'in-process ticks');
   const perTick = await tickReps(conn, link, batch, reps, calls, link.cpuUs);
   link.end();
@@ -554,7 +534,7 @@ async function main(): Promise<void> {
         ],
         { env: workerEnv, protocol },
       )
-    : new WorkerConnection(inProcessChannel((handler = await inProcessHandler(storage))), { protocol });
+    : new WorkerConnection(inMemoryChannel((handler = await inProcessHandler(storage))), { protocol });
   const input = makeInput(rows);
   const batches: RecordBatch[] = [];
   for (const b of input.batches)

@@ -14,9 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
-import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
-import { serializeBatch } from '../arrow/ipc.codec';
-import { deserializeBatch } from '../arrow/batch-utils';
+import { Field, Float64, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
+import { batchFromColumns, deserializeBatch, serializeBatch } from '../arrow/batch-utils';
 import type { WorkerChannel } from '../client/connection/worker-channel';
 import { WorkerConnection } from '../client/connection/worker-connection';
 import { openSink } from '../client/run/open-sink';
@@ -94,37 +93,28 @@ class RehearsalFunction {
 
 /** A batch of the commonest column types, one with nulls. */
 function rehearsalBatch(): RecordBatch {
-  const keys = new BigInt64Array(ROWS);
-  const values = new Float64Array(ROWS);
-  const texts: (string | null)[] = [];
-  for (let i = 0; i < ROWS; i++) {
-    keys[i] = BigInt(i);
-    values[i] = i / 7;
-    texts.push(i % 10 === 0 ? null : `text ${i}`);
-  }
-  const columns = [
-    makeData({ type: new Int64(), length: ROWS, data: keys }),
-    makeData({ type: new Float64(), length: ROWS, data: values }),
-    vectorFromArray(texts, new Utf8()).data[0],
-  ];
   const schema = new Schema([
     new Field('k', new Int64(), true),
     new Field('v', new Float64(), true),
     new Field('s', new Utf8(), true),
   ]);
-  const data = makeData({
-    type: new Struct(schema.fields),
-    length: ROWS,
-    nullCount: 0,
-    children: columns,
+  const rows = Array.from({ length: ROWS }, (_, i) => i);
+  return batchFromColumns(schema, {
+    k: rows.map(BigInt),
+    v: rows.map((i) => i / 7),
+    s: rows.map((i) => (i % 10 === 0 ? null : `text ${i}`)),
   });
-  return new RecordBatch(schema, data);
 }
 
-/** A client channel to `handler` through two in-memory streams. */
-function inMemoryChannel(handler: RequestHandler): WorkerChannel {
-  const toWorker = new PassThrough();
-  const toClient = new PassThrough();
+/**
+ * A client channel to `handler` through two in-memory streams (1 MiB buffers, so a
+ * batch-sized message is written in one piece).
+ *
+ * @internal
+ */
+export function inMemoryChannel(handler: RequestHandler): WorkerChannel {
+  const toWorker = new PassThrough({ highWaterMark: 1 << 20 });
+  const toClient = new PassThrough({ highWaterMark: 1 << 20 });
   const served = handler.serve(streamConnection('rehearsal', toWorker, toClient));
   return {
     label: 'snapshot rehearsal',
