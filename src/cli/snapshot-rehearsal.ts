@@ -15,23 +15,22 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { Field, Float64, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
-import { batchFromColumns, deserializeBatch, serializeBatch } from '../arrow/batch-utils';
+import { batchFromColumns } from '../arrow/batch-utils';
 import type { WorkerChannel } from '../client/connection/worker-channel';
 import { WorkerConnection } from '../client/connection/worker-connection';
 import { openSink } from '../client/run/open-sink';
 import { releaseCallScope } from '../container/call-scope';
-import { CLOCK, EXECUTION_STORAGE, LOGGER, SEALER, STORAGE } from '../container/tokens';
+import { BatchLog, BatchLogCursor } from '../collections/batch-log';
+import { InjectCollection } from '../collections/inject-collection.decorator';
+import { CLOCK, LOGGER, SEALER, STORAGE } from '../container/tokens';
 import { TableInput } from '../decorators/arguments.decorator';
 import { BufferingFunction } from '../decorators/buffering-function.decorator';
-import { Inject } from '../decorators/inject.decorator';
 import { Combine, Finalize, InitialFinalizeState, Process } from '../decorators/lifecycle-hooks.decorator';
-import { StateField } from '../decorators/state-field.decorator';
 import type { Output, SinkContext } from '../definition/contexts';
 import { type ProtocolSpec, VGI_A10_PROTOCOL, VGI_A13_PROTOCOL, VGI_V2_PROTOCOL } from '../protocol/method-table';
 import { SystemClock } from '../providers/clock';
 import { MemoryLogger } from '../providers/logging';
 import { SecretSealer } from '../providers/secrets/secret.sealer';
-import type { BoundStorage } from '../providers/storage/bound-storage';
 import { MemoryStorage } from '../providers/storage/memory-storage.provider';
 import { defineModule } from '../registration/module';
 import { streamConnection } from '../server/connection';
@@ -52,23 +51,19 @@ class RehearsalArgs {
   @TableInput({ doc: 'Input table' }) data!: unknown;
 }
 
-class RehearsalCursor {
-  @StateField('int64') afterId = -1n;
-}
-
-/** A passthrough on the storage log, the shape of most buffering functions. */
+/** A passthrough on a batch log, the shape of most buffering functions. */
 @BufferingFunction({
   name: REHEARSAL_FUNCTION,
   description: 'Rehearses the request path while a start-up snapshot is built',
   args: RehearsalArgs,
-  state: RehearsalCursor,
+  state: BatchLogCursor,
 })
 class RehearsalFunction {
-  constructor(@Inject(EXECUTION_STORAGE) private readonly storage: BoundStorage) {}
+  constructor(@InjectCollection(BatchLog, 'rows') private readonly rows: BatchLog) {}
 
   @Process()
   async process(batch: RecordBatch, ctx: SinkContext): Promise<Uint8Array> {
-    await this.storage.append('rows', '', serializeBatch(batch));
+    await this.rows.append(batch);
     return ctx.executionId;
   }
 
@@ -78,16 +73,13 @@ class RehearsalFunction {
   }
 
   @InitialFinalizeState()
-  start(): RehearsalCursor {
-    return new RehearsalCursor();
+  start(): BatchLogCursor {
+    return new BatchLogCursor();
   }
 
   @Finalize()
-  async finalize(state: RehearsalCursor, out: Output): Promise<void> {
-    const [entry] = await this.storage.logScan('rows', '', { afterId: state.afterId, limit: 1 });
-    if (!entry) return out.finish();
-    out.emit(deserializeBatch(entry.value));
-    state.afterId = entry.id;
+  finalize(cursor: BatchLogCursor, out: Output): Promise<void> {
+    return this.rows.replay(cursor, out);
   }
 }
 
