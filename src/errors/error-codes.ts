@@ -284,6 +284,10 @@ export const ERROR_CODES = {
     title: 'SQLite spool file missing or truncated',
     action: 'Do not delete files beside the storage file; rerun the query that wrote them.',
   },
+  SILO344: {
+    title: 'Invalid SILO_V8_FLAGS',
+    action: "List V8 flags separated by spaces (--name, --no-name, --name=value); set it empty for V8's defaults.",
+  },
   SILO345: { title: 'pg not installed', action: 'Install it next to vgi-silo: npm install pg.' },
   SILO350: { title: 'DuckDB extension package not installed', action: 'Install the npm package the message names.' },
   SILO351: {

@@ -14,6 +14,7 @@ import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
 import { parseTransportArgs, type TransportOptions } from './transport-args';
 import { listenUnixSocket } from './unix-socket.transport';
+import { applyV8Flags, workerV8Flags } from './v8-flags';
 
 /** Options of {@link serveWorker}. */
 export interface ServeWorkerOptions {
@@ -59,7 +60,9 @@ function exitAfter(work: Promise<unknown>, code: number, graceMs = SHUTDOWN_GRAC
  * [--prefix PATH]` for HTTP (settings from `SILO_SIGNING_KEY`, `SILO_STREAM_TTL_SECONDS`,
  * `SILO_AUTH_TOKENS`; SIGTERM stops it gracefully, exit 0). Every transport refuses requests
  * above `SILO_MAX_REQUEST_BYTES` (default 64 MiB); stdio and unix sockets also cut off a
- * request that stalls mid-way for `SILO_READ_TIMEOUT_MS` (default 60 s).
+ * request that stalls mid-way for `SILO_READ_TIMEOUT_MS` (default 60 s). A worker that owns its
+ * process sets the V8 flags of `SILO_V8_FLAGS` on itself (default: a later tier-up on stdio,
+ * see {@link workerV8Flags}).
  *
  * @example
  * ```ts
@@ -86,14 +89,21 @@ export async function serveWorker(
     return exitAfter(Promise.resolve(), 2);
   }
   let limits: ChannelLimits;
+  let v8Flags: readonly string[];
   try {
     limits = channelLimitsFromEnv(options.env ?? process.env);
+    v8Flags = workerV8Flags(transport.kind, options.env ?? process.env);
   } catch (error) {
     if (!ownProcess) throw error;
     process.stderr.write(`${(error as Error).message}\n`);
     return exitAfter(Promise.resolve(), 2);
   }
   const log = worker.container.resolve<Logger>(LOGGER);
+  // Process-wide, so only for a worker that owns its process.
+  if (ownProcess && v8Flags.length > 0) {
+    applyV8Flags(v8Flags);
+    log.debug(`V8 flags set: ${v8Flags.join(' ')}`);
+  }
   const handler = new RequestHandler(worker, {
     logger: log,
     limits,
