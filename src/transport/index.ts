@@ -19,7 +19,7 @@ export {
   type TransportOptions,
 } from './transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './stdio.transport';
-export { applyV8Flags, STDIO_V8_FLAGS, workerV8Flags } from './v8-flags';
+export { applyV8Flags, STDIO_V8_PLAN, workerV8Flags, type V8FlagPlan } from './v8-flags';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './unix-socket.transport';
 export {
   listenHttp,

@@ -14,7 +14,7 @@ import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
 import { parseTransportArgs, type TransportOptions } from './transport-args';
 import { listenUnixSocket } from './unix-socket.transport';
-import { applyV8Flags, workerV8Flags } from './v8-flags';
+import { applyV8Flags, type V8FlagPlan, workerV8Flags } from './v8-flags';
 
 /** Options of {@link serveWorker}. */
 export interface ServeWorkerOptions {
@@ -89,7 +89,7 @@ export async function serveWorker(
     return exitAfter(Promise.resolve(), 2);
   }
   let limits: ChannelLimits;
-  let v8Flags: readonly string[];
+  let v8Flags: V8FlagPlan;
   try {
     limits = channelLimitsFromEnv(options.env ?? process.env);
     v8Flags = workerV8Flags(transport.kind, options.env ?? process.env);
@@ -100,10 +100,7 @@ export async function serveWorker(
   }
   const log = worker.container.resolve<Logger>(LOGGER);
   // Process-wide, so only for a worker that owns its process.
-  if (ownProcess && v8Flags.length > 0) {
-    applyV8Flags(v8Flags);
-    log.debug(`V8 flags set: ${v8Flags.join(' ')}`);
-  }
+  if (ownProcess) applyV8Flags(v8Flags, (flags) => log.debug(`V8 flags set: ${flags.join(' ')}`));
   const handler = new RequestHandler(worker, {
     logger: log,
     limits,

@@ -5,58 +5,102 @@
  * is unset, Silo's default for its transport.
  *
  * The default, on stdio only: functions are optimized after four times V8's usual interrupt
- * budget. A stdio worker lives for one query (the 1.0 extension starts a fresh sink process
- * per query and DuckDB thread) or a few pooled ones: a few hundred calls, in which V8's
- * optimizing compiler spends more CPU compiling the framework's warm-but-not-hot code than
- * the optimized code saves. Hot loops (a sort, an aggregation kernel) still get optimized.
- * Measured on V8 11.3 (Node 20), so it applies there only; unix-socket and HTTP workers
- * stay up and keep V8's defaults (`bench/RESULTS.md`, "Eighth pass").
+ * budget until the process has used one second of CPU, then V8's own budget is back. A
+ * stdio worker often lives for one query (the 1.0 extension starts a fresh sink process per
+ * query and DuckDB thread): a few hundred calls, in which V8's optimizing compiler spends
+ * more CPU compiling the framework's warm-but-not-hot code than the optimized code saves.
+ * Hot loops (a sort, an aggregation kernel) still get optimized. A pooled worker that
+ * serves on past the first second tiers up as V8 would. Measured on V8 11.3 (Node 20), so
+ * it applies there only; unix-socket and HTTP workers stay up and keep V8's defaults
+ * (`bench/RESULTS.md`, "Eighth pass").
  */
 import { setFlagsFromString } from 'node:v8';
 import { SiloError } from '../errors';
 import type { TransportOptions } from './transport-args';
 
-/** Silo's V8 flags for a stdio worker on V8 11 (4 × V8's default interrupt budget of 67,584). */
-export const STDIO_V8_FLAGS: readonly string[] = ['--interrupt-budget=270336'];
+/** What a worker sets on its V8: flags now, and optionally others once it has used some CPU. */
+export interface V8FlagPlan {
+  /** Set when the worker starts serving. */
+  readonly flags: readonly string[];
+  /** Set once the process has used `afterCpuMs` of CPU time since it started serving. */
+  readonly later?: { readonly afterCpuMs: number; readonly flags: readonly string[] };
+}
+
+/**
+ * Silo's plan for a stdio worker on V8 11.3: 4 × V8's interrupt budget of 67,584 for the
+ * first second of CPU, then V8's budget again.
+ */
+export const STDIO_V8_PLAN: V8FlagPlan = {
+  flags: ['--interrupt-budget=270336'],
+  later: { afterCpuMs: 1000, flags: ['--interrupt-budget=67584'] },
+};
 
 /** One V8 flag: `--name`, `--no-name` or `--name=value`. */
 const FLAG = /^--[a-z][a-z0-9_-]*(=\S+)?$/i;
 
+/** How often a plan with a `later` step looks at the process's CPU time. */
+const CPU_CHECK_MS = 1000;
+
 /**
  * The V8 flags a worker serving on `transport` sets on itself: `SILO_V8_FLAGS` (flags
- * separated by spaces; empty for none) when set, else {@link STDIO_V8_FLAGS} for a stdio
- * worker on V8 11 and none otherwise. A value that is not a list of flags is refused
- * (SILO344) before anything is set.
+ * separated by spaces, kept for the process's life; empty for none) when set, else
+ * {@link STDIO_V8_PLAN} for a stdio worker on V8 11.3 and nothing otherwise. A value that
+ * is not a list of flags is refused (SILO344) before anything is set.
  *
  * @example
  * ```ts
- * workerV8Flags('stdio', { SILO_V8_FLAGS: '--max-opt=1' }); // ['--max-opt=1']
- * workerV8Flags('unix', {}); // []
+ * workerV8Flags('stdio', { SILO_V8_FLAGS: '--max-opt=1' }); // { flags: ['--max-opt=1'] }
+ * workerV8Flags('unix', {}); // { flags: [] }
  * ```
  */
 export function workerV8Flags(
   transport: TransportOptions['kind'],
   env: NodeJS.ProcessEnv,
   v8Version: string = process.versions.v8,
-): readonly string[] {
+): V8FlagPlan {
   const raw = env.SILO_V8_FLAGS;
-  if (raw === undefined) return transport === 'stdio' && v8Version.split('.')[0] === '11' ? STDIO_V8_FLAGS : [];
+  if (raw === undefined) return transport === 'stdio' && v8Version.startsWith('11.3.') ? STDIO_V8_PLAN : { flags: [] };
   const flags = raw.split(/\s+/).filter(Boolean);
   const bad = flags.filter((flag) => !FLAG.test(flag));
   if (bad.length > 0) {
     throw new SiloError(
       'SILO344',
       `SILO_V8_FLAGS must be V8 flags separated by spaces, each written --name, --no-name or --name=value (node --v8-options lists them); ${bad.map((f) => `"${f}"`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not. ` +
-        `Set it empty for V8's defaults, or unset it for Silo's (${STDIO_V8_FLAGS.join(' ')} on stdio workers, none on unix-socket and HTTP workers).`,
+        `Set it empty for V8's defaults, or unset it for Silo's (${STDIO_V8_PLAN.flags.join(' ')} on stdio workers for their first second of CPU, nothing on unix-socket and HTTP workers).`,
     );
   }
-  return flags;
+  return { flags };
 }
 
 /**
- * Sets `flags` on this process's V8. Only flags V8 reads while running take effect this way
- * (tiering: `--interrupt-budget`, `--max-opt`); V8 names a flag it does not know on stderr.
+ * Sets `plan.flags` on this process's V8 now, and `plan.later.flags` once the process has
+ * used that much more CPU (checked every second on an unref'd timer, so it never keeps the
+ * process up). Only flags V8 reads while running take effect this way (tiering:
+ * `--interrupt-budget`, `--max-opt`); V8 names a flag it does not know on stderr.
+ * `onSet` hears each set of flags as it is set. Returns a function that cancels the later step.
  */
-export function applyV8Flags(flags: readonly string[]): void {
-  if (flags.length > 0) setFlagsFromString(flags.join(' '));
+export function applyV8Flags(
+  plan: V8FlagPlan,
+  onSet: (flags: readonly string[]) => void = () => undefined,
+): () => void {
+  const set = (flags: readonly string[]): void => {
+    if (flags.length === 0) return;
+    setFlagsFromString(flags.join(' '));
+    onSet(flags);
+  };
+  set(plan.flags);
+  const later = plan.later;
+  if (later === undefined) return () => undefined;
+  const cpuUs = (): number => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
+  const start = cpuUs();
+  const timer = setInterval(() => {
+    if (cpuUs() - start < later.afterCpuMs * 1000) return;
+    clearInterval(timer);
+    set(later.flags);
+  }, CPU_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
