@@ -92,15 +92,15 @@ export async function serveWorker(
   let v8Flags: V8FlagPlan;
   try {
     limits = channelLimitsFromEnv(options.env ?? process.env);
-    v8Flags = workerV8Flags(transport.kind, options.env ?? process.env);
+    // Process-wide, so only for a worker that owns its process.
+    v8Flags = ownProcess ? workerV8Flags(transport.kind, options.env ?? process.env) : { flags: [] };
   } catch (error) {
     if (!ownProcess) throw error;
     process.stderr.write(`${(error as Error).message}\n`);
     return exitAfter(Promise.resolve(), 2);
   }
   const log = worker.container.resolve<Logger>(LOGGER);
-  // Process-wide, so only for a worker that owns its process.
-  if (ownProcess) applyV8Flags(v8Flags, (flags) => log.debug(`V8 flags set: ${flags.join(' ')}`));
+  applyV8Flags(v8Flags, (flags) => log.debug(`V8 flags set: ${flags.join(' ')}`));
   const handler = new RequestHandler(worker, {
     logger: log,
     limits,
