@@ -46,7 +46,14 @@ export {
   type TransportOptions,
 } from './transport/transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './transport/stdio.transport';
-export { applyV8Flags, STDIO_V8_PLAN, workerV8Flags, type V8FlagPlan } from './transport/v8-flags';
+export {
+  applyV8Flags,
+  RUN_TIME_V8_FLAGS,
+  STDIO_V8_PLAN,
+  untestedV8Flags,
+  workerV8Flags,
+  type V8FlagPlan,
+} from './transport/v8-flags';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './transport/unix-socket.transport';
 export { listenHttp, type HttpListenOptions, type HttpWorkerServer } from './transport/http/http.transport';
 export { HttpRpcHandler, type HttpRpcHandlerOptions } from './transport/http/http-rpc.handler';

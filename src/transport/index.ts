@@ -19,7 +19,14 @@ export {
   type TransportOptions,
 } from './transport-args';
 export { serveStdio, reserveStdoutForProtocol, type StdioStreams } from './stdio.transport';
-export { applyV8Flags, STDIO_V8_PLAN, workerV8Flags, type V8FlagPlan } from './v8-flags';
+export {
+  applyV8Flags,
+  RUN_TIME_V8_FLAGS,
+  STDIO_V8_PLAN,
+  untestedV8Flags,
+  workerV8Flags,
+  type V8FlagPlan,
+} from './v8-flags';
 export { listenUnixSocket, type UnixSocketOptions, type UnixSocketServer } from './unix-socket.transport';
 export {
   listenHttp,

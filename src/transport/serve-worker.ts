@@ -14,7 +14,7 @@ import { httpSettingsFromEnv } from './http/http-settings';
 import { reserveStdoutForProtocol, serveStdio } from './stdio.transport';
 import { parseTransportArgs, type TransportOptions } from './transport-args';
 import { listenUnixSocket } from './unix-socket.transport';
-import { applyV8Flags, type V8FlagPlan, workerV8Flags } from './v8-flags';
+import { applyV8Flags, RUN_TIME_V8_FLAGS, untestedV8Flags, type V8FlagPlan, workerV8Flags } from './v8-flags';
 
 /** Options of {@link serveWorker}. */
 export interface ServeWorkerOptions {
@@ -100,6 +100,11 @@ export async function serveWorker(
     return exitAfter(Promise.resolve(), 2);
   }
   const log = worker.container.resolve<Logger>(LOGGER);
+  for (const flag of untestedV8Flags(v8Flags.flags)) {
+    log.warn(
+      `SILO_V8_FLAGS: ${flag} is not among the V8 flags known to work when set at run time (${RUN_TIME_V8_FLAGS.map((f) => `--${f}`).join(', ')}); V8 may misbehave. Give it to node on the command line instead (a worker from a start-up snapshot cannot take it there).`,
+    );
+  }
   applyV8Flags(v8Flags, (flags) => log.debug(`V8 flags set: ${flags.join(' ')}`));
   const handler = new RequestHandler(worker, {
     logger: log,

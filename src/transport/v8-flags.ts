@@ -38,6 +38,24 @@ export const STDIO_V8_PLAN: V8FlagPlan = {
 /** One V8 flag: `--name`, `--no-name` or `--name=value`. */
 const FLAG = /^--[a-z][a-z0-9_-]*(=\S+)?$/i;
 
+/**
+ * The V8 flags measured to work when set at run time (tiering: V8 reads them as it decides
+ * what to optimize). Others may not: `--single-threaded-gc` set this way hung a worker a
+ * few hundred calls later.
+ */
+export const RUN_TIME_V8_FLAGS: readonly string[] = ['interrupt-budget', 'max-opt'];
+
+/**
+ * The flags of `flags` that are not among {@link RUN_TIME_V8_FLAGS} (by name, with or
+ * without `no-`): a worker warns about each before it sets them.
+ */
+export function untestedV8Flags(flags: readonly string[]): string[] {
+  return flags.filter((flag) => {
+    const name = flag.slice(2).split('=')[0].replace(/^no-/, '').replace(/_/g, '-');
+    return !RUN_TIME_V8_FLAGS.includes(name);
+  });
+}
+
 /** How often a plan with a `later` step looks at the process's CPU time. */
 const CPU_CHECK_MS = 1000;
 

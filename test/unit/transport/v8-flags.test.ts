@@ -1,4 +1,4 @@
-import { STDIO_V8_PLAN, workerV8Flags } from '../../../src/transport';
+import { STDIO_V8_PLAN, untestedV8Flags, workerV8Flags } from '../../../src/transport';
 
 const NODE_20_V8 = '11.3.244.8-node.38';
 
@@ -33,5 +33,15 @@ describe('workerV8Flags', () => {
         "Set it empty for V8's defaults, or unset it for Silo's (--interrupt-budget=270336 on stdio workers for their first second of CPU, nothing on unix-socket and HTTP workers).",
     );
     expect(() => workerV8Flags('http', { SILO_V8_FLAGS: '--=3' })).toThrow('"--=3" is not.');
+  });
+});
+
+describe('untestedV8Flags', () => {
+  it('should name the flags not known to work when set at run time, whatever their spelling', () => {
+    expect(
+      untestedV8Flags(['--interrupt-budget=1', '--max_opt=2', '--no-max-opt', '--single-threaded-gc', '--no-opt']),
+    ).toEqual(['--single-threaded-gc', '--no-opt']);
+    expect(untestedV8Flags(STDIO_V8_PLAN.flags)).toEqual([]);
+    expect(untestedV8Flags(STDIO_V8_PLAN.later!.flags)).toEqual([]);
   });
 });
