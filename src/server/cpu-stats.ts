@@ -31,7 +31,8 @@ export interface CpuStatsSnapshot {
   readonly writtenAt: number;
 }
 
-const cpuNowUs = (): number => {
+/** All CPU time of this process so far (user + system, every thread), µs. */
+export const cpuNowUs = (): number => {
   const { user, system } = process.cpuUsage();
   return user + system;
 };

@@ -16,6 +16,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { SiloError } from '../errors';
+import { cpuNowUs } from '../server/cpu-stats';
 import type { TransportOptions } from './transport-args';
 
 /** What a worker sets on its V8: flags now, and optionally others once it has used some CPU. */
@@ -109,13 +110,9 @@ export function applyV8Flags(
   set(plan.flags);
   const later = plan.later;
   if (later === undefined) return () => undefined;
-  const cpuUs = (): number => {
-    const { user, system } = process.cpuUsage();
-    return user + system;
-  };
-  const start = cpuUs();
+  const start = cpuNowUs();
   const timer = setInterval(() => {
-    if (cpuUs() - start < later.afterCpuMs * 1000) return;
+    if (cpuNowUs() - start < later.afterCpuMs * 1000) return;
     clearInterval(timer);
     set(later.flags);
   }, CPU_CHECK_MS);
